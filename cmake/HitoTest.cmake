@@ -1,0 +1,38 @@
+# hito_add_test(NAME name SOURCES a.cc b.cc LIBS lib... LABELS unit [TIMEOUT s])
+# Builds one GoogleTest binary and registers it with ctest under the given labels.
+function(hito_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  hito_target_defaults(${T_NAME})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_compile_definitions(${T_NAME} PRIVATE
+    HITO_VECTORS_DIR="${PROJECT_SOURCE_DIR}/tests/vectors")
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+endfunction()
+
+# hito_add_fuzz(NAME name SOURCES a.cc LIBS lib... [RUNS n])
+# A libFuzzer target (clang only) plus a short smoke run over its corpus in the suite.
+function(hito_add_fuzz)
+  cmake_parse_arguments(F "" "NAME;RUNS" "SOURCES;LIBS" ${ARGN})
+  if(NOT HITO_FUZZ OR NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    return()
+  endif()
+  if(NOT F_RUNS)
+    set(F_RUNS 20000)
+  endif()
+  add_executable(${F_NAME} ${F_SOURCES})
+  hito_target_defaults(${F_NAME})
+  target_compile_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
+  set(corpus ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${F_NAME})
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}_corpus)
+  add_test(NAME ${F_NAME}_smoke
+           COMMAND ${CMAKE_COMMAND} -E env
+                   sh -c "mkdir -p '${work}' && exec $<TARGET_FILE:${F_NAME}> -runs=${F_RUNS} -seed=1 -max_len=65536 '${work}' '${corpus}'")
+  set_tests_properties(${F_NAME}_smoke PROPERTIES LABELS "fuzz" TIMEOUT 600)
+endfunction()

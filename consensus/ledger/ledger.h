@@ -1,0 +1,94 @@
+// The ledger: hito's deterministic state machine.
+//
+// It is a set of modules (today the bank; later registry, ubi, governance, params) behind
+// one Apply. It reads state through a KvReader, does no I/O, reads no clock and uses no
+// randomness: the same blocks give the same state root on every node. It is not
+// thread-safe; the node serialises calls.
+#ifndef HITO_CONSENSUS_LEDGER_LEDGER_H_
+#define HITO_CONSENSUS_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/status.h"
+#include "consensus/ledger/kv.h"
+#include "consensus/ledger/tx_result.h"
+#include "consensus/types/block.h"
+#include "consensus/types/transaction.h"
+
+namespace hito::consensus::ledger {
+
+struct GenesisAccount {
+  types::AccountId account{};
+  uint64_t balance = 0;
+};
+
+struct Params {
+  uint64_t min_fee = 1000;  // base units per transaction; burned
+};
+
+struct Genesis {
+  std::string chain_id;
+  uint64_t time_ms = 0;
+  types::ValidatorSet validators;
+  std::vector<GenesisAccount> accounts;
+  Params params;
+};
+
+struct Account {
+  uint64_t balance = 0;
+  uint64_t nonce = 0;  // number of transactions this account has sent
+  friend bool operator==(const Account&, const Account&) = default;
+};
+
+// Everything a block changed: the writes to commit and the results to report.
+struct BlockOutcome {
+  ChangeSet changes;             // includes the state tree's nodes and ledger metadata
+  Hash32 state_root{};           // root after the block; goes into header h+1 as app_hash
+  std::vector<TxResult> results; // one per transaction, in block order
+};
+
+// Whether signatures in a block were already checked (by the mempool, in parallel) so
+// execution need not repeat them. Blocks from other validators are applied kUnchecked.
+enum class SignatureCheck { kVerify, kAlreadyVerified };
+
+class Ledger {
+ public:
+  // Writes the genesis state: accounts, params, and the resulting root.
+  static Result<BlockOutcome> InitGenesis(const Genesis& genesis);
+
+  // `state` is the committed state after the last applied block; it must outlive this.
+  Ledger(std::string chain_id, const KvReader* state);
+
+  // Root of the committed state (read from the state's metadata).
+  Result<Hash32> StateRoot() const;
+  // Height of the last applied block (0 after genesis).
+  Result<uint64_t> Height() const;
+  Result<Account> GetAccount(const types::AccountId& id) const;
+  Result<Params> GetParams() const;
+
+  // Checks a transaction against the committed state (format rules, chain id, fee,
+  // nonce == account nonce + `pending_from_sender`, balance for amount + fee, and the
+  // signature unless kAlreadyVerified). For the mempool; changes nothing.
+  TxResult CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
+                            SignatureCheck sigs) const;
+
+  // Executes a block's transactions in order on top of the committed state. Invalid
+  // transactions are recorded with their reject code and change nothing (no fee either);
+  // valid ones burn their fee. Fails (non-OK) only on storage errors or a block that
+  // does not follow the committed height. The returned changes are not yet committed.
+  Result<BlockOutcome> ApplyBlock(const types::BlockHeader& header,
+                                  const std::vector<types::Transaction>& txs,
+                                  SignatureCheck sigs) const;
+
+ private:
+  std::string chain_id_;
+  const KvReader* state_;
+};
+
+}  // namespace hito::consensus::ledger
+
+#endif  // HITO_CONSENSUS_LEDGER_LEDGER_H_

@@ -1,0 +1,45 @@
+// Typed results of checking or executing a transaction, with stable reason codes.
+//
+// The reason names (TxCodeName) are the stable strings the RPC layer puts in
+// google.rpc.ErrorInfo.reason and the CLI prints; docs/api.md lists them. Numbers and
+// names never change meaning once released.
+#ifndef HITO_CONSENSUS_LEDGER_TX_RESULT_H_
+#define HITO_CONSENSUS_LEDGER_TX_RESULT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hito::consensus::ledger {
+
+enum class TxCode : uint16_t {
+  kOk = 0,
+  kMalformed = 1,          // does not decode canonically
+  kUnsupportedKind = 2,    // reserved kind not enabled yet
+  kWrongChain = 3,         // chain id differs from this chain's
+  kBadSignature = 4,
+  kNonceTooLow = 5,        // already used: a replay or a duplicate
+  kNonceTooHigh = 6,       // a gap: earlier transactions are missing
+  kInsufficientFunds = 7,  // balance < amount + fee
+  kFeeTooLow = 8,
+  kZeroAmount = 9,
+  kSelfTransfer = 10,
+  kAmountOverflow = 11,    // recipient balance or amount + fee would overflow
+  kMempoolFull = 12,       // admission only
+  kAlreadyKnown = 13,      // admission only: same hash already pending or committed
+  kTooLarge = 14,
+};
+
+// Stable upper-snake reason, e.g. "TX_NONCE_TOO_LOW".
+std::string_view TxCodeName(TxCode code);
+
+struct TxResult {
+  TxCode code = TxCode::kOk;
+  std::string message;  // human-readable detail, e.g. "nonce 3 expected 5"
+  uint64_t fee_burned = 0;
+  bool ok() const { return code == TxCode::kOk; }
+};
+
+}  // namespace hito::consensus::ledger
+
+#endif  // HITO_CONSENSUS_LEDGER_TX_RESULT_H_

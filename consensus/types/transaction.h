@@ -1,0 +1,82 @@
+// Transactions: what they contain, their one canonical encoding, hash and signing bytes.
+//
+// Encoding (docs/protocol/encoding.md):
+//   tx        = version:u8(=1) kind:u8 body
+//   transfer  = chain_id:str sender:pubkey32 nonce:u64 fee:u64 to:account32 amount:u64
+//               memo:bytes(<=256) signature:sig64
+// The signature covers SigningBytes(tx): a domain label, then the encoding of every field
+// except the signature, so it binds the chain id, nonce and fee. The hash covers the full
+// encoding, signature included. Kinds other than transfer are reserved numbers whose
+// bodies later issues define; the decoder refuses them with kUnimplemented.
+#ifndef HITO_CONSENSUS_TYPES_TRANSACTION_H_
+#define HITO_CONSENSUS_TYPES_TRANSACTION_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "base/bytes.h"
+#include "base/ed25519.h"
+#include "base/status.h"
+
+namespace hito::consensus::types {
+
+inline constexpr uint8_t kTxVersion = 1;
+
+enum class TxKind : uint8_t {
+  kTransfer = 1,
+  kRegister = 2,   // personhood registration with an attestation (reserved)
+  kClaim = 3,      // UBI claim with a membership proof (reserved)
+  kProposal = 4,   // governance proposal (reserved)
+  kBallot = 5,     // anonymous quadratic ballot (reserved)
+  kAttester = 6,   // attester accreditation actions (reserved)
+  kValidator = 7,  // validator set actions (reserved)
+};
+std::string_view TxKindName(TxKind kind);
+
+// An account id: BLAKE2b-256 under "hito/v1/address" of the owner's Ed25519 public key.
+using AccountId = Hash32;
+AccountId AccountIdFromPublicKey(const Ed25519PublicKey& pk);
+
+struct Transfer {
+  std::string chain_id;
+  Ed25519PublicKey sender{};
+  uint64_t nonce = 0;  // the sender account's nonce before this transaction
+  uint64_t fee = 0;    // burned
+  AccountId to{};
+  uint64_t amount = 0;
+  Bytes memo;  // at most kMemoMaxLen bytes, opaque
+  Ed25519Signature signature{};
+
+  friend bool operator==(const Transfer&, const Transfer&) = default;
+};
+
+struct Transaction {
+  std::variant<Transfer> body;
+
+  TxKind kind() const;
+  friend bool operator==(const Transaction&, const Transaction&) = default;
+};
+
+Bytes EncodeTransaction(const Transaction& tx);
+// Strict: exactly one encoding decodes; errors are kInvalidArgument naming the field,
+// or kUnimplemented for a reserved kind.
+Result<Transaction> DecodeTransaction(ByteView bytes);
+
+// BLAKE2b-256 "hito/v1/tx" of the full encoding.
+Hash32 TransactionHash(ByteView encoded);
+inline Hash32 TransactionHash(const Transaction& tx) {
+  return TransactionHash(EncodeTransaction(tx));
+}
+
+// The bytes the sender signs: label "hito/v1/tx-sign" framing, then every field but the
+// signature.
+Bytes TransferSigningBytes(const Transfer& t);
+// Fills t->signature.
+void SignTransfer(Transfer* t, const Ed25519PrivateKey& key);
+[[nodiscard]] bool VerifyTransferSignature(const Transfer& t);
+
+}  // namespace hito::consensus::types
+
+#endif  // HITO_CONSENSUS_TYPES_TRANSACTION_H_
