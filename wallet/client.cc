@@ -1,0 +1,107 @@
+#include "wallet/client.h"
+
+namespace hito::wallet {
+
+std::string ReasonOf(const grpc::Status& status) {
+  if (status.error_details().empty()) return "";
+  v1::RpcStatus details;
+  if (!details.ParseFromString(status.error_details())) return "";
+  for (const auto& any : details.details()) {
+    v1::ErrorInfo info;
+    if (any.UnpackTo(&info)) return info.reason();
+  }
+  return "";
+}
+
+Status FromGrpc(const grpc::Status& status, std::string_view what) {
+  if (status.ok()) return Status::Ok();
+  auto code = static_cast<StatusCode>(static_cast<int>(status.error_code()));
+  std::string reason = ReasonOf(status);
+  std::string msg = std::string(what) + ": ";
+  if (!reason.empty()) msg += reason + ": ";
+  msg += status.error_message();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && reason.empty()) {
+    msg += " (is hitod running at that address?)";
+  }
+  return Status(code, std::move(msg));
+}
+
+NodeClient::NodeClient(const std::string& target, std::chrono::milliseconds call_timeout)
+    : target_(target),
+      call_timeout_(call_timeout),
+      channel_(grpc::CreateChannel(target, grpc::InsecureChannelCredentials())),
+      node_(v1::NodeService::NewStub(channel_)),
+      accounts_(v1::AccountService::NewStub(channel_)),
+      blocks_(v1::BlockService::NewStub(channel_)),
+      txs_(v1::TxService::NewStub(channel_)) {}
+
+void NodeClient::SetDeadline(grpc::ClientContext* ctx, std::chrono::milliseconds timeout) const {
+  ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+}
+
+Result<v1::GetStatusResponse> NodeClient::GetStatus() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetStatusResponse resp;
+  grpc::Status s = node_->GetStatus(&ctx, v1::GetStatusRequest(), &resp);
+  if (!s.ok()) return FromGrpc(s, "node " + target_);
+  return resp;
+}
+
+Result<v1::GetAccountResponse> NodeClient::GetAccount(const std::string& address) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetAccountRequest req;
+  req.set_address(address);
+  v1::GetAccountResponse resp;
+  grpc::Status s = accounts_->GetAccount(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "get account");
+  return resp;
+}
+
+Result<v1::GetBlockResponse> NodeClient::GetBlock(uint64_t height) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetBlockRequest req;
+  req.set_height(height);
+  v1::GetBlockResponse resp;
+  grpc::Status s = blocks_->GetBlock(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "get block");
+  return resp;
+}
+
+Result<v1::GetTransactionResponse> NodeClient::GetTransaction(const Hash32& hash) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetTransactionRequest req;
+  req.set_tx_hash(std::string(AsChars(hash)));
+  v1::GetTransactionResponse resp;
+  grpc::Status s = txs_->GetTransaction(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "get transaction");
+  return resp;
+}
+
+Result<v1::SubmitTransactionResponse> NodeClient::Submit(const Bytes& tx_bytes) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::SubmitTransactionRequest req;
+  req.set_tx_bytes(std::string(AsChars(tx_bytes)));
+  v1::SubmitTransactionResponse resp;
+  grpc::Status s = txs_->SubmitTransaction(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "submit");
+  return resp;
+}
+
+Result<v1::SubmitTransactionAndWaitResponse> NodeClient::SubmitAndWait(
+    const Bytes& tx_bytes, std::chrono::milliseconds timeout) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, timeout);
+  v1::SubmitTransactionAndWaitRequest req;
+  req.set_tx_bytes(std::string(AsChars(tx_bytes)));
+  v1::SubmitTransactionAndWaitResponse resp;
+  grpc::Status s = txs_->SubmitTransactionAndWait(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "send");
+  return resp;
+}
+
+}  // namespace hito::wallet
