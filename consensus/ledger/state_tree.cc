@@ -1,0 +1,410 @@
+#include "consensus/ledger/state_tree.h"
+
+#include <algorithm>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "base/hash.h"
+#include "base/hex.h"
+
+namespace hito::consensus::ledger {
+namespace {
+
+constexpr std::string_view kLeafLabel = "hito/v1/state-leaf";
+constexpr std::string_view kNodeLabel = "hito/v1/state-node";
+constexpr Hash32 kEmpty{};
+
+constexpr uint8_t kTagInternal = 1;
+constexpr uint8_t kTagLeaf = 2;
+constexpr size_t kNodeBytes = 1 + 32 + 32;
+
+bool Bit(const Hash32& key, unsigned i) { return ((key[i / 8] >> (7 - i % 8)) & 1) != 0; }
+
+void SetBit(Hash32* key, unsigned i, bool v) {
+  const auto mask = static_cast<uint8_t>(1u << (7 - i % 8));
+  if (v) {
+    (*key)[i / 8] = static_cast<uint8_t>((*key)[i / 8] | mask);
+  } else {
+    (*key)[i / 8] = static_cast<uint8_t>((*key)[i / 8] & ~mask);
+  }
+}
+
+// True iff a and b agree on their first `depth` bits.
+bool SamePrefix(const Hash32& a, const Hash32& b, unsigned depth) {
+  const unsigned full = depth / 8;
+  if (!std::equal(a.begin(), a.begin() + full, b.begin())) return false;
+  const unsigned rest = depth % 8;
+  if (rest == 0) return true;
+  const auto mask = static_cast<uint8_t>(0xFFu << (8 - rest));
+  return (a[full] & mask) == (b[full] & mask);
+}
+
+// A stored node: an internal node (a = left hash, b = right hash) or a leaf (a = key,
+// b = value hash).
+struct Node {
+  uint8_t tag = 0;
+  Hash32 a{};
+  Hash32 b{};
+  Hash32 Hash() const { return tag == kTagLeaf ? StateLeafHash(a, b) : StateNodeHash(a, b); }
+};
+
+Bytes EncodeNode(uint8_t tag, const Hash32& a, const Hash32& b) {
+  Bytes out;
+  out.reserve(kNodeBytes);
+  out.push_back(tag);
+  out.insert(out.end(), a.begin(), a.end());
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+// What a subtree became after an update. kOpaque: untouched and non-empty, known only by
+// its hash (read lazily if its sibling empties and it might have to move up).
+struct Sub {
+  enum Kind { kEmptySub, kLeafSub, kInternalSub, kOpaqueSub } kind = kEmptySub;
+  Hash32 hash{};
+  Hash32 a{};  // leaf: key; internal: left hash
+  Hash32 b{};  // leaf: value hash; internal: right hash
+};
+
+Sub LeafSub(const Hash32& key, const Hash32& value) {
+  return Sub{Sub::kLeafSub, StateLeafHash(key, value), key, value};
+}
+
+struct Entry {
+  Hash32 key;
+  Hash32 value;
+};
+using KeyUpdate = std::pair<Hash32, std::optional<Hash32>>;
+
+class Updater {
+ public:
+  Updater(const KvReader* kv, ChangeSet* changes) : kv_(kv), changes_(changes) {}
+
+  Result<std::optional<Node>> Read(unsigned depth, const Hash32& path) const {
+    Bytes key = TreeNodeKey(depth, path);
+    std::optional<Bytes> raw;
+    HITO_RETURN_IF_ERROR(kv_->Get(key, &raw));
+    if (!raw) return std::optional<Node>();
+    if (raw->size() != kNodeBytes || ((*raw)[0] != kTagInternal && (*raw)[0] != kTagLeaf)) {
+      return DataLossError("state tree node " + HexEncode(key) + " is corrupt");
+    }
+    Node n;
+    n.tag = (*raw)[0];
+    std::copy(raw->begin() + 1, raw->begin() + 33, n.a.begin());
+    std::copy(raw->begin() + 33, raw->end(), n.b.begin());
+    if (n.tag == kTagLeaf && !SamePrefix(n.a, path, depth)) {
+      return DataLossError("state tree leaf " + HexEncode(key) + " is off its path");
+    }
+    if (n.tag == kTagInternal && (n.a == kEmpty && n.b == kEmpty)) {
+      return DataLossError("state tree node " + HexEncode(key) + " has no children");
+    }
+    return std::optional<Node>(n);
+  }
+
+  // Applies `ups` (sorted, all under this node's path) to the subtree at (depth, path)
+  // whose current root node is `node` (nullopt when empty).
+  Result<Sub> Apply(unsigned depth, const Hash32& path, const std::optional<Node>& node,
+                    std::span<const KeyUpdate> ups) {
+    if (!node || node->tag == kTagLeaf) {
+      std::vector<Entry> entries = Merge(node, ups);
+      return Build(depth, path, entries, /*existed=*/node.has_value());
+    }
+    HITO_ASSERT(depth < kTreeDepth);
+    const auto mid = std::partition_point(
+        ups.begin(), ups.end(), [depth](const KeyUpdate& u) { return !Bit(u.first, depth); });
+    const std::span<const KeyUpdate> left_ups(ups.begin(), mid);
+    const std::span<const KeyUpdate> right_ups(mid, ups.end());
+    const Hash32 left_path = ChildPath(path, depth, false);
+    const Hash32 right_path = ChildPath(path, depth, true);
+    HITO_ASSIGN_OR_RETURN(Sub left, Child(depth + 1, left_path, node->a, left_ups));
+    HITO_ASSIGN_OR_RETURN(Sub right, Child(depth + 1, right_path, node->b, right_ups));
+    return Combine(depth, path, std::move(left), std::move(right), /*existed=*/true,
+                   /*left_existed=*/node->a != kEmpty, /*right_existed=*/node->b != kEmpty);
+  }
+
+  // Writes the subtree holding exactly `entries` (sorted, present values) at (depth,
+  // path); nothing below this position exists in the store.
+  Result<Sub> Build(unsigned depth, const Hash32& path, std::span<const Entry> entries,
+                    bool existed) {
+    if (entries.empty()) {
+      Remove(depth, path, existed);
+      return Sub{};
+    }
+    if (entries.size() == 1) {
+      Sub s = LeafSub(entries[0].key, entries[0].value);
+      Write(depth, path, s);
+      return s;
+    }
+    HITO_ASSERT(depth < kTreeDepth);  // distinct keys part before depth 256
+    const auto mid = std::partition_point(entries.begin(), entries.end(),
+                                          [depth](const Entry& e) { return !Bit(e.key, depth); });
+    const Hash32 left_path = ChildPath(path, depth, false);
+    const Hash32 right_path = ChildPath(path, depth, true);
+    HITO_ASSIGN_OR_RETURN(Sub left, Build(depth + 1, left_path, {entries.begin(), mid}, false));
+    HITO_ASSIGN_OR_RETURN(Sub right, Build(depth + 1, right_path, {mid, entries.end()}, false));
+    return Combine(depth, path, std::move(left), std::move(right), existed, false, false);
+  }
+
+ private:
+  static Hash32 ChildPath(const Hash32& path, unsigned depth, bool bit) {
+    Hash32 p = path;
+    SetBit(&p, depth, bit);
+    return p;
+  }
+
+  Result<Sub> Child(unsigned depth, const Hash32& path, const Hash32& hash,
+                    std::span<const KeyUpdate> ups) {
+    if (ups.empty()) {
+      if (hash == kEmpty) return Sub{};
+      return Sub{Sub::kOpaqueSub, hash, {}, {}};
+    }
+    std::optional<Node> child;
+    if (hash != kEmpty) {
+      HITO_ASSIGN_OR_RETURN(child, Read(depth, path));
+      if (!child) {
+        return DataLossError("state tree node " + HexEncode(TreeNodeKey(depth, path)) +
+                             " is missing");
+      }
+    }
+    return Apply(depth, path, child, ups);
+  }
+
+  // The entries of a subtree that is empty or a single leaf, after `ups`.
+  static std::vector<Entry> Merge(const std::optional<Node>& leaf, std::span<const KeyUpdate> ups) {
+    std::vector<Entry> out;
+    out.reserve(ups.size() + 1);
+    bool leaf_pending = leaf.has_value();
+    for (const KeyUpdate& u : ups) {
+      if (leaf_pending && leaf->a <= u.first) {
+        if (leaf->a < u.first) out.push_back({leaf->a, leaf->b});
+        leaf_pending = false;  // an update of the same key replaces or deletes it
+      }
+      if (u.second) out.push_back({u.first, *u.second});
+    }
+    if (leaf_pending) out.push_back({leaf->a, leaf->b});
+    return out;
+  }
+
+  // Resolves an untouched sibling of an emptied subtree: if it is a leaf it moves up.
+  Result<Sub> Resolve(unsigned depth, const Hash32& path, Sub s) const {
+    if (s.kind != Sub::kOpaqueSub) return s;
+    HITO_ASSIGN_OR_RETURN(std::optional<Node> n, Read(depth, path));
+    if (!n) {
+      return DataLossError("state tree node " + HexEncode(TreeNodeKey(depth, path)) +
+                           " is missing");
+    }
+    if (n->tag == kTagLeaf) return Sub{Sub::kLeafSub, s.hash, n->a, n->b};
+    return Sub{Sub::kInternalSub, s.hash, n->a, n->b};
+  }
+
+  Result<Sub> Combine(unsigned depth, const Hash32& path, Sub left, Sub right, bool existed,
+                      bool left_existed, bool right_existed) {
+    const Hash32 left_path = ChildPath(path, depth, false);
+    const Hash32 right_path = ChildPath(path, depth, true);
+    if (right.kind == Sub::kEmptySub) {
+      HITO_ASSIGN_OR_RETURN(left, Resolve(depth + 1, left_path, std::move(left)));
+    }
+    if (left.kind == Sub::kEmptySub) {
+      HITO_ASSIGN_OR_RETURN(right, Resolve(depth + 1, right_path, std::move(right)));
+    }
+    Sub out;
+    if (left.kind == Sub::kEmptySub && right.kind == Sub::kEmptySub) {
+      Remove(depth, path, existed);
+      return out;
+    }
+    if (right.kind == Sub::kEmptySub && left.kind == Sub::kLeafSub) {
+      Remove(depth + 1, left_path, left_existed);
+      out = left;
+    } else if (left.kind == Sub::kEmptySub && right.kind == Sub::kLeafSub) {
+      Remove(depth + 1, right_path, right_existed);
+      out = right;
+    } else {
+      out = Sub{Sub::kInternalSub, StateNodeHash(left.hash, right.hash), left.hash, right.hash};
+    }
+    Write(depth, path, out);
+    return out;
+  }
+
+  void Write(unsigned depth, const Hash32& path, const Sub& s) {
+    const uint8_t tag = s.kind == Sub::kLeafSub ? kTagLeaf : kTagInternal;
+    changes_->insert_or_assign(TreeNodeKey(depth, path), EncodeNode(tag, s.a, s.b));
+  }
+
+  // Removes the node at a position: a deletion if the store holds it, otherwise just
+  // forgets a write made earlier in this batch.
+  void Remove(unsigned depth, const Hash32& path, bool existed) {
+    Bytes key = TreeNodeKey(depth, path);
+    if (existed) {
+      changes_->insert_or_assign(std::move(key), std::nullopt);
+    } else {
+      changes_->erase(key);
+    }
+  }
+
+  const KvReader* kv_;
+  ChangeSet* changes_;
+};
+
+}  // namespace
+
+Hash32 StateLeafHash(const Hash32& key, const Hash32& value_hash) {
+  return Hasher(kLeafLabel).Update(key).Update(value_hash).Finish();
+}
+
+Hash32 StateNodeHash(const Hash32& left, const Hash32& right) {
+  return Hasher(kNodeLabel).Update(left).Update(right).Finish();
+}
+
+Bytes TreeNodeKey(unsigned depth, const Hash32& path_key) {
+  HITO_ASSERT(depth <= kTreeDepth);
+  const unsigned nbytes = (depth + 7) / 8;
+  Bytes key;
+  key.reserve(kTreeNodePrefix.size() + 2 + nbytes);
+  key.insert(key.end(), kTreeNodePrefix.begin(), kTreeNodePrefix.end());
+  key.push_back(static_cast<uint8_t>(depth >> 8));
+  key.push_back(static_cast<uint8_t>(depth & 0xFF));
+  key.insert(key.end(), path_key.begin(), path_key.begin() + nbytes);
+  if (depth % 8 != 0) {
+    key.back() = static_cast<uint8_t>(key.back() & (0xFFu << (8 - depth % 8)));
+  }
+  return key;
+}
+
+Result<Hash32> StateTree::Root() const {
+  Updater reader(kv_, nullptr);
+  HITO_ASSIGN_OR_RETURN(std::optional<Node> root, reader.Read(0, kEmpty));
+  if (!root) return kEmptyTreeRoot;
+  return root->Hash();
+}
+
+Result<std::optional<Hash32>> StateTree::Get(const Hash32& key) const {
+  HITO_ASSIGN_OR_RETURN(StateProof proof, Prove(key));
+  if (proof.leaf && proof.leaf->key == key) return std::optional<Hash32>(proof.leaf->value_hash);
+  return std::optional<Hash32>();
+}
+
+Result<StateProof> StateTree::Prove(const Hash32& key) const {
+  Updater reader(kv_, nullptr);
+  StateProof proof;
+  HITO_ASSIGN_OR_RETURN(std::optional<Node> node, reader.Read(0, key));
+  for (unsigned depth = 0; node; ++depth) {
+    if (node->tag == kTagLeaf) {
+      proof.leaf = StateProof::Leaf{node->a, node->b};
+      break;
+    }
+    HITO_ASSERT(depth < kTreeDepth);
+    const bool right = Bit(key, depth);
+    proof.siblings.push_back(right ? node->a : node->b);
+    const Hash32& next = right ? node->b : node->a;
+    if (next == kEmpty) break;
+    HITO_ASSIGN_OR_RETURN(node, reader.Read(depth + 1, key));
+    if (!node) {
+      return DataLossError("state tree node " + HexEncode(TreeNodeKey(depth + 1, key)) +
+                           " is missing");
+    }
+  }
+  return proof;
+}
+
+Result<Hash32> StateTree::Update(const TreeBatch& batch, ChangeSet* changes) const {
+  HITO_ASSERT(changes != nullptr);
+  if (batch.empty()) return Root();
+  std::vector<KeyUpdate> ups(batch.begin(), batch.end());
+  Updater updater(kv_, changes);
+  HITO_ASSIGN_OR_RETURN(std::optional<Node> root, updater.Read(0, kEmpty));
+  HITO_ASSIGN_OR_RETURN(Sub result, updater.Apply(0, kEmpty, root, ups));
+  return result.kind == Sub::kEmptySub ? kEmptyTreeRoot : result.hash;
+}
+
+bool VerifyProof(const Hash32& root, const Hash32& key, const std::optional<Hash32>& value_hash,
+                 const StateProof& proof) {
+  const size_t depth = proof.siblings.size();
+  if (depth > kTreeDepth) return false;
+  Hash32 h = kEmpty;
+  if (proof.leaf) {
+    if (!SamePrefix(proof.leaf->key, key, static_cast<unsigned>(depth))) return false;
+    if (proof.leaf->key == key) {
+      if (!value_hash || *value_hash != proof.leaf->value_hash) return false;
+    } else if (value_hash) {
+      return false;  // the path ends at another key's leaf: `key` is absent
+    }
+    h = StateLeafHash(proof.leaf->key, proof.leaf->value_hash);
+  } else if (value_hash) {
+    return false;  // the path ends in an empty subtree: `key` is absent
+  }
+  for (size_t i = depth; i-- > 0;) {
+    h = Bit(key, static_cast<unsigned>(i)) ? StateNodeHash(proof.siblings[i], h)
+                                           : StateNodeHash(h, proof.siblings[i]);
+  }
+  return h == root;
+}
+
+Bytes EncodeStateProof(const StateProof& proof) {
+  HITO_ASSERT(proof.siblings.size() <= kTreeDepth);
+  Bytes out;
+  out.push_back(proof.leaf ? 1 : 0);
+  if (proof.leaf) {
+    out.insert(out.end(), proof.leaf->key.begin(), proof.leaf->key.end());
+    out.insert(out.end(), proof.leaf->value_hash.begin(), proof.leaf->value_hash.end());
+  }
+  const size_t depth = proof.siblings.size();
+  out.push_back(static_cast<uint8_t>(depth >> 8));
+  out.push_back(static_cast<uint8_t>(depth & 0xFF));
+  Bytes bitmap((depth + 7) / 8, 0);
+  for (size_t i = 0; i < depth; ++i) {
+    if (proof.siblings[i] != kEmpty) {
+      bitmap[i / 8] = static_cast<uint8_t>(bitmap[i / 8] | (0x80u >> (i % 8)));
+    }
+  }
+  out.insert(out.end(), bitmap.begin(), bitmap.end());
+  for (const Hash32& s : proof.siblings) {
+    if (s != kEmpty) out.insert(out.end(), s.begin(), s.end());
+  }
+  return out;
+}
+
+Result<StateProof> DecodeStateProof(ByteView bytes) {
+  size_t pos = 0;
+  auto take = [&](size_t n, std::string_view what) -> Result<ByteView> {
+    if (bytes.size() - pos < n) {
+      return InvalidArgumentError("state proof: " + std::string(what) + ": truncated");
+    }
+    ByteView v = bytes.subspan(pos, n);
+    pos += n;
+    return v;
+  };
+  auto to_hash = [](ByteView v) {
+    Hash32 h;
+    std::copy(v.begin(), v.end(), h.begin());
+    return h;
+  };
+  StateProof proof;
+  HITO_ASSIGN_OR_RETURN(ByteView flag, take(1, "has_leaf"));
+  if (flag[0] > 1) return InvalidArgumentError("state proof: has_leaf: not 0 or 1");
+  if (flag[0] == 1) {
+    HITO_ASSIGN_OR_RETURN(ByteView k, take(32, "leaf key"));
+    HITO_ASSIGN_OR_RETURN(ByteView v, take(32, "leaf value hash"));
+    proof.leaf = StateProof::Leaf{to_hash(k), to_hash(v)};
+  }
+  HITO_ASSIGN_OR_RETURN(ByteView d, take(2, "depth"));
+  const size_t depth = (size_t{d[0]} << 8) | d[1];
+  if (depth > kTreeDepth) return InvalidArgumentError("state proof: depth: over 256");
+  HITO_ASSIGN_OR_RETURN(ByteView bitmap, take((depth + 7) / 8, "bitmap"));
+  if (depth % 8 != 0 && (bitmap.back() & (0xFFu >> (depth % 8))) != 0) {
+    return InvalidArgumentError("state proof: bitmap: non-zero padding bits");
+  }
+  proof.siblings.assign(depth, kEmpty);
+  for (size_t i = 0; i < depth; ++i) {
+    if ((bitmap[i / 8] & (0x80u >> (i % 8))) == 0) continue;
+    HITO_ASSIGN_OR_RETURN(ByteView s, take(32, "sibling"));
+    proof.siblings[i] = to_hash(s);
+    if (proof.siblings[i] == kEmpty) {
+      return InvalidArgumentError("state proof: sibling: empty hash marked non-empty");
+    }
+  }
+  if (pos != bytes.size()) return InvalidArgumentError("state proof: trailing bytes");
+  return proof;
+}
+
+}  // namespace hito::consensus::ledger
