@@ -1,0 +1,22 @@
+#include "zk/proof/ct.h"
+
+namespace hito::zk::ct {
+namespace {
+
+// l - 2, little-endian.
+constexpr std::array<uint8_t, 32> kOrderMinus2 = {
+    0xeb, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+
+}  // namespace
+
+Scalar Invert(const Scalar& s) {
+  Scalar acc = Scalar::One();
+  for (size_t i = 256; i-- > 0;) {
+    acc = acc * acc;
+    if ((kOrderMinus2[i / 8] >> (i % 8)) & 1) acc = acc * s;  // public exponent bit
+  }
+  return acc;
+}
+
+}  // namespace hito::zk::ct

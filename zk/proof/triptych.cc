@@ -1,0 +1,570 @@
+#include "zk/proof/triptych.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "base/hash.h"
+#include "zk/hash_to_group.h"
+#include "zk/proof/backend.h"
+#include "zk/proof/ct.h"
+#include "zk/proof/transcript.h"
+
+namespace hito::zk::membership {
+
+using Backend = internal::SodiumBackend;
+using Elem = Backend::Elem;
+
+struct SetData {
+  size_t len = 0;  // L
+  size_t m = 0;
+  size_t padded_len = 0;  // N = 4^m
+  Hash32 hash{};
+  std::vector<Point> padded;
+  std::vector<Elem> elems;  // padded, in the backend's working form
+};
+
+namespace {
+
+constexpr size_t kNumGens = kBase * kMaxM;  // H_{j,i}
+constexpr std::string_view kDomain = "hito/v1/triptych";
+
+std::array<uint8_t, 8> U64Be(uint64_t v) {
+  std::array<uint8_t, 8> out{};
+  for (size_t i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  return out;
+}
+
+struct Generators {
+  Point h;
+  std::vector<Point> hji;  // H_{j,i} at j * 4 + i
+  Elem g_e, h_e;
+  std::vector<Elem> hji_e;
+};
+
+const Generators& Gens() {
+  static const Generators gens = [] {
+    Generators g;
+    auto dst = AsBytes("hito/v1/triptych/generators");
+    g.h = HashToGroup(U64Be(0), dst);
+    for (uint64_t k = 0; k < kNumGens; ++k) g.hji.push_back(HashToGroup(U64Be(1 + k), dst));
+    g.g_e = Backend::FromPublic(Point::Base());
+    g.h_e = Backend::FromPublic(g.h);
+    for (const Point& p : g.hji) g.hji_e.push_back(Backend::FromPublic(p));
+    return g;
+  }();
+  return gens;
+}
+
+// Fillers F_0.. computed once and cached (they are a fixed function of the position).
+std::vector<Point> Fillers(size_t begin, size_t end) {
+  static std::mutex mu;
+  static std::vector<Point> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  while (cache.size() < end) cache.push_back(Filler(cache.size()));
+  return std::vector<Point>(cache.begin() + static_cast<std::ptrdiff_t>(begin),
+                            cache.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
+class SodiumRng final : public ProverRng {
+ public:
+  Scalar Next() override { return Scalar::Random(); }
+};
+
+// The statement part of the transcript, spec section 5.
+Transcript StatementTranscript(const SetData& s, std::string_view chain_id,
+                               std::string_view context, const Point& u, const Point& tag,
+                               ByteView message) {
+  Transcript t(kDomain);
+  t.AppendString("chain_id", chain_id);
+  t.AppendU64("n", kBase);
+  t.AppendU64("m", s.m);
+  t.Append("set", s.hash);
+  t.AppendU64("set_len", s.len);
+  t.AppendString("context", context);
+  t.AppendPoint("U", u);
+  t.AppendPoint("J", tag);
+  t.Append("message", message);
+  return t;
+}
+
+Scalar ProofChallenge(Transcript t, const Proof& p) {
+  t.AppendPoint("A", p.a);
+  t.AppendPoint("B", p.b);
+  t.AppendPoint("C", p.c);
+  t.AppendPoint("D", p.d);
+  for (const Point& x : p.x) t.AppendPoint("X", x);
+  for (const Point& y : p.y) t.AppendPoint("Y", y);
+  return t.ChallengeScalar("x");
+}
+
+// Com(vals; blind) = blind*H + sum vals[k] H_k, constant time in all scalars.
+Elem Commit(std::span<const Scalar> vals, const Scalar& blind) {
+  const Generators& g = Gens();
+  std::vector<Scalar> s;
+  std::vector<Elem> p;
+  s.reserve(vals.size() + 1);
+  p.reserve(vals.size() + 1);
+  s.push_back(blind);
+  p.push_back(g.h_e);
+  for (size_t k = 0; k < vals.size(); ++k) {
+    s.push_back(vals[k]);
+    p.push_back(g.hji_e[k]);
+  }
+  return Backend::MsmSecret(s, p);
+}
+
+// Publishes an element: encodes it and tells valgrind it is no longer secret.
+Point Publish(const Elem& e) {
+  Point p = Backend::ToPoint(e);
+  ct::DeclassifyValue(p);
+  return p;
+}
+
+// The fold of spec section 3: returns sum_k p_{k,j} M_k for j = 0..m (the last is M_l).
+std::vector<Elem> FoldSet(const SetData& s, std::span<const Scalar> a, uint64_t index) {
+  std::vector<Elem> cur = s.elems;
+  for (size_t t = 0; t < s.m; ++t) {
+    const size_t w = t + 1;  // coefficients per child entry
+    const size_t entries = s.padded_len >> (2 * (t + 1));
+    const uint64_t digit = (index >> (2 * t)) & 3;
+    const std::span<const Scalar> at = a.subspan(t * kBase, kBase);
+    std::vector<Elem> next(entries * (w + 1));
+    for (size_t e = 0; e < entries; ++e) {
+      const Elem* ch = &cur[e * kBase * w];
+      Elem* out = &next[e * (w + 1)];
+      for (size_t d = 0; d < w; ++d) {
+        std::array<Elem, kBase> pts = {ch[d], ch[w + d], ch[2 * w + d], ch[3 * w + d]};
+        Elem sum = Backend::MsmSecret(at, pts);
+        Elem sel;
+        ct::Select(&sel, pts.data(), kBase, digit);
+        out[d] = d == 0 ? sum : Backend::Add(out[d], sum);
+        out[d + 1] = sel;  // the x * Q_{l_t} term, one degree up
+      }
+    }
+    cur = std::move(next);
+  }
+  return cur;
+}
+
+}  // namespace
+
+Point ContextBase(std::string_view chain_id, std::string_view context) {
+  Bytes msg;
+  auto l1 = U64Be(chain_id.size());
+  msg.insert(msg.end(), l1.begin(), l1.end());
+  msg.insert(msg.end(), chain_id.begin(), chain_id.end());
+  auto l2 = U64Be(context.size());
+  msg.insert(msg.end(), l2.begin(), l2.end());
+  msg.insert(msg.end(), context.begin(), context.end());
+  return HashToGroup(msg, AsBytes("hito/v1/nullifier-base"));
+}
+
+Point Filler(uint64_t i) { return HashToGroup(U64Be(i), AsBytes("hito/v1/filler")); }
+
+// ---------------------------------------------------------------------------------------
+// PreparedSet
+
+Result<PreparedSet> PreparedSet::Create(std::span<const Point> members) {
+  if (members.empty() || members.size() > kMaxSetSize) {
+    return InvalidArgumentError("membership set: size " + std::to_string(members.size()) +
+                                " outside 1.." + std::to_string(kMaxSetSize));
+  }
+  auto d = std::make_shared<SetData>();
+  d->len = members.size();
+  d->m = kMinM;
+  while ((size_t{1} << (2 * d->m)) < d->len) ++d->m;
+  d->padded_len = size_t{1} << (2 * d->m);
+  Hasher h("hito/v1/triptych/set");
+  h.UpdateU64(d->len);
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (members[i].IsIdentity()) {
+      return InvalidArgumentError("membership set: member " + std::to_string(i) +
+                                  " is the identity");
+    }
+    h.Update(members[i].bytes());
+  }
+  d->hash = h.Finish();
+  d->padded.assign(members.begin(), members.end());
+  std::vector<Point> fill = Fillers(d->len, d->padded_len);
+  d->padded.insert(d->padded.end(), fill.begin(), fill.end());
+  d->elems.reserve(d->padded_len);
+  for (const Point& p : d->padded) d->elems.push_back(Backend::FromPublic(p));
+  return PreparedSet(std::move(d));
+}
+
+size_t PreparedSet::size() const { return data_->len; }
+size_t PreparedSet::padded_size() const { return data_->padded_len; }
+size_t PreparedSet::m() const { return data_->m; }
+const Hash32& PreparedSet::hash() const { return data_->hash; }
+std::span<const Point> PreparedSet::padded() const { return data_->padded; }
+
+// ---------------------------------------------------------------------------------------
+// Encoding
+
+Bytes Proof::Encode() const {
+  Bytes out;
+  out.reserve(ProofSize(m));
+  auto put = [&out](const std::array<uint8_t, 32>& bytes) {
+    out.insert(out.end(), bytes.begin(), bytes.end());
+  };
+  put(tag.bytes());
+  put(a.bytes());
+  put(b.bytes());
+  put(c.bytes());
+  put(d.bytes());
+  for (const Point& p : x) put(p.bytes());
+  for (const Point& p : y) put(p.bytes());
+  for (const Scalar& s : f) put(s.bytes());
+  put(z_a.bytes());
+  put(z_c.bytes());
+  put(z.bytes());
+  return out;
+}
+
+Result<Proof> Proof::Decode(ByteView b) {
+  size_t mm = 0;
+  for (size_t k = kMinM; k <= kMaxM; ++k) {
+    if (b.size() == ProofSize(k)) mm = k;
+  }
+  if (mm == 0) {
+    return InvalidArgumentError("membership proof: " + std::to_string(b.size()) +
+                                " bytes is not 32 * (8 + 5m) for m in 2..8");
+  }
+  Proof p;
+  p.m = mm;
+  size_t off = 0;
+  auto point = [&](Point* out, const std::string& what) -> Status {
+    auto r = Point::Decode(b.subspan(off, 32));
+    off += 32;
+    if (!r.ok()) return r.status().WithContext("membership proof: " + what);
+    *out = *r;
+    return Status::Ok();
+  };
+  auto scalar = [&](Scalar* out, const std::string& what) -> Status {
+    auto r = Scalar::Decode(b.subspan(off, 32));
+    off += 32;
+    if (!r.ok()) return r.status().WithContext("membership proof: " + what);
+    *out = *r;
+    return Status::Ok();
+  };
+  HITO_RETURN_IF_ERROR(point(&p.tag, "J"));
+  HITO_RETURN_IF_ERROR(point(&p.a, "A"));
+  HITO_RETURN_IF_ERROR(point(&p.b, "B"));
+  HITO_RETURN_IF_ERROR(point(&p.c, "C"));
+  HITO_RETURN_IF_ERROR(point(&p.d, "D"));
+  p.x.resize(mm);
+  p.y.resize(mm);
+  for (size_t j = 0; j < mm; ++j) HITO_RETURN_IF_ERROR(point(&p.x[j], "X" + std::to_string(j)));
+  for (size_t j = 0; j < mm; ++j) HITO_RETURN_IF_ERROR(point(&p.y[j], "Y" + std::to_string(j)));
+  p.f.resize(mm * (kBase - 1));
+  for (size_t k = 0; k < p.f.size(); ++k) {
+    HITO_RETURN_IF_ERROR(scalar(&p.f[k], "f" + std::to_string(k)));
+  }
+  HITO_RETURN_IF_ERROR(scalar(&p.z_a, "z_A"));
+  HITO_RETURN_IF_ERROR(scalar(&p.z_c, "z_C"));
+  HITO_RETURN_IF_ERROR(scalar(&p.z, "z"));
+  return p;
+}
+
+Scalar SeededProverRng::Next() {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 64);
+  crypto_generichash_update(&st, seed_.data(), seed_.size());
+  auto ctr = U64Be(counter_++);
+  crypto_generichash_update(&st, ctr.data(), ctr.size());
+  std::array<uint8_t, 64> wide{};
+  crypto_generichash_final(&st, wide.data(), wide.size());
+  return Scalar::FromUniformBytes(wide);
+}
+
+// ---------------------------------------------------------------------------------------
+// Prover
+
+Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret,
+                    std::string_view chain_id, std::string_view context, ByteView message,
+                    ProverRng* rng) {
+  const SetData& s = set.data();
+  const Generators& gens = Gens();
+  const size_t m = s.m;
+  SodiumRng default_rng;
+  if (rng == nullptr) rng = &default_rng;
+
+  // Random scalars, in the documented order.
+  Scalar r_a = rng->Next(), r_b = rng->Next(), r_c = rng->Next(), r_d = rng->Next();
+  std::vector<Scalar> a(m * kBase);
+  for (size_t j = 0; j < m; ++j) {
+    for (size_t i = 1; i < kBase; ++i) a[j * kBase + i] = rng->Next();
+    a[j * kBase] = -(a[j * kBase + 1] + a[j * kBase + 2] + a[j * kBase + 3]);
+  }
+  std::vector<Scalar> rho(m);
+  for (Scalar& v : rho) v = rng->Next();
+
+  // Witness check, constant time; only the verdict is published.
+  uint64_t valid = ct::Eq(index >> 32, 0) & ct::Lt(index & 0xffffffffu, s.len);
+  Point member;
+  ct::Select(&member, s.padded.data(), s.padded_len, index);
+  const Scalar one_secret[1] = {secret};
+  Point rg = Backend::ToPoint(Backend::MsmSecret(one_secret, std::span(&gens.g_e, 1)));
+  valid &= static_cast<uint64_t>(sodium_memcmp(member.bytes().data(), rg.bytes().data(), 32) + 1);
+  ct::DeclassifyValue(valid);
+  if (valid != 1) {
+    return InvalidArgumentError("membership prove: index out of range or member is not secret*G");
+  }
+
+  const Point u = ContextBase(chain_id, context);
+  Proof p;
+  p.m = m;
+  {
+    const Scalar inv[1] = {ct::Invert(secret)};
+    const Elem u_e = Backend::FromPublic(u);
+    p.tag = Publish(Backend::MsmSecret(inv, std::span(&u_e, 1)));
+  }
+
+  // sigma and the committed matrices.
+  std::vector<Scalar> sigma(m * kBase), c_vals(m * kBase), d_vals(m * kBase);
+  for (size_t j = 0; j < m; ++j) {
+    const uint64_t digit = (index >> (2 * j)) & 3;
+    for (size_t i = 0; i < kBase; ++i) {
+      const size_t k = j * kBase + i;
+      sigma[k] = Scalar::FromU64(ct::Eq(i, digit));
+      c_vals[k] = a[k] * (Scalar::One() - sigma[k] - sigma[k]);
+      d_vals[k] = -(a[k] * a[k]);
+    }
+  }
+  p.a = Publish(Commit(a, r_a));
+  p.b = Publish(Commit(sigma, r_b));
+  p.c = Publish(Commit(c_vals, r_c));
+  p.d = Publish(Commit(d_vals, r_d));
+
+  std::vector<Elem> coeffs = FoldSet(s, a, index);
+  const Elem tag_e = Backend::FromPublic(p.tag);
+  p.x.resize(m);
+  p.y.resize(m);
+  for (size_t j = 0; j < m; ++j) {
+    const Scalar rj[1] = {rho[j]};
+    p.x[j] = Publish(Backend::Add(coeffs[j], Backend::MsmSecret(rj, std::span(&gens.g_e, 1))));
+    p.y[j] = Publish(Backend::MsmSecret(rj, std::span(&tag_e, 1)));
+  }
+  bool any_identity = p.a.IsIdentity() || p.b.IsIdentity() || p.c.IsIdentity() ||
+                      p.d.IsIdentity() || p.tag.IsIdentity();
+  for (size_t j = 0; j < m; ++j) any_identity |= p.x[j].IsIdentity() || p.y[j].IsIdentity();
+  if (any_identity) {
+    // Probability about 2^-250 per proof; a fresh attempt succeeds.
+    return InternalError("membership prove: a commitment is the identity; retry");
+  }
+
+  const Scalar x = ProofChallenge(StatementTranscript(s, chain_id, context, u, p.tag, message), p);
+
+  p.f.resize(m * (kBase - 1));
+  for (size_t j = 0; j < m; ++j) {
+    for (size_t i = 1; i < kBase; ++i) {
+      const size_t k = j * kBase + i;
+      p.f[j * (kBase - 1) + i - 1] = sigma[k] * x + a[k];
+      ct::DeclassifyValue(p.f[j * (kBase - 1) + i - 1]);
+    }
+  }
+  p.z_a = r_a + x * r_b;
+  p.z_c = x * r_c + r_d;
+  Scalar xpow = Scalar::One();
+  Scalar rho_sum;
+  for (size_t j = 0; j < m; ++j) {
+    rho_sum += rho[j] * xpow;
+    xpow *= x;
+  }
+  p.z = secret * xpow - rho_sum;
+  ct::DeclassifyValue(p.z_a);
+  ct::DeclassifyValue(p.z_c);
+  ct::DeclassifyValue(p.z);
+
+  for (auto* v : {&a, &sigma, &c_vals, &d_vals, &rho}) {
+    for (Scalar& e : *v) e.Wipe();
+  }
+  for (Scalar* v : {&r_a, &r_b, &r_c, &r_d, &rho_sum}) v->Wipe();
+  SecureWipe(coeffs.data(), coeffs.size() * sizeof(Elem));
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------
+// Verifier
+
+namespace {
+
+Status CheckShape(const SetData& s, const Proof& p) {
+  if (p.m != s.m) {
+    return InvalidArgumentError("membership verify: proof has m = " + std::to_string(p.m) +
+                                ", the set needs m = " + std::to_string(s.m));
+  }
+  if (p.x.size() != p.m || p.y.size() != p.m || p.f.size() != p.m * (kBase - 1)) {
+    return InvalidArgumentError("membership verify: malformed proof vectors");
+  }
+  bool id = p.tag.IsIdentity() || p.a.IsIdentity() || p.b.IsIdentity() || p.c.IsIdentity() ||
+            p.d.IsIdentity();
+  for (size_t j = 0; j < p.m; ++j) id |= p.x[j].IsIdentity() || p.y[j].IsIdentity();
+  if (id) return InvalidArgumentError("membership verify: identity point in proof");
+  return Status::Ok();
+}
+
+struct Pending {
+  size_t index;  // position in the caller's batch
+  Scalar x;      // the proof's challenge
+};
+
+// Checks the weighted sum of equations (1)-(4) of every listed proof in one MSM.
+bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
+                   std::string_view context, std::span<const ByteView> messages,
+                   std::span<const Proof> proofs, std::span<const Pending> items) {
+  const Generators& gens = Gens();
+  const size_t m = s.m;
+  const size_t nm = m * kBase;
+  Transcript wt("hito/v1/triptych/batch");
+  wt.Append("set", s.hash);
+  wt.AppendU64("set_len", s.len);
+  wt.AppendString("chain_id", chain_id);
+  wt.AppendString("context", context);
+  wt.AppendU64("count", items.size());
+  for (const Pending& it : items) {
+    wt.Append("message", messages[it.index]);
+    wt.Append("proof", proofs[it.index].Encode());
+  }
+
+  std::vector<Scalar> scalars(s.padded_len);  // M_k coefficients, then the rest
+  Scalar g_s, h_s, u_s;
+  std::vector<Scalar> hji_s(nm);
+  std::vector<Scalar> extra_s;
+  std::vector<Elem> extra_p;
+  extra_s.reserve(items.size() * (5 + 2 * m));
+  extra_p.reserve(items.size() * (5 + 2 * m));
+  std::vector<Scalar> vals, next;
+  vals.reserve(s.padded_len / kBase);
+  next.reserve(s.padded_len / kBase);
+  std::vector<Scalar> f(nm);
+  std::vector<Scalar> xpow(m + 1);
+
+  for (const Pending& it : items) {
+    const Proof& p = proofs[it.index];
+    const Scalar w1 = wt.ChallengeScalar("w1"), w2 = wt.ChallengeScalar("w2");
+    const Scalar w3 = wt.ChallengeScalar("w3"), w4 = wt.ChallengeScalar("w4");
+    const Scalar& x = it.x;
+    xpow[0] = Scalar::One();
+    for (size_t j = 1; j <= m; ++j) xpow[j] = xpow[j - 1] * x;
+    for (size_t j = 0; j < m; ++j) {
+      Scalar rest;
+      for (size_t i = 1; i < kBase; ++i) {
+        f[j * kBase + i] = p.f[j * (kBase - 1) + i - 1];
+        rest += f[j * kBase + i];
+      }
+      f[j * kBase] = x - rest;
+    }
+    // (1) w1 (A + xB - Com(f; z_A)) and (2) w2 (xC + D - Com(f(x-f); z_C)).
+    for (size_t k = 0; k < nm; ++k) hji_s[k] -= w1 * f[k] + w2 * (f[k] * (x - f[k]));
+    h_s -= w1 * p.z_a + w2 * p.z_c;
+    extra_s.insert(extra_s.end(), {w1, w1 * x, w2 * x, w2});
+    for (const Point* q : {&p.a, &p.b, &p.c, &p.d}) extra_p.push_back(Backend::FromPublic(*q));
+    // (3) w3 (sum_k p_k(x) M_k - sum_j x^j X_j - z G): expand the tensor product of the
+    // digit polynomials seeded with w3, one multiplication per entry, fused into the sum.
+    vals.assign(1, w3);
+    for (size_t j = m; j-- > 1;) {
+      next.clear();
+      for (const Scalar& v : vals) {
+        for (size_t i = 0; i < kBase; ++i) next.push_back(v * f[j * kBase + i]);
+      }
+      std::swap(vals, next);
+    }
+    for (size_t q = 0; q < vals.size(); ++q) {
+      for (size_t i = 0; i < kBase; ++i) scalars[q * kBase + i] += vals[q] * f[i];
+    }
+    g_s -= w3 * p.z;
+    // (4) w4 (x^m U - sum_j x^j Y_j - z J).
+    u_s += w4 * xpow[m];
+    for (size_t j = 0; j < m; ++j) {
+      extra_s.push_back(-(w3 * xpow[j]));
+      extra_p.push_back(Backend::FromPublic(p.x[j]));
+      extra_s.push_back(-(w4 * xpow[j]));
+      extra_p.push_back(Backend::FromPublic(p.y[j]));
+    }
+    extra_s.push_back(-(w4 * p.z));
+    extra_p.push_back(Backend::FromPublic(p.tag));
+  }
+
+  std::vector<Elem> points(s.elems);
+  points.reserve(s.padded_len + 3 + nm + extra_p.size());
+  scalars.insert(scalars.end(), {g_s, h_s, u_s});
+  points.insert(points.end(), {gens.g_e, gens.h_e, Backend::FromPublic(u)});
+  scalars.insert(scalars.end(), hji_s.begin(), hji_s.end());
+  points.insert(points.end(), gens.hji_e.begin(),
+                gens.hji_e.begin() + static_cast<std::ptrdiff_t>(nm));
+  scalars.insert(scalars.end(), extra_s.begin(), extra_s.end());
+  points.insert(points.end(), extra_p.begin(), extra_p.end());
+  return Backend::ToPoint(Backend::MsmPublic(scalars, points)).IsIdentity();
+}
+
+}  // namespace
+
+BatchResult BatchVerify(const PreparedSet& set, std::string_view chain_id, std::string_view context,
+                        std::span<const ByteView> messages, std::span<const Proof> proofs) {
+  BatchResult res;
+  if (messages.size() != proofs.size()) {
+    res.status = InvalidArgumentError("membership batch: " + std::to_string(messages.size()) +
+                                      " messages for " + std::to_string(proofs.size()) + " proofs");
+    return res;
+  }
+  const SetData& s = set.data();
+  const Point u = ContextBase(chain_id, context);
+  std::vector<Pending> pending;
+  Status first_error;
+  for (size_t i = 0; i < proofs.size(); ++i) {
+    Status st = CheckShape(s, proofs[i]);
+    if (!st.ok()) {
+      res.invalid.push_back(i);
+      if (first_error.ok()) first_error = st;
+      continue;
+    }
+    Transcript t = StatementTranscript(s, chain_id, context, u, proofs[i].tag, messages[i]);
+    pending.push_back({i, ProofChallenge(std::move(t), proofs[i])});
+  }
+  // Bisection over ranges of `pending`, iterative.
+  std::vector<std::pair<size_t, size_t>> work;
+  if (!pending.empty()) work.emplace_back(0, pending.size());
+  while (!work.empty()) {
+    auto [lo, hi] = work.back();
+    work.pop_back();
+    std::span<const Pending> items(pending.data() + lo, hi - lo);
+    if (CheckCombined(s, u, chain_id, context, messages, proofs, items)) continue;
+    if (hi - lo == 1) {
+      res.invalid.push_back(pending[lo].index);
+      continue;
+    }
+    const size_t mid = lo + (hi - lo) / 2;
+    work.emplace_back(lo, mid);
+    work.emplace_back(mid, hi);
+  }
+  std::sort(res.invalid.begin(), res.invalid.end());
+  if (!res.invalid.empty()) {
+    std::string list;
+    for (size_t i = 0; i < res.invalid.size() && i < 16; ++i) {
+      list += (i ? "," : "") + std::to_string(res.invalid[i]);
+    }
+    if (res.invalid.size() > 16) list += ",...";
+    res.status =
+        InvalidArgumentError("membership verify: " + std::to_string(res.invalid.size()) + " of " +
+                             std::to_string(proofs.size()) + " proofs invalid [" + list + "]" +
+                             (first_error.ok() ? "" : "; first: " + first_error.message()));
+  }
+  return res;
+}
+
+Status Verify(const PreparedSet& set, std::string_view chain_id, std::string_view context,
+              ByteView message, const Proof& proof) {
+  HITO_RETURN_IF_ERROR(CheckShape(set.data(), proof));
+  const ByteView msgs[1] = {message};
+  BatchResult r = BatchVerify(set, chain_id, context, msgs, std::span(&proof, 1));
+  if (!r.status.ok()) return InvalidArgumentError("membership verify: proof does not verify");
+  return Status::Ok();
+}
+
+}  // namespace hito::zk::membership
