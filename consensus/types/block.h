@@ -24,14 +24,14 @@ inline constexpr uint8_t kBlockVersion = 1;
 
 struct BlockHeader {
   std::string chain_id;
-  uint64_t height = 0;         // genesis state is height 0; the first block is 1
-  uint64_t time_ms = 0;        // Unix milliseconds, strictly increasing
-  Hash32 prev_hash{};          // hash of header h-1; zero for height 1
-  Hash32 tx_root{};            // Merkle root of the tx hashes (TxRoot)
-  Hash32 app_hash{};           // state root after block h-1 (genesis state for h = 1)
-  Hash32 validators_hash{};    // set that signs this block
+  uint64_t height = 0;       // genesis state is height 0; the first block is 1
+  uint64_t time_ms = 0;      // Unix milliseconds, strictly increasing
+  Hash32 prev_hash{};        // hash of header h-1; zero for height 1
+  Hash32 tx_root{};          // Merkle root of the tx hashes (TxRoot)
+  Hash32 app_hash{};         // state root after block h-1 (genesis state for h = 1)
+  Hash32 validators_hash{};  // set that signs this block
   Hash32 next_validators_hash{};
-  Hash32 last_commit_hash{};   // hash of the commit of h-1 carried in this block
+  Hash32 last_commit_hash{};  // hash of the commit of h-1 carried in this block
   Hash32 evidence_hash{};
   Ed25519PublicKey proposer{};
   friend bool operator==(const BlockHeader&, const BlockHeader&) = default;

@@ -26,7 +26,9 @@ class Writer {
   void U64(uint64_t v);
   void Bool(bool v) { U8(v ? 1 : 0); }
   template <size_t N>
-  void Fixed(const std::array<uint8_t, N>& a) { Raw(ByteView(a.data(), N)); }
+  void Fixed(const std::array<uint8_t, N>& a) {
+    Raw(ByteView(a.data(), N));
+  }
   // u32 length prefix, then the bytes.
   void VarBytes(ByteView b);
   void String(std::string_view s) { VarBytes(AsBytes(s)); }
@@ -59,8 +61,7 @@ class Reader {
   Status String(std::string_view what, size_t max_len, std::string* out);
   // A u32 list count with at most `max_count` entries, each at least `min_entry_bytes`
   // long (so a hostile count cannot make the caller reserve memory it has no bytes for).
-  Status Count(std::string_view what, uint32_t max_count, size_t min_entry_bytes,
-               uint32_t* count);
+  Status Count(std::string_view what, uint32_t max_count, size_t min_entry_bytes, uint32_t* count);
 
   size_t remaining() const { return in_.size() - pos_; }
   size_t position() const { return pos_; }
@@ -72,6 +73,14 @@ class Reader {
   ByteView in_;
   size_t pos_ = 0;
 };
+
+// Chain ids are 1..kChainIdMaxLen bytes of [a-z0-9-]. Fails with a message naming `what`.
+Status ValidateChainId(std::string_view what, std::string_view chain_id);
+
+// The framing that starts every byte string hito signs: len(label) as one byte, then the
+// label (the same prefix DomainHash uses), so a signature for one purpose never verifies
+// for another.
+void WriteSigningLabel(Writer* w, std::string_view label);
 
 }  // namespace hito::consensus::types
 

@@ -1,0 +1,126 @@
+#include "consensus/types/transaction.h"
+
+#include "base/hash.h"
+#include "consensus/types/codec.h"
+#include "consensus/types/internal.h"
+#include "consensus/types/limits.h"
+
+namespace hito::consensus::types {
+namespace {
+
+constexpr std::string_view kTxLabel = "hito/v1/tx";
+constexpr std::string_view kTxSignLabel = "hito/v1/tx-sign";
+constexpr std::string_view kAddressLabel = "hito/v1/address";
+
+// Everything but the signature: the shared prefix of the encoding and the signing bytes.
+void WriteTransferUnsigned(Writer* w, const Transfer& t) {
+  w->U8(kTxVersion);
+  w->U8(static_cast<uint8_t>(TxKind::kTransfer));
+  w->String(t.chain_id);
+  w->Fixed(t.sender);
+  w->U64(t.nonce);
+  w->U64(t.fee);
+  w->Fixed(t.to);
+  w->U64(t.amount);
+  w->VarBytes(t.memo);
+}
+
+Status ReadTransfer(Reader* r, Transfer* t) {
+  HITO_RETURN_IF_ERROR(r->String("transfer.chain_id", kChainIdMaxLen, &t->chain_id));
+  HITO_RETURN_IF_ERROR(ValidateChainId("transfer.chain_id", t->chain_id));
+  HITO_RETURN_IF_ERROR(r->Fixed("transfer.sender", &t->sender));
+  HITO_RETURN_IF_ERROR(r->U64("transfer.nonce", &t->nonce));
+  HITO_RETURN_IF_ERROR(r->U64("transfer.fee", &t->fee));
+  HITO_RETURN_IF_ERROR(r->Fixed("transfer.to", &t->to));
+  HITO_RETURN_IF_ERROR(r->U64("transfer.amount", &t->amount));
+  HITO_RETURN_IF_ERROR(r->VarBytes("transfer.memo", kMemoMaxLen, &t->memo));
+  HITO_RETURN_IF_ERROR(r->Fixed("transfer.signature", &t->signature));
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view TxKindName(TxKind kind) {
+  switch (kind) {
+    case TxKind::kTransfer:
+      return "transfer";
+    case TxKind::kRegister:
+      return "register";
+    case TxKind::kClaim:
+      return "claim";
+    case TxKind::kProposal:
+      return "proposal";
+    case TxKind::kBallot:
+      return "ballot";
+    case TxKind::kAttester:
+      return "attester";
+    case TxKind::kValidator:
+      return "validator";
+  }
+  return "unknown";
+}
+
+AccountId AccountIdFromPublicKey(const Ed25519PublicKey& pk) {
+  return DomainHash(kAddressLabel, pk);
+}
+
+TxKind Transaction::kind() const {
+  // One alternative today; each new body type adds its case here.
+  return TxKind::kTransfer;
+}
+
+Bytes EncodeTransaction(const Transaction& tx) {
+  const Transfer& t = std::get<Transfer>(tx.body);
+  Writer w;
+  WriteTransferUnsigned(&w, t);
+  w.Fixed(t.signature);
+  return std::move(w).bytes();
+}
+
+Result<Transaction> DecodeTransaction(ByteView bytes) {
+  if (bytes.size() > kTxMaxBytes) {
+    return InvalidArgumentError("transaction: " + std::to_string(bytes.size()) +
+                                " bytes exceeds the maximum of " + std::to_string(kTxMaxBytes));
+  }
+  Reader r(bytes);
+  uint8_t version = 0;
+  HITO_RETURN_IF_ERROR(r.U8("transaction.version", &version));
+  if (version != kTxVersion) {
+    return InvalidArgumentError("transaction.version: unknown version " + std::to_string(version) +
+                                " (expected " + std::to_string(kTxVersion) + ")");
+  }
+  uint8_t kind = 0;
+  HITO_RETURN_IF_ERROR(r.U8("transaction.kind", &kind));
+  if (kind >= static_cast<uint8_t>(TxKind::kRegister) &&
+      kind <= static_cast<uint8_t>(TxKind::kValidator)) {
+    return UnimplementedError(
+        "transaction.kind: " + std::string(TxKindName(static_cast<TxKind>(kind))) + " (" +
+        std::to_string(kind) + ") is reserved and not implemented yet");
+  }
+  if (kind != static_cast<uint8_t>(TxKind::kTransfer)) {
+    return InvalidArgumentError("transaction.kind: unknown kind " + std::to_string(kind));
+  }
+  Transfer t;
+  HITO_RETURN_IF_ERROR(ReadTransfer(&r, &t));
+  HITO_RETURN_IF_ERROR(r.ExpectEnd("transaction"));
+  return Transaction{std::move(t)};
+}
+
+Hash32 TransactionHash(ByteView encoded) { return DomainHash(kTxLabel, encoded); }
+
+Bytes TransferSigningBytes(const Transfer& t) {
+  Writer w;
+  WriteSigningLabel(&w, kTxSignLabel);
+  WriteTransferUnsigned(&w, t);
+  return std::move(w).bytes();
+}
+
+void SignTransfer(Transfer* t, const Ed25519PrivateKey& key) {
+  t->signature = key.Sign(TransferSigningBytes(*t));
+}
+
+bool VerifyTransferSignature(const Transfer& t) {
+  return Ed25519Verify(t.sender, TransferSigningBytes(t), t.signature);
+}
+
+}  // namespace hito::consensus::types
