@@ -22,8 +22,10 @@ Result<Point> Point::DecodeAllowIdentity(ByteView b) {
   }
   Point p;
   std::copy(b.begin(), b.end(), p.b_.begin());
-  // is_valid_point checks canonical ristretto255 encoding (and accepts the identity).
-  if (crypto_core_ristretto255_is_valid_point(p.b_.data()) != 1) {
+  // libsodium 1.0.18's is_valid_point ignores bit 255 (it accepts B's encoding with the
+  // top bit set), so that bit is checked here: RFC 9496 encodings have it clear. Otherwise
+  // is_valid_point checks the canonical encoding (and accepts the identity).
+  if ((p.b_[31] & 0x80) != 0 || crypto_core_ristretto255_is_valid_point(p.b_.data()) != 1) {
     return InvalidArgumentError("point: not a canonical ristretto255 encoding");
   }
   return p;

@@ -86,6 +86,16 @@ TEST(PointTest, DecodeRejectsWrongLengthAndIdentity) {
   big.fill(0xff);
   big[31] = 0x7f;
   EXPECT_FALSE(Point::DecodeAllowIdentity(big).ok());
+  // Bit 255 set on a valid encoding (libsodium 1.0.18's is_valid_point accepts it).
+  for (int i = 0; i < 100; ++i) {
+    std::array<uint8_t, 32> hi = Point::MulBase(Scalar::Random()).bytes();
+    hi[31] |= 0x80;
+    EXPECT_FALSE(Point::Decode(hi).ok());
+    EXPECT_FALSE(Point::DecodeAllowIdentity(hi).ok());
+  }
+  std::array<uint8_t, 32> id_hi{};
+  id_hi[31] = 0x80;
+  EXPECT_FALSE(Point::DecodeAllowIdentity(id_hi).ok());
   // Negative (odd) field element: B's encoding with the low bit flipped.
   std::array<uint8_t, 32> odd = Point::Base().bytes();
   odd[0] ^= 1;

@@ -1,0 +1,337 @@
+// Multi-scalar multiplication: vartime Straus (w-NAF) and signed-digit Pippenger for
+// verification; constant-time fixed-window Straus for the prover. See
+// docs/protocol/arithmetic.md for the parameters and their costs.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "zk/ec.h"
+
+namespace hito::zk {
+
+using internal::AffineNiels;
+using internal::Completed;
+using internal::ExtPoint;
+using internal::Fe;
+using internal::ProjNiels;
+
+namespace {
+
+// The scalar as four little-endian 64-bit words.
+std::array<uint64_t, 4> Words(const Scalar& s) {
+  std::array<uint64_t, 4> w{};
+  const auto& b = s.bytes();
+  for (size_t i = 0; i < 32; ++i) w[i / 8] |= uint64_t{b[i]} << (8 * (i % 8));
+  return w;
+}
+
+// Bits [pos, pos + width) of the 256-bit value w (width <= 32; bits past 255 read 0).
+inline uint64_t BitsAt(const std::array<uint64_t, 4>& w, size_t pos, size_t width) {
+  const size_t idx = pos / 64, sh = pos % 64;
+  uint64_t v = w[idx] >> sh;
+  if (sh != 0 && idx + 1 < 4) v |= w[idx + 1] << (64 - sh);
+  return v & ((uint64_t{1} << width) - 1);
+}
+
+// Width-w NAF of a scalar (< 2^253): digits odd in (-2^(w-1), 2^(w-1)) or 0, 256 entries.
+void Naf(const Scalar& s, int w, std::array<int8_t, 256>* out) {
+  out->fill(0);
+  const auto words = Words(s);
+  const uint64_t width = uint64_t{1} << w;
+  const uint64_t half = width >> 1;
+  uint64_t carry = 0;
+  size_t pos = 0;
+  while (pos < 256) {
+    const uint64_t window = carry + BitsAt(words, pos, static_cast<size_t>(w));
+    if ((window & 1) == 0) {
+      ++pos;
+      continue;
+    }
+    if (window < half) {
+      carry = 0;
+      (*out)[pos] = static_cast<int8_t>(window);
+    } else {
+      carry = 1;
+      (*out)[pos] = static_cast<int8_t>(static_cast<int64_t>(window) - static_cast<int64_t>(width));
+    }
+    pos += static_cast<size_t>(w);
+  }
+}
+
+ExtPoint AddExt(const ExtPoint& a, const ExtPoint& b) {
+  return internal::ToExt(internal::Add(a, internal::ToProjNiels(b)));
+}
+
+ExtPoint DoubleN(const ExtPoint& p, int n) {
+  // Intermediate doublings only need projective coordinates (3M instead of 4M).
+  internal::ProjPoint q = internal::ToProj(p);
+  for (int i = 0; i + 1 < n; ++i) q = internal::ToProj(internal::Dbl(q));
+  return internal::ToExt(internal::Dbl(q));
+}
+
+// Montgomery's trick: replaces each z[i] (all non-zero) with its inverse.
+void BatchInvert(std::vector<Fe>* z) {
+  const size_t n = z->size();
+  if (n == 0) return;
+  std::vector<Fe> prefix(n);
+  Fe acc = internal::FeOne();
+  for (size_t i = 0; i < n; ++i) {
+    prefix[i] = acc;
+    acc = internal::FeMul(acc, (*z)[i]);
+  }
+  acc = internal::FeInvert(acc);
+  for (size_t i = n; i-- > 0;) {
+    const Fe inv = internal::FeMul(acc, prefix[i]);
+    acc = internal::FeMul(acc, (*z)[i]);
+    (*z)[i] = inv;
+  }
+}
+
+AffineNiels ToAffineNiels(const ExtPoint& p, const Fe& zinv) {
+  const Fe x = internal::FeMul(p.X, zinv);
+  const Fe y = internal::FeMul(p.Y, zinv);
+  return AffineNiels{internal::FeCarry(internal::FeAdd(y, x)), internal::FeSub(y, x),
+                     internal::FeMul(internal::FeMul(x, y), internal::kD2)};
+}
+
+// Batch-normalises points to affine Niels form.
+std::vector<AffineNiels> Normalize(std::span<const ExtPoint> pts) {
+  std::vector<Fe> z(pts.size());
+  for (size_t i = 0; i < pts.size(); ++i) z[i] = pts[i].Z;
+  BatchInvert(&z);
+  std::vector<AffineNiels> out(pts.size());
+  for (size_t i = 0; i < pts.size(); ++i) out[i] = ToAffineNiels(pts[i], z[i]);
+  return out;
+}
+
+}  // namespace
+
+namespace msm_internal {
+
+EdPoint Straus(std::span<const Scalar> scalars, std::span<const EdPoint> points) {
+  HITO_ASSERT(scalars.size() == points.size());
+  constexpr int kW = 5;  // odd multiples 1P, 3P, ..., 15P
+  const size_t n = points.size();
+  std::vector<std::array<ProjNiels, 8>> tables(n);
+  std::vector<std::array<int8_t, 256>> nafs(n);
+  int top = -1;
+  for (size_t i = 0; i < n; ++i) {
+    const ExtPoint& p = points[i].ext();
+    const ExtPoint p2 = DoubleN(p, 1);
+    ExtPoint cur = p;
+    tables[i][0] = internal::ToProjNiels(cur);
+    for (size_t j = 1; j < 8; ++j) {
+      cur = AddExt(cur, p2);
+      tables[i][j] = internal::ToProjNiels(cur);
+    }
+    Naf(scalars[i], kW, &nafs[i]);
+    for (int b = 255; b > top; --b) {
+      if (nafs[i][static_cast<size_t>(b)] != 0) {
+        top = b;
+        break;
+      }
+    }
+  }
+  ExtPoint acc = internal::ExtIdentity();
+  for (int b = top; b >= 0; --b) {
+    acc = DoubleN(acc, 1);
+    for (size_t i = 0; i < n; ++i) {
+      const int d = nafs[i][static_cast<size_t>(b)];
+      if (d > 0) {
+        acc = internal::ToExt(internal::Add(acc, tables[i][static_cast<size_t>(d / 2)]));
+      } else if (d < 0) {
+        acc = internal::ToExt(internal::Sub(acc, tables[i][static_cast<size_t>(-d / 2)]));
+      }
+    }
+  }
+  return EdPoint(acc);
+}
+
+int PippengerWindow(size_t n) {
+  // Cost model in field multiplications: per window, n mixed additions (7M) and two
+  // full additions per bucket for the running sums (9M each); windows = ceil(254 / c).
+  int best = 4;
+  double best_cost = 1e300;
+  for (int c = 4; c <= 16; ++c) {
+    const double windows = static_cast<double>((254 + c - 1) / c);
+    const double buckets = static_cast<double>(size_t{1} << (c - 1));
+    const double cost = windows * (7.0 * static_cast<double>(n) + 18.0 * buckets);
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = c;
+    }
+  }
+  return best;
+}
+
+EdPoint Pippenger(std::span<const Scalar> scalars, std::span<const EdPoint> points, int window) {
+  HITO_ASSERT(scalars.size() == points.size());
+  const size_t n = points.size();
+  if (n == 0) return EdPoint::Identity();
+  const int c = window > 0 ? window : PippengerWindow(n);
+  HITO_ASSERT(c >= 2 && c <= 20);
+  const size_t num_windows = static_cast<size_t>((254 + c - 1) / c);
+  const size_t num_buckets = size_t{1} << (c - 1);
+  const int64_t radix = int64_t{1} << c;
+  const int64_t half = radix >> 1;
+
+  // Signed digits, window-major: digits[k * n + i] in [-2^(c-1), 2^(c-1)].
+  std::vector<int32_t> digits(num_windows * n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto w = Words(scalars[i]);
+    int64_t carry = 0;
+    for (size_t k = 0; k < num_windows; ++k) {
+      int64_t d = carry + static_cast<int64_t>(
+                              BitsAt(w, k * static_cast<size_t>(c), static_cast<size_t>(c)));
+      carry = 0;
+      if (d >= half && k + 1 < num_windows) {
+        d -= radix;
+        carry = 1;
+      }
+      digits[k * n + i] = static_cast<int32_t>(d);
+    }
+  }
+
+  std::vector<ExtPoint> ext(n);
+  for (size_t i = 0; i < n; ++i) ext[i] = points[i].ext();
+  const std::vector<AffineNiels> aff = Normalize(ext);
+
+  std::vector<ExtPoint> buckets(num_buckets);
+  std::vector<uint8_t> used(num_buckets);
+  ExtPoint acc = internal::ExtIdentity();
+  for (size_t k = num_windows; k-- > 0;) {
+    if (k + 1 < num_windows) acc = DoubleN(acc, c);
+    std::fill(used.begin(), used.end(), 0);
+    const int32_t* dk = &digits[k * n];
+    for (size_t i = 0; i < n; ++i) {
+      const int32_t d = dk[i];
+      if (d == 0) continue;
+      const size_t b = static_cast<size_t>(d > 0 ? d : -d) - 1;
+      if (!used[b]) {
+        buckets[b] = internal::ExtIdentity();
+        used[b] = 1;
+      }
+      buckets[b] = d > 0 ? internal::ToExt(internal::Add(buckets[b], aff[i]))
+                         : internal::ToExt(internal::Sub(buckets[b], aff[i]));
+    }
+    // sum_j (j+1) * bucket[j] by running sums from the top bucket down.
+    ExtPoint running = internal::ExtIdentity();
+    ExtPoint total = internal::ExtIdentity();
+    bool started = false;
+    for (size_t j = num_buckets; j-- > 0;) {
+      if (used[j]) {
+        running = started ? AddExt(running, buckets[j]) : buckets[j];
+        started = true;
+      }
+      if (started) total = AddExt(total, running);
+    }
+    acc = AddExt(acc, total);
+  }
+  return EdPoint(acc);
+}
+
+}  // namespace msm_internal
+
+EdPoint MsmVartime(std::span<const Scalar> scalars, std::span<const EdPoint> points) {
+  HITO_ASSERT(scalars.size() == points.size());
+  if (points.size() <= msm_internal::kStrausMax) return msm_internal::Straus(scalars, points);
+  return msm_internal::Pippenger(scalars, points);
+}
+
+namespace {
+
+constexpr int kCtWindow = 5;                               // radix 32
+constexpr size_t kCtTable = size_t{1} << (kCtWindow - 1);  // multiples 1..16
+constexpr size_t kCtDigits = 51;                           // 5 * 51 = 255 >= 254
+constexpr size_t kCtChunk = 256;                           // points per table batch
+
+// Signed radix-32 digits in [-16, 16), constant time (no branch on the scalar).
+void CtDigits(const Scalar& s, std::array<int8_t, kCtDigits>* out) {
+  const auto w = Words(s);
+  uint64_t carry = 0;
+  for (size_t k = 0; k < kCtDigits; ++k) {
+    const uint64_t v = BitsAt(w, k * kCtWindow, kCtWindow) + carry;  // 0..32
+    carry = (v + 16) >> 5;                                           // 1 iff v >= 16
+    (*out)[k] = static_cast<int8_t>(static_cast<int64_t>(v) - static_cast<int64_t>(carry << 5));
+  }
+}
+
+// Constant-time table[|d| - 1] (identity for d = 0), negated when d < 0.
+AffineNiels CtSelect(const std::array<AffineNiels, kCtTable>& table, int8_t d) {
+  const uint64_t du = static_cast<uint64_t>(static_cast<int64_t>(d));
+  const uint64_t neg = du >> 63;
+  const uint64_t abs = (du ^ (0 - neg)) + neg;
+  AffineNiels r = internal::AffineNielsIdentity();
+  for (size_t j = 0; j < kCtTable; ++j) {
+    const uint64_t x = abs ^ (j + 1);
+    const uint64_t eq = ((x | (0 - x)) >> 63) - 1;  // all ones iff abs == j + 1
+    r.ypx = internal::FeSelect(r.ypx, table[j].ypx, eq);
+    r.ymx = internal::FeSelect(r.ymx, table[j].ymx, eq);
+    r.xy2d = internal::FeSelect(r.xy2d, table[j].xy2d, eq);
+  }
+  return internal::CondNeg(r, neg);
+}
+
+// Tables [1P .. 16P] in affine Niels form for a chunk of (public) points.
+std::vector<std::array<AffineNiels, kCtTable>> CtTables(std::span<const EdPoint> pts) {
+  std::vector<ExtPoint> multiples(pts.size() * kCtTable);
+  for (size_t i = 0; i < pts.size(); ++i) {
+    const ExtPoint& p = pts[i].ext();
+    const ProjNiels pn = internal::ToProjNiels(p);
+    ExtPoint cur = p;
+    multiples[i * kCtTable] = cur;
+    for (size_t j = 1; j < kCtTable; ++j) {
+      cur = internal::ToExt(internal::Add(cur, pn));
+      multiples[i * kCtTable + j] = cur;
+    }
+  }
+  const std::vector<AffineNiels> aff = Normalize(multiples);
+  std::vector<std::array<AffineNiels, kCtTable>> tables(pts.size());
+  for (size_t i = 0; i < pts.size(); ++i) {
+    std::copy(aff.begin() + static_cast<std::ptrdiff_t>(i * kCtTable),
+              aff.begin() + static_cast<std::ptrdiff_t>((i + 1) * kCtTable), tables[i].begin());
+  }
+  return tables;
+}
+
+}  // namespace
+
+std::vector<EdPoint> MsmConstTimeMany(std::span<const std::vector<Scalar>> scalar_rows,
+                                      std::span<const EdPoint> points) {
+  const size_t n = points.size();
+  for (const auto& row : scalar_rows) HITO_ASSERT(row.size() == n);
+  std::vector<ExtPoint> results(scalar_rows.size(), internal::ExtIdentity());
+  std::vector<std::array<int8_t, kCtDigits>> digits(kCtChunk);
+  for (size_t start = 0; start < n; start += kCtChunk) {
+    const size_t len = std::min(kCtChunk, n - start);
+    const auto tables = CtTables(points.subspan(start, len));
+    for (size_t r = 0; r < scalar_rows.size(); ++r) {
+      for (size_t i = 0; i < len; ++i) CtDigits(scalar_rows[r][start + i], &digits[i]);
+      ExtPoint acc = internal::ExtIdentity();
+      for (size_t k = kCtDigits; k-- > 0;) {
+        if (k + 1 < kCtDigits) acc = DoubleN(acc, kCtWindow);
+        for (size_t i = 0; i < len; ++i) {
+          acc = internal::ToExt(internal::Add(acc, CtSelect(tables[i], digits[i][k])));
+        }
+      }
+      results[r] = AddExt(results[r], acc);
+    }
+  }
+  // Wipe the secret digits.
+  for (auto& d : digits) SecureWipe(d.data(), d.size());
+  std::vector<EdPoint> out;
+  out.reserve(results.size());
+  for (const auto& p : results) out.emplace_back(p);
+  return out;
+}
+
+EdPoint MsmConstTime(std::span<const Scalar> scalars, std::span<const EdPoint> points) {
+  HITO_ASSERT(scalars.size() == points.size());
+  std::vector<Scalar> row(scalars.begin(), scalars.end());
+  std::vector<EdPoint> r = MsmConstTimeMany(std::span<const std::vector<Scalar>>(&row, 1), points);
+  for (auto& s : row) s.Wipe();  // the copy held secrets
+  return r[0];
+}
+
+}  // namespace hito::zk
