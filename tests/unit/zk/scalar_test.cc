@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <vector>
+
+#include "zk/scalar_vt.h"
 
 namespace hito::zk {
 namespace {
@@ -99,6 +102,41 @@ TEST(ScalarTest, WipeZeroes) {
 
 TEST(ScalarDeathTest, InvertZeroAsserts) {
   EXPECT_DEATH({ (void)Scalar::Zero().Invert(); }, "");
+}
+
+TEST(ScalarVtTest, MatchesScalarOnRandomInputs) {
+  std::vector<Scalar> edge = {Scalar::Zero(),      Scalar::One(),
+                              -Scalar::One(),      Scalar::FromU64(2),
+                              -Scalar::FromU64(2), *Scalar::Decode(OrderPlus(-1))};
+  for (int i = 0; i < 3000; ++i) {
+    const Scalar a = i < 36 ? edge[static_cast<size_t>(i) % 6] : Scalar::Random();
+    const Scalar b = i < 36 ? edge[static_cast<size_t>(i) / 6] : Scalar::Random();
+    const ScalarVt va = ScalarVt::FromScalar(a), vb = ScalarVt::FromScalar(b);
+    EXPECT_EQ(va.ToScalar(), a);
+    EXPECT_EQ((va * vb).ToScalar(), a * b);
+    EXPECT_EQ((va + vb).ToScalar(), a + b);
+    EXPECT_EQ((va - vb).ToScalar(), a - b);
+    EXPECT_EQ((-va).ToScalar(), -a);
+    EXPECT_EQ(va.Square().ToScalar(), a * a);
+    EXPECT_EQ(va.MulAdd(vb, va).ToScalar(), a * b + a);
+    EXPECT_EQ(va == vb, a == b);
+    EXPECT_EQ(va.IsZero(), a.IsZero());
+  }
+  EXPECT_EQ(ScalarVt::One().ToScalar(), Scalar::One());
+  EXPECT_EQ(ScalarVt::FromU64(12345).ToScalar(), Scalar::FromU64(12345));
+  EXPECT_TRUE(ScalarVt::Zero().IsZero());
+}
+
+TEST(ScalarVtTest, LongProductChainMatches) {
+  // A Gray-code-like chain of multiply-adds, as the verifier runs it.
+  Scalar acc = Scalar::One();
+  ScalarVt vacc = ScalarVt::One();
+  for (int i = 0; i < 2000; ++i) {
+    const Scalar x = Scalar::Random(), y = Scalar::Random();
+    acc = acc * x + y;
+    vacc = vacc.MulAdd(ScalarVt::FromScalar(x), ScalarVt::FromScalar(y));
+  }
+  EXPECT_EQ(vacc.ToScalar(), acc);
 }
 
 }  // namespace
