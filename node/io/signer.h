@@ -1,0 +1,71 @@
+// The validator's signer: signs proposals and votes, and never signs twice.
+//
+// Before a signature leaves this class, the signer durably records the last signed
+// (height, round, step) with a hash of the signed bytes and the signature (a file written
+// atomically: temp file, fsync, rename, fsync of the directory). It refuses anything at
+// a lower (height, round, step), and anything different at the same one; asked to sign
+// the very same bytes again (a restart replaying its WAL) it returns the recorded
+// signature. So a crash at any point can never make the validator equivocate. A failure
+// to persist returns an error and no signature. Thread-safe.
+#ifndef HITO_NODE_IO_SIGNER_H_
+#define HITO_NODE_IO_SIGNER_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/ed25519.h"
+#include "base/status.h"
+#include "consensus/types/vote.h"
+#include "node/io/env.h"
+
+namespace hito::node::io {
+
+// Order of steps within a round, as the paper's: propose < prevote < precommit.
+enum class SignStep : uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
+
+struct SignState {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  SignStep step = SignStep::kPropose;
+  Hash32 sign_bytes_hash{};
+  Ed25519Signature signature{};
+  bool empty = true;  // nothing signed yet
+};
+
+Bytes EncodeSignState(const SignState& s);
+Result<SignState> DecodeSignState(ByteView bytes);
+
+class Signer {
+ public:
+  // Loads the record at `state_path` (a missing file means nothing was signed; a present
+  // but unreadable one is an error: the operator must look, not the node guess).
+  static Result<std::unique_ptr<Signer>> Open(Env* env, std::string state_path,
+                                              Ed25519PrivateKey key, std::string chain_id);
+
+  const Ed25519PublicKey& public_key() const { return key_.public_key(); }
+
+  // Fill in the signature. kFailedPrecondition (reason in the message) on a conflict.
+  Status SignProposal(consensus::types::Proposal* p);
+  Status SignVote(consensus::types::Vote* v);
+
+  SignState last() const;
+
+ private:
+  Signer(Env* env, std::string path, Ed25519PrivateKey key, std::string chain_id)
+      : env_(env), path_(std::move(path)), key_(std::move(key)), chain_id_(std::move(chain_id)) {}
+  Result<Ed25519Signature> Sign(uint64_t height, uint32_t round, SignStep step,
+                                const Bytes& sign_bytes);
+
+  Env* env_;
+  std::string path_;
+  Ed25519PrivateKey key_;
+  std::string chain_id_;
+  mutable std::mutex mu_;
+  SignState last_;
+};
+
+}  // namespace hito::node::io
+
+#endif  // HITO_NODE_IO_SIGNER_H_
