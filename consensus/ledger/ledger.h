@@ -8,6 +8,7 @@
 #define HITO_CONSENSUS_LEDGER_LEDGER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "consensus/ledger/kv.h"
+#include "consensus/ledger/state_tree.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/types/block.h"
 #include "consensus/types/transaction.h"
@@ -46,9 +48,9 @@ struct Account {
 
 // Everything a block changed: the writes to commit and the results to report.
 struct BlockOutcome {
-  ChangeSet changes;             // includes the state tree's nodes and ledger metadata
-  Hash32 state_root{};           // root after the block; goes into header h+1 as app_hash
-  std::vector<TxResult> results; // one per transaction, in block order
+  ChangeSet changes;              // includes the state tree's nodes and ledger metadata
+  Hash32 state_root{};            // root after the block; goes into header h+1 as app_hash
+  std::vector<TxResult> results;  // one per transaction, in block order
 };
 
 // Whether signatures in a block were already checked (by the mempool, in parallel) so
@@ -69,6 +71,12 @@ class Ledger {
   Result<uint64_t> Height() const;
   Result<Account> GetAccount(const types::AccountId& id) const;
   Result<Params> GetParams() const;
+  // Total supply: the sum of all balances (fees are burned, so it only falls until the
+  // ubi module mints).
+  Result<uint64_t> Supply() const;
+  // A proof of the record at `kv_key` (e.g. AccountKey(id), records.h) or of its absence,
+  // against StateRoot(); check it with VerifyRecordProof.
+  Result<StateProof> ProveRecord(ByteView kv_key) const;
 
   // Checks a transaction against the committed state (format rules, chain id, fee,
   // nonce == account nonce + `pending_from_sender`, balance for amount + fee, and the
@@ -85,6 +93,9 @@ class Ledger {
                                   SignatureCheck sigs) const;
 
  private:
+  Result<std::optional<Bytes>> Read(std::string_view key) const;
+  Result<uint64_t> ReadU64(std::string_view key) const;
+
   std::string chain_id_;
   const KvReader* state_;
 };

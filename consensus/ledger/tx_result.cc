@@ -34,6 +34,8 @@ std::string_view TxCodeName(TxCode code) {
       return "TX_ALREADY_KNOWN";
     case TxCode::kTooLarge:
       return "TX_TOO_LARGE";
+    case TxCode::kStateUnavailable:
+      return "TX_STATE_UNAVAILABLE";
   }
   return "TX_UNKNOWN";
 }

@@ -14,9 +14,9 @@ namespace hito::consensus::ledger {
 
 enum class TxCode : uint16_t {
   kOk = 0,
-  kMalformed = 1,          // does not decode canonically
-  kUnsupportedKind = 2,    // reserved kind not enabled yet
-  kWrongChain = 3,         // chain id differs from this chain's
+  kMalformed = 1,        // does not decode canonically
+  kUnsupportedKind = 2,  // reserved kind not enabled yet
+  kWrongChain = 3,       // chain id differs from this chain's
   kBadSignature = 4,
   kNonceTooLow = 5,        // already used: a replay or a duplicate
   kNonceTooHigh = 6,       // a gap: earlier transactions are missing
@@ -24,10 +24,11 @@ enum class TxCode : uint16_t {
   kFeeTooLow = 8,
   kZeroAmount = 9,
   kSelfTransfer = 10,
-  kAmountOverflow = 11,    // recipient balance or amount + fee would overflow
-  kMempoolFull = 12,       // admission only
-  kAlreadyKnown = 13,      // admission only: same hash already pending or committed
+  kAmountOverflow = 11,  // recipient balance or amount + fee would overflow
+  kMempoolFull = 12,     // admission only
+  kAlreadyKnown = 13,    // admission only: same hash already pending or committed
   kTooLarge = 14,
+  kStateUnavailable = 15,  // admission only: the node could not read its state; retry
 };
 
 // Stable upper-snake reason, e.g. "TX_NONCE_TOO_LOW".

@@ -1,0 +1,93 @@
+#include "consensus/ledger/bank.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "base/checked.h"
+#include "consensus/types/limits.h"
+
+namespace hito::consensus::ledger::bank {
+namespace {
+
+TxResult Reject(TxCode code, std::string message) {
+  TxResult r;
+  r.code = code;
+  r.message = std::move(message);
+  return r;
+}
+
+}  // namespace
+
+TxResult CheckTransferStateless(const types::Transfer& t, const types::AccountId& sender_id,
+                                std::string_view chain_id, const Params& params,
+                                SignatureCheck sigs) {
+  if (t.chain_id.empty() || t.chain_id.size() > types::kChainIdMaxLen) {
+    return Reject(TxCode::kMalformed,
+                  "chain id must be 1.." + std::to_string(types::kChainIdMaxLen) + " bytes");
+  }
+  if (t.memo.size() > types::kMemoMaxLen) {
+    return Reject(TxCode::kMalformed, "memo of " + std::to_string(t.memo.size()) +
+                                          " bytes exceeds " + std::to_string(types::kMemoMaxLen));
+  }
+  if (t.chain_id != chain_id) {
+    return Reject(TxCode::kWrongChain, "chain id \"" + t.chain_id + "\", this chain is \"" +
+                                           std::string(chain_id) + "\"");
+  }
+  if (t.fee < params.min_fee) {
+    return Reject(TxCode::kFeeTooLow, "fee " + std::to_string(t.fee) + " below minimum " +
+                                          std::to_string(params.min_fee));
+  }
+  if (t.amount == 0) return Reject(TxCode::kZeroAmount, "amount is zero");
+  if (t.to == sender_id) return Reject(TxCode::kSelfTransfer, "recipient is the sender");
+  if (!CheckedAdd(t.amount, t.fee)) {
+    return Reject(TxCode::kAmountOverflow, "amount + fee overflows");
+  }
+  if (sigs == SignatureCheck::kVerify && !types::VerifyTransferSignature(t)) {
+    return Reject(TxCode::kBadSignature, "signature does not verify under the sender key");
+  }
+  return TxResult{};
+}
+
+TxResult CheckTransferStateful(const types::Transfer& t, const Account& sender,
+                               uint64_t expected_nonce, const Account& recipient) {
+  if (t.nonce < expected_nonce) {
+    return Reject(TxCode::kNonceTooLow, "nonce " + std::to_string(t.nonce) + " expected " +
+                                            std::to_string(expected_nonce));
+  }
+  if (t.nonce > expected_nonce) {
+    return Reject(TxCode::kNonceTooHigh, "nonce " + std::to_string(t.nonce) + " expected " +
+                                             std::to_string(expected_nonce));
+  }
+  if (sender.nonce == UINT64_MAX) {
+    return Reject(TxCode::kNonceTooHigh, "account nonce exhausted");
+  }
+  const uint64_t total = t.amount + t.fee;  // checked in CheckTransferStateless
+  if (sender.balance < total) {
+    return Reject(TxCode::kInsufficientFunds, "balance " + std::to_string(sender.balance) +
+                                                  " below amount + fee " + std::to_string(total));
+  }
+  if (!CheckedAdd(recipient.balance, t.amount)) {
+    return Reject(TxCode::kAmountOverflow, "recipient balance would overflow");
+  }
+  TxResult ok;
+  ok.fee_burned = t.fee;
+  return ok;
+}
+
+void ApplyTransfer(const types::Transfer& t, Account* sender, Account* recipient,
+                   uint64_t* supply) {
+  // The checks above make every step exact; the asserts guard the invariant.
+  const auto total = CheckedAdd(t.amount, t.fee);
+  HITO_ASSERT(total && sender->balance >= *total && sender->nonce == t.nonce);
+  const auto credited = CheckedAdd(recipient->balance, t.amount);
+  const auto new_nonce = CheckedAdd(sender->nonce, uint64_t{1});
+  const auto new_supply = CheckedSub(*supply, t.fee);
+  HITO_ASSERT(credited && new_nonce && new_supply);
+  sender->balance -= *total;
+  sender->nonce = *new_nonce;
+  recipient->balance = *credited;
+  *supply = *new_supply;
+}
+
+}  // namespace hito::consensus::ledger::bank
