@@ -6,12 +6,17 @@
 //   Add, Sub, Identity
 //   MsmSecret(scalars, elems)     constant time in the scalars (and in secret elems)
 //   MsmPublic(scalars, elems)     variable time, public data only
-// SodiumBackend goes through libsodium's public API: correct, constant time, slow.
+// SodiumBackend goes through libsodium's public API: correct, constant time, slow; it is
+// kept as the reference the tests compare against. EcBackend uses our own arithmetic
+// (zk/ec.h): MsmConstTime for secrets, MsmVartime for verification.
 #ifndef HITO_ZK_PROOF_BACKEND_H_
 #define HITO_ZK_PROOF_BACKEND_H_
 
 #include <span>
+#include <vector>
 
+#include "base/assert.h"
+#include "zk/ec.h"
 #include "zk/point.h"
 #include "zk/scalar.h"
 
@@ -20,6 +25,9 @@ namespace hito::zk::internal {
 struct SodiumBackend {
   using Elem = Point;
   static Elem FromPublic(const Point& p) { return p; }
+  static std::vector<Elem> FromPublicBatch(std::span<const Point> p) {
+    return std::vector<Elem>(p.begin(), p.end());
+  }
   static Point ToPoint(const Elem& e) { return e; }
   static Elem Identity() { return Point::Identity(); }
   static Elem Add(const Elem& a, const Elem& b) { return a + b; }
@@ -34,6 +42,29 @@ struct SodiumBackend {
       if (!s[i].IsZero()) acc = acc + p[i].Mul(s[i]);
     }
     return acc;
+  }
+};
+
+struct EcBackend {
+  using Elem = EdPoint;
+  static Elem FromPublic(const Point& p) {
+    auto e = EdPoint::FromPoint(p);
+    HITO_ASSERT(e.ok());  // a Point is always a canonical encoding
+    return *e;
+  }
+  static std::vector<Elem> FromPublicBatch(std::span<const Point> p) {
+    auto e = EdPoint::DecodeBatch(p);
+    HITO_ASSERT(e.ok());
+    return std::move(e).value();
+  }
+  static Point ToPoint(const Elem& e) { return e.ToPoint(); }
+  static Elem Identity() { return EdPoint::Identity(); }
+  static Elem Add(const Elem& a, const Elem& b) { return a + b; }
+  static Elem MsmSecret(std::span<const Scalar> s, std::span<const Elem> p) {
+    return MsmConstTime(s, p);
+  }
+  static Elem MsmPublic(std::span<const Scalar> s, std::span<const Elem> p) {
+    return MsmVartime(s, p);
   }
 };
 

@@ -16,7 +16,7 @@
 
 namespace hito::zk::membership {
 
-using Backend = internal::SodiumBackend;
+using Backend = internal::EcBackend;
 using Elem = Backend::Elem;
 
 struct SetData {
@@ -192,8 +192,7 @@ Result<PreparedSet> PreparedSet::Create(std::span<const Point> members) {
   d->padded.assign(members.begin(), members.end());
   std::vector<Point> fill = Fillers(d->len, d->padded_len);
   d->padded.insert(d->padded.end(), fill.begin(), fill.end());
-  d->elems.reserve(d->padded_len);
-  for (const Point& p : d->padded) d->elems.push_back(Backend::FromPublic(p));
+  d->elems = Backend::FromPublicBatch(d->padded);
   return PreparedSet(std::move(d));
 }
 
