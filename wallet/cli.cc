@@ -13,6 +13,7 @@
 
 #include "base/bech32m.h"
 #include "base/hex.h"
+#include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 #include "wallet/client.h"
 #include "wallet/keystore.h"
@@ -70,6 +71,13 @@ std::string FormatTime(uint64_t time_ms) {
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<unsigned>(time_ms % 1000));
   return buf;
+}
+
+// "12.000345" for 12000345 base units.
+std::string FormatHito(uint64_t units) {
+  std::string frac = std::to_string(units % types::kUnitsPerHito);
+  return std::to_string(units / types::kUnitsPerHito) + "." + std::string(6 - frac.size(), '0') +
+         frac;
 }
 
 // ---------------------------------------------------------------------------- keys
@@ -198,12 +206,8 @@ CmdResult Balance(const Globals& g, const std::string& who) {
          {"height", acct->height()}};
   std::ostringstream t;
   t << "address: " << acct->address() << "\nbalance: " << acct->balance() << " units ("
-    << acct->balance() / types::kUnitsPerHito << "." <<
-      [&] {
-        std::string frac = std::to_string(acct->balance() % types::kUnitsPerHito);
-        return std::string(6 - frac.size(), '0') + frac;
-      }()
-    << " HITO)\nnonce:   " << acct->nonce() << "\nheight:  " << acct->height();
+    << FormatHito(acct->balance()) << " HITO)\nnonce:   " << acct->nonce()
+    << "\nheight:  " << acct->height();
   return Output{j, t.str()};
 }
 

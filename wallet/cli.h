@@ -16,7 +16,7 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
 // The node address used when --node is not given: hitod's default gRPC address.
-inline constexpr std::string_view kDefaultNodeAddress = "127.0.0.1:26657";
+inline constexpr std::string_view kDefaultNodeAddress = "127.0.0.1:9090";
 
 int RunCli(int argc, char** argv);
 
