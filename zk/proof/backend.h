@@ -3,6 +3,7 @@
 // The prover and verifier in triptych.cc are written against this small interface:
 //   Elem                          a group element in working form (trivially copyable)
 //   FromPublic(Point) / ToPoint   conversions (FromPublic only on public points)
+//   Encode                        canonical bytes, constant time (for secret elements)
 //   Add, Sub, Identity
 //   MsmSecret(scalars, elems)     constant time in the scalars (and in secret elems)
 //   MsmPublic(scalars, elems)     variable time, public data only
@@ -12,6 +13,8 @@
 #ifndef HITO_ZK_PROOF_BACKEND_H_
 #define HITO_ZK_PROOF_BACKEND_H_
 
+#include <array>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -29,6 +32,7 @@ struct SodiumBackend {
     return std::vector<Elem>(p.begin(), p.end());
   }
   static Point ToPoint(const Elem& e) { return e; }
+  static std::array<uint8_t, 32> Encode(const Elem& e) { return e.bytes(); }
   static Elem Identity() { return Point::Identity(); }
   static Elem Add(const Elem& a, const Elem& b) { return a + b; }
   static Elem MsmSecret(std::span<const Scalar> s, std::span<const Elem> p) {
@@ -58,6 +62,8 @@ struct EcBackend {
     return std::move(e).value();
   }
   static Point ToPoint(const Elem& e) { return e.ToPoint(); }
+  // Constant time (ToPoint re-validates the encoding, which branches on it).
+  static std::array<uint8_t, 32> Encode(const Elem& e) { return e.Encode(); }
   static Elem Identity() { return EdPoint::Identity(); }
   static Elem Add(const Elem& a, const Elem& b) { return a + b; }
   static Elem MsmSecret(std::span<const Scalar> s, std::span<const Elem> p) {

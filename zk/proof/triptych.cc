@@ -120,9 +120,11 @@ Elem Commit(std::span<const Scalar> vals, const Scalar& blind) {
 
 // Publishes an element: encodes it and tells valgrind it is no longer secret.
 Point Publish(const Elem& e) {
-  Point p = Backend::ToPoint(e);
-  ct::DeclassifyValue(p);
-  return p;
+  const std::array<uint8_t, 32> enc = Backend::Encode(e);
+  ct::DeclassifyValue(enc);
+  auto p = Point::DecodeAllowIdentity(enc);
+  HITO_ASSERT(p.ok());  // our own encoding of a group element
+  return *p;
 }
 
 // The fold of spec section 3: returns sum_k p_{k,j} M_k for j = 0..m (the last is M_l).
@@ -308,8 +310,9 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   Point member;
   ct::Select(&member, s.padded.data(), s.padded_len, index);
   const Scalar one_secret[1] = {secret};
-  Point rg = Backend::ToPoint(Backend::MsmSecret(one_secret, std::span(&gens.g_e, 1)));
-  valid &= static_cast<uint64_t>(sodium_memcmp(member.bytes().data(), rg.bytes().data(), 32) + 1);
+  const std::array<uint8_t, 32> rg =
+      Backend::Encode(Backend::MsmSecret(one_secret, std::span(&gens.g_e, 1)));
+  valid &= static_cast<uint64_t>(sodium_memcmp(member.bytes().data(), rg.data(), 32) + 1);
   ct::DeclassifyValue(valid);
   if (valid != 1) {
     return InvalidArgumentError("membership prove: index out of range or member is not secret*G");
