@@ -1,0 +1,199 @@
+#include "node/chain/chain_app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "base/hex.h"
+#include "consensus/ledger/tx_result.h"
+
+namespace hito::node {
+namespace {
+
+namespace ledger = consensus::ledger;
+namespace types = consensus::types;
+
+// A failed write on the commit path leaves the node unable to continue consistently:
+// stop, and let the restart recover from what is durable.
+void DieIfError(const Status& s, std::string_view what) {
+  if (s.ok()) return;
+  spdlog::critical("{}: {}; stopping the node", what, s.ToString());
+  spdlog::shutdown();
+  std::abort();
+}
+
+Result<std::vector<types::Transaction>> DecodeTxs(const std::vector<Bytes>& raw) {
+  std::vector<types::Transaction> txs;
+  txs.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    Result<types::Transaction> tx = types::DecodeTransaction(raw[i]);
+    if (!tx.ok()) return tx.status().WithContext("tx " + std::to_string(i));
+    txs.push_back(std::move(tx).value());
+  }
+  return txs;
+}
+
+}  // namespace
+
+Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
+                              const Hash32& genesis_hash) {
+  HITO_ASSIGN_OR_RETURN(std::optional<Hash32> stored_genesis, store->GenesisHash());
+  if (!stored_genesis) {
+    HITO_ASSIGN_OR_RETURN(ledger::BlockOutcome g, ledger::Ledger::InitGenesis(genesis));
+    HITO_RETURN_IF_ERROR(store->WriteGenesis(genesis_hash, g.changes));
+    spdlog::info("wrote genesis state, root {}", HexEncode(g.state_root));
+  } else if (*stored_genesis != genesis_hash) {
+    return FailedPreconditionError("the database was created from another genesis file (hash " +
+                                   HexEncode(*stored_genesis) + ", genesis.json hashes to " +
+                                   HexEncode(genesis_hash) + ")");
+  }
+  HITO_ASSIGN_OR_RETURN(uint64_t block_height, store->BlockHeight());
+  HITO_ASSIGN_OR_RETURN(uint64_t state_height, store->StateHeight());
+  if (state_height + 1 == block_height) {
+    // The block batch landed, the state batch did not: re-apply the stored block.
+    HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store->GetBlock(block_height));
+    if (!raw) return DataLossError("block " + std::to_string(block_height) + " missing");
+    HITO_ASSIGN_OR_RETURN(types::Block block, types::DecodeBlock(*raw));
+    HITO_ASSIGN_OR_RETURN(std::vector<types::Transaction> txs, DecodeTxs(block.txs));
+    auto state = store->State();
+    ledger::Ledger ledger(genesis.chain_id, state.get());
+    HITO_ASSIGN_OR_RETURN(ledger::BlockOutcome outcome,
+                          ledger.ApplyBlock(block.header, txs, ledger::SignatureCheck::kVerify));
+    HITO_RETURN_IF_ERROR(store->WriteState(block_height, outcome.changes));
+    spdlog::warn("recovered: re-applied stored block {} whose state was not written", block_height);
+    state_height = block_height;
+  }
+  if (state_height != block_height) {
+    return DataLossError("inconsistent store: blocks up to " + std::to_string(block_height) +
+                         ", state at " + std::to_string(state_height));
+  }
+  ChainTip tip;
+  tip.height = block_height;
+  auto state = store->State();
+  ledger::Ledger ledger(genesis.chain_id, state.get());
+  HITO_ASSIGN_OR_RETURN(tip.state_root, ledger.StateRoot());
+  if (block_height == 0) {
+    tip.time_ms = genesis.time_ms;
+    return tip;
+  }
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store->GetBlock(block_height));
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw_commit, store->GetCommit(block_height));
+  if (!raw || !raw_commit) {
+    return DataLossError("block or commit " + std::to_string(block_height) + " missing");
+  }
+  HITO_ASSIGN_OR_RETURN(types::Block block, types::DecodeBlock(*raw));
+  tip.block_hash = types::HeaderHash(block.header);
+  tip.time_ms = block.header.time_ms;
+  HITO_ASSIGN_OR_RETURN(tip.last_commit, types::DecodeCommit(*raw_commit));
+  return tip;
+}
+
+ChainApp::ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* mempool,
+                   CommitEvents* events)
+    : chain_id_(std::move(chain_id)),
+      store_(store),
+      mempool_(mempool),
+      events_(events),
+      tip_(std::move(tip)) {}
+
+ChainTip ChainApp::Tip() const {
+  std::lock_guard lock(mu_);
+  return tip_;
+}
+
+std::vector<Bytes> ChainApp::PrepareProposal(uint32_t max_txs, uint64_t max_bytes) {
+  std::vector<Bytes> out;
+  for (const auto& ptx : mempool_->Reap(max_txs, max_bytes)) out.push_back(ptx->bytes);
+  return out;
+}
+
+Status ChainApp::ProcessProposal(const types::Block& block) const {
+  ChainTip tip = Tip();
+  const types::BlockHeader& h = block.header;
+  if (h.chain_id != chain_id_) return InvalidArgumentError("block for another chain");
+  if (h.height != tip.height + 1) {
+    return InvalidArgumentError("block height " + std::to_string(h.height) + ", expected " +
+                                std::to_string(tip.height + 1));
+  }
+  if (h.prev_hash != tip.block_hash) return InvalidArgumentError("prev_hash mismatch");
+  if (h.app_hash != tip.state_root) return InvalidArgumentError("app_hash mismatch");
+  if (h.time_ms <= tip.time_ms) return InvalidArgumentError("block time not increasing");
+  if (h.tx_root != types::TxRoot(block.txs)) return InvalidArgumentError("tx_root mismatch");
+  return Status::Ok();
+}
+
+Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
+  FinalizedBlock fin;
+  fin.block_hash = types::HeaderHash(block.header);
+  HITO_ASSIGN_OR_RETURN(std::vector<types::Transaction> txs, DecodeTxs(block.txs));
+  // Signatures were verified at admission when every tx came through our mempool.
+  bool all_verified = true;
+  fin.tx_hashes.reserve(block.txs.size());
+  fin.senders.reserve(block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    Hash32 hash = types::TransactionHash(block.txs[i]);
+    if (all_verified && mempool_->Get(hash) == nullptr) all_verified = false;
+    fin.tx_hashes.push_back(hash);
+    const auto* t = std::get_if<types::Transfer>(&txs[i].body);
+    fin.senders.push_back(t ? types::AccountIdFromPublicKey(t->sender) : types::AccountId{});
+  }
+  auto state = store_->State();
+  ledger::Ledger ledger(chain_id_, state.get());
+  HITO_ASSIGN_OR_RETURN(fin.outcome,
+                        ledger.ApplyBlock(block.header, txs,
+                                          all_verified ? ledger::SignatureCheck::kAlreadyVerified
+                                                       : ledger::SignatureCheck::kVerify));
+  if (fin.outcome.results.size() != txs.size()) {
+    return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
+                         " results for " + std::to_string(txs.size()) + " txs");
+  }
+  return fin;
+}
+
+void ChainApp::Commit(const types::Block& block, const types::Commit& commit, FinalizedBlock fin) {
+  const uint64_t height = block.header.height;
+  BlockRecord record;
+  record.height = height;
+  record.hash = fin.block_hash;
+  record.block_bytes = types::EncodeBlock(block);
+  record.commit_bytes = types::EncodeCommit(commit);
+  record.txs.reserve(block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    const ledger::TxResult& r = fin.outcome.results[i];
+    TxLocation loc;
+    loc.height = height;
+    loc.index = static_cast<uint32_t>(i);
+    loc.code = static_cast<uint16_t>(r.code);
+    loc.message = r.message;
+    loc.tx_bytes = block.txs[i];
+    record.txs.emplace_back(fin.tx_hashes[i], std::move(loc));
+  }
+  // 1. The block, its commit and its tx index: one synced batch.
+  DieIfError(store_->WriteBlock(record), "storing block " + std::to_string(height));
+  // 2. Its state changes and the state height: a second synced batch.
+  DieIfError(store_->WriteState(height, fin.outcome.changes),
+             "storing state of block " + std::to_string(height));
+  {
+    std::lock_guard lock(mu_);
+    tip_.height = height;
+    tip_.block_hash = fin.block_hash;
+    tip_.time_ms = block.header.time_ms;
+    tip_.state_root = fin.outcome.state_root;
+    tip_.last_commit = commit;
+  }
+  // 3. Only now the mempool and the subscribers hear of it.
+  std::vector<CommittedTx> committed;
+  committed.reserve(fin.tx_hashes.size());
+  for (size_t i = 0; i < fin.tx_hashes.size(); ++i) {
+    committed.push_back({fin.tx_hashes[i], fin.senders[i]});
+  }
+  mempool_->Update(committed, store_->State());
+  events_->PublishBlock(height, record.txs);
+  size_t failed = 0;
+  for (const auto& r : fin.outcome.results) failed += r.ok() ? 0 : 1;
+  spdlog::info("committed block {} hash {} txs {} failed {} root {}", height,
+               HexEncode(fin.block_hash).substr(0, 16), block.txs.size(), failed,
+               HexEncode(fin.outcome.state_root).substr(0, 16));
+}
+
+}  // namespace hito::node

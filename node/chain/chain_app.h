@@ -1,0 +1,48 @@
+// ChainApp: the Application over the ledger, the store, the mempool and CommitEvents.
+//
+// Also holds the node's recovery step (Recover): run once at start, before any engine,
+// it writes genesis state on a fresh database and re-applies a stored block whose state
+// batch did not land (a crash between the two synced batches).
+#ifndef HITO_NODE_CHAIN_CHAIN_APP_H_
+#define HITO_NODE_CHAIN_CHAIN_APP_H_
+
+#include <mutex>
+#include <string>
+
+#include "node/chain/application.h"
+#include "node/chain/commit_events.h"
+#include "node/mempool/mempool.h"
+#include "node/store/store.h"
+
+namespace hito::node {
+
+// Brings the store to a consistent state for `genesis` (hash `genesis_hash`) and returns
+// the tip. Fails if the store belongs to another genesis or is inconsistent.
+Result<ChainTip> RecoverChain(Store* store, const consensus::ledger::Genesis& genesis,
+                              const Hash32& genesis_hash);
+
+class ChainApp : public Application {
+ public:
+  // None of the pointers is owned; all must outlive this.
+  ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* mempool,
+           CommitEvents* events);
+
+  ChainTip Tip() const override;
+  std::vector<Bytes> PrepareProposal(uint32_t max_txs, uint64_t max_bytes) override;
+  Status ProcessProposal(const consensus::types::Block& block) const override;
+  Result<FinalizedBlock> FinalizeBlock(const consensus::types::Block& block) override;
+  void Commit(const consensus::types::Block& block, const consensus::types::Commit& commit,
+              FinalizedBlock finalized) override;
+
+ private:
+  const std::string chain_id_;
+  Store* store_;
+  Mempool* mempool_;
+  CommitEvents* events_;
+  mutable std::mutex mu_;
+  ChainTip tip_;
+};
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CHAIN_CHAIN_APP_H_

@@ -1,0 +1,131 @@
+#include "node/chain/commit_events.h"
+
+namespace hito::node {
+
+CommitEvents::CommitEvents(size_t max_tx_waiters) : max_tx_waiters_(max_tx_waiters) {
+  reaper_ = std::thread([this] { ReaperLoop(); });
+}
+
+CommitEvents::~CommitEvents() { Shutdown(); }
+
+uint64_t CommitEvents::AddTxWaiter(const Hash32& tx_hash, Clock::time_point deadline,
+                                   TxCallback cb) {
+  std::lock_guard lock(mu_);
+  if (stopping_ || waiters_.size() >= max_tx_waiters_) return 0;
+  uint64_t id = next_id_++;
+  waiters_.emplace(id, Waiter{tx_hash, deadline, std::move(cb)});
+  by_hash_.emplace(tx_hash, id);
+  by_deadline_.emplace(deadline, id);
+  cv_.notify_one();
+  return id;
+}
+
+namespace {
+template <typename MM, typename K>
+void ErasePair(MM* mm, const K& key, uint64_t id) {
+  auto [b, e] = mm->equal_range(key);
+  for (auto it = b; it != e; ++it) {
+    if (it->second == id) {
+      mm->erase(it);
+      return;
+    }
+  }
+}
+}  // namespace
+
+bool CommitEvents::RemoveTxWaiter(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = waiters_.find(id);
+  if (it == waiters_.end()) return false;
+  ErasePair(&by_hash_, it->second.hash, id);
+  ErasePair(&by_deadline_, it->second.deadline, id);
+  waiters_.erase(it);
+  return true;
+}
+
+uint64_t CommitEvents::Subscribe(BlockCallback cb) {
+  std::lock_guard lock(mu_);
+  uint64_t id = next_id_++;
+  subscribers_.emplace(id, std::make_shared<BlockCallback>(std::move(cb)));
+  return id;
+}
+
+void CommitEvents::Unsubscribe(uint64_t id) {
+  std::lock_guard lock(mu_);
+  subscribers_.erase(id);
+}
+
+void CommitEvents::PublishBlock(uint64_t height,
+                                const std::vector<std::pair<Hash32, TxLocation>>& txs) {
+  std::vector<std::pair<TxCallback, const TxLocation*>> fire;
+  std::vector<std::shared_ptr<BlockCallback>> subs;
+  {
+    std::lock_guard lock(mu_);
+    if (!waiters_.empty()) {
+      for (const auto& [hash, loc] : txs) {
+        auto [b, e] = by_hash_.equal_range(hash);
+        for (auto it = b; it != e; ++it) {
+          auto w = waiters_.find(it->second);
+          fire.emplace_back(std::move(w->second.cb), &loc);
+          ErasePair(&by_deadline_, w->second.deadline, w->first);
+          waiters_.erase(w);
+        }
+        by_hash_.erase(hash);
+      }
+    }
+    for (const auto& [id, cb] : subscribers_) subs.push_back(cb);
+  }
+  for (auto& [cb, loc] : fire) cb(*loc);
+  for (const auto& cb : subs) (*cb)(height);
+}
+
+void CommitEvents::ReaperLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (by_deadline_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    Clock::time_point next = by_deadline_.begin()->first;
+    if (Clock::now() < next) {
+      cv_.wait_until(lock, next);
+      continue;
+    }
+    std::vector<TxCallback> expired;
+    Clock::time_point now = Clock::now();
+    while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
+      uint64_t id = by_deadline_.begin()->second;
+      by_deadline_.erase(by_deadline_.begin());
+      auto w = waiters_.find(id);
+      ErasePair(&by_hash_, w->second.hash, id);
+      expired.push_back(std::move(w->second.cb));
+      waiters_.erase(w);
+    }
+    lock.unlock();
+    for (auto& cb : expired) cb(std::nullopt);
+    lock.lock();
+  }
+}
+
+void CommitEvents::Shutdown() {
+  std::vector<TxCallback> rest;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& [id, w] : waiters_) rest.push_back(std::move(w.cb));
+    waiters_.clear();
+    by_hash_.clear();
+    by_deadline_.clear();
+    cv_.notify_all();
+  }
+  if (reaper_.joinable()) reaper_.join();
+  for (auto& cb : rest) cb(std::nullopt);
+}
+
+size_t CommitEvents::tx_waiters() const {
+  std::lock_guard lock(mu_);
+  return waiters_.size();
+}
+
+}  // namespace hito::node

@@ -1,0 +1,80 @@
+// CommitEvents: tells RPC waiters and stream subscribers that a block committed.
+//
+// The committer calls PublishBlock after the block and its state are durable. Tx waiters
+// are one-shot: each callback runs exactly once, with the transaction's location when a
+// block includes it, or with nullopt at its deadline (checked by an internal reaper
+// thread) or when the node shuts down. RemoveTxWaiter returns true if it removed the
+// waiter before either happened; then the callback will never run. Block subscribers
+// hear every committed height.
+//
+// Callbacks run outside the internal lock, on the committer or reaper thread; they must
+// be short and must not block. Thread-safe.
+#ifndef HITO_NODE_CHAIN_COMMIT_EVENTS_H_
+#define HITO_NODE_CHAIN_COMMIT_EVENTS_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "base/bytes.h"
+#include "node/mempool/mempool.h"
+#include "node/store/store.h"
+
+namespace hito::node {
+
+class CommitEvents {
+ public:
+  using TxCallback = std::function<void(std::optional<TxLocation>)>;
+  using BlockCallback = std::function<void(uint64_t height)>;
+  using Clock = std::chrono::steady_clock;
+
+  explicit CommitEvents(size_t max_tx_waiters);
+  ~CommitEvents();
+  CommitEvents(const CommitEvents&) = delete;
+  CommitEvents& operator=(const CommitEvents&) = delete;
+
+  // Returns a waiter id, or 0 when max_tx_waiters are already waiting.
+  uint64_t AddTxWaiter(const Hash32& tx_hash, Clock::time_point deadline, TxCallback cb);
+  bool RemoveTxWaiter(uint64_t id);
+
+  uint64_t Subscribe(BlockCallback cb);
+  void Unsubscribe(uint64_t id);
+
+  void PublishBlock(uint64_t height, const std::vector<std::pair<Hash32, TxLocation>>& txs);
+  // Completes every waiter with nullopt and stops the reaper.
+  void Shutdown();
+
+  size_t tx_waiters() const;
+
+ private:
+  struct Waiter {
+    Hash32 hash{};
+    Clock::time_point deadline;
+    TxCallback cb;
+  };
+  void ReaperLoop();
+
+  const size_t max_tx_waiters_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, Waiter> waiters_;
+  std::unordered_multimap<Hash32, uint64_t, Hash32Hasher> by_hash_;
+  std::multimap<Clock::time_point, uint64_t> by_deadline_;
+  std::map<uint64_t, std::shared_ptr<BlockCallback>> subscribers_;
+  std::thread reaper_;
+};
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CHAIN_COMMIT_EVENTS_H_

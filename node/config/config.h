@@ -1,0 +1,91 @@
+// The node's home folder: config.toml, genesis.json, the validator key, and the data dir.
+//
+// Layout of a home (docs/operator.md):
+//   config.toml     operator settings (NodeConfig)
+//   genesis.json    chain id, genesis time, validator set, funded accounts, params
+//   validator.key   the validator's Ed25519 seed, hex, mode 0600; never logged
+//   dev.key         (dev chains only) the funded dev account's seed, hex, mode 0600
+//   data/           LevelDB (blocks and state)
+// Functions here do file I/O and return errors as values; none is thread-safe with
+// respect to the same home.
+#ifndef HITO_NODE_CONFIG_CONFIG_H_
+#define HITO_NODE_CONFIG_CONFIG_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/ed25519.h"
+#include "base/status.h"
+#include "consensus/ledger/ledger.h"
+
+namespace hito::node {
+
+struct NodeConfig {
+  std::string grpc_addr = "127.0.0.1:9090";
+  uint32_t block_interval_ms = 1000;
+  uint32_t block_max_txs = 20'000;
+  uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;  // headroom for header, commit
+  uint32_t mempool_max_txs = 200'000;
+  uint64_t mempool_max_bytes = 128ull * 1024 * 1024;
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+// Checks ranges (interval >= 10 ms, limits > 0 and within the protocol limits).
+Status ValidateConfig(const NodeConfig& config);
+std::string ConfigToToml(const NodeConfig& config);
+Result<NodeConfig> ParseConfigToml(std::string_view text);
+Result<NodeConfig> LoadConfig(const std::filesystem::path& path);
+
+// genesis.json <-> ledger::Genesis. Accounts are bech32m addresses, balances integers of
+// base units, validator keys hex.
+std::string GenesisToJson(const consensus::ledger::Genesis& genesis);
+Result<consensus::ledger::Genesis> ParseGenesisJson(std::string_view text);
+// BLAKE2b-256 "hito/v1/genesis" over the genesis file bytes.
+Hash32 GenesisHash(std::string_view genesis_file_bytes);
+
+// Seed files: 64 hex characters and a newline, created with mode 0600 (O_EXCL: never
+// overwrites). Reading accepts surrounding whitespace.
+Status WriteSeedFile(const std::filesystem::path& path, const Ed25519Seed& seed);
+Result<Ed25519PrivateKey> ReadSeedFile(const std::filesystem::path& path);
+
+Result<std::string> ReadFile(const std::filesystem::path& path);
+// Writes (creating or truncating) and fsyncs.
+Status WriteFile(const std::filesystem::path& path, std::string_view contents);
+
+struct HomePaths {
+  std::filesystem::path home;
+  std::filesystem::path config() const { return home / "config.toml"; }
+  std::filesystem::path genesis() const { return home / "genesis.json"; }
+  std::filesystem::path validator_key() const { return home / "validator.key"; }
+  std::filesystem::path dev_key() const { return home / "dev.key"; }
+  std::filesystem::path data() const { return home / "data"; }
+};
+
+struct InitOptions {
+  std::string chain_id = "hito-local";
+  uint64_t genesis_time_ms = 0;  // 0 = now
+  // Extra funded accounts besides the validator's own.
+  std::vector<consensus::ledger::GenesisAccount> accounts;
+  // When set, a dev account is created, funded and its seed written to dev.key.
+  bool dev_account = false;
+  NodeConfig config;
+};
+
+// The balance `init` gives the validator's account and the dev account: 1e9 HITO.
+inline constexpr uint64_t kInitBalance = 1'000'000'000ull * 1'000'000ull;
+
+struct InitResult {
+  std::string validator_address;
+  std::string dev_address;  // empty unless dev_account
+};
+
+// Creates a home. Refuses (kAlreadyExists) when the folder holds any of the home files.
+// The folder itself may exist if it is empty.
+Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options);
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CONFIG_CONFIG_H_

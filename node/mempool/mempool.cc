@@ -1,0 +1,265 @@
+#include "node/mempool/mempool.h"
+
+#include <set>
+
+#include "base/checked.h"
+#include "consensus/ledger/ledger.h"
+#include "consensus/types/limits.h"
+
+namespace hito::node {
+namespace {
+
+namespace ledger = consensus::ledger;
+namespace types = consensus::types;
+using ledger::TxCode;
+
+AdmitOutcome Refuse(const Hash32& hash, TxCode code, std::string message) {
+  AdmitOutcome out;
+  out.hash = hash;
+  out.code = code;
+  out.message = std::move(message);
+  return out;
+}
+
+AdmitOutcome KnownCommitted(const Hash32& hash, TxLocation loc) {
+  AdmitOutcome out =
+      Refuse(hash, TxCode::kAlreadyKnown,
+             "transaction already committed at height " + std::to_string(loc.height) + ", index " +
+                 std::to_string(loc.index));
+  out.committed = std::move(loc);
+  return out;
+}
+
+AdmitOutcome KnownPending(const Hash32& hash) {
+  AdmitOutcome out = Refuse(hash, TxCode::kAlreadyKnown, "transaction already pending");
+  out.pending = true;
+  return out;
+}
+
+}  // namespace
+
+Mempool::Mempool(std::string chain_id, MempoolLimits limits,
+                 std::shared_ptr<const ledger::KvReader> state, CommittedLookup lookup)
+    : chain_id_(std::move(chain_id)),
+      limits_(limits),
+      lookup_(std::move(lookup)),
+      state_(std::move(state)) {}
+
+AdmitOutcome Mempool::Admit(ByteView tx_bytes) {
+  Hash32 hash = types::TransactionHash(tx_bytes);
+  if (tx_bytes.size() > types::kTxMaxBytes) {
+    return Refuse(hash, TxCode::kTooLarge,
+                  "transaction is " + std::to_string(tx_bytes.size()) + " bytes, limit " +
+                      std::to_string(types::kTxMaxBytes));
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (txs_.count(hash) != 0) return KnownPending(hash);
+  }
+  Result<std::optional<TxLocation>> committed = lookup_(hash);
+  if (!committed.ok()) {
+    AdmitOutcome out;
+    out.hash = hash;
+    out.storage_error = committed.status();
+    return out;
+  }
+  if (committed->has_value()) return KnownCommitted(hash, std::move(**committed));
+
+  Result<types::Transaction> decoded = types::DecodeTransaction(tx_bytes);
+  if (!decoded.ok()) {
+    TxCode code = decoded.status().code() == StatusCode::kUnimplemented ? TxCode::kUnsupportedKind
+                                                                        : TxCode::kMalformed;
+    return Refuse(hash, code, decoded.status().message());
+  }
+  auto ptx = std::make_shared<PendingTx>();
+  ptx->hash = hash;
+  ptx->bytes = ToBytes(tx_bytes);
+  ptx->tx = std::move(decoded).value();
+  const types::Transfer* t = std::get_if<types::Transfer>(&ptx->tx.body);
+  if (t == nullptr) return Refuse(hash, TxCode::kUnsupportedKind, "only transfers are enabled");
+  if (t->chain_id != chain_id_) {
+    return Refuse(
+        hash, TxCode::kWrongChain,
+        "transaction is for chain \"" + t->chain_id + "\", this is \"" + chain_id_ + "\"");
+  }
+  // The expensive check, outside the lock: handler threads verify in parallel.
+  if (!types::VerifyTransferSignature(*t)) {
+    return Refuse(hash, TxCode::kBadSignature, "signature does not verify for the sender key");
+  }
+  ptx->sender = types::AccountIdFromPublicKey(t->sender);
+  ptx->nonce = t->nonce;
+  std::optional<uint64_t> spend = CheckedAdd(t->amount, t->fee);
+  if (!spend) return Refuse(hash, TxCode::kAmountOverflow, "amount + fee overflows");
+  ptx->spend = *spend;
+
+  std::lock_guard lock(mu_);
+  return CheckAndInsertLocked(std::move(ptx));
+}
+
+AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
+  const Hash32 hash = ptx->hash;
+  if (txs_.count(hash) != 0) return KnownPending(hash);
+  if (txs_.size() >= limits_.max_txs) {
+    return Refuse(hash, TxCode::kMempoolFull,
+                  "mempool holds " + std::to_string(txs_.size()) + " transactions (limit " +
+                      std::to_string(limits_.max_txs) + "); retry later");
+  }
+  if (total_bytes_ + ptx->bytes.size() > limits_.max_bytes) {
+    return Refuse(hash, TxCode::kMempoolFull,
+                  "mempool holds " + std::to_string(total_bytes_) + " bytes (limit " +
+                      std::to_string(limits_.max_bytes) + "); retry later");
+  }
+  SenderQueue* queue = nullptr;
+  if (auto it = senders_.find(ptx->sender); it != senders_.end()) queue = &it->second;
+  const uint64_t pending = queue ? queue->by_nonce.size() : 0;
+  const uint64_t pending_spend = queue ? queue->spend : 0;
+
+  ledger::Ledger ledger(chain_id_, state_.get());
+  ledger::TxResult r =
+      ledger.CheckTransaction(ptx->tx, pending, ledger::SignatureCheck::kAlreadyVerified);
+  if (!r.ok()) {
+    if (r.code == TxCode::kNonceTooLow) {
+      // It may have been committed between the lookup above and now.
+      Result<std::optional<TxLocation>> committed = lookup_(hash);
+      if (committed.ok() && committed->has_value())
+        return KnownCommitted(hash, std::move(**committed));
+    }
+    return Refuse(hash, r.code, r.message);
+  }
+  if (pending_spend > 0) {
+    Result<ledger::Account> acct = ledger.GetAccount(ptx->sender);
+    if (!acct.ok()) {
+      AdmitOutcome out;
+      out.hash = hash;
+      out.storage_error = acct.status();
+      return out;
+    }
+    std::optional<uint64_t> need = CheckedAdd(pending_spend, ptx->spend);
+    if (!need || *need > acct->balance) {
+      return Refuse(hash, TxCode::kInsufficientFunds,
+                    "balance " + std::to_string(acct->balance) + " minus pending spends " +
+                        std::to_string(pending_spend) + " is less than amount + fee " +
+                        std::to_string(ptx->spend));
+    }
+  }
+  SenderQueue& q = senders_[ptx->sender];
+  q.by_nonce.emplace(ptx->nonce, hash);
+  q.spend = CheckedAdd(q.spend, ptx->spend).value_or(UINT64_MAX);
+  ptx->seq = next_seq_++;
+  by_seq_.emplace(ptx->seq, hash);
+  total_bytes_ += ptx->bytes.size();
+  txs_.emplace(hash, std::move(ptx));
+  AdmitOutcome out;
+  out.hash = hash;
+  return out;
+}
+
+std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
+                                                            uint64_t max_bytes) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<const PendingTx>> out;
+  out.reserve(std::min<size_t>(max_txs, txs_.size()));
+  std::set<types::AccountId> blocked;  // senders with a skipped tx: take none of their later ones
+  uint64_t bytes = 0;
+  for (const auto& [seq, hash] : by_seq_) {
+    if (out.size() >= max_txs) break;
+    const std::shared_ptr<PendingTx>& ptx = txs_.at(hash);
+    if (!blocked.empty() && blocked.count(ptx->sender) != 0) continue;
+    if (bytes + ptx->bytes.size() > max_bytes) {
+      blocked.insert(ptx->sender);
+      continue;
+    }
+    bytes += ptx->bytes.size();
+    out.push_back(ptx);
+  }
+  return out;
+}
+
+void Mempool::RemoveLocked(const Hash32& hash, bool touch_sender_queue) {
+  auto it = txs_.find(hash);
+  if (it == txs_.end()) return;
+  const PendingTx& ptx = *it->second;
+  if (touch_sender_queue) {
+    auto s = senders_.find(ptx.sender);
+    if (s != senders_.end()) {
+      s->second.by_nonce.erase(ptx.nonce);
+      s->second.spend = s->second.spend >= ptx.spend ? s->second.spend - ptx.spend : 0;
+      if (s->second.by_nonce.empty()) senders_.erase(s);
+    }
+  }
+  by_seq_.erase(ptx.seq);
+  total_bytes_ -= ptx.bytes.size();
+  txs_.erase(it);
+}
+
+void Mempool::Update(const std::vector<CommittedTx>& committed,
+                     std::shared_ptr<const ledger::KvReader> state) {
+  std::lock_guard lock(mu_);
+  state_ = std::move(state);
+  std::set<types::AccountId> affected;
+  for (const CommittedTx& c : committed) {
+    RemoveLocked(c.hash, /*touch_sender_queue=*/true);
+    affected.insert(c.sender);
+  }
+  for (const types::AccountId& sender : affected) RecheckSenderLocked(sender);
+}
+
+void Mempool::RecheckSenderLocked(const types::AccountId& sender) {
+  auto it = senders_.find(sender);
+  if (it == senders_.end()) return;
+  ledger::Ledger ledger(chain_id_, state_.get());
+  Result<ledger::Account> acct = ledger.GetAccount(sender);
+  if (!acct.ok()) return;  // a storage failure: keep the txs; the block path stops the node
+  SenderQueue& q = it->second;
+  // Fast path: nonces still start at the account's and the balance covers every spend.
+  if (!q.by_nonce.empty() && q.by_nonce.begin()->first == acct->nonce && q.spend <= acct->balance) {
+    return;
+  }
+  std::vector<Hash32> order;
+  for (const auto& [nonce, hash] : q.by_nonce) order.push_back(hash);
+  std::vector<Hash32> drop;
+  uint64_t pending = 0;
+  uint64_t spend = 0;
+  bool invalid_from_here = false;
+  for (const Hash32& hash : order) {
+    const PendingTx& ptx = *txs_.at(hash);
+    if (invalid_from_here) {
+      drop.push_back(hash);
+      continue;
+    }
+    if (ptx.nonce < acct->nonce) {  // its nonce was used by a committed tx
+      drop.push_back(hash);
+      continue;
+    }
+    ledger::TxResult r =
+        ledger.CheckTransaction(ptx.tx, pending, ledger::SignatureCheck::kAlreadyVerified);
+    std::optional<uint64_t> need = CheckedAdd(spend, ptx.spend);
+    if (!r.ok() || !need || *need > acct->balance) {
+      drop.push_back(hash);
+      invalid_from_here = true;  // later nonces now have a gap
+      continue;
+    }
+    ++pending;
+    spend = *need;
+  }
+  for (const Hash32& hash : drop) RemoveLocked(hash, /*touch_sender_queue=*/true);
+}
+
+std::shared_ptr<const PendingTx> Mempool::Get(const Hash32& hash) const {
+  std::lock_guard lock(mu_);
+  auto it = txs_.find(hash);
+  if (it == txs_.end()) return nullptr;
+  return it->second;
+}
+
+size_t Mempool::size() const {
+  std::lock_guard lock(mu_);
+  return txs_.size();
+}
+
+uint64_t Mempool::bytes() const {
+  std::lock_guard lock(mu_);
+  return total_bytes_;
+}
+
+}  // namespace hito::node

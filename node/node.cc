@@ -1,0 +1,78 @@
+#include "node/node.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/bech32m.h"
+#include "base/hex.h"
+
+namespace hito::node {
+
+namespace types = consensus::types;
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
+  std::unique_ptr<Node> node(new Node());
+  HomePaths paths{options.home};
+  HITO_ASSIGN_OR_RETURN(node->config_, LoadConfig(paths.config()));
+  if (options.grpc_addr) node->config_.grpc_addr = *options.grpc_addr;
+  HITO_ASSIGN_OR_RETURN(std::string genesis_text, ReadFile(paths.genesis()));
+  Result<consensus::ledger::Genesis> genesis_r = ParseGenesisJson(genesis_text);
+  if (!genesis_r.ok()) return genesis_r.status().WithContext(paths.genesis().string());
+  consensus::ledger::Genesis genesis = std::move(genesis_r).value();
+  const Hash32 genesis_hash = GenesisHash(genesis_text);
+  node->chain_id_ = genesis.chain_id;
+  HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey key, ReadSeedFile(paths.validator_key()));
+  if (!genesis.validators.IndexOf(key.public_key())) {
+    return FailedPreconditionError("validator.key is not in the genesis validator set");
+  }
+  if (genesis.validators.size() != 1) {
+    return UnimplementedError("genesis has " + std::to_string(genesis.validators.size()) +
+                              " validators; this build runs single-validator chains only");
+  }
+  const Ed25519PublicKey validator = key.public_key();
+
+  HITO_ASSIGN_OR_RETURN(node->store_, Store::Open(paths.data()));
+  HITO_ASSIGN_OR_RETURN(ChainTip tip, RecoverChain(node->store_.get(), genesis, genesis_hash));
+  spdlog::info("chain {} at height {}, state root {}", node->chain_id_, tip.height,
+               HexEncode(tip.state_root));
+
+  Store* store = node->store_.get();
+  node->mempool_ = std::make_unique<Mempool>(
+      node->chain_id_,
+      MempoolLimits{node->config_.mempool_max_txs, node->config_.mempool_max_bytes}, store->State(),
+      [store](const Hash32& h) { return store->GetTx(h); });
+  node->events_ = std::make_unique<CommitEvents>(options.max_tx_waiters);
+  node->app_ = std::make_unique<ChainApp>(node->chain_id_, std::move(tip), store,
+                                          node->mempool_.get(), node->events_.get());
+  node->engine_ = std::make_unique<SoloEngine>(
+      node->chain_id_, genesis.validators, std::move(key), node->app_.get(),
+      SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
+                        node->config_.block_max_bytes});
+
+  RpcBackend backend;
+  backend.chain_id = node->chain_id_;
+  backend.genesis_hash = genesis_hash;
+  backend.validator = validator;
+  backend.store = store;
+  backend.mempool = node->mempool_.get();
+  backend.events = node->events_.get();
+  backend.app = node->app_.get();
+  HITO_ASSIGN_OR_RETURN(node->rpc_,
+                        RpcServer::Start(node->config_.grpc_addr, std::move(backend), options.rpc));
+  spdlog::info("gRPC listening on {} (port {}), validator {}", node->config_.grpc_addr,
+               node->rpc_->port(), EncodeAddress(types::AccountIdFromPublicKey(validator)));
+  return node;
+}
+
+void Node::StartEngine() { engine_->Start(); }
+
+void Node::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (engine_) engine_->Stop();
+  if (events_) events_->Shutdown();
+  if (rpc_) rpc_->Shutdown();
+}
+
+Node::~Node() { Stop(); }
+
+}  // namespace hito::node

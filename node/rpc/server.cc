@@ -1,0 +1,505 @@
+#include "node/rpc/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "base/bech32m.h"
+#include "base/hex.h"
+#include "consensus/ledger/ledger.h"
+#include "consensus/types/block.h"
+#include "hito/v1/account.grpc.pb.h"
+#include "hito/v1/block.grpc.pb.h"
+#include "hito/v1/node.grpc.pb.h"
+#include "hito/v1/tx.grpc.pb.h"
+#include "node/rpc/errors.h"
+#include "node/version.h"
+
+namespace hito::node {
+namespace {
+
+namespace ledger = consensus::ledger;
+namespace types = consensus::types;
+namespace pb = hito::v1;
+
+std::string AsString(ByteView b) { return std::string(AsChars(b)); }
+
+Result<Hash32> HashFromRequest(const std::string& bytes, std::string_view field) {
+  if (bytes.size() != 32) {
+    return InvalidArgumentError(std::string(field) + " must be 32 bytes, got " +
+                                std::to_string(bytes.size()));
+  }
+  Hash32 h;
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+grpc::Status InvalidHash(const Status& s) {
+  return RpcError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_HASH", s.message());
+}
+
+void FillTxView(const types::Transaction& tx, pb::TransactionView* v) {
+  v->set_kind(static_cast<pb::TxKind>(static_cast<int>(tx.kind())));
+  if (const auto* t = std::get_if<types::Transfer>(&tx.body)) {
+    v->set_chain_id(t->chain_id);
+    v->set_sender(EncodeAddress(types::AccountIdFromPublicKey(t->sender)));
+    v->set_sender_public_key(AsString(t->sender));
+    v->set_to(EncodeAddress(t->to));
+    v->set_amount(t->amount);
+    v->set_fee(t->fee);
+    v->set_nonce(t->nonce);
+    v->set_memo(AsString(t->memo));
+    v->set_signature(AsString(t->signature));
+  }
+}
+
+// Fills a GetBlockResponse or StreamBlocksResponse (same fields) for a stored height.
+template <typename Msg>
+Status FillBlock(const Store& store, uint64_t height, Msg* out) {
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.GetBlock(height));
+  if (!raw) return NotFoundError("no block at height " + std::to_string(height));
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> commit, store.GetCommit(height));
+  HITO_ASSIGN_OR_RETURN(types::Block block, types::DecodeBlock(*raw));
+  const types::BlockHeader& h = block.header;
+  out->set_height(height);
+  out->set_hash(AsString(types::HeaderHash(h)));
+  out->set_block_bytes(AsString(*raw));
+  if (commit) out->set_commit_bytes(AsString(*commit));
+  pb::BlockView* v = out->mutable_block();
+  v->set_chain_id(h.chain_id);
+  v->set_height(h.height);
+  v->set_time_ms(h.time_ms);
+  v->set_prev_hash(AsString(h.prev_hash));
+  v->set_app_hash(AsString(h.app_hash));
+  v->set_tx_root(AsString(h.tx_root));
+  v->set_validators_hash(AsString(h.validators_hash));
+  v->set_next_validators_hash(AsString(h.next_validators_hash));
+  v->set_last_commit_hash(AsString(h.last_commit_hash));
+  v->set_proposer(AsString(h.proposer));
+  v->set_proposer_address(EncodeAddress(types::AccountIdFromPublicKey(h.proposer)));
+  v->set_tx_count(static_cast<uint32_t>(block.txs.size()));
+  for (const Bytes& tx : block.txs) v->add_tx_hashes(AsString(types::TransactionHash(tx)));
+  return Status::Ok();
+}
+
+grpc::Status TxRefusal(const AdmitOutcome& o) {
+  if (!o.storage_error.ok()) return InternalRpcError(o.storage_error);
+  std::map<std::string, std::string> md{{"tx_hash", HexEncode(o.hash)}};
+  if (o.code == ledger::TxCode::kAlreadyKnown) {
+    md["status"] = o.pending ? "PENDING" : "COMMITTED";
+    if (o.committed) {
+      md["height"] = std::to_string(o.committed->height);
+      md["index"] = std::to_string(o.committed->index);
+    }
+  }
+  return RpcError(GrpcCodeForTx(o.code), ledger::TxCodeName(o.code), o.message, md);
+}
+
+// ---------------------------------------------------------------------------------------
+
+class NodeServiceImpl final : public pb::NodeService::CallbackService {
+ public:
+  explicit NodeServiceImpl(const RpcBackend* b) : b_(b) {}
+
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx, const pb::GetStatusRequest*,
+                                      pb::GetStatusResponse* resp) override {
+    ChainTip tip = b_->app->Tip();
+    resp->set_chain_id(b_->chain_id);
+    resp->set_height(tip.height);
+    if (tip.height > 0) resp->set_block_hash(AsString(tip.block_hash));
+    resp->set_state_root(AsString(tip.state_root));
+    resp->set_time_ms(tip.time_ms);
+    resp->set_syncing(false);
+    resp->set_node_version(std::string(kNodeVersion));
+    resp->set_validator_address(EncodeAddress(types::AccountIdFromPublicKey(b_->validator)));
+    resp->set_validator_public_key(AsString(b_->validator));
+    resp->set_mempool_txs(b_->mempool->size());
+    auto* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* GetVersion(grpc::CallbackServerContext* ctx,
+                                       const pb::GetVersionRequest*,
+                                       pb::GetVersionResponse* resp) override {
+    resp->set_node_version(std::string(kNodeVersion));
+    resp->set_protocol_version(kProtocolVersion);
+    resp->set_chain_id(b_->chain_id);
+    resp->set_genesis_hash(AsString(b_->genesis_hash));
+    auto* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+
+ private:
+  const RpcBackend* b_;
+};
+
+// ---------------------------------------------------------------------------------------
+
+class AccountServiceImpl final : public pb::AccountService::CallbackService {
+ public:
+  explicit AccountServiceImpl(const RpcBackend* b) : b_(b) {}
+
+  grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* ctx,
+                                       const pb::GetAccountRequest* req,
+                                       pb::GetAccountResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(Handle(*req, resp));
+    return r;
+  }
+
+ private:
+  grpc::Status Handle(const pb::GetAccountRequest& req, pb::GetAccountResponse* resp) {
+    Result<Hash32> id = DecodeAddress(req.address());
+    if (!id.ok()) {
+      return RpcError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ADDRESS",
+                      "address \"" + req.address() + "\": " + id.status().message());
+    }
+    std::shared_ptr<const StateView> state = b_->store->State();
+    const uint64_t served = state->height();
+    if (req.height() != 0 && req.height() != served) {
+      std::map<std::string, std::string> md{{"latest_height", std::to_string(served)}};
+      if (req.height() > served) {
+        return RpcError(grpc::StatusCode::FAILED_PRECONDITION, "HEIGHT_NOT_YET_COMMITTED",
+                        "height " + std::to_string(req.height()) +
+                            " is not committed yet (latest " + std::to_string(served) + ")",
+                        md);
+      }
+      return RpcError(grpc::StatusCode::FAILED_PRECONDITION, "HEIGHT_NOT_AVAILABLE",
+                      "only the latest state (height " + std::to_string(served) +
+                          ") is kept; historical reads are not supported",
+                      md);
+    }
+    ledger::Ledger l(b_->chain_id, state.get());
+    Result<ledger::Account> acct = l.GetAccount(*id);
+    if (!acct.ok()) return InternalRpcError(acct.status());
+    resp->set_address(EncodeAddress(*id));
+    resp->set_balance(acct->balance);
+    resp->set_nonce(acct->nonce);
+    resp->set_height(served);
+    return grpc::Status::OK;
+  }
+
+  const RpcBackend* b_;
+};
+
+// ---------------------------------------------------------------------------------------
+
+class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlocksResponse> {
+ public:
+  BlockStreamReactor(const RpcBackend* b, const RpcOptions* o, uint64_t from_height)
+      : b_(b), o_(o), shared_(std::make_shared<Shared>()) {
+    shared_->self = this;
+    std::lock_guard lock(shared_->mu);
+    // Subscribe first, then read the tip, so no commit falls between the two.
+    sub_id_ = b_->events->Subscribe([sh = shared_](uint64_t height) {
+      std::lock_guard l(sh->mu);
+      if (sh->self != nullptr) sh->self->OnCommittedLocked(height);
+    });
+    latest_ = b_->app->Tip().height;
+    next_ = from_height == 0 ? std::max<uint64_t>(latest_, 1) : from_height;
+    PumpLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(shared_->mu);
+    writing_ = false;
+    if (!ok) {
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream write failed"));
+      return;
+    }
+    ++next_;
+    PumpLocked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(shared_->mu);
+    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    {
+      std::lock_guard lock(shared_->mu);
+      shared_->self = nullptr;
+    }
+    b_->events->Unsubscribe(sub_id_);
+    delete this;
+  }
+
+ private:
+  struct Shared {
+    std::mutex mu;
+    BlockStreamReactor* self = nullptr;
+  };
+
+  void OnCommittedLocked(uint64_t height) {
+    latest_ = std::max(latest_, height);
+    if (live_ && !finished_ && latest_ >= next_ &&
+        latest_ - next_ + 1 > o_->stream_max_lag_blocks) {
+      FinishLocked(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW",
+                            "subscriber fell " + std::to_string(latest_ - next_ + 1) +
+                                " blocks behind (limit " +
+                                std::to_string(o_->stream_max_lag_blocks) +
+                                "); resume with from_height = " + std::to_string(next_),
+                            {{"next_height", std::to_string(next_)}}));
+      return;
+    }
+    PumpLocked();
+  }
+
+  void PumpLocked() {
+    if (finished_ || writing_) return;
+    if (next_ > latest_) {
+      live_ = true;  // caught up: from now on the lag is bounded
+      return;
+    }
+    resp_.Clear();
+    Status s = FillBlock(*b_->store, next_, &resp_);
+    if (!s.ok()) {
+      FinishLocked(s.code() == StatusCode::kNotFound
+                       ? RpcError(grpc::StatusCode::NOT_FOUND, "BLOCK_NOT_FOUND", s.message())
+                       : InternalRpcError(s));
+      return;
+    }
+    writing_ = true;
+    StartWrite(&resp_);
+  }
+
+  void FinishLocked(grpc::Status s) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(s));
+  }
+
+  const RpcBackend* b_;
+  const RpcOptions* o_;
+  std::shared_ptr<Shared> shared_;
+  uint64_t sub_id_ = 0;
+  uint64_t latest_ = 0;
+  uint64_t next_ = 1;
+  bool writing_ = false;
+  bool finished_ = false;
+  bool live_ = false;
+  pb::StreamBlocksResponse resp_;
+};
+
+class BlockServiceImpl final : public pb::BlockService::CallbackService {
+ public:
+  BlockServiceImpl(const RpcBackend* b, const RpcOptions* o) : b_(b), o_(o) {}
+
+  grpc::ServerUnaryReactor* GetBlock(grpc::CallbackServerContext* ctx,
+                                     const pb::GetBlockRequest* req,
+                                     pb::GetBlockResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(Handle(*req, resp));
+    return r;
+  }
+
+  grpc::ServerWriteReactor<pb::StreamBlocksResponse>* StreamBlocks(
+      grpc::CallbackServerContext*, const pb::StreamBlocksRequest* req) override {
+    return new BlockStreamReactor(b_, o_, req->from_height());
+  }
+
+ private:
+  grpc::Status Handle(const pb::GetBlockRequest& req, pb::GetBlockResponse* resp) {
+    uint64_t height = 0;
+    if (req.selector_case() == pb::GetBlockRequest::kHash) {
+      Result<Hash32> hash = HashFromRequest(req.hash(), "hash");
+      if (!hash.ok()) return InvalidHash(hash.status());
+      Result<std::optional<uint64_t>> h = b_->store->GetHeightByHash(*hash);
+      if (!h.ok()) return InternalRpcError(h.status());
+      if (!h->has_value()) {
+        return RpcError(grpc::StatusCode::NOT_FOUND, "BLOCK_NOT_FOUND",
+                        "no block with hash " + HexEncode(*hash));
+      }
+      height = **h;
+    } else {
+      height = req.height();
+      uint64_t latest = b_->app->Tip().height;
+      if (height == 0) height = latest;
+      if (height == 0) {
+        return RpcError(grpc::StatusCode::NOT_FOUND, "BLOCK_NOT_FOUND", "no block committed yet");
+      }
+      if (height > latest) {
+        return RpcError(grpc::StatusCode::NOT_FOUND, "BLOCK_NOT_FOUND",
+                        "no block at height " + std::to_string(height) + " (latest " +
+                            std::to_string(latest) + ")",
+                        {{"latest_height", std::to_string(latest)}});
+      }
+    }
+    Status s = FillBlock(*b_->store, height, resp);
+    if (s.code() == StatusCode::kNotFound) {
+      return RpcError(grpc::StatusCode::NOT_FOUND, "BLOCK_NOT_FOUND", s.message());
+    }
+    if (!s.ok()) return InternalRpcError(s);
+    return grpc::Status::OK;
+  }
+
+  const RpcBackend* b_;
+  const RpcOptions* o_;
+};
+
+// ---------------------------------------------------------------------------------------
+
+class TxServiceImpl final : public pb::TxService::CallbackService {
+ public:
+  TxServiceImpl(const RpcBackend* b, const RpcOptions* o) : b_(b), o_(o) {}
+
+  grpc::ServerUnaryReactor* SubmitTransaction(grpc::CallbackServerContext* ctx,
+                                              const pb::SubmitTransactionRequest* req,
+                                              pb::SubmitTransactionResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
+    if (!o.ok()) {
+      r->Finish(TxRefusal(o));
+      return r;
+    }
+    resp->set_tx_hash(AsString(o.hash));
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* SubmitTransactionAndWait(
+      grpc::CallbackServerContext* ctx, const pb::SubmitTransactionAndWaitRequest* req,
+      pb::SubmitTransactionAndWaitResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    const Hash32 hash = types::TransactionHash(AsBytes(req->tx_bytes()));
+    // Deadline: the client's, capped server-side.
+    using Steady = std::chrono::steady_clock;
+    auto cap = Steady::now() + std::chrono::milliseconds(o_->wait_cap_ms);
+    auto client_left = ctx->deadline() - std::chrono::system_clock::now();
+    auto deadline = cap;
+    if (client_left < std::chrono::milliseconds(o_->wait_cap_ms)) {
+      deadline = Steady::now() + std::chrono::duration_cast<Steady::duration>(client_left);
+    }
+    // Register before admission so that a fast commit is not missed.
+    uint64_t id = b_->events->AddTxWaiter(
+        hash, deadline, [r, resp, hash, deadline](std::optional<TxLocation> loc) {
+          if (!loc) {
+            if (Steady::now() < deadline) {
+              r->Finish(RpcError(grpc::StatusCode::UNAVAILABLE, "NODE_SHUTTING_DOWN",
+                                 "node is shutting down; the transaction may still commit",
+                                 {{"tx_hash", HexEncode(hash)}}));
+            } else {
+              r->Finish(RpcError(grpc::StatusCode::DEADLINE_EXCEEDED, "TX_WAIT_TIMEOUT",
+                                 "not committed before the deadline; it may still commit",
+                                 {{"tx_hash", HexEncode(hash)}}));
+            }
+            return;
+          }
+          resp->set_tx_hash(AsString(hash));
+          resp->set_height(loc->height);
+          resp->set_index(loc->index);
+          resp->set_result_code(loc->code);
+          resp->set_result_name(
+              std::string(ledger::TxCodeName(static_cast<ledger::TxCode>(loc->code))));
+          resp->set_result_message(loc->message);
+          r->Finish(grpc::Status::OK);
+        });
+    if (id == 0) {
+      r->Finish(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_WAITERS",
+                         "too many SubmitTransactionAndWait calls in progress; retry or use "
+                         "SubmitTransaction"));
+      return r;
+    }
+    AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
+    if (!o.ok()) {
+      // Finish here unless the waiter already fired (the commit raced the refusal).
+      if (b_->events->RemoveTxWaiter(id)) r->Finish(TxRefusal(o));
+    }
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* GetTransaction(grpc::CallbackServerContext* ctx,
+                                           const pb::GetTransactionRequest* req,
+                                           pb::GetTransactionResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    r->Finish(HandleGet(*req, resp));
+    return r;
+  }
+
+ private:
+  grpc::Status HandleGet(const pb::GetTransactionRequest& req, pb::GetTransactionResponse* resp) {
+    Result<Hash32> hash = HashFromRequest(req.tx_hash(), "tx_hash");
+    if (!hash.ok()) return InvalidHash(hash.status());
+    resp->set_tx_hash(req.tx_hash());
+    if (auto ptx = b_->mempool->Get(*hash)) {
+      resp->set_status(pb::TX_STATUS_PENDING);
+      resp->set_tx_bytes(AsString(ptx->bytes));
+      FillTxView(ptx->tx, resp->mutable_tx());
+      return grpc::Status::OK;
+    }
+    Result<std::optional<TxLocation>> loc = b_->store->GetTx(*hash);
+    if (!loc.ok()) return InternalRpcError(loc.status());
+    if (!loc->has_value()) {
+      return RpcError(grpc::StatusCode::NOT_FOUND, "TX_NOT_FOUND",
+                      "no pending or committed transaction " + HexEncode(*hash));
+    }
+    const TxLocation& l = **loc;
+    resp->set_status(pb::TX_STATUS_COMMITTED);
+    resp->set_tx_bytes(AsString(l.tx_bytes));
+    Result<types::Transaction> tx = types::DecodeTransaction(l.tx_bytes);
+    if (tx.ok()) FillTxView(*tx, resp->mutable_tx());
+    resp->set_height(l.height);
+    resp->set_index(l.index);
+    resp->set_result_code(l.code);
+    resp->set_result_name(std::string(ledger::TxCodeName(static_cast<ledger::TxCode>(l.code))));
+    resp->set_result_message(l.message);
+    return grpc::Status::OK;
+  }
+
+  const RpcBackend* b_;
+  const RpcOptions* o_;
+};
+
+}  // namespace
+
+struct RpcServer::Services {
+  RpcBackend backend;
+  RpcOptions options;
+  NodeServiceImpl node{&backend};
+  AccountServiceImpl account{&backend};
+  BlockServiceImpl block{&backend, &options};
+  TxServiceImpl tx{&backend, &options};
+  Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {}
+};
+
+Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, RpcBackend backend,
+                                                    RpcOptions options) {
+  std::unique_ptr<RpcServer> server(new RpcServer());
+  server->services_ = std::make_unique<Services>(std::move(backend), options);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  builder.SetMaxSendMessageSize(-1);
+  builder.RegisterService(&server->services_->node);
+  builder.RegisterService(&server->services_->account);
+  builder.RegisterService(&server->services_->block);
+  builder.RegisterService(&server->services_->tx);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return UnavailableError("cannot listen on " + address + " (in use or invalid)");
+  }
+  return server;
+}
+
+void RpcServer::Shutdown() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server_->Wait();
+  }
+}
+
+RpcServer::~RpcServer() {
+  Shutdown();
+  server_.reset();
+}
+
+}  // namespace hito::node
