@@ -13,6 +13,7 @@
 #include "zk/proof/backend.h"
 #include "zk/proof/ct.h"
 #include "zk/proof/transcript.h"
+#include "zk/scalar_vt.h"
 
 namespace hito::zk::membership {
 
@@ -434,53 +435,59 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
     wt.Append("proof", proofs[it.index].Encode());
   }
 
-  std::vector<Scalar> scalars(s.padded_len);  // M_k coefficients, then the rest
-  Scalar g_s, h_s, u_s;
-  std::vector<Scalar> hji_s(nm);
-  std::vector<Scalar> extra_s;
+  // Coefficient work in ScalarVt (Montgomery form, public data), converted at the end.
+  using V = ScalarVt;
+  std::vector<V> mk(s.padded_len);  // M_k coefficients
+  V g_s, h_s, u_s;
+  std::vector<V> hji_s(nm);
+  std::vector<V> extra_s;
   std::vector<Elem> extra_p;
   extra_s.reserve(items.size() * (5 + 2 * m));
   extra_p.reserve(items.size() * (5 + 2 * m));
-  std::vector<Scalar> vals, next;
+  std::vector<V> vals, next;
   vals.reserve(s.padded_len / kBase);
   next.reserve(s.padded_len / kBase);
-  std::vector<Scalar> f(nm);
-  std::vector<Scalar> xpow(m + 1);
+  std::vector<V> f(nm);
+  std::vector<V> xpow(m + 1);
 
   for (const Pending& it : items) {
     const Proof& p = proofs[it.index];
-    const Scalar w1 = wt.ChallengeScalar("w1"), w2 = wt.ChallengeScalar("w2");
-    const Scalar w3 = wt.ChallengeScalar("w3"), w4 = wt.ChallengeScalar("w4");
-    const Scalar& x = it.x;
-    xpow[0] = Scalar::One();
+    const V w1 = V::FromScalar(wt.ChallengeScalar("w1"));
+    const V w2 = V::FromScalar(wt.ChallengeScalar("w2"));
+    const V w3 = V::FromScalar(wt.ChallengeScalar("w3"));
+    const V w4 = V::FromScalar(wt.ChallengeScalar("w4"));
+    const V x = V::FromScalar(it.x);
+    const V z = V::FromScalar(p.z);
+    xpow[0] = V::One();
     for (size_t j = 1; j <= m; ++j) xpow[j] = xpow[j - 1] * x;
     for (size_t j = 0; j < m; ++j) {
-      Scalar rest;
+      V rest;
       for (size_t i = 1; i < kBase; ++i) {
-        f[j * kBase + i] = p.f[j * (kBase - 1) + i - 1];
+        f[j * kBase + i] = V::FromScalar(p.f[j * (kBase - 1) + i - 1]);
         rest += f[j * kBase + i];
       }
       f[j * kBase] = x - rest;
     }
     // (1) w1 (A + xB - Com(f; z_A)) and (2) w2 (xC + D - Com(f(x-f); z_C)).
     for (size_t k = 0; k < nm; ++k) hji_s[k] -= w1 * f[k] + w2 * (f[k] * (x - f[k]));
-    h_s -= w1 * p.z_a + w2 * p.z_c;
+    h_s -= w1 * V::FromScalar(p.z_a) + w2 * V::FromScalar(p.z_c);
     extra_s.insert(extra_s.end(), {w1, w1 * x, w2 * x, w2});
     for (const Point* q : {&p.a, &p.b, &p.c, &p.d}) extra_p.push_back(Backend::FromPublic(*q));
     // (3) w3 (sum_k p_k(x) M_k - sum_j x^j X_j - z G): expand the tensor product of the
-    // digit polynomials seeded with w3, one multiplication per entry, fused into the sum.
+    // digit polynomials from the top digit down, seeded with w3, so each p_k costs one
+    // multiplication from its parent prefix; the last digit is fused into the sum.
     vals.assign(1, w3);
     for (size_t j = m; j-- > 1;) {
       next.clear();
-      for (const Scalar& v : vals) {
+      for (const V& v : vals) {
         for (size_t i = 0; i < kBase; ++i) next.push_back(v * f[j * kBase + i]);
       }
       std::swap(vals, next);
     }
     for (size_t q = 0; q < vals.size(); ++q) {
-      for (size_t i = 0; i < kBase; ++i) scalars[q * kBase + i] += vals[q] * f[i];
+      for (size_t i = 0; i < kBase; ++i) mk[q * kBase + i] += vals[q] * f[i];
     }
-    g_s -= w3 * p.z;
+    g_s -= w3 * z;
     // (4) w4 (x^m U - sum_j x^j Y_j - z J).
     u_s += w4 * xpow[m];
     for (size_t j = 0; j < m; ++j) {
@@ -489,18 +496,21 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
       extra_s.push_back(-(w4 * xpow[j]));
       extra_p.push_back(Backend::FromPublic(p.y[j]));
     }
-    extra_s.push_back(-(w4 * p.z));
+    extra_s.push_back(-(w4 * z));
     extra_p.push_back(Backend::FromPublic(p.tag));
   }
 
+  std::vector<Scalar> scalars;
+  scalars.reserve(s.padded_len + 3 + nm + extra_s.size());
+  for (const V& v : mk) scalars.push_back(v.ToScalar());
+  for (const V& v : {g_s, h_s, u_s}) scalars.push_back(v.ToScalar());
+  for (const V& v : hji_s) scalars.push_back(v.ToScalar());
+  for (const V& v : extra_s) scalars.push_back(v.ToScalar());
   std::vector<Elem> points(s.elems);
-  points.reserve(s.padded_len + 3 + nm + extra_p.size());
-  scalars.insert(scalars.end(), {g_s, h_s, u_s});
+  points.reserve(scalars.size());
   points.insert(points.end(), {gens.g_e, gens.h_e, Backend::FromPublic(u)});
-  scalars.insert(scalars.end(), hji_s.begin(), hji_s.end());
   points.insert(points.end(), gens.hji_e.begin(),
                 gens.hji_e.begin() + static_cast<std::ptrdiff_t>(nm));
-  scalars.insert(scalars.end(), extra_s.begin(), extra_s.end());
   points.insert(points.end(), extra_p.begin(), extra_p.end());
   return Backend::ToPoint(Backend::MsmPublic(scalars, points)).IsIdentity();
 }
