@@ -27,6 +27,8 @@ struct Vote {
   friend bool operator==(const Vote&, const Vote&) = default;
 };
 
+// Signing bytes: framed label "hito/v1/vote-sign", chain id, then every field but the
+// signature. SignVote fills only v->signature; the caller sets v->validator.
 Bytes VoteSigningBytes(std::string_view chain_id, const Vote& v);
 void SignVote(std::string_view chain_id, Vote* v, const Ed25519PrivateKey& key);
 [[nodiscard]] bool VerifyVoteSignature(std::string_view chain_id, const Vote& v);
@@ -43,6 +45,7 @@ struct Proposal {
   friend bool operator==(const Proposal&, const Proposal&) = default;
 };
 
+// As for votes, with label "hito/v1/proposal-sign". SignProposal fills only p->signature.
 Bytes ProposalSigningBytes(std::string_view chain_id, const Proposal& p);
 void SignProposal(std::string_view chain_id, Proposal* p, const Ed25519PrivateKey& key);
 [[nodiscard]] bool VerifyProposalSignature(std::string_view chain_id, const Proposal& p);
