@@ -88,6 +88,27 @@ Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
   return tip;
 }
 
+BlockRecord MakeBlockRecord(const types::Block& block, const types::Commit& commit,
+                            const FinalizedBlock& fin) {
+  BlockRecord record;
+  record.height = block.header.height;
+  record.hash = fin.block_hash;
+  record.block_bytes = types::EncodeBlock(block);
+  record.commit_bytes = types::EncodeCommit(commit);
+  record.txs.reserve(block.txs.size());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    const ledger::TxResult& r = fin.outcome.results[i];
+    TxLocation loc;
+    loc.height = block.header.height;
+    loc.index = static_cast<uint32_t>(i);
+    loc.code = static_cast<uint16_t>(r.code);
+    loc.message = r.message;
+    loc.tx_bytes = block.txs[i];
+    record.txs.emplace_back(fin.tx_hashes[i], std::move(loc));
+  }
+  return record;
+}
+
 ChainApp::ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* mempool,
                    CommitEvents* events)
     : chain_id_(std::move(chain_id)),
@@ -152,22 +173,7 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
 
 void ChainApp::Commit(const types::Block& block, const types::Commit& commit, FinalizedBlock fin) {
   const uint64_t height = block.header.height;
-  BlockRecord record;
-  record.height = height;
-  record.hash = fin.block_hash;
-  record.block_bytes = types::EncodeBlock(block);
-  record.commit_bytes = types::EncodeCommit(commit);
-  record.txs.reserve(block.txs.size());
-  for (size_t i = 0; i < block.txs.size(); ++i) {
-    const ledger::TxResult& r = fin.outcome.results[i];
-    TxLocation loc;
-    loc.height = height;
-    loc.index = static_cast<uint32_t>(i);
-    loc.code = static_cast<uint16_t>(r.code);
-    loc.message = r.message;
-    loc.tx_bytes = block.txs[i];
-    record.txs.emplace_back(fin.tx_hashes[i], std::move(loc));
-  }
+  BlockRecord record = MakeBlockRecord(block, commit, fin);
   // 1. The block, its commit and its tx index: one synced batch.
   DieIfError(store_->WriteBlock(record), "storing block " + std::to_string(height));
   // 2. Its state changes and the state height: a second synced batch.

@@ -21,6 +21,12 @@ namespace hito::node {
 Result<ChainTip> RecoverChain(Store* store, const consensus::ledger::Genesis& genesis,
                               const Hash32& genesis_hash);
 
+// The block batch of a finalized block: block and commit bytes, hash index, tx index with
+// each transaction's result.
+BlockRecord MakeBlockRecord(const consensus::types::Block& block,
+                            const consensus::types::Commit& commit,
+                            const FinalizedBlock& finalized);
+
 class ChainApp : public Application {
  public:
   // None of the pointers is owned; all must outlive this.

@@ -245,7 +245,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
                             "subscriber fell " + std::to_string(latest_ - next_ + 1) +
                                 " blocks behind (limit " +
                                 std::to_string(o_->stream_max_lag_blocks) +
-                                "); resume with from_height = " + std::to_string(next_),
+                                "); resume from the last block received + 1",
                             {{"next_height", std::to_string(next_)}}));
       return;
     }

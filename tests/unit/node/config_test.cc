@@ -1,0 +1,120 @@
+// config.toml parsing and validation, genesis.json round trip, seed files (mode 0600,
+// strict hex), and `init` refusing to overwrite a home. Real files in a temp dir.
+#include "node/config/config.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "base/bech32m.h"
+#include "tests/unit/node/testing.h"
+
+namespace hito::node {
+namespace {
+
+using testing::TempDir;
+
+TEST(ConfigTest, DefaultsRoundTripThroughToml) {
+  NodeConfig c;
+  c.grpc_addr = "0.0.0.0:7000";
+  c.block_interval_ms = 250;
+  c.mempool_max_txs = 77;
+  c.log_level = "debug";
+  auto back = ParseConfigToml(ConfigToToml(c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->grpc_addr, "0.0.0.0:7000");
+  EXPECT_EQ(back->block_interval_ms, 250u);
+  EXPECT_EQ(back->mempool_max_txs, 77u);
+  EXPECT_EQ(back->log_level, "debug");
+  EXPECT_EQ(back->block_max_txs, c.block_max_txs);
+  // Missing keys keep defaults.
+  auto empty = ParseConfigToml("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->block_interval_ms, 1000u);
+}
+
+TEST(ConfigTest, RefusesBadValuesWithTheKeyName) {
+  struct Case {
+    const char* toml;
+    const char* mentions;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"[consensus]\nblock_interval_ms = -5\n", "block_interval_ms"},
+           {"[consensus]\nblock_interval_ms = 1\n", "block_interval_ms"},
+           {"[consensus]\nblock_max_txs = 50000\n", "block_max_txs"},
+           {"[mempool]\nmax_txs = 0\n", "max_txs"},
+           {"[log]\nlevel = \"loud\"\n", "level"},
+           {"[rpc]\ngrpc_addr = 5\n", "grpc_addr"},
+           {"[rpc\n", "config"},
+       }) {
+    auto r = ParseConfigToml(c.toml);
+    ASSERT_FALSE(r.ok()) << c.toml;
+    EXPECT_NE(r.status().message().find(c.mentions), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(GenesisTest, JsonRoundTripAndErrors) {
+  auto g = testing::MakeGenesis("chain-x", {{1, 5}, {2, 7}});
+  g.params.min_fee = 42;
+  auto back = ParseGenesisJson(GenesisToJson(g));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->chain_id, "chain-x");
+  EXPECT_EQ(back->time_ms, g.time_ms);
+  EXPECT_EQ(back->validators, g.validators);
+  ASSERT_EQ(back->accounts.size(), 2u);
+  EXPECT_EQ(back->accounts[1].account, g.accounts[1].account);
+  EXPECT_EQ(back->accounts[1].balance, 7u);
+  EXPECT_EQ(back->params.min_fee, 42u);
+  EXPECT_FALSE(ParseGenesisJson("{").ok());
+  EXPECT_FALSE(ParseGenesisJson(R"({"chain_id": "x"})").ok());
+  std::string bad_addr = GenesisToJson(g);
+  bad_addr.replace(bad_addr.find("hito1"), 5, "btc1q");
+  EXPECT_FALSE(ParseGenesisJson(bad_addr).ok());
+  EXPECT_NE(GenesisHash("a"), GenesisHash("b"));
+}
+
+TEST(SeedFileTest, WritesMode0600AndNeverOverwrites) {
+  TempDir dir;
+  auto path = dir.path() / "k.key";
+  Ed25519PrivateKey key = testing::KeyFor(3);
+  ASSERT_TRUE(WriteSeedFile(path, key.seed()).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto back = ReadSeedFile(path);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->public_key(), key.public_key());
+  EXPECT_EQ(WriteSeedFile(path, key.seed()).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(WriteFile(dir.path() / "bad.key", "zz\n").ok());
+  EXPECT_FALSE(ReadSeedFile(dir.path() / "bad.key").ok());
+}
+
+TEST(InitHomeTest, WritesHomeAndRefusesToOverwrite) {
+  TempDir dir;
+  auto home = dir.path() / "home";
+  InitOptions o;
+  o.chain_id = "init-test";
+  o.dev_account = true;
+  auto r = InitHome(home, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  HomePaths p{home};
+  for (const auto& f : {p.config(), p.genesis(), p.validator_key(), p.dev_key()}) {
+    EXPECT_TRUE(std::filesystem::exists(f)) << f;
+  }
+  auto genesis = ParseGenesisJson(ReadFile(p.genesis()).value());
+  ASSERT_TRUE(genesis.ok());
+  EXPECT_EQ(genesis->chain_id, "init-test");
+  ASSERT_EQ(genesis->accounts.size(), 2u);
+  EXPECT_EQ(EncodeAddress(genesis->accounts[1].account), r->dev_address);
+  EXPECT_EQ(genesis->accounts[1].balance, kInitBalance);
+  auto config = LoadConfig(p.config());
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->block_interval_ms, 1000u);
+
+  const std::string before = ReadFile(p.validator_key()).value();
+  auto again = InitHome(home, o);
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(ReadFile(p.validator_key()).value(), before);
+}
+
+}  // namespace
+}  // namespace hito::node

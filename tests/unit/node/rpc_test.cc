@@ -1,0 +1,399 @@
+// The public gRPC API end to end inside one process: a real Node (LevelDB in a temp
+// home, mempool, ledger, solo engine driven block by block by the test) served on a
+// loopback port, called through the generated stubs. Covers every RPC, the error details
+// (reason code in ErrorInfo) of each refusal, SubmitTransactionAndWait (commit and the
+// server-side cap), StreamBlocks backfill + live + resume, and the slow-subscriber drop.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "base/bech32m.h"
+#include "base/hex.h"
+#include "consensus/types/block.h"
+#include "hito/v1/account.grpc.pb.h"
+#include "hito/v1/block.grpc.pb.h"
+#include "hito/v1/node.grpc.pb.h"
+#include "hito/v1/tx.grpc.pb.h"
+#include "node/node.h"
+#include "node/rpc/errors.h"
+#include "tests/unit/node/testing.h"
+
+namespace hito::node {
+namespace {
+
+namespace pb = hito::v1;
+namespace types = consensus::types;
+using testing::KeyFor;
+using testing::TempDir;
+using testing::TransferSpec;
+
+constexpr char kChain[] = "rpc-test";
+
+std::string S(ByteView b) { return std::string(AsChars(b)); }
+
+class RpcTest : public ::testing::Test {
+ protected:
+  void StartNode(RpcOptions rpc = {}) {
+    InitOptions init;
+    init.chain_id = kChain;
+    init.dev_account = true;
+    init.config.block_max_txs = 100;
+    auto r = InitHome(dir_.path() / "home", init);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    dev_address_ = r->dev_address;
+    dev_key_.emplace(ReadSeedFile(HomePaths{dir_.path() / "home"}.dev_key()).value());
+    NodeOptions o;
+    o.home = dir_.path() / "home";
+    o.grpc_addr = "127.0.0.1:0";
+    o.rpc = rpc;
+    auto n = Node::Open(o);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    node_ = std::move(n).value();
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(node_->grpc_port()),
+                                   grpc::InsecureChannelCredentials());
+    node_stub_ = pb::NodeService::NewStub(channel_);
+    block_stub_ = pb::BlockService::NewStub(channel_);
+    tx_stub_ = pb::TxService::NewStub(channel_);
+    account_stub_ = pb::AccountService::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    if (node_) node_->Stop();
+  }
+
+  Bytes Transfer(uint64_t nonce, uint64_t amount = 1000) {
+    return testing::SignedTransfer(*dev_key_,
+                                   {.chain_id = kChain, .nonce = nonce, .amount = amount});
+  }
+
+  void Produce(int n = 1) {
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(node_->engine()->ProduceBlock().ok());
+  }
+
+  static void ExpectReason(const grpc::Status& s, grpc::StatusCode code,
+                           const std::string& reason) {
+    EXPECT_EQ(s.error_code(), code) << s.error_message();
+    EXPECT_FALSE(s.error_message().empty());
+    auto info = ErrorInfoOf(s);
+    ASSERT_TRUE(info.has_value()) << "no ErrorInfo in details: " << s.error_message();
+    EXPECT_EQ(info->reason(), reason) << s.error_message();
+    EXPECT_EQ(info->domain(), "hito.v1");
+  }
+
+  grpc::Status Submit(const Bytes& tx, pb::SubmitTransactionResponse* resp) {
+    grpc::ClientContext ctx;
+    pb::SubmitTransactionRequest req;
+    req.set_tx_bytes(S(tx));
+    return tx_stub_->SubmitTransaction(&ctx, req, resp);
+  }
+
+  TempDir dir_;
+  std::string dev_address_;
+  std::optional<Ed25519PrivateKey> dev_key_;
+  std::unique_ptr<Node> node_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<pb::NodeService::Stub> node_stub_;
+  std::unique_ptr<pb::BlockService::Stub> block_stub_;
+  std::unique_ptr<pb::TxService::Stub> tx_stub_;
+  std::unique_ptr<pb::AccountService::Stub> account_stub_;
+};
+
+TEST_F(RpcTest, StatusAndVersion) {
+  StartNode();
+  grpc::ClientContext c1;
+  pb::GetStatusResponse st;
+  ASSERT_TRUE(node_stub_->GetStatus(&c1, {}, &st).ok());
+  EXPECT_EQ(st.chain_id(), kChain);
+  EXPECT_EQ(st.height(), 0u);
+  EXPECT_EQ(st.state_root().size(), 32u);
+  EXPECT_FALSE(st.syncing());
+  EXPECT_TRUE(DecodeAddress(st.validator_address()).ok());
+  Produce();
+  grpc::ClientContext c2;
+  ASSERT_TRUE(node_stub_->GetStatus(&c2, {}, &st).ok());
+  EXPECT_EQ(st.height(), 1u);
+  EXPECT_EQ(st.block_hash().size(), 32u);
+
+  grpc::ClientContext c3;
+  pb::GetVersionResponse v;
+  ASSERT_TRUE(node_stub_->GetVersion(&c3, {}, &v).ok());
+  EXPECT_EQ(v.protocol_version(), 1u);
+  EXPECT_EQ(v.chain_id(), kChain);
+  EXPECT_EQ(v.genesis_hash().size(), 32u);
+  EXPECT_FALSE(v.node_version().empty());
+}
+
+TEST_F(RpcTest, SubmitCommitAndQuery) {
+  StartNode();
+  Bytes tx = Transfer(0, 5'000);
+  pb::SubmitTransactionResponse sub;
+  ASSERT_TRUE(Submit(tx, &sub).ok());
+  EXPECT_EQ(sub.tx_hash(), S(types::TransactionHash(tx)));
+
+  grpc::ClientContext c1;
+  pb::GetTransactionRequest gt;
+  gt.set_tx_hash(sub.tx_hash());
+  pb::GetTransactionResponse pending;
+  ASSERT_TRUE(tx_stub_->GetTransaction(&c1, gt, &pending).ok());
+  EXPECT_EQ(pending.status(), pb::TX_STATUS_PENDING);
+  EXPECT_EQ(pending.tx().sender(), dev_address_);
+  EXPECT_EQ(pending.tx().amount(), 5'000u);
+  EXPECT_EQ(pending.tx().kind(), pb::TX_KIND_TRANSFER);
+  EXPECT_EQ(pending.tx_bytes(), S(tx));
+
+  // Pending duplicate.
+  pb::SubmitTransactionResponse dup;
+  ExpectReason(Submit(tx, &dup), grpc::StatusCode::ALREADY_EXISTS, "TX_ALREADY_KNOWN");
+
+  Produce();
+  grpc::ClientContext c2;
+  pb::GetTransactionResponse done;
+  ASSERT_TRUE(tx_stub_->GetTransaction(&c2, gt, &done).ok());
+  EXPECT_EQ(done.status(), pb::TX_STATUS_COMMITTED);
+  EXPECT_EQ(done.height(), 1u);
+  EXPECT_EQ(done.index(), 0u);
+  EXPECT_EQ(done.result_code(), 0u);
+  EXPECT_EQ(done.result_name(), "TX_OK");
+  EXPECT_EQ(done.tx().to(), EncodeAddress(testing::AccountOf(KeyFor(200))));
+
+  // Committed duplicate: the reason and where it is.
+  grpc::Status again = Submit(tx, &dup);
+  ExpectReason(again, grpc::StatusCode::ALREADY_EXISTS, "TX_ALREADY_KNOWN");
+  auto info = ErrorInfoOf(again);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->metadata().at("status"), "COMMITTED");
+  EXPECT_EQ(info->metadata().at("height"), "1");
+
+  grpc::ClientContext c3;
+  pb::GetAccountRequest ga;
+  ga.set_address(dev_address_);
+  pb::GetAccountResponse acct;
+  ASSERT_TRUE(account_stub_->GetAccount(&c3, ga, &acct).ok());
+  EXPECT_EQ(acct.address(), dev_address_);
+  EXPECT_EQ(acct.balance(), kInitBalance - 5'000 - 1'000);
+  EXPECT_EQ(acct.nonce(), 1u);
+  EXPECT_EQ(acct.height(), 1u);
+
+  // Block by latest height and by hash.
+  grpc::ClientContext c4;
+  pb::GetBlockRequest gb;
+  gb.set_height(0);
+  pb::GetBlockResponse blk;
+  ASSERT_TRUE(block_stub_->GetBlock(&c4, gb, &blk).ok());
+  EXPECT_EQ(blk.height(), 1u);
+  ASSERT_EQ(blk.block().tx_hashes_size(), 1);
+  EXPECT_EQ(blk.block().tx_hashes(0), sub.tx_hash());
+  EXPECT_EQ(blk.block().tx_count(), 1u);
+  auto decoded = types::DecodeBlock(AsBytes(blk.block_bytes()));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(S(types::HeaderHash(decoded->header)), blk.hash());
+  auto commit = types::DecodeCommit(AsBytes(blk.commit_bytes()));
+  ASSERT_TRUE(commit.ok());
+  EXPECT_EQ(S(commit->block_hash), blk.hash());
+  grpc::ClientContext c5;
+  pb::GetBlockRequest by_hash;
+  by_hash.set_hash(blk.hash());
+  pb::GetBlockResponse blk2;
+  ASSERT_TRUE(block_stub_->GetBlock(&c5, by_hash, &blk2).ok());
+  EXPECT_EQ(blk2.block_bytes(), blk.block_bytes());
+}
+
+TEST_F(RpcTest, RefusalsCarryReasonCodes) {
+  StartNode();
+  pb::SubmitTransactionResponse sub;
+  Bytes forged = Transfer(0);
+  forged.back() ^= 0x40;
+  ExpectReason(Submit(forged, &sub), grpc::StatusCode::INVALID_ARGUMENT, "TX_BAD_SIGNATURE");
+  ExpectReason(Submit(Transfer(5), &sub), grpc::StatusCode::FAILED_PRECONDITION,
+               "TX_NONCE_TOO_HIGH");
+  ExpectReason(Submit(Bytes{1, 1, 0}, &sub), grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
+  ExpectReason(Submit(Transfer(0, kInitBalance), &sub), grpc::StatusCode::FAILED_PRECONDITION,
+               "TX_INSUFFICIENT_FUNDS");
+  {
+    grpc::ClientContext ctx;
+    pb::GetAccountRequest req;
+    req.set_address("hito1notanaddress");
+    pb::GetAccountResponse resp;
+    ExpectReason(account_stub_->GetAccount(&ctx, req, &resp), grpc::StatusCode::INVALID_ARGUMENT,
+                 "INVALID_ADDRESS");
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::GetAccountRequest req;
+    req.set_address(dev_address_);
+    req.set_height(99);
+    pb::GetAccountResponse resp;
+    ExpectReason(account_stub_->GetAccount(&ctx, req, &resp), grpc::StatusCode::FAILED_PRECONDITION,
+                 "HEIGHT_NOT_YET_COMMITTED");
+  }
+  Produce(2);
+  {
+    grpc::ClientContext ctx;
+    pb::GetAccountRequest req;
+    req.set_address(dev_address_);
+    req.set_height(1);
+    pb::GetAccountResponse resp;
+    ExpectReason(account_stub_->GetAccount(&ctx, req, &resp), grpc::StatusCode::FAILED_PRECONDITION,
+                 "HEIGHT_NOT_AVAILABLE");
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::GetBlockRequest req;
+    req.set_height(50);
+    pb::GetBlockResponse resp;
+    ExpectReason(block_stub_->GetBlock(&ctx, req, &resp), grpc::StatusCode::NOT_FOUND,
+                 "BLOCK_NOT_FOUND");
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::GetBlockRequest req;
+    req.set_hash("abc");
+    pb::GetBlockResponse resp;
+    ExpectReason(block_stub_->GetBlock(&ctx, req, &resp), grpc::StatusCode::INVALID_ARGUMENT,
+                 "INVALID_HASH");
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::GetBlockRequest req;
+    req.set_hash(std::string(32, '\x01'));
+    pb::GetBlockResponse resp;
+    ExpectReason(block_stub_->GetBlock(&ctx, req, &resp), grpc::StatusCode::NOT_FOUND,
+                 "BLOCK_NOT_FOUND");
+  }
+  {
+    grpc::ClientContext ctx;
+    pb::GetTransactionRequest req;
+    req.set_tx_hash(std::string(32, '\x02'));
+    pb::GetTransactionResponse resp;
+    ExpectReason(tx_stub_->GetTransaction(&ctx, req, &resp), grpc::StatusCode::NOT_FOUND,
+                 "TX_NOT_FOUND");
+  }
+}
+
+TEST_F(RpcTest, SubmitAndWaitReturnsTheCommit) {
+  StartNode();
+  Bytes tx = Transfer(0);
+  pb::SubmitTransactionAndWaitResponse resp;
+  grpc::Status status;
+  std::thread client([&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    pb::SubmitTransactionAndWaitRequest req;
+    req.set_tx_bytes(S(tx));
+    status = tx_stub_->SubmitTransactionAndWait(&ctx, req, &resp);
+  });
+  for (int i = 0; i < 6000 && node_->mempool()->size() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(node_->mempool()->size(), 1u);
+  Produce();
+  client.join();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(resp.tx_hash(), S(types::TransactionHash(tx)));
+  EXPECT_EQ(resp.height(), 1u);
+  EXPECT_EQ(resp.index(), 0u);
+  EXPECT_EQ(resp.result_name(), "TX_OK");
+
+  // A refused transaction is refused at once, with its reason.
+  grpc::ClientContext ctx;
+  pb::SubmitTransactionAndWaitRequest req;
+  req.set_tx_bytes(S(Transfer(7)));
+  ExpectReason(tx_stub_->SubmitTransactionAndWait(&ctx, req, &resp),
+               grpc::StatusCode::FAILED_PRECONDITION, "TX_NONCE_TOO_HIGH");
+}
+
+TEST_F(RpcTest, SubmitAndWaitIsCappedServerSide) {
+  RpcOptions rpc;
+  rpc.wait_cap_ms = 200;
+  StartNode(rpc);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  pb::SubmitTransactionAndWaitRequest req;
+  req.set_tx_bytes(S(Transfer(0)));
+  pb::SubmitTransactionAndWaitResponse resp;
+  ExpectReason(tx_stub_->SubmitTransactionAndWait(&ctx, req, &resp),
+               grpc::StatusCode::DEADLINE_EXCEEDED, "TX_WAIT_TIMEOUT");
+  EXPECT_EQ(node_->mempool()->size(), 1u);  // still admitted; it may commit later
+}
+
+TEST_F(RpcTest, StreamBlocksBackfillsThenGoesLiveAndResumes) {
+  StartNode();
+  Produce(3);
+  grpc::ClientContext ctx;
+  pb::StreamBlocksRequest req;
+  req.set_from_height(2);
+  auto reader = block_stub_->StreamBlocks(&ctx, req);
+  pb::StreamBlocksResponse msg;
+  ASSERT_TRUE(reader->Read(&msg));
+  EXPECT_EQ(msg.height(), 2u);
+  ASSERT_TRUE(reader->Read(&msg));
+  EXPECT_EQ(msg.height(), 3u);
+  EXPECT_EQ(msg.block().height(), 3u);
+  Produce();  // live
+  ASSERT_TRUE(reader->Read(&msg));
+  EXPECT_EQ(msg.height(), 4u);
+  auto decoded = types::DecodeBlock(AsBytes(msg.block_bytes()));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->header.height, 4u);
+  ctx.TryCancel();
+  while (reader->Read(&msg)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
+  // Resume after the last block received: nothing repeated, nothing skipped.
+  grpc::ClientContext ctx2;
+  req.set_from_height(4);
+  auto reader2 = block_stub_->StreamBlocks(&ctx2, req);
+  ASSERT_TRUE(reader2->Read(&msg));
+  EXPECT_EQ(msg.height(), 4u);
+  ctx2.TryCancel();
+  while (reader2->Read(&msg)) {
+  }
+}
+
+TEST_F(RpcTest, SlowSubscriberIsDroppedWithResourceExhausted) {
+  RpcOptions rpc;
+  rpc.stream_max_lag_blocks = 3;
+  StartNode(rpc);
+  // A client that does not read: small flow-control window, no window growth.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(node_->grpc_port()),
+                                           grpc::InsecureChannelCredentials(), args);
+  auto stub = pb::BlockService::NewStub(channel);
+  grpc::ClientContext ctx;
+  pb::StreamBlocksRequest req;
+  req.set_from_height(1);
+  auto reader = stub->StreamBlocks(&ctx, req);
+  // Big blocks (100 txs with 256-byte memos each) so unread data fills the window.
+  uint64_t nonce = 0;
+  for (int b = 0; b < 30; ++b) {
+    for (int i = 0; i < 100; ++i, ++nonce) {
+      types::Transfer t = testing::MakeTransfer(*dev_key_, {.chain_id = kChain, .nonce = nonce});
+      t.memo = Bytes(256, static_cast<uint8_t>(i));
+      types::SignTransfer(&t, *dev_key_);
+      ASSERT_TRUE(node_->mempool()->Admit(types::EncodeTransaction(types::Transaction{t})).ok());
+    }
+    Produce();
+  }
+  pb::StreamBlocksResponse msg;
+  uint64_t last = 0;
+  while (reader->Read(&msg)) {
+    EXPECT_EQ(msg.height(), last + 1);  // in order, no gap
+    last = msg.height();
+  }
+  grpc::Status s = reader->Finish();
+  ExpectReason(s, grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW");
+  auto info = ErrorInfoOf(s);
+  ASSERT_TRUE(info.has_value());
+  // next_height is the first height not known to be delivered: at most last + 1 (the
+  // message in flight when the stream was dropped may still have arrived).
+  EXPECT_LE(std::stoull(info->metadata().at("next_height")), last + 1);
+  EXPECT_LT(last, 30u);
+}
+
+}  // namespace
+}  // namespace hito::node
