@@ -3,8 +3,11 @@
 namespace hito::consensus::ledger {
 
 Status MemoryKv::Get(ByteView key, std::optional<Bytes>* value) const {
-  // std::map<Bytes, Bytes> has no heterogeneous lookup for spans; copy the key once.
-  auto it = entries_.find(Bytes(key.begin(), key.end()));
+  // std::map<Bytes, Bytes> has no heterogeneous lookup for spans: copy the key into a
+  // per-thread buffer that keeps its capacity, so a lookup does not allocate.
+  thread_local Bytes lookup;
+  lookup.assign(key.begin(), key.end());
+  auto it = entries_.find(lookup);
   if (it == entries_.end()) {
     value->reset();
   } else {

@@ -15,10 +15,11 @@
 namespace hito::consensus::ledger {
 namespace {
 
-// Adds a consensus record to the block's writes and its leaf to the tree batch.
+// Adds a consensus record to the block's writes and its leaf to the tree batch. Callers
+// add records in key order where they can, so the end hint makes the insert O(1).
 void PutRecord(Bytes key, Bytes record, ChangeSet* changes, TreeBatch* batch) {
   batch->insert_or_assign(StateTreeKey(key), StateValueHash(record));
-  changes->insert_or_assign(std::move(key), std::move(record));
+  changes->insert_or_assign(changes->end(), std::move(key), std::move(record));
 }
 
 // Writes the tree nodes and the metadata (height, root) of a new state.

@@ -18,6 +18,8 @@ constexpr Hash32 kEmpty{};
 constexpr uint8_t kTagInternal = 1;
 constexpr uint8_t kTagLeaf = 2;
 constexpr size_t kNodeBytes = 1 + 32 + 32;
+constexpr unsigned kPageLevels = 4;
+constexpr unsigned kPageSlots = (1u << kPageLevels) - 1;  // 15
 
 bool Bit(const Hash32& key, unsigned i) { return ((key[i / 8] >> (7 - i % 8)) & 1) != 0; }
 
@@ -49,15 +51,6 @@ struct Node {
   Hash32 Hash() const { return tag == kTagLeaf ? StateLeafHash(a, b) : StateNodeHash(a, b); }
 };
 
-Bytes EncodeNode(uint8_t tag, const Hash32& a, const Hash32& b) {
-  Bytes out;
-  out.reserve(kNodeBytes);
-  out.push_back(tag);
-  out.insert(out.end(), a.begin(), a.end());
-  out.insert(out.end(), b.begin(), b.end());
-  return out;
-}
-
 // What a subtree became after an update. kOpaque: untouched and non-empty, known only by
 // its hash (read lazily if its sibling empties and it might have to move up).
 struct Sub {
@@ -77,29 +70,107 @@ struct Entry {
 };
 using KeyUpdate = std::pair<Hash32, std::optional<Hash32>>;
 
+// A page: the binary nodes of depths [d, d + kPageLevels) under one d-bit prefix, d a
+// multiple of kPageLevels, stored as one key-value record. Slot (r, i) holds the node at
+// depth d + r whose next r path bits are i, at index 2^r - 1 + i.
+struct Page {
+  std::array<std::optional<Node>, kPageSlots> slots;
+  bool dirty = false;
+  bool stored = false;  // the record exists in the store
+};
+
+unsigned SlotIndex(unsigned depth, const Hash32& path) {
+  const unsigned rel = depth % kPageLevels;
+  unsigned i = 0;
+  for (unsigned bit = depth - rel; bit < depth; ++bit) i = (i << 1) | (Bit(path, bit) ? 1u : 0u);
+  return (1u << rel) - 1 + i;
+}
+
+Result<Page> DecodePage(ByteView raw, const Bytes& key, unsigned page_depth, const Hash32& path) {
+  auto corrupt = [&key](std::string_view why) {
+    return DataLossError("state tree page " + HexEncode(key) + " is corrupt: " + std::string(why));
+  };
+  if (raw.size() < 2) return corrupt("truncated");
+  const unsigned bitmap = (unsigned{raw[0]} << 8) | raw[1];
+  if (bitmap == 0 || (bitmap >> kPageSlots) != 0) return corrupt("bad slot bitmap");
+  Page page;
+  page.stored = true;
+  size_t pos = 2;
+  for (unsigned s = 0; s < kPageSlots; ++s) {
+    if ((bitmap & (1u << s)) == 0) continue;
+    if (raw.size() - pos < kNodeBytes) return corrupt("truncated");
+    Node n;
+    n.tag = raw[pos];
+    std::copy(raw.begin() + static_cast<std::ptrdiff_t>(pos + 1),
+              raw.begin() + static_cast<std::ptrdiff_t>(pos + 33), n.a.begin());
+    std::copy(raw.begin() + static_cast<std::ptrdiff_t>(pos + 33),
+              raw.begin() + static_cast<std::ptrdiff_t>(pos + kNodeBytes), n.b.begin());
+    pos += kNodeBytes;
+    if (n.tag != kTagInternal && n.tag != kTagLeaf) return corrupt("bad node tag");
+    if (n.tag == kTagInternal && n.a == kEmpty && n.b == kEmpty) return corrupt("childless node");
+    // A leaf must lie on its own path: its key's bits select this page and slot.
+    if (n.tag == kTagLeaf) {
+      unsigned rel = 0;
+      while ((2u << rel) - 1 <= s) ++rel;
+      if (page_depth + rel > kTreeDepth || !SamePrefix(n.a, path, page_depth) ||
+          SlotIndex(page_depth + rel, n.a) != s) {
+        return corrupt("leaf off its path");
+      }
+    }
+    page.slots[s] = n;
+  }
+  if (pos != raw.size()) return corrupt("trailing bytes");
+  return page;
+}
+
+Bytes EncodePage(const Page& page) {
+  unsigned bitmap = 0;
+  size_t count = 0;
+  for (unsigned s = 0; s < kPageSlots; ++s) {
+    if (page.slots[s]) {
+      bitmap |= 1u << s;
+      ++count;
+    }
+  }
+  Bytes out;
+  out.reserve(2 + count * kNodeBytes);
+  out.push_back(static_cast<uint8_t>(bitmap >> 8));
+  out.push_back(static_cast<uint8_t>(bitmap & 0xFF));
+  for (const auto& n : page.slots) {
+    if (!n) continue;
+    out.push_back(n->tag);
+    out.insert(out.end(), n->a.begin(), n->a.end());
+    out.insert(out.end(), n->b.begin(), n->b.end());
+  }
+  return out;
+}
+
+// Reads nodes through a cache of decoded pages and, when updating, records node writes
+// in the cached pages; Flush turns the changed pages into key-value writes.
 class Updater {
  public:
   Updater(const KvReader* kv, ChangeSet* changes) : kv_(kv), changes_(changes) {}
 
-  Result<std::optional<Node>> Read(unsigned depth, const Hash32& path) const {
-    Bytes key = TreeNodeKey(depth, path);
-    std::optional<Bytes> raw;
-    HITO_RETURN_IF_ERROR(kv_->Get(key, &raw));
-    if (!raw) return std::optional<Node>();
-    if (raw->size() != kNodeBytes || ((*raw)[0] != kTagInternal && (*raw)[0] != kTagLeaf)) {
-      return DataLossError("state tree node " + HexEncode(key) + " is corrupt");
+  Result<std::optional<Node>> Read(unsigned depth, const Hash32& path) {
+    HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
+    return page->slots[SlotIndex(depth, path)];
+  }
+
+  // Writes every changed page: the new record, or a deletion for an emptied page.
+  void Flush() {
+    for (auto& [id, page] : pages_) {
+      if (!page.dirty) continue;
+      Bytes key = TreeNodeKey(id.depth, id.prefix);
+      bool empty = true;
+      for (const auto& n : page.slots) empty = empty && !n.has_value();
+      if (!empty) {
+        changes_->insert_or_assign(changes_->end(), std::move(key), EncodePage(page));
+      } else if (page.stored) {
+        changes_->insert_or_assign(changes_->end(), std::move(key), std::nullopt);
+      } else {
+        changes_->erase(key);
+      }
     }
-    Node n;
-    n.tag = (*raw)[0];
-    std::copy(raw->begin() + 1, raw->begin() + 33, n.a.begin());
-    std::copy(raw->begin() + 33, raw->end(), n.b.begin());
-    if (n.tag == kTagLeaf && !SamePrefix(n.a, path, depth)) {
-      return DataLossError("state tree leaf " + HexEncode(key) + " is off its path");
-    }
-    if (n.tag == kTagInternal && (n.a == kEmpty && n.b == kEmpty)) {
-      return DataLossError("state tree node " + HexEncode(key) + " has no children");
-    }
-    return std::optional<Node>(n);
   }
 
   // Applies `ups` (sorted, all under this node's path) to the subtree at (depth, path)
@@ -108,7 +179,7 @@ class Updater {
                     std::span<const KeyUpdate> ups) {
     if (!node || node->tag == kTagLeaf) {
       std::vector<Entry> entries = Merge(node, ups);
-      return Build(depth, path, entries, /*existed=*/node.has_value());
+      return Build(depth, path, entries);
     }
     HITO_ASSERT(depth < kTreeDepth);
     const auto mid = std::partition_point(
@@ -119,21 +190,19 @@ class Updater {
     const Hash32 right_path = ChildPath(path, depth, true);
     HITO_ASSIGN_OR_RETURN(Sub left, Child(depth + 1, left_path, node->a, left_ups));
     HITO_ASSIGN_OR_RETURN(Sub right, Child(depth + 1, right_path, node->b, right_ups));
-    return Combine(depth, path, std::move(left), std::move(right), /*existed=*/true,
-                   /*left_existed=*/node->a != kEmpty, /*right_existed=*/node->b != kEmpty);
+    return Combine(depth, path, std::move(left), std::move(right));
   }
 
   // Writes the subtree holding exactly `entries` (sorted, present values) at (depth,
   // path); nothing below this position exists in the store.
-  Result<Sub> Build(unsigned depth, const Hash32& path, std::span<const Entry> entries,
-                    bool existed) {
+  Result<Sub> Build(unsigned depth, const Hash32& path, std::span<const Entry> entries) {
     if (entries.empty()) {
-      Remove(depth, path, existed);
+      HITO_RETURN_IF_ERROR(Remove(depth, path));
       return Sub{};
     }
     if (entries.size() == 1) {
       Sub s = LeafSub(entries[0].key, entries[0].value);
-      Write(depth, path, s);
+      HITO_RETURN_IF_ERROR(Write(depth, path, s));
       return s;
     }
     HITO_ASSERT(depth < kTreeDepth);  // distinct keys part before depth 256
@@ -141,9 +210,9 @@ class Updater {
                                           [depth](const Entry& e) { return !Bit(e.key, depth); });
     const Hash32 left_path = ChildPath(path, depth, false);
     const Hash32 right_path = ChildPath(path, depth, true);
-    HITO_ASSIGN_OR_RETURN(Sub left, Build(depth + 1, left_path, {entries.begin(), mid}, false));
-    HITO_ASSIGN_OR_RETURN(Sub right, Build(depth + 1, right_path, {mid, entries.end()}, false));
-    return Combine(depth, path, std::move(left), std::move(right), existed, false, false);
+    HITO_ASSIGN_OR_RETURN(Sub left, Build(depth + 1, left_path, {entries.begin(), mid}));
+    HITO_ASSIGN_OR_RETURN(Sub right, Build(depth + 1, right_path, {mid, entries.end()}));
+    return Combine(depth, path, std::move(left), std::move(right));
   }
 
  private:
@@ -187,7 +256,7 @@ class Updater {
   }
 
   // Resolves an untouched sibling of an emptied subtree: if it is a leaf it moves up.
-  Result<Sub> Resolve(unsigned depth, const Hash32& path, Sub s) const {
+  Result<Sub> Resolve(unsigned depth, const Hash32& path, Sub s) {
     if (s.kind != Sub::kOpaqueSub) return s;
     HITO_ASSIGN_OR_RETURN(std::optional<Node> n, Read(depth, path));
     if (!n) {
@@ -198,8 +267,7 @@ class Updater {
     return Sub{Sub::kInternalSub, s.hash, n->a, n->b};
   }
 
-  Result<Sub> Combine(unsigned depth, const Hash32& path, Sub left, Sub right, bool existed,
-                      bool left_existed, bool right_existed) {
+  Result<Sub> Combine(unsigned depth, const Hash32& path, Sub left, Sub right) {
     const Hash32 left_path = ChildPath(path, depth, false);
     const Hash32 right_path = ChildPath(path, depth, true);
     if (right.kind == Sub::kEmptySub) {
@@ -210,40 +278,80 @@ class Updater {
     }
     Sub out;
     if (left.kind == Sub::kEmptySub && right.kind == Sub::kEmptySub) {
-      Remove(depth, path, existed);
+      HITO_RETURN_IF_ERROR(Remove(depth, path));
       return out;
     }
     if (right.kind == Sub::kEmptySub && left.kind == Sub::kLeafSub) {
-      Remove(depth + 1, left_path, left_existed);
+      HITO_RETURN_IF_ERROR(Remove(depth + 1, left_path));
       out = left;
     } else if (left.kind == Sub::kEmptySub && right.kind == Sub::kLeafSub) {
-      Remove(depth + 1, right_path, right_existed);
+      HITO_RETURN_IF_ERROR(Remove(depth + 1, right_path));
       out = right;
     } else {
       out = Sub{Sub::kInternalSub, StateNodeHash(left.hash, right.hash), left.hash, right.hash};
     }
-    Write(depth, path, out);
+    HITO_RETURN_IF_ERROR(Write(depth, path, out));
     return out;
   }
 
-  void Write(unsigned depth, const Hash32& path, const Sub& s) {
-    const uint8_t tag = s.kind == Sub::kLeafSub ? kTagLeaf : kTagInternal;
-    changes_->insert_or_assign(TreeNodeKey(depth, path), EncodeNode(tag, s.a, s.b));
+  // A page's position: its first depth and its path prefix (bits beyond depth zeroed).
+  struct PageId {
+    unsigned depth = 0;
+    Hash32 prefix{};
+    friend auto operator<=>(const PageId&, const PageId&) = default;
+  };
+
+  static PageId PageOf(unsigned depth, const Hash32& path) {
+    PageId id;
+    id.depth = depth - depth % kPageLevels;
+    const unsigned full = id.depth / 8;
+    std::copy(path.begin(), path.begin() + full, id.prefix.begin());
+    if (id.depth % 8 != 0) {
+      id.prefix[full] = static_cast<uint8_t>(path[full] & (0xFFu << (8 - id.depth % 8)));
+    }
+    return id;
   }
 
-  // Removes the node at a position: a deletion if the store holds it, otherwise just
-  // forgets a write made earlier in this batch.
-  void Remove(unsigned depth, const Hash32& path, bool existed) {
-    Bytes key = TreeNodeKey(depth, path);
-    if (existed) {
-      changes_->insert_or_assign(std::move(key), std::nullopt);
-    } else {
-      changes_->erase(key);
+  Result<Page*> GetPage(unsigned depth, const Hash32& path) {
+    const PageId id = PageOf(depth, path);
+    // Walks stay inside one page for up to four steps: check the last page first.
+    if (last_ != nullptr && last_id_ == id) return last_;
+    auto it = pages_.lower_bound(id);
+    if (it == pages_.end() || it->first != id) {
+      const Bytes key = TreeNodeKey(id.depth, id.prefix);
+      std::optional<Bytes> raw;
+      HITO_RETURN_IF_ERROR(kv_->Get(key, &raw));
+      Page page;
+      if (raw) {
+        HITO_ASSIGN_OR_RETURN(page, DecodePage(*raw, key, id.depth, path));
+      }
+      it = pages_.emplace_hint(it, id, page);
     }
+    last_id_ = id;
+    last_ = &it->second;
+    return last_;
+  }
+
+  Status Write(unsigned depth, const Hash32& path, const Sub& s) {
+    const uint8_t tag = s.kind == Sub::kLeafSub ? kTagLeaf : kTagInternal;
+    HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
+    page->slots[SlotIndex(depth, path)] = Node{tag, s.a, s.b};
+    page->dirty = true;
+    return Status::Ok();
+  }
+
+  Status Remove(unsigned depth, const Hash32& path) {
+    HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
+    page->slots[SlotIndex(depth, path)].reset();
+    page->dirty = true;
+    return Status::Ok();
   }
 
   const KvReader* kv_;
   ChangeSet* changes_;
+  std::map<PageId, Page> pages_;  // decoded pages read or written in this pass
+  PageId last_id_;
+  Page* last_ = nullptr;
 };
 
 }  // namespace
@@ -254,6 +362,16 @@ Hash32 StateLeafHash(const Hash32& key, const Hash32& value_hash) {
 
 Hash32 StateNodeHash(const Hash32& left, const Hash32& right) {
   return Hasher(kNodeLabel).Update(left).Update(right).Finish();
+}
+
+Result<size_t> TreePageNodeCount(ByteView record) {
+  if (record.size() < 2) return DataLossError("state tree page: truncated");
+  const unsigned bitmap = (unsigned{record[0]} << 8) | record[1];
+  const auto count = static_cast<size_t>(__builtin_popcount(bitmap));
+  if ((bitmap >> kPageSlots) != 0 || record.size() != 2 + count * kNodeBytes) {
+    return DataLossError("state tree page: bitmap and size disagree");
+  }
+  return count;
 }
 
 Bytes TreeNodeKey(unsigned depth, const Hash32& path_key) {
@@ -314,6 +432,7 @@ Result<Hash32> StateTree::Update(const TreeBatch& batch, ChangeSet* changes) con
   Updater updater(kv_, changes);
   HITO_ASSIGN_OR_RETURN(std::optional<Node> root, updater.Read(0, kEmpty));
   HITO_ASSIGN_OR_RETURN(Sub result, updater.Apply(0, kEmpty, root, ups));
+  updater.Flush();
   return result.kind == Sub::kEmptySub ? kEmptyTreeRoot : result.hash;
 }
 

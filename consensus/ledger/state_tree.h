@@ -11,10 +11,13 @@
 //   leaf hash     = BLAKE2b-256 "hito/v1/state-leaf" (key || value_hash)
 //   internal hash = BLAKE2b-256 "hito/v1/state-node" (left_hash || right_hash)
 //
-// Nodes live in the key-value store under "t/" + depth:u16 + the depth-bit path prefix
-// (docs/protocol/state.md). They are keyed by position, not by version, so an update
-// overwrites the nodes on its paths and deletes the ones that disappear: the store holds
-// exactly the nodes of the current tree, and old versions are not kept.
+// Nodes are stored in pages: a page holds the nodes of 4 consecutive depths [d, d+4) under
+// one d-bit path prefix (d a multiple of 4, up to 15 nodes), as one key-value record
+// under "t/" + d:u16 + the prefix's bytes (docs/protocol/state.md). Pages cut the store
+// reads and writes per changed key by about four; the hashing is the binary tree's.
+// Records are keyed by position, not by version, so an update overwrites the pages on its
+// paths and deletes pages that empty: the store holds exactly the current tree, and old
+// versions are not kept.
 //
 // Cost: a batch of k changed keys over n stored keys reads and hashes O(k log n) nodes,
 // and a node shared by several changed paths is read and hashed once per batch.
@@ -81,9 +84,11 @@ Hash32 StateNodeHash(const Hash32& left, const Hash32& right);
 // The root of an empty tree: 32 zero bytes.
 inline constexpr Hash32 kEmptyTreeRoot{};
 
-// The key-value key of the node at `depth` on the path of `path_key` (bits of path_key at
-// or beyond `depth` are ignored).
+// The key-value key of the page that starts at `depth` (a multiple of 4) on the path of
+// `path_key` (bits of path_key at or beyond `depth` are ignored).
 Bytes TreeNodeKey(unsigned depth, const Hash32& path_key);
+// The number of tree nodes in a stored page record (for tests and diagnostics).
+Result<size_t> TreePageNodeCount(ByteView record);
 
 class StateTree {
  public:

@@ -47,10 +47,16 @@ size_t RefNodeCount(const Map& m) {
   return RefNodeCount(keys, 0);
 }
 
+// Nodes held in the store's tree pages.
 size_t StoredNodes(const MemoryKv& kv) {
   size_t n = 0;
   for (const auto& [k, v] : kv.entries()) {
-    if (k.size() >= 2 && k[0] == 't' && k[1] == '/') ++n;
+    if (k.size() >= 2 && k[0] == 't' && k[1] == '/') {
+      auto count = TreePageNodeCount(v);
+      EXPECT_TRUE(count.ok());
+      EXPECT_GT(*count, 0u);  // an emptied page is deleted
+      n += count.ok() ? *count : 0;
+    }
   }
   return n;
 }
@@ -337,11 +343,16 @@ TEST(StateTree, CorruptOrMissingNodesAreDataLoss) {
   TreeBatch batch;
   for (int i = 0; i < 20; ++i) batch[RandomHash(rng)] = RandomHash(rng);
   Commit(&kv, batch);
-  // Corrupt the root node's tag.
+  // Corrupt the root page: a slot bitmap bit that does not exist, then a bad node tag.
   ChangeSet corrupt;
   Bytes root_key = TreeNodeKey(0, Hash32{});
   Bytes root_node = kv.entries().at(root_key);
-  root_node[0] = 9;
+  Bytes bad_tag = root_node;
+  bad_tag[2] = 9;
+  MemoryKv bad_tag_kv = kv;
+  bad_tag_kv.Apply(ChangeSet{{root_key, bad_tag}});
+  EXPECT_EQ(StateTree(&bad_tag_kv).Root().status().code(), StatusCode::kDataLoss);
+  root_node[0] |= 0x80;
   corrupt[root_key] = root_node;
   MemoryKv bad = kv;
   bad.Apply(corrupt);
@@ -350,7 +361,7 @@ TEST(StateTree, CorruptOrMissingNodesAreDataLoss) {
   MemoryKv missing = kv;
   ChangeSet drop;
   for (const auto& [k, v] : kv.entries()) {
-    if (k.size() > 4 && k[0] == 't' && k[3] == 1) {  // a depth-1 node
+    if (k.size() > 4 && k[0] == 't' && k[3] == 4) {  // a page at depth 4
       drop[k] = std::nullopt;
       break;
     }
