@@ -78,19 +78,19 @@ constexpr ExtPoint ExtIdentity() { return ExtPoint{FeZero(), FeOne(), FeOne(), F
 constexpr AffineNiels AffineNielsIdentity() { return AffineNiels{FeOne(), FeOne(), FeZero()}; }
 constexpr ProjNiels ProjNielsIdentity() { return ProjNiels{FeOne(), FeOne(), FeOne(), FeZero()}; }
 
-constexpr ExtPoint ToExt(const Completed& c) {
+HITO_ZK_INLINE ExtPoint ToExt(const Completed& c) {
   return ExtPoint{FeMul(c.X, c.T), FeMul(c.Y, c.Z), FeMul(c.Z, c.T), FeMul(c.X, c.Y)};
 }
-constexpr ProjPoint ToProj(const Completed& c) {
+HITO_ZK_INLINE ProjPoint ToProj(const Completed& c) {
   return ProjPoint{FeMul(c.X, c.T), FeMul(c.Y, c.Z), FeMul(c.Z, c.T)};
 }
-constexpr ProjPoint ToProj(const ExtPoint& p) { return ProjPoint{p.X, p.Y, p.Z}; }
-constexpr ProjNiels ToProjNiels(const ExtPoint& p) {
+HITO_ZK_INLINE ProjPoint ToProj(const ExtPoint& p) { return ProjPoint{p.X, p.Y, p.Z}; }
+HITO_ZK_INLINE ProjNiels ToProjNiels(const ExtPoint& p) {
   return ProjNiels{FeAdd(p.Y, p.X), FeSub(p.Y, p.X), p.Z, FeMul(p.T, kD2)};
 }
 
 // 2P (dbl-2008-hwcd with a = -1): 4S, no multiplications.
-constexpr Completed Dbl(const ProjPoint& p) {
+HITO_ZK_INLINE Completed Dbl(const ProjPoint& p) {
   const Fe xx = FeSq(p.X);
   const Fe yy = FeSq(p.Y);
   const Fe zz2 = FeAdd(FeSq(p.Z), FeSq(p.Z));
@@ -101,7 +101,7 @@ constexpr Completed Dbl(const ProjPoint& p) {
 }
 
 // P + Q with Q in projective Niels form (add-2008-hwcd-3): 4M.
-constexpr Completed Add(const ExtPoint& p, const ProjNiels& q) {
+HITO_ZK_INLINE Completed Add(const ExtPoint& p, const ProjNiels& q) {
   const Fe a = FeMul(FeAdd(p.Y, p.X), q.YpX);
   const Fe b = FeMul(FeSub(p.Y, p.X), q.YmX);
   const Fe c = FeMul(q.T2d, p.T);
@@ -109,7 +109,7 @@ constexpr Completed Add(const ExtPoint& p, const ProjNiels& q) {
   const Fe d = FeAdd(zz, zz);
   return Completed{FeSub(a, b), FeAdd(a, b), FeAdd(d, c), FeSub(d, c)};
 }
-constexpr Completed Sub(const ExtPoint& p, const ProjNiels& q) {
+HITO_ZK_INLINE Completed Sub(const ExtPoint& p, const ProjNiels& q) {
   const Fe a = FeMul(FeAdd(p.Y, p.X), q.YmX);
   const Fe b = FeMul(FeSub(p.Y, p.X), q.YpX);
   const Fe c = FeMul(q.T2d, p.T);
@@ -118,14 +118,14 @@ constexpr Completed Sub(const ExtPoint& p, const ProjNiels& q) {
   return Completed{FeSub(a, b), FeAdd(a, b), FeSub(d, c), FeAdd(d, c)};
 }
 // P + Q with Q in affine Niels form (madd-2008-hwcd-3): 3M.
-constexpr Completed Add(const ExtPoint& p, const AffineNiels& q) {
+HITO_ZK_INLINE Completed Add(const ExtPoint& p, const AffineNiels& q) {
   const Fe a = FeMul(FeAdd(p.Y, p.X), q.ypx);
   const Fe b = FeMul(FeSub(p.Y, p.X), q.ymx);
   const Fe c = FeMul(q.xy2d, p.T);
   const Fe d = FeAdd(p.Z, p.Z);
   return Completed{FeSub(a, b), FeAdd(a, b), FeAdd(d, c), FeSub(d, c)};
 }
-constexpr Completed Sub(const ExtPoint& p, const AffineNiels& q) {
+HITO_ZK_INLINE Completed Sub(const ExtPoint& p, const AffineNiels& q) {
   const Fe a = FeMul(FeAdd(p.Y, p.X), q.ymx);
   const Fe b = FeMul(FeSub(p.Y, p.X), q.ypx);
   const Fe c = FeMul(q.xy2d, p.T);
@@ -133,10 +133,12 @@ constexpr Completed Sub(const ExtPoint& p, const AffineNiels& q) {
   return Completed{FeSub(a, b), FeAdd(a, b), FeSub(d, c), FeAdd(d, c)};
 }
 
-constexpr ExtPoint ExtNeg(const ExtPoint& p) { return ExtPoint{FeNeg(p.X), p.Y, p.Z, FeNeg(p.T)}; }
+HITO_ZK_INLINE ExtPoint ExtNeg(const ExtPoint& p) {
+  return ExtPoint{FeNeg(p.X), p.Y, p.Z, FeNeg(p.T)};
+}
 
 // Constant-time conditional negation of a Niels point (swap Y+X / Y-X, negate 2dT).
-constexpr AffineNiels CondNeg(const AffineNiels& q, uint64_t bit) {
+HITO_ZK_INLINE AffineNiels CondNeg(const AffineNiels& q, uint64_t bit) {
   const uint64_t mask = 0 - bit;
   return AffineNiels{FeSelect(q.ypx, q.ymx, mask), FeSelect(q.ymx, q.ypx, mask),
                      FeCondNeg(q.xy2d, bit)};

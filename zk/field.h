@@ -24,6 +24,10 @@ namespace hito::zk::internal {
 
 __extension__ typedef unsigned __int128 U128;
 
+// The hot field and point functions are forced inline: called through the MSM loops they
+// are otherwise emitted out of line (a measured ~30% loss from calls and struct copies).
+#define HITO_ZK_INLINE [[gnu::always_inline]] constexpr
+
 inline constexpr uint64_t kMask51 = (uint64_t{1} << 51) - 1;
 
 struct Fe {
@@ -35,7 +39,7 @@ constexpr Fe FeOne() { return Fe{{1, 0, 0, 0, 0}}; }
 constexpr Fe FeFromU64(uint64_t v) { return Fe{{v & kMask51, v >> 51, 0, 0, 0}}; }
 
 // Propagates carries so that every limb is < 2^51 + 2^13 (limb 0 absorbs 19 * carry).
-constexpr Fe FeCarry(const Fe& a) {
+HITO_ZK_INLINE Fe FeCarry(const Fe& a) {
   uint64_t l0 = a.l[0], l1 = a.l[1], l2 = a.l[2], l3 = a.l[3], l4 = a.l[4];
   l1 += l0 >> 51;
   l0 &= kMask51;
@@ -50,22 +54,22 @@ constexpr Fe FeCarry(const Fe& a) {
   return Fe{{l0, l1, l2, l3, l4}};
 }
 
-constexpr Fe FeAdd(const Fe& a, const Fe& b) {
+HITO_ZK_INLINE Fe FeAdd(const Fe& a, const Fe& b) {
   return Fe{{a.l[0] + b.l[0], a.l[1] + b.l[1], a.l[2] + b.l[2], a.l[3] + b.l[3], a.l[4] + b.l[4]}};
 }
 
 // a - b computed as (a + 16p) - b, then carried. Limbs of a, b < 2^54.
-constexpr Fe FeSub(const Fe& a, const Fe& b) {
+HITO_ZK_INLINE Fe FeSub(const Fe& a, const Fe& b) {
   constexpr uint64_t k16p0 = 36028797018963664u;  // 16 * (2^51 - 19)
   constexpr uint64_t k16pi = 36028797018963952u;  // 16 * (2^51 - 1)
   return FeCarry(Fe{{a.l[0] + k16p0 - b.l[0], a.l[1] + k16pi - b.l[1], a.l[2] + k16pi - b.l[2],
                      a.l[3] + k16pi - b.l[3], a.l[4] + k16pi - b.l[4]}});
 }
 
-constexpr Fe FeNeg(const Fe& a) { return FeSub(FeZero(), a); }
+HITO_ZK_INLINE Fe FeNeg(const Fe& a) { return FeSub(FeZero(), a); }
 
 // Reduces five 128-bit column sums to a reduced element.
-constexpr Fe FeReduceWide(U128 c0, U128 c1, U128 c2, U128 c3, U128 c4) {
+HITO_ZK_INLINE Fe FeReduceWide(U128 c0, U128 c1, U128 c2, U128 c3, U128 c4) {
   c1 += static_cast<uint64_t>(c0 >> 51);
   uint64_t r0 = static_cast<uint64_t>(c0) & kMask51;
   c2 += static_cast<uint64_t>(c1 >> 51);
@@ -82,9 +86,9 @@ constexpr Fe FeReduceWide(U128 c0, U128 c1, U128 c2, U128 c3, U128 c4) {
   return Fe{{r0, r1, r2, r3, r4}};
 }
 
-constexpr U128 M(uint64_t a, uint64_t b) { return static_cast<U128>(a) * b; }
+HITO_ZK_INLINE U128 M(uint64_t a, uint64_t b) { return static_cast<U128>(a) * b; }
 
-constexpr Fe FeMul(const Fe& a, const Fe& b) {
+HITO_ZK_INLINE Fe FeMul(const Fe& a, const Fe& b) {
   const uint64_t b1_19 = b.l[1] * 19, b2_19 = b.l[2] * 19, b3_19 = b.l[3] * 19, b4_19 = b.l[4] * 19;
   U128 c0 =
       M(a.l[0], b.l[0]) + M(a.l[4], b1_19) + M(a.l[3], b2_19) + M(a.l[2], b3_19) + M(a.l[1], b4_19);
@@ -99,7 +103,7 @@ constexpr Fe FeMul(const Fe& a, const Fe& b) {
   return FeReduceWide(c0, c1, c2, c3, c4);
 }
 
-constexpr Fe FeSq(const Fe& a) {
+HITO_ZK_INLINE Fe FeSq(const Fe& a) {
   const uint64_t a0_2 = a.l[0] * 2, a1_2 = a.l[1] * 2, a3_19 = a.l[3] * 19, a4_19 = a.l[4] * 19;
   U128 c0 = M(a.l[0], a.l[0]) + M(a1_2, a4_19) + M(a.l[2] * 2, a3_19);
   U128 c1 = M(a0_2, a.l[1]) + M(a.l[2] * 2, a4_19) + M(a.l[3], a3_19);
@@ -169,13 +173,13 @@ constexpr bool FeIsZero(const Fe& a) { return FeIsZeroMask(a) != 0; }
 constexpr uint64_t FeIsNegative(const Fe& a) { return FeToBytes(a)[0] & 1u; }
 
 // r = mask ? b : a, for mask all-ones or zero. Constant time.
-constexpr Fe FeSelect(const Fe& a, const Fe& b, uint64_t mask) {
+HITO_ZK_INLINE Fe FeSelect(const Fe& a, const Fe& b, uint64_t mask) {
   Fe r{};
   for (int i = 0; i < 5; ++i) r.l[i] = a.l[i] ^ (mask & (a.l[i] ^ b.l[i]));
   return r;
 }
 // Negates a (reduced) element when bit = 1.
-constexpr Fe FeCondNeg(const Fe& a, uint64_t bit) { return FeSelect(a, FeNeg(a), 0 - bit); }
+HITO_ZK_INLINE Fe FeCondNeg(const Fe& a, uint64_t bit) { return FeSelect(a, FeNeg(a), 0 - bit); }
 constexpr Fe FeAbs(const Fe& a) { return FeCondNeg(a, FeIsNegative(a)); }
 
 // Returns (a^(2^250 - 1), a^11), the common prefix of the inversion and sqrt chains.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "zk/ec.h"
@@ -241,40 +242,57 @@ EdPoint MsmVartime(std::span<const Scalar> scalars, std::span<const EdPoint> poi
 
 namespace {
 
-constexpr int kCtWindow = 5;                               // radix 32
-constexpr size_t kCtTable = size_t{1} << (kCtWindow - 1);  // multiples 1..16
-constexpr size_t kCtDigits = 51;                           // 5 * 51 = 255 >= 254
-constexpr size_t kCtChunk = 256;                           // points per table batch
+constexpr int kCtWindow = 5;                               // signed radix 2^kCtWindow
+constexpr size_t kCtTable = size_t{1} << (kCtWindow - 1);  // multiples 1 .. 2^(w-1)
+// Enough digits that the top one, bits [w * (k - 1), 253) plus a carry, is <= 2^(w-1).
+constexpr size_t kCtDigits = (254 + kCtWindow - 1) / kCtWindow;
+constexpr size_t kCtChunk = 128;  // points per table batch
 
 // Signed radix-32 digits in [-16, 16), constant time (no branch on the scalar).
 void CtDigits(const Scalar& s, std::array<int8_t, kCtDigits>* out) {
   const auto w = Words(s);
   uint64_t carry = 0;
   for (size_t k = 0; k < kCtDigits; ++k) {
-    const uint64_t v = BitsAt(w, k * kCtWindow, kCtWindow) + carry;  // 0..32
-    carry = (v + 16) >> 5;                                           // 1 iff v >= 16
-    (*out)[k] = static_cast<int8_t>(static_cast<int64_t>(v) - static_cast<int64_t>(carry << 5));
+    const uint64_t v = BitsAt(w, k * kCtWindow, kCtWindow) + carry;  // 0 .. 2^w
+    carry = (v + kCtTable) >> kCtWindow;                             // 1 iff v >= 2^(w-1)
+    (*out)[k] =
+        static_cast<int8_t>(static_cast<int64_t>(v) - static_cast<int64_t>(carry << kCtWindow));
   }
 }
 
-// Constant-time table[|d| - 1] (identity for d = 0), negated when d < 0.
-AffineNiels CtSelect(const std::array<AffineNiels, kCtTable>& table, int8_t d) {
+// Constant-time table[|d| - 1] (identity for d = 0), negated when d < 0. Scans every
+// entry and ORs in the masked one, word by word, so the memory access pattern and the
+// instruction stream are independent of d.
+// A table entry: an AffineNiels point as 15 words (ypx, ymx, xy2d limbs) plus one pad
+// word, held as four 4-word vectors so the constant-time scan below runs on SIMD
+// registers (GNU vector extension; SSE2/NEON when AVX2 is not enabled).
+typedef uint64_t V4 __attribute__((vector_size(32)));
+struct alignas(32) CtEntry {
+  V4 v[4];
+};
+static_assert(sizeof(AffineNiels) == 15 * sizeof(uint64_t));
+using CtTable = std::array<CtEntry, kCtTable>;
+
+AffineNiels CtSelect(const CtTable& table, int8_t d) {
   const uint64_t du = static_cast<uint64_t>(static_cast<int64_t>(d));
   const uint64_t neg = du >> 63;
   const uint64_t abs = (du ^ (0 - neg)) + neg;
-  AffineNiels r = internal::AffineNielsIdentity();
+  const uint64_t is_zero = ((abs | (0 - abs)) >> 63) ^ 1u;
+  // Identity (1, 1, 0): ypx.l[0] = ymx.l[0] = 1, i.e. words 0 and 5.
+  V4 acc[4] = {V4{is_zero, 0, 0, 0}, V4{0, is_zero, 0, 0}, V4{0, 0, 0, 0}, V4{0, 0, 0, 0}};
   for (size_t j = 0; j < kCtTable; ++j) {
     const uint64_t x = abs ^ (j + 1);
     const uint64_t eq = ((x | (0 - x)) >> 63) - 1;  // all ones iff abs == j + 1
-    r.ypx = internal::FeSelect(r.ypx, table[j].ypx, eq);
-    r.ymx = internal::FeSelect(r.ymx, table[j].ymx, eq);
-    r.xy2d = internal::FeSelect(r.xy2d, table[j].xy2d, eq);
+    const V4 m = {eq, eq, eq, eq};
+    for (size_t q = 0; q < 4; ++q) acc[q] |= m & table[j].v[q];
   }
+  AffineNiels r;
+  std::memcpy(&r, acc, sizeof(r));  // the first 15 words
   return internal::CondNeg(r, neg);
 }
 
 // Tables [1P .. 16P] in affine Niels form for a chunk of (public) points.
-std::vector<std::array<AffineNiels, kCtTable>> CtTables(std::span<const EdPoint> pts) {
+std::vector<CtTable> CtTables(std::span<const EdPoint> pts) {
   std::vector<ExtPoint> multiples(pts.size() * kCtTable);
   for (size_t i = 0; i < pts.size(); ++i) {
     const ExtPoint& p = pts[i].ext();
@@ -287,10 +305,12 @@ std::vector<std::array<AffineNiels, kCtTable>> CtTables(std::span<const EdPoint>
     }
   }
   const std::vector<AffineNiels> aff = Normalize(multiples);
-  std::vector<std::array<AffineNiels, kCtTable>> tables(pts.size());
+  std::vector<CtTable> tables(pts.size());
   for (size_t i = 0; i < pts.size(); ++i) {
-    std::copy(aff.begin() + static_cast<std::ptrdiff_t>(i * kCtTable),
-              aff.begin() + static_cast<std::ptrdiff_t>((i + 1) * kCtTable), tables[i].begin());
+    for (size_t j = 0; j < kCtTable; ++j) {
+      tables[i][j] = CtEntry{};
+      std::memcpy(&tables[i][j], &aff[i * kCtTable + j], sizeof(AffineNiels));
+    }
   }
   return tables;
 }
