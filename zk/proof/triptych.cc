@@ -417,6 +417,22 @@ struct Pending {
   Scalar x;      // the proof's challenge
 };
 
+constexpr size_t kLowDigits = 3;
+
+// out[k] = seed * prod_{j in [from, to)} f[j][k_j] for every k < 4^(to - from), where
+// k_j is digit j - from of k; f is indexed f[j * 4 + i]. Built from the top digit down.
+void TensorExpand(std::span<const ScalarVt> f, size_t to, size_t from, const ScalarVt& seed,
+                  std::vector<ScalarVt>* out, std::vector<ScalarVt>* scratch) {
+  out->assign(1, seed);
+  for (size_t j = to; j-- > from;) {
+    scratch->clear();
+    for (const ScalarVt& v : *out) {
+      for (size_t i = 0; i < kBase; ++i) scratch->push_back(v * f[j * kBase + i]);
+    }
+    std::swap(*out, *scratch);
+  }
+}
+
 // Checks the weighted sum of equations (1)-(4) of every listed proof in one MSM.
 bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
                    std::string_view context, std::span<const ByteView> messages,
@@ -444,7 +460,7 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
   std::vector<Elem> extra_p;
   extra_s.reserve(items.size() * (5 + 2 * m));
   extra_p.reserve(items.size() * (5 + 2 * m));
-  std::vector<V> vals, next;
+  std::vector<V> vals, next, lo;
   vals.reserve(s.padded_len / kBase);
   next.reserve(s.padded_len / kBase);
   std::vector<V> f(nm);
@@ -473,19 +489,19 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
     h_s -= w1 * V::FromScalar(p.z_a) + w2 * V::FromScalar(p.z_c);
     extra_s.insert(extra_s.end(), {w1, w1 * x, w2 * x, w2});
     for (const Point* q : {&p.a, &p.b, &p.c, &p.d}) extra_p.push_back(Backend::FromPublic(*q));
-    // (3) w3 (sum_k p_k(x) M_k - sum_j x^j X_j - z G): expand the tensor product of the
-    // digit polynomials from the top digit down, seeded with w3, so each p_k costs one
-    // multiplication from its parent prefix; the last digit is fused into the sum.
-    vals.assign(1, w3);
-    for (size_t j = m; j-- > 1;) {
-      next.clear();
-      for (const V& v : vals) {
-        for (size_t i = 0; i < kBase; ++i) next.push_back(v * f[j * kBase + i]);
-      }
-      std::swap(vals, next);
-    }
+    // (3) w3 (sum_k p_k(x) M_k - sum_j x^j X_j - z G). p_k = hi(k_high) * lo(k_low): the
+    // products over the low kLowDigits digits (a table of 4^kLowDigits) and over the high
+    // digits seeded with w3 (a tensor expansion from the top digit down, one
+    // multiplication per entry) are built first; then each p_k costs one multiplication
+    // and one addition, as with a Gray-code walk but without inverting any f.
+    const size_t low = std::min(m, kLowDigits);
+    TensorExpand(f, low, 0, V::One(), &lo, &next);
+    TensorExpand(f, m, low, w3, &vals, &next);
+    const size_t t_len = lo.size();
     for (size_t q = 0; q < vals.size(); ++q) {
-      for (size_t i = 0; i < kBase; ++i) mk[q * kBase + i] += vals[q] * f[i];
+      V* out = &mk[q * t_len];
+      const V h = vals[q];
+      for (size_t t = 0; t < t_len; ++t) out[t] += h * lo[t];
     }
     g_s -= w3 * z;
     // (4) w4 (x^m U - sum_j x^j Y_j - z J).
