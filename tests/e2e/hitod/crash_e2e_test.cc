@@ -19,7 +19,7 @@
 #include "base/hash.h"
 #include "base/hex.h"
 #include "consensus/types/transaction.h"
-#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/hitod/e2e_util.h"
 #include "wallet/client.h"
 #include "wallet/keystore.h"
 #include "wallet/transfer.h"
@@ -35,7 +35,6 @@ constexpr int kReceivers = 3;
 constexpr uint64_t kTxsPerSenderMax = 600;
 constexpr uint64_t kFundEach = 100'000'000;
 
-std::string Str(const Hash32& h) { return std::string(AsChars(h)); }
 
 struct Reported {
   std::mutex mu;
@@ -125,8 +124,9 @@ TEST_F(CrashE2eTest, KillNineLosesNoCommittedTransaction) {
   for (int i = 0; i < kReceivers; ++i) receivers.push_back(Ed25519PrivateKey::Generate());
   uint64_t dev_nonce = Nonce(dev_->public_key());
   for (int i = 0; i < kSenders; ++i) {
-    Bytes tx = SignedTransfer(chain_id_, *dev_, dev_nonce + static_cast<uint64_t>(i),
-                              types::AccountIdFromPublicKey(senders[i].public_key()), kFundEach);
+    Bytes tx = SignedTransfer(
+        chain_id_, *dev_, dev_nonce + static_cast<uint64_t>(i),
+        types::AccountIdFromPublicKey(senders[static_cast<size_t>(i)].public_key()), kFundEach);
     auto r = i + 1 == kSenders ? client_->SubmitAndWait(tx, std::chrono::seconds(20)).status()
                                : client_->Submit(tx).status();
     ASSERT_TRUE(r.ok()) << r.ToString();

@@ -4,8 +4,8 @@
 // with posix_spawn (safe in a process that already runs gRPC threads), on a free loopback
 // port, in a temporary home; every wait has a bound, and a node left running is killed
 // when its NodeProcess dies.
-#ifndef HITO_TESTS_E2E_E2E_UTIL_H_
-#define HITO_TESTS_E2E_E2E_UTIL_H_
+#ifndef HITO_TESTS_E2E_HITOD_E2E_UTIL_H_
+#define HITO_TESTS_E2E_HITOD_E2E_UTIL_H_
 
 #include <sys/types.h>
 
@@ -50,8 +50,9 @@ CliRun RunHito(const std::vector<std::string>& args, const std::map<std::string,
 // One hitod process.
 class NodeProcess {
  public:
-  // `home` must exist; logs go to home/hitod-<n>.log.
-  NodeProcess(std::string home, int port) : home_(std::move(home)), port_(port) {}
+  // `dir` must exist; the node's home is dir/home (created by hitod on first start) and
+  // its logs go to dir/hitod-<n>.log.
+  NodeProcess(const std::string& dir, int port) : dir_(dir), home_(dir + "/home"), port_(port) {}
   ~NodeProcess();
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
@@ -72,6 +73,7 @@ class NodeProcess {
   std::string LogTail() const;
 
  private:
+  std::string dir_;
   std::string home_;
   int port_;
   pid_t pid_ = -1;
@@ -80,4 +82,4 @@ class NodeProcess {
 
 }  // namespace hito::e2e
 
-#endif  // HITO_TESTS_E2E_E2E_UTIL_H_
+#endif  // HITO_TESTS_E2E_HITOD_E2E_UTIL_H_

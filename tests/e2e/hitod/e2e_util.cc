@@ -1,4 +1,4 @@
-#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/hitod/e2e_util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -164,7 +164,7 @@ Status NodeProcess::Start(const std::string& mode, std::chrono::seconds timeout)
   HITO_ASSERT(pid_ <= 0);
   std::vector<std::string> argv_s{HITOD_PATH, mode, "--home", home_, "--grpc-addr", address()};
   auto argv = Argv(argv_s);
-  std::string log = home_ + "/hitod-" + std::to_string(++starts_) + ".log";
+  std::string log = dir_ + "/hitod-" + std::to_string(++starts_) + ".log";
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -209,7 +209,7 @@ void NodeProcess::Stop(std::chrono::seconds timeout) {
 std::string NodeProcess::LogTail() const {
   std::string all;
   for (int i = 1; i <= starts_; ++i) {
-    std::string text = ReadFileOrEmpty(home_ + "/hitod-" + std::to_string(i) + ".log");
+    std::string text = ReadFileOrEmpty(dir_ + "/hitod-" + std::to_string(i) + ".log");
     if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
     all += "--- hitod-" + std::to_string(i) + ".log\n" + text;
   }
