@@ -80,6 +80,9 @@ std::string FormatHito(uint64_t units) {
          frac;
 }
 
+// "OK" for a successful result whatever spelling the node uses, else the reason code.
+std::string ResultName(uint32_t code, const std::string& name) { return code == 0 ? "OK" : name; }
+
 // ---------------------------------------------------------------------------- keys
 
 Json KeyJson(const KeyInfo& k) {
@@ -284,7 +287,8 @@ CmdResult TxCmd(const Globals& g, const std::string& hash_hex) {
          {"status", committed ? "committed" : "pending"},
          {"height", committed ? Json(resp->height()) : Json(nullptr)},
          {"index", committed ? Json(resp->index()) : Json(nullptr)},
-         {"result", committed ? Json(resp->result_name()) : Json(nullptr)},
+         {"result",
+          committed ? Json(ResultName(resp->result_code(), resp->result_name())) : Json(nullptr)},
          {"result_message", committed ? Json(resp->result_message()) : Json(nullptr)},
          {"kind", v.kind() == v1::TX_KIND_TRANSFER ? "transfer" : v1::TxKind_Name(v.kind())},
          {"from", v.sender()},
@@ -297,7 +301,8 @@ CmdResult TxCmd(const Globals& g, const std::string& hash_hex) {
   std::ostringstream t;
   t << "hash:    " << Hex(resp->tx_hash()) << "\nstatus:  "
     << (committed ? "committed at height " + std::to_string(resp->height()) + " index " +
-                        std::to_string(resp->index()) + ", result " + resp->result_name()
+                        std::to_string(resp->index()) + ", result " +
+                        ResultName(resp->result_code(), resp->result_name())
                   : std::string("pending"))
     << "\nfrom:    " << v.sender() << "\nto:      " << v.to() << "\namount:  " << v.amount()
     << "\nfee:     " << v.fee() << "\nnonce:   " << v.nonce();

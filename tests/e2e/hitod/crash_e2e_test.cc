@@ -35,7 +35,6 @@ constexpr int kReceivers = 3;
 constexpr uint64_t kTxsPerSenderMax = 600;
 constexpr uint64_t kFundEach = 100'000'000;
 
-
 struct Reported {
   std::mutex mu;
   std::set<std::string> committed;  // tx hashes (raw bytes) the node reported committed

@@ -124,7 +124,8 @@ TEST_F(RefusalE2eTest, TamperedSignatureRefused) {
 }
 
 TEST_F(RefusalE2eTest, MalformedBytesRefused) {
-  ExpectRefused(Bytes{0x01, 0x02, 0x03}, grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
+  ExpectRefused(Bytes{0x01, 0x01, 0x03}, grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
+  ExpectRefused(Bytes{0x09, 0x01}, grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
   ExpectRefused(Bytes{}, grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
   Bytes tx = Transfer(nonce_, 1000);
   Bytes longer = tx;
@@ -133,6 +134,11 @@ TEST_F(RefusalE2eTest, MalformedBytesRefused) {
   Bytes cut(tx.begin(), tx.end() - 10);
   ExpectRefused(cut, grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
   ExpectDevUnchanged();
+}
+
+TEST_F(RefusalE2eTest, ReservedKindRefused) {
+  // Version 1, kind 2 (register): reserved until a later issue defines its body.
+  ExpectRefused(Bytes{0x01, 0x02, 0x03}, grpc::StatusCode::UNIMPLEMENTED, "TX_UNSUPPORTED_KIND");
 }
 
 TEST_F(RefusalE2eTest, WrongChainRefused) {
