@@ -208,7 +208,12 @@ EdPoint Pippenger(std::span<const Scalar> scalars, std::span<const EdPoint> poin
     if (k + 1 < num_windows) acc = DoubleN(acc, c);
     std::fill(used.begin(), used.end(), 0);
     const int32_t* dk = &digits[k * n];
+    constexpr size_t kAhead = 4;  // prefetch distance for the (random) bucket accesses
     for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n && dk[i + kAhead] != 0) {
+        const int32_t da = dk[i + kAhead];
+        __builtin_prefetch(&buckets[static_cast<size_t>(da > 0 ? da : -da) - 1]);
+      }
       const int32_t d = dk[i];
       if (d == 0) continue;
       const size_t b = static_cast<size_t>(d > 0 ? d : -d) - 1;
@@ -216,8 +221,9 @@ EdPoint Pippenger(std::span<const Scalar> scalars, std::span<const EdPoint> poin
         buckets[b] = internal::ExtIdentity();
         used[b] = 1;
       }
-      buckets[b] = d > 0 ? internal::ToExt(internal::Add(buckets[b], aff[i]))
-                         : internal::ToExt(internal::Sub(buckets[b], aff[i]));
+      // The sign is random: negate the operand with masks instead of branching on it.
+      const uint64_t neg = static_cast<uint64_t>(d < 0);
+      buckets[b] = internal::ToExt(internal::Add(buckets[b], internal::CondNeg(aff[i], neg)));
     }
     // sum_j (j+1) * bucket[j] by running sums from the top bucket down.
     ExtPoint running = internal::ExtIdentity();
