@@ -1,0 +1,381 @@
+// hito_loadgen: a load generator for a local hitod (loopback only).
+//
+// It reads the dev account's seed, funds K fresh sender accounts from it, then T threads
+// submit signed transfers from those senders (consecutive nonces, no waiting) to a fixed
+// set of receivers for a bounded duration or count, keeping at most --max-inflight
+// submitted-but-uncommitted transfers (closed loop, so latency measures the chain, not a
+// queue the generator built). A StreamBlocks subscriber sees every committed block and
+// matches its transaction hashes with their submit times: committed transfers/s and the
+// submit -> commit-seen latency (p50, p90, p99, max) come from there. Prints a summary, or
+// JSON with --json. Every loop and wait is bounded.
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/hash.h"
+#include "base/hex.h"
+#include "consensus/types/transaction.h"
+#include "wallet/client.h"
+#include "wallet/keystore.h"
+#include "wallet/transfer.h"
+
+namespace hito::loadgen {
+namespace {
+
+namespace types = consensus::types;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string node = "127.0.0.1:9090";
+  std::string seed_file;
+  uint32_t senders = 64;
+  uint32_t threads = 4;
+  uint32_t duration_s = 20;
+  uint64_t count = 0;  // 0 = as many as fit in the duration
+  uint32_t max_inflight = 6000;
+  uint64_t fee = wallet::kDefaultFee;
+  uint32_t drain_s = 30;
+  bool json = false;
+};
+
+bool IsLoopback(const std::string& addr) {
+  return addr.rfind("127.", 0) == 0 || addr.rfind("localhost:", 0) == 0 ||
+         addr.rfind("[::1]:", 0) == 0;
+}
+
+// Submit times of transactions not yet seen committed, keyed by hash bytes.
+class Inflight {
+ public:
+  void Add(const std::string& hash, Clock::time_point t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.emplace(hash, t);
+  }
+  void Remove(const std::string& hash) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.erase(hash);
+  }
+  // If `hash` is ours, records its latency and returns true.
+  bool Commit(const std::string& hash, Clock::time_point seen) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(hash);
+    if (it == pending_.end()) return false;
+    latencies_us_.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(seen - it->second).count());
+    pending_.erase(it);
+    return true;
+  }
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pending_.size();
+  }
+  std::vector<int64_t> Latencies() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return latencies_us_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, Clock::time_point> pending_;
+  std::vector<int64_t> latencies_us_;
+};
+
+struct Stats {
+  std::atomic<uint64_t> submitted{0};
+  std::atomic<uint64_t> committed{0};
+  std::atomic<uint64_t> busy_retries{0};  // RESOURCE_EXHAUSTED (mempool full)
+  std::mutex mu;
+  std::map<std::string, uint64_t> refused;  // reason -> count
+  Clock::time_point first_commit{};
+  Clock::time_point last_commit{};
+  uint64_t blocks = 0;
+  uint64_t max_block_txs = 0;
+  uint64_t first_height = 0;
+  uint64_t last_height = 0;
+};
+
+[[noreturn]] void Die(const std::string& msg) {
+  std::cerr << "error: " << msg << "\n";
+  std::exit(1);
+}
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& addr, int index) {
+  grpc::ChannelArguments args;
+  // A distinct argument per channel gives each its own TCP connection.
+  args.SetInt("hito.loadgen.channel", index);
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args);
+}
+
+Bytes Transfer(const std::string& chain_id, const Ed25519PrivateKey& from, uint64_t nonce,
+               const types::AccountId& to, uint64_t amount, uint64_t fee) {
+  wallet::TransferRequest req;
+  req.chain_id = chain_id;
+  req.nonce = nonce;
+  req.to = to;
+  req.amount = amount;
+  req.fee = fee;
+  auto tx = wallet::BuildSignedTransfer(req, from);
+  if (!tx.ok()) Die(tx.status().ToString());
+  return types::EncodeTransaction(*tx);
+}
+
+// Funds the senders from the dev account and waits until every funding transfer commits.
+void FundSenders(wallet::NodeClient& client, const std::string& chain_id,
+                 const Ed25519PrivateKey& dev, const std::vector<Ed25519PrivateKey>& senders,
+                 uint64_t each) {
+  auto acct = client.GetAccount(wallet::AddressOf(dev.public_key()));
+  if (!acct.ok()) Die(acct.status().ToString());
+  uint64_t nonce = acct->nonce();
+  for (size_t i = 0; i < senders.size(); ++i) {
+    Bytes tx =
+        Transfer(chain_id, dev, nonce + i, types::AccountIdFromPublicKey(senders[i].public_key()),
+                 each, wallet::kDefaultFee);
+    Status s = i + 1 == senders.size() ? client.SubmitAndWait(tx, std::chrono::seconds(30)).status()
+                                       : client.Submit(tx).status();
+    if (!s.ok()) Die("funding sender " + std::to_string(i) + ": " + s.ToString());
+  }
+  for (const auto& s : senders) {
+    auto a = client.GetAccount(wallet::AddressOf(s.public_key()));
+    if (!a.ok() || a->balance() < each) Die("a funding transfer did not commit");
+  }
+}
+
+void FollowBlocks(const std::string& addr, uint64_t from_height, Inflight* inflight, Stats* stats,
+                  std::atomic<bool>* stop) {
+  auto stub = v1::BlockService::NewStub(NewChannel(addr, 1000));
+  grpc::ClientContext ctx;
+  v1::StreamBlocksRequest req;
+  req.set_from_height(from_height);
+  std::thread canceller([&] {
+    while (!*stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ctx.TryCancel();
+  });
+  auto reader = stub->StreamBlocks(&ctx, req);
+  v1::StreamBlocksResponse msg;
+  while (reader->Read(&msg)) {
+    Clock::time_point seen = Clock::now();
+    uint64_t ours = 0;
+    for (const auto& h : msg.block().tx_hashes()) ours += inflight->Commit(h, seen) ? 1 : 0;
+    std::lock_guard<std::mutex> lock(stats->mu);
+    if (ours > 0) {
+      if (stats->committed == 0) {
+        stats->first_commit = seen;
+        stats->first_height = msg.height();
+      }
+      stats->last_commit = seen;
+      stats->last_height = msg.height();
+      stats->committed += ours;
+      ++stats->blocks;
+      stats->max_block_txs = std::max<uint64_t>(stats->max_block_txs, ours);
+    }
+  }
+  grpc::Status s = reader->Finish();
+  canceller.join();
+  if (!s.ok() && !*stop) {
+    std::cerr << "warning: block stream ended: " << s.error_message() << "\n";
+  }
+}
+
+int64_t Percentile(std::vector<int64_t>& v, double p) {
+  if (v.empty()) return 0;
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
+  return v[i];
+}
+
+int Run(const Options& o) {
+  InitCrypto();
+  if (!IsLoopback(o.node)) Die("--node must be a loopback address (127.x, localhost, [::1])");
+  auto seed = wallet::ReadSeedFile(o.seed_file);
+  if (!seed.ok()) Die(seed.status().ToString());
+  Ed25519PrivateKey dev = Ed25519PrivateKey::FromSeed(*seed);
+  SecureWipe(seed->data(), seed->size());
+
+  wallet::NodeClient client(o.node);
+  auto st = client.GetStatus();
+  if (!st.ok()) Die(st.status().ToString());
+  const std::string chain_id = st->chain_id();
+  auto dev_acct = client.GetAccount(wallet::AddressOf(dev.public_key()));
+  if (!dev_acct.ok()) Die(dev_acct.status().ToString());
+
+  std::vector<Ed25519PrivateKey> senders;
+  for (uint32_t i = 0; i < o.senders; ++i) senders.push_back(Ed25519PrivateKey::Generate());
+  uint64_t each = std::min<uint64_t>(10'000'000'000ull, dev_acct->balance() / (2 * o.senders + 2));
+  if (each < 1'000'000) Die("the dev account cannot fund that many senders");
+  FundSenders(client, chain_id, dev, senders, each);
+  std::vector<types::AccountId> receivers(1024);
+  for (size_t i = 0; i < receivers.size(); ++i) {
+    receivers[i] = DomainHash("hito/v1/loadgen-receiver", AsBytes(std::to_string(i)));
+  }
+
+  st = client.GetStatus();
+  if (!st.ok()) Die(st.status().ToString());
+  Inflight inflight;
+  Stats stats;
+  std::atomic<bool> stop_submit{false}, stop_stream{false};
+  std::thread follower(FollowBlocks, o.node, st->height() + 1, &inflight, &stats, &stop_stream);
+
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point end = start + std::chrono::seconds(o.duration_s);
+  std::vector<std::thread> workers;
+  for (uint32_t t = 0; t < o.threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto stub = v1::TxService::NewStub(NewChannel(o.node, static_cast<int>(t)));
+      std::mt19937_64 rng(t + 1);
+      std::vector<size_t> mine;
+      for (size_t i = t; i < senders.size(); i += o.threads) mine.push_back(i);
+      std::vector<uint64_t> nonces(mine.size(), 0);
+      for (size_t k = 0; !stop_submit; k = (k + 1) % mine.size()) {
+        if (Clock::now() >= end || (o.count > 0 && stats.submitted >= o.count)) break;
+        if (inflight.size() >= o.max_inflight) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          continue;
+        }
+        const auto& key = senders[mine[k]];
+        Bytes tx = Transfer(chain_id, key, nonces[k], receivers[rng() % receivers.size()],
+                            1 + rng() % 1000, o.fee);
+        std::string hash(AsChars(types::TransactionHash(tx)));
+        inflight.Add(hash, Clock::now());
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        v1::SubmitTransactionRequest req;
+        req.set_tx_bytes(std::string(AsChars(tx)));
+        v1::SubmitTransactionResponse resp;
+        grpc::Status s = stub->SubmitTransaction(&ctx, req, &resp);
+        if (s.ok()) {
+          ++nonces[k];
+          ++stats.submitted;
+          continue;
+        }
+        inflight.Remove(hash);
+        if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          ++stats.busy_retries;
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          continue;
+        }
+        std::string reason = wallet::ReasonOf(s);
+        {
+          std::lock_guard<std::mutex> lock(stats.mu);
+          ++stats.refused[reason.empty() ? std::string(s.error_message()) : reason];
+        }
+        if (s.error_code() == grpc::StatusCode::UNAVAILABLE) break;  // node gone
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  const Clock::time_point submit_end = Clock::now();
+  // Drain: wait (bounded) until every admitted transfer was seen committed.
+  const Clock::time_point drain_deadline = submit_end + std::chrono::seconds(o.drain_s);
+  while (inflight.size() > 0 && Clock::now() < drain_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop_stream = true;
+  follower.join();
+
+  std::vector<int64_t> lat = inflight.Latencies();
+  double window_s = 0;
+  {
+    std::lock_guard<std::mutex> lock(stats.mu);
+    window_s = std::chrono::duration<double>(stats.last_commit - start).count();
+  }
+  const uint64_t committed = stats.committed;
+  const double tps = window_s > 0 ? static_cast<double>(committed) / window_s : 0;
+  const double submit_s = std::chrono::duration<double>(submit_end - start).count();
+  auto p50 = Percentile(lat, 0.50), p90 = Percentile(lat, 0.90), p99 = Percentile(lat, 0.99);
+  int64_t max = lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end());
+
+  nlohmann::ordered_json j;
+  j["node"] = o.node;
+  j["chain_id"] = chain_id;
+  j["senders"] = o.senders;
+  j["threads"] = o.threads;
+  j["max_inflight"] = o.max_inflight;
+  j["submit_seconds"] = submit_s;
+  j["submitted"] = stats.submitted.load();
+  j["committed"] = committed;
+  j["uncommitted_after_drain"] = inflight.size();
+  j["mempool_full_retries"] = stats.busy_retries.load();
+  j["refused"] = stats.refused;
+  j["window_seconds"] = window_s;
+  j["committed_tps"] = tps;
+  j["latency_ms"] = {{"p50", static_cast<double>(p50) / 1000.0},
+                     {"p90", static_cast<double>(p90) / 1000.0},
+                     {"p99", static_cast<double>(p99) / 1000.0},
+                     {"max", static_cast<double>(max) / 1000.0}};
+  j["blocks_with_load"] = stats.blocks;
+  j["heights"] = {stats.first_height, stats.last_height};
+  j["max_txs_per_block"] = stats.max_block_txs;
+  if (o.json) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::printf(
+        "hito_loadgen against %s (chain %s)\n"
+        "  senders %u, threads %u, max in flight %u\n"
+        "  submitted %llu in %.1f s, committed %llu (%zu not committed after the drain)\n"
+        "  mempool-full retries %llu, refusals %zu kinds\n"
+        "  committed transfers/s: %.0f  (first submit -> last commit seen: %.2f s)\n"
+        "  commit latency ms: p50 %.0f  p90 %.0f  p99 %.0f  max %.0f\n"
+        "  blocks with load: %llu (heights %llu..%llu), max %llu txs in one block\n",
+        o.node.c_str(), chain_id.c_str(), o.senders, o.threads, o.max_inflight,
+        static_cast<unsigned long long>(stats.submitted.load()), submit_s,
+        static_cast<unsigned long long>(committed), inflight.size(),
+        static_cast<unsigned long long>(stats.busy_retries.load()), stats.refused.size(), tps,
+        window_s, static_cast<double>(p50) / 1000.0, static_cast<double>(p90) / 1000.0,
+        static_cast<double>(p99) / 1000.0, static_cast<double>(max) / 1000.0,
+        static_cast<unsigned long long>(stats.blocks),
+        static_cast<unsigned long long>(stats.first_height),
+        static_cast<unsigned long long>(stats.last_height),
+        static_cast<unsigned long long>(stats.max_block_txs));
+    for (const auto& [reason, n] : stats.refused) {
+      std::printf("  refused %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(n));
+    }
+  }
+  return committed > 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace hito::loadgen
+
+int main(int argc, char** argv) {
+  hito::loadgen::Options o;
+  CLI::App app{"hito_loadgen: committed transfers/s and commit latency of a local hitod"};
+  app.add_option("--node", o.node, "hitod gRPC address (loopback only)")->capture_default_str();
+  app.add_option("--seed-file", o.seed_file, "dev account seed (hitod dev writes <home>/dev.key)")
+      ->required();
+  app.add_option("--senders", o.senders, "sender accounts")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--threads", o.threads, "submitting threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--duration", o.duration_s, "seconds of submitting")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
+  app.add_option("--count", o.count, "stop after this many transfers (0: duration only)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{10'000'000}))
+      ->capture_default_str();
+  app.add_option("--max-inflight", o.max_inflight, "submitted but not yet committed, at most")
+      ->check(CLI::Range(1, 200000))
+      ->capture_default_str();
+  app.add_option("--fee", o.fee, "fee per transfer, base units")->capture_default_str();
+  app.add_option("--drain", o.drain_s, "seconds to wait for the last commits")
+      ->check(CLI::Range(1, 120))
+      ->capture_default_str();
+  app.add_flag("--json", o.json, "print the summary as JSON");
+  CLI11_PARSE(app, argc, argv);
+  if (o.threads > o.senders) o.threads = o.senders;
+  return hito::loadgen::Run(o);
+}
