@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   CLI::App* dev = app.add_subcommand("dev", "One-command dev chain with a funded dev account");
   dev->add_option("--home", home, "Home folder (default: a new temporary folder)");
   dev->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
-  dev->add_option("--chain-id", chain_id, "Chain id when creating the home");
+  CLI::Option* dev_chain =
+      dev->add_option("--chain-id", chain_id, "Chain id when creating the home (default hito-dev)");
 
   CLI11_PARSE(app, argc, argv);
   std::optional<std::string> addr;
@@ -140,7 +141,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   if (!std::filesystem::exists(paths.config(), ec)) {
     node::InitOptions o;
-    o.chain_id = home.empty() && chain_id == "hito-local" ? "hito-dev" : chain_id;
+    o.chain_id = dev_chain->count() > 0 ? chain_id : "hito-dev";
     o.dev_account = true;
     if (addr) o.config.grpc_addr = *addr;
     Result<node::InitResult> r = node::InitHome(dev_home, o);

@@ -28,6 +28,12 @@ namespace pb = hito::v1;
 
 std::string AsString(ByteView b) { return std::string(AsChars(b)); }
 
+// result_name of a committed transaction: "OK", or the ledger's reason name.
+std::string ResultName(uint16_t code) {
+  if (code == 0) return "OK";
+  return std::string(ledger::TxCodeName(static_cast<ledger::TxCode>(code)));
+}
+
 Result<Hash32> HashFromRequest(const std::string& bytes, std::string_view field) {
   if (bytes.size() != 32) {
     return InvalidArgumentError(std::string(field) + " must be 32 bytes, got " +
@@ -396,8 +402,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
           resp->set_height(loc->height);
           resp->set_index(loc->index);
           resp->set_result_code(loc->code);
-          resp->set_result_name(
-              std::string(ledger::TxCodeName(static_cast<ledger::TxCode>(loc->code))));
+          resp->set_result_name(ResultName(loc->code));
           resp->set_result_message(loc->message);
           r->Finish(grpc::Status::OK);
         });
@@ -448,7 +453,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     resp->set_height(l.height);
     resp->set_index(l.index);
     resp->set_result_code(l.code);
-    resp->set_result_name(std::string(ledger::TxCodeName(static_cast<ledger::TxCode>(l.code))));
+    resp->set_result_name(ResultName(l.code));
     resp->set_result_message(l.message);
     return grpc::Status::OK;
   }

@@ -14,6 +14,7 @@
 #include "consensus/types/block.h"
 #include "hito/v1/account.grpc.pb.h"
 #include "hito/v1/block.grpc.pb.h"
+#include "hito/v1/errors.pb.h"
 #include "hito/v1/node.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
 #include "node/node.h"
@@ -155,7 +156,7 @@ TEST_F(RpcTest, SubmitCommitAndQuery) {
   EXPECT_EQ(done.height(), 1u);
   EXPECT_EQ(done.index(), 0u);
   EXPECT_EQ(done.result_code(), 0u);
-  EXPECT_EQ(done.result_name(), "TX_OK");
+  EXPECT_EQ(done.result_name(), "OK");
   EXPECT_EQ(done.tx().to(), EncodeAddress(testing::AccountOf(KeyFor(200))));
 
   // Committed duplicate: the reason and where it is.
@@ -294,7 +295,7 @@ TEST_F(RpcTest, SubmitAndWaitReturnsTheCommit) {
   EXPECT_EQ(resp.tx_hash(), S(types::TransactionHash(tx)));
   EXPECT_EQ(resp.height(), 1u);
   EXPECT_EQ(resp.index(), 0u);
-  EXPECT_EQ(resp.result_name(), "TX_OK");
+  EXPECT_EQ(resp.result_name(), "OK");
 
   // A refused transaction is refused at once, with its reason.
   grpc::ClientContext ctx;
@@ -393,6 +394,23 @@ TEST_F(RpcTest, SlowSubscriberIsDroppedWithResourceExhausted) {
   // message in flight when the stream was dropped may still have arrived).
   EXPECT_LE(std::stoull(info->metadata().at("next_height")), last + 1);
   EXPECT_LT(last, 30u);
+}
+
+}  // namespace
+}  // namespace hito::node
+
+namespace hito::node {
+namespace {
+
+// The documented reason enum and the ledger's TxCodeName agree, number for number.
+TEST(ReasonEnumTest, TxCodesMatchErrorReasonNames) {
+  for (int c = 1; c <= 15; ++c) {
+    auto code = static_cast<consensus::ledger::TxCode>(c);
+    std::string name(consensus::ledger::TxCodeName(code));
+    hito::v1::ErrorReason reason;
+    ASSERT_TRUE(hito::v1::ErrorReason_Parse(name, &reason)) << name;
+    EXPECT_EQ(static_cast<int>(reason), c) << name;
+  }
 }
 
 }  // namespace
