@@ -248,6 +248,15 @@ TEST(BlockTest, RejectsListsAndSizesOverLimits) {
   EXPECT_TRUE(
       HasMessage(DecodeBlock(bad).status(), "block.evidence[0].a.type: unknown vote type 7"));
 
+  bad = enc;
+  bad[evidence_count_at + 4 + 13] = 2;  // first evidence vote's has_block_hash
+  EXPECT_TRUE(HasMessage(DecodeBlock(bad).status(),
+                         "block.evidence[0].a.has_block_hash: boolean must be 0 or 1, got 2"));
+
+  bad = enc;
+  bad[0] = 0;  // header version
+  EXPECT_TRUE(HasMessage(DecodeBlock(bad).status(), "block.header.version: unknown version 0"));
+
   Bytes huge = enc;
   huge.resize(kBlockMaxBytes + 1);
   EXPECT_TRUE(HasMessage(DecodeBlock(huge).status(), "exceeds the maximum of 8388608"));
