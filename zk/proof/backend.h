@@ -35,6 +35,7 @@ struct SodiumBackend {
   static std::array<uint8_t, 32> Encode(const Elem& e) { return e.bytes(); }
   static Elem Identity() { return Point::Identity(); }
   static Elem Add(const Elem& a, const Elem& b) { return a + b; }
+  static Elem Sub(const Elem& a, const Elem& b) { return a - b; }
   static Elem MsmSecret(std::span<const Scalar> s, std::span<const Elem> p) {
     Elem acc;
     for (size_t i = 0; i < s.size(); ++i) acc = acc + p[i].Mul(s[i]);
@@ -66,6 +67,7 @@ struct EcBackend {
   static std::array<uint8_t, 32> Encode(const Elem& e) { return e.Encode(); }
   static Elem Identity() { return EdPoint::Identity(); }
   static Elem Add(const Elem& a, const Elem& b) { return a + b; }
+  static Elem Sub(const Elem& a, const Elem& b) { return a - b; }
   static Elem MsmSecret(std::span<const Scalar> s, std::span<const Elem> p) {
     return MsmConstTime(s, p);
   }

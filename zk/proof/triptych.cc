@@ -142,7 +142,12 @@ std::vector<Elem> FoldSet(const SetData& s, std::span<const Scalar> a, uint64_t 
       Elem* out = &next[e * (w + 1)];
       for (size_t d = 0; d < w; ++d) {
         std::array<Elem, kBase> pts = {ch[d], ch[w + d], ch[2 * w + d], ch[3 * w + d]};
-        Elem sum = Backend::MsmSecret(at, pts);
+        // a_{t,0} = -(a_{t,1} + a_{t,2} + a_{t,3}), so sum_i a_{t,i} P_i is the 3-point
+        // sum_{i>=1} a_{t,i} (P_i - P_0): a quarter fewer additions than 4 points.
+        const std::array<Elem, kBase - 1> diffs = {Backend::Sub(pts[1], pts[0]),
+                                                   Backend::Sub(pts[2], pts[0]),
+                                                   Backend::Sub(pts[3], pts[0])};
+        Elem sum = Backend::MsmSecret(at.subspan(1), diffs);
         Elem sel;
         ct::Select(&sel, pts.data(), kBase, digit);
         out[d] = d == 0 ? sum : Backend::Add(out[d], sum);
