@@ -108,14 +108,16 @@ Result<Page> DecodePage(ByteView raw, const Bytes& key, unsigned page_depth, con
     pos += kNodeBytes;
     if (n.tag != kTagInternal && n.tag != kTagLeaf) return corrupt("bad node tag");
     if (n.tag == kTagInternal && n.a == kEmpty && n.b == kEmpty) return corrupt("childless node");
+    unsigned rel = 0;  // the slot's depth within the page
+    while ((2u << rel) - 1 <= s) ++rel;
+    if (page_depth + rel > kTreeDepth ||
+        (n.tag == kTagInternal && page_depth + rel == kTreeDepth)) {
+      return corrupt("node below depth 256");
+    }
     // A leaf must lie on its own path: its key's bits select this page and slot.
-    if (n.tag == kTagLeaf) {
-      unsigned rel = 0;
-      while ((2u << rel) - 1 <= s) ++rel;
-      if (page_depth + rel > kTreeDepth || !SamePrefix(n.a, path, page_depth) ||
-          SlotIndex(page_depth + rel, n.a) != s) {
-        return corrupt("leaf off its path");
-      }
+    if (n.tag == kTagLeaf &&
+        (!SamePrefix(n.a, path, page_depth) || SlotIndex(page_depth + rel, n.a) != s)) {
+      return corrupt("leaf off its path");
     }
     page.slots[s] = n;
   }

@@ -380,6 +380,23 @@ TEST(StateTree, CorruptOrMissingNodesAreDataLoss) {
   EXPECT_TRUE(failed);
 }
 
+TEST(StateTree, LeafStoredOffItsPathIsDataLoss) {
+  // Two keys that differ in bit 0: page 0 holds the root (slot 0) and two leaves (slots 1
+  // and 2). Moving the left leaf's key to the right half puts it off its path.
+  Hash32 left{}, right{};
+  right[0] = 0x80;
+  MemoryKv kv;
+  Commit(&kv, TreeBatch{{left, left}, {right, right}});
+  const Bytes page_key = TreeNodeKey(0, Hash32{});
+  Bytes page = kv.entries().at(page_key);
+  ASSERT_EQ(page.size(), 2u + 3u * 65u);
+  ASSERT_EQ(page[2 + 65], 2);  // slot 1 is a leaf
+  page[2 + 65 + 1] ^= 0x80;    // first bit of its key
+  kv.Apply(ChangeSet{{page_key, page}});
+  EXPECT_EQ(StateTree(&kv).Root().status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(StateTree(&kv).Prove(left).status().code(), StatusCode::kDataLoss);
+}
+
 TEST(StateTree, NodeKeysMaskBitsBeyondDepth) {
   Hash32 a{}, b{};
   a.fill(0xFF);
