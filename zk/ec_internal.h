@@ -144,6 +144,12 @@ HITO_ZK_INLINE AffineNiels CondNeg(const AffineNiels& q, uint64_t bit) {
                      FeCondNeg(q.xy2d, bit)};
 }
 
+HITO_ZK_INLINE ProjNiels CondNeg(const ProjNiels& q, uint64_t bit) {
+  const uint64_t mask = 0 - bit;
+  return ProjNiels{FeSelect(q.YpX, q.YmX, mask), FeSelect(q.YmX, q.YpX, mask), q.Z,
+                   FeCondNeg(q.T2d, bit)};
+}
+
 }  // namespace hito::zk::internal
 
 #endif  // HITO_ZK_EC_INTERNAL_H_

@@ -60,8 +60,10 @@ bool Run(size_t n, size_t rows) {
 }  // namespace hito::zk
 
 int main() {
-  // 300 points: three 128-point table chunks, the last one partial.
-  if (!hito::zk::Run(300, 2) || !hito::zk::Run(1, 1)) {
+  // 300 points: three 128-point table chunks, the last one partial. Three rows use the
+  // affine tables, one or two rows the projective ones.
+  if (!hito::zk::Run(300, 3) || !hito::zk::Run(300, 1) || !hito::zk::Run(3, 2) ||
+      !hito::zk::Run(1, 1)) {
     std::fprintf(stderr, "msm_ct_valgrind: wrong result\n");
     return 1;
   }

@@ -159,6 +159,20 @@ TEST(MsmTest, ConstTimeManySharesTablesCorrectly) {
   EXPECT_TRUE(MsmConstTimeMany({}, in.ed).empty());
 }
 
+TEST(MsmTest, ConstTimeManyBothTableFormsAgree) {
+  // 1-2 rows use projective tables, 3+ rows affine ones; both must agree with vartime.
+  Instance in = Make(150, true);
+  for (size_t rows = 1; rows <= 4; ++rows) {
+    std::vector<std::vector<Scalar>> r(rows);
+    for (auto& row : r) {
+      for (size_t i = 0; i < in.ed.size(); ++i) row.push_back(Scalar::Random());
+    }
+    const auto out = MsmConstTimeMany(r, in.ed);
+    ASSERT_EQ(out.size(), rows);
+    for (size_t j = 0; j < rows; ++j) EXPECT_EQ(out[j], MsmVartime(r[j], in.ed)) << rows;
+  }
+}
+
 TEST(MsmTest, RandomizedAgainstLibsodium) {
   // Many small random instances of random sizes across the Straus/Pippenger crossover.
   for (int rep = 0; rep < 40; ++rep) {
