@@ -111,6 +111,11 @@ std::optional<Lock> Engine::lock() const {
   return Lock{*locked_round_, locked_hash_};
 }
 
+const Block* Engine::FindBlock(const Hash32& hash) const {
+  auto it = blocks_.find(hash);
+  return it == blocks_.end() ? nullptr : &it->second;
+}
+
 uint32_t Engine::ProposerIndex(uint32_t round) const {
   return schedule_.ProposerIndex(height_, round);
 }
@@ -130,12 +135,14 @@ void Engine::OnStartHeight(const StartHeight& e) {
   my_index_ = validators_.IndexOf(signer_->public_key());
   locked_round_.reset();
   locked_hash_ = Hash32{};
+  valid_round_.reset();
+  valid_hash_ = Hash32{};
   if (e.lock) {
     locked_round_ = e.lock->round;
     locked_hash_ = e.lock->block_hash;
+    valid_round_ = e.lock->round;
+    valid_hash_ = e.lock->block_hash;
   }
-  valid_round_.reset();
-  valid_hash_ = Hash32{};
   proposals_.clear();
   blocks_.clear();
   verdicts_.clear();
@@ -298,7 +305,7 @@ void Engine::OnProposal(const ProposalReceived& e) {
     // The first proposal of a round counts; a second, different one from the same
     // proposer is ignored (equivocating proposers are caught by their votes).
     if (it->second == p && e.block) OnBlock(*e.block);
-    if (!(it->second == p)) last_rejection_ = Rejection::kDuplicate;
+    last_rejection_ = Rejection::kDuplicate;
     return;
   }
   if (!verifier_->VerifyProposal(config_.chain_id, p)) {
@@ -310,6 +317,7 @@ void Engine::OnProposal(const ProposalReceived& e) {
 }
 
 bool Engine::Referenced(const Hash32& hash) const {
+  if (locked_round_ && locked_hash_ == hash) return true;  // a restored lock's block
   for (const auto& [round, p] : proposals_) {
     if (p.block_hash == hash) return true;
   }

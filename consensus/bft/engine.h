@@ -208,6 +208,9 @@ class Engine {
   // Why the last incoming message was not counted (kNone if it was, or if none).
   Rejection last_rejection() const { return last_rejection_; }
   size_t buffered_messages() const { return future_.size(); }
+  // The block with this header hash, if the engine holds it (the node writes the block of
+  // its lock to its WAL beside the precommit, so a restart can re-propose it).
+  const types::Block* FindBlock(const Hash32& hash) const;
   // Proposer index in the current set for (current height, round).
   uint32_t ProposerIndex(uint32_t round) const;
 
