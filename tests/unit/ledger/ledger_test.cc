@@ -509,5 +509,44 @@ TEST(Records, DecodersRejectCorruptRecords) {
       TxCode::kStateUnavailable);
 }
 
+// A store that fails every read after the first `budget` ones.
+class FailingKv : public KvReader {
+ public:
+  FailingKv(const KvReader* inner, int budget) : inner_(inner), budget_(budget) {}
+  Status Get(ByteView key, std::optional<Bytes>* value) const override {
+    if (budget_-- <= 0) return UnavailableError("disk on fire");
+    return inner_->Get(key, value);
+  }
+
+ private:
+  const KvReader* inner_;
+  mutable int budget_;
+};
+
+TEST(Ledger, StorageFailuresAtAnyReadSurfaceAsErrors) {
+  Chain c(30);
+  std::vector<types::Transaction> txs;
+  for (int i = 0; i < 10; ++i) {
+    txs.push_back(Tx(c.keys[static_cast<size_t>(i)], 0, c.ids[static_cast<size_t>(i + 10)], 5));
+  }
+  auto good = c.ledger().ApplyBlock(Header(1), txs, SignatureCheck::kVerify);
+  ASSERT_TRUE(good.ok());
+  int failures = 0;
+  for (int budget = 0;; ++budget) {
+    FailingKv kv(&c.kv, budget);
+    auto out = Ledger(kChain, &kv).ApplyBlock(Header(1), txs, SignatureCheck::kVerify);
+    if (out.ok()) {
+      // Enough reads succeeded: the result is the same as with a healthy store.
+      EXPECT_EQ(out->changes, good->changes);
+      EXPECT_EQ(out->state_root, good->state_root);
+      break;
+    }
+    EXPECT_EQ(out.status().code(), StatusCode::kUnavailable) << out.status().ToString();
+    ++failures;
+    ASSERT_LT(budget, 10000);
+  }
+  EXPECT_GT(failures, 20);
+}
+
 }  // namespace
 }  // namespace hito::consensus::ledger

@@ -397,6 +397,37 @@ TEST(StateTree, LeafStoredOffItsPathIsDataLoss) {
   EXPECT_EQ(StateTree(&kv).Prove(left).status().code(), StatusCode::kDataLoss);
 }
 
+TEST(StateTree, RandomProofsNeverVerify) {
+  // Random bytes rarely decode, so also build random well-formed proofs: none verifies,
+  // and each re-encodes to the bytes it came from.
+  std::mt19937_64 rng(8);
+  MemoryKv kv;
+  TreeBatch batch;
+  for (int i = 0; i < 64; ++i) batch[RandomHash(rng)] = RandomHash(rng);
+  const Hash32 root = Commit(&kv, batch);
+  for (int i = 0; i < 2000; ++i) {
+    const Hash32 key = std::next(batch.begin(), static_cast<long>(rng() % 64))->first;
+    StateProof p;
+    p.siblings.resize(rng() % 12);
+    for (auto& sib : p.siblings) sib = rng() % 3 == 0 ? Hash32{} : RandomHash(rng);
+    if (rng() % 2 == 0)
+      p.leaf = StateProof::Leaf{rng() % 2 == 0 ? key : RandomHash(rng), RandomHash(rng)};
+    const Bytes enc = EncodeStateProof(p);
+    auto back = DecodeStateProof(enc);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, p);
+    EXPECT_FALSE(VerifyProof(root, key, batch[key], p));
+    EXPECT_FALSE(VerifyProof(root, key, std::nullopt, p));
+    Bytes junk(rng() % 200);
+    for (auto& byte : junk) byte = static_cast<uint8_t>(rng());
+    auto j = DecodeStateProof(junk);
+    if (j.ok()) {
+      EXPECT_EQ(EncodeStateProof(*j), junk);
+      EXPECT_FALSE(VerifyProof(root, key, batch[key], *j));
+    }
+  }
+}
+
 TEST(StateTree, NodeKeysMaskBitsBeyondDepth) {
   Hash32 a{}, b{};
   a.fill(0xFF);
