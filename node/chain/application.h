@@ -35,6 +35,7 @@ struct FinalizedBlock {
   std::vector<Hash32> tx_hashes;
   std::vector<consensus::types::AccountId> senders;  // zero for non-transfer kinds
   consensus::ledger::BlockOutcome outcome;
+  double execute_ms = 0;  // time FinalizeBlock took, for the commit log line
 };
 
 class Application {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include "base/hex.h"
@@ -31,6 +32,11 @@ Result<std::vector<types::Transaction>> DecodeTxs(const std::vector<Bytes>& raw)
     txs.push_back(std::move(tx).value());
   }
   return txs;
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 }  // namespace
@@ -144,6 +150,7 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
 }
 
 Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
+  const auto start = std::chrono::steady_clock::now();
   FinalizedBlock fin;
   fin.block_hash = types::HeaderHash(block.header);
   HITO_ASSIGN_OR_RETURN(std::vector<types::Transaction> txs, DecodeTxs(block.txs));
@@ -168,17 +175,20 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");
   }
+  fin.execute_ms = MsSince(start);
   return fin;
 }
 
 void ChainApp::Commit(const types::Block& block, const types::Commit& commit, FinalizedBlock fin) {
   const uint64_t height = block.header.height;
+  const auto start = std::chrono::steady_clock::now();
   BlockRecord record = MakeBlockRecord(block, commit, fin);
   // 1. The block, its commit and its tx index: one synced batch.
   DieIfError(store_->WriteBlock(record), "storing block " + std::to_string(height));
   // 2. Its state changes and the state height: a second synced batch.
   DieIfError(store_->WriteState(height, fin.outcome.changes),
              "storing state of block " + std::to_string(height));
+  const double store_ms = MsSince(start);
   {
     std::lock_guard lock(mu_);
     tip_.height = height;
@@ -197,9 +207,12 @@ void ChainApp::Commit(const types::Block& block, const types::Commit& commit, Fi
   events_->PublishBlock(height, record.txs);
   size_t failed = 0;
   for (const auto& r : fin.outcome.results) failed += r.ok() ? 0 : 1;
-  spdlog::info("committed block {} hash {} txs {} failed {} root {}", height,
-               HexEncode(fin.block_hash).substr(0, 16), block.txs.size(), failed,
-               HexEncode(fin.outcome.state_root).substr(0, 16));
+  spdlog::info(
+      "committed block {} hash {} txs {} failed {} root {} (execute {:.1f} ms, store {:.1f} ms, "
+      "notify {:.1f} ms)",
+      height, HexEncode(fin.block_hash).substr(0, 16), block.txs.size(), failed,
+      HexEncode(fin.outcome.state_root).substr(0, 16), fin.execute_ms, store_ms,
+      MsSince(start) - store_ms);
 }
 
 }  // namespace hito::node
