@@ -1,5 +1,7 @@
 #include "consensus/ledger/ledger.h"
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -44,11 +46,14 @@ class AccountOverlay {
   Result<Slot*> Load(const types::AccountId& id) {
     auto it = slots_.lower_bound(id);
     if (it != slots_.end() && it->first == id) return &it->second;
-    std::optional<Bytes> raw;
-    HITO_RETURN_IF_ERROR(state_->Get(AccountKey(id), &raw));
+    // A key on the stack and a reused value buffer: a miss allocates only the slot.
+    std::array<uint8_t, 2 + 32> key;
+    std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
+    std::copy(id.begin(), id.end(), key.begin() + 2);
+    HITO_RETURN_IF_ERROR(state_->Get(key, &raw_));
     Slot slot;
-    if (raw) {
-      HITO_ASSIGN_OR_RETURN(slot.account, DecodeAccount(*raw));
+    if (raw_) {
+      HITO_ASSIGN_OR_RETURN(slot.account, DecodeAccount(*raw_));
     }
     it = slots_.emplace_hint(it, id, slot);
     return &it->second;
@@ -59,6 +64,7 @@ class AccountOverlay {
  private:
   const KvReader* state_;
   std::map<types::AccountId, Slot> slots_;
+  std::optional<Bytes> raw_;
 };
 
 TxResult Unsupported(const types::Transaction& tx) {

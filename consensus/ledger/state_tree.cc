@@ -74,9 +74,33 @@ using KeyUpdate = std::pair<Hash32, std::optional<Hash32>>;
 // multiple of kPageLevels, stored as one key-value record. Slot (r, i) holds the node at
 // depth d + r whose next r path bits are i, at index 2^r - 1 + i.
 struct Page {
-  std::array<std::optional<Node>, kPageSlots> slots;
+  // Compact (each node is its two hashes, the tag a bit of `leaves`) so that a cached
+  // page stays within the allocator's small-object caches.
+  std::array<Hash32, 2 * kPageSlots> hashes;
+  uint16_t present = 0;  // bit s: slot s holds a node
+  uint16_t leaves = 0;   // bit s: that node is a leaf
   bool dirty = false;
   bool stored = false;  // the record exists in the store
+
+  std::optional<Node> Get(unsigned s) const {
+    if ((present & (1u << s)) == 0) return std::nullopt;
+    return Node{(leaves & (1u << s)) != 0 ? kTagLeaf : kTagInternal, hashes[2 * s],
+                hashes[2 * s + 1]};
+  }
+  void Set(unsigned s, const Node& n) {
+    present = static_cast<uint16_t>(present | (1u << s));
+    if (n.tag == kTagLeaf) {
+      leaves = static_cast<uint16_t>(leaves | (1u << s));
+    } else {
+      leaves = static_cast<uint16_t>(leaves & ~(1u << s));
+    }
+    hashes[2 * s] = n.a;
+    hashes[2 * s + 1] = n.b;
+  }
+  void Clear(unsigned s) {
+    present = static_cast<uint16_t>(present & ~(1u << s));
+    leaves = static_cast<uint16_t>(leaves & ~(1u << s));
+  }
 };
 
 unsigned SlotIndex(unsigned depth, const Hash32& path) {
@@ -119,30 +143,23 @@ Result<Page> DecodePage(ByteView raw, const Bytes& key, unsigned page_depth, con
         (!SamePrefix(n.a, path, page_depth) || SlotIndex(page_depth + rel, n.a) != s)) {
       return corrupt("leaf off its path");
     }
-    page.slots[s] = n;
+    page.Set(s, n);
   }
   if (pos != raw.size()) return corrupt("trailing bytes");
   return page;
 }
 
 Bytes EncodePage(const Page& page) {
-  unsigned bitmap = 0;
-  size_t count = 0;
-  for (unsigned s = 0; s < kPageSlots; ++s) {
-    if (page.slots[s]) {
-      bitmap |= 1u << s;
-      ++count;
-    }
-  }
+  const auto count = static_cast<size_t>(__builtin_popcount(page.present));
   Bytes out;
   out.reserve(2 + count * kNodeBytes);
-  out.push_back(static_cast<uint8_t>(bitmap >> 8));
-  out.push_back(static_cast<uint8_t>(bitmap & 0xFF));
-  for (const auto& n : page.slots) {
-    if (!n) continue;
-    out.push_back(n->tag);
-    out.insert(out.end(), n->a.begin(), n->a.end());
-    out.insert(out.end(), n->b.begin(), n->b.end());
+  out.push_back(static_cast<uint8_t>(page.present >> 8));
+  out.push_back(static_cast<uint8_t>(page.present & 0xFF));
+  for (unsigned s = 0; s < kPageSlots; ++s) {
+    if ((page.present & (1u << s)) == 0) continue;
+    out.push_back((page.leaves & (1u << s)) != 0 ? kTagLeaf : kTagInternal);
+    out.insert(out.end(), page.hashes[2 * s].begin(), page.hashes[2 * s].end());
+    out.insert(out.end(), page.hashes[2 * s + 1].begin(), page.hashes[2 * s + 1].end());
   }
   return out;
 }
@@ -155,7 +172,7 @@ class Updater {
 
   Result<std::optional<Node>> Read(unsigned depth, const Hash32& path) {
     HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
-    return page->slots[SlotIndex(depth, path)];
+    return page->Get(SlotIndex(depth, path));
   }
 
   // Writes every changed page: the new record, or a deletion for an emptied page.
@@ -163,9 +180,7 @@ class Updater {
     for (auto& [id, page] : pages_) {
       if (!page.dirty) continue;
       Bytes key = TreeNodeKey(id.depth, id.prefix);
-      bool empty = true;
-      for (const auto& n : page.slots) empty = empty && !n.has_value();
-      if (!empty) {
+      if (page.present != 0) {
         changes_->insert_or_assign(changes_->end(), std::move(key), EncodePage(page));
       } else if (page.stored) {
         changes_->insert_or_assign(changes_->end(), std::move(key), std::nullopt);
@@ -298,14 +313,14 @@ class Updater {
 
   // A page's position: its first depth and its path prefix (bits beyond depth zeroed).
   struct PageId {
-    unsigned depth = 0;
+    uint16_t depth = 0;
     Hash32 prefix{};
     friend auto operator<=>(const PageId&, const PageId&) = default;
   };
 
   static PageId PageOf(unsigned depth, const Hash32& path) {
     PageId id;
-    id.depth = depth - depth % kPageLevels;
+    id.depth = static_cast<uint16_t>(depth - depth % kPageLevels);
     const unsigned full = id.depth / 8;
     std::copy(path.begin(), path.begin() + full, id.prefix.begin());
     if (id.depth % 8 != 0) {
@@ -320,12 +335,17 @@ class Updater {
     if (last_ != nullptr && last_id_ == id) return last_;
     auto it = pages_.lower_bound(id);
     if (it == pages_.end() || it->first != id) {
-      const Bytes key = TreeNodeKey(id.depth, id.prefix);
-      std::optional<Bytes> raw;
-      HITO_RETURN_IF_ERROR(kv_->Get(key, &raw));
+      // TreeNodeKey into a reused buffer, and the read into a reused buffer: a page
+      // read allocates only the decoded page.
+      key_buf_.clear();
+      key_buf_.insert(key_buf_.end(), kTreeNodePrefix.begin(), kTreeNodePrefix.end());
+      key_buf_.push_back(static_cast<uint8_t>(id.depth >> 8));
+      key_buf_.push_back(static_cast<uint8_t>(id.depth & 0xFF));
+      key_buf_.insert(key_buf_.end(), id.prefix.begin(), id.prefix.begin() + (id.depth + 7) / 8);
+      HITO_RETURN_IF_ERROR(kv_->Get(key_buf_, &raw_buf_));
       Page page;
-      if (raw) {
-        HITO_ASSIGN_OR_RETURN(page, DecodePage(*raw, key, id.depth, path));
+      if (raw_buf_) {
+        HITO_ASSIGN_OR_RETURN(page, DecodePage(*raw_buf_, key_buf_, id.depth, path));
       }
       it = pages_.emplace_hint(it, id, page);
     }
@@ -337,14 +357,14 @@ class Updater {
   Status Write(unsigned depth, const Hash32& path, const Sub& s) {
     const uint8_t tag = s.kind == Sub::kLeafSub ? kTagLeaf : kTagInternal;
     HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
-    page->slots[SlotIndex(depth, path)] = Node{tag, s.a, s.b};
+    page->Set(SlotIndex(depth, path), Node{tag, s.a, s.b});
     page->dirty = true;
     return Status::Ok();
   }
 
   Status Remove(unsigned depth, const Hash32& path) {
     HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
-    page->slots[SlotIndex(depth, path)].reset();
+    page->Clear(SlotIndex(depth, path));
     page->dirty = true;
     return Status::Ok();
   }
@@ -352,6 +372,8 @@ class Updater {
   const KvReader* kv_;
   ChangeSet* changes_;
   std::map<PageId, Page> pages_;  // decoded pages read or written in this pass
+  Bytes key_buf_;
+  std::optional<Bytes> raw_buf_;
   PageId last_id_;
   Page* last_ = nullptr;
 };
