@@ -122,6 +122,8 @@ TEST_F(MempoolTest, RefusesEachReasonPrecisely) {
       {"insufficient funds", SignedTransfer(KeyFor(2), {.amount = 9'001}),
        TxCode::kInsufficientFunds},
       {"unfunded sender", SignedTransfer(KeyFor(9), {}), TxCode::kInsufficientFunds},
+      {"amount + fee overflows", SignedTransfer(KeyFor(1), {.amount = UINT64_MAX - 10}),
+       TxCode::kAmountOverflow},
       {"fee too low", SignedTransfer(KeyFor(1), {.fee = 999}), TxCode::kFeeTooLow},
       {"zero amount", SignedTransfer(KeyFor(1), {.amount = 0}), TxCode::kZeroAmount},
       {"self transfer", SignedTransfer(KeyFor(1), {.to = AccountOf(KeyFor(1))}),
