@@ -12,6 +12,7 @@
 #include "zk/hash_to_group.h"
 #include "zk/proof/backend.h"
 #include "zk/proof/ct.h"
+#include "zk/proof/dot.h"
 #include "zk/proof/transcript.h"
 #include "zk/scalar_vt.h"
 
@@ -154,6 +155,7 @@ std::vector<Elem> FoldSet(const SetData& s, std::span<const Scalar> a, uint64_t 
         out[d + 1] = sel;  // the x * Q_{l_t} term, one degree up
       }
     }
+    SecureWipe(cur.data(), cur.size() * sizeof(Elem));  // secret-dependent points
     cur = std::move(next);
   }
   return cur;
@@ -315,10 +317,11 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   uint64_t valid = ct::Eq(index >> 32, 0) & ct::Lt(index & 0xffffffffu, s.len);
   Point member;
   ct::Select(&member, s.padded.data(), s.padded_len, index);
-  const Scalar one_secret[1] = {secret};
+  Scalar one_secret[1] = {secret};
   const std::array<uint8_t, 32> rg =
       Backend::Encode(Backend::MsmSecret(one_secret, std::span(&gens.g_e, 1)));
   valid &= static_cast<uint64_t>(sodium_memcmp(member.bytes().data(), rg.data(), 32) + 1);
+  one_secret[0].Wipe();
   ct::DeclassifyValue(valid);
   if (valid != 1) {
     return InvalidArgumentError("membership prove: index out of range or member is not secret*G");
@@ -328,9 +331,10 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   Proof p;
   p.m = m;
   {
-    const Scalar inv[1] = {ct::Invert(secret)};
+    Scalar inv[1] = {ct::Invert(secret)};
     const Elem u_e = Backend::FromPublic(u);
     p.tag = Publish(Backend::MsmSecret(inv, std::span(&u_e, 1)));
+    inv[0].Wipe();
   }
 
   // sigma and the committed matrices.
@@ -354,7 +358,7 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   p.x.resize(m);
   p.y.resize(m);
   for (size_t j = 0; j < m; ++j) {
-    const Scalar rj[1] = {rho[j]};
+    const std::span<const Scalar> rj(&rho[j], 1);
     p.x[j] = Publish(Backend::Add(coeffs[j], Backend::MsmSecret(rj, std::span(&gens.g_e, 1))));
     p.y[j] = Publish(Backend::MsmSecret(rj, std::span(&tag_e, 1)));
   }
@@ -458,7 +462,13 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
 
   // Coefficient work in ScalarVt (Montgomery form, public data), converted at the end.
   using V = ScalarVt;
-  std::vector<V> mk(s.padded_len);  // M_k coefficients
+  // p_k^(b) = hi_b[q] * lo_b[t] for k = q * t_len + t (see below); stored transposed
+  // ([q][b] and [t][b]) for the final dot products.
+  const size_t low = std::min(m, kLowDigits);
+  const size_t t_len = size_t{1} << (2 * low);
+  const size_t q_len = s.padded_len / t_len;
+  const size_t nb = items.size();
+  std::vector<internal::Limbs52> hi_t(q_len * nb), lo_t(t_len * nb);
   V g_s, h_s, u_s;
   std::vector<V> hji_s(nm);
   std::vector<V> extra_s;
@@ -499,14 +509,14 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
     // digits seeded with w3 (a tensor expansion from the top digit down, one
     // multiplication per entry) are built first; then each p_k costs one multiplication
     // and one addition, as with a Gray-code walk but without inverting any f.
-    const size_t low = std::min(m, kLowDigits);
     TensorExpand(f, low, 0, V::One(), &lo, &next);
     TensorExpand(f, m, low, w3, &vals, &next);
-    const size_t t_len = lo.size();
-    for (size_t q = 0; q < vals.size(); ++q) {
-      V* out = &mk[q * t_len];
-      const V h = vals[q];
-      for (size_t t = 0; t < t_len; ++t) out[t] += h * lo[t];
+    const size_t b = static_cast<size_t>(&it - items.data());
+    for (size_t q = 0; q < q_len; ++q) {
+      hi_t[q * nb + b] = internal::Limbs52::FromScalar(vals[q].ToScalar());
+    }
+    for (size_t t = 0; t < t_len; ++t) {
+      lo_t[t * nb + b] = internal::Limbs52::FromScalar(lo[t].ToScalar());
     }
     g_s -= w3 * z;
     // (4) w4 (x^m U - sum_j x^j Y_j - z J).
@@ -523,7 +533,20 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
 
   std::vector<Scalar> scalars;
   scalars.reserve(s.padded_len + 3 + nm + extra_s.size());
-  for (const V& v : mk) scalars.push_back(v.ToScalar());
+  // M_k coefficient = sum_b hi_b[q] lo_b[t]: dot products with one reduction per k (per 64
+  // proofs), the batch verifier's inner loop.
+  for (size_t q = 0; q < q_len; ++q) {
+    for (size_t t = 0; t < t_len; ++t) {
+      Scalar sum;
+      for (size_t b0 = 0; b0 < nb; b0 += internal::DotAccumulator::kMaxTerms) {
+        const size_t b1 = std::min(nb, b0 + internal::DotAccumulator::kMaxTerms);
+        internal::DotAccumulator acc;
+        for (size_t b = b0; b < b1; ++b) acc.AddProduct(hi_t[q * nb + b], lo_t[t * nb + b]);
+        sum = b0 == 0 ? acc.Finish() : sum + acc.Finish();
+      }
+      scalars.push_back(sum);
+    }
+  }
   for (const V& v : {g_s, h_s, u_s}) scalars.push_back(v.ToScalar());
   for (const V& v : hji_s) scalars.push_back(v.ToScalar());
   for (const V& v : extra_s) scalars.push_back(v.ToScalar());

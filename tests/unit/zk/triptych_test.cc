@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "zk/proof/dot.h"
 
 namespace hito::zk::membership {
 namespace {
@@ -353,6 +354,47 @@ TEST(TriptychBatchTest, BatchRejectsProofsFromAnotherContext) {
   std::vector<ByteView> views(3, Msg("to:alice"));
   BatchResult r = BatchVerify(s.prepared, kChain, kCtx, views, proofs);
   EXPECT_EQ(r.invalid, std::vector<size_t>({1}));
+}
+
+// The batch verifier's lazily reduced dot products agree with libsodium scalar arithmetic,
+// including the largest operands (l - 1) at the maximum term count.
+TEST(TriptychDotTest, LazyDotProductMatchesScalarArithmetic) {
+  const Scalar max = Scalar::Zero() - Scalar::One();  // l - 1
+  for (size_t terms : {size_t{1}, size_t{2}, size_t{17}, internal::DotAccumulator::kMaxTerms}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      internal::DotAccumulator acc;
+      Scalar expected;
+      for (size_t i = 0; i < terms; ++i) {
+        const Scalar a = kind == 0 ? Scalar::Random() : max;
+        const Scalar b = kind == 2 ? max : Scalar::Random();
+        acc.AddProduct(internal::Limbs52::FromScalar(a), internal::Limbs52::FromScalar(b));
+        expected += a * b;
+      }
+      EXPECT_EQ(acc.Finish(), expected) << terms << " " << kind;
+    }
+  }
+  internal::DotAccumulator all_max;
+  Scalar expected;
+  for (size_t i = 0; i < internal::DotAccumulator::kMaxTerms; ++i) {
+    all_max.AddProduct(internal::Limbs52::FromScalar(max), internal::Limbs52::FromScalar(max));
+    expected += max * max;
+  }
+  EXPECT_EQ(all_max.Finish(), expected);
+}
+
+// A batch larger than one dot-product chunk (64 proofs) with one bad proof in the second
+// chunk.
+TEST(TriptychBatchTest, MoreThanOneChunk) {
+  TestSet s = MakeSet(16);
+  std::vector<Proof> proofs;
+  std::vector<ByteView> views;
+  const Proof base = MustProve(s, 3);
+  for (size_t i = 0; i < 70; ++i) proofs.push_back(i % 7 == 0 ? MustProve(s, i % 16) : base);
+  views.assign(proofs.size(), Msg("to:alice"));
+  EXPECT_TRUE(BatchVerify(s.prepared, kChain, kCtx, views, proofs).status.ok());
+  proofs[66].z_c = proofs[66].z_c + Scalar::One();
+  BatchResult r = BatchVerify(s.prepared, kChain, kCtx, views, proofs);
+  EXPECT_EQ(r.invalid, std::vector<size_t>({66}));
 }
 
 }  // namespace
