@@ -36,6 +36,7 @@ struct Built {
   Bytes transfer_empty_memo;
   Bytes block;
   Bytes block1;
+  std::vector<std::pair<std::string, Bytes>> messages;  // fuzz_msg_decode seeds
 };
 
 Built Build() {
@@ -120,6 +121,19 @@ Built Build() {
   first.header.last_commit_hash = CommitHash(Commit{});
   first.header.evidence_hash = EvidenceHash({});
   out.block1 = EncodeBlock(first);
+  Proposal proposal;
+  proposal.height = 2;
+  proposal.round = 1;
+  proposal.pol_round = 0;
+  proposal.block_hash = HeaderHash(b.header);
+  proposal.proposer = vals.keys[0].public_key();
+  SignProposal(testing::kChain, &proposal, vals.keys[0]);
+  out.messages = {{"vote", EncodeVote(vote)},
+                  {"proposal", EncodeProposal(proposal)},
+                  {"evidence", EncodeEvidence(b.evidence[0])},
+                  {"commit", EncodeCommit(b.last_commit)},
+                  {"header", EncodeHeader(b.header)},
+                  {"validator_set", EncodeValidatorSet(vals.set)}};
   j["empty_roots"] = {{"tx_root", Hex(TxRoot({}))},
                       {"commit_hash", Hex(CommitHash(Commit{}))},
                       {"evidence_hash", Hex(EvidenceHash({}))}};
@@ -146,6 +160,9 @@ TEST(ConsensusTypesVectorsTest, MatchGoldenFile) {
     WriteBinary(corpus / "fuzz_tx_decode" / "transfer_empty_memo", built.transfer_empty_memo);
     WriteBinary(corpus / "fuzz_block_decode" / "block_2", built.block);
     WriteBinary(corpus / "fuzz_block_decode" / "block_1_empty", built.block1);
+    for (const auto& [name, bytes] : built.messages) {
+      WriteBinary(corpus / "fuzz_msg_decode" / name, bytes);
+    }
     GTEST_SKIP() << "wrote " << VectorsPath();
   }
   std::ifstream f(VectorsPath());
