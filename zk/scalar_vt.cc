@@ -143,4 +143,20 @@ ScalarVt ScalarVt::operator*(const ScalarVt& o) const {
   return r;
 }
 
+ScalarVt ScalarVtSum::Value() const {
+  // z = sum (a_i R)(b_i R) = (sum a_i b_i) R^2; one reduction gives (sum a_i b_i) R.
+  ScalarVt r;
+  r.l_ = MontReduce(z_);
+  return r;
+}
+
+void ScalarVtSum::Fold() {
+  // Replace the columns by the reduced value v (= s R) times One (= R mod l), whose
+  // reduction is v again: the sum is unchanged and the columns are small again.
+  const ScalarVt v = Value();
+  z_.fill(0);
+  count_ = 0;
+  AddProduct(v, ScalarVt::One());
+}
+
 }  // namespace hito::zk

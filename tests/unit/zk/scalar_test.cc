@@ -139,5 +139,22 @@ TEST(ScalarVtTest, LongProductChainMatches) {
   EXPECT_EQ(vacc.ToScalar(), acc);
 }
 
+TEST(ScalarVtTest, SumOfProductsMatchesAcrossFolds) {
+  // Counts around the internal fold (every 255 products) and well past it, with the
+  // largest values (l - 1) as well as random ones.
+  for (size_t count : {0u, 1u, 2u, 254u, 255u, 256u, 510u, 511u, 1000u, 3000u}) {
+    ScalarVtSum sum;
+    Scalar want;
+    for (size_t i = 0; i < count; ++i) {
+      const bool big = i % 3 == 0;
+      const Scalar a = big ? -Scalar::One() : Scalar::Random();
+      const Scalar b = big ? -Scalar::One() : Scalar::Random();
+      sum.AddProduct(ScalarVt::FromScalar(a), ScalarVt::FromScalar(b));
+      want += a * b;
+    }
+    EXPECT_EQ(sum.Value().ToScalar(), want) << "count=" << count;
+  }
+}
+
 }  // namespace
 }  // namespace hito::zk
