@@ -1,9 +1,9 @@
 // MSM benchmarks (zk/ec.h): BM_Msm/<points> (MsmVartime, the verifier's path) against
 // BM_MsmLibsodium/<points> (the same sum through libsodium's public API: one
 // crypto_scalarmult_ristretto255 and one crypto_core_ristretto255_add per point), plus the
-// prover's constant-time MSMs and scalar multiplication. Every MSM reports the counter
-// us_per_point (shown in seconds per point). BM_MsmLibsodium at 4096 points and above
-// times a 1024-point slice (label "1024-point slice"): its per-point cost is flat in n,
+// prover's constant-time MSMs, scalar multiplication and the verifier's multiply-add loop. Every
+// MSM reports the counter us_per_point (shown in seconds per point). BM_MsmLibsodium at 4096 points
+// and above times a 1024-point slice (label "1024-point slice"): its per-point cost is flat in n,
 // and the full sum would take seconds per iteration. One thread.
 #include <benchmark/benchmark.h>
 #include <sodium.h>
@@ -146,6 +146,51 @@ void BM_ScalarVtMul(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ScalarVtMul);
+
+// The verifier's coefficient loop out[k] += h * lo[k] over 4096 entries, three ways.
+constexpr size_t kLoop = 4096;
+void PerOp(benchmark::State& state) {
+  state.counters["ns_per_op"] =
+      benchmark::Counter(static_cast<double>(kLoop), benchmark::Counter::kIsIterationInvariantRate |
+                                                         benchmark::Counter::kInvert);
+}
+
+void BM_MulAddLoopLibsodium(benchmark::State& state) {
+  std::vector<Scalar> lo(kLoop), out(kLoop);
+  for (auto& v : lo) v = Scalar::Random();
+  const Scalar h = Scalar::Random();
+  for (auto _ : state) {
+    for (size_t t = 0; t < kLoop; ++t) out[t] += h * lo[t];
+    benchmark::DoNotOptimize(out.data());
+  }
+  PerOp(state);
+}
+BENCHMARK(BM_MulAddLoopLibsodium);
+
+void BM_MulAddLoopScalarVt(benchmark::State& state) {
+  std::vector<ScalarVt> lo(kLoop), out(kLoop);
+  for (auto& v : lo) v = ScalarVt::FromScalar(Scalar::Random());
+  const ScalarVt h = ScalarVt::FromScalar(Scalar::Random());
+  for (auto _ : state) {
+    for (size_t t = 0; t < kLoop; ++t) out[t] += h * lo[t];
+    benchmark::DoNotOptimize(out.data());
+  }
+  PerOp(state);
+}
+BENCHMARK(BM_MulAddLoopScalarVt);
+
+void BM_MulAddLoopScalarVtSum(benchmark::State& state) {
+  std::vector<ScalarVt> lo(kLoop);
+  std::vector<ScalarVtSum> out(kLoop);
+  for (auto& v : lo) v = ScalarVt::FromScalar(Scalar::Random());
+  const ScalarVt h = ScalarVt::FromScalar(Scalar::Random());
+  for (auto _ : state) {
+    for (size_t t = 0; t < kLoop; ++t) out[t].AddProduct(h, lo[t]);
+    benchmark::DoNotOptimize(out.data());
+  }
+  PerOp(state);
+}
+BENCHMARK(BM_MulAddLoopScalarVtSum);
 
 void BM_EdPointDecode(benchmark::State& state) {
   const Instance& in = Get(1024);
