@@ -1,6 +1,7 @@
 #include "consensus/ledger/state_tree.h"
 
 #include <algorithm>
+#include <array>
 #include <span>
 #include <string>
 #include <utility>
