@@ -215,5 +215,17 @@ void BM_MemoryKvGet(benchmark::State& state) {
 }
 BENCHMARK(BM_MemoryKvGet);
 
+// One internal-node hash: the unit cost of the tree's hashing.
+void BM_StateNodeHash(benchmark::State& state) {
+  Hash32 h{};
+  const Hash32 sibling = DomainHash("hito/v1/bench", AsBytes("sibling"));
+  for (auto _ : state) {
+    h = StateNodeHash(h, sibling);
+    benchmark::DoNotOptimize(h);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StateNodeHash);
+
 }  // namespace
 }  // namespace hito::consensus::ledger
