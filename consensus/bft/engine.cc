@@ -73,10 +73,11 @@ types::Commit BuildCommit(const types::ValidatorSet& set, uint64_t height, uint3
   commit.round = round;
   commit.block_hash = block_hash;
   commit.signatures.resize(set.size());
-  for (const auto& [index, vote] : precommits.votes()) {
-    if (index < commit.signatures.size() && vote.block_hash == block_hash) {
+  for (uint32_t index : precommits.Voters()) {
+    const Vote* vote = precommits.VoteFor(index, block_hash);
+    if (index < commit.signatures.size() && vote != nullptr) {
       commit.signatures[index].flag = types::CommitFlag::kCommit;
-      commit.signatures[index].signature = vote.signature;
+      commit.signatures[index].signature = vote->signature;
     }
   }
   return commit;
@@ -416,17 +417,19 @@ void Engine::AddVote(const Vote& vote, uint32_t index) {
     last_rejection_ = Rejection::kDuplicate;
     return;
   }
-  if (result == VoteSet::AddResult::kConflict) {
-    // Two signed votes by one validator for one (height, round, type): equivocation.
-    // Report it once per (validator, round, type); the second vote does not count.
-    last_rejection_ = Rejection::kDuplicate;
-    if (!evidence_done_.insert({index, vote.round, TypeKey(vote.type)}).second) return;
-    types::DuplicateVoteEvidence ev;
-    ev.a = *first;
-    ev.b = vote;
-    if (!(types::EncodeVote(ev.a) < types::EncodeVote(ev.b))) std::swap(ev.a, ev.b);
-    out_.push_back(RecordEvidence{std::move(ev)});
-    return;
+  if (result == VoteSet::AddResult::kConflict || result == VoteSet::AddResult::kAddedConflicting) {
+    // Two signed votes by one validator for one (height, round, type) with different
+    // values: equivocation, reported once per (validator, round, type). The second value
+    // still counts for its own tally (VoteSet explains why); a third is dropped.
+    if (result == VoteSet::AddResult::kConflict) last_rejection_ = Rejection::kDuplicate;
+    if (evidence_done_.insert({index, vote.round, TypeKey(vote.type)}).second) {
+      types::DuplicateVoteEvidence ev;
+      ev.a = *first;
+      ev.b = vote;
+      if (!(types::EncodeVote(ev.a) < types::EncodeVote(ev.b))) std::swap(ev.a, ev.b);
+      out_.push_back(RecordEvidence{std::move(ev)});
+    }
+    if (result == VoteSet::AddResult::kConflict) return;
   }
   // A vote may name a block we hold but have not judged yet (proposal seen earlier).
   if (vote.block_hash && BlockKnown(*vote.block_hash)) MaybeValidate(*vote.block_hash);
@@ -581,7 +584,7 @@ bool Engine::RuleRoundSkip() {
   std::map<uint32_t, std::set<uint32_t>> voters;  // round -> validator indices
   for (auto it = votes_.rbegin(); it != votes_.rend(); ++it) {
     if (it->first.first <= round_) break;
-    for (const auto& [index, vote] : it->second.votes()) voters[it->first.first].insert(index);
+    for (uint32_t index : it->second.Voters()) voters[it->first.first].insert(index);
   }
   for (auto it = voters.rbegin(); it != voters.rend(); ++it) {
     uint64_t power = 0;

@@ -5,37 +5,54 @@
 namespace hito::consensus::bft {
 
 VoteSet::AddResult VoteSet::Add(uint32_t index, uint64_t power, const types::Vote& vote,
-                                const types::Vote** existing) {
+                                const types::Vote** first) {
   auto it = votes_.find(index);
-  if (it != votes_.end()) {
-    if (it->second == vote) return AddResult::kDuplicate;
-    if (existing != nullptr) *existing = &it->second;
-    return AddResult::kConflict;
+  if (it == votes_.end()) {
+    votes_[index].push_back(vote);
+    power_[vote.block_hash] += power;
+    total_power_ += power;
+    return AddResult::kAdded;
   }
-  votes_.emplace(index, vote);
+  std::vector<types::Vote>& held = it->second;
+  for (const types::Vote& v : held) {
+    if (v == vote) return AddResult::kDuplicate;
+  }
+  if (first != nullptr) *first = &held.front();
+  for (const types::Vote& v : held) {
+    // Same value, different bytes (a second signature over it): nothing new to count.
+    if (v.block_hash == vote.block_hash) return AddResult::kDuplicate;
+  }
+  if (held.size() >= kValuesPerValidator) return AddResult::kConflict;
+  held.push_back(vote);
+  if (first != nullptr) *first = &held.front();  // the push may have moved it
   power_[vote.block_hash] += power;
-  total_power_ += power;
-  return AddResult::kAdded;
+  return AddResult::kAddedConflicting;
 }
 
 void VoteSet::Remove(uint32_t index, uint64_t power) {
   auto it = votes_.find(index);
   if (it == votes_.end()) return;
-  auto p = power_.find(it->second.block_hash);
-  HITO_ASSERT(p != power_.end() && p->second >= power);
-  p->second -= power;
-  if (p->second == 0) power_.erase(p);
+  for (const types::Vote& v : it->second) {
+    auto p = power_.find(v.block_hash);
+    HITO_ASSERT(p != power_.end() && p->second >= power);
+    p->second -= power;
+    if (p->second == 0) power_.erase(p);
+  }
   total_power_ -= power;
   votes_.erase(it);
 }
 
-const types::Vote* VoteSet::Get(uint32_t index) const {
+const types::Vote* VoteSet::VoteFor(uint32_t index, const std::optional<Hash32>& value) const {
   auto it = votes_.find(index);
-  return it == votes_.end() ? nullptr : &it->second;
+  if (it == votes_.end()) return nullptr;
+  for (const types::Vote& v : it->second) {
+    if (v.block_hash == value) return &v;
+  }
+  return nullptr;
 }
 
 bool VoteSet::Has(uint32_t index, const types::Vote& vote) const {
-  const types::Vote* v = Get(index);
+  const types::Vote* v = VoteFor(index, vote.block_hash);
   return v != nullptr && *v == vote;
 }
 
@@ -49,6 +66,13 @@ std::optional<std::optional<Hash32>> VoteSet::ValueWithPower(uint64_t quorum) co
     if (power >= quorum) return value;
   }
   return std::nullopt;
+}
+
+std::vector<uint32_t> VoteSet::Voters() const {
+  std::vector<uint32_t> out;
+  out.reserve(votes_.size());
+  for (const auto& [index, votes] : votes_) out.push_back(index);
+  return out;
 }
 
 }  // namespace hito::consensus::bft

@@ -669,5 +669,49 @@ TEST(EngineTest, ProposerRequestsABlockAndProposesIt) {
   EXPECT_TRUE(Only<BroadcastProposal>(me.Feed(BlockBuilt{1, 4, b})).empty());
 }
 
+TEST(EngineTest, EquivocatorsSecondVoteStillCountsTowardsAPol) {
+  // The first vote a node sees from an equivocating validator is for nil; its second, for
+  // w, must still count in w's tally, or a POL that other nodes saw stays invisible here.
+  Keys keys({1, 1, 1, 1});
+  Node me(keys, PickLockTestNode(keys));
+  me.Feed(StartHeight{1, keys.set(), 0, {}});
+  const Block w = MakeBlock(1, 2);
+  const Hash32 wh = types::HeaderHash(w.header);
+  std::vector<uint32_t> others;
+  for (uint32_t i = 0; i < 4; ++i)
+    if (i != me.index) others.push_back(i);
+  const uint32_t bad = others[0];
+  me.Feed(VoteReceived{keys.MakeVote(bad, VoteType::kPrevote, 1, 0, std::nullopt)});
+  auto ev =
+      Only<RecordEvidence>(me.Feed(VoteReceived{keys.MakeVote(bad, VoteType::kPrevote, 1, 0, wh)}));
+  EXPECT_EQ(ev.size(), 1u);
+  me.Feed(VoteReceived{keys.MakeVote(others[1], VoteType::kPrevote, 1, 0, wh)});
+  me.Feed(VoteReceived{keys.MakeVote(others[2], VoteType::kPrevote, 1, 0, wh)});
+  GoToRound(keys, me, 2);
+  auto actions =
+      me.Feed(ProposalReceived{keys.MakeProposal(me.engine.ProposerIndex(2), 1, 2, w, 0u), w});
+  auto prevote = OwnVote(actions, VoteType::kPrevote);
+  ASSERT_TRUE(prevote.has_value());
+  EXPECT_EQ(prevote->block_hash, wh) << "POL of 3 (one of them an equivocator) must count";
+}
+
+TEST(EngineTest, FutureRoundVotesAreBoundedPerValidator) {
+  Keys keys({1, 1, 1, 1});
+  const uint32_t me_index = NonProposer(keys, 1, 0);
+  Node me(keys, me_index);
+  me.Feed(StartHeight{1, keys.set(), 0, {}});
+  const uint32_t other = (me_index + 1) % 4;
+  // One validator spraying far rounds keeps only its highest two; a lower one is refused.
+  for (uint32_t r = 10; r < 20; ++r) {
+    me.Feed(VoteReceived{keys.MakeVote(other, VoteType::kPrevote, 1, r, std::nullopt)});
+  }
+  me.Feed(VoteReceived{keys.MakeVote(other, VoteType::kPrevote, 1, 12, std::nullopt)});
+  EXPECT_EQ(me.engine.last_rejection(), Rejection::kRoundTooFar);
+  EXPECT_EQ(me.engine.round(), 0u);  // one validator alone never moves us
+  // Another validator at round 19 joins: now more than a third is at round 19.
+  me.Feed(VoteReceived{keys.MakeVote((me_index + 2) % 4, VoteType::kPrevote, 1, 19, std::nullopt)});
+  EXPECT_EQ(me.engine.round(), 19u);
+}
+
 }  // namespace
 }  // namespace hito::consensus::bft
