@@ -32,6 +32,8 @@ class App {
   // Executes the block on top of the state; returns the new root.
   virtual Result<Hash32> Execute(const types::BlockHeader& header,
                                  const std::vector<Bytes>& txs) = 0;
+  // Transactions executed successfully so far (a rejected transfer changes nothing).
+  virtual uint64_t txs_ok() const = 0;
   // "ledger" or "minimal".
   virtual std::string_view kind() const = 0;
 };

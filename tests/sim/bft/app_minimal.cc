@@ -39,13 +39,16 @@ class MinimalApp : public App {
     const Hash32 tx_root = types::TxRoot(txs);
     h.Update(ByteView(tx_root.data(), tx_root.size()));
     root_ = h.Finish();
+    txs_ok_ += txs.size();
     return root_;
   }
+  uint64_t txs_ok() const override { return txs_ok_; }
   std::string_view kind() const override { return "minimal"; }
 
  private:
   Hash32 root_{};
   uint64_t counter_ = 0;
+  uint64_t txs_ok_ = 0;
 };
 
 }  // namespace

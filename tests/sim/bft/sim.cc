@@ -801,6 +801,9 @@ SimReport Simulation::Run() {
   report_.sim_time_ms = now_;
   report_.min_height = HonestMinHeight();
   report_.max_height = HonestMaxHeight();
+  for (const auto& proc : procs_) {
+    if (proc.honest() && proc.height() == report_.min_height) report_.txs_ok = proc.app->txs_ok();
+  }
   return report_;
 }
 

@@ -47,7 +47,8 @@ struct SimReport {
   uint64_t partitions = 0;
   uint64_t evidence = 0;  // equivocation evidence recorded by honest engines
   uint64_t max_round = 0;
-  std::string app;  // "ledger" or "minimal"
+  uint64_t txs_ok = 0;  // transactions executed successfully by the lowest honest validator
+  std::string app;      // "ledger" or "minimal"
 };
 
 SimReport RunSimulation(const SimOptions& options);
