@@ -12,7 +12,8 @@
 #                     wallet/ the hito keystore, hitod.log the log, hitod.pid the pid.
 #                     The chain survives restarts; delete the folder for a fresh one.
 #   DEVNET_GRPC_ADDR  gRPC address (default 127.0.0.1:9090, hitod's default)
-#   DEVNET_NO_BUILD=1 skip setup and build (use the binaries already in build/release)
+#   DEVNET_NO_BUILD=1 skip setup and build (use the binaries already built)
+#   DEVNET_BUILD_DIR  where the binaries are (default build/release, the release preset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -25,8 +26,9 @@ node_home="$dir/node"
 wallet_home="$dir/wallet"
 log="$dir/hitod.log"
 pidfile="$dir/hitod.pid"
-hitod="$root/build/release/node/hitod"
-hito="$root/build/release/wallet/hito"
+build_dir="${DEVNET_BUILD_DIR:-$root/build/release}"
+hitod="$build_dir/node/hitod"
+hito="$build_dir/wallet/hito"
 
 running() {
   [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
@@ -89,6 +91,8 @@ fi
 
 "$hito" --node "$addr" --home "$wallet_home" status
 rel_hito="${hito#"$root"/}"
+stop_cmd="./scripts/devnet.sh stop"
+if [ -n "${DEVNET_DIR:-}" ]; then stop_cmd="DEVNET_DIR=$dir $stop_cmd"; fi
 cat <<EOT
 
 The dev chain is up.
@@ -96,7 +100,7 @@ The dev chain is up.
   hitod home:   $node_home   (dev.key = funded dev account's seed, hex)
   log:          $log
   pid:          $(cat "$pidfile")
-  stop:         ./scripts/devnet.sh stop
+  stop:         $stop_cmd
 
 Use it with hito (the keystore passphrase is asked on the terminal, or set HITO_PASSPHRASE):
   export HITO_HOME=$wallet_home
