@@ -3,7 +3,7 @@
 namespace hito::node {
 
 CommitEvents::CommitEvents(size_t max_tx_waiters) : max_tx_waiters_(max_tx_waiters) {
-  reaper_ = std::thread([this] { ReaperLoop(); });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
 CommitEvents::~CommitEvents() { Shutdown(); }
@@ -58,7 +58,6 @@ void CommitEvents::Unsubscribe(uint64_t id) {
 void CommitEvents::PublishBlock(uint64_t height,
                                 const std::vector<std::pair<Hash32, TxLocation>>& txs) {
   std::vector<std::pair<TxCallback, const TxLocation*>> fire;
-  std::vector<std::shared_ptr<BlockCallback>> subs;
   {
     std::lock_guard lock(mu_);
     if (!waiters_.empty()) {
@@ -73,15 +72,29 @@ void CommitEvents::PublishBlock(uint64_t height,
         by_hash_.erase(hash);
       }
     }
-    for (const auto& [id, cb] : subscribers_) subs.push_back(cb);
+    if (!stopping_) {
+      published_.push_back(height);
+      cv_.notify_all();
+    }
   }
   for (auto& [cb, loc] : fire) cb(*loc);
-  for (const auto& cb : subs) (*cb)(height);
 }
 
-void CommitEvents::ReaperLoop() {
+void CommitEvents::DispatchLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    if (!published_.empty()) {
+      std::vector<uint64_t> heights;
+      heights.swap(published_);
+      std::vector<std::shared_ptr<BlockCallback>> subs;
+      for (const auto& [id, cb] : subscribers_) subs.push_back(cb);
+      lock.unlock();
+      for (uint64_t h : heights) {
+        for (const auto& cb : subs) (*cb)(h);
+      }
+      lock.lock();
+      continue;
+    }
     if (by_deadline_.empty()) {
       cv_.wait(lock);
       continue;
@@ -119,7 +132,7 @@ void CommitEvents::Shutdown() {
     by_deadline_.clear();
     cv_.notify_all();
   }
-  if (reaper_.joinable()) reaper_.join();
+  if (dispatcher_.joinable()) dispatcher_.join();
   for (auto& cb : rest) cb(std::nullopt);
 }
 

@@ -2,13 +2,16 @@
 //
 // The committer calls PublishBlock after the block and its state are durable. Tx waiters
 // are one-shot: each callback runs exactly once, with the transaction's location when a
-// block includes it, or with nullopt at its deadline (checked by an internal reaper
+// block includes it, or with nullopt at its deadline (checked by the internal dispatcher
 // thread) or when the node shuts down. RemoveTxWaiter returns true if it removed the
 // waiter before either happened; then the callback will never run. Block subscribers
 // hear every committed height.
 //
-// Callbacks run outside the internal lock, on the committer or reaper thread; they must
-// be short and must not block. Thread-safe.
+// Callbacks run outside the internal lock on CommitEvents' own dispatcher thread (block
+// subscribers, expired waiters) or on the publishing thread (waiters of included
+// transactions, which only finish an RPC); they must be short and must not block. Block
+// subscribers never run on the committer's thread, so a stream reading blocks from the
+// store never delays block production. Thread-safe.
 #ifndef HITO_NODE_CHAIN_COMMIT_EVENTS_H_
 #define HITO_NODE_CHAIN_COMMIT_EVENTS_H_
 
@@ -50,7 +53,7 @@ class CommitEvents {
   void Unsubscribe(uint64_t id);
 
   void PublishBlock(uint64_t height, const std::vector<std::pair<Hash32, TxLocation>>& txs);
-  // Completes every waiter with nullopt and stops the reaper.
+  // Completes every waiter with nullopt and stops the dispatcher.
   void Shutdown();
 
   size_t tx_waiters() const;
@@ -61,7 +64,7 @@ class CommitEvents {
     Clock::time_point deadline;
     TxCallback cb;
   };
-  void ReaperLoop();
+  void DispatchLoop();
 
   const size_t max_tx_waiters_;
   mutable std::mutex mu_;
@@ -72,7 +75,8 @@ class CommitEvents {
   std::unordered_multimap<Hash32, uint64_t, Hash32Hasher> by_hash_;
   std::multimap<Clock::time_point, uint64_t> by_deadline_;
   std::map<uint64_t, std::shared_ptr<BlockCallback>> subscribers_;
-  std::thread reaper_;
+  std::vector<uint64_t> published_;  // heights not yet told to subscribers
+  std::thread dispatcher_;
 };
 
 }  // namespace hito::node
