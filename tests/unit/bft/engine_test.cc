@@ -713,5 +713,35 @@ TEST(EngineTest, FutureRoundVotesAreBoundedPerValidator) {
   EXPECT_EQ(me.engine.round(), 19u);
 }
 
+TEST(EngineTest, ValidatorSetOfEachHeightIsTheOneStartHeightGives) {
+  // Height 1 runs on validators {0,1,2,3} of a 5-key pool; height 2 on {1,2,3,4}. A vote
+  // of the leaving validator is refused at height 2 and the joining one counts.
+  Keys pool({1, 1, 1, 1, 1});
+  std::vector<types::Validator> first, second;
+  for (uint32_t i = 0; i < 5; ++i) {
+    if (i != 4) first.push_back({pool.key(i).public_key(), 1});
+    if (i != 0) second.push_back({pool.key(i).public_key(), 1});
+  }
+  auto set1 = ValidatorSet::Create(first);
+  auto set2 = ValidatorSet::Create(second);
+  ASSERT_TRUE(set1.ok() && set2.ok());
+  const uint32_t me = 2;  // in both sets
+  Node node(pool, me);
+  node.Feed(StartHeight{1, *set1, 0, {}});
+  node.Feed(VoteReceived{pool.MakeVote(4, VoteType::kPrevote, 1, 0, std::nullopt)});
+  EXPECT_EQ(node.engine.last_rejection(), Rejection::kNotMember);
+  node.Feed(StartHeight{2, *set2, 0, {}});
+  node.Feed(VoteReceived{pool.MakeVote(0, VoteType::kPrevote, 2, 0, std::nullopt)});
+  EXPECT_EQ(node.engine.last_rejection(), Rejection::kNotMember);
+  node.Feed(VoteReceived{pool.MakeVote(4, VoteType::kPrevote, 2, 0, std::nullopt)});
+  EXPECT_EQ(node.engine.last_rejection(), Rejection::kNone);
+  // The proposer now follows the new set.
+  ProposerSchedule s2(*set2);
+  EXPECT_EQ(node.engine.ProposerIndex(0), s2.ProposerIndex(2, 0));
+  // A stale StartHeight for an older height is ignored.
+  node.Feed(StartHeight{1, *set1, 0, {}});
+  EXPECT_EQ(node.engine.height(), 2u);
+}
+
 }  // namespace
 }  // namespace hito::consensus::bft
