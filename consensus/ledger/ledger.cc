@@ -33,10 +33,88 @@ Result<Hash32> Seal(const KvReader* base, const TreeBatch& batch, uint64_t heigh
   return root;
 }
 
-// The accounts a block touches, on top of the committed state.
+TxResult Unsupported(const types::Transaction& tx) {
+  TxResult r;
+  r.code = TxCode::kUnsupportedKind;
+  r.message = "transaction kind " + std::string(types::TxKindName(tx.kind())) + " is not enabled";
+  return r;
+}
+
+constexpr size_t kDefaultMaxAccounts = size_t{1} << 18;
+
+// A cached account: its committed record and, once computed, its state tree key.
+struct CachedAccount {
+  Account account;  // the committed record (Account{} when there is none)
+  Hash32 tree_key{};
+  bool has_tree_key = false;
+};
+using AccountCache = std::map<types::AccountId, CachedAccount>;
+
+}  // namespace
+
+// The execution cache (see OnCommitted in ledger.h).
+struct Ledger::Cache {
+  explicit Cache(size_t max_accounts_in = kDefaultMaxAccounts,
+                 size_t max_pages = TreePageCache::kDefaultMaxPages)
+      : max_accounts(std::max<size_t>(max_accounts_in, 16)), pages(max_pages) {}
+
+  size_t max_accounts;
+  // The committed state the cache describes; `valid` false means it describes nothing.
+  bool valid = false;
+  Hash32 root{};
+  uint64_t height = 0;
+  AccountCache accounts;
+  TreePageCache pages;
+  types::AccountId cursor{};  // account eviction resumes here
+
+  // What the last successful ApplyBlock wrote, on top of (pre_root, pre_height).
+  bool has_staged = false;
+  Hash32 staged_pre_root{};
+  uint64_t staged_pre_height = 0;
+  Hash32 staged_root{};
+  uint64_t staged_height = 0;
+  std::vector<std::pair<types::AccountId, Account>> staged_accounts;
+
+  void Clear() {
+    valid = false;
+    accounts.clear();
+    pages.Clear();
+    cursor = types::AccountId{};
+    has_staged = false;
+    staged_accounts.clear();
+  }
+
+  // Evicts a run of accounts in key order from a rotating cursor until at most 7/8 of
+  // the bound remain (deterministic; no clock or randomness).
+  void Evict() {
+    if (accounts.size() <= max_accounts) return;
+    const size_t target = max_accounts - max_accounts / 8;
+    auto it = accounts.lower_bound(cursor);
+    while (accounts.size() > target) {
+      if (it == accounts.end()) it = accounts.begin();
+      it = accounts.erase(it);
+    }
+    cursor = it == accounts.end() ? types::AccountId{} : it->first;
+  }
+
+  // The tree key of a cached account's record, computed once.
+  const Hash32& TreeKey(const types::AccountId& id) {
+    CachedAccount& e = accounts[id];
+    if (!e.has_tree_key) {
+      e.tree_key = StateTreeKey(AccountKey(id));
+      e.has_tree_key = true;
+    }
+    return e.tree_key;
+  }
+};
+
+namespace {
+
+// The accounts a block touches, on top of the committed state (read through the cache,
+// which it fills).
 class AccountOverlay {
  public:
-  explicit AccountOverlay(const KvReader* state) : state_(state) {}
+  AccountOverlay(const KvReader* state, AccountCache* cache) : state_(state), cache_(cache) {}
 
   struct Slot {
     Account account;
@@ -46,14 +124,22 @@ class AccountOverlay {
   Result<Slot*> Load(const types::AccountId& id) {
     auto it = slots_.lower_bound(id);
     if (it != slots_.end() && it->first == id) return &it->second;
-    // A key on the stack and a reused value buffer: a miss allocates only the slot.
-    std::array<uint8_t, 2 + 32> key;
-    std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
-    std::copy(id.begin(), id.end(), key.begin() + 2);
-    HITO_RETURN_IF_ERROR(state_->Get(key, &raw_));
     Slot slot;
-    if (raw_) {
-      HITO_ASSIGN_OR_RETURN(slot.account, DecodeAccount(*raw_));
+    auto c = cache_->lower_bound(id);
+    if (c != cache_->end() && c->first == id) {
+      slot.account = c->second.account;
+    } else {
+      // A key on the stack and a reused value buffer.
+      std::array<uint8_t, 2 + 32> key;
+      std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
+      std::copy(id.begin(), id.end(), key.begin() + 2);
+      HITO_RETURN_IF_ERROR(state_->Get(key, &raw_));
+      if (raw_) {
+        HITO_ASSIGN_OR_RETURN(slot.account, DecodeAccount(*raw_));
+      }
+      CachedAccount entry;
+      entry.account = slot.account;
+      cache_->emplace_hint(c, id, entry);
     }
     it = slots_.emplace_hint(it, id, slot);
     return &it->second;
@@ -63,16 +149,10 @@ class AccountOverlay {
 
  private:
   const KvReader* state_;
+  AccountCache* cache_;
   std::map<types::AccountId, Slot> slots_;
   std::optional<Bytes> raw_;
 };
-
-TxResult Unsupported(const types::Transaction& tx) {
-  TxResult r;
-  r.code = TxCode::kUnsupportedKind;
-  r.message = "transaction kind " + std::string(types::TxKindName(tx.kind())) + " is not enabled";
-  return r;
-}
 
 }  // namespace
 
@@ -107,8 +187,54 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
 }
 
 Ledger::Ledger(std::string chain_id, const KvReader* state)
-    : chain_id_(std::move(chain_id)), state_(state) {
+    : chain_id_(std::move(chain_id)), state_(state), cache_(std::make_unique<Cache>()) {
   HITO_ASSERT(state_ != nullptr);
+}
+
+Ledger::~Ledger() = default;
+Ledger::Ledger(const Ledger& other)
+    : chain_id_(other.chain_id_), state_(other.state_), cache_(std::make_unique<Cache>()) {
+  cache_->max_accounts = other.cache_->max_accounts;
+}
+Ledger& Ledger::operator=(const Ledger& other) {
+  if (this != &other) {
+    chain_id_ = other.chain_id_;
+    state_ = other.state_;
+    cache_ = std::make_unique<Cache>();
+    cache_->max_accounts = other.cache_->max_accounts;
+  }
+  return *this;
+}
+Ledger::Ledger(Ledger&&) noexcept = default;
+Ledger& Ledger::operator=(Ledger&&) noexcept = default;
+
+void Ledger::SetCacheLimits(size_t max_accounts, size_t max_pages) {
+  cache_ = std::make_unique<Cache>(max_accounts, max_pages);
+}
+
+void Ledger::OnCommitted(const BlockOutcome& outcome) {
+  Cache& c = *cache_;
+  if (!c.valid || !c.has_staged || outcome.state_root != c.staged_root ||
+      c.root != c.staged_pre_root || c.height != c.staged_pre_height ||
+      !c.pages.Promote(c.staged_root)) {
+    c.Clear();  // the cache no longer knows the committed state
+    return;
+  }
+  for (const auto& [id, account] : c.staged_accounts) {
+    auto it = c.accounts.lower_bound(id);
+    if (it != c.accounts.end() && it->first == id) {
+      it->second.account = account;
+    } else {
+      CachedAccount entry;
+      entry.account = account;
+      c.accounts.emplace_hint(it, id, entry);
+    }
+  }
+  c.staged_accounts.clear();
+  c.has_staged = false;
+  c.root = c.staged_root;
+  c.height = c.staged_height;
+  c.Evict();
 }
 
 Result<std::optional<Bytes>> Ledger::Read(std::string_view key) const {
@@ -211,9 +337,21 @@ Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
   HITO_ASSIGN_OR_RETURN(const uint64_t supply_before, Supply());
   uint64_t supply = supply_before;
 
+  // The cache is used only if it describes the committed state (same root and height).
+  HITO_ASSIGN_OR_RETURN(const Hash32 root_before, StateRoot());
+  Cache& cache = *cache_;
+  if (!cache.valid || cache.root != root_before || cache.height != height) {
+    cache.Clear();
+    cache.valid = true;
+    cache.root = root_before;
+    cache.height = height;
+  }
+  cache.has_staged = false;
+  cache.staged_accounts.clear();
+
   BlockOutcome out;
   out.results.reserve(txs.size());
-  AccountOverlay overlay(state_);
+  AccountOverlay overlay(state_, &cache.accounts);
   for (const types::Transaction& tx : txs) {
     const auto* t = std::get_if<types::Transfer>(&tx.body);
     if (t == nullptr) {
@@ -237,13 +375,29 @@ Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
   }
 
   TreeBatch batch;
+  std::vector<std::pair<types::AccountId, Account>> staged;
   for (const auto& [id, slot] : overlay.slots()) {
-    if (slot.dirty) PutRecord(AccountKey(id), EncodeAccount(slot.account), &out.changes, &batch);
+    if (!slot.dirty) continue;
+    Bytes record = EncodeAccount(slot.account);
+    batch.insert_or_assign(cache.TreeKey(id), StateValueHash(record));
+    out.changes.insert_or_assign(out.changes.end(), AccountKey(id), std::move(record));
+    staged.emplace_back(id, slot.account);
   }
   if (supply != supply_before) {
     PutRecord(KeyBytes(kSupplyKey), EncodeU64(supply), &out.changes, &batch);
   }
-  HITO_ASSIGN_OR_RETURN(out.state_root, Seal(state_, batch, header.height, &out.changes));
+  HITO_ASSIGN_OR_RETURN(Hash32 tree_root,
+                        StateTree(state_, &cache.pages).Update(batch, &out.changes));
+  out.changes.insert_or_assign(KeyBytes(kHeightKey), EncodeU64(header.height));
+  out.changes.insert_or_assign(KeyBytes(kRootKey), Bytes(tree_root.begin(), tree_root.end()));
+  out.state_root = tree_root;
+  cache.has_staged = true;
+  cache.staged_pre_root = root_before;
+  cache.staged_pre_height = height;
+  cache.staged_root = tree_root;
+  cache.staged_height = header.height;
+  cache.staged_accounts = std::move(staged);
+  cache.Evict();
   return out;
 }
 

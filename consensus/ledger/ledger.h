@@ -8,6 +8,7 @@
 #define HITO_CONSENSUS_LEDGER_LEDGER_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,12 @@ class Ledger {
 
   // `state` is the committed state after the last applied block; it must outlive this.
   Ledger(std::string chain_id, const KvReader* state);
+  ~Ledger();
+  // Copies share nothing: a copy starts with an empty execution cache.
+  Ledger(const Ledger& other);
+  Ledger& operator=(const Ledger& other);
+  Ledger(Ledger&&) noexcept;
+  Ledger& operator=(Ledger&&) noexcept;
 
   // Root of the committed state (read from the state's metadata).
   Result<Hash32> StateRoot() const;
@@ -92,12 +99,38 @@ class Ledger {
                                   const std::vector<types::Transaction>& txs,
                                   SignatureCheck sigs) const;
 
+  // Additive (execution cache). ApplyBlock keeps, inside this object, a bounded cache of
+  // decoded account records and state tree pages (TreePageCache) that survives across
+  // blocks, so that a long-lived Ledger reads each record and page from the KvReader
+  // once instead of once per block. The cache is keyed on the committed state's root
+  // and height: ApplyBlock reads both and drops the cache when they differ from the
+  // state it describes, so a stale cache is never used and every result (results,
+  // ChangeSet, root) is the same as a cold Ledger's over the same state.
+  //
+  // The node calls OnCommitted with the outcome of the ApplyBlock it just committed,
+  // right after the synced write of outcome.changes to the store this Ledger reads.
+  // That moves the block's writes into the cache, so the next block starts warm. If it
+  // is not called, or is called with an outcome this Ledger did not produce last, the
+  // next ApplyBlock finds a different root and starts cold: correct, only slower.
+  // Calling it for an outcome that was not committed is also safe (the root check drops
+  // the cache). Only ApplyBlock and OnCommitted touch the cache; the other methods read
+  // the KvReader directly.
+  void OnCommitted(const BlockOutcome& outcome);
+  // Bounds of the cache (defaults: 2^18 accounts, TreePageCache::kDefaultMaxPages
+  // pages); setting them drops the cache.
+  void SetCacheLimits(size_t max_accounts, size_t max_pages);
+
  private:
+  struct Cache;
+
   Result<std::optional<Bytes>> Read(std::string_view key) const;
   Result<uint64_t> ReadU64(std::string_view key) const;
 
   std::string chain_id_;
   const KvReader* state_;
+  // Mutable state behind a pointer: ApplyBlock is const, and the cache never changes
+  // what it returns. Not thread-safe, like the rest of Ledger.
+  std::unique_ptr<Cache> cache_;
 };
 
 }  // namespace hito::consensus::ledger

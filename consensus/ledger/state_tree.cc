@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -104,6 +106,15 @@ struct Page {
   }
 };
 
+// A page's position: its first depth and its path prefix (bits beyond depth zeroed).
+struct PageId {
+  uint16_t depth = 0;
+  Hash32 prefix{};
+  friend auto operator<=>(const PageId&, const PageId&) = default;
+};
+
+using PageMap = std::map<PageId, Page>;
+
 unsigned SlotIndex(unsigned depth, const Hash32& path) {
   const unsigned rel = depth % kPageLevels;
   unsigned i = 0;
@@ -165,11 +176,38 @@ Bytes EncodePage(const Page& page) {
   return out;
 }
 
+}  // namespace
+
+struct TreePageCache::Impl {
+  size_t max_pages = 0;
+  PageMap committed;  // pages as stored in the tree the owner says kv holds
+  PageMap staged;     // pages written by the last cached Update
+  Hash32 staged_root{};
+  bool has_staged = false;
+  PageId cursor{};  // eviction resumes here
+
+  // Evicts a run of committed pages from the cursor until at most 7/8 of the bound
+  // remain (so eviction is amortised over many insertions).
+  void Evict() {
+    if (committed.size() <= max_pages) return;
+    const size_t target = max_pages - max_pages / 8;
+    auto it = committed.lower_bound(cursor);
+    while (committed.size() > target) {
+      if (it == committed.end()) it = committed.begin();
+      it = committed.erase(it);
+    }
+    cursor = it == committed.end() ? PageId{} : it->first;
+  }
+};
+
+namespace {
+
 // Reads nodes through a cache of decoded pages and, when updating, records node writes
 // in the cached pages; Flush turns the changed pages into key-value writes.
 class Updater {
  public:
-  Updater(const KvReader* kv, ChangeSet* changes) : kv_(kv), changes_(changes) {}
+  Updater(const KvReader* kv, ChangeSet* changes, TreePageCache::Impl* cache = nullptr)
+      : kv_(kv), changes_(changes), cache_(cache) {}
 
   Result<std::optional<Node>> Read(unsigned depth, const Hash32& path) {
     HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
@@ -189,6 +227,21 @@ class Updater {
         changes_->erase(key);
       }
     }
+  }
+
+  // Moves the pages this pass wrote into the cache's staged set, under `root`.
+  void Stage(const Hash32& root) {
+    if (cache_ == nullptr) return;
+    cache_->staged.clear();
+    for (auto it = pages_.begin(); it != pages_.end();) {
+      auto next = std::next(it);
+      if (it->second.dirty) cache_->staged.insert(cache_->staged.end(), pages_.extract(it));
+      it = next;
+    }
+    cache_->staged_root = root;
+    cache_->has_staged = true;
+    last_ = nullptr;
+    cache_->Evict();
   }
 
   // Applies `ups` (sorted, all under this node's path) to the subtree at (depth, path)
@@ -312,13 +365,6 @@ class Updater {
     return out;
   }
 
-  // A page's position: its first depth and its path prefix (bits beyond depth zeroed).
-  struct PageId {
-    uint16_t depth = 0;
-    Hash32 prefix{};
-    friend auto operator<=>(const PageId&, const PageId&) = default;
-  };
-
   static PageId PageOf(unsigned depth, const Hash32& path) {
     PageId id;
     id.depth = static_cast<uint16_t>(depth - depth % kPageLevels);
@@ -336,6 +382,15 @@ class Updater {
     if (last_ != nullptr && last_id_ == id) return last_;
     auto it = pages_.lower_bound(id);
     if (it == pages_.end() || it->first != id) {
+      if (cache_ != nullptr) {
+        auto c = cache_->committed.find(id);
+        if (c != cache_->committed.end()) {
+          it = pages_.emplace_hint(it, id, c->second);
+          last_id_ = id;
+          last_ = &it->second;
+          return last_;
+        }
+      }
       // TreeNodeKey into a reused buffer, and the read into a reused buffer: a page
       // read allocates only the decoded page.
       key_buf_.clear();
@@ -348,6 +403,8 @@ class Updater {
       if (raw_buf_) {
         HITO_ASSIGN_OR_RETURN(page, DecodePage(*raw_buf_, key_buf_, id.depth, path));
       }
+      // The cache holds absent pages too (present == 0, not stored): a miss is remembered.
+      if (cache_ != nullptr) cache_->committed.emplace(id, page);
       it = pages_.emplace_hint(it, id, page);
     }
     last_id_ = id;
@@ -372,7 +429,8 @@ class Updater {
 
   const KvReader* kv_;
   ChangeSet* changes_;
-  std::map<PageId, Page> pages_;  // decoded pages read or written in this pass
+  TreePageCache::Impl* cache_;
+  PageMap pages_;  // decoded pages read or written in this pass
   Bytes key_buf_;
   std::optional<Bytes> raw_buf_;
   PageId last_id_;
@@ -414,8 +472,39 @@ Bytes TreeNodeKey(unsigned depth, const Hash32& path_key) {
   return key;
 }
 
+TreePageCache::TreePageCache(size_t max_pages) : impl_(std::make_unique<Impl>()) {
+  impl_->max_pages = std::max<size_t>(max_pages, 16);
+}
+
+TreePageCache::~TreePageCache() = default;
+
+void TreePageCache::Clear() {
+  impl_->committed.clear();
+  impl_->staged.clear();
+  impl_->has_staged = false;
+  impl_->cursor = PageId{};
+}
+
+bool TreePageCache::Promote(const Hash32& root) {
+  if (!impl_->has_staged || impl_->staged_root != root) {
+    Clear();
+    return false;
+  }
+  for (auto& [id, page] : impl_->staged) {
+    page.dirty = false;
+    page.stored = page.present != 0;
+    impl_->committed.insert_or_assign(id, page);
+  }
+  impl_->staged.clear();
+  impl_->has_staged = false;
+  impl_->Evict();
+  return true;
+}
+
+size_t TreePageCache::size() const { return impl_->committed.size(); }
+
 Result<Hash32> StateTree::Root() const {
-  Updater reader(kv_, nullptr);
+  Updater reader(kv_, nullptr, cache_ != nullptr ? cache_->impl_.get() : nullptr);
   HITO_ASSIGN_OR_RETURN(std::optional<Node> root, reader.Read(0, kEmpty));
   if (!root) return kEmptyTreeRoot;
   return root->Hash();
@@ -428,7 +517,7 @@ Result<std::optional<Hash32>> StateTree::Get(const Hash32& key) const {
 }
 
 Result<StateProof> StateTree::Prove(const Hash32& key) const {
-  Updater reader(kv_, nullptr);
+  Updater reader(kv_, nullptr, cache_ != nullptr ? cache_->impl_.get() : nullptr);
   StateProof proof;
   HITO_ASSIGN_OR_RETURN(std::optional<Node> node, reader.Read(0, key));
   for (unsigned depth = 0; node; ++depth) {
@@ -452,13 +541,23 @@ Result<StateProof> StateTree::Prove(const Hash32& key) const {
 
 Result<Hash32> StateTree::Update(const TreeBatch& batch, ChangeSet* changes) const {
   HITO_ASSERT(changes != nullptr);
-  if (batch.empty()) return Root();
+  if (batch.empty()) {
+    HITO_ASSIGN_OR_RETURN(Hash32 unchanged, Root());
+    if (cache_ != nullptr) {  // an empty update stages nothing under the unchanged root
+      cache_->impl_->staged.clear();
+      cache_->impl_->staged_root = unchanged;
+      cache_->impl_->has_staged = true;
+    }
+    return unchanged;
+  }
   std::vector<KeyUpdate> ups(batch.begin(), batch.end());
-  Updater updater(kv_, changes);
+  Updater updater(kv_, changes, cache_ != nullptr ? cache_->impl_.get() : nullptr);
   HITO_ASSIGN_OR_RETURN(std::optional<Node> root, updater.Read(0, kEmpty));
   HITO_ASSIGN_OR_RETURN(Sub result, updater.Apply(0, kEmpty, root, ups));
   updater.Flush();
-  return result.kind == Sub::kEmptySub ? kEmptyTreeRoot : result.hash;
+  const Hash32 new_root = result.kind == Sub::kEmptySub ? kEmptyTreeRoot : result.hash;
+  updater.Stage(new_root);
+  return new_root;
 }
 
 bool VerifyProof(const Hash32& root, const Hash32& key, const std::optional<Hash32>& value_hash,

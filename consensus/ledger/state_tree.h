@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -90,10 +91,47 @@ Bytes TreeNodeKey(unsigned depth, const Hash32& path_key);
 // The number of tree nodes in a stored page record (for tests and diagnostics).
 Result<size_t> TreePageNodeCount(ByteView record);
 
+// Decoded pages of one committed tree, kept across Update calls by an owner that learns
+// when the writes of an update were committed (the Ledger). Additive; optional.
+//
+// It holds two sets: committed pages, each exactly as stored in the tree the owner says
+// the KvReader holds, and the pages written by the last cached Update (staged under the
+// root that update returned). The owner must Clear() it whenever the stored tree may
+// differ from the one it was filled from (the Ledger keys it on the committed root and
+// height). It only saves reads and decoding: the root, the writes and the errors of an
+// Update are the same with or without it. Bounded: past `max_pages` committed pages it
+// evicts a run of pages in key order from a rotating cursor (deterministic, no clock).
+class TreePageCache {
+ public:
+  static constexpr size_t kDefaultMaxPages = size_t{1} << 16;  // about 64 MiB
+  explicit TreePageCache(size_t max_pages = kDefaultMaxPages);
+  ~TreePageCache();
+  TreePageCache(const TreePageCache&) = delete;
+  TreePageCache& operator=(const TreePageCache&) = delete;
+
+  // Drops every committed and staged page.
+  void Clear();
+  // After the writes of the last cached Update that returned `root` were committed:
+  // makes its pages committed. Returns false, and drops everything, when the last
+  // staged update did not return `root` (the cache no longer knows the stored tree).
+  bool Promote(const Hash32& root);
+  // Number of committed pages held.
+  size_t size() const;
+
+  struct Impl;  // opaque; defined in state_tree.cc
+
+ private:
+  friend class StateTree;
+  std::unique_ptr<Impl> impl_;
+};
+
 class StateTree {
  public:
   // `kv` holds the committed nodes; it must outlive this object.
   explicit StateTree(const KvReader* kv) : kv_(kv) {}
+  // Additive: reads committed pages through `cache` (which must describe the tree `kv`
+  // holds) and fills it; Update stages its written pages in it. Both must outlive this.
+  StateTree(const KvReader* kv, TreePageCache* cache) : kv_(kv), cache_(cache) {}
 
   // Root of the stored tree (kEmptyTreeRoot when empty).
   Result<Hash32> Root() const;
@@ -111,6 +149,7 @@ class StateTree {
 
  private:
   const KvReader* kv_;
+  TreePageCache* cache_ = nullptr;
 };
 
 }  // namespace hito::consensus::ledger
