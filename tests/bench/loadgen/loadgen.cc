@@ -2,7 +2,9 @@
 //
 // It reads the dev account's seed, funds K fresh sender accounts from it, then T threads
 // submit signed transfers from those senders (consecutive nonces, no waiting) to a fixed
-// set of receivers for a bounded duration or count, keeping at most --max-inflight
+// set of receivers for a bounded duration or count. Each thread drives its senders with
+// asynchronous gRPC calls on a completion queue, at most one outstanding call per sender
+// (so nonces arrive in order), and the whole run keeps at most --max-inflight
 // submitted-but-uncommitted transfers (closed loop, so latency measures the chain, not a
 // queue the generator built). A StreamBlocks subscriber sees every committed block and
 // matches its transaction hashes with their submit times: committed transfers/s and the
@@ -196,6 +198,109 @@ int64_t Percentile(std::vector<int64_t>& v, double p) {
   return v[i];
 }
 
+// One submitting thread: it owns senders t, t+T, ... and keeps at most one asynchronous
+// SubmitTransaction call per sender outstanding (a second one could overtake the first
+// and arrive with a nonce gap), issuing that sender's next nonce when the call returns.
+void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
+                const std::vector<Ed25519PrivateKey>& senders,
+                const std::vector<types::AccountId>& receivers,
+                const std::vector<std::vector<Bytes>>& presigned, Clock::time_point end,
+                Inflight* inflight, Stats* stats) {
+  struct Call {
+    grpc::ClientContext ctx;
+    v1::SubmitTransactionResponse resp;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::SubmitTransactionResponse>> rpc;
+    std::string hash;
+  };
+  auto stub = v1::TxService::NewStub(NewChannel(o.node, static_cast<int>(t)));
+  grpc::CompletionQueue cq;
+  std::mt19937_64 rng(t + 1);
+  std::vector<size_t> mine;
+  for (size_t i = t; i < senders.size(); i += o.threads) mine.push_back(i);
+  std::vector<uint64_t> nonces(mine.size(), 0);
+  std::vector<std::unique_ptr<Call>> calls(mine.size());
+  std::vector<Clock::time_point> not_before(mine.size(), Clock::time_point{});
+  size_t outstanding = 0;
+  bool stopping = false;
+  bool node_gone = false;
+
+  // Starts sender k's next transfer; false if it has none left.
+  auto issue = [&](size_t k) {
+    Bytes tx;
+    if (o.count > 0) {
+      const auto& pre = presigned[mine[k]];
+      if (nonces[k] >= pre.size()) return false;
+      tx = pre[nonces[k]];
+    } else {
+      tx = Transfer(chain_id, senders[mine[k]], nonces[k], receivers[rng() % receivers.size()],
+                    1 + rng() % 1000, o.fee);
+    }
+    auto call = std::make_unique<Call>();
+    call->hash = std::string(AsChars(types::TransactionHash(tx)));
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::SubmitTransactionRequest req;
+    req.set_tx_bytes(std::string(AsChars(tx)));
+    inflight->Add(call->hash, Clock::now());
+    call->rpc = stub->AsyncSubmitTransaction(&call->ctx, req, &cq);
+    call->rpc->Finish(&call->resp, &call->status, reinterpret_cast<void*>(k));
+    calls[k] = std::move(call);
+    ++outstanding;
+    return true;
+  };
+
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    if (!stopping && (now >= end || node_gone || (o.count > 0 && stats->submitted >= o.count))) {
+      stopping = true;
+    }
+    if (!stopping) {
+      for (size_t k = 0; k < mine.size(); ++k) {
+        if (calls[k] || now < not_before[k]) continue;
+        if (inflight->size() >= o.max_inflight) break;
+        if (!issue(k)) not_before[k] = Clock::time_point::max();
+      }
+    }
+    if (outstanding == 0 &&
+        (stopping || std::all_of(not_before.begin(), not_before.end(),
+                                 [](auto tp) { return tp == Clock::time_point::max(); }))) {
+      break;
+    }
+    void* tag = nullptr;
+    bool ok = false;
+    auto r = cq.AsyncNext(
+        &tag, &ok,
+        std::chrono::system_clock::now() + std::chrono::milliseconds(outstanding ? 20 : 2));
+    if (r != grpc::CompletionQueue::GOT_EVENT) continue;
+    auto k = reinterpret_cast<size_t>(tag);
+    std::unique_ptr<Call> call = std::move(calls[k]);
+    --outstanding;
+    if (call->status.ok()) {
+      ++nonces[k];
+      ++stats->submitted;
+      continue;
+    }
+    inflight->Remove(call->hash);
+    if (call->status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++stats->busy_retries;
+      not_before[k] = Clock::now() + std::chrono::milliseconds(5);
+      continue;
+    }
+    std::string reason = wallet::ReasonOf(call->status);
+    {
+      std::lock_guard<std::mutex> lock(stats->mu);
+      ++stats->refused[reason.empty() ? call->status.error_message() : reason];
+    }
+    not_before[k] = Clock::now() + std::chrono::milliseconds(50);
+    if (call->status.error_code() == grpc::StatusCode::UNAVAILABLE) node_gone = true;
+  }
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
 int Run(const Options& o) {
   InitCrypto();
   if (!IsLoopback(o.node)) Die("--node must be a loopback address (127.x, localhost, [::1])");
@@ -225,7 +330,7 @@ int Run(const Options& o) {
   if (!st.ok()) Die(st.status().ToString());
   Inflight inflight;
   Stats stats;
-  std::atomic<bool> stop_submit{false}, stop_stream{false};
+  std::atomic<bool> stop_stream{false};
   std::thread follower(FollowBlocks, o.node, st->height() + 1, &inflight, &stats, &stop_stream);
 
   // With --count, every transfer is built and signed before the clock starts, so the
@@ -247,58 +352,7 @@ int Run(const Options& o) {
   std::vector<std::thread> workers;
   for (uint32_t t = 0; t < o.threads; ++t) {
     workers.emplace_back([&, t] {
-      auto stub = v1::TxService::NewStub(NewChannel(o.node, static_cast<int>(t)));
-      std::mt19937_64 rng(t + 1);
-      std::vector<size_t> mine;
-      for (size_t i = t; i < senders.size(); i += o.threads) mine.push_back(i);
-      std::vector<uint64_t> nonces(mine.size(), 0);
-      size_t exhausted = 0;
-      for (size_t k = 0; !stop_submit; k = (k + 1) % mine.size()) {
-        if (Clock::now() >= end || (o.count > 0 && stats.submitted >= o.count)) break;
-        if (inflight.size() >= o.max_inflight) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
-          continue;
-        }
-        const auto& key = senders[mine[k]];
-        Bytes tx;
-        if (o.count > 0) {
-          const auto& pre = presigned[mine[k]];
-          if (nonces[k] >= pre.size()) {
-            if (++exhausted >= mine.size()) break;
-            continue;
-          }
-          exhausted = 0;
-          tx = pre[nonces[k]];
-        } else {
-          tx = Transfer(chain_id, key, nonces[k], receivers[rng() % receivers.size()],
-                        1 + rng() % 1000, o.fee);
-        }
-        std::string hash(AsChars(types::TransactionHash(tx)));
-        inflight.Add(hash, Clock::now());
-        grpc::ClientContext ctx;
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        v1::SubmitTransactionRequest req;
-        req.set_tx_bytes(std::string(AsChars(tx)));
-        v1::SubmitTransactionResponse resp;
-        grpc::Status s = stub->SubmitTransaction(&ctx, req, &resp);
-        if (s.ok()) {
-          ++nonces[k];
-          ++stats.submitted;
-          continue;
-        }
-        inflight.Remove(hash);
-        if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
-          ++stats.busy_retries;
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-          continue;
-        }
-        std::string reason = wallet::ReasonOf(s);
-        {
-          std::lock_guard<std::mutex> lock(stats.mu);
-          ++stats.refused[reason.empty() ? std::string(s.error_message()) : reason];
-        }
-        if (s.error_code() == grpc::StatusCode::UNAVAILABLE) break;  // node gone
-      }
+      SubmitLoop(o, t, chain_id, senders, receivers, presigned, end, &inflight, &stats);
     });
   }
   for (auto& w : workers) w.join();
