@@ -1,8 +1,13 @@
 // Block execution throughput of the ledger: transfers per second through ApplyBlock over
 // a state of 100,000 funded accounts held in a MemoryKv, with signatures already checked
-// (the mempool's parallel path) and with the ledger verifying each signature. Each
-// iteration applies the same block to the same committed state, so every iteration does
-// the whole work: account reads, execution, and the batched state tree update.
+// (the mempool's parallel path) and with the ledger verifying each signature.
+//   BM_ApplyTransfers: one long-lived Ledger applies the same block to the same committed
+//     state each iteration; after the first, its execution cache holds every account and
+//     tree page the block touches (warm cache: hashing, execution, ChangeSet building).
+//   BM_ApplyTransfersCold: a new Ledger per iteration (empty cache): every account and
+//     page is read from the KvReader and decoded, as the node did before OnCommitted.
+//   BM_BlockSequence: the node's loop: distinct blocks applied one after another, each
+//     committed to the MemoryKv (not timed) and then passed to OnCommitted (timed).
 // Also the state tree alone: one batch update of k random keys.
 #include <benchmark/benchmark.h>
 
@@ -119,14 +124,15 @@ std::vector<types::Transaction> MakeBlock(World& w, int n) {
   return txs;
 }
 
-types::BlockHeader Header() {
+types::BlockHeader Header(uint64_t height = 1) {
   types::BlockHeader h;
   h.chain_id = kChain;
-  h.height = 1;
+  h.height = height;
   return h;
 }
 
-void RunApply(benchmark::State& state, SignatureCheck sigs, bool hash_kv = false) {
+void RunApply(benchmark::State& state, SignatureCheck sigs, bool hash_kv = false,
+              bool cold = false) {
   World& w = TheWorld();
   const int n = static_cast<int>(state.range(0));
   const auto txs = MakeBlock(w, n);
@@ -142,11 +148,89 @@ void RunApply(benchmark::State& state, SignatureCheck sigs, bool hash_kv = false
     state.counters["changes_per_block"] = static_cast<double>(out->changes.size());
   }
   for (auto _ : state) {
-    auto out = ledger.ApplyBlock(Header(), txs, sigs);
-    benchmark::DoNotOptimize(out);
+    if (cold) {
+      const Ledger fresh(kChain, &w.kv);
+      auto out = fresh.ApplyBlock(Header(), txs, sigs);
+      benchmark::DoNotOptimize(out);
+    } else {
+      auto out = ledger.ApplyBlock(Header(), txs, sigs);
+      benchmark::DoNotOptimize(out);
+    }
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * n);
 }
+
+// A new Ledger (empty execution cache) for every block.
+void BM_ApplyTransfersCold(benchmark::State& state) {
+  RunApply(state, SignatureCheck::kAlreadyVerified, /*hash_kv=*/false, /*cold=*/true);
+}
+BENCHMARK(BM_ApplyTransfersCold)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// Distinct blocks of n transfers in sequence on one long-lived Ledger, as the node runs
+// them: ApplyBlock, commit (MemoryKv::Apply, not timed), OnCommitted. Senders rotate
+// through the 10,000 sender accounts with rising nonces; recipients are pseudo-random
+// among all 100,000 accounts. Transfers are unsigned (kAlreadyVerified skips the check).
+// 20 blocks run before timing starts, so the figure is closer to the steady state.
+void BM_BlockSequence(benchmark::State& state) {
+  World& w = TheWorld();
+  const int n = static_cast<int>(state.range(0));
+  MemoryKv kv = w.kv;
+  Ledger ledger(kChain, &kv);
+  std::vector<uint64_t> nonces(kMaxSenders, 0);
+  uint64_t height = 0;
+  size_t next_sender = 0;
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  auto make_block = [&] {
+    std::vector<types::Transaction> txs;
+    txs.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      const size_t s = next_sender;
+      next_sender = (next_sender + 1) % kMaxSenders;
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      auto to = static_cast<size_t>((x >> 33) % kAccounts);
+      if (to == s) to = (to + 1) % kAccounts;
+      types::Transfer t;
+      t.chain_id = kChain;
+      t.sender = w.sender_keys[s].public_key();
+      t.nonce = nonces[s]++;
+      t.fee = 1000;
+      t.to = w.ids[to];
+      t.amount = 1 + (x & 0xFF);
+      txs.push_back(types::Transaction{std::move(t)});
+    }
+    return txs;
+  };
+  auto run_block = [&](const std::vector<types::Transaction>& txs, bool timed) -> bool {
+    auto out = ledger.ApplyBlock(Header(height + 1), txs, SignatureCheck::kAlreadyVerified);
+    if (!out.ok()) {
+      state.SkipWithError(out.status().ToString().c_str());
+      return false;
+    }
+    for (const TxResult& r : out->results) {
+      if (!r.ok()) {
+        state.SkipWithError(("transfer rejected: " + r.message).c_str());
+        return false;
+      }
+    }
+    if (timed) state.PauseTiming();
+    kv.Apply(out->changes);
+    ++height;
+    if (timed) state.ResumeTiming();
+    ledger.OnCommitted(*out);
+    return true;
+  };
+  for (int b = 0; b < 20; ++b) {
+    if (!run_block(make_block(), false)) return;
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    const auto txs = make_block();
+    state.ResumeTiming();
+    if (!run_block(txs, true)) return;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * n);
+}
+BENCHMARK(BM_BlockSequence)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 void BM_ApplyTransfers(benchmark::State& state) {
   RunApply(state, SignatureCheck::kAlreadyVerified);
