@@ -224,6 +224,56 @@ TEST(LedgerCache, CopyStartsColdAndIsExact) {
   ExpectSameStores(t);
 }
 
+// Counts the reads that reach the store.
+class CountingKv : public KvReader {
+ public:
+  explicit CountingKv(const MemoryKv* kv) : kv_(kv) {}
+  Status Get(ByteView key, std::optional<Bytes>* value) const override {
+    ++reads;
+    return kv_->Get(key, value);
+  }
+  mutable size_t reads = 0;
+
+ private:
+  const MemoryKv* kv_;
+};
+
+// The cache is really used: after OnCommitted, a block touching only cached accounts
+// reads just the metadata records from the store; without OnCommitted it reads as many
+// as a cold Ledger.
+TEST(LedgerCache, WarmBlockReadsOnlyMetadataFromTheStore) {
+  Twin t;
+  CountingKv counting(&t.warm_kv);
+  Ledger warm(kChain, &counting);
+  auto block = [&t](int round) {
+    std::vector<types::Transaction> txs;
+    for (size_t s = 0; s < 10; ++s) {
+      types::Transfer tr;
+      tr.chain_id = kChain;
+      tr.sender = t.keys[s].public_key();
+      tr.nonce = static_cast<uint64_t>(round);
+      tr.fee = 1000;
+      tr.to = t.ids[s + 10];
+      tr.amount = 5;
+      txs.push_back(types::Transaction{tr});
+    }
+    return txs;
+  };
+  // Block 1 (cold), committed and reported.
+  warm.OnCommitted(t.ApplyBoth(&warm, block(0)));
+  counting.reads = 0;
+  // Block 2 touches the same accounts: metadata only (height, root, chain id, params,
+  // supply: under 10 reads), where a cold ledger reads 20 accounts and their pages.
+  t.ApplyBoth(&warm, block(1));
+  const size_t warm_reads = counting.reads;
+  EXPECT_LT(warm_reads, 10u);
+  // Block 3 without OnCommitted for block 2: the root differs, the cache is dropped.
+  counting.reads = 0;
+  t.ApplyBoth(&warm, block(2));
+  EXPECT_GT(counting.reads, 20u);
+  ExpectSameStores(t);
+}
+
 // TreePageCache alone: cached updates (with deletions) give the same root and writes
 // as uncached ones; Promote refuses a root it did not stage.
 TEST(TreePageCache, CachedUpdatesMatchUncachedAndPromoteChecksRoot) {
