@@ -130,7 +130,7 @@ class CachingVerifier : public bft::Verifier {
     return ok;
   }
   Status VerifyCommit(const types::ValidatorSet& set, const types::Commit& c) {
-    const Hash32 key = types::CommitHash(c);
+    const auto key = std::make_pair(types::CommitHash(c), set.Hash());
     auto it = commits_.find(key);
     if (it != commits_.end()) return it->second;
     Status s = types::VerifyCommit(kChainId, set, c);
@@ -140,7 +140,7 @@ class CachingVerifier : public bft::Verifier {
 
  private:
   std::map<Bytes, bool> cache_;
-  std::map<Hash32, Status> commits_;
+  std::map<std::pair<Hash32, Hash32>, Status> commits_;  // (commit, set) -> verdict
 };
 
 struct Process {
@@ -248,7 +248,12 @@ class Simulation {
   SimOptions opt_;
   Rng rng_;
   std::vector<Ed25519Seed> seeds_;  // by set index
-  types::ValidatorSet set_;
+  types::ValidatorSet set_;         // heights below change_height_
+  types::ValidatorSet next_set_;    // from change_height_ on (same keys, new powers)
+  uint64_t change_height_ = 0;
+  const types::ValidatorSet& SetFor(uint64_t height) const {
+    return height >= change_height_ ? next_set_ : set_;
+  }
   std::vector<Process> procs_;
   std::map<std::pair<uint64_t, uint64_t>, Item> queue_;
   uint64_t seq_ = 0;
@@ -318,6 +323,16 @@ void Simulation::Setup() {
     }
   }
   report_.byzantine = static_cast<uint32_t>(byz.size());
+  // A validator set change at a height fixed in advance: honest validators gain power
+  // (so the twins stay below a third), the keys stay the same.
+  std::vector<types::Validator> next = set_.validators();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (byz.count(i) == 0) next[i].power += rng_.Below(3);
+  }
+  auto next_set = types::ValidatorSet::Create(next);
+  HITO_ASSERT(next_set.ok());
+  next_set_ = *next_set;
+  change_height_ = rng_.Range(2, 8);
   twin_leak_permille_ = std::array<uint64_t, 3>{0, 50, 300}[rng_.Below(3)];
 
   for (uint32_t i = 0; i < n; ++i) {
@@ -401,7 +416,7 @@ void Simulation::StartEngine(uint32_t p) {
   proc.evidence_pool.clear();
   bft::StartHeight start;
   start.height = proc.height() + 1;
-  start.validators = set_;
+  start.validators = SetFor(start.height);
   // A restarted validator resumes in the round its signer record names, with its lock.
   if (proc.record.height == start.height) start.round = proc.record.round;
   if (proc.record.lock_height == start.height) start.lock = proc.record.lock;
@@ -467,7 +482,7 @@ void Simulation::OnDeliver(uint32_t to, const Message& msg) {
       if (block.header.height != proc.height() + 1) continue;
       // Block sync: the commit must verify against the set and name this block, and the
       // block must pass the same checks as a proposal.
-      Status s = verifier_.VerifyCommit(set_, commit);
+      Status s = verifier_.VerifyCommit(SetFor(block.header.height), commit);
       if (s.ok() && (commit.height != block.header.height ||
                      commit.block_hash != types::HeaderHash(block.header))) {
         s = InvalidArgumentError("commit does not name the block");
@@ -533,7 +548,7 @@ void Simulation::HandleAction(uint32_t p, const bft::Action& action,
                      bft::BlockValidated{vb->block.header.height, vb->block_hash, ok}});
   } else if (const auto* d = std::get_if<bft::Decide>(&action)) {
     if (d->height != proc.height() + 1) return;  // already synced past it
-    Status s = verifier_.VerifyCommit(set_, d->commit);
+    Status s = verifier_.VerifyCommit(SetFor(d->height), d->commit);
     if (!s.ok() || d->commit.block_hash != types::HeaderHash(d->block.header) ||
         d->commit.height != d->height) {
       return Fail(InternalError("height " + std::to_string(d->height) + ": process " +
@@ -546,7 +561,8 @@ void Simulation::HandleAction(uint32_t p, const bft::Action& action,
     }
     s = Commit(p, d->block, d->commit, "decided");
     if (!s.ok()) return Fail(s);
-    local->push_back(bft::StartHeight{proc.height() + 1, set_, 0, std::nullopt});
+    local->push_back(
+        bft::StartHeight{proc.height() + 1, SetFor(proc.height() + 1), 0, std::nullopt});
   } else if (const auto* ev = std::get_if<bft::RecordEvidence>(&action)) {
     if (!proc.honest()) return;
     Status s = types::VerifyEvidence(kChainId, ev->evidence);
@@ -583,8 +599,8 @@ types::Block Simulation::BuildBlock(uint32_t p, uint64_t height) {
   b.txs = proc.app->BuildTxs(p, rng_);
   h.tx_root = types::TxRoot(b.txs);
   h.app_hash = proc.app->StateRoot();
-  h.validators_hash = set_.Hash();
-  h.next_validators_hash = set_.Hash();
+  h.validators_hash = SetFor(height).Hash();
+  h.next_validators_hash = SetFor(height + 1).Hash();
   h.last_commit_hash = types::CommitHash(b.last_commit);
   for (const auto& ev : proc.evidence_pool) {
     if (proc.committed_evidence.count(types::EncodeEvidence(ev)) == 0 &&
@@ -610,10 +626,11 @@ Status Simulation::CheckBlock(uint32_t p, const types::Block& b) {
       height > 1 ? types::HeaderHash(proc.blocks[height - 2].header) : Hash32{};
   if (h.prev_hash != prev_hash) return InvalidArgumentError("wrong prev_hash");
   if (h.app_hash != proc.app->StateRoot()) return InvalidArgumentError("wrong app_hash");
-  if (h.validators_hash != set_.Hash() || h.next_validators_hash != set_.Hash()) {
+  if (h.validators_hash != SetFor(height).Hash() ||
+      h.next_validators_hash != SetFor(height + 1).Hash()) {
     return InvalidArgumentError("wrong validators hash");
   }
-  if (!set_.IndexOf(h.proposer)) return InvalidArgumentError("proposer not in the set");
+  if (!SetFor(height).IndexOf(h.proposer)) return InvalidArgumentError("proposer not in the set");
   if (h.tx_root != types::TxRoot(b.txs)) return InvalidArgumentError("wrong tx_root");
   if (h.last_commit_hash != types::CommitHash(b.last_commit)) {
     return InvalidArgumentError("wrong last_commit_hash");
@@ -624,7 +641,7 @@ Status Simulation::CheckBlock(uint32_t p, const types::Block& b) {
     if (b.last_commit.height != height - 1 || b.last_commit.block_hash != prev_hash) {
       return InvalidArgumentError("last commit names another block");
     }
-    HITO_RETURN_IF_ERROR(verifier_.VerifyCommit(set_, b.last_commit));
+    HITO_RETURN_IF_ERROR(verifier_.VerifyCommit(SetFor(height - 1), b.last_commit));
   }
   if (h.evidence_hash != types::EvidenceHash(b.evidence)) {
     return InvalidArgumentError("wrong evidence_hash");

@@ -5,7 +5,8 @@
 // partitions and heals, crashes and restarts (a restarted validator keeps only what it
 // had synced: its blocks, its state and its signer record), and Byzantine validators
 // below a third of the power modelled as twins (two engines sharing one key, each talking
-// to a different half of the honest validators). After every step that decides or syncs
+// to a different half of the honest validators), and a validator set change at a height
+// fixed in advance. After every step that decides or syncs
 // a block the checker verifies agreement, validity, commits and state roots; after the
 // fault phase the network heals and every honest validator must decide new heights within
 // a bounded simulated time. A run is a pure function of its options: a seed replays
