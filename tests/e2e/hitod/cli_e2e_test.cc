@@ -5,6 +5,7 @@
 // exit 1 for refusals and network errors, exit 2 for usage errors.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -96,6 +97,31 @@ TEST_F(CliE2eTest, KeysShowListAndDuplicates) {
   CliRun exp = Hito({"keys", "export", "carol"});
   EXPECT_EQ(exp.exit_code, 2);
   ExpectOneErrorLine(exp);
+}
+
+TEST_F(CliE2eTest, ImportRejectsBadSeedFiles) {
+  const std::string dir = wallet_home_->path();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"short.key", std::string(62, 'a') + "\n"},
+      {"long.key", std::string(66, 'a') + "\n"},
+      {"nothex.key", std::string(63, 'a') + "g\n"},
+      {"empty.key", ""}};
+  for (const auto& [file, text] : bad) {
+    std::FILE* f = std::fopen((dir + "/" + file).c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    CliRun r = Hito({"keys", "import", "bad", "--seed-file", dir + "/" + file});
+    EXPECT_EQ(r.exit_code, 1) << file << ": " << r.err;
+    ExpectOneErrorLine(r);
+    EXPECT_NE(r.err.find("seed file"), std::string::npos) << r.err;
+  }
+  CliRun missing = Hito({"keys", "import", "bad", "--seed-file", dir + "/no-such-file"});
+  EXPECT_EQ(missing.exit_code, 1);
+  ExpectOneErrorLine(missing);
+  // Nothing was written.
+  CliRun show = Hito({"keys", "show", "bad"});
+  EXPECT_EQ(show.exit_code, 1);
 }
 
 TEST_F(CliE2eTest, SendWaitsForCommitAndEverythingAgrees) {
