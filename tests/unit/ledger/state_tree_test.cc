@@ -441,3 +441,23 @@ TEST(StateTree, NodeKeysMaskBitsBeyondDepth) {
 
 }  // namespace
 }  // namespace hito::consensus::ledger
+
+namespace hito::consensus::ledger {
+namespace {
+
+// The tree's node and leaf hashes are the protocol's domain-separated BLAKE2b-256
+// (base/hash.h) of the two 32-byte halves, whatever shortcut computes them.
+TEST(StateTreeHashes, AreDomainHashesOfTheConcatenation) {
+  for (int i = 0; i < 20; ++i) {
+    const Hash32 a = DomainHash("hito/v1/test-a", AsBytes(std::to_string(i)));
+    const Hash32 b = DomainHash("hito/v1/test-b", AsBytes(std::to_string(i)));
+    Bytes both(a.begin(), a.end());
+    both.insert(both.end(), b.begin(), b.end());
+    EXPECT_EQ(StateNodeHash(a, b), DomainHash("hito/v1/state-node", both));
+    EXPECT_EQ(StateLeafHash(a, b), DomainHash("hito/v1/state-leaf", both));
+    EXPECT_NE(StateNodeHash(a, b), StateNodeHash(b, a));
+  }
+}
+
+}  // namespace
+}  // namespace hito::consensus::ledger
