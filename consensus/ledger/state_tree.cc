@@ -242,7 +242,7 @@ class Updater {
     }
     cache_->staged_root = root;
     cache_->has_staged = true;
-    last_ = nullptr;
+    level_page_.fill(nullptr);
     cache_->Evict();
   }
 
@@ -381,17 +381,19 @@ class Updater {
 
   Result<Page*> GetPage(unsigned depth, const Hash32& path) {
     const PageId id = PageOf(depth, path);
-    // Walks stay inside one page for up to four steps: check the last page first.
-    if (last_ != nullptr && last_id_ == id) return last_;
+    // The walk is depth-first, so at each page depth it is inside one page at a time:
+    // remember that page per page depth, and most lookups skip the map.
+    const unsigned level = depth / kPageLevels;
+    if (level_page_[level] != nullptr && level_id_[level] == id) return level_page_[level];
     auto it = pages_.lower_bound(id);
     if (it == pages_.end() || it->first != id) {
       if (cache_ != nullptr) {
         auto c = cache_->committed.find(id);
         if (c != cache_->committed.end()) {
           it = pages_.emplace_hint(it, id, c->second);
-          last_id_ = id;
-          last_ = &it->second;
-          return last_;
+          level_id_[level] = id;
+          level_page_[level] = &it->second;
+          return &it->second;
         }
       }
       // TreeNodeKey into a reused buffer, and the read into a reused buffer: a page
@@ -410,9 +412,9 @@ class Updater {
       if (cache_ != nullptr) cache_->committed.emplace(id, page);
       it = pages_.emplace_hint(it, id, page);
     }
-    last_id_ = id;
-    last_ = &it->second;
-    return last_;
+    level_id_[level] = id;
+    level_page_[level] = &it->second;
+    return &it->second;
   }
 
   Status Write(unsigned depth, const Hash32& path, const Sub& s) {
@@ -437,8 +439,8 @@ class Updater {
   std::vector<Entry> merge_buf_;  // decoded pages read or written in this pass
   Bytes key_buf_;
   std::optional<Bytes> raw_buf_;
-  PageId last_id_;
-  Page* last_ = nullptr;
+  std::array<PageId, kTreeDepth / kPageLevels + 1> level_id_{};
+  std::array<Page*, kTreeDepth / kPageLevels + 1> level_page_{};
 };
 
 }  // namespace
