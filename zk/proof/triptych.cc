@@ -312,6 +312,19 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   }
   std::vector<Scalar> rho(m);
   for (Scalar& v : rho) v = rng->Next();
+  std::vector<Scalar> sigma(m * kBase), c_vals(m * kBase), d_vals(m * kBase);
+  Scalar rho_sum;
+  // Wipes every secret scalar on every return path.
+  struct Wiper {
+    std::array<std::vector<Scalar>*, 5> vecs;
+    std::array<Scalar*, 5> scalars;
+    ~Wiper() {
+      for (auto* v : vecs) {
+        for (Scalar& e : *v) e.Wipe();
+      }
+      for (Scalar* e : scalars) e->Wipe();
+    }
+  } wiper{{&a, &sigma, &c_vals, &d_vals, &rho}, {&r_a, &r_b, &r_c, &r_d, &rho_sum}};
 
   // Witness check, constant time; only the verdict is published.
   uint64_t valid = ct::Eq(index >> 32, 0) & ct::Lt(index & 0xffffffffu, s.len);
@@ -338,7 +351,6 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   }
 
   // sigma and the committed matrices.
-  std::vector<Scalar> sigma(m * kBase), c_vals(m * kBase), d_vals(m * kBase);
   for (size_t j = 0; j < m; ++j) {
     const uint64_t digit = (index >> (2 * j)) & 3;
     for (size_t i = 0; i < kBase; ++i) {
@@ -383,7 +395,6 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   p.z_a = r_a + x * r_b;
   p.z_c = x * r_c + r_d;
   Scalar xpow = Scalar::One();
-  Scalar rho_sum;
   for (size_t j = 0; j < m; ++j) {
     rho_sum += rho[j] * xpow;
     xpow *= x;
@@ -393,10 +404,6 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   ct::DeclassifyValue(p.z_c);
   ct::DeclassifyValue(p.z);
 
-  for (auto* v : {&a, &sigma, &c_vals, &d_vals, &rho}) {
-    for (Scalar& e : *v) e.Wipe();
-  }
-  for (Scalar* v : {&r_a, &r_b, &r_c, &r_d, &rho_sum}) v->Wipe();
   SecureWipe(coeffs.data(), coeffs.size() * sizeof(Elem));
   return p;
 }
