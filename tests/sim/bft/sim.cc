@@ -265,6 +265,9 @@ class Simulation {
   uint64_t dup_permille_ = 0;
   uint64_t delay_max_ms_ = 0;
   uint64_t twin_leak_permille_ = 0;
+  // Crash right after signing a non-nil precommit, before it leaves (record and WAL synced,
+  // message lost): the point where a validator that forgot its lock would break safety.
+  uint64_t crash_after_lock_permille_ = 0;
   CachingVerifier verifier_;
   Status failure_;
   SimReport report_;
@@ -357,6 +360,7 @@ void Simulation::ScheduleFaults() {
   drop_permille_ = rng_.Range(0, 200);
   dup_permille_ = rng_.Range(0, 100);
   delay_max_ms_ = rng_.Range(5, 800);
+  crash_after_lock_permille_ = rng_.Chance(500) ? rng_.Range(20, 200) : 0;
   // A rough horizon for the fault phase, to place crashes and partitions in it.
   const uint64_t horizon = 5'000 + 10 * opt_.steps / std::max<uint64_t>(1, opt_.validators);
   const uint64_t crashes = rng_.Below(opt_.validators + 1);
@@ -531,6 +535,11 @@ void Simulation::HandleAction(uint32_t p, const bft::Action& action,
     if (bv->vote.type == types::VoteType::kPrecommit && bv->vote.block_hash) {
       const types::Block* b = proc.engine->FindBlock(*bv->vote.block_hash);
       if (b != nullptr) WalAppend(p, bv->vote.height, BlockMsg{*b});
+      if (faults_ && proc.honest() && rng_.Chance(crash_after_lock_permille_)) {
+        Push(now_, Crash{p});
+        Push(now_ + rng_.Range(50, 3'000), Restart{p});
+        return;  // the process dies before the message leaves
+      }
     }
     Broadcast(p, m);
   } else if (const auto* st = std::get_if<bft::ScheduleTimeout>(&action)) {
