@@ -121,6 +121,8 @@ ChainApp::ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* me
       store_(store),
       mempool_(mempool),
       events_(events),
+      live_state_(store->LiveState()),
+      exec_ledger_(chain_id_, live_state_.get()),
       tip_(std::move(tip)) {}
 
 ChainTip ChainApp::Tip() const {
@@ -165,12 +167,10 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
     const auto* t = std::get_if<types::Transfer>(&txs[i].body);
     fin.senders.push_back(t ? types::AccountIdFromPublicKey(t->sender) : types::AccountId{});
   }
-  auto state = store_->State();
-  ledger::Ledger ledger(chain_id_, state.get());
-  HITO_ASSIGN_OR_RETURN(fin.outcome,
-                        ledger.ApplyBlock(block.header, txs,
-                                          all_verified ? ledger::SignatureCheck::kAlreadyVerified
-                                                       : ledger::SignatureCheck::kVerify));
+  HITO_ASSIGN_OR_RETURN(
+      fin.outcome, exec_ledger_.ApplyBlock(block.header, txs,
+                                           all_verified ? ledger::SignatureCheck::kAlreadyVerified
+                                                        : ledger::SignatureCheck::kVerify));
   if (fin.outcome.results.size() != txs.size()) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");
@@ -189,6 +189,7 @@ void ChainApp::Commit(const types::Block& block, const types::Commit& commit, Fi
   DieIfError(store_->WriteState(height, fin.outcome.changes),
              "storing state of block " + std::to_string(height));
   const double store_ms = MsSince(start);
+  exec_ledger_.OnCommitted(fin.outcome);  // the next block starts with a warm cache
   {
     std::lock_guard lock(mu_);
     tip_.height = height;

@@ -6,6 +6,7 @@
 #ifndef HITO_NODE_CHAIN_CHAIN_APP_H_
 #define HITO_NODE_CHAIN_CHAIN_APP_H_
 
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -45,6 +46,10 @@ class ChainApp : public Application {
   Store* store_;
   Mempool* mempool_;
   CommitEvents* events_;
+  // The executor's long-lived ledger over the live state (engine thread only): its
+  // execution cache carries decoded accounts and tree pages from block to block.
+  std::shared_ptr<const StateView> live_state_;
+  consensus::ledger::Ledger exec_ledger_;
   mutable std::mutex mu_;
   ChainTip tip_;
 };

@@ -113,7 +113,9 @@ StateView::StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot)
   }
 }
 
-StateView::~StateView() { db_->ReleaseSnapshot(snapshot_); }
+StateView::~StateView() {
+  if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+}
 
 Status StateView::Get(ByteView key, std::optional<Bytes>* value) const {
   leveldb::ReadOptions ro;
@@ -237,6 +239,10 @@ Result<std::optional<TxLocation>> Store::GetTx(const Hash32& tx_hash) const {
 
 std::shared_ptr<const StateView> Store::State() const {
   return std::make_shared<StateView>(db_, db_->GetSnapshot());
+}
+
+std::shared_ptr<const StateView> Store::LiveState() const {
+  return std::make_shared<StateView>(db_, nullptr);
 }
 
 }  // namespace hito::node

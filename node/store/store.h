@@ -60,8 +60,9 @@ struct BlockRecord {
   std::vector<std::pair<Hash32, TxLocation>> txs;
 };
 
-// A consistent read-only view of the state key space at one moment (a LevelDB
-// snapshot). Implements the ledger's KvReader. Safe to share between threads.
+// A read-only view of the state key space: at one moment (a LevelDB snapshot), or, with
+// a null snapshot, always the latest committed state (Store::LiveState). Implements the
+// ledger's KvReader. Safe to share between threads.
 class StateView : public consensus::ledger::KvReader {
  public:
   StateView(leveldb::DB* db, const leveldb::Snapshot* snapshot);
@@ -70,7 +71,7 @@ class StateView : public consensus::ledger::KvReader {
   StateView& operator=(const StateView&) = delete;
 
   Status Get(ByteView key, std::optional<Bytes>* value) const override;
-  // The state height this view was taken at.
+  // The state height this view was taken at (for a live view: when it was created).
   uint64_t height() const { return height_; }
 
  private:
@@ -108,6 +109,9 @@ class Store {
 
   // A snapshot of the current state.
   std::shared_ptr<const StateView> State() const;
+  // A view that always reads the latest state: for the block executor, the only writer,
+  // whose long-lived Ledger keeps its execution cache across blocks.
+  std::shared_ptr<const StateView> LiveState() const;
 
  private:
   Store() = default;
