@@ -70,8 +70,8 @@ class Signer {
   virtual Status SignProposal(types::Proposal* proposal) = 0;
 };
 
-// A Signer over a plain key with no guard; for tests and the simulator's signer record
-// wraps it.
+// A Signer over a plain key with no guard, for tests. The node's signer (and the
+// simulator's RecordSigner) add the never-sign-twice record in front of the key.
 class KeySigner : public Signer {
  public:
   KeySigner(std::string chain_id, Ed25519PrivateKey key)
