@@ -47,6 +47,11 @@ struct CachedAccount {
   Account account;  // the committed record (Account{} when there is none)
   Hash32 tree_key{};
   bool has_tree_key = false;
+  // The block being executed: its view of the account, valid when `block` is the
+  // overlay's block number (so a new block needs no reset pass).
+  Account pending;
+  uint64_t block = 0;
+  bool dirty = false;
 };
 using AccountCache = std::map<types::AccountId, CachedAccount>;
 
@@ -65,7 +70,8 @@ struct Ledger::Cache {
   uint64_t height = 0;
   AccountCache accounts;
   TreePageCache pages;
-  types::AccountId cursor{};  // account eviction resumes here
+  types::AccountId cursor{};     // account eviction resumes here
+  uint64_t blocks_executed = 0;  // numbers the overlay's blocks (CachedAccount::block)
 
   // What the last successful ApplyBlock wrote, on top of (pre_root, pre_height).
   bool has_staged = false;
@@ -96,61 +102,61 @@ struct Ledger::Cache {
     }
     cursor = it == accounts.end() ? types::AccountId{} : it->first;
   }
-
-  // The tree key of a cached account's record, computed once.
-  const Hash32& TreeKey(const types::AccountId& id) {
-    CachedAccount& e = accounts[id];
-    if (!e.has_tree_key) {
-      e.tree_key = StateTreeKey(AccountKey(id));
-      e.has_tree_key = true;
-    }
-    return e.tree_key;
-  }
 };
 
 namespace {
 
-// The accounts a block touches, on top of the committed state (read through the cache,
-// which it fills).
+// The accounts a block touches, on top of the committed state. The block's values live
+// in the cache entries themselves (`pending`), so each access is one map lookup; the
+// committed values are not touched until OnCommitted.
 class AccountOverlay {
  public:
-  AccountOverlay(const KvReader* state, AccountCache* cache) : state_(state), cache_(cache) {}
+  AccountOverlay(const KvReader* state, AccountCache* cache, uint64_t block)
+      : state_(state), cache_(cache), block_(block) {}
 
-  struct Slot {
-    Account account;
-    bool dirty = false;
-  };
+  using Slot = AccountCache::iterator;
 
-  Result<Slot*> Load(const types::AccountId& id) {
-    auto it = slots_.lower_bound(id);
-    if (it != slots_.end() && it->first == id) return &it->second;
-    Slot slot;
+  Result<Slot> Load(const types::AccountId& id) {
     auto c = cache_->lower_bound(id);
-    if (c != cache_->end() && c->first == id) {
-      slot.account = c->second.account;
-    } else {
+    if (c == cache_->end() || c->first != id) {
       // A key on the stack and a reused value buffer.
       std::array<uint8_t, 2 + 32> key;
       std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
       std::copy(id.begin(), id.end(), key.begin() + 2);
       HITO_RETURN_IF_ERROR(state_->Get(key, &raw_));
-      if (raw_) {
-        HITO_ASSIGN_OR_RETURN(slot.account, DecodeAccount(*raw_));
-      }
       CachedAccount entry;
-      entry.account = slot.account;
-      cache_->emplace_hint(c, id, entry);
+      if (raw_) {
+        HITO_ASSIGN_OR_RETURN(entry.account, DecodeAccount(*raw_));
+      }
+      c = cache_->emplace_hint(c, id, entry);
     }
-    it = slots_.emplace_hint(it, id, slot);
-    return &it->second;
+    if (c->second.block != block_) {
+      c->second.block = block_;
+      c->second.pending = c->second.account;
+      c->second.dirty = false;
+    }
+    return c;
   }
 
-  const std::map<types::AccountId, Slot>& slots() const { return slots_; }
+  void MarkDirty(Slot s) {
+    if (!s->second.dirty) {
+      s->second.dirty = true;
+      dirty_.push_back(s);
+    }
+  }
+
+  // The changed accounts, in account id order.
+  std::vector<Slot> TakeDirty() {
+    std::sort(dirty_.begin(), dirty_.end(),
+              [](const Slot& a, const Slot& b) { return a->first < b->first; });
+    return std::move(dirty_);
+  }
 
  private:
   const KvReader* state_;
   AccountCache* cache_;
-  std::map<types::AccountId, Slot> slots_;
+  uint64_t block_;
+  std::vector<Slot> dirty_;
   std::optional<Bytes> raw_;
 };
 
@@ -351,7 +357,7 @@ Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
 
   BlockOutcome out;
   out.results.reserve(txs.size());
-  AccountOverlay overlay(state_, &cache.accounts);
+  AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed);
   for (const types::Transaction& tx : txs) {
     const auto* t = std::get_if<types::Transfer>(&tx.body);
     if (t == nullptr) {
@@ -361,33 +367,48 @@ Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
     const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
     TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, params, sigs);
     if (r.ok()) {
-      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot * sender, overlay.Load(sender_id));
-      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot * recipient, overlay.Load(t->to));
-      r = bank::CheckTransferStateful(*t, sender->account, sender->account.nonce,
-                                      recipient->account);
+      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot sender, overlay.Load(sender_id));
+      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot recipient, overlay.Load(t->to));
+      Account& from = sender->second.pending;
+      Account& to = recipient->second.pending;
+      r = bank::CheckTransferStateful(*t, from, from.nonce, to);
       if (r.ok()) {
-        bank::ApplyTransfer(*t, &sender->account, &recipient->account, &supply);
-        sender->dirty = true;
-        recipient->dirty = true;
+        bank::ApplyTransfer(*t, &from, &to, &supply);
+        overlay.MarkDirty(sender);
+        overlay.MarkDirty(recipient);
       }
     }
     out.results.push_back(std::move(r));
   }
 
-  TreeBatch batch;
+  // The tree batch as a vector sorted by tree key (a map of k entries costs k cache-
+  // missing node allocations; the sort is over contiguous memory).
+  const std::vector<AccountOverlay::Slot> dirty = overlay.TakeDirty();
+  std::vector<StateTree::SortedUpdate> batch;
+  batch.reserve(dirty.size() + 1);
   std::vector<std::pair<types::AccountId, Account>> staged;
-  for (const auto& [id, slot] : overlay.slots()) {
-    if (!slot.dirty) continue;
-    Bytes record = EncodeAccount(slot.account);
-    batch.insert_or_assign(cache.TreeKey(id), StateValueHash(record));
+  staged.reserve(dirty.size());
+  for (const AccountOverlay::Slot& slot : dirty) {
+    const types::AccountId& id = slot->first;
+    CachedAccount& entry = slot->second;
+    if (!entry.has_tree_key) {
+      entry.tree_key = StateTreeKey(AccountKey(id));
+      entry.has_tree_key = true;
+    }
+    Bytes record = EncodeAccount(entry.pending);
+    batch.emplace_back(entry.tree_key, StateValueHash(record));
     out.changes.insert_or_assign(out.changes.end(), AccountKey(id), std::move(record));
-    staged.emplace_back(id, slot.account);
+    staged.emplace_back(id, entry.pending);
   }
   if (supply != supply_before) {
-    PutRecord(KeyBytes(kSupplyKey), EncodeU64(supply), &out.changes, &batch);
+    Bytes record = EncodeU64(supply);
+    batch.emplace_back(StateTreeKey(AsBytes(kSupplyKey)), StateValueHash(record));
+    out.changes.insert_or_assign(KeyBytes(kSupplyKey), std::move(record));
   }
+  std::sort(batch.begin(), batch.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   HITO_ASSIGN_OR_RETURN(Hash32 tree_root,
-                        StateTree(state_, &cache.pages).Update(batch, &out.changes));
+                        StateTree(state_, &cache.pages).UpdateSorted(batch, &out.changes));
   out.changes.insert_or_assign(KeyBytes(kHeightKey), EncodeU64(header.height));
   out.changes.insert_or_assign(KeyBytes(kRootKey), Bytes(tree_root.begin(), tree_root.end()));
   out.state_root = tree_root;

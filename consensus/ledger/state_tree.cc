@@ -565,8 +565,15 @@ Result<StateProof> StateTree::Prove(const Hash32& key) const {
 }
 
 Result<Hash32> StateTree::Update(const TreeBatch& batch, ChangeSet* changes) const {
+  const std::vector<KeyUpdate> ups(batch.begin(), batch.end());
+  return UpdateSorted(ups, changes);
+}
+
+Result<Hash32> StateTree::UpdateSorted(std::span<const SortedUpdate> ups,
+                                       ChangeSet* changes) const {
   HITO_ASSERT(changes != nullptr);
-  if (batch.empty()) {
+  for (size_t i = 1; i < ups.size(); ++i) HITO_ASSERT(ups[i - 1].first < ups[i].first);
+  if (ups.empty()) {
     HITO_ASSIGN_OR_RETURN(Hash32 unchanged, Root());
     if (cache_ != nullptr) {  // an empty update stages nothing under the unchanged root
       cache_->impl_->staged.clear();
@@ -575,7 +582,6 @@ Result<Hash32> StateTree::Update(const TreeBatch& batch, ChangeSet* changes) con
     }
     return unchanged;
   }
-  std::vector<KeyUpdate> ups(batch.begin(), batch.end());
   Updater updater(kv_, changes, cache_ != nullptr ? cache_->impl_.get() : nullptr);
   HITO_ASSIGN_OR_RETURN(std::optional<Node> root, updater.Read(0, kEmpty));
   HITO_ASSIGN_OR_RETURN(Sub result, updater.Apply(0, kEmpty, root, ups));

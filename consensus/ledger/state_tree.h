@@ -30,7 +30,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -146,6 +148,10 @@ class StateTree {
   // writing an unchanged value are allowed. Non-OK only on a storage error or a corrupt
   // node.
   Result<Hash32> Update(const TreeBatch& batch, ChangeSet* changes) const;
+  // Additive: Update over a batch given as a span sorted by key with no key twice
+  // (checked: HITO_ASSERT), so callers can build it in a vector instead of a map.
+  using SortedUpdate = std::pair<Hash32, std::optional<Hash32>>;
+  Result<Hash32> UpdateSorted(std::span<const SortedUpdate> updates, ChangeSet* changes) const;
 
  private:
   const KvReader* kv_;
