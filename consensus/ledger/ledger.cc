@@ -111,8 +111,10 @@ namespace {
 // committed values are not touched until OnCommitted.
 class AccountOverlay {
  public:
-  AccountOverlay(const KvReader* state, AccountCache* cache, uint64_t block)
-      : state_(state), cache_(cache), block_(block) {}
+  AccountOverlay(const KvReader* state, AccountCache* cache, uint64_t block, size_t txs)
+      : state_(state), cache_(cache), block_(block) {
+    dirty_.reserve(2 * txs);
+  }
 
   using Slot = AccountCache::iterator;
 
@@ -357,7 +359,7 @@ Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
 
   BlockOutcome out;
   out.results.reserve(txs.size());
-  AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed);
+  AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed, txs.size());
   for (const types::Transaction& tx : txs) {
     const auto* t = std::get_if<types::Transfer>(&tx.body);
     if (t == nullptr) {
