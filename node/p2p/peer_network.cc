@@ -345,21 +345,23 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   }
 
   void Close(const SessionPtr& s, DropReason r, const std::string& why) {
+    bool est = s->established.load();
     {
       std::lock_guard<std::mutex> l(s->mu);
       if (s->closed) return;
       s->closed = true;
+      // Counted and banned before the stream is cancelled, so whoever sees the stream end
+      // also sees the counter and the ban.
+      drops_[static_cast<size_t>(r)].fetch_add(1);
+      if (IsMisbehaviour(r) && est) {
+        std::lock_guard<std::mutex> bl(bans_mu_);
+        bans_[s->key] = Clock::now() + cfg_.ban_duration;
+      }
       if (s->cancel) s->cancel();
     }
     s->cv.notify_all();
-    drops_[static_cast<size_t>(r)].fetch_add(1);
-    bool est = s->established.load();
     std::string who = est ? ShortKey(s->key) : std::string("?");
     if (IsMisbehaviour(r) && est) {
-      {
-        std::lock_guard<std::mutex> l(bans_mu_);
-        bans_[s->key] = Clock::now() + cfg_.ban_duration;
-      }
       spdlog::warn("p2p: dropped and banned peer {} ({}) for {} ms: {}: {}", who, s->address,
                    cfg_.ban_duration.count(), DropReasonName(r), why);
     } else if (r == DropReason::kClosed) {
