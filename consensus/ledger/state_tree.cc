@@ -380,11 +380,15 @@ class Updater {
   }
 
   Result<Page*> GetPage(unsigned depth, const Hash32& path) {
-    const PageId id = PageOf(depth, path);
     // The walk is depth-first, so at each page depth it is inside one page at a time:
-    // remember that page per page depth, and most lookups skip the map.
+    // remember that page per page depth, and most lookups skip the map (comparing only
+    // the prefix bits that name the page).
     const unsigned level = depth / kPageLevels;
-    if (level_page_[level] != nullptr && level_id_[level] == id) return level_page_[level];
+    if (level_page_[level] != nullptr &&
+        SamePrefix(level_id_[level].prefix, path, level * kPageLevels)) {
+      return level_page_[level];
+    }
+    const PageId id = PageOf(depth, path);
     auto it = pages_.lower_bound(id);
     if (it == pages_.end() || it->first != id) {
       if (cache_ != nullptr) {
