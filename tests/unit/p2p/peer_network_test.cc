@@ -3,7 +3,8 @@
 // hello signature are refused; a raw peer (test-side gRPC client speaking the protocol)
 // sending undecodable bytes, an oversized message, a forged vote, an unsolicited block
 // answer or a flood is disconnected, counted and banned while an honest peer stays; a
-// dialer reconnects after its peer restarts. Every wait is bounded (Eventually, 10 s).
+// peer that stops reading is dropped (not banned); a dialer reconnects after its peer
+// restarts. Every wait is bounded (Eventually, 10 s).
 #include "node/p2p/peer_network.h"
 
 #include <grpcpp/grpcpp.h>
@@ -142,7 +143,7 @@ class RawPeer {
 
   // Runs the hello; `forge` signs the transcript with another key. Returns whether the
   // other side's hello and hello_auth arrived (it sends them before checking ours).
-  bool Handshake(bool forge = false) {
+  bool Handshake(bool forge = false, bool read_after = true) {
     HelloInfo ours;
     ours.chain_id = chain_;
     ours.genesis_hash = H("genesis");
@@ -171,7 +172,7 @@ class RawPeer {
     if (!stream_->Write(m)) return false;
     in.Clear();
     bool ok = stream_->Read(&in) && in.has_hello_auth();
-    StartReader();
+    if (read_after) StartReader();
     return ok;
   }
 
@@ -530,6 +531,25 @@ TEST(PeerNetwork, FloodDisconnects) {
   // At most the queue bound (plus the one in the handler) was delivered from the flooder.
   std::lock_guard<std::mutex> l(p.a.handler.mu);
   EXPECT_LE(p.a.handler.statuses.size(), 5u);
+}
+
+TEST(PeerNetwork, SlowPeerIsDroppedNotBanned) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.limits.outbound_queue_messages = 4;
+  ca.limits.max_txs_per_batch = 16;
+  Node a(1, ca);
+  RawPeer raw(a.net->port(), 6);
+  ASSERT_TRUE(raw.Handshake(/*forge=*/false, /*read_after=*/false));  // and never reads
+  ASSERT_TRUE(Eventually([&] { return a.ConnectedTo(Key(6).public_key()); }));
+  // ~1 MiB per message; the stream's flow-control window and socket buffers fill up, the
+  // writer blocks, the queue fills, and the peer is dropped instead of blocking us.
+  std::vector<Bytes> batch(16, Bytes(60 * 1024, 0x5a));
+  for (int i = 0; i < 2000 && a.net->DropCount(DropReason::kSlow) == 0; ++i) {
+    a.net->BroadcastTxs(batch);
+  }
+  EXPECT_EQ(a.net->DropCount(DropReason::kSlow), 1u);
+  EXPECT_TRUE(Eventually([&] { return a.net->Peers().empty(); }));
+  EXPECT_FALSE(a.net->IsBanned(Key(6).public_key()));
 }
 
 TEST(PeerNetwork, ReconnectsAfterPeerRestart) {
