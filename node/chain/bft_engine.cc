@@ -266,6 +266,7 @@ void BftEngine::Loop() {
   while (true) {
     Clock::time_point wake = next_gossip;
     if (!timers_.empty()) wake = std::min(wake, timers_.begin()->first);
+    if (start_next_at_) wake = std::min(wake, *start_next_at_);
     cv_.wait_until(lock, wake, [this] { return stop_ || !inbox_.empty(); });
     if (stop_) return;
     std::deque<Input> batch;
@@ -273,6 +274,10 @@ void BftEngine::Loop() {
     lock.unlock();
     for (Input& in : batch) HandleInput(std::move(in));
     const Clock::time_point now = Clock::now();
+    if (start_next_at_ && *start_next_at_ <= now) {
+      start_next_at_.reset();
+      Feed(bft::StartHeight{app_->Tip().height + 1, validators_, 0, std::nullopt});
+    }
     while (!timers_.empty() && timers_.begin()->first <= now) {
       bft::TimeoutFired t = timers_.begin()->second;
       timers_.erase(timers_.begin());
@@ -381,6 +386,7 @@ void BftEngine::HandleInput(Input input) {
     }
     spdlog::info("consensus: block {} from block sync", block.header.height);
     CommitBlock(block, commit);
+    start_next_at_.reset();
     Feed(bft::StartHeight{block.header.height + 1, validators_, 0, std::nullopt});
   }
 }
@@ -429,7 +435,11 @@ void BftEngine::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
   } else if (const auto* d = std::get_if<bft::Decide>(&action)) {
     if (d->height != app_->Tip().height + 1) return;
     CommitBlock(d->block, d->commit);
-    next->push_back(bft::StartHeight{d->height + 1, validators_, 0, std::nullopt});
+    if (options_.commit_wait_ms == 0) {
+      next->push_back(bft::StartHeight{d->height + 1, validators_, 0, std::nullopt});
+    } else {
+      start_next_at_ = Clock::now() + std::chrono::milliseconds(options_.commit_wait_ms);
+    }
   } else if (const auto* re = std::get_if<bft::RecordEvidence>(&action)) {
     spdlog::warn("consensus: duplicate votes from {} at height {}",
                  HexEncode(re->evidence.a.validator), re->evidence.a.height);

@@ -60,6 +60,9 @@ struct BftEngineOptions {
   uint32_t block_max_txs = 20'000;
   uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;
   uint32_t gossip_interval_ms = 1000;
+  // Pause between a decision and the start of the next height (Tendermint's
+  // timeout_commit): paces empty blocks and lets late precommits arrive. 0 in tests.
+  uint32_t commit_wait_ms = 1000;
 };
 
 // Files of the engine inside a home.
@@ -157,6 +160,7 @@ class BftEngine : public Engine, private ConsensusHandler {
   // Engine thread state.
   using Clock = std::chrono::steady_clock;
   std::multimap<Clock::time_point, consensus::bft::TimeoutFired> timers_;
+  std::optional<Clock::time_point> start_next_at_;  // commit wait of the decided height
   std::vector<Bytes> own_records_;  // own messages of the current height, for re-sending
 
   mutable std::mutex mu_;
