@@ -329,7 +329,10 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     s->outbound = false;
     s->address = ctx->peer();
     s->cancel = [ctx] { ctx->TryCancel(); };
-    if (!Track(s)) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopping");
+    if (!Track(s)) {
+      drops_[static_cast<size_t>(DropReason::kClosed)].fetch_add(1);
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopping or too many pending peers");
+    }
     RunSession(s, stream, stream);
     return grpc::Status::OK;
   }
@@ -337,9 +340,16 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
  private:
   // ---- connections ----
 
+  // Adds a connection to the live set. Unauthenticated inbound connections are bounded by
+  // max_inbound_peers too, so a peer cannot pin threads by opening streams and not talking.
   bool Track(const SessionPtr& s) {
     std::lock_guard<std::mutex> l(mu_);
     if (stopping_) return false;
+    if (!s->outbound) {
+      size_t pending = 0;
+      for (const SessionPtr& o : all_) pending += (!o->outbound && !o->established) ? 1 : 0;
+      if (pending >= cfg_.limits.max_inbound_peers) return false;
+    }
     all_.insert(s);
     return true;
   }

@@ -184,6 +184,8 @@ class RawPeer {
   }
 
   const PeerId& key() const { return key_.public_key(); }
+  void Listen() { StartReader(); }
+  bool closed() const { return closed_.load(); }
 
  private:
   void StartReader() {
@@ -417,6 +419,20 @@ TEST(PeerNetwork, SilentPeerTimesOut) {
   RawPeer raw(a.net->port(), 5);  // opens the stream and never says hello
   EXPECT_TRUE(raw.WaitClosed());
   EXPECT_GE(a.net->DropCount(DropReason::kHandshakeFailed), 1u);
+}
+
+TEST(PeerNetwork, UnauthenticatedStreamsAreBounded) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.limits.max_inbound_peers = 2;
+  ca.hello_timeout = std::chrono::seconds(30);  // silent streams stay pending meanwhile
+  Node a(1, ca);
+  RawPeer s1(a.net->port(), 5), s2(a.net->port(), 6), s3(a.net->port(), 7);
+  for (RawPeer* r : {&s1, &s2, &s3}) r->Listen();
+  // Whichever arrives last finds both slots taken and is refused at once.
+  auto closed = [&] { return int{s1.closed()} + int{s2.closed()} + int{s3.closed()}; };
+  ASSERT_TRUE(Eventually([&] { return closed() == 1; }));
+  EXPECT_EQ(a.net->DropCount(DropReason::kClosed), 1u);
+  EXPECT_EQ(closed(), 1);
 }
 
 // A misbehaving raw peer next to an honest pair; `send` is its offence.
