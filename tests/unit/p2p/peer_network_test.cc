@@ -470,6 +470,29 @@ TEST(PeerNetwork, GarbageVoteBytesDisconnect) {
   });
 }
 
+TEST(PeerNetwork, MessageOfUnknownKindDisconnects) {
+  ExpectDroppedAndBanned(BaseConfig(), DropReason::kMalformed, [](RawPeer& raw) {
+    v1::PeerMessage m;  // a field number this version does not know, no known kind
+    m.GetReflection()->MutableUnknownFields(&m)->AddLengthDelimited(99, "junk");
+    raw.Send(m);
+  });
+}
+
+TEST(PeerNetwork, ProposalWithGarbageBlockDisconnects) {
+  ExpectDroppedAndBanned(BaseConfig(), DropReason::kMalformed, [](RawPeer& raw) {
+    ct::testing::Validators vals = ct::testing::MakeValidators();
+    ct::Proposal prop;
+    prop.height = 2;
+    prop.block_hash = H("x");
+    prop.proposer = vals.keys[0].public_key();
+    ct::SignProposal(kChain, &prop, vals.keys[0]);
+    v1::PeerMessage m;
+    m.mutable_consensus()->mutable_proposal()->set_proposal(Str(ct::EncodeProposal(prop)));
+    m.mutable_consensus()->mutable_proposal()->set_block("not a block");
+    raw.Send(m);
+  });
+}
+
 TEST(PeerNetwork, GarbageTxDisconnects) {
   ExpectDroppedAndBanned(BaseConfig(), DropReason::kMalformed, [](RawPeer& raw) {
     v1::PeerMessage m;
