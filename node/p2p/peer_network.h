@@ -12,7 +12,8 @@
 //  - Each connected peer has one reader (a gRPC sync-server thread for inbound streams, a
 //    dialer thread for outbound ones) and one writer thread. Each configured peer has one
 //    dialer thread. One dispatcher thread calls the handler; one maintenance thread
-//    enforces the hello timeout. Peers are bounded by max_inbound + configured peers.
+//    enforces the hello timeout. Connections are bounded by configured peers +
+//    max_inbound_peers authenticated inbound + max_inbound_peers still in the hello.
 //  - Handler methods are called from the dispatcher thread only, one at a time, never with
 //    a PeerNetwork lock held; they may call any PeerNetwork method.
 //  - All public methods are thread-safe. Start() once, Stop() once (the destructor calls
