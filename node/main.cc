@@ -1,4 +1,4 @@
-// hitod: the hito node. Commands: init, start, dev (docs/operator.md).
+// hitod: the hito node. Commands: init, start, dev, testnet (docs/operator.md).
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +15,7 @@
 #include "base/hash.h"
 #include "consensus/types/transaction.h"
 #include "node/config/config.h"
+#include "node/config/testnet.h"
 #include "node/node.h"
 #include "node/version.h"
 
@@ -95,6 +96,19 @@ int main(int argc, char** argv) {
   CLI::Option* dev_chain =
       dev->add_option("--chain-id", chain_id, "Chain id when creating the home (default hito-dev)");
 
+  CLI::App* testnet =
+      app.add_subcommand("testnet", "Write the homes of a local multi-validator chain");
+  uint32_t tn_validators = 4;
+  std::string tn_out;
+  uint16_t tn_base_port = 26600;
+  std::string tn_chain = "hito-testnet";
+  testnet->add_option("--validators", tn_validators, "Number of validators")->capture_default_str();
+  testnet->add_option("--out", tn_out, "Output folder (created; must not exist or be empty)")
+      ->required();
+  testnet->add_option("--base-port", tn_base_port, "Node i: gRPC base+2i, p2p base+2i+1")
+      ->capture_default_str();
+  testnet->add_option("--chain-id", tn_chain, "Chain id")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   std::optional<std::string> addr;
   if (!grpc_addr.empty()) addr = grpc_addr;
@@ -127,6 +141,23 @@ int main(int argc, char** argv) {
   }
 
   if (start->parsed()) return RunNode(home, addr, stop_signals, nullptr);
+
+  if (testnet->parsed()) {
+    node::TestnetOptions o;
+    o.validators = tn_validators;
+    o.out = tn_out;
+    o.base_port = tn_base_port;
+    o.chain_id = tn_chain;
+    Result<std::vector<node::TestnetNode>> r = node::WriteTestnet(o);
+    if (!r.ok()) return Fail(r.status());
+    std::printf("testnet %s: %u validators in %s (dev key: %s/dev.key, list: %s/nodes.json)\n",
+                tn_chain.c_str(), tn_validators, tn_out.c_str(), tn_out.c_str(), tn_out.c_str());
+    for (const node::TestnetNode& n : *r) {
+      std::printf("  %s  grpc %s  p2p %s\n", n.home.c_str(), n.grpc_addr.c_str(),
+                  n.p2p_addr.c_str());
+    }
+    return 0;
+  }
 
   // dev
   std::filesystem::path dev_home = home;

@@ -9,6 +9,23 @@ namespace hito::node {
 
 namespace types = consensus::types;
 
+namespace {
+// Until node/p2p is wired in: reaches no peer. A multi-validator chain cannot decide
+// through it alone, which the log says once.
+class DisconnectedTransport : public ConsensusTransport {
+ public:
+  void SetHandler(ConsensusHandler* handler) override {
+    if (handler != nullptr) {
+      spdlog::warn("no peer network in this build: consensus messages reach no peer");
+    }
+  }
+  void BroadcastProposal(const types::Proposal&, const types::Block&) override {}
+  void BroadcastVote(const types::Vote&) override {}
+  void BroadcastEvidence(const types::DuplicateVoteEvidence&) override {}
+  void RequestCommittedBlock(uint64_t) override {}
+};
+}  // namespace
+
 Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   std::unique_ptr<Node> node(new Node());
   HomePaths paths{options.home};
@@ -23,10 +40,6 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey key, ReadSeedFile(paths.validator_key()));
   if (!genesis.validators.IndexOf(key.public_key())) {
     return FailedPreconditionError("validator.key is not in the genesis validator set");
-  }
-  if (genesis.validators.size() != 1) {
-    return UnimplementedError("genesis has " + std::to_string(genesis.validators.size()) +
-                              " validators; this build runs single-validator chains only");
   }
   const Ed25519PublicKey validator = key.public_key();
 
@@ -43,10 +56,26 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   node->events_ = std::make_unique<CommitEvents>(options.max_tx_waiters);
   node->app_ = std::make_unique<ChainApp>(node->chain_id_, std::move(tip), store,
                                           node->mempool_.get(), node->events_.get());
-  node->engine_ = std::make_unique<SoloEngine>(
-      node->chain_id_, genesis.validators, std::move(key), node->app_.get(),
-      SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
-                        node->config_.block_max_bytes});
+  if (genesis.validators.size() == 1) {
+    node->engine_ = std::make_unique<SoloEngine>(
+        node->chain_id_, genesis.validators, std::move(key), node->app_.get(),
+        SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
+                          node->config_.block_max_bytes});
+  } else {
+    ConsensusTransport* transport = options.transport;
+    if (transport == nullptr) {
+      node->own_transport_ = std::make_unique<DisconnectedTransport>();
+      transport = node->own_transport_.get();
+    }
+    BftEngineOptions bo;
+    bo.block_max_txs = node->config_.block_max_txs;
+    bo.block_max_bytes = node->config_.block_max_bytes;
+    bo.commit_wait_ms = node->config_.block_interval_ms;
+    HITO_ASSIGN_OR_RETURN(node->bft_,
+                          BftEngine::Open(options.home, node->chain_id_, genesis.validators,
+                                          std::move(key), node->app_.get(), store, transport, bo));
+    spdlog::info("BFT consensus with {} validators", genesis.validators.size());
+  }
 
   RpcBackend backend;
   backend.chain_id = node->chain_id_;
@@ -63,12 +92,16 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   return node;
 }
 
-void Node::StartEngine() { engine_->Start(); }
+void Node::StartEngine() {
+  if (engine_) engine_->Start();
+  if (bft_) bft_->Start();
+}
 
 void Node::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (engine_) engine_->Stop();
+  if (bft_) bft_->Stop();
   if (events_) events_->Shutdown();
   if (rpc_) rpc_->Shutdown();
 }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "node/chain/bft_engine.h"
 #include "node/chain/chain_app.h"
 #include "node/chain/commit_events.h"
 #include "node/chain/solo_engine.h"
@@ -29,6 +30,9 @@ struct NodeOptions {
   std::optional<std::string> grpc_addr;  // overrides config.toml
   RpcOptions rpc;
   size_t max_tx_waiters = 100'000;
+  // The peer network for a multi-validator genesis (not owned; must outlive the node).
+  // Unset: a transport that reaches no peer (logged), until node/p2p is wired in.
+  ConsensusTransport* transport = nullptr;
 };
 
 class Node {
@@ -42,7 +46,9 @@ class Node {
   int grpc_port() const { return rpc_->port(); }
   const NodeConfig& config() const { return config_; }
   const std::string& chain_id() const { return chain_id_; }
+  // The engine in use: SoloEngine for a one-validator genesis, BftEngine otherwise.
   SoloEngine* engine() { return engine_.get(); }
+  BftEngine* bft_engine() { return bft_.get(); }
   Mempool* mempool() { return mempool_.get(); }
   Store* store() { return store_.get(); }
   ChainApp* app() { return app_.get(); }
@@ -56,6 +62,8 @@ class Node {
   std::unique_ptr<CommitEvents> events_;
   std::unique_ptr<ChainApp> app_;
   std::unique_ptr<SoloEngine> engine_;
+  std::unique_ptr<ConsensusTransport> own_transport_;
+  std::unique_ptr<BftEngine> bft_;
   std::unique_ptr<RpcServer> rpc_;
   bool stopped_ = false;
 };

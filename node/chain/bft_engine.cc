@@ -388,6 +388,8 @@ void BftEngine::HandleInput(Input input) {
     CommitBlock(block, commit);
     start_next_at_.reset();
     Feed(bft::StartHeight{block.header.height + 1, validators_, 0, std::nullopt});
+    // Still behind, probably: ask for the next one now rather than at the next tick.
+    transport_->RequestCommittedBlock(block.header.height + 1);
   }
 }
 

@@ -105,8 +105,18 @@ std::string ConfigToToml(const NodeConfig& c) {
     << "[rpc]\n"
     << "# Public gRPC listen address (HOST:PORT). `--grpc-addr` overrides it.\n"
     << "grpc_addr = \"" << c.grpc_addr << "\"\n\n"
+    << "[p2p]\n"
+    << "# Peer-to-peer listen address (multi-validator chains).\n"
+    << "listen_addr = \"" << c.p2p_addr << "\"\n";
+  for (const PeerConfig& peer : c.peers) {
+    o << "\n[[p2p.peers]]\n"
+      << "address = \"" << peer.address << "\"\n"
+      << "public_key = \"" << peer.public_key << "\"\n";
+  }
+  o << "\n"
     << "[consensus]\n"
-    << "# A block is produced every interval, empty or not.\n"
+    << "# A block is produced every interval, empty or not (with BFT: the pause after\n"
+    << "# each decision).\n"
     << "block_interval_ms = " << c.block_interval_ms << "\n"
     << "block_max_txs = " << c.block_max_txs << "\n"
     << "block_max_bytes = " << c.block_max_bytes << "\n\n"
@@ -136,6 +146,18 @@ Result<NodeConfig> ParseConfigToml(std::string_view text) {
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_txs", &c.mempool_max_txs));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_bytes", &c.mempool_max_bytes));
   HITO_RETURN_IF_ERROR(ReadString(t, "log", "level", &c.log_level));
+  HITO_RETURN_IF_ERROR(ReadString(t, "p2p", "listen_addr", &c.p2p_addr));
+  if (const toml::array* peers = t["p2p"]["peers"].as_array()) {
+    for (const toml::node& n : *peers) {
+      const toml::table* pt = n.as_table();
+      std::optional<std::string> addr = pt ? (*pt)["address"].value<std::string>() : std::nullopt;
+      std::optional<std::string> key = pt ? (*pt)["public_key"].value<std::string>() : std::nullopt;
+      if (!addr || !key) {
+        return InvalidArgumentError("config: each [[p2p.peers]] needs address and public_key");
+      }
+      c.peers.push_back({*addr, *key});
+    }
+  }
   HITO_RETURN_IF_ERROR(ValidateConfig(c));
   return c;
 }

@@ -23,8 +23,18 @@
 
 namespace hito::node {
 
+// A peer validator, as `hitod testnet` writes it for the p2p layer: where it listens and
+// its validator public key (hex), which the peer proves on connect.
+struct PeerConfig {
+  std::string address;
+  std::string public_key;
+};
+
 struct NodeConfig {
   std::string grpc_addr = "127.0.0.1:9090";
+  // Peer-to-peer listen address and the peers to dial (multi-validator chains).
+  std::string p2p_addr = "127.0.0.1:26656";
+  std::vector<PeerConfig> peers;
   uint32_t block_interval_ms = 1000;
   uint32_t block_max_txs = 20'000;
   uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;  // headroom for header, commit

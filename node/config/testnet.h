@@ -1,0 +1,43 @@
+// `hitod testnet`: writes the homes of a local multi-validator chain.
+//
+// DIR/node0 .. DIR/node<N-1>: each a complete home (own validator.key, config.toml with
+// loopback gRPC and p2p addresses and the list of every other node as a peer, the shared
+// genesis.json). The genesis lists all N validators with power 1 and funds each
+// validator's account and a dev account, whose seed goes to DIR/dev.key (hex, 0600).
+// DIR/nodes.json lists each node's home, gRPC address, p2p address and public key.
+// Node i listens on gRPC base_port + 2i and p2p base_port + 2i + 1.
+#ifndef HITO_NODE_CONFIG_TESTNET_H_
+#define HITO_NODE_CONFIG_TESTNET_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hito::node {
+
+struct TestnetOptions {
+  uint32_t validators = 4;
+  std::filesystem::path out;
+  uint16_t base_port = 26600;
+  std::string chain_id = "hito-testnet";
+  uint64_t genesis_time_ms = 0;  // 0 = now
+};
+
+struct TestnetNode {
+  std::filesystem::path home;
+  std::string grpc_addr;
+  std::string p2p_addr;
+  std::string public_key;  // hex
+};
+
+inline constexpr uint32_t kTestnetMaxValidators = 100;
+
+// Refuses (kAlreadyExists) when `out` exists and is not empty, like `init`.
+Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options);
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CONFIG_TESTNET_H_
