@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "base/hash.h"
 #include "base/hex.h"
 
 namespace hito::node {
@@ -303,6 +304,7 @@ void BftEngine::Resume() {
   const Ed25519PublicKey& me = signer_->public_key();
   std::vector<WalMessage> msgs;
   for (const Bytes& r : replay_) {
+    seen_.insert(DomainHash("hito/v1/wal-record", r));
     Result<WalMessage> m = DecodeRecord(r);
     if (!m.ok()) continue;
     if (m->vote && m->vote->validator == me && m->vote->height == height &&
@@ -347,21 +349,27 @@ void BftEngine::WalAppend(const Bytes& record, io::Wal::Durability durability) {
   if (!s.ok()) Die("consensus WAL append failed", s);
 }
 
+bool BftEngine::FirstSight(const Bytes& record) {
+  // The engine would reject an exact copy as a duplicate anyway; skipping it here keeps
+  // re-sent messages out of the WAL.
+  if (!seen_.insert(DomainHash("hito/v1/wal-record", record)).second) return false;
+  WalAppend(record, io::Wal::Durability::kBuffered);
+  return true;
+}
+
 void BftEngine::HandleInput(Input input) {
   const uint64_t height = engine_->height();
   if (auto* p = std::get_if<bft::ProposalReceived>(&input)) {
     if (p->proposal.height != height && p->proposal.height != height + 1) return;
-    WalAppend(ProposalRecord(p->proposal, p->block), io::Wal::Durability::kBuffered);
+    if (!FirstSight(ProposalRecord(p->proposal, p->block))) return;
     Feed(std::move(*p));
   } else if (auto* b = std::get_if<bft::BlockReceived>(&input)) {
     if (b->block.header.height != height) return;
-    WalAppend(Tagged(WalRecordKind::kBlock, types::EncodeBlock(b->block)),
-              io::Wal::Durability::kBuffered);
+    if (!FirstSight(Tagged(WalRecordKind::kBlock, types::EncodeBlock(b->block)))) return;
     Feed(std::move(*b));
   } else if (auto* v = std::get_if<bft::VoteReceived>(&input)) {
     if (v->vote.height != height && v->vote.height != height + 1) return;
-    WalAppend(Tagged(WalRecordKind::kVote, types::EncodeVote(v->vote)),
-              io::Wal::Durability::kBuffered);
+    if (!FirstSight(Tagged(WalRecordKind::kVote, types::EncodeVote(v->vote)))) return;
     Feed(std::move(*v));
   } else if (auto* ev = std::get_if<types::DuplicateVoteEvidence>(&input)) {
     Status s = types::VerifyEvidence(chain_id_, *ev);
@@ -464,6 +472,7 @@ void BftEngine::CommitBlock(const types::Block& block, const types::Commit& comm
   Status s = wal_->Rewrite({HeightRecord(block.header.height + 1)});
   if (!s.ok()) Die("consensus WAL rewrite failed", s);
   own_records_.clear();
+  seen_.clear();
   timers_.clear();
 }
 

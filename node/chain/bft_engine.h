@@ -38,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <variant>
@@ -140,6 +141,8 @@ class BftEngine : public Engine, private ConsensusHandler {
   void CommitBlock(const consensus::types::Block& block, const consensus::types::Commit& commit);
   consensus::types::Block BuildBlock(uint64_t height);
   void WalAppend(const Bytes& record, io::Wal::Durability durability);
+  // Appends a received record to the WAL unless already there at this height.
+  bool FirstSight(const Bytes& record);
   void Gossip();
 
   const std::string chain_id_;
@@ -161,6 +164,9 @@ class BftEngine : public Engine, private ConsensusHandler {
   using Clock = std::chrono::steady_clock;
   std::multimap<Clock::time_point, consensus::bft::TimeoutFired> timers_;
   std::optional<Clock::time_point> start_next_at_;  // commit wait of the decided height
+  // Hashes of the received records already in the WAL at this height: peers re-send
+  // every gossip tick, and a stalled height must not grow the log with copies.
+  std::set<Hash32> seen_;
   std::vector<Bytes> own_records_;  // own messages of the current height, for re-sending
 
   mutable std::mutex mu_;

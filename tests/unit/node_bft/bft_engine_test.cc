@@ -2,7 +2,8 @@
 // and signer record files) and the real ChainApp, connected by an in-memory transport.
 // Covers agreement with transactions, a stopped validator (the others go on; restarted on
 // the same home it catches up without equivocating), a torn WAL tail, and loss of quorum
-// (no decision while two of four are down; decisions resume when they return). Every
+// (no decision while two of four are down; one of the others restarted mid-height replays
+// its WAL; decisions resume when they return). Every
 // wait is bounded.
 #include "node/chain/bft_engine.h"
 
@@ -284,6 +285,23 @@ TEST_F(BftEngineTest, NoDecisionWithoutQuorumThenResumes) {
   std::this_thread::sleep_for(std::chrono::seconds(3));
   EXPECT_EQ(Height(0), h0);
   EXPECT_EQ(Height(1), h1);
+  // Node 0 has signed votes in the stalled height: restarted mid-height, it replays its
+  // WAL (own votes included) and its signer record does not move backwards.
+  const io::SignState before = nodes_[0]->engine->signer_state();
+  ASSERT_FALSE(before.empty);
+  EXPECT_EQ(before.height, h0 + 1);
+  StopNode(0);
+  Restart(0);
+  // Resume runs on the engine's thread: wait (bounded) for the replay.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (nodes_[0]->engine->replayed_records() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(nodes_[0]->engine->replayed_records(), 0u);
+  const io::SignState after = nodes_[0]->engine->signer_state();
+  EXPECT_EQ(after.height, before.height);
+  EXPECT_GE(after.round, before.round);
   Restart(2);
   Restart(3);
   const uint64_t target = std::max(h0, h1) + 2;
