@@ -208,6 +208,11 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     for (std::thread& t : dialers_) t.join();
     dialers_.clear();
     {
+      // Every connection was cancelled above; wait for their threads to leave.
+      std::unique_lock<std::mutex> l(mu_);
+      stop_cv_.wait(l, [&] { return all_.empty(); });
+    }
+    {
       std::lock_guard<std::mutex> l(dmu_);
       dstop_ = true;
     }
@@ -444,9 +449,15 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   void Unregister(const SessionPtr& s) {
     std::lock_guard<std::mutex> l(mu_);
-    all_.erase(s);
     auto it = peers_.find(s->key);
     if (s->established && it != peers_.end() && it->second == s) peers_.erase(it);
+  }
+
+  // Last touch of the network by a connection's thread; Stop() waits for all of them.
+  void Untrack(const SessionPtr& s) {
+    std::lock_guard<std::mutex> l(mu_);
+    all_.erase(s);
+    stop_cv_.notify_all();
   }
 
   bool IsConnected(const PeerId& k) const {
@@ -482,6 +493,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     bool was_registered = ok;
     Unregister(s);
     if (was_registered) Deliver(s, Disconnected{}, 0);
+    Untrack(s);
     return was_registered;
   }
 
@@ -714,13 +726,13 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
         s->inq_count += 1;
         s->inq_bytes += bytes;
         dq_.push_back(Item{s, std::move(p), bytes});
+        dcv_.notify_one();
       }
     }
     if (flood) {
       Close(s, DropReason::kFlood, "inbound queue full");
       return false;
     }
-    dcv_.notify_one();
     return true;
   }
 
