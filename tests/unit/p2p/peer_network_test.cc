@@ -2,11 +2,12 @@
 // three networks connect and exchange every message kind; wrong chain, wrong key and a bad
 // hello signature are refused; a raw peer (test-side gRPC client speaking the protocol)
 // sending undecodable bytes, an oversized message, a forged vote, an unsolicited block
-// answer or a flood is disconnected, counted and banned while an honest peer stays; a
-// peer that stops reading is dropped (not banned); a dialer reconnects after its peer
-// restarts. Every wait is bounded (Eventually, 10 s).
+// answer or a flood is disconnected (non-protobuf bytes end the stream in gRPC), counted and banned
+// while an honest peer stays; a peer that stops reading is dropped (not banned); a dialer
+// reconnects after its peer restarts. Every wait is bounded (Eventually, 10 s).
 #include "node/p2p/peer_network.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -456,6 +457,50 @@ TEST(PeerNetwork, UnauthenticatedStreamsAreBounded) {
   ASSERT_TRUE(Eventually([&] { return closed() == 1; }));
   EXPECT_EQ(a.net->DropCount(DropReason::kClosed), 1u);
   EXPECT_EQ(closed(), 1);
+}
+
+// Waits for one completion on `cq` (bounded); returns its ok flag, false on timeout.
+bool Next(grpc::CompletionQueue* cq) {
+  void* tag = nullptr;
+  bool ok = false;
+  auto status = cq->AsyncNext(&tag, &ok, std::chrono::system_clock::now() + kWait);
+  return status == grpc::CompletionQueue::GOT_EVENT && ok;
+}
+
+TEST(PeerNetwork, NonProtobufBytesEndTheStream) {
+  Node a(1, BaseConfig());
+  auto channel = grpc::CreateChannel(Addr(*a.net), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  auto call = stub.PrepareCall(&ctx, "/hito.p2p.v1.PeerService/Connect", &cq);
+  call->StartCall(nullptr);
+  ASSERT_TRUE(Next(&cq));
+  // Field 1 (hello) as a length-delimited field claiming 100 bytes, then 3: not parseable.
+  const char garbage[] = "\x0a\x64\xff\xff\xff";
+  grpc::Slice slice(garbage, sizeof(garbage) - 1);
+  grpc::ByteBuffer out(&slice, 1);
+  call->Write(out, nullptr);
+  ASSERT_TRUE(Next(&cq));
+  // The node's own hello may arrive first; then the stream must end.
+  bool ended = false;
+  for (int i = 0; i < 3 && !ended; ++i) {
+    grpc::ByteBuffer in;
+    call->Read(&in, nullptr);
+    ended = !Next(&cq);
+  }
+  EXPECT_TRUE(ended);
+  EXPECT_TRUE(Eventually([&] { return a.net->DropCount(DropReason::kClosed) >= 1; }));
+  EXPECT_TRUE(a.net->Peers().empty());
+  ctx.TryCancel();
+  grpc::Status st;
+  call->Finish(&st, nullptr);
+  Next(&cq);
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 // A misbehaving raw peer next to an honest pair; `send` is its offence.
