@@ -1,10 +1,10 @@
 // Covers node/p2p PeerNetwork over real gRPC on loopback (ports bound as port 0): two and
-// three networks connect and exchange every message kind; wrong chain, wrong key and a bad
-// hello signature are refused; a raw peer (test-side gRPC client speaking the protocol)
-// sending undecodable bytes, an oversized message, a forged vote, an unsolicited block
-// answer or a flood is disconnected (non-protobuf bytes end the stream in gRPC), counted and banned
-// while an honest peer stays; a peer that stops reading is dropped (not banned); a dialer
-// reconnects after its peer restarts. Every wait is bounded (Eventually, 10 s).
+// three networks connect and exchange every message kind; wrong chain, genesis or key and
+// a bad hello signature are refused; a raw peer (a test-side gRPC client speaking the
+// protocol) sending undecodable bytes, an oversized message, a forged vote, an unsolicited
+// block answer or a flood is disconnected, counted and banned while an honest peer stays;
+// non-protobuf bytes end the stream; a peer that stops reading is dropped (not banned); a
+// dialer reconnects after its peer restarts. Every wait is bounded (Eventually, 10 s).
 #include "node/p2p/peer_network.h"
 
 #include <grpcpp/generic/generic_stub.h>
