@@ -327,5 +327,34 @@ TEST(BftEngineOpen, RefusesKeyOutsideTheSet) {
   events.Shutdown();
 }
 
+TEST(BftEngineOpen, SkipsUndecodableWalRecordAndRuns) {
+  TempDir dir;
+  consensus::ledger::Genesis g = MakeGenesis();
+  // A well-framed record (checksum fine) whose payload is no known record kind, and a
+  // vote record with malformed vote bytes.
+  std::filesystem::create_directories(BftPaths{dir.path()}.dir());
+  Bytes image = io::FrameWalRecord(Bytes{0x09, 1, 2, 3});
+  Bytes bad_vote = io::FrameWalRecord(Bytes{static_cast<uint8_t>(WalRecordKind::kVote), 0xff});
+  image.insert(image.end(), bad_vote.begin(), bad_vote.end());
+  ASSERT_TRUE(WriteFile(BftPaths{dir.path()}.wal(), std::string(image.begin(), image.end())).ok());
+  auto store = Store::Open(dir.path() / "data").value();
+  ChainTip tip = RecoverChain(store.get(), g, Hash32{1}).value();
+  Store* s = store.get();
+  Mempool mempool(kChain, MempoolLimits{}, s->State(),
+                  [s](const Hash32& h) { return s->GetTx(h); });
+  CommitEvents events(10);
+  ChainApp app(kChain, tip, s, &mempool, &events);
+  Network net;
+  auto e = BftEngine::Open(dir.path(), kChain, g.validators, KeyFor(100), &app, s, net.port(0),
+                           BftEngineOptions{});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ((*e)->wal_recovery().tail, io::WalTail::kClean);
+  EXPECT_EQ((*e)->wal_recovery().records.size(), 2u);
+  (*e)->Start();
+  (*e)->Stop();
+  EXPECT_EQ((*e)->replayed_records(), 0u);
+  events.Shutdown();
+}
+
 }  // namespace
 }  // namespace hito::node
