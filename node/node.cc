@@ -4,27 +4,11 @@
 
 #include "base/bech32m.h"
 #include "base/hex.h"
+#include "node/chain/p2p_transport.h"
 
 namespace hito::node {
 
 namespace types = consensus::types;
-
-namespace {
-// Until node/p2p is wired in: reaches no peer. A multi-validator chain cannot decide
-// through it alone, which the log says once.
-class DisconnectedTransport : public ConsensusTransport {
- public:
-  void SetHandler(ConsensusHandler* handler) override {
-    if (handler != nullptr) {
-      spdlog::warn("no peer network in this build: consensus messages reach no peer");
-    }
-  }
-  void BroadcastProposal(const types::Proposal&, const types::Block&) override {}
-  void BroadcastVote(const types::Vote&) override {}
-  void BroadcastEvidence(const types::DuplicateVoteEvidence&) override {}
-  void RequestCommittedBlock(uint64_t) override {}
-};
-}  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   std::unique_ptr<Node> node(new Node());
@@ -64,8 +48,18 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   } else {
     ConsensusTransport* transport = options.transport;
     if (transport == nullptr) {
-      node->own_transport_ = std::make_unique<DisconnectedTransport>();
-      transport = node->own_transport_.get();
+      // The peer network; the node key is the validator key (docs/protocol/p2p.md).
+      HITO_ASSIGN_OR_RETURN(p2p::PeerNetworkConfig pc,
+                            PeerNetworkConfigFor(node->config_, node->chain_id_, genesis_hash));
+      HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey node_key, ReadSeedFile(paths.validator_key()));
+      auto net = std::make_unique<P2pTransport>(std::move(pc), std::move(node_key),
+                                                node->app_->Tip().height, node->mempool_.get());
+      Status started = net->Start();
+      if (!started.ok()) return started.WithContext("p2p listen " + node->config_.p2p_addr);
+      spdlog::info("p2p listening on {} with {} peers", node->config_.p2p_addr,
+                   node->config_.peers.size());
+      transport = net.get();
+      node->own_transport_ = std::move(net);
     }
     BftEngineOptions bo;
     bo.block_max_txs = node->config_.block_max_txs;
@@ -102,6 +96,7 @@ void Node::Stop() {
   stopped_ = true;
   if (engine_) engine_->Stop();
   if (bft_) bft_->Stop();
+  if (auto* net = dynamic_cast<P2pTransport*>(own_transport_.get())) net->Stop();
   if (events_) events_->Shutdown();
   if (rpc_) rpc_->Shutdown();
 }

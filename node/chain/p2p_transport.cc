@@ -1,0 +1,132 @@
+#include "node/chain/p2p_transport.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "base/hex.h"
+
+namespace hito::node {
+
+namespace types = consensus::types;
+
+Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
+                                                    const std::string& chain_id,
+                                                    const Hash32& genesis_hash) {
+  p2p::PeerNetworkConfig pc;
+  pc.listen_address = config.p2p_addr;
+  pc.chain_id = chain_id;
+  pc.genesis_hash = genesis_hash;
+  for (const PeerConfig& peer : config.peers) {
+    Result<Hash32> key = HexDecode32(peer.public_key);
+    if (!key.ok()) {
+      return InvalidArgumentError("config: peer " + peer.address +
+                                  ": public_key is not 64 hex characters");
+    }
+    p2p::PeerAddress a;
+    a.address = peer.address;
+    a.node_key = key.value();
+    pc.peers.push_back(std::move(a));
+  }
+  return pc;
+}
+
+P2pTransport::P2pTransport(p2p::PeerNetworkConfig config, Ed25519PrivateKey node_key,
+                           uint64_t height, Mempool* mempool)
+    : mempool_(mempool), announced_height_(height) {
+  network_ = std::make_unique<p2p::PeerNetwork>(std::move(config), std::move(node_key), this);
+  network_->SetHeight(height);
+}
+
+P2pTransport::~P2pTransport() { Stop(); }
+
+Status P2pTransport::Start() { return network_->Start(); }
+
+void P2pTransport::Stop() { network_->Stop(); }
+
+void P2pTransport::BroadcastTxs(const std::vector<Bytes>& txs) { network_->BroadcastTxs(txs); }
+
+void P2pTransport::SetHandler(ConsensusHandler* handler) {
+  std::lock_guard<std::mutex> lock(handler_mu_);
+  handler_ = handler;
+}
+
+void P2pTransport::BroadcastProposal(const types::Proposal& proposal, const types::Block& block) {
+  network_->Broadcast(p2p::ConsensusMessage(p2p::ProposalWithBlock{proposal, block}));
+}
+
+void P2pTransport::BroadcastVote(const types::Vote& vote) {
+  network_->Broadcast(p2p::ConsensusMessage(vote));
+}
+
+void P2pTransport::BroadcastEvidence(const types::DuplicateVoteEvidence& evidence) {
+  network_->Broadcast(p2p::ConsensusMessage(evidence));
+}
+
+void P2pTransport::RequestCommittedBlock(uint64_t height) {
+  // The driver asks for tip + 1: announce tip when it moved.
+  if (height > 0) {
+    const uint64_t ours = height - 1;
+    uint64_t prev = announced_height_.load();
+    if (ours > prev && announced_height_.compare_exchange_strong(prev, ours)) {
+      network_->SetHeight(ours);
+      network_->BroadcastStatus(ours);
+    }
+  }
+  std::vector<p2p::PeerInfo> peers = network_->Peers();
+  if (peers.empty()) return;
+  std::vector<const p2p::PeerInfo*> ahead;
+  for (const p2p::PeerInfo& p : peers) {
+    if (p.height >= height) ahead.push_back(&p);
+  }
+  if (ahead.empty()) return;  // nobody has it; consensus will decide it
+  const p2p::PeerInfo* pick = ahead[next_peer_.fetch_add(1) % ahead.size()];
+  Status s = network_->RequestBlock(pick->node_key, height);
+  if (!s.ok()) spdlog::debug("block request for height {}: {}", height, s.ToString());
+}
+
+void P2pTransport::OnConsensusMessage(const p2p::PeerId& /*from*/,
+                                      const p2p::ConsensusMessage& msg) {
+  std::lock_guard<std::mutex> lock(handler_mu_);
+  if (handler_ == nullptr) return;
+  if (const auto* pb = std::get_if<p2p::ProposalWithBlock>(&msg)) {
+    handler_->OnProposal(pb->proposal, pb->block);
+  } else if (const auto* v = std::get_if<types::Vote>(&msg)) {
+    handler_->OnVote(*v);
+  } else if (const auto* e = std::get_if<types::DuplicateVoteEvidence>(&msg)) {
+    handler_->OnEvidence(*e);
+  }
+}
+
+void P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>& txs) {
+  if (mempool_ == nullptr) return;
+  for (const Bytes& tx : txs) {
+    AdmitOutcome out = mempool_->Admit(tx);
+    if (!out.storage_error.ok()) {
+      spdlog::warn("mempool admission of a peer's tx: {}", out.storage_error.ToString());
+    }
+  }
+}
+
+std::optional<p2p::BlockAndCommit> P2pTransport::OnBlockRequest(const p2p::PeerId& /*from*/,
+                                                                uint64_t height) {
+  std::lock_guard<std::mutex> lock(handler_mu_);
+  if (handler_ == nullptr) return std::nullopt;
+  auto found = handler_->ServeCommittedBlock(height);
+  if (!found) return std::nullopt;
+  return p2p::BlockAndCommit{std::move(found->first), std::move(found->second)};
+}
+
+void P2pTransport::OnBlockResponse(const p2p::PeerId& /*from*/, uint64_t /*height*/,
+                                   const std::optional<p2p::BlockAndCommit>& block) {
+  if (!block) return;
+  std::lock_guard<std::mutex> lock(handler_mu_);
+  if (handler_ == nullptr) return;
+  handler_->OnCommittedBlock(block->block, block->commit);
+}
+
+void P2pTransport::OnStatus(const p2p::PeerId& /*from*/, uint64_t /*height*/) {
+  // Peers() carries the height; nothing else to do.
+}
+
+}  // namespace hito::node

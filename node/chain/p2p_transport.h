@@ -1,0 +1,87 @@
+// P2pTransport: the BFT driver's ConsensusTransport over node/p2p's PeerNetwork.
+//
+// It owns the PeerNetwork and is its PeerHandler: decoded consensus messages go to the
+// attached ConsensusHandler (OnProposal/OnVote/OnEvidence), block requests are served
+// by ConsensusHandler::ServeCommittedBlock, block answers go to OnCommittedBlock, and
+// transaction batches from peers are offered to the mempool (when one is given).
+//
+// Block sync: RequestCommittedBlock(h) asks one connected peer that reported a height
+// >= h (round robin over them; any peer if none did). The driver asks for tip + 1 on
+// every gossip tick, so the adapter takes h - 1 as our height and announces it with a
+// StatusUpdate when it changes (peers then know whom to ask).
+//
+// Threads: PeerNetwork calls the PeerHandler methods from its dispatcher thread only.
+// Each call into the ConsensusHandler holds handler_mu_, so SetHandler (which takes the
+// same lock) returns only once no call into the old handler is running, and none starts
+// afterwards. The ConsensusHandler must not call back into SetHandler.
+#ifndef HITO_NODE_CHAIN_P2P_TRANSPORT_H_
+#define HITO_NODE_CHAIN_P2P_TRANSPORT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "base/ed25519.h"
+#include "base/status.h"
+#include "node/chain/consensus_transport.h"
+#include "node/config/config.h"
+#include "node/mempool/mempool.h"
+#include "node/p2p/peer_network.h"
+
+namespace hito::node {
+
+// The PeerNetworkConfig for a node: listen on config.p2p_addr, dial config.peers (their
+// public keys are hex). kInvalidArgument on a malformed peer key.
+Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
+                                                    const std::string& chain_id,
+                                                    const Hash32& genesis_hash);
+
+class P2pTransport : public ConsensusTransport, public p2p::PeerHandler {
+ public:
+  // `mempool` may be null (peers' transactions are then ignored); it must outlive this.
+  P2pTransport(p2p::PeerNetworkConfig config, Ed25519PrivateKey node_key, uint64_t height,
+               Mempool* mempool);
+  ~P2pTransport() override;
+  P2pTransport(const P2pTransport&) = delete;
+  P2pTransport& operator=(const P2pTransport&) = delete;
+
+  // Binds the listener and starts dialing (kUnavailable if the address is taken).
+  Status Start();
+  // Stops the network (joins its threads). Idempotent; the destructor calls it.
+  void Stop();
+  p2p::PeerNetwork& network() { return *network_; }
+
+  // Offers transactions admitted locally to the peers (tx gossip).
+  void BroadcastTxs(const std::vector<Bytes>& txs);
+
+  // ConsensusTransport.
+  void SetHandler(ConsensusHandler* handler) override;
+  void BroadcastProposal(const consensus::types::Proposal& proposal,
+                         const consensus::types::Block& block) override;
+  void BroadcastVote(const consensus::types::Vote& vote) override;
+  void BroadcastEvidence(const consensus::types::DuplicateVoteEvidence& evidence) override;
+  void RequestCommittedBlock(uint64_t height) override;
+
+  // p2p::PeerHandler (dispatcher thread).
+  void OnConsensusMessage(const p2p::PeerId& from, const p2p::ConsensusMessage& msg) override;
+  void OnTxs(const p2p::PeerId& from, const std::vector<Bytes>& txs) override;
+  std::optional<p2p::BlockAndCommit> OnBlockRequest(const p2p::PeerId& from,
+                                                    uint64_t height) override;
+  void OnBlockResponse(const p2p::PeerId& from, uint64_t height,
+                       const std::optional<p2p::BlockAndCommit>& block) override;
+  void OnStatus(const p2p::PeerId& from, uint64_t height) override;
+
+ private:
+  Mempool* mempool_;
+  std::mutex handler_mu_;
+  ConsensusHandler* handler_ = nullptr;  // guarded by handler_mu_
+  std::atomic<uint64_t> announced_height_;
+  std::atomic<uint64_t> next_peer_{0};
+  std::unique_ptr<p2p::PeerNetwork> network_;
+};
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CHAIN_P2P_TRANSPORT_H_
