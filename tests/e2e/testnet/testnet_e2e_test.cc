@@ -3,10 +3,12 @@
 // `hito` CLI, dev key imported) commits and every node reports it and the same block
 // hash at its height; that the chain goes on after `kill -9` of one validator and the
 // restarted validator catches up (block sync); and that with two of four down the chain
-// halts without forking and resumes when they return. Every wait is bounded; the
+// halts without forking and resumes when they return; and that a SIGSTOPped validator,
+// once continued, catches up. Every wait is bounded; the
 // NodeProcess destructors SIGKILL whatever still runs, also on failure.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -93,6 +95,18 @@ class TestnetE2eTest : public ::testing::Test {
   }
 
   NodeProcess& node(int i) { return *nodes_[static_cast<size_t>(i)]; }
+
+  // The pid of node i's hitod (its command line names its home), or -1.
+  pid_t PidOf(int i) {
+    const std::string want = std::string("--home") + '\0' + node(i).home() + '\0';
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = e.path().filename().string();
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const std::string cmdline = ReadFileOrEmpty(e.path().string() + "/cmdline");
+      if (cmdline.find(want) != std::string::npos) return static_cast<pid_t>(std::stol(name));
+    }
+    return -1;
+  }
 
   CliRun Hito(int i, std::vector<std::string> args) {
     args.insert(args.end(), {"--node", node(i).address(), "--home", wallet_->path(), "--json"});
@@ -198,6 +212,21 @@ TEST_F(TestnetE2eTest, TwoOfFourDownHaltsWithoutForkAndResumes) {
   ASSERT_TRUE(node(3).Start("start").ok());
   for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(WaitHeight(i, settled + 2)) << "node " << i;
   ExpectSameChain({0, 1, 2, 3}, 1, settled + 2);
+}
+
+TEST_F(TestnetE2eTest, StoppedValidatorResumesAndCatchesUp) {
+  for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(WaitHeight(i, 2)) << "node " << i;
+  const pid_t pid = PidOf(1);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  const uint64_t at_stop = Height(0);
+  bool others_advanced = true;
+  for (int i : {0, 2, 3}) others_advanced &= WaitHeight(i, at_stop + 3);
+  ::kill(pid, SIGCONT);
+  ASSERT_TRUE(others_advanced);
+  const uint64_t target = Height(0);
+  ASSERT_TRUE(WaitHeight(1, target)) << "node 1 did not catch up to " << target;
+  ExpectSameChain({0, 1, 2, 3}, 1, target);
 }
 
 }  // namespace
