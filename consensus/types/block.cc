@@ -98,6 +98,26 @@ Status ReadCommit(Reader* r, std::string_view what, Commit* c) {
   return Status::Ok();
 }
 
+// The block's fields in encoding order; DecodeBlock checks the header's hashes after.
+Status ReadBlockFields(Reader* r, Block* b) {
+  HITO_RETURN_IF_ERROR(ReadHeader(r, "block.header", &b->header));
+  uint32_t n = 0;
+  HITO_RETURN_IF_ERROR(r->Count("block.txs", kBlockMaxTxs, kTxEntryMinBytes, &n));
+  b->txs.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    HITO_RETURN_IF_ERROR(r->VarBytes(internal::Index("block.txs", i), kTxMaxBytes, &b->txs[i]));
+  }
+  HITO_RETURN_IF_ERROR(ReadCommit(r, "block.last_commit", &b->last_commit));
+  HITO_RETURN_IF_ERROR(
+      r->Count("block.evidence", kEvidenceMaxPerBlock, internal::kEvidenceMinBytes, &n));
+  b->evidence.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    HITO_RETURN_IF_ERROR(
+        internal::ReadEvidence(r, internal::Index("block.evidence", i), &b->evidence[i]));
+  }
+  return Status::Ok();
+}
+
 Status CheckEquals(std::string_view what, const Hash32& in_header, const Hash32& computed) {
   if (in_header == computed) return Status::Ok();
   return InvalidArgumentError(std::string(what) + ": " + HexEncode(in_header) +
@@ -107,33 +127,23 @@ Status CheckEquals(std::string_view what, const Hash32& in_header, const Hash32&
 }  // namespace
 
 Bytes EncodeHeader(const BlockHeader& h) {
-  Writer w;
-  WriteHeader(&w, h);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) { WriteHeader(w, h); });
 }
 
 Result<BlockHeader> DecodeHeader(ByteView bytes) {
-  Reader r(bytes);
-  BlockHeader h;
-  HITO_RETURN_IF_ERROR(ReadHeader(&r, "header", &h));
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("header"));
-  return h;
+  return DecodeWhole<BlockHeader>(
+      bytes, "header", [](Reader* r, BlockHeader* h) { return ReadHeader(r, "header", h); });
 }
 
 Hash32 HeaderHash(const BlockHeader& h) { return DomainHash(kHeaderLabel, EncodeHeader(h)); }
 
 Bytes EncodeCommit(const Commit& c) {
-  Writer w;
-  WriteCommit(&w, c);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) { WriteCommit(w, c); });
 }
 
 Result<Commit> DecodeCommit(ByteView bytes) {
-  Reader r(bytes);
-  Commit c;
-  HITO_RETURN_IF_ERROR(ReadCommit(&r, "commit", &c));
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("commit"));
-  return c;
+  return DecodeWhole<Commit>(bytes, "commit",
+                             [](Reader* r, Commit* c) { return ReadCommit(r, "commit", c); });
 }
 
 Hash32 CommitHash(const Commit& c) { return DomainHash(kCommitLabel, EncodeCommit(c)); }
@@ -195,21 +205,21 @@ Hash32 TxRoot(const std::vector<Bytes>& txs) {
 }
 
 Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence) {
-  Writer w;
-  w.U32(static_cast<uint32_t>(evidence.size()));
-  for (const DuplicateVoteEvidence& e : evidence) internal::WriteEvidence(&w, e);
-  return DomainHash(kEvidenceLabel, w.bytes());
+  return DomainHash(kEvidenceLabel, EncodeWith([&](Writer* w) {
+                      w->U32(static_cast<uint32_t>(evidence.size()));
+                      for (const DuplicateVoteEvidence& e : evidence) internal::WriteEvidence(w, e);
+                    }));
 }
 
 Bytes EncodeBlock(const Block& b) {
-  Writer w;
-  WriteHeader(&w, b.header);
-  w.U32(static_cast<uint32_t>(b.txs.size()));
-  for (const Bytes& tx : b.txs) w.VarBytes(tx);
-  WriteCommit(&w, b.last_commit);
-  w.U32(static_cast<uint32_t>(b.evidence.size()));
-  for (const DuplicateVoteEvidence& e : b.evidence) internal::WriteEvidence(&w, e);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) {
+    WriteHeader(w, b.header);
+    w->U32(static_cast<uint32_t>(b.txs.size()));
+    for (const Bytes& tx : b.txs) w->VarBytes(tx);
+    WriteCommit(w, b.last_commit);
+    w->U32(static_cast<uint32_t>(b.evidence.size()));
+    for (const DuplicateVoteEvidence& e : b.evidence) internal::WriteEvidence(w, e);
+  });
 }
 
 Result<Block> DecodeBlock(ByteView bytes) {
@@ -217,24 +227,7 @@ Result<Block> DecodeBlock(ByteView bytes) {
     return InvalidArgumentError("block: " + std::to_string(bytes.size()) +
                                 " bytes exceeds the maximum of " + std::to_string(kBlockMaxBytes));
   }
-  Reader r(bytes);
-  Block b;
-  HITO_RETURN_IF_ERROR(ReadHeader(&r, "block.header", &b.header));
-  uint32_t n = 0;
-  HITO_RETURN_IF_ERROR(r.Count("block.txs", kBlockMaxTxs, kTxEntryMinBytes, &n));
-  b.txs.resize(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    HITO_RETURN_IF_ERROR(r.VarBytes(internal::Index("block.txs", i), kTxMaxBytes, &b.txs[i]));
-  }
-  HITO_RETURN_IF_ERROR(ReadCommit(&r, "block.last_commit", &b.last_commit));
-  HITO_RETURN_IF_ERROR(
-      r.Count("block.evidence", kEvidenceMaxPerBlock, internal::kEvidenceMinBytes, &n));
-  b.evidence.resize(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    HITO_RETURN_IF_ERROR(
-        internal::ReadEvidence(&r, internal::Index("block.evidence", i), &b.evidence[i]));
-  }
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("block"));
+  HITO_ASSIGN_OR_RETURN(Block b, DecodeWhole<Block>(bytes, "block", ReadBlockFields));
   HITO_RETURN_IF_ERROR(CheckEquals("block.header.tx_root", b.header.tx_root, TxRoot(b.txs)));
   HITO_RETURN_IF_ERROR(CheckEquals("block.header.last_commit_hash", b.header.last_commit_hash,
                                    CommitHash(b.last_commit)));

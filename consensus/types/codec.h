@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/bytes.h"
 #include "base/status.h"
@@ -73,6 +74,27 @@ class Reader {
   ByteView in_;
   size_t pos_ = 0;
 };
+
+// The two ends every consensus type shares. EncodeWith runs `write(Writer*)` on a fresh
+// Writer and returns its bytes. DecodeWhole reads one T from the whole buffer with
+// `read(Reader*, T*) -> Status`, then requires the buffer consumed, failing with
+// "<what>: trailing bytes" otherwise; checks that need the whole value (hashes in a header
+// against the body, canonical order) stay with the caller, after DecodeWhole succeeds.
+template <typename WriteFn>
+Bytes EncodeWith(WriteFn&& write) {
+  Writer w;
+  write(&w);
+  return std::move(w).bytes();
+}
+
+template <typename T, typename ReadFn>
+Result<T> DecodeWhole(ByteView bytes, std::string_view what, ReadFn&& read) {
+  Reader r(bytes);
+  T value;
+  HITO_RETURN_IF_ERROR(read(&r, &value));
+  HITO_RETURN_IF_ERROR(r.ExpectEnd(what));
+  return value;
+}
 
 // Chain ids are 1..kChainIdMaxLen bytes of [a-z0-9-]. Fails with a message naming `what`.
 Status ValidateChainId(std::string_view what, std::string_view chain_id);

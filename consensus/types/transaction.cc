@@ -38,6 +38,28 @@ Status ReadTransfer(Reader* r, Transfer* t) {
   return Status::Ok();
 }
 
+// Version and kind, then the body of the one kind implemented today.
+Status ReadTransaction(Reader* r, Transfer* t) {
+  uint8_t version = 0;
+  HITO_RETURN_IF_ERROR(r->U8("transaction.version", &version));
+  if (version != kTxVersion) {
+    return InvalidArgumentError("transaction.version: unknown version " + std::to_string(version) +
+                                " (expected " + std::to_string(kTxVersion) + ")");
+  }
+  uint8_t kind = 0;
+  HITO_RETURN_IF_ERROR(r->U8("transaction.kind", &kind));
+  if (kind >= static_cast<uint8_t>(TxKind::kRegister) &&
+      kind <= static_cast<uint8_t>(TxKind::kValidator)) {
+    return UnimplementedError(
+        "transaction.kind: " + std::string(TxKindName(static_cast<TxKind>(kind))) + " (" +
+        std::to_string(kind) + ") is reserved and not implemented yet");
+  }
+  if (kind != static_cast<uint8_t>(TxKind::kTransfer)) {
+    return InvalidArgumentError("transaction.kind: unknown kind " + std::to_string(kind));
+  }
+  return ReadTransfer(r, t);
+}
+
 }  // namespace
 
 std::string_view TxKindName(TxKind kind) {
@@ -71,10 +93,10 @@ TxKind Transaction::kind() const {
 
 Bytes EncodeTransaction(const Transaction& tx) {
   const Transfer& t = std::get<Transfer>(tx.body);
-  Writer w;
-  WriteTransferUnsigned(&w, t);
-  w.Fixed(t.signature);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) {
+    WriteTransferUnsigned(w, t);
+    w->Fixed(t.signature);
+  });
 }
 
 Result<Transaction> DecodeTransaction(ByteView bytes) {
@@ -82,37 +104,17 @@ Result<Transaction> DecodeTransaction(ByteView bytes) {
     return InvalidArgumentError("transaction: " + std::to_string(bytes.size()) +
                                 " bytes exceeds the maximum of " + std::to_string(kTxMaxBytes));
   }
-  Reader r(bytes);
-  uint8_t version = 0;
-  HITO_RETURN_IF_ERROR(r.U8("transaction.version", &version));
-  if (version != kTxVersion) {
-    return InvalidArgumentError("transaction.version: unknown version " + std::to_string(version) +
-                                " (expected " + std::to_string(kTxVersion) + ")");
-  }
-  uint8_t kind = 0;
-  HITO_RETURN_IF_ERROR(r.U8("transaction.kind", &kind));
-  if (kind >= static_cast<uint8_t>(TxKind::kRegister) &&
-      kind <= static_cast<uint8_t>(TxKind::kValidator)) {
-    return UnimplementedError(
-        "transaction.kind: " + std::string(TxKindName(static_cast<TxKind>(kind))) + " (" +
-        std::to_string(kind) + ") is reserved and not implemented yet");
-  }
-  if (kind != static_cast<uint8_t>(TxKind::kTransfer)) {
-    return InvalidArgumentError("transaction.kind: unknown kind " + std::to_string(kind));
-  }
-  Transfer t;
-  HITO_RETURN_IF_ERROR(ReadTransfer(&r, &t));
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("transaction"));
+  HITO_ASSIGN_OR_RETURN(Transfer t, DecodeWhole<Transfer>(bytes, "transaction", ReadTransaction));
   return Transaction{std::move(t)};
 }
 
 Hash32 TransactionHash(ByteView encoded) { return DomainHash(kTxLabel, encoded); }
 
 Bytes TransferSigningBytes(const Transfer& t) {
-  Writer w;
-  WriteSigningLabel(&w, kTxSignLabel);
-  WriteTransferUnsigned(&w, t);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) {
+    WriteSigningLabel(w, kTxSignLabel);
+    WriteTransferUnsigned(w, t);
+  });
 }
 
 void SignTransfer(Transfer* t, const Ed25519PrivateKey& key) {

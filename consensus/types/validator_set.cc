@@ -50,6 +50,20 @@ Status CheckCanonical(std::string_view what, const std::vector<Validator>& vs, u
   return Status::Ok();
 }
 
+// The list as encoded; DecodeValidatorSet checks it is canonical after.
+Status ReadValidators(Reader* r, std::vector<Validator>* vs) {
+  uint32_t n = 0;
+  HITO_RETURN_IF_ERROR(r->Count("validator_set.count", kValidatorsMax, kValidatorBytes, &n));
+  vs->resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const std::string at = internal::Index("validator_set.validators", i);
+    Validator& v = (*vs)[i];
+    HITO_RETURN_IF_ERROR(r->Fixed(internal::Field(at, "public_key"), &v.public_key));
+    HITO_RETURN_IF_ERROR(r->U64(internal::Field(at, "power"), &v.power));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ValidatorSet> ValidatorSet::Create(std::vector<Validator> validators) {
@@ -74,26 +88,18 @@ Hash32 ValidatorSet::Hash() const {
 }
 
 Bytes EncodeValidatorSet(const ValidatorSet& set) {
-  Writer w;
-  w.U32(static_cast<uint32_t>(set.size()));
-  for (const Validator& v : set.validators()) {
-    w.Fixed(v.public_key);
-    w.U64(v.power);
-  }
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) {
+    w->U32(static_cast<uint32_t>(set.size()));
+    for (const Validator& v : set.validators()) {
+      w->Fixed(v.public_key);
+      w->U64(v.power);
+    }
+  });
 }
 
 Result<ValidatorSet> DecodeValidatorSet(ByteView bytes) {
-  Reader r(bytes);
-  uint32_t n = 0;
-  HITO_RETURN_IF_ERROR(r.Count("validator_set.count", kValidatorsMax, kValidatorBytes, &n));
-  std::vector<Validator> vs(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    const std::string at = internal::Index("validator_set.validators", i);
-    HITO_RETURN_IF_ERROR(r.Fixed(internal::Field(at, "public_key"), &vs[i].public_key));
-    HITO_RETURN_IF_ERROR(r.U64(internal::Field(at, "power"), &vs[i].power));
-  }
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("validator_set"));
+  HITO_ASSIGN_OR_RETURN(std::vector<Validator> vs, DecodeWhole<std::vector<Validator>>(
+                                                       bytes, "validator_set", ReadValidators));
   uint64_t total = 0;
   HITO_RETURN_IF_ERROR(CheckCanonical("validator_set", vs, &total));
   // Already canonical, so Create keeps the order and recomputes the same total.

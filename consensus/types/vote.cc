@@ -47,6 +47,22 @@ void WriteProposalUnsigned(Writer* w, const Proposal& p) {
   w->Fixed(p.proposer);
 }
 
+Status ReadProposal(Reader* r, Proposal* p) {
+  HITO_RETURN_IF_ERROR(r->U64("proposal.height", &p->height));
+  HITO_RETURN_IF_ERROR(r->U32("proposal.round", &p->round));
+  bool has_pol = false;
+  HITO_RETURN_IF_ERROR(r->Bool("proposal.has_pol_round", &has_pol));
+  if (has_pol) {
+    uint32_t pol = 0;
+    HITO_RETURN_IF_ERROR(r->U32("proposal.pol_round", &pol));
+    p->pol_round = pol;
+  }
+  HITO_RETURN_IF_ERROR(r->Fixed("proposal.block_hash", &p->block_hash));
+  HITO_RETURN_IF_ERROR(r->Fixed("proposal.proposer", &p->proposer));
+  HITO_RETURN_IF_ERROR(r->Fixed("proposal.signature", &p->signature));
+  return Status::Ok();
+}
+
 }  // namespace
 
 namespace internal {
@@ -93,11 +109,11 @@ Status ReadEvidence(Reader* r, std::string_view what, DuplicateVoteEvidence* e) 
 }  // namespace internal
 
 Bytes VoteSigningBytes(std::string_view chain_id, const Vote& v) {
-  Writer w;
-  WriteSigningLabel(&w, kVoteSignLabel);
-  w.String(chain_id);
-  WriteVoteUnsigned(&w, v);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) {
+    WriteSigningLabel(w, kVoteSignLabel);
+    w->String(chain_id);
+    WriteVoteUnsigned(w, v);
+  });
 }
 
 void SignVote(std::string_view chain_id, Vote* v, const Ed25519PrivateKey& key) {
@@ -109,25 +125,20 @@ bool VerifyVoteSignature(std::string_view chain_id, const Vote& v) {
 }
 
 Bytes EncodeVote(const Vote& v) {
-  Writer w;
-  internal::WriteVote(&w, v);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) { internal::WriteVote(w, v); });
 }
 
 Result<Vote> DecodeVote(ByteView bytes) {
-  Reader r(bytes);
-  Vote v;
-  HITO_RETURN_IF_ERROR(internal::ReadVote(&r, "vote", &v));
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("vote"));
-  return v;
+  return DecodeWhole<Vote>(bytes, "vote",
+                           [](Reader* r, Vote* v) { return internal::ReadVote(r, "vote", v); });
 }
 
 Bytes ProposalSigningBytes(std::string_view chain_id, const Proposal& p) {
-  Writer w;
-  WriteSigningLabel(&w, kProposalSignLabel);
-  w.String(chain_id);
-  WriteProposalUnsigned(&w, p);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) {
+    WriteSigningLabel(w, kProposalSignLabel);
+    w->String(chain_id);
+    WriteProposalUnsigned(w, p);
+  });
 }
 
 void SignProposal(std::string_view chain_id, Proposal* p, const Ed25519PrivateKey& key) {
@@ -139,29 +150,14 @@ bool VerifyProposalSignature(std::string_view chain_id, const Proposal& p) {
 }
 
 Bytes EncodeProposal(const Proposal& p) {
-  Writer w;
-  WriteProposalUnsigned(&w, p);
-  w.Fixed(p.signature);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) {
+    WriteProposalUnsigned(w, p);
+    w->Fixed(p.signature);
+  });
 }
 
 Result<Proposal> DecodeProposal(ByteView bytes) {
-  Reader r(bytes);
-  Proposal p;
-  HITO_RETURN_IF_ERROR(r.U64("proposal.height", &p.height));
-  HITO_RETURN_IF_ERROR(r.U32("proposal.round", &p.round));
-  bool has_pol = false;
-  HITO_RETURN_IF_ERROR(r.Bool("proposal.has_pol_round", &has_pol));
-  if (has_pol) {
-    uint32_t pol = 0;
-    HITO_RETURN_IF_ERROR(r.U32("proposal.pol_round", &pol));
-    p.pol_round = pol;
-  }
-  HITO_RETURN_IF_ERROR(r.Fixed("proposal.block_hash", &p.block_hash));
-  HITO_RETURN_IF_ERROR(r.Fixed("proposal.proposer", &p.proposer));
-  HITO_RETURN_IF_ERROR(r.Fixed("proposal.signature", &p.signature));
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("proposal"));
-  return p;
+  return DecodeWhole<Proposal>(bytes, "proposal", ReadProposal);
 }
 
 Status VerifyEvidence(std::string_view chain_id, const DuplicateVoteEvidence& e) {
@@ -189,17 +185,13 @@ Status VerifyEvidence(std::string_view chain_id, const DuplicateVoteEvidence& e)
 }
 
 Bytes EncodeEvidence(const DuplicateVoteEvidence& e) {
-  Writer w;
-  internal::WriteEvidence(&w, e);
-  return std::move(w).bytes();
+  return EncodeWith([&](Writer* w) { internal::WriteEvidence(w, e); });
 }
 
 Result<DuplicateVoteEvidence> DecodeEvidence(ByteView bytes) {
-  Reader r(bytes);
-  DuplicateVoteEvidence e;
-  HITO_RETURN_IF_ERROR(internal::ReadEvidence(&r, "evidence", &e));
-  HITO_RETURN_IF_ERROR(r.ExpectEnd("evidence"));
-  return e;
+  return DecodeWhole<DuplicateVoteEvidence>(
+      bytes, "evidence",
+      [](Reader* r, DuplicateVoteEvidence* e) { return internal::ReadEvidence(r, "evidence", e); });
 }
 
 }  // namespace hito::consensus::types
