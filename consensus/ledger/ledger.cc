@@ -189,6 +189,12 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   PutRecord(KeyBytes(kParamsKey), EncodeParams(genesis.params), &out.changes, &batch);
   PutRecord(KeyBytes(kChainIdKey), KeyBytes(genesis.chain_id), &out.changes, &batch);
   PutRecord(KeyBytes(kSupplyKey), EncodeU64(supply), &out.changes, &batch);
+  // A genesis without validators (ledger-only tests) has no schedule (validators.h).
+  if (genesis.validators.size() > 0 || !genesis.validator_schedule.empty()) {
+    HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule,
+                          GenesisValidatorSchedule(genesis.validators, genesis.validator_schedule));
+    PutRecord(KeyBytes(kValidatorSetsKey), EncodeValidatorSchedule(schedule), &out.changes, &batch);
+  }
   const MemoryKv empty;
   HITO_ASSIGN_OR_RETURN(out.state_root, Seal(&empty, batch, /*height=*/0, &out.changes));
   return out;
@@ -321,9 +327,9 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
   return bank::CheckTransferStateful(*t, *sender, *expected, *recipient);
 }
 
-Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
-                                        const std::vector<types::Transaction>& txs,
-                                        SignatureCheck sigs) const {
+Result<BlockOutcome> Ledger::ApplyBlock(
+    const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+    SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence) const {
   if (header.chain_id != chain_id_) {
     return InvalidArgumentError("block for chain \"" + header.chain_id + "\", this chain is \"" +
                                 chain_id_ + "\"");
@@ -343,6 +349,9 @@ Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
   }
   HITO_ASSIGN_OR_RETURN(Params params, GetParams());
   HITO_ASSIGN_OR_RETURN(const uint64_t supply_before, Supply());
+  // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
+  HITO_ASSIGN_OR_RETURN(auto validator_records,
+                        ValidatorRecords(*state_, chain_id_, header.height, evidence));
   uint64_t supply = supply_before;
 
   // The cache is used only if it describes the committed state (same root and height).
@@ -406,6 +415,10 @@ Result<BlockOutcome> Ledger::ApplyBlock(const types::BlockHeader& header,
     Bytes record = EncodeU64(supply);
     batch.emplace_back(StateTreeKey(AsBytes(kSupplyKey)), StateValueHash(record));
     out.changes.insert_or_assign(KeyBytes(kSupplyKey), std::move(record));
+  }
+  for (auto& [key, record] : validator_records) {
+    batch.emplace_back(StateTreeKey(key), StateValueHash(record));
+    out.changes.insert_or_assign(std::move(key), std::move(record));
   }
   std::sort(batch.begin(), batch.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -19,6 +19,7 @@
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/ledger/tx_result.h"
+#include "consensus/ledger/validators.h"
 #include "consensus/types/block.h"
 #include "consensus/types/transaction.h"
 
@@ -37,6 +38,8 @@ struct Genesis {
   std::string chain_id;
   uint64_t time_ms = 0;
   types::ValidatorSet validators;
+  // Later sets fixed in advance (validators.h); heights >= 2, strictly increasing.
+  std::vector<ValidatorSetChange> validator_schedule;
   std::vector<GenesisAccount> accounts;
   Params params;
 };
@@ -95,9 +98,11 @@ class Ledger {
   // transactions are recorded with their reject code and change nothing (no fee either);
   // valid ones burn their fee. Fails (non-OK) only on storage errors or a block that
   // does not follow the committed height. The returned changes are not yet committed.
-  Result<BlockOutcome> ApplyBlock(const types::BlockHeader& header,
-                                  const std::vector<types::Transaction>& txs,
-                                  SignatureCheck sigs) const;
+  // `evidence` (the block's) is checked and recorded by the validators module
+  // (validators.h, ValidatorRecords); invalid evidence fails the whole block.
+  Result<BlockOutcome> ApplyBlock(
+      const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+      SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {}) const;
 
   // Additive (execution cache). ApplyBlock keeps, inside this object, a bounded cache of
   // decoded account records and state tree pages (TreePageCache) that survives across
