@@ -40,7 +40,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   node->events_ = std::make_unique<CommitEvents>(options.max_tx_waiters);
   node->app_ = std::make_unique<ChainApp>(node->chain_id_, std::move(tip), store,
                                           node->mempool_.get(), node->events_.get());
-  if (genesis.validators.size() == 1) {
+  // One validator for ever: the solo engine. Any schedule of set changes needs BFT.
+  if (genesis.validators.size() == 1 && genesis.validator_schedule.empty()) {
     node->engine_ = std::make_unique<SoloEngine>(
         node->chain_id_, genesis.validators, std::move(key), node->app_.get(),
         SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
@@ -65,9 +66,15 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
     bo.block_max_txs = node->config_.block_max_txs;
     bo.block_max_bytes = node->config_.block_max_bytes;
     bo.commit_wait_ms = node->config_.block_interval_ms;
-    HITO_ASSIGN_OR_RETURN(node->bft_,
-                          BftEngine::Open(options.home, node->chain_id_, genesis.validators,
-                                          std::move(key), node->app_.get(), store, transport, bo));
+    const NodeConfig& nc = node->config_;
+    bo.bft.timeout_propose_base_ms = nc.timeout_propose_base_ms;
+    bo.bft.timeout_propose_delta_ms = nc.timeout_propose_delta_ms;
+    bo.bft.timeout_prevote_base_ms = nc.timeout_prevote_base_ms;
+    bo.bft.timeout_prevote_delta_ms = nc.timeout_prevote_delta_ms;
+    bo.bft.timeout_precommit_base_ms = nc.timeout_precommit_base_ms;
+    bo.bft.timeout_precommit_delta_ms = nc.timeout_precommit_delta_ms;
+    HITO_ASSIGN_OR_RETURN(node->bft_, BftEngine::Open(options.home, node->chain_id_, std::move(key),
+                                                      node->app_.get(), store, transport, bo));
     spdlog::info("BFT consensus with {} validators", genesis.validators.size());
   }
 

@@ -11,6 +11,7 @@
 #define HITO_NODE_CHAIN_APPLICATION_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/bytes.h"
@@ -45,7 +46,16 @@ class Application {
   virtual ChainTip Tip() const = 0;
   // Canonical transaction bytes for the next block, within the limits.
   virtual std::vector<Bytes> PrepareProposal(uint32_t max_txs, uint64_t max_bytes) = 0;
-  // Accepts a proposed block for the next height or says why not.
+  // The validator set of `height` as the committed state fixes it (consensus/ledger/
+  // validators.h): known up to Tip().height + 2. The engine starts each height with it,
+  // and block sync verifies each commit against it. The default (test doubles that run no
+  // consensus) knows no set.
+  virtual Result<consensus::types::ValidatorSet> ValidatorSetAt(uint64_t height) const {
+    return UnimplementedError("no validator set for height " + std::to_string(height));
+  }
+  // Accepts a proposed block for the next height or says why not: header against the
+  // tip and the state (including validators_hash = set of h, next_validators_hash = set
+  // of h + 1), and the block's evidence (validators.h, CheckEvidence).
   virtual Status ProcessProposal(const consensus::types::Block& block) const = 0;
   // Executes a decided block on the committed state; nothing is persisted.
   virtual Result<FinalizedBlock> FinalizeBlock(const consensus::types::Block& block) = 0;

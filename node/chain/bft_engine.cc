@@ -7,6 +7,8 @@
 
 #include "base/hash.h"
 #include "base/hex.h"
+#include "consensus/ledger/validators.h"
+#include "consensus/types/limits.h"
 
 namespace hito::node {
 namespace {
@@ -139,28 +141,46 @@ class BftEngine::SignerAdapter : public bft::Signer {
   io::Signer* signer_;
 };
 
-BftEngine::BftEngine(std::string chain_id, types::ValidatorSet validators, Application* app,
-                     Store* store, ConsensusTransport* transport, BftEngineOptions options)
+Status CheckCommittedBlock(const Application& app, std::string_view chain_id,
+                           const types::Block& block, const types::Commit& commit) {
+  const uint64_t height = block.header.height;
+  if (height != app.Tip().height + 1) {
+    return FailedPreconditionError("block " + std::to_string(height) + " does not follow the tip");
+  }
+  if (commit.height != height || commit.block_hash != types::HeaderHash(block.header)) {
+    return InvalidArgumentError("commit does not name the block");
+  }
+  // The set of THIS height, as the state after the previous block fixes it: a set change
+  // scheduled for `height` is already in force here.
+  HITO_ASSIGN_OR_RETURN(types::ValidatorSet set, app.ValidatorSetAt(height));
+  HITO_RETURN_IF_ERROR(types::VerifyCommit(chain_id, set, commit).WithContext("commit"));
+  return app.ProcessProposal(block);
+}
+
+BftEngine::BftEngine(std::string chain_id, Application* app, Store* store,
+                     ConsensusTransport* transport, BftEngineOptions options)
     : now_ms(WallClockMs),
       chain_id_(std::move(chain_id)),
-      validators_(std::move(validators)),
       app_(app),
       store_(store),
       transport_(transport),
       options_(std::move(options)) {}
 
 Result<std::unique_ptr<BftEngine>> BftEngine::Open(const std::filesystem::path& home,
-                                                   std::string chain_id,
-                                                   types::ValidatorSet validators,
-                                                   Ed25519PrivateKey key, Application* app,
-                                                   Store* store, ConsensusTransport* transport,
+                                                   std::string chain_id, Ed25519PrivateKey key,
+                                                   Application* app, Store* store,
+                                                   ConsensusTransport* transport,
                                                    BftEngineOptions options) {
-  if (!validators.IndexOf(key.public_key())) {
-    return FailedPreconditionError("validator key is not in the validator set");
+  const uint64_t next_height = app->Tip().height + 1;
+  HITO_ASSIGN_OR_RETURN(types::ValidatorSet current, app->ValidatorSetAt(next_height));
+  if (!current.IndexOf(key.public_key())) {
+    // Not an error: a validator that joins by a scheduled change, or one that left,
+    // follows the chain and signs only at heights whose set holds its key.
+    spdlog::warn("consensus: this node's key is not in the validator set of height {}",
+                 next_height);
   }
   options.bft.chain_id = chain_id;
-  std::unique_ptr<BftEngine> e(
-      new BftEngine(chain_id, std::move(validators), app, store, transport, std::move(options)));
+  std::unique_ptr<BftEngine> e(new BftEngine(chain_id, app, store, transport, std::move(options)));
   io::Env* env = io::Env::Posix();
   BftPaths paths{home};
   HITO_RETURN_IF_ERROR(env->CreateDirs(paths.dir().string()));
@@ -216,6 +236,11 @@ void BftEngine::Stop() {
 size_t BftEngine::evidence_count() const {
   std::lock_guard lock(mu_);
   return evidence_count_;
+}
+
+size_t BftEngine::evidence_pending() const {
+  std::lock_guard lock(mu_);
+  return evidence_pending_;
 }
 
 size_t BftEngine::replayed_records() const {
@@ -277,7 +302,7 @@ void BftEngine::Loop() {
     const Clock::time_point now = Clock::now();
     if (start_next_at_ && *start_next_at_ <= now) {
       start_next_at_.reset();
-      Feed(bft::StartHeight{app_->Tip().height + 1, validators_, 0, std::nullopt});
+      Feed(StartOf(app_->Tip().height + 1));
     }
     while (!timers_.empty() && timers_.begin()->first <= now) {
       bft::TimeoutFired t = timers_.begin()->second;
@@ -294,9 +319,7 @@ void BftEngine::Loop() {
 
 void BftEngine::Resume() {
   const uint64_t height = app_->Tip().height + 1;
-  bft::StartHeight start;
-  start.height = height;
-  start.validators = validators_;
+  bft::StartHeight start = StartOf(height);
   const io::SignState last = signer_->last();
   if (!last.empty && last.height == height) start.round = last.round;
   // The lock: the own non-nil precommit of the highest round in the WAL of this height.
@@ -376,18 +399,13 @@ void BftEngine::HandleInput(Input input) {
     if (s.ok()) {
       spdlog::warn("consensus: peer reported duplicate-vote evidence against {}",
                    HexEncode(ev->a.validator));
+      AddEvidence(*ev);
     }
   } else if (auto* cb = std::get_if<CommittedBlock>(&input)) {
-    const ChainTip tip = app_->Tip();
     const types::Block& block = cb->block;
     const types::Commit& commit = cb->commit;
-    if (block.header.height != tip.height + 1) return;
-    Status s = types::VerifyCommit(chain_id_, validators_, commit);
-    if (s.ok() && (commit.height != block.header.height ||
-                   commit.block_hash != types::HeaderHash(block.header))) {
-      s = InvalidArgumentError("commit does not name the block");
-    }
-    if (s.ok()) s = app_->ProcessProposal(block);
+    if (block.header.height != app_->Tip().height + 1) return;
+    Status s = CheckCommittedBlock(*app_, chain_id_, block, commit);
     if (!s.ok()) {
       spdlog::warn("consensus: synced block {} rejected: {}", block.header.height, s.ToString());
       return;
@@ -395,7 +413,7 @@ void BftEngine::HandleInput(Input input) {
     spdlog::info("consensus: block {} from block sync", block.header.height);
     CommitBlock(block, commit);
     start_next_at_.reset();
-    Feed(bft::StartHeight{block.header.height + 1, validators_, 0, std::nullopt});
+    Feed(StartOf(block.header.height + 1));
     // Still behind, probably: ask for the next one now rather than at the next tick.
     transport_->RequestCommittedBlock(block.header.height + 1);
   }
@@ -446,7 +464,7 @@ void BftEngine::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
     if (d->height != app_->Tip().height + 1) return;
     CommitBlock(d->block, d->commit);
     if (options_.commit_wait_ms == 0) {
-      next->push_back(bft::StartHeight{d->height + 1, validators_, 0, std::nullopt});
+      next->push_back(StartOf(d->height + 1));
     } else {
       start_next_at_ = Clock::now() + std::chrono::milliseconds(options_.commit_wait_ms);
     }
@@ -457,6 +475,7 @@ void BftEngine::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
       std::lock_guard lock(mu_);
       ++evidence_count_;
     }
+    AddEvidence(re->evidence);
     transport_->BroadcastEvidence(re->evidence);
   }
 }
@@ -468,6 +487,13 @@ void BftEngine::CommitBlock(const types::Block& block, const types::Commit& comm
   if (!fin.ok())
     Die("executing decided block " + std::to_string(block.header.height), fin.status());
   app_->Commit(block, commit, std::move(fin).value());
+  for (const types::DuplicateVoteEvidence& e : block.evidence) {
+    evidence_pool_.erase(consensus::ledger::EvidenceKey(e));
+  }
+  {
+    std::lock_guard lock(mu_);
+    evidence_pending_ = evidence_pool_.size();
+  }
   // Start the next height's log: only its marker (the decided height is in the store).
   Status s = wal_->Rewrite({HeightRecord(block.header.height + 1)});
   if (!s.ok()) Die("consensus WAL rewrite failed", s);
@@ -487,8 +513,9 @@ types::Block BftEngine::BuildBlock(uint64_t height) {
   h.prev_hash = tip.block_hash;
   h.tx_root = types::TxRoot(block.txs);
   h.app_hash = tip.state_root;
-  h.validators_hash = validators_.Hash();
-  h.next_validators_hash = h.validators_hash;
+  h.validators_hash = SetFor(height).Hash();
+  h.next_validators_hash = SetFor(height + 1).Hash();
+  block.evidence = TakeEvidence(height);
   block.last_commit = tip.last_commit;
   h.last_commit_hash = types::CommitHash(block.last_commit);
   h.evidence_hash = types::EvidenceHash(block.evidence);
@@ -507,6 +534,50 @@ void BftEngine::Gossip() {
     }
   }
   transport_->RequestCommittedBlock(app_->Tip().height + 1);
+}
+
+types::ValidatorSet BftEngine::SetFor(uint64_t height) const {
+  Result<types::ValidatorSet> set = app_->ValidatorSetAt(height);
+  if (!set.ok()) Die("validator set of height " + std::to_string(height), set.status());
+  return std::move(set).value();
+}
+
+bft::StartHeight BftEngine::StartOf(uint64_t height) const {
+  return bft::StartHeight{height, SetFor(height), 0, std::nullopt};
+}
+
+void BftEngine::AddEvidence(const types::DuplicateVoteEvidence& e) {
+  // Bounded: when full, new pieces are dropped (only real equivocations verify, and each
+  // proposal drops the pieces that are no longer valid, so the pool drains).
+  if (evidence_pool_.size() >= options_.evidence_pool_max) return;
+  evidence_pool_.emplace(consensus::ledger::EvidenceKey(e), e);
+  std::lock_guard lock(mu_);
+  evidence_pending_ = evidence_pool_.size();
+}
+
+std::vector<types::DuplicateVoteEvidence> BftEngine::TakeEvidence(uint64_t height) {
+  std::vector<types::DuplicateVoteEvidence> out;
+  if (evidence_pool_.empty()) return out;
+  auto state = store_->State();
+  Result<consensus::ledger::ValidatorSchedule> schedule =
+      consensus::ledger::ReadValidatorSchedule(*state);
+  if (!schedule.ok()) return out;
+  for (auto it = evidence_pool_.begin(); it != evidence_pool_.end();) {
+    if (out.size() >= types::kEvidenceMaxPerBlock) break;
+    Status s = consensus::ledger::CheckEvidence(*state, chain_id_, *schedule, height, it->second);
+    if (s.ok()) {
+      out.push_back(it->second);
+      ++it;
+    } else if (it->second.a.height >= height) {
+      ++it;  // not yet includable (evidence of the current height): keep it
+    } else {
+      spdlog::info("consensus: dropping pending evidence: {}", s.message());
+      it = evidence_pool_.erase(it);
+    }
+  }
+  std::lock_guard lock(mu_);
+  evidence_pending_ = evidence_pool_.size();
+  return out;
 }
 
 }  // namespace hito::node

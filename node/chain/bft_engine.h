@@ -24,7 +24,17 @@
 // Liveness helpers: the driver re-broadcasts its own messages of the current height and
 // asks peers for the committed block of the next height every gossip_interval_ms; a
 // committed block that arrives is applied after its commit verifies against the set.
-// The validator set is the genesis set (set changes come later).
+//
+// Validator sets: each height starts with the set the Application reports for it
+// (Application::ValidatorSetAt, from the committed state), so a scheduled change applies
+// at its height here, in block building (validators_hash, next_validators_hash) and in
+// block sync (each commit verified against the set of its own height). A node whose key
+// is not in a height's set follows that height without signing.
+//
+// Evidence: duplicate votes this node detects (RecordEvidence) or a peer reports
+// (verified) go into a bounded pool; as proposer it puts up to kEvidenceMaxPerBlock pieces
+// that are still valid on the committed state into its block (validators.h,
+// CheckEvidence), and a committed block's evidence leaves the pool.
 #ifndef HITO_NODE_CHAIN_BFT_ENGINE_H_
 #define HITO_NODE_CHAIN_BFT_ENGINE_H_
 
@@ -58,6 +68,8 @@ namespace hito::node {
 
 struct BftEngineOptions {
   consensus::bft::Config bft;  // chain_id is filled in by the engine
+  // Pending evidence kept for inclusion (new pieces dropped when full).
+  size_t evidence_pool_max = 256;
   uint32_t block_max_txs = 20'000;
   uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;
   uint32_t gossip_interval_ms = 1000;
@@ -82,15 +94,23 @@ enum class WalRecordKind : uint8_t {
   kBlock = 4,     // block
 };
 
+// Block sync's check of a committed block for the next height: the commit verifies
+// against the set of the block's height (app.ValidatorSetAt, from the state after the
+// previous block), names the block, and the block passes app.ProcessProposal. A commit
+// signed by an older set for a height where a new set rules fails here.
+Status CheckCommittedBlock(const Application& app, std::string_view chain_id,
+                           const consensus::types::Block& block,
+                           const consensus::types::Commit& commit);
+
 class BftEngine : public Engine, private ConsensusHandler {
  public:
-  // `app`, `store` and `transport` are not owned and must outlive this. `key` must be in
-  // `validators`. Opens (creating) the signer record and the WAL under BftPaths{home}.
+  // `app`, `store` and `transport` are not owned and must outlive this. The validator
+  // sets come from `app` per height. Opens (creating) the signer record and the WAL under
+  // BftPaths{home}.
   static Result<std::unique_ptr<BftEngine>> Open(const std::filesystem::path& home,
-                                                 std::string chain_id,
-                                                 consensus::types::ValidatorSet validators,
-                                                 Ed25519PrivateKey key, Application* app,
-                                                 Store* store, ConsensusTransport* transport,
+                                                 std::string chain_id, Ed25519PrivateKey key,
+                                                 Application* app, Store* store,
+                                                 ConsensusTransport* transport,
                                                  BftEngineOptions options);
   ~BftEngine() override;
 
@@ -101,6 +121,8 @@ class BftEngine : public Engine, private ConsensusHandler {
   io::WalRecovery wal_recovery() const { return wal_recovery_; }
   io::SignState signer_state() const { return signer_->last(); }
   size_t evidence_count() const;
+  // Evidence waiting in the pool for a block.
+  size_t evidence_pending() const;
   // Messages replayed from the WAL at the last Start.
   size_t replayed_records() const;
 
@@ -117,8 +139,8 @@ class BftEngine : public Engine, private ConsensusHandler {
                              consensus::bft::VoteReceived, consensus::types::DuplicateVoteEvidence,
                              CommittedBlock>;
 
-  BftEngine(std::string chain_id, consensus::types::ValidatorSet validators, Application* app,
-            Store* store, ConsensusTransport* transport, BftEngineOptions options);
+  BftEngine(std::string chain_id, Application* app, Store* store, ConsensusTransport* transport,
+            BftEngineOptions options);
 
   // ConsensusHandler (any thread): queue for the engine thread.
   void OnProposal(const consensus::types::Proposal& proposal,
@@ -144,9 +166,15 @@ class BftEngine : public Engine, private ConsensusHandler {
   // Appends a received record to the WAL unless already there at this height.
   bool FirstSight(const Bytes& record);
   void Gossip();
+  // The set of `height` from the Application; a state that cannot say stops the node.
+  consensus::types::ValidatorSet SetFor(uint64_t height) const;
+  consensus::bft::StartHeight StartOf(uint64_t height) const;
+  void AddEvidence(const consensus::types::DuplicateVoteEvidence& e);
+  // Pool entries still valid for block `height`, up to kEvidenceMaxPerBlock; drops the
+  // ones that no longer are (recorded, too old).
+  std::vector<consensus::types::DuplicateVoteEvidence> TakeEvidence(uint64_t height);
 
   const std::string chain_id_;
-  const consensus::types::ValidatorSet validators_;
   Application* const app_;
   Store* const store_;
   ConsensusTransport* const transport_;
@@ -168,12 +196,15 @@ class BftEngine : public Engine, private ConsensusHandler {
   // every gossip tick, and a stalled height must not grow the log with copies.
   std::set<Hash32> seen_;
   std::vector<Bytes> own_records_;  // own messages of the current height, for re-sending
+  // Pending evidence by state key (validators.h, EvidenceKey).
+  std::map<Bytes, consensus::types::DuplicateVoteEvidence> evidence_pool_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Input> inbox_;
   bool stop_ = false;
   size_t evidence_count_ = 0;
+  size_t evidence_pending_ = 0;
   size_t replayed_ = 0;
   std::thread thread_;
 };

@@ -7,6 +7,8 @@
 
 #include "base/hex.h"
 #include "consensus/ledger/tx_result.h"
+#include "consensus/ledger/validators.h"
+#include "consensus/types/limits.h"
 
 namespace hito::node {
 namespace {
@@ -63,8 +65,9 @@ Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
     HITO_ASSIGN_OR_RETURN(std::vector<types::Transaction> txs, DecodeTxs(block.txs));
     auto state = store->State();
     ledger::Ledger ledger(genesis.chain_id, state.get());
-    HITO_ASSIGN_OR_RETURN(ledger::BlockOutcome outcome,
-                          ledger.ApplyBlock(block.header, txs, ledger::SignatureCheck::kVerify));
+    HITO_ASSIGN_OR_RETURN(
+        ledger::BlockOutcome outcome,
+        ledger.ApplyBlock(block.header, txs, ledger::SignatureCheck::kVerify, block.evidence));
     HITO_RETURN_IF_ERROR(store->WriteState(block_height, outcome.changes));
     spdlog::warn("recovered: re-applied stored block {} whose state was not written", block_height);
     state_height = block_height;
@@ -136,6 +139,12 @@ std::vector<Bytes> ChainApp::PrepareProposal(uint32_t max_txs, uint64_t max_byte
   return out;
 }
 
+Result<types::ValidatorSet> ChainApp::ValidatorSetAt(uint64_t height) const {
+  auto state = store_->State();
+  HITO_ASSIGN_OR_RETURN(uint64_t committed, ledger::Ledger(chain_id_, state.get()).Height());
+  return ledger::ValidatorSetAt(*state, committed, height);
+}
+
 Status ChainApp::ProcessProposal(const types::Block& block) const {
   ChainTip tip = Tip();
   const types::BlockHeader& h = block.header;
@@ -148,6 +157,25 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
   if (h.app_hash != tip.state_root) return InvalidArgumentError("app_hash mismatch");
   if (h.time_ms <= tip.time_ms) return InvalidArgumentError("block time not increasing");
   if (h.tx_root != types::TxRoot(block.txs)) return InvalidArgumentError("tx_root mismatch");
+  // The sets of h and h + 1 are fixed by the state the block builds on (validators.h).
+  auto state = store_->State();
+  HITO_ASSIGN_OR_RETURN(types::ValidatorSet set, ValidatorSetAt(h.height));
+  HITO_ASSIGN_OR_RETURN(types::ValidatorSet next, ValidatorSetAt(h.height + 1));
+  if (h.validators_hash != set.Hash()) return InvalidArgumentError("validators_hash mismatch");
+  if (h.next_validators_hash != next.Hash()) {
+    return InvalidArgumentError("next_validators_hash mismatch");
+  }
+  if (h.evidence_hash != types::EvidenceHash(block.evidence)) {
+    return InvalidArgumentError("evidence_hash mismatch");
+  }
+  if (block.evidence.size() > types::kEvidenceMaxPerBlock) {
+    return InvalidArgumentError("too much evidence");
+  }
+  // Evidence: signatures, one (height, round, type), two values, signer in the set of its
+  // height, not too old, not recorded before, not listed twice (what ApplyBlock checks).
+  Result<std::vector<std::pair<Bytes, Bytes>>> records =
+      ledger::ValidatorRecords(*state, chain_id_, h.height, block.evidence);
+  if (!records.ok()) return records.status();
   return Status::Ok();
 }
 
@@ -170,7 +198,8 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
   HITO_ASSIGN_OR_RETURN(
       fin.outcome, exec_ledger_.ApplyBlock(block.header, txs,
                                            all_verified ? ledger::SignatureCheck::kAlreadyVerified
-                                                        : ledger::SignatureCheck::kVerify));
+                                                        : ledger::SignatureCheck::kVerify,
+                                           block.evidence));
   if (fin.outcome.results.size() != txs.size()) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");

@@ -36,6 +36,7 @@ class ChainApp : public Application {
 
   ChainTip Tip() const override;
   std::vector<Bytes> PrepareProposal(uint32_t max_txs, uint64_t max_bytes) override;
+  Result<consensus::types::ValidatorSet> ValidatorSetAt(uint64_t height) const override;
   Status ProcessProposal(const consensus::types::Block& block) const override;
   Result<FinalizedBlock> FinalizeBlock(const consensus::types::Block& block) override;
   void Commit(const consensus::types::Block& block, const consensus::types::Commit& commit,

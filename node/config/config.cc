@@ -68,6 +68,31 @@ Status ReadString(const toml::table& t, std::string_view section, std::string_vi
   return Status::Ok();
 }
 
+// A non-negative JSON integer (nlohmann would convert -5 to 2^64 - 5 silently).
+Result<uint64_t> JsonU64(const nlohmann::json& v, const std::string& what) {
+  if (!v.is_number_unsigned())
+    return InvalidArgumentError(what + " must be a non-negative integer");
+  return v.get<uint64_t>();
+}
+
+// A JSON list of {"public_key": hex, "power": n} as a validator set.
+Result<types::ValidatorSet> ParseValidatorSet(const nlohmann::json& list, const std::string& what) {
+  if (!list.is_array()) return InvalidArgumentError(what + " must be a list");
+  std::vector<types::Validator> vals;
+  for (const auto& v : list) {
+    types::Validator val;
+    Result<Hash32> pk = HexDecode32(v.at("public_key").get<std::string>());
+    if (!pk.ok()) return pk.status().WithContext(what + ": public_key");
+    val.public_key = *pk;
+    HITO_ASSIGN_OR_RETURN(val.power, JsonU64(v.at("power"), what + ": power"));
+    vals.push_back(val);
+  }
+  Result<types::ValidatorSet> set = types::ValidatorSet::Create(std::move(vals));
+  if (!set.ok()) return set.status().WithContext(what);
+  if (set->size() == 0) return InvalidArgumentError(what + ": no validators");
+  return set;
+}
+
 }  // namespace
 
 Status ValidateConfig(const NodeConfig& c) {
@@ -84,6 +109,28 @@ Status ValidateConfig(const NodeConfig& c) {
     return InvalidArgumentError("config: consensus.block_max_bytes must be in [" +
                                 std::to_string(types::kTxMaxBytes) + ", " +
                                 std::to_string(types::kBlockMaxBytes - 32 * 1024) + "]");
+  }
+  const struct {
+    const char* name;
+    uint32_t base_ms, delta_ms;
+  } timeouts[] = {
+      {"propose", c.timeout_propose_base_ms, c.timeout_propose_delta_ms},
+      {"prevote", c.timeout_prevote_base_ms, c.timeout_prevote_delta_ms},
+      {"precommit", c.timeout_precommit_base_ms, c.timeout_precommit_delta_ms},
+  };
+  for (const auto& t : timeouts) {
+    if (t.base_ms < kTimeoutBaseMinMs || t.base_ms > kTimeoutBaseMaxMs) {
+      return InvalidArgumentError("config: consensus.timeout_" + std::string(t.name) +
+                                  "_base_ms must be in [" + std::to_string(kTimeoutBaseMinMs) +
+                                  ", " + std::to_string(kTimeoutBaseMaxMs) + "]");
+    }
+    // A zero delta would keep every round's timeout equal: Tendermint's liveness needs
+    // them to grow until they exceed the actual message delay.
+    if (t.delta_ms < 1 || t.delta_ms > kTimeoutDeltaMaxMs) {
+      return InvalidArgumentError("config: consensus.timeout_" + std::string(t.name) +
+                                  "_delta_ms must be in [1, " + std::to_string(kTimeoutDeltaMaxMs) +
+                                  "]");
+    }
   }
   if (c.mempool_max_txs == 0) return InvalidArgumentError("config: mempool.max_txs must be > 0");
   if (c.mempool_max_bytes < types::kTxMaxBytes) {
@@ -119,7 +166,15 @@ std::string ConfigToToml(const NodeConfig& c) {
     << "# each decision).\n"
     << "block_interval_ms = " << c.block_interval_ms << "\n"
     << "block_max_txs = " << c.block_max_txs << "\n"
-    << "block_max_bytes = " << c.block_max_bytes << "\n\n"
+    << "block_max_bytes = " << c.block_max_bytes << "\n"
+    << "# Round timeouts: timeout(round) = base + round * delta. Use the same values on\n"
+    << "# every validator.\n"
+    << "timeout_propose_base_ms = " << c.timeout_propose_base_ms << "\n"
+    << "timeout_propose_delta_ms = " << c.timeout_propose_delta_ms << "\n"
+    << "timeout_prevote_base_ms = " << c.timeout_prevote_base_ms << "\n"
+    << "timeout_prevote_delta_ms = " << c.timeout_prevote_delta_ms << "\n"
+    << "timeout_precommit_base_ms = " << c.timeout_precommit_base_ms << "\n"
+    << "timeout_precommit_delta_ms = " << c.timeout_precommit_delta_ms << "\n\n"
     << "[mempool]\n"
     << "max_txs = " << c.mempool_max_txs << "\n"
     << "max_bytes = " << c.mempool_max_bytes << "\n\n"
@@ -143,6 +198,18 @@ Result<NodeConfig> ParseConfigToml(std::string_view text) {
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_interval_ms", &c.block_interval_ms));
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_max_txs", &c.block_max_txs));
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_max_bytes", &c.block_max_bytes));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "consensus", "timeout_propose_base_ms", &c.timeout_propose_base_ms));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "consensus", "timeout_propose_delta_ms", &c.timeout_propose_delta_ms));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "consensus", "timeout_prevote_base_ms", &c.timeout_prevote_base_ms));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "consensus", "timeout_prevote_delta_ms", &c.timeout_prevote_delta_ms));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "consensus", "timeout_precommit_base_ms", &c.timeout_precommit_base_ms));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "consensus", "timeout_precommit_delta_ms", &c.timeout_precommit_delta_ms));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_txs", &c.mempool_max_txs));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_bytes", &c.mempool_max_bytes));
   HITO_RETURN_IF_ERROR(ReadString(t, "log", "level", &c.log_level));
@@ -178,6 +245,17 @@ std::string GenesisToJson(const ledger::Genesis& g) {
     vals.push_back({{"public_key", HexEncode(v.public_key)}, {"power", v.power}});
   }
   j["validators"] = vals;
+  if (!g.validator_schedule.empty()) {
+    nlohmann::ordered_json sched = nlohmann::ordered_json::array();
+    for (const ledger::ValidatorSetChange& c : g.validator_schedule) {
+      nlohmann::ordered_json set = nlohmann::ordered_json::array();
+      for (const types::Validator& v : c.set.validators()) {
+        set.push_back({{"public_key", HexEncode(v.public_key)}, {"power", v.power}});
+      }
+      sched.push_back({{"height", c.height}, {"validators", set}});
+    }
+    j["validator_schedule"] = sched;
+  }
   nlohmann::ordered_json accts = nlohmann::ordered_json::array();
   for (const ledger::GenesisAccount& a : g.accounts) {
     accts.push_back({{"address", EncodeAddress(a.account)}, {"balance", a.balance}});
@@ -197,18 +275,32 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
                                   std::to_string(types::kChainIdMaxLen) + " bytes");
     }
     g.time_ms = j.at("genesis_time_ms").get<uint64_t>();
-    std::vector<types::Validator> vals;
-    for (const auto& v : j.at("validators")) {
-      types::Validator val;
-      Result<Hash32> pk = HexDecode32(v.at("public_key").get<std::string>());
-      if (!pk.ok()) return pk.status().WithContext("genesis: validator public_key");
-      val.public_key = *pk;
-      val.power = v.at("power").get<uint64_t>();
-      vals.push_back(val);
+    HITO_ASSIGN_OR_RETURN(g.validators,
+                          ParseValidatorSet(j.at("validators"), "genesis: validators"));
+    if (j.contains("validator_schedule")) {
+      const auto& sched = j.at("validator_schedule");
+      if (!sched.is_array())
+        return InvalidArgumentError("genesis: validator_schedule must be a list");
+      for (const auto& e : sched) {
+        if (!e.is_object() || e.size() != 2 || !e.contains("height") || !e.contains("validators")) {
+          return InvalidArgumentError(
+              "genesis: each validator_schedule entry must be {\"height\", \"validators\"} "
+              "and nothing else");
+        }
+        ledger::ValidatorSetChange change;
+        HITO_ASSIGN_OR_RETURN(change.height,
+                              JsonU64(e.at("height"), "genesis: validator_schedule height"));
+        const std::string where =
+            "genesis: validator_schedule height " + std::to_string(change.height);
+        HITO_ASSIGN_OR_RETURN(change.set, ParseValidatorSet(e.at("validators"), where));
+        g.validator_schedule.push_back(std::move(change));
+      }
+      // The ledger's rules (heights >= 2, increasing, bounded), checked here so a bad file
+      // is refused when read, with the same message.
+      Result<ledger::ValidatorSchedule> checked =
+          ledger::GenesisValidatorSchedule(g.validators, g.validator_schedule);
+      if (!checked.ok()) return checked.status();
     }
-    Result<types::ValidatorSet> set = types::ValidatorSet::Create(std::move(vals));
-    if (!set.ok()) return set.status().WithContext("genesis: validators");
-    g.validators = std::move(set).value();
     for (const auto& a : j.at("accounts")) {
       ledger::GenesisAccount acct;
       Result<Hash32> id = DecodeAddress(a.at("address").get<std::string>());

@@ -36,6 +36,14 @@ struct NodeConfig {
   std::string p2p_addr = "127.0.0.1:26656";
   std::vector<PeerConfig> peers;
   uint32_t block_interval_ms = 1000;
+  // Tendermint round timeouts (docs/protocol/consensus.md, "Timeouts"):
+  // timeout_x(round) = x_base_ms + round * x_delta_ms. All validators should use the same.
+  uint32_t timeout_propose_base_ms = 3000;
+  uint32_t timeout_propose_delta_ms = 500;
+  uint32_t timeout_prevote_base_ms = 1000;
+  uint32_t timeout_prevote_delta_ms = 500;
+  uint32_t timeout_precommit_base_ms = 1000;
+  uint32_t timeout_precommit_delta_ms = 500;
   uint32_t block_max_txs = 20'000;
   uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;  // headroom for header, commit
   uint32_t mempool_max_txs = 200'000;
@@ -43,14 +51,20 @@ struct NodeConfig {
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 };
 
-// Checks ranges (interval >= 10 ms, limits > 0 and within the protocol limits).
+// Checks ranges (interval >= 10 ms, limits > 0 and within the protocol limits, timeout
+// bases in [kTimeoutBaseMinMs, kTimeoutBaseMaxMs] and deltas in [1, kTimeoutDeltaMaxMs]).
+inline constexpr uint32_t kTimeoutBaseMinMs = 10;
+inline constexpr uint32_t kTimeoutBaseMaxMs = 600'000;
+inline constexpr uint32_t kTimeoutDeltaMaxMs = 60'000;
 Status ValidateConfig(const NodeConfig& config);
 std::string ConfigToToml(const NodeConfig& config);
 Result<NodeConfig> ParseConfigToml(std::string_view text);
 Result<NodeConfig> LoadConfig(const std::filesystem::path& path);
 
 // genesis.json <-> ledger::Genesis. Accounts are bech32m addresses, balances integers of
-// base units, validator keys hex.
+// base units, validator keys hex. An optional "validator_schedule" lists later sets:
+//   [{"height": H, "validators": [{"public_key": hex, "power": n}, ...]}, ...]
+// checked strictly (no other keys, heights >= 2 and increasing, each set valid).
 std::string GenesisToJson(const consensus::ledger::Genesis& genesis);
 Result<consensus::ledger::Genesis> ParseGenesisJson(std::string_view text);
 // BLAKE2b-256 "hito/v1/genesis" over the genesis file bytes.

@@ -1,0 +1,440 @@
+// Validator-set changes and evidence in hitod's BFT driver, with real homes (LevelDB,
+// WAL, signer record) and the real ChainApp over an in-memory full mesh:
+//   - a genesis schedule adds a validator at height 4, removes one at 7 and swaps the
+//     whole set for four new keys at 10; nine engines run, every block's header names the
+//     set of its height, every stored commit verifies against that set (and not against
+//     the previous one), a removed validator signs nothing after it left, and the new
+//     validators sign from their first height;
+//   - block sync: a commit signed by the old set for a height where the new set rules is
+//     refused by CheckCommittedBlock, the same block with the new set's commit accepted;
+//   - ProcessProposal refuses a wrong validators_hash / next_validators_hash and invalid
+//     evidence;
+//   - a validator that equivocates (two conflicting prevotes injected with its key): the
+//     evidence lands in a committed block and in state on every node, with a state proof.
+// Every wait is bounded.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "consensus/ledger/records.h"
+#include "consensus/ledger/validators.h"
+#include "node/chain/bft_engine.h"
+#include "node/chain/chain_app.h"
+#include "node/mempool/mempool.h"
+#include "node/store/store.h"
+#include "tests/unit/node/testing.h"
+
+namespace hito::node {
+namespace {
+
+namespace types = consensus::types;
+namespace ledger = consensus::ledger;
+using testing::AccountOf;
+using testing::KeyFor;
+using testing::TempDir;
+
+constexpr const char* kChain = "valset-test";
+
+// Full mesh of n ports; a port without a handler neither sends nor receives.
+class Mesh {
+ public:
+  class Port : public ConsensusTransport {
+   public:
+    Port(Mesh* mesh, size_t index) : mesh_(mesh), index_(index) {}
+    void SetHandler(ConsensusHandler* h) override {
+      std::lock_guard lock(mesh_->mu_);
+      mesh_->handlers_[index_] = h;
+    }
+    void BroadcastProposal(const types::Proposal& p, const types::Block& b) override {
+      mesh_->Each(index_, [&](ConsensusHandler* h) { h->OnProposal(p, b); });
+    }
+    void BroadcastVote(const types::Vote& v) override {
+      mesh_->Each(index_, [&](ConsensusHandler* h) { h->OnVote(v); });
+    }
+    void BroadcastEvidence(const types::DuplicateVoteEvidence& e) override {
+      mesh_->Each(index_, [&](ConsensusHandler* h) { h->OnEvidence(e); });
+    }
+    void RequestCommittedBlock(uint64_t height) override {
+      std::lock_guard lock(mesh_->mu_);
+      ConsensusHandler* me = mesh_->handlers_[index_];
+      if (me == nullptr) return;
+      for (size_t j = 0; j < mesh_->handlers_.size(); ++j) {
+        ConsensusHandler* h = mesh_->handlers_[j];
+        if (j == index_ || h == nullptr) continue;
+        if (auto bc = h->ServeCommittedBlock(height)) {
+          me->OnCommittedBlock(bc->first, bc->second);
+          return;
+        }
+      }
+    }
+
+   private:
+    Mesh* mesh_;
+    size_t index_;
+  };
+
+  explicit Mesh(size_t n) : handlers_(n, nullptr) {
+    for (size_t i = 0; i < n; ++i) ports_.push_back(std::make_unique<Port>(this, i));
+  }
+  Port* port(size_t i) { return ports_[i].get(); }
+  // Delivers a vote to every attached engine, as if a peer had sent it.
+  void Inject(const types::Vote& v) {
+    std::lock_guard lock(mu_);
+    for (ConsensusHandler* h : handlers_) {
+      if (h != nullptr) h->OnVote(v);
+    }
+  }
+
+ private:
+  template <typename F>
+  void Each(size_t from, F f) {
+    std::lock_guard lock(mu_);
+    if (handlers_[from] == nullptr) return;
+    for (size_t j = 0; j < handlers_.size(); ++j) {
+      if (j != from && handlers_[j] != nullptr) f(handlers_[j]);
+    }
+  }
+  std::mutex mu_;
+  std::vector<ConsensusHandler*> handlers_;
+  std::vector<std::unique_ptr<Port>> ports_;
+};
+
+Ed25519PrivateKey ValKey(size_t i) { return KeyFor(static_cast<uint8_t>(100 + i)); }
+
+types::ValidatorSet SetOf(std::vector<size_t> ids) {
+  std::vector<types::Validator> vs;
+  for (size_t i : ids) vs.push_back({ValKey(i).public_key(), 1});
+  return types::ValidatorSet::Create(std::move(vs)).value();
+}
+
+// One node's parts.
+struct Node {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Mempool> mempool;
+  std::unique_ptr<CommitEvents> events;
+  std::unique_ptr<ChainApp> app;
+  std::unique_ptr<BftEngine> engine;
+  ~Node() {
+    if (engine) engine->Stop();
+    engine.reset();
+    if (events) events->Shutdown();
+  }
+};
+
+std::unique_ptr<Node> OpenNode(const std::filesystem::path& home, const ledger::Genesis& g) {
+  auto n = std::make_unique<Node>();
+  std::filesystem::create_directories(home);
+  n->store = Store::Open(home / "data").value();
+  ChainTip tip = RecoverChain(n->store.get(), g, Hash32{7}).value();
+  Store* store = n->store.get();
+  n->mempool = std::make_unique<Mempool>(kChain, MempoolLimits{}, store->State(),
+                                         [store](const Hash32& h) { return store->GetTx(h); });
+  n->events = std::make_unique<CommitEvents>(100);
+  n->app =
+      std::make_unique<ChainApp>(kChain, std::move(tip), store, n->mempool.get(), n->events.get());
+  return n;
+}
+
+BftEngineOptions FastOptions() {
+  BftEngineOptions o;
+  o.bft.timeout_propose_base_ms = 400;
+  o.bft.timeout_propose_delta_ms = 100;
+  o.bft.timeout_prevote_base_ms = 200;
+  o.bft.timeout_prevote_delta_ms = 100;
+  o.bft.timeout_precommit_base_ms = 200;
+  o.bft.timeout_precommit_delta_ms = 100;
+  o.gossip_interval_ms = 200;
+  o.commit_wait_ms = 50;
+  return o;
+}
+
+// A running network of n engines over one genesis.
+class Cluster {
+ public:
+  Cluster(size_t n, ledger::Genesis g) : genesis_(std::move(g)), mesh_(n) {
+    for (size_t i = 0; i < n; ++i) {
+      nodes_.push_back(OpenNode(dir_.path() / ("node" + std::to_string(i)), genesis_));
+      auto e = BftEngine::Open(dir_.path() / ("node" + std::to_string(i)), kChain, ValKey(i),
+                               nodes_[i]->app.get(), nodes_[i]->store.get(), mesh_.port(i),
+                               FastOptions());
+      EXPECT_TRUE(e.ok()) << e.status().ToString();
+      nodes_[i]->engine = std::move(e).value();
+    }
+    for (auto& node : nodes_) node->engine->Start();
+  }
+  ~Cluster() {
+    for (auto& node : nodes_) node.reset();
+  }
+  Node& node(size_t i) { return *nodes_[i]; }
+  size_t size() const { return nodes_.size(); }
+  Mesh& mesh() { return mesh_; }
+  uint64_t MinHeight() {
+    uint64_t m = UINT64_MAX;
+    for (auto& n : nodes_) m = std::min(m, n->app->Tip().height);
+    return m;
+  }
+  bool WaitAll(uint64_t height, int seconds = 90) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (MinHeight() >= height) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  types::Block Block(size_t i, uint64_t h) {
+    auto raw = nodes_[i]->store->GetBlock(h);
+    EXPECT_TRUE(raw.ok() && raw->has_value()) << "node " << i << " lacks block " << h;
+    return types::DecodeBlock(**raw).value();
+  }
+  types::Commit CommitOf(size_t i, uint64_t h) {
+    auto raw = nodes_[i]->store->GetCommit(h);
+    EXPECT_TRUE(raw.ok() && raw->has_value());
+    return types::DecodeCommit(**raw).value();
+  }
+
+ private:
+  TempDir dir_;
+  ledger::Genesis genesis_;
+  Mesh mesh_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+ledger::Genesis BaseGenesis(types::ValidatorSet set, std::vector<ledger::ValidatorSetChange> s) {
+  ledger::Genesis g;
+  g.chain_id = kChain;
+  g.time_ms = 1'700'000'000'000;
+  g.validators = std::move(set);
+  g.validator_schedule = std::move(s);
+  g.accounts.push_back({AccountOf(KeyFor(1)), 1'000'000'000});
+  return g;
+}
+
+TEST(ValidatorSetChangeTest, AddRemoveAndSwapAllAcrossNineEngines) {
+  const types::ValidatorSet s1 = SetOf({0, 1, 2, 3});
+  const types::ValidatorSet s4 = SetOf({0, 1, 2, 3, 4});  // add 4
+  const types::ValidatorSet s7 = SetOf({1, 2, 3, 4});     // remove 0
+  const types::ValidatorSet s10 = SetOf({5, 6, 7, 8});    // swap all
+  Cluster c(9, BaseGenesis(s1, {{4, s4}, {7, s7}, {10, s10}}));
+  const uint64_t target = 13;
+  ASSERT_TRUE(c.WaitAll(target)) << "min height " << c.MinHeight();
+  auto set_of = [&](uint64_t h) { return h >= 10 ? s10 : h >= 7 ? s7 : h >= 4 ? s4 : s1; };
+  for (uint64_t h = 1; h <= target; ++h) {
+    const types::Block b0 = c.Block(0, h);
+    for (size_t i = 1; i < c.size(); ++i)
+      EXPECT_EQ(c.Block(i, h), b0) << "node " << i << " h " << h;
+    EXPECT_EQ(b0.header.validators_hash, set_of(h).Hash()) << h;
+    EXPECT_EQ(b0.header.next_validators_hash, set_of(h + 1).Hash()) << h;
+    EXPECT_TRUE(set_of(h).IndexOf(b0.header.proposer)) << "proposer outside the set at " << h;
+    const types::Commit commit = c.CommitOf(0, h);
+    EXPECT_TRUE(types::VerifyCommit(kChain, set_of(h), commit).ok()) << h;
+    if (h == 4 || h == 7 || h == 10) {
+      EXPECT_FALSE(types::VerifyCommit(kChain, set_of(h - 1), commit).ok())
+          << "commit of " << h << " must not verify against the previous set";
+    }
+  }
+  // Validator 0 left at 7: its last signature is below 7. Validator 4 joined at 4 and
+  // left at 10; validators 5..8 sign from 10 on; all others of s7 stopped at 9.
+  EXPECT_LT(c.node(0).engine->signer_state().height, 7u);
+  for (size_t i = 1; i <= 4; ++i) EXPECT_LT(c.node(i).engine->signer_state().height, 10u) << i;
+  for (size_t i = 5; i <= 8; ++i) EXPECT_GE(c.node(i).engine->signer_state().height, 10u) << i;
+  for (size_t i = 0; i < c.size(); ++i) EXPECT_EQ(c.node(i).engine->evidence_count(), 0u) << i;
+}
+
+// A block for the next height on `app`, built as a proposer would.
+types::Block NextBlock(const ChainApp& app, const Ed25519PublicKey& proposer) {
+  const ChainTip tip = app.Tip();
+  types::Block b;
+  types::BlockHeader& h = b.header;
+  h.chain_id = kChain;
+  h.height = tip.height + 1;
+  h.time_ms = tip.time_ms + 1000;
+  h.prev_hash = tip.block_hash;
+  h.tx_root = types::TxRoot(b.txs);
+  h.app_hash = tip.state_root;
+  h.validators_hash = app.ValidatorSetAt(h.height)->Hash();
+  h.next_validators_hash = app.ValidatorSetAt(h.height + 1)->Hash();
+  b.last_commit = tip.last_commit;
+  h.last_commit_hash = types::CommitHash(b.last_commit);
+  h.evidence_hash = types::EvidenceHash(b.evidence);
+  h.proposer = proposer;
+  return b;
+}
+
+// A commit for `block` signed by `signers` (keys ValKey(i)) laid out over `set`.
+types::Commit SignCommit(const types::Block& block, const types::ValidatorSet& set,
+                         const std::vector<size_t>& signers) {
+  types::Commit c;
+  c.height = block.header.height;
+  c.block_hash = types::HeaderHash(block.header);
+  c.signatures.resize(set.size());
+  for (size_t i : signers) {
+    types::Vote v;
+    v.type = types::VoteType::kPrecommit;
+    v.height = c.height;
+    v.block_hash = c.block_hash;
+    v.validator = ValKey(i).public_key();
+    types::SignVote(kChain, &v, ValKey(i));
+    auto idx = set.IndexOf(v.validator);
+    if (!idx) idx = static_cast<uint32_t>(i % set.size());  // an outsider's best guess
+    c.signatures[*idx] = {types::CommitFlag::kCommit, v.signature};
+  }
+  return c;
+}
+
+TEST(ValidatorSetChangeTest, BlockSyncVerifiesEachCommitAgainstTheSetOfItsHeight) {
+  const types::ValidatorSet old_set = SetOf({0, 1, 2, 3});
+  const types::ValidatorSet new_set = SetOf({4, 5, 6, 7});
+  TempDir dir;
+  auto n = OpenNode(dir.path(), BaseGenesis(old_set, {{2, new_set}}));
+  ChainApp& app = *n->app;
+  EXPECT_EQ(*app.ValidatorSetAt(1), old_set);
+  EXPECT_EQ(*app.ValidatorSetAt(2), new_set);
+  // Block 1 under the old set.
+  types::Block b1 = NextBlock(app, ValKey(0).public_key());
+  EXPECT_FALSE(CheckCommittedBlock(app, kChain, b1, SignCommit(b1, old_set, {4, 5, 6})).ok());
+  const types::Commit c1 = SignCommit(b1, old_set, {0, 1, 2});
+  ASSERT_TRUE(CheckCommittedBlock(app, kChain, b1, c1).ok());
+  auto fin = app.FinalizeBlock(b1);
+  ASSERT_TRUE(fin.ok()) << fin.status().ToString();
+  app.Commit(b1, c1, std::move(fin).value());
+  // Block 2: the new set rules. The old set's quorum (3 of 4 keys, laid out over either
+  // set) does not make a valid commit; the new set's does.
+  types::Block b2 = NextBlock(app, ValKey(4).public_key());
+  EXPECT_EQ(b2.header.validators_hash, new_set.Hash());
+  Status old_on_old = CheckCommittedBlock(app, kChain, b2, SignCommit(b2, old_set, {0, 1, 2}));
+  EXPECT_FALSE(old_on_old.ok());
+  Status old_on_new = CheckCommittedBlock(app, kChain, b2, SignCommit(b2, new_set, {0, 1, 2, 3}));
+  EXPECT_FALSE(old_on_new.ok());
+  EXPECT_NE(old_on_new.message().find("commit"), std::string::npos) << old_on_new.ToString();
+  EXPECT_TRUE(CheckCommittedBlock(app, kChain, b2, SignCommit(b2, new_set, {4, 5, 6})).ok());
+  // A commit that names another block, and a block for a later height, are refused.
+  types::Block other = b2;
+  other.header.time_ms += 1;
+  EXPECT_FALSE(CheckCommittedBlock(app, kChain, other, SignCommit(b2, new_set, {4, 5, 6})).ok());
+}
+
+types::DuplicateVoteEvidence MakeEvidence(size_t who, uint64_t height, uint32_t round = 0) {
+  auto vote = [&](uint8_t value) {
+    types::Vote v;
+    v.type = types::VoteType::kPrevote;
+    v.height = height;
+    v.round = round;
+    Hash32 h{};
+    h[0] = value;
+    v.block_hash = h;
+    v.validator = ValKey(who).public_key();
+    types::SignVote(kChain, &v, ValKey(who));
+    return v;
+  };
+  types::Vote a = vote(1), b = vote(2);
+  if (types::EncodeVote(b) < types::EncodeVote(a)) std::swap(a, b);
+  return {a, b};
+}
+
+TEST(ValidatorSetChangeTest, ProcessProposalChecksSetHashesAndEvidence) {
+  TempDir dir;
+  auto n = OpenNode(dir.path(), BaseGenesis(SetOf({0, 1, 2, 3}), {{3, SetOf({1, 2, 3})}}));
+  ChainApp& app = *n->app;
+  types::Block b1 = NextBlock(app, ValKey(0).public_key());
+  ASSERT_TRUE(app.ProcessProposal(b1).ok());
+  types::Block bad = b1;
+  bad.header.validators_hash = SetOf({1, 2, 3}).Hash();
+  EXPECT_NE(app.ProcessProposal(bad).message().find("validators_hash"), std::string::npos);
+  bad = b1;
+  bad.header.next_validators_hash = SetOf({1, 2, 3}).Hash();
+  EXPECT_NE(app.ProcessProposal(bad).message().find("next_validators_hash"), std::string::npos);
+  app.Commit(b1, SignCommit(b1, SetOf({0, 1, 2, 3}), {0, 1, 2}), app.FinalizeBlock(b1).value());
+  // Block 2 announces the change of height 3.
+  types::Block b2 = NextBlock(app, ValKey(0).public_key());
+  EXPECT_EQ(b2.header.next_validators_hash, SetOf({1, 2, 3}).Hash());
+  auto with_evidence = [&](std::vector<types::DuplicateVoteEvidence> ev) {
+    types::Block b = b2;
+    b.evidence = std::move(ev);
+    b.header.evidence_hash = types::EvidenceHash(b.evidence);
+    return app.ProcessProposal(b);
+  };
+  EXPECT_TRUE(with_evidence({MakeEvidence(3, 1)}).ok());
+  types::DuplicateVoteEvidence forged = MakeEvidence(3, 1);
+  forged.a.signature[0] ^= 1;
+  EXPECT_FALSE(with_evidence({forged}).ok());
+  EXPECT_FALSE(with_evidence({MakeEvidence(9, 1)}).ok());  // never a validator
+  EXPECT_FALSE(with_evidence({MakeEvidence(3, 2)}).ok());  // not below the block
+  EXPECT_FALSE(with_evidence({MakeEvidence(3, 1), MakeEvidence(3, 1)}).ok());
+  types::Block hash_lies = b2;
+  hash_lies.evidence = {MakeEvidence(3, 1)};
+  EXPECT_NE(app.ProcessProposal(hash_lies).message().find("evidence_hash"), std::string::npos);
+}
+
+TEST(ValidatorSetChangeTest, EquivocationEvidenceLandsInACommittedBlock) {
+  Cluster c(4, BaseGenesis(SetOf({0, 1, 2, 3}), {}));
+  ASSERT_TRUE(c.WaitAll(2));
+  // Validator 3 equivocates: two conflicting prevotes for the current height, injected
+  // with its key (its own engine signs at most one of them; the other is a twin's).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool detected = false;
+  uint32_t salt = 0;
+  while (!detected && std::chrono::steady_clock::now() < deadline) {
+    const uint64_t h = c.node(0).app->Tip().height + 1;
+    for (uint8_t value : {uint8_t{0xA0}, uint8_t{0xB0}}) {
+      types::Vote v;
+      v.type = types::VoteType::kPrevote;
+      v.height = h;
+      v.round = 0;
+      Hash32 hash{};
+      hash[0] = value;
+      hash[1] = static_cast<uint8_t>(++salt);
+      v.block_hash = hash;
+      v.validator = ValKey(3).public_key();
+      types::SignVote(kChain, &v, ValKey(3));
+      c.mesh().Inject(v);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    detected = c.node(0).engine->evidence_count() > 0;
+  }
+  ASSERT_TRUE(detected) << "no node detected the duplicate votes";
+  // Wait for a committed block carrying evidence against validator 3.
+  std::optional<types::DuplicateVoteEvidence> landed;
+  uint64_t landed_at = 0;
+  for (uint64_t h = 1;
+       !landed && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30);) {
+    if (c.node(0).app->Tip().height < h) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    types::Block b = c.Block(0, h);
+    for (const auto& e : b.evidence) {
+      EXPECT_EQ(e.a.validator, ValKey(3).public_key());
+      landed = e;
+      landed_at = h;
+    }
+    ++h;
+  }
+  ASSERT_TRUE(landed) << "evidence never reached a committed block";
+  ASSERT_TRUE(c.WaitAll(landed_at + 1));
+  // Recorded once in every node's state, provable against the state root.
+  for (size_t i = 0; i < c.size(); ++i) {
+    auto state = c.node(i).store->State();
+    ledger::Ledger l(kChain, state.get());
+    const Bytes key = ledger::EvidenceKey(*landed);
+    std::optional<Bytes> record;
+    ASSERT_TRUE(state->Get(key, &record).ok());
+    ASSERT_TRUE(record.has_value()) << "node " << i;
+    EXPECT_EQ(*record, ledger::EncodeEvidenceRecord(landed_at, *landed));
+    auto proof = l.ProveRecord(key);
+    ASSERT_TRUE(proof.ok());
+    EXPECT_TRUE(ledger::VerifyRecordProof(*l.StateRoot(), key, record, *proof));
+  }
+  // No later block carries the same evidence again.
+  const uint64_t top = c.MinHeight();
+  for (uint64_t h = landed_at + 1; h <= top; ++h) {
+    for (const auto& e : c.Block(0, h).evidence) EXPECT_NE(e, *landed) << "again at " << h;
+  }
+}
+
+}  // namespace
+}  // namespace hito::node
