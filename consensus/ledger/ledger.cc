@@ -18,18 +18,18 @@ namespace hito::consensus::ledger {
 namespace {
 
 // Adds a consensus record to the block's writes and its leaf to the tree batch. Callers
-// add records in key order where they can, so the end hint makes the insert O(1).
+// add records in key order where they can, so the change set appends without sorting.
 void PutRecord(Bytes key, Bytes record, ChangeSet* changes, TreeBatch* batch) {
   batch->insert_or_assign(StateTreeKey(key), StateValueHash(record));
-  changes->insert_or_assign(changes->end(), std::move(key), std::move(record));
+  changes->Put(key, record);
 }
 
 // Writes the tree nodes and the metadata (height, root) of a new state.
 Result<Hash32> Seal(const KvReader* base, const TreeBatch& batch, uint64_t height,
                     ChangeSet* changes) {
   HITO_ASSIGN_OR_RETURN(Hash32 root, StateTree(base).Update(batch, changes));
-  changes->insert_or_assign(KeyBytes(kHeightKey), EncodeU64(height));
-  changes->insert_or_assign(KeyBytes(kRootKey), Bytes(root.begin(), root.end()));
+  changes->Put(AsBytes(kHeightKey), EncodeU64(height));
+  changes->Put(AsBytes(kRootKey), root);
   return root;
 }
 
@@ -197,6 +197,7 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   }
   const MemoryKv empty;
   HITO_ASSIGN_OR_RETURN(out.state_root, Seal(&empty, batch, /*height=*/0, &out.changes));
+  out.changes.Normalize();
   return out;
 }
 
@@ -368,6 +369,9 @@ Result<BlockOutcome> Ledger::ApplyBlock(
 
   BlockOutcome out;
   out.results.reserve(txs.size());
+  // About two account records and two tree pages per transfer (tree pages average a few
+  // hundred bytes): room for them up front, so the change set grows without copying.
+  out.changes.Reserve(4 * txs.size() + 8, 512 * txs.size() + 4096);
   AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed, txs.size());
   for (const types::Transaction& tx : txs) {
     const auto* t = std::get_if<types::Transfer>(&tx.body);
@@ -406,26 +410,31 @@ Result<BlockOutcome> Ledger::ApplyBlock(
       entry.tree_key = StateTreeKey(AccountKey(id));
       entry.has_tree_key = true;
     }
-    Bytes record = EncodeAccount(entry.pending);
+    // Encoded in place in the change set (accounts come in id order: an append).
+    std::array<uint8_t, 2 + 32> key;
+    std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
+    std::copy(id.begin(), id.end(), key.begin() + 2);
+    const std::span<uint8_t> record = out.changes.PutUninitialized(key, kAccountRecordBytes);
+    EncodeAccountTo(entry.pending, record.first<kAccountRecordBytes>());
     batch.emplace_back(entry.tree_key, StateValueHash(record));
-    out.changes.insert_or_assign(out.changes.end(), AccountKey(id), std::move(record));
     staged.emplace_back(id, entry.pending);
   }
   if (supply != supply_before) {
     Bytes record = EncodeU64(supply);
     batch.emplace_back(StateTreeKey(AsBytes(kSupplyKey)), StateValueHash(record));
-    out.changes.insert_or_assign(KeyBytes(kSupplyKey), std::move(record));
+    out.changes.Put(AsBytes(kSupplyKey), record);
   }
   for (auto& [key, record] : validator_records) {
     batch.emplace_back(StateTreeKey(key), StateValueHash(record));
-    out.changes.insert_or_assign(std::move(key), std::move(record));
+    out.changes.Put(key, record);
   }
   std::sort(batch.begin(), batch.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   HITO_ASSIGN_OR_RETURN(Hash32 tree_root,
                         StateTree(state_, &cache.pages).UpdateSorted(batch, &out.changes));
-  out.changes.insert_or_assign(KeyBytes(kHeightKey), EncodeU64(header.height));
-  out.changes.insert_or_assign(KeyBytes(kRootKey), Bytes(tree_root.begin(), tree_root.end()));
+  out.changes.Put(AsBytes(kHeightKey), EncodeU64(header.height));
+  out.changes.Put(AsBytes(kRootKey), tree_root);
+  out.changes.Normalize();  // callers may read it from other threads
   out.state_root = tree_root;
   cache.has_staged = true;
   cache.staged_pre_root = root_before;

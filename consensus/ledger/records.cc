@@ -40,6 +40,13 @@ Bytes EncodeAccount(const Account& account) {
   return out;
 }
 
+void EncodeAccountTo(const Account& account, std::span<uint8_t, kAccountRecordBytes> out) {
+  for (int i = 0; i < 8; ++i) {
+    out[static_cast<size_t>(i)] = static_cast<uint8_t>(account.balance >> (56 - 8 * i));
+    out[static_cast<size_t>(8 + i)] = static_cast<uint8_t>(account.nonce >> (56 - 8 * i));
+  }
+}
+
 Result<Account> DecodeAccount(ByteView bytes) {
   if (bytes.size() != kAccountRecordBytes) {
     return DataLossError("account record: " + std::to_string(bytes.size()) + " bytes, expected 16");

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "base/bytes.h"
@@ -40,6 +41,8 @@ Bytes AccountKey(const types::AccountId& id);
 Bytes KeyBytes(std::string_view key);
 
 Bytes EncodeAccount(const Account& account);
+// The same 16 bytes, written into `out` (the ledger encodes records in place).
+void EncodeAccountTo(const Account& account, std::span<uint8_t, kAccountRecordBytes> out);
 // Strict: exactly 16 bytes. Errors are kDataLoss (state is trusted data: a bad record
 // means a corrupt store, not bad input).
 Result<Account> DecodeAccount(ByteView bytes);

@@ -117,6 +117,16 @@ struct PageId {
 
 using PageMap = std::map<PageId, Page>;
 
+// TreeNodeKey(id.depth, id.prefix) into a caller's buffer, without allocating.
+ByteView PageKey(const PageId& id, std::array<uint8_t, 2 + 2 + 32>* buf) {
+  uint8_t* p = buf->data();
+  p = std::copy(kTreeNodePrefix.begin(), kTreeNodePrefix.end(), p);
+  *p++ = static_cast<uint8_t>(id.depth >> 8);
+  *p++ = static_cast<uint8_t>(id.depth & 0xFF);
+  p = std::copy(id.prefix.begin(), id.prefix.begin() + (id.depth + 7) / 8, p);
+  return {buf->data(), static_cast<size_t>(p - buf->data())};
+}
+
 unsigned SlotIndex(unsigned depth, const Hash32& path) {
   const unsigned rel = depth % kPageLevels;
   unsigned i = 0;
@@ -163,19 +173,22 @@ Result<Page> DecodePage(ByteView raw, const Bytes& key, unsigned page_depth, con
   return page;
 }
 
-Bytes EncodePage(const Page& page) {
-  const auto count = static_cast<size_t>(__builtin_popcount(page.present));
-  Bytes out;
-  out.reserve(2 + count * kNodeBytes);
-  out.push_back(static_cast<uint8_t>(page.present >> 8));
-  out.push_back(static_cast<uint8_t>(page.present & 0xFF));
+size_t EncodedPageSize(const Page& page) {
+  return 2 + static_cast<size_t>(__builtin_popcount(page.present)) * kNodeBytes;
+}
+
+// Encodes `page` into `out` (EncodedPageSize(page) bytes), in place in the change set.
+void EncodePage(const Page& page, std::span<uint8_t> out) {
+  HITO_ASSERT(out.size() == EncodedPageSize(page));
+  uint8_t* p = out.data();
+  *p++ = static_cast<uint8_t>(page.present >> 8);
+  *p++ = static_cast<uint8_t>(page.present & 0xFF);
   for (unsigned s = 0; s < kPageSlots; ++s) {
     if ((page.present & (1u << s)) == 0) continue;
-    out.push_back((page.leaves & (1u << s)) != 0 ? kTagLeaf : kTagInternal);
-    out.insert(out.end(), page.hashes[2 * s].begin(), page.hashes[2 * s].end());
-    out.insert(out.end(), page.hashes[2 * s + 1].begin(), page.hashes[2 * s + 1].end());
+    *p++ = (page.leaves & (1u << s)) != 0 ? kTagLeaf : kTagInternal;
+    p = std::copy(page.hashes[2 * s].begin(), page.hashes[2 * s].end(), p);
+    p = std::copy(page.hashes[2 * s + 1].begin(), page.hashes[2 * s + 1].end(), p);
   }
-  return out;
 }
 
 }  // namespace
@@ -217,16 +230,19 @@ class Updater {
   }
 
   // Writes every changed page: the new record, or a deletion for an emptied page.
+  // Pages are visited in PageId order, which is their key order, so the change set
+  // receives them as one increasing run.
   void Flush() {
     for (auto& [id, page] : pages_) {
       if (!page.dirty) continue;
-      Bytes key = TreeNodeKey(id.depth, id.prefix);
+      std::array<uint8_t, 2 + 2 + 32> key_bytes;
+      const ByteView key = PageKey(id, &key_bytes);
       if (page.present != 0) {
-        changes_->insert_or_assign(changes_->end(), std::move(key), EncodePage(page));
+        EncodePage(page, changes_->PutUninitialized(key, EncodedPageSize(page)));
       } else if (page.stored) {
-        changes_->insert_or_assign(changes_->end(), std::move(key), std::nullopt);
+        changes_->Delete(key);
       } else {
-        changes_->erase(key);
+        changes_->Erase(key);  // created and emptied within this batch: no write
       }
     }
   }

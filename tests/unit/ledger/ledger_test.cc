@@ -471,7 +471,7 @@ TEST(Ledger, RestartFromCommittedChangeSetsGivesTheSameState) {
   // A new store built only from the committed key-values, and a new Ledger over it.
   MemoryKv restarted;
   ChangeSet all;
-  for (const auto& [k, v] : c.kv.entries()) all[k] = v;
+  for (const auto& [k, v] : c.kv.entries()) all.Put(k, v);
   restarted.Apply(all);
   Ledger fresh(kChain, &restarted);
   EXPECT_EQ(*fresh.StateRoot(), *c.ledger().StateRoot());
@@ -499,7 +499,7 @@ TEST(Records, DecodersRejectCorruptRecords) {
   // A corrupt account record surfaces as a storage error from ApplyBlock, not a crash.
   Chain c(2);
   ChangeSet bad;
-  bad[AccountKey(c.ids[0])] = Bytes{1, 2, 3};
+  bad.Put(AccountKey(c.ids[0]), Bytes{1, 2, 3});
   c.kv.Apply(bad);
   auto out =
       c.ledger().ApplyBlock(Header(1), {Tx(c.keys[0], 0, c.ids[1], 5)}, SignatureCheck::kVerify);

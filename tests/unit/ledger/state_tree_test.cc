@@ -353,7 +353,7 @@ TEST(StateTree, CorruptOrMissingNodesAreDataLoss) {
   bad_tag_kv.Apply(ChangeSet{{root_key, bad_tag}});
   EXPECT_EQ(StateTree(&bad_tag_kv).Root().status().code(), StatusCode::kDataLoss);
   root_node[0] |= 0x80;
-  corrupt[root_key] = root_node;
+  corrupt.Put(root_key, root_node);
   MemoryKv bad = kv;
   bad.Apply(corrupt);
   EXPECT_EQ(StateTree(&bad).Root().status().code(), StatusCode::kDataLoss);
@@ -362,7 +362,7 @@ TEST(StateTree, CorruptOrMissingNodesAreDataLoss) {
   ChangeSet drop;
   for (const auto& [k, v] : kv.entries()) {
     if (k.size() > 4 && k[0] == 't' && k[3] == 4) {  // a page at depth 4
-      drop[k] = std::nullopt;
+      drop.Delete(k);
       break;
     }
   }

@@ -62,8 +62,8 @@ TEST(StoreTest, BlocksStateAndSnapshotsSurviveReopen) {
 
     auto before = s.State();
     ledger::ChangeSet changes;
-    changes[Bytes{'k'}] = Bytes{'v', '1'};
-    changes[Bytes{'n'}] = Bytes{'x'};
+    changes.Put(Bytes{'k'}, Bytes{'v', '1'});
+    changes.Put(Bytes{'n'}, Bytes{'x'});
     ASSERT_TRUE(s.WriteState(1, changes).ok());
     // The old snapshot still sees the old state.
     std::optional<Bytes> v;
