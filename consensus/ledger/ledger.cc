@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -10,7 +11,9 @@
 #include "base/checked.h"
 #include "base/hex.h"
 #include "consensus/ledger/bank.h"
+#include "consensus/ledger/key_order.h"
 #include "consensus/ledger/records.h"
+#include "consensus/ledger/slab_map.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/types/limits.h"
 
@@ -53,7 +56,15 @@ struct CachedAccount {
   uint64_t block = 0;
   bool dirty = false;
 };
-using AccountCache = std::map<types::AccountId, CachedAccount>;
+// Account ids are hashes of public keys: their first eight bytes, mixed, are the hash.
+struct AccountIdHash {
+  uint64_t operator()(const types::AccountId& id) const {
+    uint64_t x;
+    std::memcpy(&x, id.data(), 8);
+    return MixBits(x);
+  }
+};
+using AccountCache = SlabMap<types::AccountId, CachedAccount, AccountIdHash>;
 
 }  // namespace
 
@@ -70,7 +81,7 @@ struct Ledger::Cache {
   uint64_t height = 0;
   AccountCache accounts;
   TreePageCache pages;
-  types::AccountId cursor{};     // account eviction resumes here
+  size_t cursor = 0;             // account eviction resumes at this slab index
   uint64_t blocks_executed = 0;  // numbers the overlay's blocks (CachedAccount::block)
 
   // What the last successful ApplyBlock wrote, on top of (pre_root, pre_height).
@@ -83,32 +94,35 @@ struct Ledger::Cache {
 
   void Clear() {
     valid = false;
-    accounts.clear();
+    accounts.Clear();
     pages.Clear();
-    cursor = types::AccountId{};
+    cursor = 0;
     has_staged = false;
     staged_accounts.clear();
   }
 
-  // Evicts a run of accounts in key order from a rotating cursor until at most 7/8 of
-  // the bound remain (deterministic; no clock or randomness).
+  // Evicts a run of accounts in slab order from a rotating cursor until at most 7/8 of
+  // the bound remain (deterministic: the slab order depends only on the sequence of
+  // operations; no clock or randomness).
   void Evict() {
     if (accounts.size() <= max_accounts) return;
     const size_t target = max_accounts - max_accounts / 8;
-    auto it = accounts.lower_bound(cursor);
+    size_t i = cursor;
     while (accounts.size() > target) {
-      if (it == accounts.end()) it = accounts.begin();
-      it = accounts.erase(it);
+      if (i >= accounts.slab_size()) i = 0;
+      if (accounts.live(static_cast<uint32_t>(i))) accounts.Erase(static_cast<uint32_t>(i));
+      ++i;
     }
-    cursor = it == accounts.end() ? types::AccountId{} : it->first;
+    cursor = i;
   }
 };
 
 namespace {
 
 // The accounts a block touches, on top of the committed state. The block's values live
-// in the cache entries themselves (`pending`), so each access is one map lookup; the
-// committed values are not touched until OnCommitted.
+// in the cache entries themselves (`pending`), so each access is one table lookup; the
+// committed values are not touched until OnCommitted. Slots are slab indices: a Load may
+// move the slab, so references from Entry() last only until the next Load.
 class AccountOverlay {
  public:
   AccountOverlay(const KvReader* state, AccountCache* cache, uint64_t block, size_t txs)
@@ -116,11 +130,11 @@ class AccountOverlay {
     dirty_.reserve(2 * txs);
   }
 
-  using Slot = AccountCache::iterator;
+  using Slot = uint32_t;
 
   Result<Slot> Load(const types::AccountId& id) {
-    auto c = cache_->lower_bound(id);
-    if (c == cache_->end() || c->first != id) {
+    Slot c = cache_->Find(id);
+    if (c == AccountCache::kNone) {
       // A key on the stack and a reused value buffer.
       std::array<uint8_t, 2 + 32> key;
       std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
@@ -130,27 +144,33 @@ class AccountOverlay {
       if (raw_) {
         HITO_ASSIGN_OR_RETURN(entry.account, DecodeAccount(*raw_));
       }
-      c = cache_->emplace_hint(c, id, entry);
+      c = cache_->InsertAbsent(id);  // the Find above missed
+      cache_->value(c) = entry;
     }
-    if (c->second.block != block_) {
-      c->second.block = block_;
-      c->second.pending = c->second.account;
-      c->second.dirty = false;
+    CachedAccount& e = cache_->value(c);
+    if (e.block != block_) {
+      e.block = block_;
+      e.pending = e.account;
+      e.dirty = false;
     }
     return c;
   }
 
+  CachedAccount& Entry(Slot s) { return cache_->value(s); }
+  const types::AccountId& Id(Slot s) const { return cache_->key(s); }
+
   void MarkDirty(Slot s) {
-    if (!s->second.dirty) {
-      s->second.dirty = true;
+    if (!Entry(s).dirty) {
+      Entry(s).dirty = true;
       dirty_.push_back(s);
     }
   }
 
   // The changed accounts, in account id order.
   std::vector<Slot> TakeDirty() {
-    std::sort(dirty_.begin(), dirty_.end(),
-              [](const Slot& a, const Slot& b) { return a->first < b->first; });
+    SortByWord(
+        &dirty_, [this](Slot s) { return LoadBE64(cache_->key(s).data()); },
+        [this](Slot a, Slot b) { return KeyLess(cache_->key(a), cache_->key(b)); });
     return std::move(dirty_);
   }
 
@@ -236,14 +256,7 @@ void Ledger::OnCommitted(const BlockOutcome& outcome) {
     return;
   }
   for (const auto& [id, account] : c.staged_accounts) {
-    auto it = c.accounts.lower_bound(id);
-    if (it != c.accounts.end() && it->first == id) {
-      it->second.account = account;
-    } else {
-      CachedAccount entry;
-      entry.account = account;
-      c.accounts.emplace_hint(it, id, entry);
-    }
+    c.accounts.value(c.accounts.FindOrInsert(id).first).account = account;
   }
   c.staged_accounts.clear();
   c.has_staged = false;
@@ -384,8 +397,8 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     if (r.ok()) {
       HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot sender, overlay.Load(sender_id));
       HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot recipient, overlay.Load(t->to));
-      Account& from = sender->second.pending;
-      Account& to = recipient->second.pending;
+      Account& from = overlay.Entry(sender).pending;  // both loaded: references hold
+      Account& to = overlay.Entry(recipient).pending;
       r = bank::CheckTransferStateful(*t, from, from.nonce, to);
       if (r.ok()) {
         bank::ApplyTransfer(*t, &from, &to, &supply);
@@ -404,8 +417,8 @@ Result<BlockOutcome> Ledger::ApplyBlock(
   std::vector<std::pair<types::AccountId, Account>> staged;
   staged.reserve(dirty.size());
   for (const AccountOverlay::Slot& slot : dirty) {
-    const types::AccountId& id = slot->first;
-    CachedAccount& entry = slot->second;
+    const types::AccountId& id = overlay.Id(slot);
+    CachedAccount& entry = overlay.Entry(slot);
     if (!entry.has_tree_key) {
       entry.tree_key = StateTreeKey(AccountKey(id));
       entry.has_tree_key = true;
@@ -428,8 +441,11 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     batch.emplace_back(StateTreeKey(key), StateValueHash(record));
     out.changes.Put(key, record);
   }
-  std::sort(batch.begin(), batch.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  SortByWord(
+      &batch, [](const StateTree::SortedUpdate& u) { return LoadBE64(u.first.data()); },
+      [](const StateTree::SortedUpdate& a, const StateTree::SortedUpdate& b) {
+        return KeyLess(a.first, b.first);
+      });
   HITO_ASSIGN_OR_RETURN(Hash32 tree_root,
                         StateTree(state_, &cache.pages).UpdateSorted(batch, &out.changes));
   out.changes.Put(AsBytes(kHeightKey), EncodeU64(header.height));

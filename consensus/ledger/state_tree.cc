@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <span>
@@ -12,6 +13,8 @@
 
 #include "base/hash.h"
 #include "base/hex.h"
+#include "consensus/ledger/key_order.h"
+#include "consensus/ledger/slab_map.h"
 
 namespace hito::consensus::ledger {
 namespace {
@@ -37,14 +40,17 @@ void SetBit(Hash32* key, unsigned i, bool v) {
   }
 }
 
-// True iff a and b agree on their first `depth` bits.
+// True iff a and b agree on their first `depth` bits (compared a big-endian word at a
+// time: it runs at every step of the tree walk).
 bool SamePrefix(const Hash32& a, const Hash32& b, unsigned depth) {
-  const unsigned full = depth / 8;
-  if (!std::equal(a.begin(), a.begin() + full, b.begin())) return false;
-  const unsigned rest = depth % 8;
+  unsigned w = 0;
+  for (; 64 * (w + 1) <= depth; ++w) {
+    if (LoadBE64(a.data() + 8 * w) != LoadBE64(b.data() + 8 * w)) return false;
+  }
+  const unsigned rest = depth - 64 * w;
   if (rest == 0) return true;
-  const auto mask = static_cast<uint8_t>(0xFFu << (8 - rest));
-  return (a[full] & mask) == (b[full] & mask);
+  const uint64_t diff = LoadBE64(a.data() + 8 * w) ^ LoadBE64(b.data() + 8 * w);
+  return (diff >> (64 - rest)) == 0;
 }
 
 // A stored node: an internal node (a = left hash, b = right hash) or a leaf (a = key,
@@ -79,6 +85,10 @@ using KeyUpdate = std::pair<Hash32, std::optional<Hash32>>;
 // multiple of kPageLevels, stored as one key-value record. Slot (r, i) holds the node at
 // depth d + r whose next r path bits are i, at index 2^r - 1 + i.
 struct Page {
+  // Slots not in `present` are never read, so a new page leaves `hashes` uninitialised
+  // and copies move only the present slots (most pages deep in the tree hold one to
+  // three nodes of fifteen).
+  Page() {}  // NOLINT: deliberately leaves `hashes` uninitialised
   // Compact (each node is its two hashes, the tag a bit of `leaves`) so that a cached
   // page stays within the allocator's small-object caches.
   std::array<Hash32, 2 * kPageSlots> hashes;
@@ -106,16 +116,50 @@ struct Page {
     present = static_cast<uint16_t>(present & ~(1u << s));
     leaves = static_cast<uint16_t>(leaves & ~(1u << s));
   }
+  // *this = from, copying only the present slots.
+  void CopyFrom(const Page& from) {
+    present = from.present;
+    leaves = from.leaves;
+    dirty = from.dirty;
+    stored = from.stored;
+    for (unsigned bits = present; bits != 0; bits &= bits - 1) {
+      const auto s = static_cast<unsigned>(__builtin_ctz(bits));
+      hashes[2 * s] = from.hashes[2 * s];
+      hashes[2 * s + 1] = from.hashes[2 * s + 1];
+    }
+  }
 };
 
 // A page's position: its first depth and its path prefix (bits beyond depth zeroed).
 struct PageId {
   uint16_t depth = 0;
   Hash32 prefix{};
-  friend auto operator<=>(const PageId&, const PageId&) = default;
+  // Key order (TreeNodeKey's bytes): by depth, then prefix.
+  friend bool operator<(const PageId& a, const PageId& b) {
+    return a.depth != b.depth ? a.depth < b.depth : KeyLess(a.prefix, b.prefix);
+  }
+  friend bool operator==(const PageId& a, const PageId& b) {
+    return a.depth == b.depth && KeyEqual(a.prefix, b.prefix);
+  }
+  // A summary for SortByWord: the depth, then the prefix's first 56 bits.
+  uint64_t SortWord() const { return (uint64_t{depth} << 56) | (LoadBE64(prefix.data()) >> 8); }
 };
 
-using PageMap = std::map<PageId, Page>;
+// Tree keys are hashes, so a page's prefix words are already well spread; mixing only
+// the words the depth covers keeps the hash to one or two multiplications.
+struct PageIdHash {
+  uint64_t operator()(const PageId& id) const {
+    uint64_t h = MixBits(0x9E3779B97F4A7C15ull ^ id.depth);
+    const unsigned words = (id.depth + 63u) / 64u;
+    for (unsigned w = 0; w < words; ++w) {
+      uint64_t x;
+      std::memcpy(&x, id.prefix.data() + 8 * w, 8);
+      h = MixBits(h ^ x);
+    }
+    return h;
+  }
+};
+using PageTable = SlabMap<PageId, Page, PageIdHash>;
 
 // TreeNodeKey(id.depth, id.prefix) into a caller's buffer, without allocating.
 ByteView PageKey(const PageId& id, std::array<uint8_t, 2 + 2 + 32>* buf) {
@@ -195,23 +239,28 @@ void EncodePage(const Page& page, std::span<uint8_t> out) {
 
 struct TreePageCache::Impl {
   size_t max_pages = 0;
-  PageMap committed;  // pages as stored in the tree the owner says kv holds
-  PageMap staged;     // pages written by the last cached Update
+  PageTable committed;  // pages as stored in the tree the owner says kv holds
+  // The pages the last cached Update read or wrote; those marked dirty are the ones it
+  // wrote, staged under staged_root.
+  PageTable staged;
   Hash32 staged_root{};
   bool has_staged = false;
-  PageId cursor{};  // eviction resumes here
+  PageTable work;     // an Update's working set (then swapped into `staged`)
+  size_t cursor = 0;  // eviction resumes at this slab index of `committed`
 
-  // Evicts a run of committed pages from the cursor until at most 7/8 of the bound
-  // remain (so eviction is amortised over many insertions).
+  // Evicts a run of committed pages, in slab order from a rotating cursor, until at most
+  // 7/8 of the bound remain (so eviction is amortised over many insertions). The slab
+  // order depends only on the sequence of operations: deterministic.
   void Evict() {
     if (committed.size() <= max_pages) return;
     const size_t target = max_pages - max_pages / 8;
-    auto it = committed.lower_bound(cursor);
+    size_t i = cursor;
     while (committed.size() > target) {
-      if (it == committed.end()) it = committed.begin();
-      it = committed.erase(it);
+      if (i >= committed.slab_size()) i = 0;
+      if (committed.live(static_cast<uint32_t>(i))) committed.Erase(static_cast<uint32_t>(i));
+      ++i;
     }
-    cursor = it == committed.end() ? PageId{} : it->first;
+    cursor = i;
   }
 };
 
@@ -222,7 +271,13 @@ namespace {
 class Updater {
  public:
   Updater(const KvReader* kv, ChangeSet* changes, TreePageCache::Impl* cache = nullptr)
-      : kv_(kv), changes_(changes), cache_(cache) {}
+      : kv_(kv),
+        changes_(changes),
+        cache_(cache),
+        pages_(cache != nullptr ? &cache->work : &own_pages_) {
+    pages_->Clear();
+    level_index_.fill(PageTable::kNone);
+  }
 
   Result<std::optional<Node>> Read(unsigned depth, const Hash32& path) {
     HITO_ASSIGN_OR_RETURN(Page * page, GetPage(depth, path));
@@ -233,8 +288,17 @@ class Updater {
   // Pages are visited in PageId order, which is their key order, so the change set
   // receives them as one increasing run.
   void Flush() {
-    for (auto& [id, page] : pages_) {
-      if (!page.dirty) continue;
+    std::vector<uint32_t> dirty;
+    dirty.reserve(pages_->size());
+    for (uint32_t i = 0; i < pages_->slab_size(); ++i) {
+      if (pages_->live(i) && pages_->value(i).dirty) dirty.push_back(i);
+    }
+    SortByWord(
+        &dirty, [this](uint32_t i) { return pages_->key(i).SortWord(); },
+        [this](uint32_t a, uint32_t b) { return pages_->key(a) < pages_->key(b); });
+    for (const uint32_t i : dirty) {
+      const PageId& id = pages_->key(i);
+      const Page& page = pages_->value(i);
       std::array<uint8_t, 2 + 2 + 32> key_bytes;
       const ByteView key = PageKey(id, &key_bytes);
       if (page.present != 0) {
@@ -247,18 +311,15 @@ class Updater {
     }
   }
 
-  // Moves the pages this pass wrote into the cache's staged set, under `root`.
+  // Makes this pass's pages (the dirty ones are its writes) the cache's staged set,
+  // under `root`; the previous staged set's memory becomes the next working set.
   void Stage(const Hash32& root) {
     if (cache_ == nullptr) return;
-    cache_->staged.clear();
-    for (auto it = pages_.begin(); it != pages_.end();) {
-      auto next = std::next(it);
-      if (it->second.dirty) cache_->staged.insert(cache_->staged.end(), pages_.extract(it));
-      it = next;
-    }
+    std::swap(cache_->staged, cache_->work);
+    cache_->work.Clear();
     cache_->staged_root = root;
     cache_->has_staged = true;
-    level_page_.fill(nullptr);
+    level_index_.fill(PageTable::kNone);
     cache_->Evict();
   }
 
@@ -315,11 +376,11 @@ class Updater {
   Result<Sub> Child(unsigned depth, const Hash32& path, const Hash32& hash,
                     std::span<const KeyUpdate> ups) {
     if (ups.empty()) {
-      if (hash == kEmpty) return Sub{};
+      if (KeyIsZero(hash)) return Sub{};
       return Sub{Sub::kOpaqueSub, hash, {}, {}};
     }
     std::optional<Node> child;
-    if (hash != kEmpty) {
+    if (!KeyIsZero(hash)) {
       HITO_ASSIGN_OR_RETURN(child, Read(depth, path));
       if (!child) {
         return DataLossError("state tree node " + HexEncode(TreeNodeKey(depth, path)) +
@@ -336,8 +397,8 @@ class Updater {
     out.clear();
     bool leaf_pending = leaf.has_value();
     for (const KeyUpdate& u : ups) {
-      if (leaf_pending && leaf->a <= u.first) {
-        if (leaf->a < u.first) out.push_back({leaf->a, leaf->b});
+      if (leaf_pending && !KeyLess(u.first, leaf->a)) {
+        if (KeyLess(leaf->a, u.first)) out.push_back({leaf->a, leaf->b});
         leaf_pending = false;  // an update of the same key replaces or deletes it
       }
       if (u.second) out.push_back({u.first, *u.second});
@@ -397,44 +458,48 @@ class Updater {
 
   Result<Page*> GetPage(unsigned depth, const Hash32& path) {
     // The walk is depth-first, so at each page depth it is inside one page at a time:
-    // remember that page per page depth, and most lookups skip the map (comparing only
+    // remember that page per page depth, and most lookups skip the table (comparing only
     // the prefix bits that name the page).
     const unsigned level = depth / kPageLevels;
-    if (level_page_[level] != nullptr &&
+    if (level_index_[level] != PageTable::kNone &&
         SamePrefix(level_id_[level].prefix, path, level * kPageLevels)) {
-      return level_page_[level];
+      return &pages_->value(level_index_[level]);
     }
     const PageId id = PageOf(depth, path);
-    auto it = pages_.lower_bound(id);
-    if (it == pages_.end() || it->first != id) {
-      if (cache_ != nullptr) {
-        auto c = cache_->committed.find(id);
-        if (c != cache_->committed.end()) {
-          it = pages_.emplace_hint(it, id, c->second);
-          level_id_[level] = id;
-          level_page_[level] = &it->second;
-          return &it->second;
-        }
-      }
-      // TreeNodeKey into a reused buffer, and the read into a reused buffer: a page
-      // read allocates only the decoded page.
-      key_buf_.clear();
-      key_buf_.insert(key_buf_.end(), kTreeNodePrefix.begin(), kTreeNodePrefix.end());
-      key_buf_.push_back(static_cast<uint8_t>(id.depth >> 8));
-      key_buf_.push_back(static_cast<uint8_t>(id.depth & 0xFF));
-      key_buf_.insert(key_buf_.end(), id.prefix.begin(), id.prefix.begin() + (id.depth + 7) / 8);
-      HITO_RETURN_IF_ERROR(kv_->Get(key_buf_, &raw_buf_));
-      Page page;
-      if (raw_buf_) {
-        HITO_ASSIGN_OR_RETURN(page, DecodePage(*raw_buf_, key_buf_, id.depth, path));
-      }
-      // The cache holds absent pages too (present == 0, not stored): a miss is remembered.
-      if (cache_ != nullptr) cache_->committed.emplace(id, page);
-      it = pages_.emplace_hint(it, id, page);
+    uint32_t index = pages_->Find(id);
+    if (index == PageTable::kNone) {
+      HITO_ASSIGN_OR_RETURN(index, LoadPage(id, path));
     }
     level_id_[level] = id;
-    level_page_[level] = &it->second;
-    return &it->second;
+    level_index_[level] = index;
+    return &pages_->value(index);
+  }
+
+  // Brings the committed page `id` into this pass's working set: from the cache, or
+  // read and decoded from the store. Returns its index in pages_.
+  Result<uint32_t> LoadPage(const PageId& id, const Hash32& path) {
+    if (cache_ != nullptr) {
+      const uint32_t c = cache_->committed.Find(id);
+      if (c != PageTable::kNone) {
+        const uint32_t index = pages_->InsertAbsent(id);  // GetPage's Find missed
+        pages_->value(index).CopyFrom(cache_->committed.value(c));
+        return index;
+      }
+    }
+    // The key and the read into reused buffers: a page read allocates nothing.
+    std::array<uint8_t, 2 + 2 + 32> key_bytes;
+    const ByteView key = PageKey(id, &key_bytes);
+    HITO_RETURN_IF_ERROR(kv_->Get(key, &raw_buf_));
+    Page page;
+    if (raw_buf_) {
+      HITO_ASSIGN_OR_RETURN(page, DecodePage(*raw_buf_, ToBytes(key), id.depth, path));
+    }
+    // The cache holds absent pages too (present == 0, not stored): a miss is remembered.
+    if (cache_ != nullptr)
+      cache_->committed.value(cache_->committed.InsertAbsent(id)).CopyFrom(page);
+    const uint32_t index = pages_->InsertAbsent(id);
+    pages_->value(index).CopyFrom(page);
+    return index;
   }
 
   Status Write(unsigned depth, const Hash32& path, const Sub& s) {
@@ -455,12 +520,12 @@ class Updater {
   const KvReader* kv_;
   ChangeSet* changes_;
   TreePageCache::Impl* cache_;
-  PageMap pages_;
-  std::vector<Entry> merge_buf_;  // decoded pages read or written in this pass
-  Bytes key_buf_;
+  PageTable own_pages_;  // the working set when there is no cache
+  PageTable* pages_;     // decoded pages read or written in this pass
+  std::vector<Entry> merge_buf_;
   std::optional<Bytes> raw_buf_;
   std::array<PageId, kTreeDepth / kPageLevels + 1> level_id_{};
-  std::array<Page*, kTreeDepth / kPageLevels + 1> level_page_{};
+  std::array<uint32_t, kTreeDepth / kPageLevels + 1> level_index_{};
 };
 
 }  // namespace
@@ -524,10 +589,11 @@ TreePageCache::TreePageCache(size_t max_pages) : impl_(std::make_unique<Impl>())
 TreePageCache::~TreePageCache() = default;
 
 void TreePageCache::Clear() {
-  impl_->committed.clear();
-  impl_->staged.clear();
+  impl_->committed.Clear();
+  impl_->staged.Clear();
+  impl_->work.Clear();
   impl_->has_staged = false;
-  impl_->cursor = PageId{};
+  impl_->cursor = 0;
 }
 
 bool TreePageCache::Promote(const Hash32& root) {
@@ -535,12 +601,15 @@ bool TreePageCache::Promote(const Hash32& root) {
     Clear();
     return false;
   }
-  for (auto& [id, page] : impl_->staged) {
+  PageTable& staged = impl_->staged;
+  for (uint32_t i = 0; i < staged.slab_size(); ++i) {
+    if (!staged.live(i) || !staged.value(i).dirty) continue;
+    Page& page = impl_->committed.value(impl_->committed.FindOrInsert(staged.key(i)).first);
+    page.CopyFrom(staged.value(i));
     page.dirty = false;
     page.stored = page.present != 0;
-    impl_->committed.insert_or_assign(id, page);
   }
-  impl_->staged.clear();
+  staged.Clear();
   impl_->has_staged = false;
   impl_->Evict();
   return true;
@@ -592,11 +661,11 @@ Result<Hash32> StateTree::Update(const TreeBatch& batch, ChangeSet* changes) con
 Result<Hash32> StateTree::UpdateSorted(std::span<const SortedUpdate> ups,
                                        ChangeSet* changes) const {
   HITO_ASSERT(changes != nullptr);
-  for (size_t i = 1; i < ups.size(); ++i) HITO_ASSERT(ups[i - 1].first < ups[i].first);
+  for (size_t i = 1; i < ups.size(); ++i) HITO_ASSERT(KeyLess(ups[i - 1].first, ups[i].first));
   if (ups.empty()) {
     HITO_ASSIGN_OR_RETURN(Hash32 unchanged, Root());
     if (cache_ != nullptr) {  // an empty update stages nothing under the unchanged root
-      cache_->impl_->staged.clear();
+      cache_->impl_->staged.Clear();
       cache_->impl_->staged_root = unchanged;
       cache_->impl_->has_staged = true;
     }
