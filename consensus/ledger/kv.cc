@@ -5,15 +5,24 @@
 #include <limits>
 
 #include "base/assert.h"
+#include "consensus/ledger/key_order.h"
 
 namespace hito::consensus::ledger {
 namespace {
 
-// Bytewise order, as std::map<Bytes, ...> and LevelDB's default comparator use.
+// Bytewise order, as std::map<Bytes, ...> and LevelDB's default comparator use. Word at
+// a time and inline: every write compares its key with the previous one.
 int Compare(ByteView a, ByteView b) {
   const size_t n = std::min(a.size(), b.size());
-  const int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
-  if (c != 0) return c;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t x = LoadBE64(a.data() + i);
+    const uint64_t y = LoadBE64(b.data() + i);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  for (; i < n; ++i) {
+    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  }
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 

@@ -11,6 +11,8 @@
 #include <initializer_list>
 #include <iterator>
 #include <map>
+#include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <utility>
@@ -127,10 +129,31 @@ class ChangeSet {
   Entry At(size_t i) const;
   void Sort() const;
 
+  // An allocator whose resize leaves new bytes uninitialised: PutUninitialized's caller
+  // writes them, so zero-filling megabytes per block would be wasted.
+  template <typename T>
+  struct UninitAllocator : std::allocator<T> {
+    template <typename U>
+    struct rebind {
+      using other = UninitAllocator<U>;
+    };
+    UninitAllocator() = default;
+    template <typename U>
+    UninitAllocator(const UninitAllocator<U>&) {}  // NOLINT: implicit, as allocators are
+    template <typename U>
+    void construct(U* p) {
+      ::new (static_cast<void*>(p)) U;  // default-initialise: no zeroing
+    }
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args) {
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+  };
+
   // Mutable: reads normalise lazily (see the class comment).
   mutable std::vector<Slot> slots_;
   mutable bool sorted_ = true;  // slots_ strictly increasing by key, no kErase
-  Bytes arena_;
+  std::vector<uint8_t, UninitAllocator<uint8_t>> arena_;
 };
 
 // A KvReader over a std::map, with ChangeSet application; for tests, simulation and the

@@ -382,9 +382,11 @@ Result<BlockOutcome> Ledger::ApplyBlock(
 
   BlockOutcome out;
   out.results.reserve(txs.size());
-  // About two account records and two tree pages per transfer (tree pages average a few
-  // hundred bytes): room for them up front, so the change set grows without copying.
-  out.changes.Reserve(4 * txs.size() + 8, 512 * txs.size() + 4096);
+  // About two account records and two tree pages per transfer, and the tree's upper
+  // pages (measured: 2.5 MB for 1,000 transfers over 100,000 accounts, 9.8 MB for
+  // 10,000): room up front, so the change set does not regrow. Untouched reserve costs
+  // address space only.
+  out.changes.Reserve(4 * txs.size() + 8, 1024 * txs.size() + (size_t{2} << 20));
   AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed, txs.size());
   for (const types::Transaction& tx : txs) {
     const auto* t = std::get_if<types::Transfer>(&tx.body);

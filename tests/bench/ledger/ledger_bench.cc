@@ -146,6 +146,9 @@ void RunApply(benchmark::State& state, SignatureCheck sigs, bool hash_kv = false
       }
     }
     state.counters["changes_per_block"] = static_cast<double>(out->changes.size());
+    size_t bytes = 0;
+    for (const auto& [key, value] : out->changes) bytes += key.size() + (value ? value->size() : 0);
+    state.counters["change_bytes_per_block"] = static_cast<double>(bytes);
   }
   for (auto _ : state) {
     if (cold) {
