@@ -85,13 +85,14 @@ int main(int argc, char** argv) {
     if (first == last || !r.status.ok()) {
       std::printf(
           "seed %llu validators %u: %s (app %s, %llu steps, %llu ms simulated, heights "
-          "%llu..%llu, %u byzantine, %llu crashes, %llu partitions, %llu evidence, max round "
+          "%llu..%llu, set change %s, %u byzantine, %llu crashes, %llu partitions, %llu evidence, "
+          "max round "
           "%llu, %llu txs executed)\n",
           static_cast<unsigned long long>(seed), o.validators, r.status.ToString().c_str(),
           r.app.c_str(), static_cast<unsigned long long>(r.steps),
           static_cast<unsigned long long>(r.sim_time_ms),
           static_cast<unsigned long long>(r.min_height),
-          static_cast<unsigned long long>(r.max_height), r.byzantine,
+          static_cast<unsigned long long>(r.max_height), r.set_change.c_str(), r.byzantine,
           static_cast<unsigned long long>(r.crashes), static_cast<unsigned long long>(r.partitions),
           static_cast<unsigned long long>(r.evidence), static_cast<unsigned long long>(r.max_round),
           static_cast<unsigned long long>(r.txs_ok));

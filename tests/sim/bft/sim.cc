@@ -144,7 +144,7 @@ class CachingVerifier : public bft::Verifier {
 };
 
 struct Process {
-  uint32_t validator = 0;  // index in the validator set
+  uint32_t validator = 0;  // key index (Simulation::keys_), not a set index
   int twin_side = -1;      // -1 honest; 0 or 1 for the two halves of a Byzantine twin
   bool crashed = false;
   uint64_t incarnation = 0;
@@ -239,6 +239,9 @@ class Simulation {
   void CrashProcess(uint32_t p);
   void RestartProcess(uint32_t p);
   void EndFaults();
+  template <typename AddKey>
+  void PlanSetChange(const std::set<uint32_t>& byz, uint64_t byz_power,
+                     std::vector<uint64_t>* powers, AddKey add_key);
   void Fail(Status s) {
     if (failure_.ok()) failure_ = std::move(s);
   }
@@ -247,10 +250,18 @@ class Simulation {
 
   SimOptions opt_;
   Rng rng_;
-  std::vector<Ed25519Seed> seeds_;  // by set index
-  types::ValidatorSet set_;         // heights below change_height_
-  types::ValidatorSet next_set_;    // from change_height_ on (same keys, new powers)
+  // Every key of the run (members of either set), by key index.
+  std::vector<Ed25519Seed> seeds_;
+  std::vector<Ed25519PublicKey> keys_;
+  types::ValidatorSet set_;       // heights below change_height_
+  types::ValidatorSet next_set_;  // from change_height_ on (SetChange decides how)
   uint64_t change_height_ = 0;
+  std::optional<uint32_t> KeyIndex(const Ed25519PublicKey& pk) const {
+    for (uint32_t k = 0; k < keys_.size(); ++k) {
+      if (keys_[k] == pk) return k;
+    }
+    return std::nullopt;
+  }
   const types::ValidatorSet& SetFor(uint64_t height) const {
     return height >= change_height_ ? next_set_ : set_;
   }
@@ -275,6 +286,7 @@ class Simulation {
   std::map<uint64_t, Hash32> decided_;
   std::map<uint64_t, Hash32> roots_;
   std::map<size_t, uint64_t> kind_count_;
+  std::set<Bytes> evidence_on_chain_;  // evidence in blocks honest validators committed
 };
 
 bft::Config EngineConfig() {
@@ -289,26 +301,33 @@ bft::Config EngineConfig() {
   return c;
 }
 
+Ed25519Seed SimKeySeed(uint64_t sim_seed, uint64_t i) {
+  Hasher h("hito/v1/sim-key");
+  h.UpdateU64(sim_seed);
+  h.UpdateU64(i);
+  return h.Finish();
+}
+
 void Simulation::Setup() {
   const uint32_t n = opt_.validators;
-  // Powers: equal for half the seeds, 1..4 for the others.
+  // Powers: equal for half the seeds, 1..4 for the others. Keys 0..n-1 form the first set.
   const bool weighted = rng_.Chance(500);
+  std::vector<uint64_t> powers;
+  auto add_key = [&](uint64_t power) {
+    const uint32_t k = static_cast<uint32_t>(keys_.size());
+    seeds_.push_back(SimKeySeed(opt_.seed, k));
+    keys_.push_back(Ed25519PrivateKey::FromSeed(seeds_.back()).public_key());
+    powers.push_back(power);
+    return k;
+  };
   std::vector<types::Validator> vals;
-  std::map<Ed25519PublicKey, Ed25519Seed> seed_of;
   for (uint32_t i = 0; i < n; ++i) {
-    Ed25519Seed seed{};
-    Hasher h("hito/v1/sim-key");
-    h.UpdateU64(opt_.seed);
-    h.UpdateU64(i);
-    seed = h.Finish();
-    auto key = Ed25519PrivateKey::FromSeed(seed);
-    seed_of[key.public_key()] = seed;
-    vals.push_back({key.public_key(), weighted ? rng_.Range(1, 4) : 1});
+    const uint32_t k = add_key(weighted ? rng_.Range(1, 4) : 1);
+    vals.push_back({keys_[k], powers[k]});
   }
   auto set = types::ValidatorSet::Create(vals);
   HITO_ASSERT(set.ok());
   set_ = *set;
-  for (const auto& v : set_.validators()) seeds_.push_back(seed_of.at(v.public_key));
 
   // Byzantine validators (twins): a random subset with less than a third of the power.
   std::vector<uint32_t> order(n);
@@ -319,30 +338,24 @@ void Simulation::Setup() {
   uint64_t byz_power = 0;
   for (uint32_t i : order) {
     if (byz.size() >= want) break;
-    const uint64_t p = set_.validators()[i].power;
+    const uint64_t p = powers[i];
     if ((byz_power + p) * 3 < set_.total_power()) {
       byz.insert(i);
       byz_power += p;
     }
   }
   report_.byzantine = static_cast<uint32_t>(byz.size());
-  // A validator set change at a height fixed in advance: honest validators gain power
-  // (so the twins stay below a third), the keys stay the same.
-  std::vector<types::Validator> next = set_.validators();
-  for (uint32_t i = 0; i < n; ++i) {
-    if (byz.count(i) == 0) next[i].power += rng_.Below(3);
-  }
-  auto next_set = types::ValidatorSet::Create(next);
-  HITO_ASSERT(next_set.ok());
-  next_set_ = *next_set;
+  PlanSetChange(byz, byz_power, &powers, add_key);
   change_height_ = rng_.Range(2, 8);
   twin_leak_permille_ = std::array<uint64_t, 3>{0, 50, 300}[rng_.Below(3)];
 
-  for (uint32_t i = 0; i < n; ++i) {
-    const int sides = byz.count(i) ? 2 : 1;
+  // One process per key of either set (a key outside a height's set follows it by block
+  // sync and gossip without signing), two for a twin.
+  for (uint32_t k = 0; k < keys_.size(); ++k) {
+    const int sides = byz.count(k) ? 2 : 1;
     for (int s = 0; s < sides; ++s) {
       Process p;
-      p.validator = i;
+      p.validator = k;
       p.twin_side = sides == 2 ? s : -1;
       p.half = static_cast<uint32_t>(rng_.Below(2));
       p.app = MakeApp(kChainId, opt_.seed);
@@ -354,6 +367,55 @@ void Simulation::Setup() {
     StartEngine(p);
     Push(now_ + rng_.Range(1, kTickMs), Tick{p, procs_[p].incarnation});
   }
+}
+
+// The validator set change at a height fixed in advance, one of four kinds drawn from the
+// seed (twins stay below a third of the power in both sets):
+//   powers: same keys, honest validators gain power;
+//   add:    a new key joins (power 1..4);
+//   remove: an honest validator leaves (when the twins stay below a third without it);
+//   swap:   the whole set is replaced by n new keys, all honest.
+template <typename AddKey>
+void Simulation::PlanSetChange(const std::set<uint32_t>& byz, uint64_t byz_power,
+                               std::vector<uint64_t>* powers, AddKey add_key) {
+  const uint32_t n = opt_.validators;
+  std::vector<types::Validator> next;
+  uint64_t kind = rng_.Below(4);
+  if (kind == 2) {
+    // Remove: the first honest key in a seed-chosen rotation whose removal keeps the
+    // twins below a third; otherwise fall back to powers.
+    const uint32_t start = static_cast<uint32_t>(rng_.Below(n));
+    std::optional<uint32_t> gone;
+    for (uint32_t j = 0; j < n && !gone && n > 1; ++j) {
+      const uint32_t k = (start + j) % n;
+      if (byz.count(k) == 0 && byz_power * 3 < set_.total_power() - (*powers)[k]) gone = k;
+    }
+    if (gone) {
+      for (uint32_t k = 0; k < n; ++k) {
+        if (k != *gone) next.push_back({keys_[k], (*powers)[k]});
+      }
+    } else {
+      kind = 0;
+    }
+  }
+  if (kind == 0) {
+    for (uint32_t k = 0; k < n; ++k) {
+      next.push_back({keys_[k], (*powers)[k] + (byz.count(k) ? 0 : rng_.Below(3))});
+    }
+  } else if (kind == 1) {
+    next = set_.validators();
+    const uint32_t k = add_key(rng_.Range(1, 4));
+    next.push_back({keys_[k], (*powers)[k]});
+  } else if (kind == 3) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t k = add_key(rng_.Range(1, 4));
+      next.push_back({keys_[k], (*powers)[k]});
+    }
+  }
+  report_.set_change = std::array<const char*, 4>{"powers", "add", "remove", "swap"}[kind];
+  auto next_set = types::ValidatorSet::Create(next);
+  HITO_ASSERT(next_set.ok());
+  next_set_ = *next_set;
 }
 
 void Simulation::ScheduleFaults() {
@@ -577,8 +639,10 @@ void Simulation::HandleAction(uint32_t p, const bft::Action& action,
     Status s = types::VerifyEvidence(kChainId, ev->evidence);
     if (!s.ok())
       return Fail(InternalError("engine produced unverifiable evidence: " + s.ToString()));
-    auto idx = set_.IndexOf(ev->evidence.a.validator);
-    if (!idx) return Fail(InternalError("evidence names a non-validator"));
+    auto idx = KeyIndex(ev->evidence.a.validator);
+    if (!idx || !SetFor(ev->evidence.a.height).IndexOf(ev->evidence.a.validator)) {
+      return Fail(InternalError("evidence names a non-validator of its height"));
+    }
     bool byzantine = false;
     for (const auto& q : procs_) byzantine |= q.validator == *idx && !q.honest();
     if (!byzantine) {
@@ -618,7 +682,7 @@ types::Block Simulation::BuildBlock(uint32_t p, uint64_t height) {
     }
   }
   h.evidence_hash = types::EvidenceHash(b.evidence);
-  h.proposer = set_.validators()[proc.validator].public_key;
+  h.proposer = keys_[proc.validator];
   return b;
 }
 
@@ -675,7 +739,11 @@ Status Simulation::Commit(uint32_t p, const types::Block& block, const types::Co
   HITO_ASSIGN_OR_RETURN(Hash32 root, proc.app->Execute(block.header, block.txs));
   proc.blocks.push_back(block);
   proc.commits.push_back(commit);
-  for (const auto& ev : block.evidence) proc.committed_evidence.insert(types::EncodeEvidence(ev));
+  for (const auto& ev : block.evidence) {
+    Bytes enc = types::EncodeEvidence(ev);
+    proc.committed_evidence.insert(enc);
+    if (proc.honest()) evidence_on_chain_.insert(std::move(enc));
+  }
   if (opt_.verbose) {
     std::printf("t=%llu proc %u %s height %llu round %u block %s root %s\n",
                 static_cast<unsigned long long>(now_), p, how, static_cast<unsigned long long>(h),
@@ -826,6 +894,7 @@ SimReport Simulation::Run() {
   report_.steps = steps_;
   report_.sim_time_ms = now_;
   report_.min_height = HonestMinHeight();
+  report_.evidence_committed = evidence_on_chain_.size();
   report_.max_height = HonestMaxHeight();
   for (const auto& proc : procs_) {
     if (proc.honest() && proc.height() == report_.min_height) report_.txs_ok = proc.app->txs_ok();

@@ -6,9 +6,10 @@
 // had synced: its blocks, its state and its signer record), and Byzantine validators
 // below a third of the power modelled as twins (two engines sharing one key, each talking
 // to a different half of the honest validators), and a validator set change at a height
-// fixed in advance. After every step that decides or syncs
-// a block the checker verifies agreement, validity, commits and state roots; after the
-// fault phase the network heals and every honest validator must decide new heights within
+// fixed in advance (new powers, a validator added, one removed, or the whole set swapped
+// for new keys; keys outside a height's set follow the chain without signing). After every step
+// that decides or syncs a block the checker verifies agreement, validity, commits and state roots;
+// after the fault phase the network heals and every honest validator must decide new heights within
 // a bounded simulated time. A run is a pure function of its options: a seed replays
 // exactly. Not thread-safe; one Simulation per thread.
 #ifndef HITO_TESTS_SIM_BFT_SIM_H_
@@ -46,10 +47,13 @@ struct SimReport {
   uint32_t byzantine = 0;  // validators modelled as twins
   uint64_t crashes = 0;
   uint64_t partitions = 0;
-  uint64_t evidence = 0;  // equivocation evidence recorded by honest engines
+  uint64_t evidence = 0;            // equivocation evidence recorded by honest engines
+  uint64_t evidence_committed = 0;  // distinct pieces in blocks honest validators committed
   uint64_t max_round = 0;
   uint64_t txs_ok = 0;  // transactions executed successfully by the lowest honest validator
   std::string app;      // "ledger" or "minimal"
+  // The validator set change of the run: "powers", "add", "remove" or "swap".
+  std::string set_change;
 };
 
 SimReport RunSimulation(const SimOptions& options);
