@@ -217,21 +217,7 @@ Result<std::unique_ptr<BftEngine>> BftEngine::Open(const std::filesystem::path& 
 
 BftEngine::~BftEngine() { Stop(); }
 
-void BftEngine::Start() {
-  HITO_ASSERT(!thread_.joinable());
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void BftEngine::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stop_ && !thread_.joinable()) return;
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  transport_->SetHandler(nullptr);
-}
+void BftEngine::OnStopped() { transport_->SetHandler(nullptr); }
 
 size_t BftEngine::evidence_count() const {
   std::lock_guard lock(mu_);
@@ -283,7 +269,7 @@ std::optional<std::pair<types::Block, types::Commit>> BftEngine::ServeCommittedB
 
 // ---- Engine thread ----
 
-void BftEngine::Loop() {
+void BftEngine::Run() {
   Resume();
   transport_->SetHandler(this);
   const auto gossip = std::chrono::milliseconds(options_.gossip_interval_ms);

@@ -102,7 +102,7 @@ Status CheckCommittedBlock(const Application& app, std::string_view chain_id,
                            const consensus::types::Block& block,
                            const consensus::types::Commit& commit);
 
-class BftEngine : public Engine, private ConsensusHandler {
+class BftEngine : public EngineThread, private ConsensusHandler {
  public:
   // `app`, `store` and `transport` are not owned and must outlive this. The validator
   // sets come from `app` per height. Opens (creating) the signer record and the WAL under
@@ -113,9 +113,6 @@ class BftEngine : public Engine, private ConsensusHandler {
                                                  ConsensusTransport* transport,
                                                  BftEngineOptions options);
   ~BftEngine() override;
-
-  void Start() override;
-  void Stop() override;
 
   // Views for tests and logs (thread-safe).
   io::WalRecovery wal_recovery() const { return wal_recovery_; }
@@ -154,8 +151,10 @@ class BftEngine : public Engine, private ConsensusHandler {
       uint64_t height) override;
   void Enqueue(Input input);
 
+  // EngineThread: the loop; after it, detach from the transport.
+  void Run() override;
+  void OnStopped() override;
   // Engine thread only.
-  void Loop();
   void Resume();
   void HandleInput(Input input);
   void Feed(consensus::bft::Event event);
@@ -199,14 +198,11 @@ class BftEngine : public Engine, private ConsensusHandler {
   // Pending evidence by state key (validators.h, EvidenceKey).
   std::map<Bytes, consensus::types::DuplicateVoteEvidence> evidence_pool_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  // Guarded by mu_ (EngineThread's).
   std::deque<Input> inbox_;
-  bool stop_ = false;
   size_t evidence_count_ = 0;
   size_t evidence_pending_ = 0;
   size_t replayed_ = 0;
-  std::thread thread_;
 };
 
 }  // namespace hito::node

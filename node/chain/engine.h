@@ -6,6 +6,12 @@
 #ifndef HITO_NODE_CHAIN_ENGINE_H_
 #define HITO_NODE_CHAIN_ENGINE_H_
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "base/assert.h"
+
 namespace hito::node {
 
 class Engine {
@@ -16,6 +22,42 @@ class Engine {
   // Stops and joins them; after it returns no Application call is in progress.
   // Idempotent.
   virtual void Stop() = 0;
+};
+
+// The thread handling both engines share: Start runs Run() on one thread; Stop sets
+// stop_ (under mu_), wakes cv_, joins, then calls OnStopped() once. A derived engine's
+// Run() waits on cv_ with mu_ and returns once it sees stop_; its destructor must call
+// Stop() before its own members go away (the thread runs the derived code). mu_ and cv_
+// are the derived engine's to use for its own state too.
+class EngineThread : public Engine {
+ public:
+  void Start() override {
+    HITO_ASSERT(!thread_.joinable());
+    thread_ = std::thread([this] { Run(); });
+  }
+  void Stop() override {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_ && !thread_.joinable()) return;  // stopped before
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    OnStopped();
+  }
+
+ protected:
+  // The engine's loop, on its thread.
+  virtual void Run() = 0;
+  // After the thread has left Run(), on the thread that called Stop().
+  virtual void OnStopped() {}
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+
+ private:
+  std::thread thread_;
 };
 
 }  // namespace hito::node

@@ -29,21 +29,7 @@ SoloEngine::SoloEngine(std::string chain_id, types::ValidatorSet validators, Ed2
 
 SoloEngine::~SoloEngine() { Stop(); }
 
-void SoloEngine::Start() {
-  HITO_ASSERT(!thread_.joinable());
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void SoloEngine::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void SoloEngine::Loop() {
+void SoloEngine::Run() {
   using Clock = std::chrono::steady_clock;
   const auto interval = std::chrono::milliseconds(options_.block_interval_ms);
   Clock::time_point next = Clock::now() + interval;

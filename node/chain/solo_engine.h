@@ -31,15 +31,12 @@ struct SoloEngineOptions {
   uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;
 };
 
-class SoloEngine : public Engine {
+class SoloEngine : public EngineThread {
  public:
   // `key` must be the set's only validator. `app` is not owned.
   SoloEngine(std::string chain_id, consensus::types::ValidatorSet validators, Ed25519PrivateKey key,
              Application* app, SoloEngineOptions options);
   ~SoloEngine() override;
-
-  void Start() override;
-  void Stop() override;
 
   // Produces, executes and commits one block now, on the caller's thread. Not to be mixed
   // with a running Start() loop. Used by the loop and by tests.
@@ -49,18 +46,13 @@ class SoloEngine : public Engine {
   std::function<uint64_t()> now_ms;
 
  private:
-  void Loop();
+  void Run() override;
 
   const std::string chain_id_;
   const consensus::types::ValidatorSet validators_;
   const Ed25519PrivateKey key_;
   Application* const app_;
   const SoloEngineOptions options_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 }  // namespace hito::node
