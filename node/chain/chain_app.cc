@@ -168,6 +168,23 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
   if (h.evidence_hash != types::EvidenceHash(block.evidence)) {
     return InvalidArgumentError("evidence_hash mismatch");
   }
+  // The commit of h - 1 the block carries: signed by a quorum of THAT height's set (it is
+  // stored, served to syncing peers and read by clients as the proof of h - 1).
+  if (h.last_commit_hash != types::CommitHash(block.last_commit)) {
+    return InvalidArgumentError("last_commit_hash mismatch");
+  }
+  if (h.height == 1) {
+    if (!(block.last_commit == types::Commit{})) {
+      return InvalidArgumentError("block 1 carries a commit");
+    }
+  } else {
+    if (block.last_commit.height != tip.height || block.last_commit.block_hash != tip.block_hash) {
+      return InvalidArgumentError("last_commit does not name the previous block");
+    }
+    HITO_ASSIGN_OR_RETURN(types::ValidatorSet prev, ValidatorSetAt(tip.height));
+    HITO_RETURN_IF_ERROR(
+        types::VerifyCommit(chain_id_, prev, block.last_commit).WithContext("last_commit"));
+  }
   if (block.evidence.size() > types::kEvidenceMaxPerBlock) {
     return InvalidArgumentError("too much evidence");
   }

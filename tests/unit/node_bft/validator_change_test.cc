@@ -311,11 +311,20 @@ TEST(ValidatorSetChangeTest, BlockSyncVerifiesEachCommitAgainstTheSetOfItsHeight
   Status old_on_new = CheckCommittedBlock(app, kChain, b2, SignCommit(b2, new_set, {0, 1, 2, 3}));
   EXPECT_FALSE(old_on_new.ok());
   EXPECT_NE(old_on_new.message().find("commit"), std::string::npos) << old_on_new.ToString();
-  EXPECT_TRUE(CheckCommittedBlock(app, kChain, b2, SignCommit(b2, new_set, {4, 5, 6})).ok());
+  const types::Commit c2 = SignCommit(b2, new_set, {4, 5, 6});
+  EXPECT_TRUE(CheckCommittedBlock(app, kChain, b2, c2).ok());
   // A commit that names another block, and a block for a later height, are refused.
   types::Block other = b2;
   other.header.time_ms += 1;
   EXPECT_FALSE(CheckCommittedBlock(app, kChain, other, SignCommit(b2, new_set, {4, 5, 6})).ok());
+  // Block 3 carries the commit of block 2: the old set's signatures are refused there too.
+  app.Commit(b2, c2, app.FinalizeBlock(b2).value());
+  types::Block b3 = NextBlock(app, ValKey(5).public_key());
+  EXPECT_TRUE(app.ProcessProposal(b3).ok());
+  b3.last_commit = SignCommit(b2, new_set, {0, 1, 2, 3});
+  b3.header.last_commit_hash = types::CommitHash(b3.last_commit);
+  Status old_last = app.ProcessProposal(b3);
+  EXPECT_NE(old_last.message().find("last_commit"), std::string::npos) << old_last.ToString();
 }
 
 types::DuplicateVoteEvidence MakeEvidence(size_t who, uint64_t height, uint32_t round = 0) {
@@ -368,6 +377,21 @@ TEST(ValidatorSetChangeTest, ProcessProposalChecksSetHashesAndEvidence) {
   types::Block hash_lies = b2;
   hash_lies.evidence = {MakeEvidence(3, 1)};
   EXPECT_NE(app.ProcessProposal(hash_lies).message().find("evidence_hash"), std::string::npos);
+  // The carried commit of block 1 must be a quorum of height 1's set and name block 1.
+  auto with_last_commit = [&](types::Commit lc) {
+    types::Block b = b2;
+    b.last_commit = std::move(lc);
+    b.header.last_commit_hash = types::CommitHash(b.last_commit);
+    return app.ProcessProposal(b);
+  };
+  EXPECT_TRUE(with_last_commit(SignCommit(b1, SetOf({0, 1, 2, 3}), {1, 2, 3})).ok());
+  EXPECT_FALSE(with_last_commit(SignCommit(b1, SetOf({0, 1, 2, 3}), {1, 2})).ok());  // < 2/3
+  EXPECT_FALSE(with_last_commit(SignCommit(b1, SetOf({0, 1, 2, 3}), {5, 6, 7})).ok());
+  EXPECT_FALSE(with_last_commit(SignCommit(b2, SetOf({0, 1, 2, 3}), {0, 1, 2})).ok());
+  types::Block lc_hash_lies = b2;
+  lc_hash_lies.last_commit = SignCommit(b1, SetOf({0, 1, 2, 3}), {1, 2, 3});
+  EXPECT_NE(app.ProcessProposal(lc_hash_lies).message().find("last_commit_hash"),
+            std::string::npos);
 }
 
 TEST(ValidatorSetChangeTest, EquivocationEvidenceLandsInACommittedBlock) {
