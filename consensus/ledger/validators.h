@@ -93,7 +93,10 @@ Result<types::ValidatorSet> ValidatorSetAt(const KvReader& state, uint64_t commi
                                            uint64_t height);
 
 // The hook for governance (a later issue): schedules `set` to rule from
-// decided_height + D. The caller writes the schedule back (ValidatorRecords does).
+// decided_height + D in `schedule` (read with ReadValidatorSchedule). The caller writes
+// the schedule back to v/sets (EncodeValidatorSchedule) in the same block's changes; when
+// governance lands, ApplyBlock will pass its changes through ValidatorRecords so the
+// pruning and the write happen once.
 Status ScheduleValidatorSetChange(ValidatorSchedule* schedule, uint64_t decided_height,
                                   types::ValidatorSet set);
 
