@@ -15,6 +15,7 @@
 #include "base/bech32m.h"
 #include "base/hash.h"
 #include "base/hex.h"
+#include "consensus/types/codec.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 
@@ -274,7 +275,10 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
       return InvalidArgumentError("genesis: chain_id must be 1.." +
                                   std::to_string(types::kChainIdMaxLen) + " bytes");
     }
-    g.time_ms = j.at("genesis_time_ms").get<uint64_t>();
+    // The chain id goes into every header and transaction, whose decoders accept only
+    // [a-z0-9-]: a genesis with any other id would start a chain nobody can decode.
+    HITO_RETURN_IF_ERROR(types::ValidateChainId("genesis: chain_id", g.chain_id));
+    HITO_ASSIGN_OR_RETURN(g.time_ms, JsonU64(j.at("genesis_time_ms"), "genesis: genesis_time_ms"));
     HITO_ASSIGN_OR_RETURN(g.validators,
                           ParseValidatorSet(j.at("validators"), "genesis: validators"));
     if (j.contains("validator_schedule")) {
@@ -306,12 +310,14 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
       Result<Hash32> id = DecodeAddress(a.at("address").get<std::string>());
       if (!id.ok()) return id.status().WithContext("genesis: account address");
       acct.account = *id;
-      acct.balance = a.at("balance").get<uint64_t>();
+      HITO_ASSIGN_OR_RETURN(acct.balance, JsonU64(a.at("balance"), "genesis: account balance"));
       g.accounts.push_back(acct);
     }
     if (j.contains("params")) {
       const auto& p = j.at("params");
-      if (p.contains("min_fee")) g.params.min_fee = p.at("min_fee").get<uint64_t>();
+      if (p.contains("min_fee")) {
+        HITO_ASSIGN_OR_RETURN(g.params.min_fee, JsonU64(p.at("min_fee"), "genesis: min_fee"));
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("genesis: ") + e.what());
@@ -374,6 +380,8 @@ Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions
     return InvalidArgumentError("chain id must be 1.." + std::to_string(types::kChainIdMaxLen) +
                                 " bytes");
   }
+  // Headers and transactions carry it, and their decoders accept only [a-z0-9-].
+  HITO_RETURN_IF_ERROR(types::ValidateChainId("chain id", options.chain_id));
   HomePaths p{home};
   std::error_code ec;
   if (std::filesystem::exists(home, ec)) {

@@ -8,6 +8,7 @@
 #include "base/bech32m.h"
 #include "base/ed25519.h"
 #include "base/hex.h"
+#include "consensus/types/codec.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 #include "node/config/config.h"
@@ -25,6 +26,8 @@ Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
     return InvalidArgumentError("chain id must be 1.." + std::to_string(types::kChainIdMaxLen) +
                                 " bytes");
   }
+  // Headers and transactions carry it, and their decoders accept only [a-z0-9-].
+  HITO_RETURN_IF_ERROR(types::ValidateChainId("chain id", options.chain_id));
   if (options.base_port == 0 || uint32_t{options.base_port} + 2 * n > 65535) {
     return InvalidArgumentError("--base-port leaves no room for " + std::to_string(n) +
                                 " nodes (two ports each)");

@@ -72,6 +72,39 @@ TEST(GenesisTest, JsonRoundTripAndErrors) {
   EXPECT_NE(GenesisHash("a"), GenesisHash("b"));
 }
 
+// Found reviewing ParseGenesisJson for fuzz_genesis_json: nlohmann's get<uint64_t> turned -1 into
+// 2^64 - 1 and 1.5 into 1, and a chain id outside [a-z0-9-] started a chain whose headers and
+// transactions no decoder accepts.
+TEST(GenesisTest, RefusesNegativeOrFractionalNumbersAndBadChainIds) {
+  const std::string good = GenesisToJson(testing::MakeGenesis("chain-x", {{1, 5}, {2, 7}}));
+  ASSERT_TRUE(ParseGenesisJson(good).ok());
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) s.replace(at, from.size(), to);
+    return ParseGenesisJson(s);
+  };
+  auto time = with("\"genesis_time_ms\": ", "\"genesis_time_ms\": -");
+  ASSERT_FALSE(time.ok());
+  EXPECT_NE(time.status().message().find("genesis_time_ms"), std::string::npos);
+  auto balance = with("\"balance\": ", "\"balance\": -");
+  ASSERT_FALSE(balance.ok());
+  EXPECT_NE(balance.status().message().find("balance"), std::string::npos);
+  auto fee = with("\"min_fee\": ", "\"min_fee\": 1.5, \"x\": ");  // 1.5 was read as 1
+  ASSERT_FALSE(fee.ok());
+  EXPECT_NE(fee.status().message().find("min_fee"), std::string::npos);
+  auto chain = with("\"chain-x\"", "\"Chain X\"");
+  ASSERT_FALSE(chain.ok());
+  EXPECT_NE(chain.status().message().find("chain_id"), std::string::npos);
+
+  TempDir dir;
+  InitOptions o;
+  o.chain_id = "My_Chain";
+  EXPECT_FALSE(InitHome(dir.path() / "home", o).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "home" / "genesis.json"));
+}
+
 TEST(SeedFileTest, WritesMode0600AndNeverOverwrites) {
   TempDir dir;
   auto path = dir.path() / "k.key";
