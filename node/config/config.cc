@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -94,6 +95,27 @@ Result<types::ValidatorSet> ParseValidatorSet(const nlohmann::json& list, const 
   return set;
 }
 
+// A TOML basic string: quotes, backslashes and control characters escaped, so that every
+// string config.toml can hold is written back as the same string.
+std::string TomlString(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace
 
 Status ValidateConfig(const NodeConfig& c) {
@@ -152,14 +174,14 @@ std::string ConfigToToml(const NodeConfig& c) {
   o << "# hitod configuration. See docs/operator.md.\n\n"
     << "[rpc]\n"
     << "# Public gRPC listen address (HOST:PORT). `--grpc-addr` overrides it.\n"
-    << "grpc_addr = \"" << c.grpc_addr << "\"\n\n"
+    << "grpc_addr = " << TomlString(c.grpc_addr) << "\n\n"
     << "[p2p]\n"
     << "# Peer-to-peer listen address (multi-validator chains).\n"
-    << "listen_addr = \"" << c.p2p_addr << "\"\n";
+    << "listen_addr = " << TomlString(c.p2p_addr) << "\n";
   for (const PeerConfig& peer : c.peers) {
     o << "\n[[p2p.peers]]\n"
-      << "address = \"" << peer.address << "\"\n"
-      << "public_key = \"" << peer.public_key << "\"\n";
+      << "address = " << TomlString(peer.address) << "\n"
+      << "public_key = " << TomlString(peer.public_key) << "\n";
   }
   o << "\n"
     << "[consensus]\n"
@@ -181,7 +203,7 @@ std::string ConfigToToml(const NodeConfig& c) {
     << "max_bytes = " << c.mempool_max_bytes << "\n\n"
     << "[log]\n"
     << "# trace, debug, info, warn, error, critical, off\n"
-    << "level = \"" << c.log_level << "\"\n";
+    << "level = " << TomlString(c.log_level) << "\n";
   return o.str();
 }
 

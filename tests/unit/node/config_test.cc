@@ -32,6 +32,24 @@ TEST(ConfigTest, DefaultsRoundTripThroughToml) {
   EXPECT_EQ(empty->block_interval_ms, 1000u);
 }
 
+// Found writing fuzz_config_toml (its round trip fails on it): ConfigToToml wrote strings between
+// bare quotes, so a value holding '"', '\\' or a control character (legal in config.toml when
+// escaped) was written back as a file that does not parse, or parses to another value.
+TEST(ConfigTest, StringsNeedingEscapesRoundTripThroughToml) {
+  NodeConfig c;
+  c.grpc_addr = "host\"with\\quote:1";
+  c.p2p_addr = "tab\there\x01:2";
+  c.peers.push_back({"peer\n\"x\":3", "key\\"});
+  auto back = ParseConfigToml(ConfigToToml(c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->grpc_addr, c.grpc_addr);
+  EXPECT_EQ(back->p2p_addr, c.p2p_addr);
+  ASSERT_EQ(back->peers.size(), 1u);
+  EXPECT_EQ(back->peers[0].address, c.peers[0].address);
+  EXPECT_EQ(back->peers[0].public_key, c.peers[0].public_key);
+  EXPECT_EQ(ConfigToToml(*back), ConfigToToml(c));
+}
+
 TEST(ConfigTest, RefusesBadValuesWithTheKeyName) {
   struct Case {
     const char* toml;
