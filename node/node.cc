@@ -60,6 +60,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
       spdlog::info("p2p listening on {} with {} peers", node->config_.p2p_addr,
                    node->config_.peers.size());
       transport = net.get();
+      node->relay_ = net.get();  // RPC-admitted txs are gossiped to the peers
       node->own_transport_ = std::move(net);
     }
     BftEngineOptions bo;
@@ -86,6 +87,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   backend.mempool = node->mempool_.get();
   backend.events = node->events_.get();
   backend.app = node->app_.get();
+  backend.relay = node->relay_;
   HITO_ASSIGN_OR_RETURN(node->rpc_,
                         RpcServer::Start(node->config_.grpc_addr, std::move(backend), options.rpc));
   spdlog::info("gRPC listening on {} (port {}), validator {}", node->config_.grpc_addr,

@@ -63,6 +63,7 @@ class Node {
   std::unique_ptr<ChainApp> app_;
   std::unique_ptr<SoloEngine> engine_;
   std::unique_ptr<ConsensusTransport> own_transport_;
+  TxRelay* relay_ = nullptr;  // own_transport_ when it is the peer network
   std::unique_ptr<BftEngine> bft_;
   std::unique_ptr<RpcServer> rpc_;
   bool stopped_ = false;

@@ -201,15 +201,21 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
   FinalizedBlock fin;
   fin.block_hash = types::HeaderHash(block.header);
   HITO_ASSIGN_OR_RETURN(std::vector<types::Transaction> txs, DecodeTxs(block.txs));
-  // Signatures were verified at admission when every tx came through our mempool.
+  // A signature is checked once per node: txs pending in our mempool (from a client or
+  // gossiped by a peer) were verified at admission; the others are verified here. If all
+  // verify, the ledger skips the check; if one does not, the ledger runs its own check
+  // on every tx, so the block's results (TX_BAD_SIGNATURE) are the same on every node.
   bool all_verified = true;
   fin.tx_hashes.reserve(block.txs.size());
   fin.senders.reserve(block.txs.size());
   for (size_t i = 0; i < block.txs.size(); ++i) {
     Hash32 hash = types::TransactionHash(block.txs[i]);
-    if (all_verified && mempool_->Get(hash) == nullptr) all_verified = false;
-    fin.tx_hashes.push_back(hash);
     const auto* t = std::get_if<types::Transfer>(&txs[i].body);
+    if (all_verified && mempool_->Get(hash) == nullptr &&
+        (t == nullptr || !types::VerifyTransferSignature(*t))) {
+      all_verified = false;
+    }
+    fin.tx_hashes.push_back(hash);
     fin.senders.push_back(t ? types::AccountIdFromPublicKey(t->sender) : types::AccountId{});
   }
   HITO_ASSIGN_OR_RETURN(

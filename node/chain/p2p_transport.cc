@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "base/hex.h"
@@ -32,19 +34,90 @@ Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
 }
 
 P2pTransport::P2pTransport(p2p::PeerNetworkConfig config, Ed25519PrivateKey node_key,
-                           uint64_t height, Mempool* mempool)
-    : mempool_(mempool), announced_height_(height) {
+                           uint64_t height, Mempool* mempool, TxGossipOptions gossip)
+    : mempool_(mempool),
+      gossip_(gossip),
+      batch_limit_(std::max<size_t>(1, config.limits.max_txs_per_batch)),
+      announced_height_(height) {
   network_ = std::make_unique<p2p::PeerNetwork>(std::move(config), std::move(node_key), this);
   network_->SetHeight(height);
 }
 
 P2pTransport::~P2pTransport() { Stop(); }
 
-Status P2pTransport::Start() { return network_->Start(); }
+Status P2pTransport::Start() {
+  HITO_RETURN_IF_ERROR(network_->Start());
+  std::lock_guard<std::mutex> lock(gossip_mu_);
+  if (!flusher_.joinable() && !gossip_stop_) flusher_ = std::thread([this] { FlushLoop(); });
+  return Status::Ok();
+}
 
-void P2pTransport::Stop() { network_->Stop(); }
+void P2pTransport::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(gossip_mu_);
+    gossip_stop_ = true;
+  }
+  gossip_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  network_->Stop();
+}
 
 void P2pTransport::BroadcastTxs(const std::vector<Bytes>& txs) { network_->BroadcastTxs(txs); }
+
+void P2pTransport::Relay(std::shared_ptr<const PendingTx> tx) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(gossip_mu_);
+    if (gossip_stop_) return;
+    if (gossip_queue_.size() >= gossip_.max_queued) {
+      // Not gossiped; it stays in our mempool and commits when we propose.
+      if (gossip_stats_.dropped_txs++ % 10'000 == 0) {
+        spdlog::warn("tx gossip queue full ({} txs): not gossiping some transactions",
+                     gossip_queue_.size());
+      }
+      return;
+    }
+    gossip_queue_.push_back(std::move(tx));
+    // Wake the flusher for the first of a batch (it starts the flush timer) and for a
+    // full batch; in between it is already counting down.
+    wake = gossip_queue_.size() == 1 || gossip_queue_.size() == batch_limit_;
+  }
+  if (wake) gossip_cv_.notify_one();
+}
+
+P2pTransport::GossipStats P2pTransport::gossip_stats() const {
+  std::lock_guard<std::mutex> lock(gossip_mu_);
+  return gossip_stats_;
+}
+
+void P2pTransport::FlushLoop() {
+  using Clock = std::chrono::steady_clock;
+  std::unique_lock<std::mutex> lock(gossip_mu_);
+  for (;;) {
+    gossip_cv_.wait(lock, [&] { return gossip_stop_ || !gossip_queue_.empty(); });
+    if (gossip_stop_) return;
+    // A partial batch waits up to flush_ms for more.
+    const auto deadline = Clock::now() + std::chrono::milliseconds(gossip_.flush_ms);
+    gossip_cv_.wait_until(lock, deadline,
+                          [&] { return gossip_stop_ || gossip_queue_.size() >= batch_limit_; });
+    if (gossip_stop_) return;
+    std::vector<std::shared_ptr<const PendingTx>> take;
+    const size_t n = std::min(gossip_queue_.size(), batch_limit_);
+    take.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      take.push_back(std::move(gossip_queue_.front()));
+      gossip_queue_.pop_front();
+    }
+    gossip_stats_.sent_txs += n;
+    gossip_stats_.sent_batches += 1;
+    lock.unlock();
+    std::vector<Bytes> batch;
+    batch.reserve(take.size());
+    for (const auto& ptx : take) batch.push_back(ptx->bytes);
+    network_->BroadcastTxs(batch);
+    lock.lock();
+  }
+}
 
 void P2pTransport::SetHandler(ConsensusHandler* handler) {
   std::lock_guard<std::mutex> lock(handler_mu_);
@@ -99,13 +172,20 @@ void P2pTransport::OnConsensusMessage(const p2p::PeerId& /*from*/,
 }
 
 void P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>& txs) {
-  if (mempool_ == nullptr) return;
-  for (const Bytes& tx : txs) {
-    AdmitOutcome out = mempool_->Admit(tx);
+  if (mempool_ == nullptr || txs.empty()) return;
+  std::vector<ByteView> views(txs.begin(), txs.end());
+  // Admitted here only: a peer's transactions are not relayed again (full mesh).
+  std::vector<AdmitOutcome> outs = mempool_->AdmitBatch(views);
+  uint64_t admitted = 0;
+  for (const AdmitOutcome& out : outs) {
     if (!out.storage_error.ok()) {
       spdlog::warn("mempool admission of a peer's tx: {}", out.storage_error.ToString());
     }
+    admitted += out.ok() ? 1 : 0;
   }
+  std::lock_guard<std::mutex> lock(gossip_mu_);
+  gossip_stats_.received_admitted += admitted;
+  gossip_stats_.received_refused += outs.size() - admitted;
 }
 
 std::optional<p2p::BlockAndCommit> P2pTransport::OnBlockRequest(const p2p::PeerId& /*from*/,

@@ -5,6 +5,15 @@
 // by ConsensusHandler::ServeCommittedBlock, block answers go to OnCommittedBlock, and
 // transaction batches from peers are offered to the mempool (when one is given).
 //
+// Tx gossip: as the node's TxRelay it queues the transactions its RPC server admitted and
+// a flusher thread sends them to every peer in batches of up to the network's
+// max_txs_per_batch, as soon as a full batch is queued or `gossip_flush_ms` after the
+// first queued one, so one transaction does not cost one peer message. The queue is
+// bounded (`gossip_max_queued`); on overflow the newest are not gossiped (counted, and
+// they still commit when this node proposes). Batches from peers are admitted with
+// Mempool::AdmitBatch and never re-broadcast: validators form a full mesh, and a
+// duplicate costs a hash and a map lookup.
+//
 // Block sync: RequestCommittedBlock(h) asks one connected peer that reported a height
 // >= h (round robin over them; any peer if none did). The driver asks for tip + 1 on
 // every gossip tick, so the adapter takes h - 1 as our height and announces it with a
@@ -13,14 +22,18 @@
 // Threads: PeerNetwork calls the PeerHandler methods from its dispatcher thread only.
 // Each call into the ConsensusHandler holds handler_mu_, so SetHandler (which takes the
 // same lock) returns only once no call into the old handler is running, and none starts
-// afterwards. The ConsensusHandler must not call back into SetHandler.
+// afterwards. The ConsensusHandler must not call back into SetHandler. Relay may be called
+// from any thread; the flusher is joined by Stop.
 #ifndef HITO_NODE_CHAIN_P2P_TRANSPORT_H_
 #define HITO_NODE_CHAIN_P2P_TRANSPORT_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "base/ed25519.h"
@@ -28,6 +41,7 @@
 #include "node/chain/consensus_transport.h"
 #include "node/config/config.h"
 #include "node/mempool/mempool.h"
+#include "node/mempool/tx_relay.h"
 #include "node/p2p/peer_network.h"
 
 namespace hito::node {
@@ -38,11 +52,16 @@ Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
                                                     const std::string& chain_id,
                                                     const Hash32& genesis_hash);
 
-class P2pTransport : public ConsensusTransport, public p2p::PeerHandler {
+struct TxGossipOptions {
+  uint32_t flush_ms = 5;       // a partial batch waits at most this long
+  size_t max_queued = 50'000;  // transactions waiting to be gossiped, at most
+};
+
+class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public TxRelay {
  public:
   // `mempool` may be null (peers' transactions are then ignored); it must outlive this.
   P2pTransport(p2p::PeerNetworkConfig config, Ed25519PrivateKey node_key, uint64_t height,
-               Mempool* mempool);
+               Mempool* mempool, TxGossipOptions gossip = {});
   ~P2pTransport() override;
   P2pTransport(const P2pTransport&) = delete;
   P2pTransport& operator=(const P2pTransport&) = delete;
@@ -53,8 +72,21 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler {
   void Stop();
   p2p::PeerNetwork& network() { return *network_; }
 
-  // Offers transactions admitted locally to the peers (tx gossip).
+  // Sends transactions to the peers now (one message per batch of the limit).
   void BroadcastTxs(const std::vector<Bytes>& txs);
+
+  // TxRelay: queues a locally admitted transaction for the next gossip batch.
+  void Relay(std::shared_ptr<const PendingTx> tx) override;
+  // Counters: transactions sent in gossip batches, batches sent, transactions not
+  // gossiped because the queue was full, and peers' transactions admitted / refused.
+  struct GossipStats {
+    uint64_t sent_txs = 0;
+    uint64_t sent_batches = 0;
+    uint64_t dropped_txs = 0;
+    uint64_t received_admitted = 0;
+    uint64_t received_refused = 0;
+  };
+  GossipStats gossip_stats() const;
 
   // ConsensusTransport.
   void SetHandler(ConsensusHandler* handler) override;
@@ -74,7 +106,19 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler {
   void OnStatus(const p2p::PeerId& from, uint64_t height) override;
 
  private:
+  void FlushLoop();
+
   Mempool* mempool_;
+  const TxGossipOptions gossip_;
+  size_t batch_limit_;
+
+  mutable std::mutex gossip_mu_;
+  std::condition_variable gossip_cv_;
+  std::deque<std::shared_ptr<const PendingTx>> gossip_queue_;  // guarded by gossip_mu_
+  bool gossip_stop_ = false;                                   // guarded by gossip_mu_
+  GossipStats gossip_stats_;                                   // guarded by gossip_mu_
+  std::thread flusher_;
+
   std::mutex handler_mu_;
   ConsensusHandler* handler_ = nullptr;  // guarded by handler_mu_
   std::atomic<uint64_t> announced_height_;

@@ -7,6 +7,12 @@
 // sender's pending count (so nonces stay consecutive) and the sender's balance minus its
 // pending spends. A refusal carries a TxCode and a message saying exactly why.
 //
+// AdmitBatch runs the same checks for a batch: the stateless ones and the signatures of
+// a large batch are split over two threads, then one lock takes the inserts in the
+// batch's order (so a sender's consecutive nonces in one batch are admitted together).
+// Each item gets its own outcome; a refused item never affects the others, except that a
+// sender's later nonces after a refused one are then refused as a nonce gap.
+//
 // Block assembly (Reap) takes transactions in arrival order; since a sender's pending
 // transactions were admitted in nonce order, that keeps each sender's nonces consecutive.
 // After a block commits, Update removes its transactions, moves to the new state, and
@@ -70,6 +76,9 @@ struct AdmitOutcome {
   std::optional<TxLocation> committed;
   // A storage failure while checking (the code is then meaningless).
   Status storage_error;
+  // On success: the admitted transaction (shared with the pool; its bytes are not copied
+  // again by whoever relays it).
+  std::shared_ptr<const PendingTx> admitted;
   bool ok() const { return code == consensus::ledger::TxCode::kOk && storage_error.ok(); }
 };
 
@@ -88,6 +97,8 @@ class Mempool {
           std::shared_ptr<const consensus::ledger::KvReader> state, CommittedLookup lookup);
 
   AdmitOutcome Admit(ByteView tx_bytes);
+  // One outcome per item, in order (see the header comment).
+  std::vector<AdmitOutcome> AdmitBatch(const std::vector<ByteView>& txs);
 
   // Up to max_txs transactions whose encodings total at most max_bytes, in an order that
   // keeps each sender's nonces consecutive. Does not remove them.
@@ -106,6 +117,12 @@ class Mempool {
     std::map<uint64_t, Hash32> by_nonce;
     uint64_t spend = 0;  // sum of pending spends, saturating
   };
+
+  // The checks before the signature: size, duplicate, decode, chain id. Fills `ptx`
+  // (hash, bytes, tx, sender, nonce) or returns the refusal.
+  std::optional<AdmitOutcome> PreCheck(ByteView tx_bytes, const std::shared_ptr<PendingTx>& ptx);
+  // The signature, then amount + fee (fills ptx->spend); the refusal if either fails.
+  static std::optional<AdmitOutcome> VerifyAndSum(PendingTx* ptx);
 
   // Under mu_.
   AdmitOutcome CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx);

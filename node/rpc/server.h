@@ -1,6 +1,9 @@
 // The public gRPC server: NodeService, BlockService, TxService, AccountService
 // (proto/hito/v1), plus grpc.health.v1 and server reflection.
 //
+// SubmitTransaction, SubmitTransactions and SubmitTransactionAndWait hand every admitted
+// transaction to the backend's TxRelay (tx gossip), if there is one.
+//
 // Services use gRPC's callback API: no thread is parked per call. SubmitTransactionAndWait
 // registers a one-shot waiter in CommitEvents and finishes when the block including the
 // transaction commits, or at min(client deadline, wait cap). StreamBlocks reads committed
@@ -19,6 +22,7 @@
 #include "node/chain/application.h"
 #include "node/chain/commit_events.h"
 #include "node/mempool/mempool.h"
+#include "node/mempool/tx_relay.h"
 #include "node/store/store.h"
 
 namespace grpc {
@@ -36,12 +40,18 @@ struct RpcBackend {
   Mempool* mempool = nullptr;
   CommitEvents* events = nullptr;
   const Application* app = nullptr;
+  // Where admitted client transactions are gossiped (null: single validator, no peers).
+  TxRelay* relay = nullptr;
 };
+
+// SubmitTransactions takes at most this many transactions per call.
+inline constexpr int kMaxSubmitBatch = 1000;
 
 struct RpcOptions {
   uint32_t stream_max_lag_blocks = 256;  // a live subscriber's bounded queue
   uint32_t wait_cap_ms = 30'000;         // server-side cap of SubmitTransactionAndWait
-  int max_receive_bytes = 1024 * 1024;   // requests carry at most one tx
+  // A SubmitTransactions batch of kMaxSubmitBatch transfers (~200 bytes each) fits easily.
+  int max_receive_bytes = 4 * 1024 * 1024;
 };
 
 class RpcServer {

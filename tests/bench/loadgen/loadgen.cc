@@ -10,6 +10,13 @@
 // matches its transaction hashes with their submit times: committed transfers/s and the
 // submit -> commit-seen latency (p50, p90, p99, max) come from there. Prints a summary, or
 // JSON with --json. Every loop and wait is bounded.
+//
+// --batch K (K > 1) groups each thread's senders K at a time and submits the next
+// transfer of every sender of a group in one SubmitTransactions call (one outstanding
+// call per group, so still one per sender); per-item refusals are handled like the
+// unary call's. --nodes a,b,c,d spreads the senders (or groups) over several nodes of one
+// chain (a multi-validator devnet); funding and the block stream use the first node.
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -42,6 +50,9 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string node = "127.0.0.1:9090";
+  std::string nodes;                 // comma-separated; overrides --node
+  std::vector<std::string> targets;  // parsed from --nodes or --node
+  uint32_t batch = 1;
   std::string seed_file;
   uint32_t senders = 64;
   uint32_t threads = 4;
@@ -198,9 +209,11 @@ int64_t Percentile(std::vector<int64_t>& v, double p) {
   return v[i];
 }
 
-// One submitting thread: it owns senders t, t+T, ... and keeps at most one asynchronous
-// SubmitTransaction call per sender outstanding (a second one could overtake the first
-// and arrive with a nonce gap), issuing that sender's next nonce when the call returns.
+// One submitting thread: it owns senders t, t+T, ... and groups them into slots of
+// --batch senders (one sender per slot without batching). Each slot has at most one
+// outstanding asynchronous call (a second one could overtake the first and arrive with a
+// nonce gap) carrying the next nonce of each of its senders; a sender's nonce advances
+// when its transfer was admitted. Slot j goes to node j % nodes.
 void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
                 const std::vector<Ed25519PrivateKey>& senders,
                 const std::vector<types::AccountId>& receivers,
@@ -209,44 +222,87 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
   struct Call {
     grpc::ClientContext ctx;
     v1::SubmitTransactionResponse resp;
+    v1::SubmitTransactionsResponse batch_resp;
     grpc::Status status;
     std::unique_ptr<grpc::ClientAsyncResponseReader<v1::SubmitTransactionResponse>> rpc;
-    std::string hash;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::SubmitTransactionsResponse>> batch_rpc;
+    std::vector<std::string> hashes;
+    std::vector<size_t> who;  // indices into `mine`, one per transfer in the call
   };
-  auto stub = v1::TxService::NewStub(NewChannel(o.node, static_cast<int>(t)));
+  const bool batched = o.batch > 1;
+  std::vector<std::unique_ptr<v1::TxService::Stub>> stubs;
+  for (size_t n = 0; n < o.targets.size(); ++n) {
+    stubs.push_back(v1::TxService::NewStub(
+        NewChannel(o.targets[n], static_cast<int>(t * o.targets.size() + n))));
+  }
   grpc::CompletionQueue cq;
   std::mt19937_64 rng(t + 1);
   std::vector<size_t> mine;
   for (size_t i = t; i < senders.size(); i += o.threads) mine.push_back(i);
   std::vector<uint64_t> nonces(mine.size(), 0);
-  std::vector<std::unique_ptr<Call>> calls(mine.size());
-  std::vector<Clock::time_point> not_before(mine.size(), Clock::time_point{});
+  std::vector<bool> exhausted(mine.size(), false);
+  const size_t per_slot = batched ? o.batch : 1;
+  std::vector<std::vector<size_t>> slots;
+  for (size_t k = 0; k < mine.size(); k += per_slot) {
+    std::vector<size_t> slot;
+    for (size_t j = k; j < std::min(mine.size(), k + per_slot); ++j) slot.push_back(j);
+    slots.push_back(std::move(slot));
+  }
+  std::vector<std::unique_ptr<Call>> calls(slots.size());
+  std::vector<Clock::time_point> not_before(slots.size(), Clock::time_point{});
   size_t outstanding = 0;
   bool stopping = false;
   bool node_gone = false;
 
-  // Starts sender k's next transfer; false if it has none left.
-  auto issue = [&](size_t k) {
-    Bytes tx;
+  // Sender k's next transfer, or nothing if it has none left.
+  auto next_tx = [&](size_t k) -> std::optional<Bytes> {
     if (o.count > 0) {
       const auto& pre = presigned[mine[k]];
-      if (nonces[k] >= pre.size()) return false;
-      tx = pre[nonces[k]];
-    } else {
-      tx = Transfer(chain_id, senders[mine[k]], nonces[k], receivers[rng() % receivers.size()],
-                    1 + rng() % 1000, o.fee);
+      if (nonces[k] >= pre.size()) return std::nullopt;
+      return pre[nonces[k]];
     }
+    return Transfer(chain_id, senders[mine[k]], nonces[k], receivers[rng() % receivers.size()],
+                    1 + rng() % 1000, o.fee);
+  };
+  // Starts slot j's next call; false if none of its senders has a transfer left.
+  auto issue = [&](size_t j) {
     auto call = std::make_unique<Call>();
-    call->hash = std::string(AsChars(types::TransactionHash(tx)));
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::SubmitTransactionsRequest breq;
     v1::SubmitTransactionRequest req;
-    req.set_tx_bytes(std::string(AsChars(tx)));
-    inflight->Add(call->hash, Clock::now());
-    call->rpc = stub->AsyncSubmitTransaction(&call->ctx, req, &cq);
-    call->rpc->Finish(&call->resp, &call->status, reinterpret_cast<void*>(k));
-    calls[k] = std::move(call);
+    const Clock::time_point now = Clock::now();
+    for (size_t k : slots[j]) {
+      if (exhausted[k]) continue;
+      std::optional<Bytes> tx = next_tx(k);
+      if (!tx) {
+        exhausted[k] = true;
+        continue;
+      }
+      call->hashes.push_back(std::string(AsChars(types::TransactionHash(*tx))));
+      call->who.push_back(k);
+      inflight->Add(call->hashes.back(), now);
+      if (batched) {
+        breq.add_txs(std::string(AsChars(*tx)));
+      } else {
+        req.set_tx_bytes(std::string(AsChars(*tx)));
+      }
+    }
+    if (call->who.empty()) return false;
+    auto& stub = stubs[(t + j * o.threads) % stubs.size()];
+    if (batched) {
+      call->batch_rpc = stub->AsyncSubmitTransactions(&call->ctx, breq, &cq);
+      call->batch_rpc->Finish(&call->batch_resp, &call->status, reinterpret_cast<void*>(j));
+    } else {
+      call->rpc = stub->AsyncSubmitTransaction(&call->ctx, req, &cq);
+      call->rpc->Finish(&call->resp, &call->status, reinterpret_cast<void*>(j));
+    }
+    calls[j] = std::move(call);
     ++outstanding;
     return true;
+  };
+  auto refused = [&](const std::string& reason) {
+    std::lock_guard<std::mutex> lock(stats->mu);
+    ++stats->refused[reason];
   };
 
   for (;;) {
@@ -255,10 +311,10 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
       stopping = true;
     }
     if (!stopping) {
-      for (size_t k = 0; k < mine.size(); ++k) {
-        if (calls[k] || now < not_before[k]) continue;
+      for (size_t j = 0; j < slots.size(); ++j) {
+        if (calls[j] || now < not_before[j]) continue;
         if (inflight->size() >= o.max_inflight) break;
-        if (!issue(k)) not_before[k] = Clock::time_point::max();
+        if (!issue(j)) not_before[j] = Clock::time_point::max();
       }
     }
     if (outstanding == 0 &&
@@ -272,27 +328,47 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
         &tag, &ok,
         std::chrono::system_clock::now() + std::chrono::milliseconds(outstanding ? 20 : 2));
     if (r != grpc::CompletionQueue::GOT_EVENT) continue;
-    auto k = reinterpret_cast<size_t>(tag);
-    std::unique_ptr<Call> call = std::move(calls[k]);
+    auto j = reinterpret_cast<size_t>(tag);
+    std::unique_ptr<Call> call = std::move(calls[j]);
     --outstanding;
-    if (call->status.ok()) {
-      ++nonces[k];
+    if (!call->status.ok()) {
+      // The whole call failed: nothing of it was admitted.
+      for (const std::string& h : call->hashes) inflight->Remove(h);
+      if (call->status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        ++stats->busy_retries;
+        not_before[j] = Clock::now() + std::chrono::milliseconds(5);
+        continue;
+      }
+      std::string reason = wallet::ReasonOf(call->status);
+      refused(reason.empty() ? call->status.error_message() : reason);
+      not_before[j] = Clock::now() + std::chrono::milliseconds(50);
+      if (call->status.error_code() == grpc::StatusCode::UNAVAILABLE) node_gone = true;
+      continue;
+    }
+    if (!batched) {
+      ++nonces[call->who[0]];
       ++stats->submitted;
       continue;
     }
-    inflight->Remove(call->hash);
-    if (call->status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
-      ++stats->busy_retries;
-      not_before[k] = Clock::now() + std::chrono::milliseconds(5);
-      continue;
+    const auto& results = call->batch_resp.results();
+    for (size_t i = 0; i < call->who.size(); ++i) {
+      if (i < static_cast<size_t>(results.size()) && results[static_cast<int>(i)].accepted()) {
+        ++nonces[call->who[i]];
+        ++stats->submitted;
+        continue;
+      }
+      inflight->Remove(call->hashes[i]);
+      const std::string reason = i < static_cast<size_t>(results.size())
+                                     ? results[static_cast<int>(i)].reason()
+                                     : std::string("MISSING_RESULT");
+      if (reason == "TX_MEMPOOL_FULL") {
+        ++stats->busy_retries;
+        not_before[j] = Clock::now() + std::chrono::milliseconds(5);
+      } else {
+        refused(reason);
+        not_before[j] = Clock::now() + std::chrono::milliseconds(50);
+      }
     }
-    std::string reason = wallet::ReasonOf(call->status);
-    {
-      std::lock_guard<std::mutex> lock(stats->mu);
-      ++stats->refused[reason.empty() ? call->status.error_message() : reason];
-    }
-    not_before[k] = Clock::now() + std::chrono::milliseconds(50);
-    if (call->status.error_code() == grpc::StatusCode::UNAVAILABLE) node_gone = true;
   }
   cq.Shutdown();
   void* tag = nullptr;
@@ -303,7 +379,11 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
 
 int Run(const Options& o) {
   InitCrypto();
-  if (!IsLoopback(o.node)) Die("--node must be a loopback address (127.x, localhost, [::1])");
+  // As in hitod (node/rpc/server.cc): no deadlock-cycle graph on gRPC's every lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  for (const std::string& n : o.targets) {
+    if (!IsLoopback(n)) Die("node " + n + " is not a loopback address (127.x, localhost, [::1])");
+  }
   auto seed = wallet::ReadSeedFile(o.seed_file);
   if (!seed.ok()) Die(seed.status().ToString());
   Ed25519PrivateKey dev = Ed25519PrivateKey::FromSeed(*seed);
@@ -321,6 +401,17 @@ int Run(const Options& o) {
   uint64_t each = std::min<uint64_t>(10'000'000'000ull, dev_acct->balance() / (2 * o.senders + 2));
   if (each < 1'000'000) Die("the dev account cannot fund that many senders");
   FundSenders(client, chain_id, dev, senders, each);
+  // The other nodes must have the funding block too before they get transfers.
+  for (size_t n = 1; n < o.targets.size(); ++n) {
+    wallet::NodeClient other(o.targets[n]);
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto a = other.GetAccount(wallet::AddressOf(senders.back().public_key()));
+      if (a.ok() && a->balance() >= each) break;
+      if (Clock::now() > deadline) Die("node " + o.targets[n] + " did not see the funding");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   std::vector<types::AccountId> receivers(1024);
   for (size_t i = 0; i < receivers.size(); ++i) {
     receivers[i] = DomainHash("hito/v1/loadgen-receiver", AsBytes(std::to_string(i)));
@@ -379,6 +470,8 @@ int Run(const Options& o) {
 
   nlohmann::ordered_json j;
   j["node"] = o.node;
+  j["nodes"] = o.targets;
+  j["batch"] = o.batch;
   j["chain_id"] = chain_id;
   j["senders"] = o.senders;
   j["threads"] = o.threads;
@@ -402,15 +495,15 @@ int Run(const Options& o) {
     std::cout << j.dump() << "\n";
   } else {
     std::printf(
-        "hito_loadgen against %s (chain %s)\n"
-        "  senders %u, threads %u, max in flight %u\n"
+        "hito_loadgen against %s (%zu node(s), chain %s)\n"
+        "  senders %u, threads %u, batch %u, max in flight %u\n"
         "  submitted %llu in %.1f s, committed %llu (%zu not committed after the drain)\n"
         "  mempool-full retries %llu, refusals %zu kinds\n"
         "  committed transfers/s: %.0f  (first submit -> last commit seen: %.2f s)\n"
         "  commit latency ms: p50 %.0f  p90 %.0f  p99 %.0f  max %.0f\n"
         "  blocks with load: %llu (heights %llu..%llu), max %llu txs in one block\n",
-        o.node.c_str(), chain_id.c_str(), o.senders, o.threads, o.max_inflight,
-        static_cast<unsigned long long>(stats.submitted.load()), submit_s,
+        o.node.c_str(), o.targets.size(), chain_id.c_str(), o.senders, o.threads, o.batch,
+        o.max_inflight, static_cast<unsigned long long>(stats.submitted.load()), submit_s,
         static_cast<unsigned long long>(committed), inflight.size(),
         static_cast<unsigned long long>(stats.busy_retries.load()), stats.refused.size(), tps,
         window_s, static_cast<double>(p50) / 1000.0, static_cast<double>(p90) / 1000.0,
@@ -454,8 +547,31 @@ int main(int argc, char** argv) {
   app.add_option("--drain", o.drain_s, "seconds to wait for the last commits")
       ->check(CLI::Range(1, 120))
       ->capture_default_str();
+  app.add_option("--nodes", o.nodes,
+                 "comma-separated gRPC addresses of several nodes of one chain; senders are "
+                 "spread over them, funding and the block stream use the first");
+  app.add_option("--batch", o.batch,
+                 "transfers per SubmitTransactions call (1: one SubmitTransaction per transfer)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   app.add_flag("--json", o.json, "print the summary as JSON");
   CLI11_PARSE(app, argc, argv);
+  if (!o.nodes.empty()) {
+    std::string rest = o.nodes;
+    for (size_t pos; !rest.empty();) {
+      pos = rest.find(',');
+      std::string one = rest.substr(0, pos);
+      if (!one.empty()) o.targets.push_back(one);
+      rest = pos == std::string::npos ? "" : rest.substr(pos + 1);
+    }
+    if (o.targets.empty()) {
+      std::cerr << "error: --nodes lists no address\n";
+      return 1;
+    }
+    o.node = o.targets[0];
+  } else {
+    o.targets.push_back(o.node);
+  }
   if (o.threads > o.senders) o.threads = o.senders;
   return hito::loadgen::Run(o);
 }
