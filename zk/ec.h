@@ -22,6 +22,7 @@
 #define HITO_ZK_EC_H_
 
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -93,6 +94,39 @@ EdPoint MsmConstTime(std::span<const Scalar> scalars, std::span<const EdPoint> p
 std::vector<EdPoint> MsmConstTimeMany(std::span<const std::vector<Scalar>> scalar_rows,
                                       std::span<const EdPoint> points);
 
+// Precomputed tables for a fixed list of public points (e.g. an anonymity set that is
+// verified against many times), for variable-time MSMs over those points:
+//   table[k][i] = 2^(k * h * c) * points[i] in affine Niels form, k < copies,
+// where c is the Pippenger window and h = ceil(ceil(254 / c) / copies) windows per copy.
+// An MSM over the points then runs h windows over copies * n entries instead of
+// ceil(254 / c) windows over n: the same number of bucket additions, but copies times
+// fewer bucket reductions and doubling chains, which pays for a larger window. Memory is
+// 120 * copies * n bytes (docs/protocol/arithmetic.md, section 7.4). Immutable after
+// Build; thread-safe to share.
+class MsmFixedBase {
+ public:
+  // window = 0 and copies = 0 pick both from the size under a 64 MiB budget
+  // (FixedBaseParams). REQUIRES 2 <= window <= 16, 1 <= copies <= ceil(254 / window).
+  static MsmFixedBase Build(std::span<const EdPoint> points, int window = 0, int copies = 0);
+
+  size_t size() const { return n_; }
+  int window() const { return c_; }
+  int copies() const { return t_; }
+  size_t memory_bytes() const { return table_.size() * sizeof(internal::AffineNiels); }
+
+  // sum_i scalars[i] * points[i] + sum_j extra_scalars[j] * extra_points[j]. Variable
+  // time: public data only. REQUIRES scalars.size() == size(), equal extra sizes.
+  EdPoint Msm(std::span<const Scalar> scalars, std::span<const Scalar> extra_scalars = {},
+              std::span<const EdPoint> extra_points = {}) const;
+
+ private:
+  size_t n_ = 0;
+  int c_ = 0;                                 // window
+  int t_ = 0;                                 // copies
+  int h_ = 0;                                 // windows per copy
+  std::vector<internal::AffineNiels> table_;  // [k * n + i]
+};
+
 // Internal tuning knobs, exposed for tests and benchmarks.
 namespace msm_internal {
 inline constexpr size_t kStrausMax = 128;
@@ -100,6 +134,8 @@ EdPoint Straus(std::span<const Scalar> scalars, std::span<const EdPoint> points)
 // window = 0 picks the window from the size.
 EdPoint Pippenger(std::span<const Scalar> scalars, std::span<const EdPoint> points, int window = 0);
 int PippengerWindow(size_t n);
+// (window, copies) for MsmFixedBase over n points within max_bytes of tables.
+std::pair<int, int> FixedBaseParams(size_t n, size_t max_bytes = size_t{64} << 20);
 }  // namespace msm_internal
 
 }  // namespace hito::zk

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -107,6 +108,73 @@ std::vector<AffineNiels> Normalize(std::span<const ExtPoint> pts) {
   return out;
 }
 
+// Enough radix-2^c windows that the top signed digit is at most 2^(c-1) (scalars < 2^253).
+size_t NumWindows(int c) { return static_cast<size_t>((254 + c - 1) / c); }
+
+// Signed radix-2^c digits of s, digit k in [-2^(c-1), 2^(c-1)) with a carry into the next
+// window (the top digit may reach 2^(c-1)), written to out[k * stride].
+void SignedDigits(const Scalar& s, int c, size_t num_windows, int32_t* out, size_t stride) {
+  const auto w = Words(s);
+  const int64_t radix = int64_t{1} << c;
+  const int64_t half = radix >> 1;
+  int64_t carry = 0;
+  for (size_t k = 0; k < num_windows; ++k) {
+    int64_t d =
+        carry + static_cast<int64_t>(BitsAt(w, k * static_cast<size_t>(c), static_cast<size_t>(c)));
+    carry = 0;
+    if (d >= half && k + 1 < num_windows) {
+      d -= radix;
+      carry = 1;
+    }
+    out[k * stride] = static_cast<int32_t>(d);
+  }
+}
+
+// The 2^(c-1) buckets of one Pippenger window, reused across windows.
+class Buckets {
+ public:
+  explicit Buckets(int c) : b_(size_t{1} << (c - 1)), used_(b_.size()) {}
+
+  // Adds every entry aff[e] times the sign of d[e] into bucket |d[e]| - 1 (d[e] = 0 adds
+  // nothing) and returns sum_j (j + 1) * bucket[j].
+  ExtPoint Pass(const int32_t* d, const AffineNiels* aff, size_t count) {
+    std::fill(used_.begin(), used_.end(), 0);
+    constexpr size_t kAhead = 4;  // prefetch distance for the (random) bucket accesses
+    for (size_t i = 0; i < count; ++i) {
+      if (i + kAhead < count && d[i + kAhead] != 0) {
+        const int32_t da = d[i + kAhead];
+        __builtin_prefetch(&b_[static_cast<size_t>(da > 0 ? da : -da) - 1]);
+      }
+      const int32_t di = d[i];
+      if (di == 0) continue;
+      const size_t b = static_cast<size_t>(di > 0 ? di : -di) - 1;
+      if (!used_[b]) {
+        b_[b] = internal::ExtIdentity();
+        used_[b] = 1;
+      }
+      // The sign is random: negate the operand with masks instead of branching on it.
+      const uint64_t neg = static_cast<uint64_t>(di < 0);
+      b_[b] = internal::ToExt(internal::Add(b_[b], internal::CondNeg(aff[i], neg)));
+    }
+    // sum_j (j+1) * bucket[j] by running sums from the top bucket down.
+    ExtPoint running = internal::ExtIdentity();
+    ExtPoint total = internal::ExtIdentity();
+    bool started = false;
+    for (size_t j = b_.size(); j-- > 0;) {
+      if (used_[j]) {
+        running = started ? AddExt(running, b_[j]) : b_[j];
+        started = true;
+      }
+      if (started) total = AddExt(total, running);
+    }
+    return total;
+  }
+
+ private:
+  std::vector<ExtPoint> b_;
+  std::vector<uint8_t> used_;
+};
+
 }  // namespace
 
 namespace msm_internal {
@@ -176,70 +244,47 @@ EdPoint Pippenger(std::span<const Scalar> scalars, std::span<const EdPoint> poin
   if (n == 0) return EdPoint::Identity();
   const int c = window > 0 ? window : PippengerWindow(n);
   HITO_ASSERT(c >= 2 && c <= 20);
-  const size_t num_windows = static_cast<size_t>((254 + c - 1) / c);
-  const size_t num_buckets = size_t{1} << (c - 1);
-  const int64_t radix = int64_t{1} << c;
-  const int64_t half = radix >> 1;
+  const size_t num_windows = NumWindows(c);
 
   // Signed digits, window-major: digits[k * n + i] in [-2^(c-1), 2^(c-1)].
   std::vector<int32_t> digits(num_windows * n);
-  for (size_t i = 0; i < n; ++i) {
-    const auto w = Words(scalars[i]);
-    int64_t carry = 0;
-    for (size_t k = 0; k < num_windows; ++k) {
-      int64_t d = carry + static_cast<int64_t>(
-                              BitsAt(w, k * static_cast<size_t>(c), static_cast<size_t>(c)));
-      carry = 0;
-      if (d >= half && k + 1 < num_windows) {
-        d -= radix;
-        carry = 1;
-      }
-      digits[k * n + i] = static_cast<int32_t>(d);
-    }
-  }
+  for (size_t i = 0; i < n; ++i) SignedDigits(scalars[i], c, num_windows, &digits[i], n);
 
   std::vector<ExtPoint> ext(n);
   for (size_t i = 0; i < n; ++i) ext[i] = points[i].ext();
   const std::vector<AffineNiels> aff = Normalize(ext);
 
-  std::vector<ExtPoint> buckets(num_buckets);
-  std::vector<uint8_t> used(num_buckets);
+  Buckets buckets(c);
   ExtPoint acc = internal::ExtIdentity();
   for (size_t k = num_windows; k-- > 0;) {
     if (k + 1 < num_windows) acc = DoubleN(acc, c);
-    std::fill(used.begin(), used.end(), 0);
-    const int32_t* dk = &digits[k * n];
-    constexpr size_t kAhead = 4;  // prefetch distance for the (random) bucket accesses
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n && dk[i + kAhead] != 0) {
-        const int32_t da = dk[i + kAhead];
-        __builtin_prefetch(&buckets[static_cast<size_t>(da > 0 ? da : -da) - 1]);
-      }
-      const int32_t d = dk[i];
-      if (d == 0) continue;
-      const size_t b = static_cast<size_t>(d > 0 ? d : -d) - 1;
-      if (!used[b]) {
-        buckets[b] = internal::ExtIdentity();
-        used[b] = 1;
-      }
-      // The sign is random: negate the operand with masks instead of branching on it.
-      const uint64_t neg = static_cast<uint64_t>(d < 0);
-      buckets[b] = internal::ToExt(internal::Add(buckets[b], internal::CondNeg(aff[i], neg)));
-    }
-    // sum_j (j+1) * bucket[j] by running sums from the top bucket down.
-    ExtPoint running = internal::ExtIdentity();
-    ExtPoint total = internal::ExtIdentity();
-    bool started = false;
-    for (size_t j = num_buckets; j-- > 0;) {
-      if (used[j]) {
-        running = started ? AddExt(running, buckets[j]) : buckets[j];
-        started = true;
-      }
-      if (started) total = AddExt(total, running);
-    }
-    acc = AddExt(acc, total);
+    acc = AddExt(acc, buckets.Pass(&digits[k * n], aff.data(), n));
   }
   return EdPoint(acc);
+}
+
+std::pair<int, int> FixedBaseParams(size_t n, size_t max_bytes) {
+  // PippengerWindow's cost model, over h windows of copies * n entries; the window keeps
+  // the cap at 12 (the buckets must stay in L2). One copy is plain Pippenger; more copies
+  // must fit max_bytes and save at least 1% each step to be worth their memory.
+  auto cost = [n](int c, size_t t) {
+    const size_t h = (NumWindows(c) + t - 1) / t;
+    const double buckets = static_cast<double>(size_t{1} << (c - 1));
+    return static_cast<double>(h) * (7.0 * static_cast<double>(t * n) + 18.0 * buckets);
+  };
+  int best_c = PippengerWindow(n), best_t = 1;
+  double best_cost = cost(best_c, 1);
+  for (int c = 4; c <= 12; ++c) {
+    for (size_t t = 2; t <= NumWindows(c); ++t) {
+      if (t * n * sizeof(AffineNiels) > max_bytes) break;
+      if (cost(c, t) < best_cost * 0.99) {
+        best_cost = cost(c, t);
+        best_c = c;
+        best_t = static_cast<int>(t);
+      }
+    }
+  }
+  return {best_c, best_t};
 }
 
 }  // namespace msm_internal
@@ -248,6 +293,56 @@ EdPoint MsmVartime(std::span<const Scalar> scalars, std::span<const EdPoint> poi
   HITO_ASSERT(scalars.size() == points.size());
   if (points.size() <= msm_internal::kStrausMax) return msm_internal::Straus(scalars, points);
   return msm_internal::Pippenger(scalars, points);
+}
+
+MsmFixedBase MsmFixedBase::Build(std::span<const EdPoint> points, int window, int copies) {
+  MsmFixedBase t;
+  t.n_ = points.size();
+  if (window == 0 && copies == 0) {
+    std::tie(window, copies) = msm_internal::FixedBaseParams(points.size());
+  }
+  HITO_ASSERT(window >= 2 && window <= 16);
+  const size_t w = NumWindows(window);
+  HITO_ASSERT(copies >= 1 && static_cast<size_t>(copies) <= w);
+  t.c_ = window;
+  t.t_ = copies;
+  t.h_ = static_cast<int>((w + static_cast<size_t>(copies) - 1) / static_cast<size_t>(copies));
+  // Copy k is copy k - 1 doubled h * c times (projective doublings), then all copies are
+  // batch-normalised at once.
+  const size_t n = t.n_;
+  std::vector<ExtPoint> ext(n * static_cast<size_t>(copies));
+  for (size_t i = 0; i < n; ++i) ext[i] = points[i].ext();
+  for (size_t k = 1; k < static_cast<size_t>(copies); ++k) {
+    for (size_t i = 0; i < n; ++i) ext[k * n + i] = DoubleN(ext[(k - 1) * n + i], t.h_ * t.c_);
+  }
+  t.table_ = Normalize(ext);
+  return t;
+}
+
+EdPoint MsmFixedBase::Msm(std::span<const Scalar> scalars, std::span<const Scalar> extra_scalars,
+                          std::span<const EdPoint> extra_points) const {
+  HITO_ASSERT(scalars.size() == n_);
+  HITO_ASSERT(extra_scalars.size() == extra_points.size());
+  const EdPoint extra = MsmVartime(extra_scalars, extra_points);
+  if (n_ == 0) return extra;
+  const size_t w = NumWindows(c_);
+  const size_t h = static_cast<size_t>(h_);
+  const size_t entries = n_ * static_cast<size_t>(t_);
+  // Window j of scalar i is digit j % h of copy j / h: digits[(j % h) * entries +
+  // (j / h) * n + i]. Positions past the last window stay 0.
+  std::vector<int32_t> digits(h * entries, 0);
+  std::vector<int32_t> one(w);
+  for (size_t i = 0; i < n_; ++i) {
+    SignedDigits(scalars[i], c_, w, one.data(), 1);
+    for (size_t j = 0; j < w; ++j) digits[(j % h) * entries + (j / h) * n_ + i] = one[j];
+  }
+  Buckets buckets(c_);
+  ExtPoint acc = internal::ExtIdentity();
+  for (size_t p = h; p-- > 0;) {
+    if (p + 1 < h) acc = DoubleN(acc, c_);
+    acc = AddExt(acc, buckets.Pass(&digits[p * entries], table_.data(), entries));
+  }
+  return EdPoint(AddExt(acc, extra.ext()));
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -28,6 +29,11 @@ struct SetData {
   Hash32 hash{};
   std::vector<Point> padded;
   std::vector<Elem> elems;  // padded, in the backend's working form
+
+  // The verifier's precomputed tables over `elems`, built on first use (provers never pay
+  // for them): see FixedTable.
+  mutable std::once_flag table_once;
+  mutable std::unique_ptr<const MsmFixedBase> table;
 };
 
 namespace {
@@ -449,6 +455,15 @@ void TensorExpand(std::span<const ScalarVt> f, size_t to, size_t from, const Sca
   }
 }
 
+// The set's fixed-base tables (zk/ec.h), built once per set on the first verification
+// (about 0.1-0.3 s at N = 2^14 and up to 64 MiB at N = 2^16: docs/perf/zk.md).
+const MsmFixedBase& FixedTable(const SetData& s) {
+  std::call_once(s.table_once, [&s] {
+    s.table = std::make_unique<const MsmFixedBase>(MsmFixedBase::Build(s.elems));
+  });
+  return *s.table;
+}
+
 // Checks the weighted sum of equations (1)-(4) of every listed proof in one MSM.
 bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
                    std::string_view context, std::span<const ByteView> messages,
@@ -557,13 +572,14 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
   for (const V& v : {g_s, h_s, u_s}) scalars.push_back(v.ToScalar());
   for (const V& v : hji_s) scalars.push_back(v.ToScalar());
   for (const V& v : extra_s) scalars.push_back(v.ToScalar());
-  std::vector<Elem> points(s.elems);
-  points.reserve(scalars.size());
+  std::vector<Elem> points;
+  points.reserve(scalars.size() - s.padded_len);
   points.insert(points.end(), {gens.g_e, gens.h_e, Backend::FromPublic(u)});
   points.insert(points.end(), gens.hji_e.begin(),
                 gens.hji_e.begin() + static_cast<std::ptrdiff_t>(nm));
   points.insert(points.end(), extra_p.begin(), extra_p.end());
-  return Backend::ToPoint(Backend::MsmPublic(scalars, points)).IsIdentity();
+  const std::span<const Scalar> all(scalars);
+  return FixedTable(s).Msm(all.first(s.padded_len), all.subspan(s.padded_len), points).IsIdentity();
 }
 
 }  // namespace

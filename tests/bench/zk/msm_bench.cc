@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "zk/ec.h"
@@ -84,6 +85,34 @@ BENCHMARK(BM_MsmLibsodium)
     ->RangeMultiplier(4)
     ->Range(1 << 10, 1 << 16)
     ->Unit(benchmark::kMillisecond);
+
+// MsmFixedBase (precomputed tables over fixed points, the batch verifier's set MSM): the
+// MSM alone, with the parameters FixedBaseParams picks (label: window and copies), and the
+// one-off table build.
+void BM_MsmFixed(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const Instance& in = Get(n);
+  const MsmFixedBase table = MsmFixedBase::Build(in.ed, static_cast<int>(state.range(1)),
+                                                 static_cast<int>(state.range(2)));
+  for (auto _ : state) benchmark::DoNotOptimize(table.Msm(in.scalars));
+  state.SetLabel("c=" + std::to_string(table.window()) +
+                 " copies=" + std::to_string(table.copies()) +
+                 " MiB=" + std::to_string(table.memory_bytes() >> 20));
+  PerPoint(state, n);
+}
+BENCHMARK(BM_MsmFixed)
+    ->Args({1 << 12, 0, 0})
+    ->Args({1 << 14, 0, 0})
+    ->Args({1 << 16, 0, 0})
+    ->Unit(benchmark::kMillisecond);
+
+void BM_MsmFixedBuild(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const Instance& in = Get(n);
+  for (auto _ : state) benchmark::DoNotOptimize(MsmFixedBase::Build(in.ed));
+  PerPoint(state, n);
+}
+BENCHMARK(BM_MsmFixedBuild)->Arg(1 << 14)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // Straus/Pippenger around the crossover, for tuning msm_internal::kStrausMax.
 void BM_MsmSmall(benchmark::State& state) {

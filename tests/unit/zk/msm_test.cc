@@ -131,6 +131,79 @@ TEST(MsmTest, ExtremeScalars) {
   EXPECT_EQ(MsmConstTime(in.scalars, in.ed).ToPoint(), ref);
 }
 
+// MsmFixedBase (precomputed copies 2^(k h c) P_i): every window and copy count at one
+// size, with the edge cases (zero, -1 and small scalars, repeated, identity and cancelling
+// points) and extra points; the table is reused across scalar vectors.
+TEST(MsmFixedBaseTest, EveryWindowAndCopyCountMatchesLibsodium) {
+  Instance in = Make(150, true);
+  Instance extra = Make(40, true);
+  const Point want = Reference(in);
+  const Point want_extra = Reference(extra);
+  for (int c = 2; c <= 16; ++c) {
+    const int windows = (254 + c - 1) / c;
+    for (int t : {1, 2, 3, windows / 2, windows - 1, windows}) {
+      if (t < 1) continue;
+      const MsmFixedBase table = MsmFixedBase::Build(in.ed, c, t);
+      EXPECT_EQ(table.window(), c);
+      EXPECT_EQ(table.copies(), t);
+      EXPECT_EQ(table.memory_bytes(), static_cast<size_t>(t) * 150 * 120);
+      EXPECT_EQ(table.Msm(in.scalars).ToPoint(), want) << "c=" << c << " t=" << t;
+      EXPECT_EQ(table.Msm(in.scalars, extra.scalars, extra.ed).ToPoint(), want + want_extra)
+          << "c=" << c << " t=" << t;
+    }
+  }
+}
+
+TEST(MsmFixedBaseTest, ScalarsNearOrderAndPowersOfTwo) {
+  // Scalars l - 1 .. l - 5 (top digits set in every window), 2^k for every bit position,
+  // and all-zero scalars, with a table reused for each vector.
+  Instance in = Make(253, false);
+  const MsmFixedBase table = MsmFixedBase::Build(in.ed);
+  Scalar x = Scalar::One();
+  for (size_t k = 0; k < 253; ++k) {
+    in.scalars[k] = k < 200 ? x : -Scalar::FromU64(k - 199);
+    x = x + x;
+  }
+  EXPECT_EQ(table.Msm(in.scalars).ToPoint(), Reference(in));
+  for (auto& s : in.scalars) s = -Scalar::One();
+  EXPECT_EQ(table.Msm(in.scalars).ToPoint(), Reference(in));
+  for (auto& s : in.scalars) s = Scalar::Zero();
+  EXPECT_TRUE(table.Msm(in.scalars).IsIdentity());
+  // Random again, after the extreme ones: no state carried between calls.
+  for (auto& s : in.scalars) s = Scalar::Random();
+  EXPECT_EQ(table.Msm(in.scalars).ToPoint(), Reference(in));
+}
+
+TEST(MsmFixedBaseTest, DefaultParamsAndSizes) {
+  for (size_t n : {0u, 1u, 2u, 129u, 1000u, 4096u}) {
+    Instance in = Make(n, true);
+    const MsmFixedBase table = MsmFixedBase::Build(in.ed);
+    EXPECT_EQ(table.size(), n);
+    EXPECT_EQ(table.Msm(in.scalars).ToPoint(), Reference(in)) << "n=" << n;
+    EXPECT_EQ(MsmVartime(in.scalars, in.ed).ToPoint(), Reference(in)) << "n=" << n;
+  }
+  // The parameter choice respects the memory budget (120 bytes per table entry).
+  for (size_t n : {size_t{1} << 10, size_t{1} << 14, size_t{1} << 16}) {
+    const auto [c, t] = msm_internal::FixedBaseParams(n);
+    EXPECT_GE(c, 4);
+    EXPECT_LE(c, 12);
+    EXPECT_LE(static_cast<size_t>(t) * n * 120, size_t{64} << 20) << "n=" << n;
+    const auto [c1, t1] = msm_internal::FixedBaseParams(n, 0);  // no memory: one copy
+    EXPECT_EQ(t1, 1);
+    EXPECT_EQ(c1, msm_internal::PippengerWindow(n));
+  }
+}
+
+TEST(MsmFixedBaseDeathTest, SizeMismatchAsserts) {
+  Instance in = Make(10, false);
+  const MsmFixedBase table = MsmFixedBase::Build(in.ed);
+  std::vector<Scalar> short_scalars(9);
+  EXPECT_DEATH(table.Msm(short_scalars), "");
+  std::vector<Scalar> one(1);
+  EXPECT_DEATH(table.Msm(in.scalars, one, {}), "");
+  EXPECT_DEATH(MsmFixedBase::Build(in.ed, 12, 23), "");
+}
+
 TEST(MsmTest, ConstTimeMatchesVartimeAndLibsodium) {
   for (size_t n : {2u, 17u, 255u, 256u, 257u, 700u}) {
     Instance in = Make(n, true);
