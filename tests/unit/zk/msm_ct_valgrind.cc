@@ -6,24 +6,17 @@
 // on a valgrind error (--error-exitcode=1) or a wrong result. Not a GoogleTest binary, to
 // keep valgrind's view free of framework noise. Sizes are small but cover several table
 // chunks and every digit position.
-#include <valgrind/memcheck.h>
-
 #include <cstdio>
 #include <vector>
 
+#include "tests/unit/zk/ct_valgrind.h"
 #include "zk/ec.h"
 
 namespace hito::zk {
 namespace {
 
-template <typename T>
-void Poison(T* v) {
-  (void)VALGRIND_MAKE_MEM_UNDEFINED(v, sizeof(T));
-}
-template <typename T>
-void Declassify(T* v) {
-  (void)VALGRIND_MAKE_MEM_DEFINED(v, sizeof(T));
-}
+using ct_test::Declassify;
+using ct_test::Poison;
 
 bool Run(size_t n, size_t rows) {
   std::vector<EdPoint> points;

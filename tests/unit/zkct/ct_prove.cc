@@ -7,26 +7,18 @@
 // (--error-exitcode=1) or on a wrong result. Not a GoogleTest binary, to keep valgrind's
 // view free of test-framework noise. Sizes are small (N = 16, 64): each prove is the
 // same code path as at 2^16, only fewer loop iterations.
-#include <valgrind/memcheck.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "base/hash.h"
+#include "tests/unit/zk/ct_valgrind.h"
 #include "zk/proof/triptych.h"
 
 namespace hito::zk::membership {
 namespace {
 
-template <typename T>
-void Poison(T* v) {
-  (void)VALGRIND_MAKE_MEM_UNDEFINED(v, sizeof(T));
-}
-template <typename T>
-void Unpoison(T* v) {
-  (void)VALGRIND_MAKE_MEM_DEFINED(v, sizeof(T));
-}
+using ct_test::Poison;
 
 // Draws from libsodium and marks every scalar secret before the prover sees it.
 class PoisonedRng final : public ProverRng {
@@ -72,7 +64,7 @@ bool RunOnce(size_t set_size, uint64_t index) {
   Scalar wrong = secrets[(index + 1) % set_size];
   Poison(&wrong);
   auto refused = Prove(*set, l, wrong, "hito-ct", "ubi/1", AsBytes("msg"), &rng);
-  Unpoison(&wrong);
+  ct_test::Declassify(&wrong);
   if (refused.ok()) {
     std::fprintf(stderr, "prover accepted a wrong witness\n");
     return false;
