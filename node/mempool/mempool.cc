@@ -1,6 +1,7 @@
 #include "node/mempool/mempool.h"
 
 #include <set>
+#include <system_error>
 #include <thread>
 
 #include "base/checked.h"
@@ -130,9 +131,18 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
   // dispatcher calls this from a single thread).
   constexpr size_t kParallelFrom = 32;
   if (n >= kParallelFrom) {
-    std::thread helper(check, n / 2, n);
+    std::thread helper;
+    try {
+      helper = std::thread(check, n / 2, n);
+    } catch (const std::system_error&) {
+      // No thread to be had (resource limits): check the second half here too.
+    }
     check(0, n / 2);
-    helper.join();
+    if (helper.joinable()) {
+      helper.join();
+    } else {
+      check(n / 2, n);
+    }
   } else {
     check(0, n);
   }
