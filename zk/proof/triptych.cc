@@ -558,7 +558,7 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
   // one Montgomery reduction per k (ScalarVtSum: (hR)(lR) summed, reduced once, is the
   // Montgomery form of sum h l), the batch verifier's inner loop. Keeping hi and lo in
   // Montgomery form saves a conversion per table entry and libsodium's 512-bit reduction
-  // per k (zk/proof/dot.h, the previous form).
+  // per k over the previous form (a lazily reduced 52-bit-limb accumulator, removed).
   for (size_t q = 0; q < q_len; ++q) {
     const V* hq = &hi_t[q * nb];
     for (size_t t = 0; t < t_len; ++t) {
