@@ -10,11 +10,11 @@ namespace hito::internal {
 [[noreturn]] void AssertFail(const char* expr, const char* file, int line, const char* func);
 }  // namespace hito::internal
 
-#define HITO_ASSERT(cond)                                                        \
-  do {                                                                           \
-    if (__builtin_expect(!(cond), 0)) {                                          \
-      ::hito::internal::AssertFail(#cond, __FILE__, __LINE__, __func__);         \
-    }                                                                            \
+#define HITO_ASSERT(cond)                                                \
+  do {                                                                   \
+    if (__builtin_expect(!(cond), 0)) {                                  \
+      ::hito::internal::AssertFail(#cond, __FILE__, __LINE__, __func__); \
+    }                                                                    \
   } while (0)
 
 #endif  // HITO_BASE_ASSERT_H_

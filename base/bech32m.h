@@ -16,8 +16,8 @@
 namespace hito {
 
 struct Bech32mData {
-  std::string hrp;      // lowercase
-  Bytes values;         // 5-bit values, checksum removed
+  std::string hrp;  // lowercase
+  Bytes values;     // 5-bit values, checksum removed
 };
 
 // Generic BIP-350 layer, on 5-bit values. Decode enforces the BIP's rules (length <= 90,

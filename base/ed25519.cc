@@ -16,8 +16,7 @@ Ed25519PrivateKey Ed25519PrivateKey::Generate() {
 
 Ed25519PrivateKey Ed25519PrivateKey::FromSeed(const Ed25519Seed& seed) {
   Ed25519PrivateKey k;
-  HITO_ASSERT(crypto_sign_seed_keypair(k.public_key_.data(), k.secret_.data(), seed.data()) ==
-              0);
+  HITO_ASSERT(crypto_sign_seed_keypair(k.public_key_.data(), k.secret_.data(), seed.data()) == 0);
   return k;
 }
 

@@ -92,7 +92,7 @@ Status UnauthenticatedError(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     HITO_ASSERT(!std::get<Status>(v_).ok());
   }
@@ -126,9 +126,9 @@ class [[nodiscard]] Result {
 }  // namespace hito
 
 // Returns the status from the enclosing function if it is not OK.
-#define HITO_RETURN_IF_ERROR(expr)           \
-  do {                                       \
-    ::hito::Status hito_status_ = (expr);    \
+#define HITO_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::hito::Status hito_status_ = (expr);        \
     if (!hito_status_.ok()) return hito_status_; \
   } while (0)
 
