@@ -396,6 +396,13 @@ Status WriteFile(const std::filesystem::path& path, std::string_view contents) {
   return s;
 }
 
+uint64_t GenesisTimeMsOrNow(uint64_t requested_ms) {
+  if (requested_ms != 0) return requested_ms;
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
 Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options) {
   HITO_RETURN_IF_ERROR(ValidateConfig(options.config));
   if (options.chain_id.empty() || options.chain_id.size() > types::kChainIdMaxLen) {
@@ -424,12 +431,7 @@ Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions
 
   ledger::Genesis g;
   g.chain_id = options.chain_id;
-  g.time_ms = options.genesis_time_ms;
-  if (g.time_ms == 0) {
-    g.time_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
-  }
+  g.time_ms = GenesisTimeMsOrNow(options.genesis_time_ms);
   HITO_ASSIGN_OR_RETURN(g.validators, types::ValidatorSet::Create({{validator.public_key(), 1}}));
   InitResult out;
   types::AccountId validator_account = types::AccountIdFromPublicKey(validator.public_key());

@@ -75,6 +75,10 @@ Hash32 GenesisHash(std::string_view genesis_file_bytes);
 Status WriteSeedFile(const std::filesystem::path& path, const Ed25519Seed& seed);
 Result<Ed25519PrivateKey> ReadSeedFile(const std::filesystem::path& path);
 
+// The genesis time of a new chain: `requested_ms`, or the wall clock now when it is 0
+// (init and testnet take a fixed time only for reproducible tests).
+uint64_t GenesisTimeMsOrNow(uint64_t requested_ms);
+
 Result<std::string> ReadFile(const std::filesystem::path& path);
 // Writes (creating or truncating) and fsyncs.
 Status WriteFile(const std::filesystem::path& path, std::string_view contents);

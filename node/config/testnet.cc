@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "base/bech32m.h"
@@ -59,12 +58,7 @@ Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
   }
   ledger::Genesis g;
   g.chain_id = options.chain_id;
-  g.time_ms = options.genesis_time_ms;
-  if (g.time_ms == 0) {
-    g.time_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
-  }
+  g.time_ms = GenesisTimeMsOrNow(options.genesis_time_ms);
   HITO_ASSIGN_OR_RETURN(g.validators, types::ValidatorSet::Create(vals));
   for (const Ed25519PrivateKey& k : keys) {
     g.accounts.push_back({types::AccountIdFromPublicKey(k.public_key()), kInitBalance});
