@@ -63,7 +63,8 @@ class TestnetE2eTest : public ::testing::Test {
     wallet_ = std::make_unique<TempDir>("hito_e2e_testnet_wallet");
     int base = FreePortRange();
     ASSERT_GT(base, 0);
-    const std::string out = dir_->path() + "/net";
+    out_ = dir_->path() + "/net";
+    const std::string& out = out_;
     // Before any gRPC thread exists in this process, so a plain fork/exec is fine.
     const std::string cmd = std::string(HITOD_BIN) + " testnet --validators 4 --out " + out +
                             " --base-port " + std::to_string(base) + " > " + dir_->path() +
@@ -79,6 +80,8 @@ class TestnetE2eTest : public ::testing::Test {
       std::filesystem::create_directory_symlink(out + "/node" + std::to_string(i), d + "/home");
       nodes_.push_back(std::make_unique<NodeProcess>(d, base + 2 * i));
     }
+    BeforeStart();
+    if (HasFatalFailure()) return;
     for (int i = 0; i < kNodes; ++i) {
       Status s = nodes_[static_cast<size_t>(i)]->Start("start");
       ASSERT_TRUE(s.ok()) << s.ToString();
@@ -92,6 +95,10 @@ class TestnetE2eTest : public ::testing::Test {
     }
     nodes_.clear();  // SIGKILL + reap
   }
+
+  // Runs once the homes are written (in out_) and before any node starts: a test that
+  // needs another genesis or config edits the homes here.
+  virtual void BeforeStart() {}
 
   NodeProcess& node(int i) { return *nodes_[static_cast<size_t>(i)]; }
 
@@ -130,7 +137,7 @@ class TestnetE2eTest : public ::testing::Test {
   }
   // Waits (bounded) until node i reports a height >= h.
   bool WaitHeight(int i, uint64_t h) {
-    auto deadline = std::chrono::steady_clock::now() + kWait;
+    auto deadline = std::chrono::steady_clock::now() + wait_;
     while (std::chrono::steady_clock::now() < deadline) {
       if (Height(i) >= h) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -148,8 +155,10 @@ class TestnetE2eTest : public ::testing::Test {
     }
   }
 
+  std::chrono::seconds wait_ = kWait;  // bound of each WaitHeight
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<TempDir> wallet_;
+  std::string out_;  // the folder `hitod testnet` wrote
   std::vector<std::unique_ptr<NodeProcess>> nodes_;
 };
 

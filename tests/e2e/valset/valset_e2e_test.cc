@@ -10,55 +10,17 @@
 // All nodes report the same block hashes. A config with a zero timeout delta is refused
 // at start. Every wait is bounded; NodeProcess destructors SIGKILL what still runs.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <iostream>
-#include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <random>
-#include <thread>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "tests/e2e/hitod/e2e_util.h"
+#include "tests/e2e/testnet/testnet_fixture.h"
 
 namespace hito::e2e {
 namespace {
-
-using Json = nlohmann::json;
-constexpr int kNodes = 4;
-constexpr auto kWait = std::chrono::seconds(90);
-
-bool PortFree(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-int FreePortRange() {
-  std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> pick(20000, 59000);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int base = pick(rng);
-    bool all = true;
-    for (int p = base; p < base + 2 * kNodes && all; ++p) all = PortFree(p);
-    if (all) return base;
-  }
-  return -1;
-}
 
 void WriteText(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::trunc);
@@ -75,18 +37,13 @@ bool SetConfigValue(std::string* config, const std::string& key, int value) {
   return true;
 }
 
-class ValsetE2eTest : public ::testing::Test {
+// The testnet fixture, with the schedule and timeouts written into every home before
+// the first start, and longer waits (a set change costs a few rounds).
+class ValsetE2eTest : public TestnetE2eTest {
  protected:
-  void SetUp() override {
-    dir_ = std::make_unique<TempDir>("hito_e2e_valset");
-    wallet_ = std::make_unique<TempDir>("hito_e2e_valset_wallet");
-    const int base = FreePortRange();
-    ASSERT_GT(base, 0);
-    out_ = dir_->path() + "/net";
-    const std::string cmd = std::string(HITOD_BIN) + " testnet --validators 4 --out " + out_ +
-                            " --base-port " + std::to_string(base) + " > " + dir_->path() +
-                            "/testnet.log 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFileOrEmpty(dir_->path() + "/testnet.log");
+  ValsetE2eTest() { wait_ = std::chrono::seconds(90); }
+
+  void BeforeStart() override {
     // One genesis for all: node 3 leaves the set at height 5 and comes back at 9.
     Json g = Json::parse(ReadFileOrEmpty(out_ + "/node0/genesis.json"), nullptr, false);
     ASSERT_FALSE(g.is_discarded());
@@ -115,23 +72,7 @@ class ValsetE2eTest : public ::testing::Test {
         ASSERT_TRUE(SetConfigValue(&config, key, value)) << key << " not in config.toml";
       }
       WriteText(home + "/config.toml", config);
-      const std::string d = dir_->path() + "/p" + std::to_string(i);
-      std::filesystem::create_directories(d);
-      std::filesystem::create_directory_symlink(home, d + "/home");
-      nodes_.push_back(std::make_unique<NodeProcess>(d, base + 2 * i));
     }
-  }
-  void StartAll() {
-    for (int i = 0; i < kNodes; ++i) {
-      Status s = node(i).Start("start");
-      ASSERT_TRUE(s.ok()) << s.ToString();
-    }
-  }
-  void TearDown() override {
-    if (HasFailure()) {
-      for (auto& n : nodes_) std::cerr << "---- " << n->home() << "\n" << n->LogTail() << "\n";
-    }
-    nodes_.clear();
   }
   // Node i's validator public key (hex), from the peer list of another node's config.
   std::string NodeKey(int i) {
@@ -148,54 +89,9 @@ class ValsetE2eTest : public ::testing::Test {
     at = cfg.find("public_key = \"", at);
     return at == std::string::npos ? "" : cfg.substr(at + 14, 64);
   }
-  NodeProcess& node(int i) { return *nodes_[static_cast<size_t>(i)]; }
-  CliRun Hito(int i, std::vector<std::string> args) {
-    args.insert(args.end(), {"--node", node(i).address(), "--home", wallet_->path(), "--json"});
-    return RunHito(
-        args, {{"HITO_PASSPHRASE", "e2e passphrase"}, {"HITO_KEYSTORE_INSECURE_FAST_KDF", "1"}},
-        std::chrono::seconds(70));
-  }
-  std::optional<Json> HitoJson(int i, std::vector<std::string> args) {
-    CliRun r = Hito(i, std::move(args));
-    if (r.exit_code != 0) return std::nullopt;
-    Json j = Json::parse(r.out, nullptr, false);
-    if (j.is_discarded()) return std::nullopt;
-    return j;
-  }
-  uint64_t Height(int i) {
-    auto s = HitoJson(i, {"status"});
-    return s ? (*s)["height"].get<uint64_t>() : 0;
-  }
-  std::string BlockHash(int i, uint64_t height) {
-    auto b = HitoJson(i, {"block", std::to_string(height)});
-    return b ? (*b)["hash"].get<std::string>() : "";
-  }
-  bool WaitHeight(int i, uint64_t h) {
-    auto deadline = std::chrono::steady_clock::now() + kWait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (Height(i) >= h) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
-  }
-  void ExpectSameChain(const std::vector<int>& which, uint64_t from, uint64_t to) {
-    for (uint64_t h = from; h <= to; ++h) {
-      const std::string ref = BlockHash(which[0], h);
-      EXPECT_EQ(ref.size(), 64u) << "height " << h;
-      for (size_t k = 1; k < which.size(); ++k) {
-        EXPECT_EQ(BlockHash(which[k], h), ref) << "node " << which[k] << " height " << h;
-      }
-    }
-  }
-
-  std::unique_ptr<TempDir> dir_;
-  std::unique_ptr<TempDir> wallet_;
-  std::string out_;
-  std::vector<std::unique_ptr<NodeProcess>> nodes_;
 };
 
 TEST_F(ValsetE2eTest, ValidatorLeavesAndReturnsAtScheduledHeights) {
-  ASSERT_NO_FATAL_FAILURE(StartAll());
   for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(WaitHeight(i, 6)) << "node " << i;
   // Heights 5..8: node 3 is not in the set; the chain does not need it.
   node(3).Kill9();
@@ -216,6 +112,7 @@ TEST_F(ValsetE2eTest, ValidatorLeavesAndReturnsAtScheduledHeights) {
 }
 
 TEST_F(ValsetE2eTest, ZeroTimeoutDeltaIsRefusedAtStart) {
+  node(2).Kill9();  // the fixture started it; restart it with a bad config
   const std::string cfg_path = node(2).home() + "/config.toml";
   std::string config = ReadFileOrEmpty(cfg_path);
   ASSERT_TRUE(SetConfigValue(&config, "timeout_prevote_delta_ms", 0));
