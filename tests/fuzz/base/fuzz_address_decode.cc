@@ -9,20 +9,13 @@
 #include <string_view>
 
 #include "base/bech32m.h"
+#include "tests/fuzz/fuzz_text.h"
 
 namespace {
 
 void Fail(const char* why) {
   std::fprintf(stderr, "fuzz_address_decode: %s\n", why);
   std::abort();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace
@@ -34,14 +27,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (uint8_t v : d->values) {
       if (v >= 32) Fail("Bech32mDecode returned a value that is not 5 bits");
     }
-    if (hito::Bech32mEncode(d->hrp, d->values) != Lower(in)) {
+    if (hito::Bech32mEncode(d->hrp, d->values) != hito::fuzz::AsciiLower(in)) {
       Fail("Bech32mDecode: decoded input does not re-encode to itself");
     }
   }
   hito::Result<hito::Hash32> id = hito::DecodeAddress(in);
   if (id.ok()) {
     if (!d.ok()) Fail("DecodeAddress accepted a string Bech32mDecode rejects");
-    if (hito::EncodeAddress(*id) != Lower(in)) {
+    if (hito::EncodeAddress(*id) != hito::fuzz::AsciiLower(in)) {
       Fail("DecodeAddress: decoded input does not re-encode to itself");
     }
   }

@@ -7,20 +7,13 @@
 #include <string_view>
 
 #include "base/hex.h"
+#include "tests/fuzz/fuzz_text.h"
 
 namespace {
 
 void Fail(const char* why) {
   std::fprintf(stderr, "fuzz_hex_decode: %s\n", why);
   std::abort();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace
@@ -31,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   hito::Result<hito::Hash32> h = hito::HexDecode32(in);
   if (b.ok()) {
     if (b->size() * 2 != size) Fail("decoded length is not half the input length");
-    if (hito::HexEncode(*b) != Lower(in)) Fail("decoded input does not re-encode to itself");
+    if (hito::HexEncode(*b) != hito::fuzz::AsciiLower(in))
+      Fail("decoded input does not re-encode to itself");
   }
   const bool want32 = b.ok() && b->size() == 32;
   if (h.ok() != want32) Fail("HexDecode32 disagrees with HexDecode on acceptance");

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "base/hex.h"
+#include "tests/fuzz/fuzz_text.h"
 #include "wallet/keystore.h"
 
 namespace {
@@ -47,11 +48,7 @@ std::string TrimLower(std::string_view s) {
   auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return hito::fuzz::AsciiLower(s);
 }
 
 }  // namespace
