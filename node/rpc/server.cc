@@ -520,17 +520,27 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
 
   void OnCommittedLocked(uint64_t height) {
     latest_ = std::max(latest_, height);
-    if (live_ && !finished_ && latest_ >= next_ &&
-        latest_ - next_ + 1 > d_.o->stream_max_lag_blocks) {
-      FinishLocked(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW",
-                            "subscriber fell " + std::to_string(latest_ - next_ + 1) +
-                                " blocks behind (limit " +
-                                std::to_string(d_.o->stream_max_lag_blocks) +
-                                "); resume from the last block received + 1",
-                            {{"next_height", std::to_string(next_)}}));
+    if (finished_) return;
+    if (live_ && latest_ >= next_ && latest_ - next_ + 1 > d_.o->stream_max_lag_blocks) {
+      FinishTooSlowLocked("fell " + std::to_string(latest_ - next_ + 1) + " blocks behind (limit " +
+                          std::to_string(d_.o->stream_max_lag_blocks) + ")");
+      return;
+    }
+    // A response stuck in flight holds buffer bytes other streams wait for (backfill or
+    // live): a subscriber that stopped reading gives them back.
+    const auto write_limit = std::chrono::milliseconds(d_.o->stream_write_timeout_ms);
+    if (writing_ && std::chrono::steady_clock::now() - write_started_ > write_limit) {
+      FinishTooSlowLocked("did not take a response within " +
+                          std::to_string(d_.o->stream_write_timeout_ms) + " ms");
       return;
     }
     PumpLocked();
+  }
+
+  void FinishTooSlowLocked(const std::string& why) {
+    FinishLocked(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW",
+                          "subscriber " + why + "; resume from the last block received + 1",
+                          {{"next_height", std::to_string(next_)}}));
   }
 
   // Starts the next write if there is a block to send and buffer room for it. One response
@@ -557,6 +567,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
     }
     held_ = size;
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     StartWrite(&resp_);
   }
 
@@ -581,6 +592,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
   uint64_t latest_ = 0;
   uint64_t next_ = 1;
   uint64_t held_ = 0;  // bytes of resp_ reserved in the StreamBuffer while writing
+  std::chrono::steady_clock::time_point write_started_{};
   bool writing_ = false;
   bool finished_ = false;
   bool live_ = false;

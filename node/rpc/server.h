@@ -8,7 +8,8 @@
 // registers a one-shot waiter in CommitEvents and finishes when the block including the
 // transaction commits, or at min(client deadline, wait cap). StreamBlocks reads committed
 // blocks from the store in order (backfill, then live as CommitEvents reports commits);
-// once live, a subscriber more than stream_max_lag_blocks behind is ended with
+// once live, a subscriber more than stream_max_lag_blocks behind, or (backfill or live)
+// one whose response stayed in flight longer than stream_write_timeout_ms, is ended with
 // RESOURCE_EXHAUSTED / SUBSCRIBER_TOO_SLOW. Handlers only read: the store and mempool
 // are thread-safe.
 //
@@ -60,7 +61,9 @@ inline constexpr int kMaxSubmitBatch = 1000;
 
 struct RpcOptions {
   uint32_t stream_max_lag_blocks = 256;  // a live subscriber's bounded queue
-  uint32_t wait_cap_ms = 30'000;         // server-side cap of SubmitTransactionAndWait
+  // A stream whose response stays in flight longer (checked at each commit) is ended.
+  uint32_t stream_write_timeout_ms = 30'000;
+  uint32_t wait_cap_ms = 30'000;  // server-side cap of SubmitTransactionAndWait
   // Every method but SubmitTransactions: a transaction is at most 64 KiB.
   uint32_t max_request_bytes = 1024 * 1024;
   // SubmitTransactions: kMaxSubmitBatch transfers of the largest size (~600 bytes) fit

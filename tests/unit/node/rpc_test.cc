@@ -573,6 +573,42 @@ TEST_F(RpcTest, SlowBackfillSubscribersAreBoundedInBytes) {
   ctxs[0].TryCancel();
 }
 
+// A subscriber that stops reading mid-backfill holds buffer bytes others wait for: its
+// stuck response is timed out at the next commit and the waiting stream is served. Fails
+// before the write timeout: the stuck backfill stream was never ended (deadline here).
+TEST_F(RpcTest, StuckSubscriberIsEndedAndGivesItsBufferBytesBack) {
+  RpcOptions rpc;
+  rpc.stream_buffer_bytes_max = 64 * 1024;
+  rpc.stream_write_timeout_ms = 200;
+  StartNode(rpc);
+  uint64_t nonce = 0;
+  ProduceBigBlocks(5, &nonce);
+  auto slow = pb::BlockService::NewStub(OwnChannel(/*small_window=*/true));
+  grpc::ClientContext stuck_ctx;
+  stuck_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  pb::StreamBlocksRequest req;
+  req.set_from_height(1);
+  auto stuck = slow->StreamBlocks(&stuck_ctx, req);  // never read
+  for (int i = 0; i < 200 && node_->rpc()->Load().stream_buffered_bytes == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(node_->rpc()->Load().stream_buffered_bytes, 0u);
+  grpc::ClientContext ctx;
+  auto reader = block_stub_->StreamBlocks(&ctx, req);  // waits for the stuck one's bytes
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Produce();  // the commit that finds the stuck write too old
+  pb::StreamBlocksResponse msg;
+  while (stuck->Read(&msg)) {
+  }
+  ExpectReason(stuck->Finish(), grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW");
+  for (uint64_t h = 1; h <= 6; ++h) {
+    ASSERT_TRUE(reader->Read(&msg)) << h;
+    EXPECT_EQ(msg.height(), h);
+  }
+  EXPECT_LE(node_->rpc()->Load().stream_buffered_bytes_peak, rpc.stream_buffer_bytes_max);
+  ctx.TryCancel();
+}
+
 // Fails before the full-pool rules: a full pool refused every newcomer as TX_MEMPOOL_FULL,
 // and a dropped transaction read as TX_NOT_FOUND. Now each refusal has its own reason and
 // GetTransaction tells the submitter of a displaced or expired transaction what happened.
