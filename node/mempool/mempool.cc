@@ -248,9 +248,9 @@ std::optional<AdmitOutcome> Mempool::MakeRoomLocked(const PendingTx& ptx,
   uint64_t bytes_after = total_bytes_ + size;
   auto fits = [&] { return count_after <= limits_.max_txs && bytes_after <= limits_.max_bytes; };
   if (fits()) return std::nullopt;
-  // Plan on a copy of the frontier: displacing a tail makes that sender's previous nonce
-  // the sender's next candidate. Only the plan's senders are copied.
-  std::map<EvictKey, types::AccountId> promoted;  // the next candidates of planned senders
+  // Plan without touching the pool (all or nothing): displacing a tail makes that
+  // sender's previous nonce its next candidate, kept in `promoted`.
+  std::map<EvictKey, types::AccountId> promoted;
   std::map<types::AccountId, std::map<uint64_t, Hash32>::const_reverse_iterator> cursor;
   auto tail_it = tails_.begin();
   bool own_only = true;
