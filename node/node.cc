@@ -35,8 +35,12 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   Store* store = node->store_.get();
   node->mempool_ = std::make_unique<Mempool>(
       node->chain_id_,
-      MempoolLimits{node->config_.mempool_max_txs, node->config_.mempool_max_bytes}, store->State(),
-      [store](const Hash32& h) { return store->GetTx(h); });
+      MempoolLimits{.max_txs = node->config_.mempool_max_txs,
+                    .max_bytes = node->config_.mempool_max_bytes,
+                    .max_txs_per_sender = node->config_.mempool_max_txs_per_sender,
+                    .max_bytes_per_sender = node->config_.mempool_max_bytes_per_sender,
+                    .tx_ttl_ms = node->config_.mempool_tx_ttl_ms},
+      store->State(), [store](const Hash32& h) { return store->GetTx(h); });
   node->events_ = std::make_unique<CommitEvents>(options.max_tx_waiters);
   node->app_ = std::make_unique<ChainApp>(node->chain_id_, std::move(tip), store,
                                           node->mempool_.get(), node->events_.get());

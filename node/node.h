@@ -44,6 +44,7 @@ class Node {
   void Stop();
 
   int grpc_port() const { return rpc_->port(); }
+  RpcServer* rpc() { return rpc_.get(); }
   const NodeConfig& config() const { return config_; }
   const std::string& chain_id() const { return chain_id_; }
   // The engine in use: SoloEngine for a one-validator genesis, BftEngine otherwise.

@@ -282,9 +282,14 @@ CmdResult TxCmd(const Globals& g, const std::string& hash_hex) {
   auto resp = client.GetTransaction(*hash);
   if (!resp.ok()) return Fail(resp.status());
   bool committed = resp->status() == v1::TX_STATUS_COMMITTED;
+  // Evicted or expired: it left the node's mempool uncommitted (resubmit it).
+  const char* status = committed                                 ? "committed"
+                       : resp->status() == v1::TX_STATUS_EVICTED ? "evicted"
+                       : resp->status() == v1::TX_STATUS_EXPIRED ? "expired"
+                                                                 : "pending";
   const auto& v = resp->tx();
   Json j{{"tx_hash", Hex(resp->tx_hash())},
-         {"status", committed ? "committed" : "pending"},
+         {"status", status},
          {"height", committed ? Json(resp->height()) : Json(nullptr)},
          {"index", committed ? Json(resp->index()) : Json(nullptr)},
          {"result",
@@ -303,7 +308,7 @@ CmdResult TxCmd(const Globals& g, const std::string& hash_hex) {
     << (committed ? "committed at height " + std::to_string(resp->height()) + " index " +
                         std::to_string(resp->index()) + ", result " +
                         ResultName(resp->result_code(), resp->result_name())
-                  : std::string("pending"))
+                  : std::string(status))
     << "\nfrom:    " << v.sender() << "\nto:      " << v.to() << "\namount:  " << v.amount()
     << "\nfee:     " << v.fee() << "\nnonce:   " << v.nonce();
   return Output{j, t.str()};

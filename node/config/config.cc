@@ -116,6 +116,28 @@ std::string TomlString(std::string_view s) {
   return out;
 }
 
+// The mempool's limits. The per-sender caps may exceed the pool's own (the pool's then
+// bind first), so lowering max_txs alone never makes a config invalid.
+Status ValidateMempoolConfig(const NodeConfig& c) {
+  if (c.mempool_max_txs == 0) return InvalidArgumentError("config: mempool.max_txs must be > 0");
+  if (c.mempool_max_bytes < types::kTxMaxBytes) {
+    return InvalidArgumentError("config: mempool.max_bytes must be at least one max-size tx");
+  }
+  if (c.mempool_max_txs_per_sender == 0) {
+    return InvalidArgumentError("config: mempool.max_txs_per_sender must be > 0");
+  }
+  if (c.mempool_max_bytes_per_sender < types::kTxMaxBytes) {
+    return InvalidArgumentError(
+        "config: mempool.max_bytes_per_sender must be at least one max-size tx");
+  }
+  if (c.mempool_tx_ttl_ms < kMempoolTtlMinMs || c.mempool_tx_ttl_ms > kMempoolTtlMaxMs) {
+    return InvalidArgumentError("config: mempool.tx_ttl_ms must be in [" +
+                                std::to_string(kMempoolTtlMinMs) + ", " +
+                                std::to_string(kMempoolTtlMaxMs) + "]");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidateConfig(const NodeConfig& c) {
@@ -155,10 +177,7 @@ Status ValidateConfig(const NodeConfig& c) {
                                   "]");
     }
   }
-  if (c.mempool_max_txs == 0) return InvalidArgumentError("config: mempool.max_txs must be > 0");
-  if (c.mempool_max_bytes < types::kTxMaxBytes) {
-    return InvalidArgumentError("config: mempool.max_bytes must be at least one max-size tx");
-  }
+  HITO_RETURN_IF_ERROR(ValidateMempoolConfig(c));
   static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                    "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
@@ -200,7 +219,12 @@ std::string ConfigToToml(const NodeConfig& c) {
     << "timeout_precommit_delta_ms = " << c.timeout_precommit_delta_ms << "\n\n"
     << "[mempool]\n"
     << "max_txs = " << c.mempool_max_txs << "\n"
-    << "max_bytes = " << c.mempool_max_bytes << "\n\n"
+    << "max_bytes = " << c.mempool_max_bytes << "\n"
+    << "# One sender's share of the pool (a full pool displaces lower fees first).\n"
+    << "max_txs_per_sender = " << c.mempool_max_txs_per_sender << "\n"
+    << "max_bytes_per_sender = " << c.mempool_max_bytes_per_sender << "\n"
+    << "# A transaction pending longer than this leaves the pool (resubmit it).\n"
+    << "tx_ttl_ms = " << c.mempool_tx_ttl_ms << "\n\n"
     << "[log]\n"
     << "# trace, debug, info, warn, error, critical, off\n"
     << "level = " << TomlString(c.log_level) << "\n";
@@ -235,6 +259,10 @@ Result<NodeConfig> ParseConfigToml(std::string_view text) {
       ReadUint(t, "consensus", "timeout_precommit_delta_ms", &c.timeout_precommit_delta_ms));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_txs", &c.mempool_max_txs));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_bytes", &c.mempool_max_bytes));
+  HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_txs_per_sender", &c.mempool_max_txs_per_sender));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "mempool", "max_bytes_per_sender", &c.mempool_max_bytes_per_sender));
+  HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "tx_ttl_ms", &c.mempool_tx_ttl_ms));
   HITO_RETURN_IF_ERROR(ReadString(t, "log", "level", &c.log_level));
   HITO_RETURN_IF_ERROR(ReadString(t, "p2p", "listen_addr", &c.p2p_addr));
   if (const toml::array* peers = t["p2p"]["peers"].as_array()) {

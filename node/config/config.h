@@ -48,6 +48,10 @@ struct NodeConfig {
   uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;  // headroom for header, commit
   uint32_t mempool_max_txs = 200'000;
   uint64_t mempool_max_bytes = 128ull * 1024 * 1024;
+  // One sender's share of the pool, and how long a transaction may stay pending.
+  uint32_t mempool_max_txs_per_sender = 5'000;
+  uint64_t mempool_max_bytes_per_sender = 8ull * 1024 * 1024;
+  uint64_t mempool_tx_ttl_ms = 600'000;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 };
 
@@ -56,6 +60,9 @@ struct NodeConfig {
 inline constexpr uint32_t kTimeoutBaseMinMs = 10;
 inline constexpr uint32_t kTimeoutBaseMaxMs = 600'000;
 inline constexpr uint32_t kTimeoutDeltaMaxMs = 60'000;
+// mempool.tx_ttl_ms must lie in [kMempoolTtlMinMs, kMempoolTtlMaxMs] (a second to a week).
+inline constexpr uint64_t kMempoolTtlMinMs = 1'000;
+inline constexpr uint64_t kMempoolTtlMaxMs = 7ull * 24 * 3600 * 1000;
 Status ValidateConfig(const NodeConfig& config);
 std::string ConfigToToml(const NodeConfig& config);
 Result<NodeConfig> ParseConfigToml(std::string_view text);

@@ -41,11 +41,15 @@ AdmitOutcome KnownPending(const Hash32& hash) {
 }  // namespace
 
 Mempool::Mempool(std::string chain_id, MempoolLimits limits,
-                 std::shared_ptr<const ledger::KvReader> state, CommittedLookup lookup)
+                 std::shared_ptr<const ledger::KvReader> state, CommittedLookup lookup,
+                 io::Clock* clock)
     : chain_id_(std::move(chain_id)),
       limits_(limits),
       lookup_(std::move(lookup)),
-      state_(std::move(state)) {}
+      clock_(clock),
+      state_(std::move(state)) {
+  HITO_ASSERT(clock_ != nullptr);
+}
 
 std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
                                               const std::shared_ptr<PendingTx>& ptx) {
@@ -98,6 +102,7 @@ std::optional<AdmitOutcome> Mempool::VerifyAndSum(PendingTx* ptx) {
   std::optional<uint64_t> spend = CheckedAdd(t.amount, t.fee);
   if (!spend) return Refuse(ptx->hash, TxCode::kAmountOverflow, "amount + fee overflows");
   ptx->spend = *spend;
+  ptx->fee = t.fee;
   return std::nullopt;
 }
 
@@ -107,6 +112,7 @@ AdmitOutcome Mempool::Admit(ByteView tx_bytes) {
   // The expensive check, outside the lock: handler threads verify in parallel.
   if (std::optional<AdmitOutcome> refused = VerifyAndSum(ptx.get())) return std::move(*refused);
   std::lock_guard lock(mu_);
+  ExpireLocked();
   return CheckAndInsertLocked(std::move(ptx));
 }
 
@@ -147,6 +153,7 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
     check(0, n);
   }
   std::lock_guard lock(mu_);
+  ExpireLocked();
   for (size_t i = 0; i < n; ++i) {
     if (!refused[i]) out[i] = CheckAndInsertLocked(std::move(ptxs[i]));
   }
@@ -156,16 +163,6 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
 AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
   const Hash32 hash = ptx->hash;
   if (txs_.count(hash) != 0) return KnownPending(hash);
-  if (txs_.size() >= limits_.max_txs) {
-    return Refuse(hash, TxCode::kMempoolFull,
-                  "mempool holds " + std::to_string(txs_.size()) + " transactions (limit " +
-                      std::to_string(limits_.max_txs) + "); retry later");
-  }
-  if (total_bytes_ + ptx->bytes.size() > limits_.max_bytes) {
-    return Refuse(hash, TxCode::kMempoolFull,
-                  "mempool holds " + std::to_string(total_bytes_) + " bytes (limit " +
-                      std::to_string(limits_.max_bytes) + "); retry later");
-  }
   SenderQueue* queue = nullptr;
   if (auto it = senders_.find(ptx->sender); it != senders_.end()) queue = &it->second;
   const uint64_t pending = queue ? queue->by_nonce.size() : 0;
@@ -199,16 +196,103 @@ AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
                         std::to_string(ptx->spend));
     }
   }
+  if (std::optional<AdmitOutcome> over = CheckSenderCapLocked(*ptx)) return std::move(*over);
+  std::vector<Hash32> evicted;
+  if (std::optional<AdmitOutcome> full = MakeRoomLocked(*ptx, &evicted)) return std::move(*full);
+  for (const Hash32& h : evicted) {
+    RemoveLocked(h);
+    RememberDroppedLocked(h, DropReason::kEvicted);
+  }
   SenderQueue& q = senders_[ptx->sender];
   q.by_nonce.emplace(ptx->nonce, hash);
   q.spend = CheckedAdd(q.spend, ptx->spend).value_or(UINT64_MAX);
+  q.bytes += ptx->bytes.size();
   ptx->seq = next_seq_++;
+  ptx->admitted_at = clock_->Now();
   by_seq_.emplace(ptx->seq, hash);
   total_bytes_ += ptx->bytes.size();
+  dropped_.erase(hash);  // admitted again: pending, no longer dropped
   AdmitOutcome out;
   out.hash = hash;
   out.admitted = ptx;
+  out.evicted = std::move(evicted);
   txs_.emplace(hash, std::move(ptx));
+  RefreshTailLocked(&q);
+  HITO_ASSERT(txs_.size() <= limits_.max_txs && total_bytes_ <= limits_.max_bytes);
+  return out;
+}
+
+std::optional<AdmitOutcome> Mempool::CheckSenderCapLocked(const PendingTx& ptx) const {
+  auto it = senders_.find(ptx.sender);
+  const uint64_t count = it == senders_.end() ? 0 : it->second.by_nonce.size();
+  const uint64_t bytes = it == senders_.end() ? 0 : it->second.bytes;
+  if (count + 1 <= limits_.max_txs_per_sender &&
+      bytes + ptx.bytes.size() <= limits_.max_bytes_per_sender) {
+    return std::nullopt;
+  }
+  AdmitOutcome out = Refuse(ptx.hash, TxCode::kMempoolFull,
+                            "sender has " + std::to_string(count) + " pending transactions, " +
+                                std::to_string(bytes) + " bytes (limit " +
+                                std::to_string(limits_.max_txs_per_sender) + ", " +
+                                std::to_string(limits_.max_bytes_per_sender) +
+                                " bytes per sender); wait for some to commit");
+  out.refusal = PoolRefusal::kSenderOverCap;
+  return out;
+}
+
+std::optional<AdmitOutcome> Mempool::MakeRoomLocked(const PendingTx& ptx,
+                                                    std::vector<Hash32>* evicted) {
+  HITO_ASSERT(evicted->empty());
+  const uint64_t size = ptx.bytes.size();
+  uint64_t count_after = txs_.size() + 1;
+  uint64_t bytes_after = total_bytes_ + size;
+  auto fits = [&] { return count_after <= limits_.max_txs && bytes_after <= limits_.max_bytes; };
+  if (fits()) return std::nullopt;
+  // Plan without touching the pool (all or nothing): displacing a tail makes that
+  // sender's previous nonce its next candidate, kept in `promoted`.
+  std::map<EvictKey, types::AccountId> promoted;
+  std::map<types::AccountId, std::map<uint64_t, Hash32>::const_reverse_iterator> cursor;
+  auto tail_it = tails_.begin();
+  bool own_only = true;
+  while (!fits()) {
+    while (tail_it != tails_.end() &&
+           (tail_it->second == ptx.sender || cursor.count(tail_it->second) != 0)) {
+      ++tail_it;
+    }
+    const bool from_tails =
+        tail_it != tails_.end() && (promoted.empty() || tail_it->first < promoted.begin()->first);
+    if (!from_tails && promoted.empty()) break;
+    const auto [key, sender] = from_tails ? *tail_it : *promoted.begin();
+    own_only = false;
+    if (key.fee >= ptx.fee) break;
+    const SenderQueue& q = senders_.at(sender);
+    auto& cur = cursor.try_emplace(sender, q.by_nonce.rbegin()).first->second;
+    const PendingTx& victim = *txs_.at(cur->second);
+    evicted->push_back(victim.hash);
+    --count_after;
+    bytes_after -= victim.bytes.size();
+    if (from_tails) {
+      ++tail_it;
+    } else {
+      promoted.erase(promoted.begin());
+    }
+    if (++cur != q.by_nonce.rend()) {
+      const PendingTx& next = *txs_.at(cur->second);
+      promoted.emplace(EvictKey{next.fee, next.seq}, sender);
+    }
+  }
+  if (fits()) return std::nullopt;
+  evicted->clear();
+  AdmitOutcome out =
+      Refuse(ptx.hash, TxCode::kMempoolFull,
+             "mempool holds " + std::to_string(txs_.size()) + " transactions, " +
+                 std::to_string(total_bytes_) + " bytes (limit " + std::to_string(limits_.max_txs) +
+                 ", " + std::to_string(limits_.max_bytes) + " bytes)" +
+                 (own_only ? "; only the sender's own transactions are pending: retry later"
+                           : "; a fee of " + std::to_string(ptx.fee) +
+                                 " does not displace enough pending transactions: raise the "
+                                 "fee or retry later"));
+  out.refusal = own_only ? PoolRefusal::kPoolFull : PoolRefusal::kFeeTooLowToEvict;
   return out;
 }
 
@@ -219,11 +303,13 @@ std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
   out.reserve(std::min<size_t>(max_txs, txs_.size()));
   std::set<types::AccountId> blocked;  // senders with a skipped tx: take none of their later ones
   uint64_t bytes = 0;
+  const io::Clock::TimePoint now = clock_->Now();
   for (const auto& [seq, hash] : by_seq_) {
     if (out.size() >= max_txs) break;
     const std::shared_ptr<PendingTx>& ptx = txs_.at(hash);
     if (!blocked.empty() && blocked.count(ptx->sender) != 0) continue;
-    if (bytes + ptx->bytes.size() > max_bytes) {
+    // Expired but not yet removed (no admission or commit since): not proposed.
+    if (bytes + ptx->bytes.size() > max_bytes || ExpiredAt(*ptx, now)) {
       blocked.insert(ptx->sender);
       continue;
     }
@@ -233,21 +319,85 @@ std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
   return out;
 }
 
-void Mempool::RemoveLocked(const Hash32& hash, bool touch_sender_queue) {
+void Mempool::RemoveLocked(const Hash32& hash) {
   auto it = txs_.find(hash);
   if (it == txs_.end()) return;
   const PendingTx& ptx = *it->second;
-  if (touch_sender_queue) {
-    auto s = senders_.find(ptx.sender);
-    if (s != senders_.end()) {
-      s->second.by_nonce.erase(ptx.nonce);
-      s->second.spend = s->second.spend >= ptx.spend ? s->second.spend - ptx.spend : 0;
-      if (s->second.by_nonce.empty()) senders_.erase(s);
-    }
-  }
+  auto s = senders_.find(ptx.sender);
+  HITO_ASSERT(s != senders_.end());
+  SenderQueue& q = s->second;
+  q.by_nonce.erase(ptx.nonce);
+  q.spend = q.spend >= ptx.spend ? q.spend - ptx.spend : 0;
+  q.bytes -= ptx.bytes.size();
+  RefreshTailLocked(&q);
+  if (q.by_nonce.empty()) senders_.erase(s);
   by_seq_.erase(ptx.seq);
   total_bytes_ -= ptx.bytes.size();
   txs_.erase(it);
+}
+
+void Mempool::RefreshTailLocked(SenderQueue* q) {
+  if (q->tail) {
+    tails_.erase(*q->tail);
+    q->tail.reset();
+  }
+  if (q->by_nonce.empty()) return;
+  const PendingTx& last = *txs_.at(q->by_nonce.rbegin()->second);
+  q->tail = EvictKey{last.fee, last.seq};
+  tails_.emplace(*q->tail, last.sender);
+}
+
+bool Mempool::ExpiredAt(const PendingTx& ptx, io::Clock::TimePoint now) const {
+  return now - ptx.admitted_at >= std::chrono::milliseconds(limits_.tx_ttl_ms);
+}
+
+size_t Mempool::ExpireLocked() {
+  const io::Clock::TimePoint now = clock_->Now();
+  size_t removed = 0;
+  // Arrival order is admission-time order, so the expired ones are a prefix of by_seq_.
+  while (!by_seq_.empty()) {
+    const PendingTx& oldest = *txs_.at(by_seq_.begin()->second);
+    if (!ExpiredAt(oldest, now)) break;
+    // It and its sender's later nonces, from the tail down (they cannot execute without it).
+    const types::AccountId sender = oldest.sender;
+    const uint64_t nonce = oldest.nonce;
+    std::vector<Hash32> chain;
+    const SenderQueue& q = senders_.at(sender);
+    for (auto n = q.by_nonce.rbegin(); n != q.by_nonce.rend() && n->first >= nonce; ++n) {
+      chain.push_back(n->second);
+    }
+    for (const Hash32& h : chain) {
+      RemoveLocked(h);
+      RememberDroppedLocked(h, DropReason::kExpired);
+    }
+    removed += chain.size();
+  }
+  return removed;
+}
+
+void Mempool::RememberDroppedLocked(const Hash32& hash, DropReason reason) {
+  const uint64_t id = next_drop_id_++;
+  dropped_[hash] = {reason, id};
+  dropped_order_.emplace_back(hash, id);
+  while (dropped_order_.size() > kDroppedRemembered) {
+    auto [old_hash, old_id] = dropped_order_.front();
+    dropped_order_.pop_front();
+    auto it = dropped_.find(old_hash);
+    if (it != dropped_.end() && it->second.second == old_id) dropped_.erase(it);
+  }
+  HITO_ASSERT(dropped_.size() <= kDroppedRemembered);
+}
+
+size_t Mempool::Expire() {
+  std::lock_guard lock(mu_);
+  return ExpireLocked();
+}
+
+std::optional<DropReason> Mempool::DroppedReason(const Hash32& hash) const {
+  std::lock_guard lock(mu_);
+  auto it = dropped_.find(hash);
+  if (it == dropped_.end()) return std::nullopt;
+  return it->second.first;
 }
 
 void Mempool::Update(const std::vector<CommittedTx>& committed,
@@ -256,10 +406,11 @@ void Mempool::Update(const std::vector<CommittedTx>& committed,
   state_ = std::move(state);
   std::set<types::AccountId> affected;
   for (const CommittedTx& c : committed) {
-    RemoveLocked(c.hash, /*touch_sender_queue=*/true);
+    RemoveLocked(c.hash);
     affected.insert(c.sender);
   }
   for (const types::AccountId& sender : affected) RecheckSenderLocked(sender);
+  ExpireLocked();
 }
 
 void Mempool::RecheckSenderLocked(const types::AccountId& sender) {
@@ -300,7 +451,7 @@ void Mempool::RecheckSenderLocked(const types::AccountId& sender) {
     ++pending;
     spend = *need;
   }
-  for (const Hash32& hash : drop) RemoveLocked(hash, /*touch_sender_queue=*/true);
+  for (auto h = drop.rbegin(); h != drop.rend(); ++h) RemoveLocked(*h);
 }
 
 std::shared_ptr<const PendingTx> Mempool::Get(const Hash32& hash) const {

@@ -3,15 +3,29 @@
 // Admission (Admit) runs every check the ledger would run, in order of cost: size,
 // duplicate by hash (pending or committed), strict decode, chain id, the Ed25519
 // signature (outside the lock, so handler threads verify in parallel), then under the
-// lock the pool limits and Ledger::CheckTransaction against the committed state with the
-// sender's pending count (so nonces stay consecutive) and the sender's balance minus its
-// pending spends. A refusal carries a TxCode and a message saying exactly why.
+// lock Ledger::CheckTransaction against the committed state with the sender's pending
+// count (so nonces stay consecutive) and the sender's balance minus its pending spends,
+// then the sender's caps and the pool limits. A refusal carries a TxCode and a message saying
+// exactly why.
 //
 // AdmitBatch runs the same checks for a batch: the stateless ones and the signatures of
 // a large batch are split over two threads, then one lock takes the inserts in the
 // batch's order (so a sender's consecutive nonces in one batch are admitted together).
 // Each item gets its own outcome; a refused item never affects the others, except that a
 // sender's later nonces after a refused one are then refused as a nonce gap.
+//
+// When the pool is full (count or bytes), a transaction may displace pending ones: the
+// candidates are the last (highest-nonce) pending transaction of each other sender, so
+// no kept transaction ever loses the earlier nonce it depends on; the lowest fee goes
+// first, and among equal fees the oldest. A candidate is displaced only if its fee is
+// strictly lower than the newcomer's, and only if displacing such candidates makes room
+// for the newcomer; otherwise nothing is displaced and the newcomer is refused
+// (kMempoolFull, PoolRefusal::kFeeTooLowToEvict). A sender may hold at most
+// max_txs_per_sender transactions and max_bytes_per_sender bytes (kSenderOverCap). A
+// transaction pending longer than tx_ttl_ms (on the Clock the pool is given) leaves the
+// pool with the later nonces of its sender, which it would otherwise leave stranded.
+// Displaced and expired hashes are remembered (the last kDroppedRemembered) so a
+// submitter asking about one learns what happened to it (DroppedReason).
 //
 // Block assembly (Reap) takes transactions in arrival order; since a sender's pending
 // transactions were admitted in nonce order, that keeps each sender's nonces consecutive.
@@ -26,6 +40,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,6 +55,7 @@
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/types/transaction.h"
+#include "node/io/clock.h"
 #include "node/store/store.h"
 
 namespace hito::node {
@@ -55,6 +71,27 @@ struct Hash32Hasher {
 struct MempoolLimits {
   uint32_t max_txs = 200'000;
   uint64_t max_bytes = 128ull * 1024 * 1024;
+  // One sender's share: an exchange's 1,000-transaction batch fits; one block's bytes.
+  uint32_t max_txs_per_sender = 5'000;
+  uint64_t max_bytes_per_sender = 8ull * 1024 * 1024;
+  uint64_t tx_ttl_ms = 600'000;
+};
+
+// How many displaced or expired hashes the pool remembers for DroppedReason.
+inline constexpr size_t kDroppedRemembered = 65'536;
+
+// Why a kMempoolFull refusal happened (the RPC layer gives each its own reason code).
+enum class PoolRefusal : uint8_t {
+  kNone = 0,
+  kPoolFull,          // full, and only the sender's own transactions could make room
+  kFeeTooLowToEvict,  // full, and the fee does not beat enough pending transactions
+  kSenderOverCap,     // the sender's count or byte share is used up
+};
+
+// Why a transaction left the pool without being committed.
+enum class DropReason : uint8_t {
+  kEvicted,  // displaced by a higher-fee transaction while the pool was full
+  kExpired,  // pending longer than the TTL (or its sender's earlier nonce expired)
 };
 
 struct PendingTx {
@@ -64,11 +101,15 @@ struct PendingTx {
   consensus::types::AccountId sender{};
   uint64_t nonce = 0;
   uint64_t spend = 0;  // amount + fee
-  uint64_t seq = 0;    // arrival order
+  uint64_t fee = 0;
+  uint64_t seq = 0;  // arrival order
+  io::Clock::TimePoint admitted_at{};
 };
 
 struct AdmitOutcome {
   consensus::ledger::TxCode code = consensus::ledger::TxCode::kOk;
+  // For kMempoolFull: which limit refused it.
+  PoolRefusal refusal = PoolRefusal::kNone;
   std::string message;
   Hash32 hash{};
   // For kAlreadyKnown: whether it is pending, or where it was committed.
@@ -79,6 +120,8 @@ struct AdmitOutcome {
   // On success: the admitted transaction (shared with the pool; its bytes are not copied
   // again by whoever relays it).
   std::shared_ptr<const PendingTx> admitted;
+  // On success: the pending transactions this one displaced (pool full, lower fee).
+  std::vector<Hash32> evicted;
   bool ok() const { return code == consensus::ledger::TxCode::kOk && storage_error.ok(); }
 };
 
@@ -92,9 +135,11 @@ class Mempool {
  public:
   using CommittedLookup = std::function<Result<std::optional<TxLocation>>(const Hash32&)>;
 
-  // `state` is the committed state the pending transactions build on.
+  // `state` is the committed state the pending transactions build on. `clock` (not
+  // owned) times the TTL.
   Mempool(std::string chain_id, MempoolLimits limits,
-          std::shared_ptr<const consensus::ledger::KvReader> state, CommittedLookup lookup);
+          std::shared_ptr<const consensus::ledger::KvReader> state, CommittedLookup lookup,
+          io::Clock* clock = io::Clock::Real());
 
   AdmitOutcome Admit(ByteView tx_bytes);
   // One outcome per item, in order (see the header comment).
@@ -108,14 +153,28 @@ class Mempool {
   void Update(const std::vector<CommittedTx>& committed,
               std::shared_ptr<const consensus::ledger::KvReader> state);
 
+  // Removes the transactions older than the TTL now (admission and Update do it too);
+  // returns how many left.
+  size_t Expire();
+
   std::shared_ptr<const PendingTx> Get(const Hash32& hash) const;
+  // Whether `hash` was displaced or expired recently (and not admitted again since).
+  std::optional<DropReason> DroppedReason(const Hash32& hash) const;
   size_t size() const;
   uint64_t bytes() const;
 
  private:
+  // Eviction order: lowest fee first, then oldest.
+  struct EvictKey {
+    uint64_t fee = 0;
+    uint64_t seq = 0;
+    auto operator<=>(const EvictKey&) const = default;
+  };
   struct SenderQueue {
     std::map<uint64_t, Hash32> by_nonce;
     uint64_t spend = 0;  // sum of pending spends, saturating
+    uint64_t bytes = 0;
+    std::optional<EvictKey> tail;  // this sender's entry in tails_
   };
 
   // The checks before the signature: size, duplicate, decode, chain id. Fills `ptx`
@@ -126,18 +185,35 @@ class Mempool {
 
   // Under mu_.
   AdmitOutcome CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx);
-  void RemoveLocked(const Hash32& hash, bool touch_sender_queue);
+  void RemoveLocked(const Hash32& hash);
   void RecheckSenderLocked(const consensus::types::AccountId& sender);
+  // Keeps tails_ pointing at the sender's highest nonce after its queue changed.
+  void RefreshTailLocked(SenderQueue* queue);
+  // The per-sender caps; the refusal if `ptx` would exceed one.
+  std::optional<AdmitOutcome> CheckSenderCapLocked(const PendingTx& ptx) const;
+  // Makes room for `ptx` by displacing lower-fee tails, all or nothing; the refusal if
+  // the pool is full and cannot be made to fit.
+  std::optional<AdmitOutcome> MakeRoomLocked(const PendingTx& ptx, std::vector<Hash32>* evicted);
+  size_t ExpireLocked();
+  void RememberDroppedLocked(const Hash32& hash, DropReason reason);
+  bool ExpiredAt(const PendingTx& ptx, io::Clock::TimePoint now) const;
 
   const std::string chain_id_;
   const MempoolLimits limits_;
   const CommittedLookup lookup_;
+  io::Clock* const clock_;
 
   mutable std::mutex mu_;
   std::shared_ptr<const consensus::ledger::KvReader> state_;
   std::unordered_map<Hash32, std::shared_ptr<PendingTx>, Hash32Hasher> txs_;
   std::map<consensus::types::AccountId, SenderQueue> senders_;
   std::map<uint64_t, Hash32> by_seq_;
+  // Each sender's highest-nonce transaction: the only ones that may be displaced.
+  std::map<EvictKey, consensus::types::AccountId> tails_;
+  // Recently displaced or expired hashes, oldest first (bounded by kDroppedRemembered).
+  std::unordered_map<Hash32, std::pair<DropReason, uint64_t>, Hash32Hasher> dropped_;
+  std::deque<std::pair<Hash32, uint64_t>> dropped_order_;
+  uint64_t next_drop_id_ = 0;
   uint64_t next_seq_ = 0;
   uint64_t total_bytes_ = 0;
 };

@@ -4,10 +4,14 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <deque>
+#include <mutex>
 
 #include "base/bech32m.h"
 #include "base/hex.h"
@@ -105,9 +109,26 @@ std::map<std::string, std::string> RefusalMetadata(const AdmitOutcome& o) {
   return md;
 }
 
+// The reason code of a refused transaction: the ledger's name, except that a full pool
+// says which limit refused it.
+std::string_view TxRefusalReason(const AdmitOutcome& o) {
+  if (o.code == ledger::TxCode::kMempoolFull) {
+    switch (o.refusal) {
+      case PoolRefusal::kFeeTooLowToEvict:
+        return "MEMPOOL_FULL_FEE_TOO_LOW";
+      case PoolRefusal::kSenderOverCap:
+        return "SENDER_OVER_CAP";
+      case PoolRefusal::kNone:
+      case PoolRefusal::kPoolFull:
+        break;
+    }
+  }
+  return ledger::TxCodeName(o.code);
+}
+
 grpc::Status TxRefusal(const AdmitOutcome& o) {
   if (!o.storage_error.ok()) return InternalRpcError(o.storage_error);
-  return RpcError(GrpcCodeForTx(o.code), ledger::TxCodeName(o.code), o.message, RefusalMetadata(o));
+  return RpcError(GrpcCodeForTx(o.code), TxRefusalReason(o), o.message, RefusalMetadata(o));
 }
 
 // One SubmitTransactions item: what SubmitTransaction would have answered.
@@ -124,18 +145,212 @@ void FillResult(const AdmitOutcome& o, pb::SubmitTransactionResult* r) {
     r->set_reason("INTERNAL_ERROR");
     return;
   }
-  r->set_reason(std::string(ledger::TxCodeName(o.code)));
+  r->set_reason(std::string(TxRefusalReason(o)));
   for (auto& [k, v] : RefusalMetadata(o)) (*r->mutable_metadata())[k] = v;
 }
 
 // ---------------------------------------------------------------------------------------
 
+// The server's own admission of calls, where gRPC has no knob: calls in progress in
+// total, and StreamBlocks streams per connection (peer address) and in total.
+class CallLimits {
+ public:
+  // One admitted call; gives its place back when destroyed.
+  class Ticket {
+   public:
+    Ticket(CallLimits* owner, std::string peer, bool stream)
+        : owner_(owner), peer_(std::move(peer)), stream_(stream) {}
+    ~Ticket() { owner_->Release(peer_, stream_); }
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+
+   private:
+    CallLimits* owner_;
+    std::string peer_;
+    bool stream_;
+  };
+  using TicketPtr = std::shared_ptr<Ticket>;
+
+  explicit CallLimits(const RpcOptions* o) : o_(o) {}
+
+  // A call's place, or null with the refusal in *refusal.
+  TicketPtr AcquireCall(grpc::Status* refusal) {
+    std::lock_guard lock(mu_);
+    if (calls_ >= o_->max_calls_total) {
+      *refusal = TooManyCalls();
+      return nullptr;
+    }
+    ++calls_;
+    return std::make_shared<Ticket>(this, std::string(), /*stream=*/false);
+  }
+
+  // A StreamBlocks stream's place (it is a call too).
+  TicketPtr AcquireStream(const std::string& peer, grpc::Status* refusal) {
+    std::lock_guard lock(mu_);
+    if (calls_ >= o_->max_calls_total) {
+      *refusal = TooManyCalls();
+      return nullptr;
+    }
+    auto it = streams_by_peer_.find(peer);
+    const uint32_t mine = it == streams_by_peer_.end() ? 0 : it->second;
+    if (streams_ >= o_->max_streams_total || mine >= o_->max_streams_per_connection) {
+      const bool per_connection = mine >= o_->max_streams_per_connection;
+      const uint32_t limit =
+          per_connection ? o_->max_streams_per_connection : o_->max_streams_total;
+      *refusal = RpcError(
+          grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS",
+          std::string(per_connection ? "this connection has " : "the server has ") +
+              std::to_string(per_connection ? mine : streams_) +
+              " open StreamBlocks streams (limit " + std::to_string(limit) +
+              "); close one or retry later",
+          {{"scope", per_connection ? "connection" : "server"}, {"limit", std::to_string(limit)}});
+      return nullptr;
+    }
+    ++calls_;
+    ++streams_;
+    ++streams_by_peer_[peer];
+    return std::make_shared<Ticket>(this, peer, /*stream=*/true);
+  }
+
+  uint32_t calls() const {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  uint32_t streams() const {
+    std::lock_guard lock(mu_);
+    return streams_;
+  }
+
+ private:
+  grpc::Status TooManyCalls() const {
+    return RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_CALLS",
+                    "the server has " + std::to_string(calls_) + " calls in progress (limit " +
+                        std::to_string(o_->max_calls_total) + "); retry later",
+                    {{"limit", std::to_string(o_->max_calls_total)}});
+  }
+
+  void Release(const std::string& peer, bool stream) {
+    std::lock_guard lock(mu_);
+    HITO_ASSERT(calls_ > 0);
+    --calls_;
+    if (!stream) return;
+    HITO_ASSERT(streams_ > 0);
+    --streams_;
+    auto it = streams_by_peer_.find(peer);
+    HITO_ASSERT(it != streams_by_peer_.end() && it->second > 0);
+    if (--it->second == 0) streams_by_peer_.erase(it);
+  }
+
+  const RpcOptions* o_;
+  mutable std::mutex mu_;
+  uint32_t calls_ = 0;
+  uint32_t streams_ = 0;
+  std::map<std::string, uint32_t> streams_by_peer_;
+};
+
+// A request of an ordinary method above max_request_bytes (gRPC itself enforces the
+// larger max_batch_request_bytes on every method).
+grpc::Status CheckRequestSize(const google::protobuf::Message& req, const RpcOptions& o) {
+  const size_t size = req.ByteSizeLong();
+  if (size <= o.max_request_bytes) return grpc::Status::OK;
+  return RpcError(
+      grpc::StatusCode::RESOURCE_EXHAUSTED, "REQUEST_TOO_LARGE",
+      "request is " + std::to_string(size) + " bytes, limit " + std::to_string(o.max_request_bytes),
+      {{"max_bytes", std::to_string(o.max_request_bytes)}});
+}
+
+// What a unary handler checks first: the request's size, then a place among the calls.
+// Null ticket: `refusal` says why.
+CallLimits::TicketPtr AdmitCall(CallLimits* limits, const RpcOptions& o,
+                                const google::protobuf::Message& req, grpc::Status* refusal) {
+  *refusal = CheckRequestSize(req, o);
+  if (!refusal->ok()) return nullptr;
+  return limits->AcquireCall(refusal);
+}
+
+// The bytes of StreamBlocks responses handed to gRPC and not yet written, all streams
+// together. A stream reserves a response's size before StartWrite and releases it at
+// OnWriteDone; a reservation that does not fit (and is not the only one) fails and the
+// stream waits in line until some bytes are released. Not strictly fair: a woken stream
+// may find the room taken again and wait once more.
+class StreamBuffer {
+ public:
+  using Waiter = std::weak_ptr<void>;
+  explicit StreamBuffer(uint64_t cap) : cap_(cap) {}
+
+  // True if `n` bytes were reserved; otherwise `who` waits for the next Release.
+  bool TryReserve(uint64_t n, const std::shared_ptr<void>& who) {
+    std::lock_guard lock(mu_);
+    if (used_ != 0 && used_ + n > cap_) {
+      bool queued = false;
+      for (const Waiter& w : waiting_) {
+        queued = queued || (!w.owner_before(who) && !who.owner_before(w));
+      }
+      if (!queued) waiting_.push_back(who);
+      return false;
+    }
+    used_ += n;
+    peak_ = std::max(peak_, used_);
+    return true;
+  }
+
+  // Gives `n` bytes back; returns the waiting streams, to be woken outside any lock.
+  std::vector<Waiter> Release(uint64_t n) {
+    std::lock_guard lock(mu_);
+    HITO_ASSERT(used_ >= n);
+    used_ -= n;
+    ++released_;
+    std::vector<Waiter> wake(waiting_.begin(), waiting_.end());
+    waiting_.clear();
+    return wake;
+  }
+
+  uint64_t used() const {
+    std::lock_guard lock(mu_);
+    return used_;
+  }
+  uint64_t peak() const {
+    std::lock_guard lock(mu_);
+    return peak_;
+  }
+  uint64_t released() const {
+    std::lock_guard lock(mu_);
+    return released_;
+  }
+
+ private:
+  const uint64_t cap_;
+  mutable std::mutex mu_;
+  uint64_t used_ = 0;
+  uint64_t peak_ = 0;
+  uint64_t released_ = 0;
+  std::deque<Waiter> waiting_;
+};
+
+// What every service reads: the backend, the options and the shared limits.
+struct ServiceDeps {
+  const RpcBackend* b;
+  const RpcOptions* o;
+  CallLimits* limits;
+  StreamBuffer* buffer;
+};
+
+// ---------------------------------------------------------------------------------------
+
 class NodeServiceImpl final : public pb::NodeService::CallbackService {
  public:
-  explicit NodeServiceImpl(const RpcBackend* b) : b_(b) {}
+  explicit NodeServiceImpl(ServiceDeps d) : d_(d), b_(d.b) {}
 
-  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx, const pb::GetStatusRequest*,
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
+                                      const pb::GetStatusRequest* req,
                                       pb::GetStatusResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    grpc::Status refusal;
+    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
+    if (!ticket) {
+      r->Finish(refusal);
+      return r;
+    }
     ChainTip tip = b_->app->Tip();
     resp->set_chain_id(b_->chain_id);
     resp->set_height(tip.height);
@@ -147,24 +362,30 @@ class NodeServiceImpl final : public pb::NodeService::CallbackService {
     resp->set_validator_address(EncodeAddress(types::AccountIdFromPublicKey(b_->validator)));
     resp->set_validator_public_key(AsString(b_->validator));
     resp->set_mempool_txs(b_->mempool->size());
-    auto* r = ctx->DefaultReactor();
     r->Finish(grpc::Status::OK);
     return r;
   }
 
   grpc::ServerUnaryReactor* GetVersion(grpc::CallbackServerContext* ctx,
-                                       const pb::GetVersionRequest*,
+                                       const pb::GetVersionRequest* req,
                                        pb::GetVersionResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    grpc::Status refusal;
+    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
+    if (!ticket) {
+      r->Finish(refusal);
+      return r;
+    }
     resp->set_node_version(std::string(kNodeVersion));
     resp->set_protocol_version(kProtocolVersion);
     resp->set_chain_id(b_->chain_id);
     resp->set_genesis_hash(AsString(b_->genesis_hash));
-    auto* r = ctx->DefaultReactor();
     r->Finish(grpc::Status::OK);
     return r;
   }
 
  private:
+  ServiceDeps d_;
   const RpcBackend* b_;
 };
 
@@ -172,13 +393,15 @@ class NodeServiceImpl final : public pb::NodeService::CallbackService {
 
 class AccountServiceImpl final : public pb::AccountService::CallbackService {
  public:
-  explicit AccountServiceImpl(const RpcBackend* b) : b_(b) {}
+  explicit AccountServiceImpl(ServiceDeps d) : d_(d), b_(d.b) {}
 
   grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* ctx,
                                        const pb::GetAccountRequest* req,
                                        pb::GetAccountResponse* resp) override {
     auto* r = ctx->DefaultReactor();
-    r->Finish(Handle(*req, resp));
+    grpc::Status refusal;
+    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
+    r->Finish(ticket ? Handle(*req, resp) : refusal);
     return r;
   }
 
@@ -214,36 +437,50 @@ class AccountServiceImpl final : public pb::AccountService::CallbackService {
     return grpc::Status::OK;
   }
 
+  ServiceDeps d_;
   const RpcBackend* b_;
 };
 
 // ---------------------------------------------------------------------------------------
 
+// A StreamBlocks call refused before it starts.
+class RefusedStream final : public grpc::ServerWriteReactor<pb::StreamBlocksResponse> {
+ public:
+  explicit RefusedStream(grpc::Status s) { Finish(std::move(s)); }
+  void OnDone() override { delete this; }
+};
+
 class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlocksResponse> {
  public:
-  BlockStreamReactor(const RpcBackend* b, const RpcOptions* o, uint64_t from_height)
-      : b_(b), o_(o), shared_(std::make_shared<Shared>()) {
+  BlockStreamReactor(ServiceDeps d, CallLimits::TicketPtr ticket, uint64_t from_height)
+      : d_(d), ticket_(std::move(ticket)), shared_(std::make_shared<Shared>()) {
+    HITO_ASSERT(ticket_ != nullptr);
     shared_->self = this;
     std::lock_guard lock(shared_->mu);
     // Subscribe first, then read the tip, so no commit falls between the two.
-    sub_id_ = b_->events->Subscribe([sh = shared_](uint64_t height) {
+    sub_id_ = d_.b->events->Subscribe([sh = shared_](uint64_t height) {
       std::lock_guard l(sh->mu);
       if (sh->self != nullptr) sh->self->OnCommittedLocked(height);
     });
-    latest_ = b_->app->Tip().height;
+    latest_ = d_.b->app->Tip().height;
     next_ = from_height == 0 ? std::max<uint64_t>(latest_, 1) : from_height;
     PumpLocked();
   }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard lock(shared_->mu);
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream write failed"));
-      return;
+    std::vector<StreamBuffer::Waiter> wake;
+    {
+      std::lock_guard lock(shared_->mu);
+      writing_ = false;
+      wake = ReleaseHeldLocked();
+      if (!ok) {
+        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream write failed"));
+      } else {
+        ++next_;
+        PumpLocked();
+      }
     }
-    ++next_;
-    PumpLocked();
+    Wake(wake);
   }
 
   void OnCancel() override {
@@ -252,11 +489,14 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
   }
 
   void OnDone() override {
+    std::vector<StreamBuffer::Waiter> wake;
     {
       std::lock_guard lock(shared_->mu);
       shared_->self = nullptr;
+      wake = ReleaseHeldLocked();
     }
-    b_->events->Unsubscribe(sub_id_);
+    d_.b->events->Unsubscribe(sub_id_);
+    Wake(wake);
     delete this;
   }
 
@@ -266,37 +506,77 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
     BlockStreamReactor* self = nullptr;
   };
 
+  // Resumes streams that waited for buffer bytes. Called with no stream's lock held.
+  static void Wake(const std::vector<StreamBuffer::Waiter>& waiters) {
+    for (const StreamBuffer::Waiter& w : waiters) {
+      auto sh = std::static_pointer_cast<Shared>(w.lock());
+      if (!sh) continue;
+      std::lock_guard lock(sh->mu);
+      if (sh->self == nullptr) continue;
+      sh->self->parked_ = false;
+      sh->self->PumpLocked();
+    }
+  }
+
   void OnCommittedLocked(uint64_t height) {
     latest_ = std::max(latest_, height);
-    if (live_ && !finished_ && latest_ >= next_ &&
-        latest_ - next_ + 1 > o_->stream_max_lag_blocks) {
-      FinishLocked(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW",
-                            "subscriber fell " + std::to_string(latest_ - next_ + 1) +
-                                " blocks behind (limit " +
-                                std::to_string(o_->stream_max_lag_blocks) +
-                                "); resume from the last block received + 1",
-                            {{"next_height", std::to_string(next_)}}));
+    if (finished_) return;
+    if (live_ && latest_ >= next_ && latest_ - next_ + 1 > d_.o->stream_max_lag_blocks) {
+      FinishTooSlowLocked("fell " + std::to_string(latest_ - next_ + 1) + " blocks behind (limit " +
+                          std::to_string(d_.o->stream_max_lag_blocks) + ")");
+      return;
+    }
+    // A response stuck in flight holds buffer bytes other streams wait for (backfill or
+    // live): a subscriber that stopped reading gives them back.
+    const auto write_limit = std::chrono::milliseconds(d_.o->stream_write_timeout_ms);
+    if (writing_ && std::chrono::steady_clock::now() - write_started_ > write_limit) {
+      FinishTooSlowLocked("did not take a response within " +
+                          std::to_string(d_.o->stream_write_timeout_ms) + " ms");
       return;
     }
     PumpLocked();
   }
 
+  void FinishTooSlowLocked(const std::string& why) {
+    FinishLocked(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW",
+                          "subscriber " + why + "; resume from the last block received + 1",
+                          {{"next_height", std::to_string(next_)}}));
+  }
+
+  // Starts the next write if there is a block to send and buffer room for it. One response
+  // at most is in flight; a parked stream reads nothing until it is woken.
   void PumpLocked() {
-    if (finished_ || writing_) return;
+    if (finished_ || writing_ || parked_) return;
     if (next_ > latest_) {
       live_ = true;  // caught up: from now on the lag is bounded
       return;
     }
-    resp_.Clear();
-    Status s = FillBlock(*b_->store, next_, &resp_);
+    resp_ = pb::StreamBlocksResponse();  // a fresh message: no capacity kept from the last
+    Status s = FillBlock(*d_.b->store, next_, &resp_);
     if (!s.ok()) {
       FinishLocked(s.code() == StatusCode::kNotFound
                        ? RpcError(grpc::StatusCode::NOT_FOUND, "BLOCK_NOT_FOUND", s.message())
                        : InternalRpcError(s));
       return;
     }
+    const uint64_t size = resp_.ByteSizeLong();
+    if (!d_.buffer->TryReserve(size, shared_)) {
+      resp_ = pb::StreamBlocksResponse();
+      parked_ = true;
+      return;
+    }
+    held_ = size;
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     StartWrite(&resp_);
+  }
+
+  std::vector<StreamBuffer::Waiter> ReleaseHeldLocked() {
+    if (held_ == 0) return {};
+    resp_ = pb::StreamBlocksResponse();
+    std::vector<StreamBuffer::Waiter> wake = d_.buffer->Release(held_);
+    held_ = 0;
+    return wake;
   }
 
   void FinishLocked(grpc::Status s) {
@@ -305,33 +585,42 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
     Finish(std::move(s));
   }
 
-  const RpcBackend* b_;
-  const RpcOptions* o_;
+  ServiceDeps d_;
+  CallLimits::TicketPtr ticket_;  // this stream's place, given back when it is destroyed
   std::shared_ptr<Shared> shared_;
   uint64_t sub_id_ = 0;
   uint64_t latest_ = 0;
   uint64_t next_ = 1;
+  uint64_t held_ = 0;  // bytes of resp_ reserved in the StreamBuffer while writing
+  std::chrono::steady_clock::time_point write_started_{};
   bool writing_ = false;
   bool finished_ = false;
   bool live_ = false;
+  bool parked_ = false;  // waiting for StreamBuffer room
   pb::StreamBlocksResponse resp_;
 };
 
 class BlockServiceImpl final : public pb::BlockService::CallbackService {
  public:
-  BlockServiceImpl(const RpcBackend* b, const RpcOptions* o) : b_(b), o_(o) {}
+  explicit BlockServiceImpl(ServiceDeps d) : d_(d), b_(d.b) {}
 
   grpc::ServerUnaryReactor* GetBlock(grpc::CallbackServerContext* ctx,
                                      const pb::GetBlockRequest* req,
                                      pb::GetBlockResponse* resp) override {
     auto* r = ctx->DefaultReactor();
-    r->Finish(Handle(*req, resp));
+    grpc::Status refusal;
+    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
+    r->Finish(ticket ? Handle(*req, resp) : refusal);
     return r;
   }
 
   grpc::ServerWriteReactor<pb::StreamBlocksResponse>* StreamBlocks(
-      grpc::CallbackServerContext*, const pb::StreamBlocksRequest* req) override {
-    return new BlockStreamReactor(b_, o_, req->from_height());
+      grpc::CallbackServerContext* ctx, const pb::StreamBlocksRequest* req) override {
+    grpc::Status refusal = CheckRequestSize(*req, *d_.o);
+    CallLimits::TicketPtr ticket;
+    if (refusal.ok()) ticket = d_.limits->AcquireStream(ctx->peer(), &refusal);
+    if (!ticket) return new RefusedStream(std::move(refusal));
+    return new BlockStreamReactor(d_, std::move(ticket), req->from_height());
   }
 
  private:
@@ -369,20 +658,26 @@ class BlockServiceImpl final : public pb::BlockService::CallbackService {
     return grpc::Status::OK;
   }
 
+  ServiceDeps d_;
   const RpcBackend* b_;
-  const RpcOptions* o_;
 };
 
 // ---------------------------------------------------------------------------------------
 
 class TxServiceImpl final : public pb::TxService::CallbackService {
  public:
-  TxServiceImpl(const RpcBackend* b, const RpcOptions* o) : b_(b), o_(o) {}
+  explicit TxServiceImpl(ServiceDeps d) : d_(d), b_(d.b), o_(d.o) {}
 
   grpc::ServerUnaryReactor* SubmitTransaction(grpc::CallbackServerContext* ctx,
                                               const pb::SubmitTransactionRequest* req,
                                               pb::SubmitTransactionResponse* resp) override {
     auto* r = ctx->DefaultReactor();
+    grpc::Status refusal;
+    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *o_, *req, &refusal);
+    if (!ticket) {
+      r->Finish(refusal);
+      return r;
+    }
     AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
     if (!o.ok()) {
       r->Finish(TxRefusal(o));
@@ -398,6 +693,13 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
                                                const pb::SubmitTransactionsRequest* req,
                                                pb::SubmitTransactionsResponse* resp) override {
     auto* r = ctx->DefaultReactor();
+    // Its size limit is gRPC's receive limit (max_batch_request_bytes).
+    grpc::Status refusal;
+    CallLimits::TicketPtr ticket = d_.limits->AcquireCall(&refusal);
+    if (!ticket) {
+      r->Finish(refusal);
+      return r;
+    }
     const int n = req->txs_size();
     if (n == 0) {
       r->Finish(RpcError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ARGUMENT",
@@ -433,6 +735,13 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
       grpc::CallbackServerContext* ctx, const pb::SubmitTransactionAndWaitRequest* req,
       pb::SubmitTransactionAndWaitResponse* resp) override {
     auto* r = ctx->DefaultReactor();
+    grpc::Status refusal;
+    // Held until the waiter fires: a parked call counts against the total.
+    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *o_, *req, &refusal);
+    if (!ticket) {
+      r->Finish(refusal);
+      return r;
+    }
     const Hash32 hash = types::TransactionHash(AsBytes(req->tx_bytes()));
     // Deadline: the client's, capped server-side.
     using Steady = std::chrono::steady_clock;
@@ -444,7 +753,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     }
     // Register before admission so that a fast commit is not missed.
     uint64_t id = b_->events->AddTxWaiter(
-        hash, deadline, [r, resp, hash, deadline](std::optional<TxLocation> loc) {
+        hash, deadline, [r, resp, hash, deadline, ticket](std::optional<TxLocation> loc) {
           if (!loc) {
             if (Steady::now() < deadline) {
               r->Finish(RpcError(grpc::StatusCode::UNAVAILABLE, "NODE_SHUTTING_DOWN",
@@ -484,7 +793,9 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
                                            const pb::GetTransactionRequest* req,
                                            pb::GetTransactionResponse* resp) override {
     auto* r = ctx->DefaultReactor();
-    r->Finish(HandleGet(*req, resp));
+    grpc::Status refusal;
+    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *o_, *req, &refusal);
+    r->Finish(ticket ? HandleGet(*req, resp) : refusal);
     return r;
   }
 
@@ -497,6 +808,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     Result<Hash32> hash = HashFromRequest(req.tx_hash(), "tx_hash");
     if (!hash.ok()) return InvalidHash(hash.status());
     resp->set_tx_hash(req.tx_hash());
+    b_->mempool->Expire();  // so a transaction past its TTL reads as expired, not pending
     if (auto ptx = b_->mempool->Get(*hash)) {
       resp->set_status(pb::TX_STATUS_PENDING);
       resp->set_tx_bytes(AsString(ptx->bytes));
@@ -506,6 +818,18 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     Result<std::optional<TxLocation>> loc = b_->store->GetTx(*hash);
     if (!loc.ok()) return InternalRpcError(loc.status());
     if (!loc->has_value()) {
+      if (std::optional<DropReason> dropped = b_->mempool->DroppedReason(*hash)) {
+        // Left the pool uncommitted: the bytes are gone, the submitter learns why.
+        const bool evicted = *dropped == DropReason::kEvicted;
+        resp->set_status(evicted ? pb::TX_STATUS_EVICTED : pb::TX_STATUS_EXPIRED);
+        resp->set_result_name(evicted ? "EVICTED" : "EXPIRED");
+        resp->set_result_message(
+            evicted ? "displaced from the full mempool by a higher-fee transaction; resubmit, "
+                      "with a higher fee to be sure"
+                    : "pending longer than the mempool's TTL (or an earlier nonce of its sender "
+                      "was); resubmit");
+        return grpc::Status::OK;
+      }
       return RpcError(grpc::StatusCode::NOT_FOUND, "TX_NOT_FOUND",
                       "no pending or committed transaction " + HexEncode(*hash));
     }
@@ -522,6 +846,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     return grpc::Status::OK;
   }
 
+  ServiceDeps d_;
   const RpcBackend* b_;
   const RpcOptions* o_;
 };
@@ -531,12 +856,25 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
 struct RpcServer::Services {
   RpcBackend backend;
   RpcOptions options;
-  NodeServiceImpl node{&backend};
-  AccountServiceImpl account{&backend};
-  BlockServiceImpl block{&backend, &options};
-  TxServiceImpl tx{&backend, &options};
+  CallLimits limits{&options};
+  StreamBuffer buffer{options.stream_buffer_bytes_max};
+  ServiceDeps deps{&backend, &options, &limits, &buffer};
+  NodeServiceImpl node{deps};
+  AccountServiceImpl account{deps};
+  BlockServiceImpl block{deps};
+  TxServiceImpl tx{deps};
   Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {}
 };
+
+RpcLoad RpcServer::Load() const {
+  RpcLoad load;
+  load.calls = services_->limits.calls();
+  load.streams = services_->limits.streams();
+  load.stream_buffered_bytes = services_->buffer.used();
+  load.stream_buffered_bytes_peak = services_->buffer.peak();
+  load.stream_responses_done = services_->buffer.released();
+  return load;
+}
 
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, RpcBackend backend,
                                                     RpcOptions options) {
@@ -550,8 +888,15 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
-  builder.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  // gRPC's receive limit is the largest any method takes; the smaller limit of the other
+  // methods is checked in their handlers (gRPC has no per-method server limit).
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_batch_request_bytes));
   builder.SetMaxSendMessageSize(-1);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             static_cast<int>(options.max_calls_per_connection));
+  grpc::ResourceQuota quota("hito-rpc");
+  quota.Resize(static_cast<size_t>(options.transport_memory_bytes));
+  builder.SetResourceQuota(quota);
   builder.RegisterService(&server->services_->node);
   builder.RegisterService(&server->services_->account);
   builder.RegisterService(&server->services_->block);

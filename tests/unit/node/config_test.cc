@@ -70,6 +70,34 @@ TEST(ConfigTest, RefusesBadValuesWithTheKeyName) {
   }
 }
 
+// The mempool's per-sender caps and TTL: defaults, a round trip, and the refused values.
+TEST(ConfigTest, MempoolSenderCapsAndTtl) {
+  NodeConfig d;
+  EXPECT_EQ(d.mempool_max_txs_per_sender, 5'000u);
+  EXPECT_EQ(d.mempool_max_bytes_per_sender, 8u * 1024 * 1024);
+  EXPECT_EQ(d.mempool_tx_ttl_ms, 600'000u);
+  NodeConfig c;
+  c.mempool_max_txs_per_sender = 12;
+  c.mempool_max_bytes_per_sender = 1 << 20;
+  c.mempool_tx_ttl_ms = 5'000;
+  auto back = ParseConfigToml(ConfigToToml(c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->mempool_max_txs_per_sender, 12u);
+  EXPECT_EQ(back->mempool_max_bytes_per_sender, 1u << 20);
+  EXPECT_EQ(back->mempool_tx_ttl_ms, 5'000u);
+  // A smaller pool than the per-sender default stays valid (the pool's limit binds first).
+  EXPECT_TRUE(ParseConfigToml("[mempool]\nmax_txs = 100\n").ok());
+  for (const char* bad :
+       {"[mempool]\nmax_txs_per_sender = 0\n", "[mempool]\nmax_bytes_per_sender = 1000\n",
+        "[mempool]\ntx_ttl_ms = 999\n", "[mempool]\ntx_ttl_ms = 604800001\n",
+        "[mempool]\ntx_ttl_ms = -1\n"}) {
+    auto r = ParseConfigToml(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    const std::string key = std::string(bad).substr(10, std::string(bad).find(' ') - 10);
+    EXPECT_NE(r.status().message().find(key), std::string::npos) << r.status().message();
+  }
+}
+
 TEST(GenesisTest, JsonRoundTripAndErrors) {
   auto g = testing::MakeGenesis("chain-x", {{1, 5}, {2, 7}});
   g.params.min_fee = 42;

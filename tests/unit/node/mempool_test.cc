@@ -1,5 +1,7 @@
 // Mempool admission, every refusal reason, limits, duplicates, nonce-ordered reaping and
-// removal/re-checking after a commit, over a real ledger on an in-memory state.
+// removal/re-checking after a commit, over a real ledger on an in-memory state; then the
+// full-pool rules (fee-and-age eviction from the tails of senders' nonce chains, the
+// per-sender caps, the TTL on a ManualClock) including hostile senders.
 #include "node/mempool/mempool.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@
 
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/limits.h"
+#include "node/io/clock.h"
 #include "tests/unit/node/testing.h"
 
 namespace hito::node {
@@ -234,6 +237,199 @@ TEST_F(MempoolTest, UpdateRemovesIncludedAndDropsNowInvalid) {
   EXPECT_EQ(pool_->size(), 2u);
   // The next nonce for key 1 is 3 (0 committed, 1 and 2 pending).
   EXPECT_TRUE(pool_->Admit(SignedTransfer(KeyFor(1), {.nonce = 3})).ok());
+}
+
+// A pool over 20 funded senders (keys 1..20) on a ManualClock, for the full-pool rules.
+class MempoolEvictionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<std::pair<uint8_t, uint64_t>> funded;
+    for (uint8_t k = 1; k <= 20; ++k) funded.emplace_back(k, 1'000'000'000);
+    auto g = ledger::Ledger::InitGenesis(testing::MakeGenesis(kChain, funded));
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    kv_.Apply(g->changes);
+  }
+
+  void MakePool(MempoolLimits limits) {
+    pool_ = std::make_unique<Mempool>(
+        kChain, limits, std::make_shared<ledger::MemoryKv>(kv_),
+        [](const Hash32&) -> Result<std::optional<TxLocation>> {
+          return std::optional<TxLocation>();
+        },
+        &clock_);
+  }
+
+  static Bytes Tx(uint8_t key, uint64_t nonce, uint64_t fee, size_t memo = 0) {
+    types::Transfer t = testing::MakeTransfer(KeyFor(key), {.nonce = nonce, .fee = fee});
+    t.memo = Bytes(memo, 7);
+    types::SignTransfer(&t, KeyFor(key));
+    return types::EncodeTransaction(types::Transaction{t});
+  }
+
+  bool Pending(const Bytes& tx) const { return pool_->Get(types::TransactionHash(tx)) != nullptr; }
+  std::optional<DropReason> Dropped(const Bytes& tx) const {
+    return pool_->DroppedReason(types::TransactionHash(tx));
+  }
+
+  ledger::MemoryKv kv_;
+  io::ManualClock clock_;
+  std::unique_ptr<Mempool> pool_;
+};
+
+TEST_F(MempoolEvictionTest, HigherFeeDisplacesTheLowestFeeOldest) {
+  MakePool({.max_txs = 3});
+  Bytes a = Tx(1, 0, 1000), b = Tx(2, 0, 1000), c = Tx(3, 0, 2000);
+  for (const Bytes& tx : {a, b, c}) ASSERT_TRUE(pool_->Admit(tx).ok());
+  AdmitOutcome o = pool_->Admit(Tx(4, 0, 1500));
+  ASSERT_TRUE(o.ok()) << o.message;
+  ASSERT_EQ(o.evicted.size(), 1u);
+  EXPECT_EQ(o.evicted[0], types::TransactionHash(a));  // lowest fee; older than b
+  EXPECT_FALSE(Pending(a));
+  EXPECT_EQ(Dropped(a), DropReason::kEvicted);
+  EXPECT_TRUE(Pending(b));
+  EXPECT_TRUE(Pending(c));
+  EXPECT_EQ(pool_->size(), 3u);
+}
+
+TEST_F(MempoolEvictionTest, EqualOrLowerFeeIsRefusedAsFullWithItsOwnReason) {
+  MakePool({.max_txs = 3});
+  for (const Bytes& tx : {Tx(1, 0, 2000), Tx(2, 0, 2000), Tx(3, 0, 3000)}) {
+    ASSERT_TRUE(pool_->Admit(tx).ok());
+  }
+  for (uint64_t fee : {2000u, 1999u}) {
+    AdmitOutcome o = pool_->Admit(Tx(4, 0, fee));
+    EXPECT_EQ(o.code, TxCode::kMempoolFull) << fee;
+    EXPECT_EQ(o.refusal, PoolRefusal::kFeeTooLowToEvict) << fee;
+    EXPECT_NE(o.message.find("fee"), std::string::npos) << o.message;
+  }
+  EXPECT_EQ(pool_->size(), 3u);
+  // A sender alone in a full pool cannot displace its own chain: plain "full".
+  MakePool({.max_txs = 2});
+  ASSERT_TRUE(pool_->Admit(Tx(1, 0, 1000)).ok());
+  ASSERT_TRUE(pool_->Admit(Tx(1, 1, 1000)).ok());
+  AdmitOutcome own = pool_->Admit(Tx(1, 2, 9000));
+  EXPECT_EQ(own.code, TxCode::kMempoolFull);
+  EXPECT_EQ(own.refusal, PoolRefusal::kPoolFull);
+}
+
+TEST_F(MempoolEvictionTest, EvictsFromTheTailOfASendersNonceChain) {
+  MakePool({.max_txs = 3});
+  // Sender 1's nonce 0 is the oldest lowest-fee tx, but its nonce 1 depends on it.
+  Bytes a0 = Tx(1, 0, 1000), a1 = Tx(1, 1, 5000), b0 = Tx(2, 0, 3000);
+  for (const Bytes& tx : {a0, a1, b0}) ASSERT_TRUE(pool_->Admit(tx).ok());
+  // The candidates are the tails a1 (5000) and b0 (3000): 2000 beats neither.
+  EXPECT_EQ(pool_->Admit(Tx(3, 0, 2000)).refusal, PoolRefusal::kFeeTooLowToEvict);
+  AdmitOutcome o = pool_->Admit(Tx(3, 0, 4000));
+  ASSERT_TRUE(o.ok()) << o.message;
+  EXPECT_FALSE(Pending(b0));
+  EXPECT_TRUE(Pending(a0));
+  EXPECT_TRUE(Pending(a1));
+  // Among one sender's txs the tail goes first, even when an earlier one is older.
+  MakePool({.max_txs = 3});
+  Bytes c0 = Tx(1, 0, 1000), c1 = Tx(1, 1, 1000);
+  for (const Bytes& tx : {c0, c1, Tx(2, 0, 3000)}) ASSERT_TRUE(pool_->Admit(tx).ok());
+  ASSERT_TRUE(pool_->Admit(Tx(3, 0, 2000)).ok());
+  EXPECT_TRUE(Pending(c0));
+  EXPECT_EQ(Dropped(c1), DropReason::kEvicted);
+  // Sender 1 resubmits from its next nonce: 1 again.
+  EXPECT_EQ(pool_->Admit(Tx(1, 2, 9000)).code, TxCode::kNonceTooHigh);
+}
+
+TEST_F(MempoolEvictionTest, DisplacementIsAllOrNothing) {
+  const size_t small = Tx(1, 0, 1000).size();
+  const Bytes big = Tx(4, 0, 5000, /*memo=*/small / 2);
+  ASSERT_GT(big.size(), small);
+  ASSERT_LT(big.size(), 2 * small);
+  MakePool({.max_txs = 100, .max_bytes = 3 * small});
+  Bytes a = Tx(1, 0, 1000), b = Tx(2, 0, 9000), c = Tx(3, 0, 9000);
+  for (const Bytes& tx : {a, b, c}) ASSERT_TRUE(pool_->Admit(tx).ok());
+  // `big` needs two evictions; only `a` has a lower fee: nothing is displaced.
+  AdmitOutcome o = pool_->Admit(big);
+  EXPECT_EQ(o.refusal, PoolRefusal::kFeeTooLowToEvict);
+  EXPECT_TRUE(Pending(a));
+  EXPECT_EQ(pool_->size(), 3u);
+  // With two lower fees it displaces both.
+  MakePool({.max_txs = 100, .max_bytes = 3 * small});
+  Bytes d = Tx(2, 0, 1000);
+  for (const Bytes& tx : {a, d, c}) ASSERT_TRUE(pool_->Admit(tx).ok());
+  o = pool_->Admit(big);
+  ASSERT_TRUE(o.ok()) << o.message;
+  EXPECT_EQ(o.evicted.size(), 2u);
+  EXPECT_LE(pool_->bytes(), 3 * small);
+}
+
+// Hostile: one sender tries to fill the pool.
+TEST_F(MempoolEvictionTest, OneSenderCannotFillThePool) {
+  const size_t one = Tx(1, 0, 1000).size();
+  MakePool({.max_txs = 100, .max_txs_per_sender = 4, .max_bytes_per_sender = 1 << 20});
+  for (uint64_t n = 0; n < 4; ++n) ASSERT_TRUE(pool_->Admit(Tx(1, n, 1000)).ok());
+  AdmitOutcome over = pool_->Admit(Tx(1, 4, 1'000'000));  // a high fee does not help
+  EXPECT_EQ(over.code, TxCode::kMempoolFull);
+  EXPECT_EQ(over.refusal, PoolRefusal::kSenderOverCap);
+  EXPECT_NE(over.message.find("sender"), std::string::npos) << over.message;
+  EXPECT_TRUE(pool_->Admit(Tx(2, 0, 1000)).ok());  // everyone else still gets in
+  // The byte share, with large transactions.
+  const size_t big = Tx(1, 0, 1000, 256).size();
+  MakePool({.max_txs = 100, .max_txs_per_sender = 100, .max_bytes_per_sender = 2 * big + one});
+  ASSERT_TRUE(pool_->Admit(Tx(1, 0, 1000, 256)).ok());
+  ASSERT_TRUE(pool_->Admit(Tx(1, 1, 1000, 256)).ok());
+  EXPECT_EQ(pool_->Admit(Tx(1, 2, 1000, 256)).refusal, PoolRefusal::kSenderOverCap);
+  EXPECT_TRUE(pool_->Admit(Tx(1, 2, 1000)).ok());  // a small one still fits its share
+}
+
+// Hostile: many senders spam low fees into a pool full of higher-fee transactions.
+TEST_F(MempoolEvictionTest, LowFeeSpamCannotDisplaceHigherFees) {
+  MakePool({.max_txs = 10, .max_txs_per_sender = 2});
+  std::vector<Bytes> honest;
+  for (uint8_t k = 1; k <= 5; ++k) {
+    for (uint64_t n = 0; n < 2; ++n) honest.push_back(Tx(k, n, 5000));
+  }
+  for (const Bytes& tx : honest) ASSERT_TRUE(pool_->Admit(tx).ok());
+  for (uint8_t k = 6; k <= 20; ++k) {
+    for (uint64_t fee : {1000u, 4999u, 5000u}) {
+      AdmitOutcome o = pool_->Admit(Tx(k, 0, fee));
+      EXPECT_EQ(o.refusal, PoolRefusal::kFeeTooLowToEvict) << int{k} << " " << fee;
+    }
+  }
+  for (const Bytes& tx : honest) EXPECT_TRUE(Pending(tx));
+  // A batch of spam is refused item by item the same way.
+  std::vector<Bytes> spam;
+  for (uint8_t k = 6; k <= 20; ++k) spam.push_back(Tx(k, 0, 1000 + k));
+  std::vector<ByteView> views(spam.begin(), spam.end());
+  for (const AdmitOutcome& o : pool_->AdmitBatch(views)) {
+    EXPECT_EQ(o.refusal, PoolRefusal::kFeeTooLowToEvict);
+  }
+  EXPECT_EQ(pool_->size(), 10u);
+}
+
+TEST_F(MempoolEvictionTest, TransactionsOlderThanTheTtlExpireWithTheirLaterNonces) {
+  MakePool({.tx_ttl_ms = 1000});
+  Bytes a0 = Tx(1, 0, 1000);
+  ASSERT_TRUE(pool_->Admit(a0).ok());
+  clock_.Advance(600);
+  Bytes a1 = Tx(1, 1, 1000), b0 = Tx(2, 0, 1000);
+  ASSERT_TRUE(pool_->Admit(a1).ok());
+  ASSERT_TRUE(pool_->Admit(b0).ok());
+  clock_.Advance(399);
+  EXPECT_EQ(pool_->Expire(), 0u);
+  clock_.Advance(1);  // a0 is 1000 ms old
+  // Not proposed once expired, even before anything removed it.
+  auto reaped = pool_->Reap(100, 1 << 20);
+  ASSERT_EQ(reaped.size(), 1u);
+  EXPECT_EQ(reaped[0]->bytes, b0);
+  // a1 (600 ms old) leaves with a0: without a0 it could never execute.
+  EXPECT_EQ(pool_->Expire(), 2u);
+  EXPECT_FALSE(Pending(a0));
+  EXPECT_FALSE(Pending(a1));
+  EXPECT_TRUE(Pending(b0));
+  EXPECT_EQ(Dropped(a0), DropReason::kExpired);
+  EXPECT_EQ(Dropped(a1), DropReason::kExpired);
+  // Admission also expires: b0 goes when the clock passes its TTL.
+  clock_.Advance(600);
+  ASSERT_TRUE(pool_->Admit(a0).ok());  // resubmitted: pending again, no longer dropped
+  EXPECT_EQ(Dropped(a0), std::nullopt);
+  EXPECT_EQ(Dropped(b0), DropReason::kExpired);
+  EXPECT_EQ(pool_->size(), 1u);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 // home, mempool, ledger, solo engine driven block by block by the test) served on a
 // loopback port, called through the generated stubs. Covers every RPC, the error details
 // (reason code in ErrorInfo) of each refusal, SubmitTransactionAndWait (commit and the
-// server-side cap), StreamBlocks backfill + live + resume, and the slow-subscriber drop.
+// server-side cap), StreamBlocks backfill + live + resume, and the slow-subscriber drop;
+// then the server's limits: request sizes, calls and streams per connection and in total,
+// the byte bound on stream responses in flight, and evicted / expired transaction status.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -18,6 +20,7 @@
 #include "hito/v1/errors.pb.h"
 #include "hito/v1/node.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
+#include "node/io/clock.h"
 #include "node/node.h"
 #include "node/rpc/errors.h"
 #include "tests/unit/node/testing.h"
@@ -37,8 +40,9 @@ std::string S(ByteView b) { return std::string(AsChars(b)); }
 
 class RpcTest : public ::testing::Test {
  protected:
-  void StartNode(RpcOptions rpc = {}) {
+  void StartNode(RpcOptions rpc = {}, NodeConfig config = {}) {
     InitOptions init;
+    init.config = config;
     init.chain_id = kChain;
     init.dev_account = true;
     init.config.block_max_txs = 100;
@@ -82,6 +86,40 @@ class RpcTest : public ::testing::Test {
     ASSERT_TRUE(info.has_value()) << "no ErrorInfo in details: " << s.error_message();
     EXPECT_EQ(info->reason(), reason) << s.error_message();
     EXPECT_EQ(info->domain(), "hito.v1");
+  }
+
+  // `blocks` blocks of 100 transfers with 256-byte memos each (~45 KB a block).
+  void ProduceBigBlocks(int blocks, uint64_t* nonce) {
+    for (int b = 0; b < blocks; ++b) {
+      for (int i = 0; i < 100; ++i, ++*nonce) {
+        types::Transfer t = testing::MakeTransfer(*dev_key_, {.chain_id = kChain, .nonce = *nonce});
+        t.memo = Bytes(256, static_cast<uint8_t>(i));
+        types::SignTransfer(&t, *dev_key_);
+        ASSERT_TRUE(node_->mempool()->Admit(types::EncodeTransaction(types::Transaction{t})).ok());
+      }
+      Produce();
+    }
+  }
+
+  // A channel on its own connection (no subchannel sharing), optionally a client that
+  // reads slowly: a small flow-control window that never grows.
+  std::shared_ptr<grpc::Channel> OwnChannel(bool small_window = false) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(-1);
+    if (small_window) {
+      args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+      args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+    }
+    return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(node_->grpc_port()),
+                                     grpc::InsecureChannelCredentials(), args);
+  }
+
+  // A metadata value of the status' ErrorInfo; empty if there is none.
+  static std::string Meta(const grpc::Status& s, const std::string& key) {
+    auto info = ErrorInfoOf(s);
+    if (!info || info->metadata().count(key) == 0) return "";
+    return info->metadata().at(key);
   }
 
   grpc::Status Submit(const Bytes& tx, pb::SubmitTransactionResponse* resp) {
@@ -397,6 +435,214 @@ TEST_F(RpcTest, SlowSubscriberIsDroppedWithResourceExhausted) {
   EXPECT_LT(last, 30u);
 }
 
+// Fails before the request limits: a 2 MiB address was read whole and refused as
+// INVALID_ADDRESS; docs/api.md promised 1 MiB.
+TEST_F(RpcTest, OversizeRequestsAreRefusedWithTheDocumentedCode) {
+  StartNode();
+  const std::string two_mib(2 * 1024 * 1024, 'x');
+  grpc::ClientContext c1;
+  pb::GetAccountRequest get;
+  get.set_address(two_mib);
+  pb::GetAccountResponse acct;
+  grpc::Status s = account_stub_->GetAccount(&c1, get, &acct);
+  ExpectReason(s, grpc::StatusCode::RESOURCE_EXHAUSTED, "REQUEST_TOO_LARGE");
+  EXPECT_EQ(Meta(s, "max_bytes"), std::to_string(1024 * 1024));
+  pb::SubmitTransactionResponse sub;
+  ExpectReason(Submit(Bytes(1024 * 1024 + 1, 0), &sub), grpc::StatusCode::RESOURCE_EXHAUSTED,
+               "REQUEST_TOO_LARGE");
+  // SubmitTransactions has room: a 2 MiB batch is read and answered item by item...
+  pb::SubmitTransactionsRequest batch;
+  for (int i = 0; i < 32; ++i) batch.add_txs(std::string(64 * 1024, static_cast<char>(i)));
+  grpc::ClientContext c2;
+  pb::SubmitTransactionsResponse results;
+  ASSERT_TRUE(tx_stub_->SubmitTransactions(&c2, batch, &results).ok());
+  EXPECT_EQ(results.results_size(), 32);
+  EXPECT_EQ(results.results(0).reason(), "TX_MALFORMED");
+  // ...up to its own 4 MiB, beyond which gRPC refuses the call.
+  for (int i = 0; i < 33; ++i) batch.add_txs(std::string(64 * 1024, static_cast<char>(i)));
+  grpc::ClientContext c3;
+  EXPECT_EQ(tx_stub_->SubmitTransactions(&c3, batch, &results).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(node_->mempool()->size(), 0u);
+}
+
+// Fails before the stream caps: every StreamBlocks call was served.
+TEST_F(RpcTest, StreamsBeyondTheCapsAreRefused) {
+  RpcOptions rpc;
+  rpc.max_streams_per_connection = 2;
+  rpc.max_streams_total = 3;
+  StartNode(rpc);
+  Produce();
+  struct Stream {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<pb::StreamBlocksResponse>> reader;
+  };
+  auto open = [](pb::BlockService::Stub* stub, Stream* st) {
+    pb::StreamBlocksRequest req;
+    req.set_from_height(1);
+    st->reader = stub->StreamBlocks(&st->ctx, req);
+    pb::StreamBlocksResponse msg;
+    return st->reader->Read(&msg);  // true: served; false: ended (refused)
+  };
+  auto stub_a = pb::BlockService::NewStub(OwnChannel());
+  auto stub_b = pb::BlockService::NewStub(OwnChannel());
+  Stream a1, a2, a3, b1, b2;
+  ASSERT_TRUE(open(stub_a.get(), &a1));
+  ASSERT_TRUE(open(stub_a.get(), &a2));
+  ASSERT_FALSE(open(stub_a.get(), &a3));  // third on one connection
+  grpc::Status s = a3.reader->Finish();
+  ExpectReason(s, grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS");
+  EXPECT_EQ(Meta(s, "scope"), "connection");
+  ASSERT_TRUE(open(stub_b.get(), &b1));   // another connection: the third in total
+  ASSERT_FALSE(open(stub_b.get(), &b2));  // fourth in total
+  s = b2.reader->Finish();
+  ExpectReason(s, grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS");
+  EXPECT_EQ(Meta(s, "scope"), "server");
+  EXPECT_EQ(node_->rpc()->Load().streams, 3u);
+  // A closed stream gives its place back.
+  a1.ctx.TryCancel();
+  pb::StreamBlocksResponse msg;
+  while (a1.reader->Read(&msg)) {
+  }
+  (void)a1.reader->Finish();
+  for (int i = 0; i < 100 && node_->rpc()->Load().streams != 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Stream b3;
+  EXPECT_TRUE(open(stub_b.get(), &b3));
+  for (Stream* st : {&a2, &b1, &b3}) st->ctx.TryCancel();
+}
+
+// Fails before the call cap: calls were never counted.
+TEST_F(RpcTest, CallsBeyondTheTotalCapAreRefused) {
+  RpcOptions rpc;
+  rpc.max_calls_total = 2;
+  StartNode(rpc);
+  Produce();
+  // Two open streams hold both places.
+  grpc::ClientContext c1, c2;
+  pb::StreamBlocksRequest req;
+  req.set_from_height(1);
+  auto r1 = block_stub_->StreamBlocks(&c1, req);
+  auto r2 = block_stub_->StreamBlocks(&c2, req);
+  pb::StreamBlocksResponse msg;
+  ASSERT_TRUE(r1->Read(&msg));
+  ASSERT_TRUE(r2->Read(&msg));
+  grpc::ClientContext c3;
+  pb::GetStatusResponse st;
+  grpc::Status s = node_stub_->GetStatus(&c3, {}, &st);
+  ExpectReason(s, grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_CALLS");
+  EXPECT_EQ(node_->rpc()->Load().calls, 2u);
+  c1.TryCancel();
+  c2.TryCancel();
+}
+
+// Fails before the stream buffer bound: every stream kept its own response in flight, so
+// N slow subscribers held N responses (here 6 x ~45 KB against a 64 KiB bound).
+TEST_F(RpcTest, SlowBackfillSubscribersAreBoundedInBytes) {
+  RpcOptions rpc;
+  rpc.stream_buffer_bytes_max = 64 * 1024;
+  StartNode(rpc);
+  uint64_t nonce = 0;
+  ProduceBigBlocks(20, &nonce);
+  auto slow = pb::BlockService::NewStub(OwnChannel(/*small_window=*/true));
+  constexpr int kStreams = 6;
+  grpc::ClientContext ctxs[kStreams];
+  std::vector<std::unique_ptr<grpc::ClientReader<pb::StreamBlocksResponse>>> readers;
+  pb::StreamBlocksRequest req;
+  req.set_from_height(1);
+  for (auto& ctx : ctxs) readers.push_back(slow->StreamBlocks(&ctx, req));  // never read
+  for (int i = 0; i < 200 && node_->rpc()->Load().streams < kStreams; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the writes pile up
+  RpcLoad load = node_->rpc()->Load();
+  EXPECT_EQ(load.streams, static_cast<uint32_t>(kStreams));
+  EXPECT_GT(load.stream_buffered_bytes, 0u);
+  EXPECT_LE(load.stream_buffered_bytes_peak, rpc.stream_buffer_bytes_max);
+  // Far from the whole backfill was written: the slow readers are held back, not buffered.
+  EXPECT_LT(load.stream_responses_done, static_cast<uint64_t>(kStreams) * 20);
+  // A stream that waited for room is served in full once the others go away.
+  for (int i = 1; i < kStreams; ++i) ctxs[i].TryCancel();
+  pb::StreamBlocksResponse msg;
+  for (uint64_t h = 1; h <= 20; ++h) {
+    ASSERT_TRUE(readers[0]->Read(&msg)) << h;
+    EXPECT_EQ(msg.height(), h);
+  }
+  EXPECT_LE(node_->rpc()->Load().stream_buffered_bytes_peak, rpc.stream_buffer_bytes_max);
+  ctxs[0].TryCancel();
+}
+
+// A subscriber that stops reading mid-backfill holds buffer bytes others wait for: its
+// stuck response is timed out at the next commit and the waiting stream is served. Fails
+// before the write timeout: the stuck backfill stream was never ended (deadline here).
+TEST_F(RpcTest, StuckSubscriberIsEndedAndGivesItsBufferBytesBack) {
+  RpcOptions rpc;
+  rpc.stream_buffer_bytes_max = 64 * 1024;
+  rpc.stream_write_timeout_ms = 200;
+  StartNode(rpc);
+  uint64_t nonce = 0;
+  ProduceBigBlocks(5, &nonce);
+  auto slow = pb::BlockService::NewStub(OwnChannel(/*small_window=*/true));
+  grpc::ClientContext stuck_ctx;
+  stuck_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  pb::StreamBlocksRequest req;
+  req.set_from_height(1);
+  auto stuck = slow->StreamBlocks(&stuck_ctx, req);  // never read
+  for (int i = 0; i < 200 && node_->rpc()->Load().stream_buffered_bytes == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(node_->rpc()->Load().stream_buffered_bytes, 0u);
+  grpc::ClientContext ctx;
+  auto reader = block_stub_->StreamBlocks(&ctx, req);  // waits for the stuck one's bytes
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Produce();  // the commit that finds the stuck write too old
+  pb::StreamBlocksResponse msg;
+  while (stuck->Read(&msg)) {
+  }
+  ExpectReason(stuck->Finish(), grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW");
+  for (uint64_t h = 1; h <= 6; ++h) {
+    ASSERT_TRUE(reader->Read(&msg)) << h;
+    EXPECT_EQ(msg.height(), h);
+  }
+  EXPECT_LE(node_->rpc()->Load().stream_buffered_bytes_peak, rpc.stream_buffer_bytes_max);
+  ctx.TryCancel();
+}
+
+// Fails before the full-pool rules: a full pool refused every newcomer as TX_MEMPOOL_FULL,
+// and a dropped transaction read as TX_NOT_FOUND. Now each refusal has its own reason and
+// GetTransaction tells the submitter of a displaced or expired transaction what happened.
+TEST_F(RpcTest, FullPoolReasonsAndEvictedOrExpiredStatus) {
+  NodeConfig config;
+  config.mempool_max_txs = 1;
+  config.mempool_max_txs_per_sender = 1;
+  config.mempool_tx_ttl_ms = 1'000;
+  StartNode({}, config);
+  auto validator_key = ReadSeedFile(HomePaths{dir_.path() / "home"}.validator_key()).value();
+  Bytes low = Transfer(0);  // fee 1000
+  pb::SubmitTransactionResponse resp;
+  ASSERT_TRUE(Submit(low, &resp).ok());
+  ExpectReason(Submit(Transfer(1), &resp), grpc::StatusCode::RESOURCE_EXHAUSTED, "SENDER_OVER_CAP");
+  Bytes high = testing::SignedTransfer(validator_key, {.chain_id = kChain, .fee = 5000});
+  ASSERT_TRUE(Submit(high, &resp).ok());  // displaces `low`
+  // Resubmitting `low` at the same fee cannot displace the higher fee.
+  ExpectReason(Submit(low, &resp), grpc::StatusCode::RESOURCE_EXHAUSTED,
+               "MEMPOOL_FULL_FEE_TOO_LOW");
+  auto status_of = [&](const Bytes& tx) {
+    grpc::ClientContext ctx;
+    pb::GetTransactionRequest req;
+    req.set_tx_hash(S(types::TransactionHash(tx)));
+    pb::GetTransactionResponse out;
+    EXPECT_TRUE(tx_stub_->GetTransaction(&ctx, req, &out).ok());
+    return out.status();
+  };
+  EXPECT_EQ(status_of(low), pb::TX_STATUS_EVICTED);
+  EXPECT_EQ(status_of(high), pb::TX_STATUS_PENDING);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'100));  // the node's real clock
+  EXPECT_EQ(status_of(high), pb::TX_STATUS_EXPIRED);
+  EXPECT_EQ(node_->mempool()->size(), 0u);
+}
+
 }  // namespace
 }  // namespace hito::node
 
@@ -405,6 +651,11 @@ namespace {
 
 // The documented reason enum and the ledger's TxCodeName agree, number for number.
 TEST(ReasonEnumTest, TxCodesMatchErrorReasonNames) {
+  for (const char* node_reason : {"MEMPOOL_FULL_FEE_TOO_LOW", "SENDER_OVER_CAP",
+                                  "REQUEST_TOO_LARGE", "TOO_MANY_CALLS", "TOO_MANY_STREAMS"}) {
+    hito::v1::ErrorReason reason;
+    EXPECT_TRUE(hito::v1::ErrorReason_Parse(node_reason, &reason)) << node_reason;
+  }
   for (int c = 1; c <= 15; ++c) {
     auto code = static_cast<consensus::ledger::TxCode>(c);
     std::string name(consensus::ledger::TxCodeName(code));
