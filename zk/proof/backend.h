@@ -3,6 +3,8 @@
 // The prover and verifier in triptych.cc are written against this small interface:
 //   Elem                          a group element in working form (trivially copyable)
 //   FromPublic(Point) / ToPoint   conversions (FromPublic only on public points)
+//   Decode(Point), DecodeBatch    the same, as error values: the verifier's and the set
+//                                 builder's path for points that came from a peer
 //   Encode                        canonical bytes, constant time (for secret elements)
 //   Add, Sub, Identity
 //   MsmSecret(scalars, elems)     constant time in the scalars (and in secret elems)
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/status.h"
 #include "zk/ec.h"
 #include "zk/point.h"
 #include "zk/scalar.h"
@@ -28,7 +31,8 @@ namespace hito::zk::internal {
 struct SodiumBackend {
   using Elem = Point;
   static Elem FromPublic(const Point& p) { return p; }
-  static std::vector<Elem> FromPublicBatch(std::span<const Point> p) {
+  static Result<Elem> Decode(const Point& p) { return p; }
+  static Result<std::vector<Elem>> DecodeBatch(std::span<const Point> p) {
     return std::vector<Elem>(p.begin(), p.end());
   }
   static Point ToPoint(const Elem& e) { return e; }
@@ -52,15 +56,19 @@ struct SodiumBackend {
 
 struct EcBackend {
   using Elem = EdPoint;
+  // Invariant, not input: only for the fixed generators, U_ctx and points the prover
+  // computed itself. A Point is a canonical encoding by construction (Point::Decode is its
+  // only way in from bytes), so this cannot fail on any peer's bytes.
   static Elem FromPublic(const Point& p) {
     auto e = EdPoint::FromPoint(p);
-    HITO_ASSERT(e.ok());  // a Point is always a canonical encoding
+    HITO_ASSERT(e.ok());
     return *e;
   }
-  static std::vector<Elem> FromPublicBatch(std::span<const Point> p) {
-    auto e = EdPoint::DecodeBatch(p);
-    HITO_ASSERT(e.ok());
-    return std::move(e).value();
+  // For set members and proof points (they came from a peer): even a Point that somehow
+  // fails to decode is an error value here, never an abort.
+  static Result<Elem> Decode(const Point& p) { return EdPoint::FromPoint(p); }
+  static Result<std::vector<Elem>> DecodeBatch(std::span<const Point> p) {
+    return EdPoint::DecodeBatch(p);
   }
   static Point ToPoint(const Elem& e) { return e.ToPoint(); }
   // Constant time (ToPoint re-validates the encoding, which branches on it).

@@ -14,11 +14,12 @@
 #include "zk/proof/backend.h"
 #include "zk/proof/ct.h"
 #include "zk/proof/transcript.h"
+#include "zk/proof/triptych_internal.h"
 #include "zk/scalar_vt.h"
 
 namespace hito::zk::membership {
 
-using Backend = internal::EcBackend;
+using Backend = zk::internal::EcBackend;
 using Elem = Backend::Elem;
 
 struct SetData {
@@ -79,7 +80,7 @@ std::vector<Point> Fillers(size_t begin, size_t end) {
 
 class SodiumRng final : public ProverRng {
  public:
-  Scalar Next() override { return Scalar::Random(); }
+  void Fill(std::span<uint8_t, 32> out) override { randombytes_buf(out.data(), out.size()); }
 };
 
 // The statement part of the transcript, spec section 5.
@@ -166,6 +167,60 @@ std::vector<Elem> FoldSet(const SetData& s, std::span<const Scalar> a, uint64_t 
   return cur;
 }
 
+// Wipes every listed secret scalar on every return path.
+struct ScalarWiper {
+  std::vector<std::vector<Scalar>*> vecs;
+  std::vector<Scalar*> scalars;
+  ~ScalarWiper() {
+    for (auto* v : vecs) {
+      for (Scalar& e : *v) e.Wipe();
+    }
+    for (Scalar* e : scalars) e->Wipe();
+  }
+};
+
+// A, B, C, D (from sigma(index) and a), X_j and Y_j into p, whose tag is set. Fills sigma.
+Status Commitments(const SetData& s, uint64_t index, std::span<const Scalar> a,
+                   std::span<Scalar> sigma, const std::array<Scalar, 4>& r,
+                   std::span<const Scalar> rho, Proof* p) {
+  const Generators& gens = Gens();
+  const size_t m = s.m;
+  std::vector<Scalar> c_vals(m * kBase), d_vals(m * kBase);
+  ScalarWiper wiper{{&c_vals, &d_vals}, {}};
+  for (size_t j = 0; j < m; ++j) {
+    const uint64_t digit = (index >> (2 * j)) & 3;
+    for (size_t i = 0; i < kBase; ++i) {
+      const size_t k = j * kBase + i;
+      sigma[k] = Scalar::FromU64(ct::Eq(i, digit));
+      c_vals[k] = a[k] * (Scalar::One() - sigma[k] - sigma[k]);
+      d_vals[k] = -(a[k] * a[k]);
+    }
+  }
+  p->a = Publish(Commit(a, r[0]));
+  p->b = Publish(Commit(sigma, r[1]));
+  p->c = Publish(Commit(c_vals, r[2]));
+  p->d = Publish(Commit(d_vals, r[3]));
+
+  std::vector<Elem> coeffs = FoldSet(s, a, index);
+  const Elem tag_e = Backend::FromPublic(p->tag);
+  p->x.resize(m);
+  p->y.resize(m);
+  for (size_t j = 0; j < m; ++j) {
+    const std::span<const Scalar> rj(&rho[j], 1);
+    p->x[j] = Publish(Backend::Add(coeffs[j], Backend::MsmSecret(rj, std::span(&gens.g_e, 1))));
+    p->y[j] = Publish(Backend::MsmSecret(rj, std::span(&tag_e, 1)));
+  }
+  SecureWipe(coeffs.data(), coeffs.size() * sizeof(Elem));
+  bool any_identity = p->a.IsIdentity() || p->b.IsIdentity() || p->c.IsIdentity() ||
+                      p->d.IsIdentity() || p->tag.IsIdentity();
+  for (size_t j = 0; j < m; ++j) any_identity |= p->x[j].IsIdentity() || p->y[j].IsIdentity();
+  if (any_identity) {
+    // Probability about 2^-250 per proof (or a caller-chosen identity tag).
+    return InternalError("membership prove: a commitment is the identity; retry");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Point ContextBase(std::string_view chain_id, std::string_view context) {
@@ -207,7 +262,9 @@ Result<PreparedSet> PreparedSet::Create(std::span<const Point> members) {
   d->padded.assign(members.begin(), members.end());
   std::vector<Point> fill = Fillers(d->len, d->padded_len);
   d->padded.insert(d->padded.end(), fill.begin(), fill.end());
-  d->elems = Backend::FromPublicBatch(d->padded);
+  auto elems = Backend::DecodeBatch(d->padded);
+  if (!elems.ok()) return elems.status().WithContext("membership set");
+  d->elems = std::move(elems).value();
   return PreparedSet(std::move(d));
 }
 
@@ -285,51 +342,53 @@ Result<Proof> Proof::Decode(ByteView b) {
   return p;
 }
 
-Scalar SeededProverRng::Next() {
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, 64);
-  crypto_generichash_update(&st, seed_.data(), seed_.size());
-  auto ctr = U64Be(counter_++);
-  crypto_generichash_update(&st, ctr.data(), ctr.size());
-  std::array<uint8_t, 64> wide{};
-  crypto_generichash_final(&st, wide.data(), wide.size());
-  return Scalar::FromUniformBytes(wide);
-}
-
 // ---------------------------------------------------------------------------------------
 // Prover
+
+namespace {
+
+// The hedged nonces of spec section 6: NonceCount(m) scalars, the k-th
+// BLAKE2b-512(key = seed, u64(k)) reduced mod l, where seed = BLAKE2b-512(label, secret,
+// u64(index), digest, fresh). Constant time: BLAKE2b and the reduction do not branch on
+// their input. `digest` binds the statement (the transcript before any commitment).
+std::vector<Scalar> HedgedNonces(const Scalar& secret, uint64_t index, const Scalar& digest,
+                                 std::span<const uint8_t, 32> fresh, size_t count) {
+  static constexpr std::string_view kLabel = "hito/v1/triptych/nonce";
+  std::array<uint8_t, 64> seed{};
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, seed.size());
+  const auto label_len = U64Be(kLabel.size());
+  crypto_generichash_update(&st, label_len.data(), label_len.size());
+  crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(kLabel.data()), kLabel.size());
+  crypto_generichash_update(&st, secret.bytes().data(), 32);
+  std::array<uint8_t, 8> idx = U64Be(index);
+  crypto_generichash_update(&st, idx.data(), idx.size());
+  crypto_generichash_update(&st, digest.bytes().data(), 32);
+  crypto_generichash_update(&st, fresh.data(), fresh.size());
+  crypto_generichash_final(&st, seed.data(), seed.size());
+  std::vector<Scalar> out(count);
+  std::array<uint8_t, 64> wide{};
+  for (size_t k = 0; k < count; ++k) {
+    const auto ctr = U64Be(k);
+    crypto_generichash(wide.data(), wide.size(), ctr.data(), ctr.size(), seed.data(), seed.size());
+    out[k] = Scalar::FromUniformBytes(wide);
+  }
+  SecureWipe(&st, sizeof(st));
+  SecureWipe(seed.data(), seed.size());
+  SecureWipe(wide.data(), wide.size());
+  SecureWipe(idx.data(), idx.size());
+  return out;
+}
+
+}  // namespace
 
 Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret,
                     std::string_view chain_id, std::string_view context, ByteView message,
                     ProverRng* rng) {
   const SetData& s = set.data();
   const Generators& gens = Gens();
-  const size_t m = s.m;
   SodiumRng default_rng;
   if (rng == nullptr) rng = &default_rng;
-
-  // Random scalars, in the documented order.
-  Scalar r_a = rng->Next(), r_b = rng->Next(), r_c = rng->Next(), r_d = rng->Next();
-  std::vector<Scalar> a(m * kBase);
-  for (size_t j = 0; j < m; ++j) {
-    for (size_t i = 1; i < kBase; ++i) a[j * kBase + i] = rng->Next();
-    a[j * kBase] = -(a[j * kBase + 1] + a[j * kBase + 2] + a[j * kBase + 3]);
-  }
-  std::vector<Scalar> rho(m);
-  for (Scalar& v : rho) v = rng->Next();
-  std::vector<Scalar> sigma(m * kBase), c_vals(m * kBase), d_vals(m * kBase);
-  Scalar rho_sum;
-  // Wipes every secret scalar on every return path.
-  struct Wiper {
-    std::array<std::vector<Scalar>*, 5> vecs;
-    std::array<Scalar*, 5> scalars;
-    ~Wiper() {
-      for (auto* v : vecs) {
-        for (Scalar& e : *v) e.Wipe();
-      }
-      for (Scalar* e : scalars) e->Wipe();
-    }
-  } wiper{{&a, &sigma, &c_vals, &d_vals, &rho}, {&r_a, &r_b, &r_c, &r_d, &rho_sum}};
 
   // Witness check, constant time; only the verdict is published.
   uint64_t valid = ct::Eq(index >> 32, 0) & ct::Lt(index & 0xffffffffu, s.len);
@@ -346,47 +405,57 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   }
 
   const Point u = ContextBase(chain_id, context);
-  Proof p;
-  p.m = m;
+  Point tag;
   {
     Scalar inv[1] = {ct::Invert(secret)};
     const Elem u_e = Backend::FromPublic(u);
-    p.tag = Publish(Backend::MsmSecret(inv, std::span(&u_e, 1)));
+    tag = Publish(Backend::MsmSecret(inv, std::span(&u_e, 1)));
     inv[0].Wipe();
   }
+  // The whole statement is absorbed before the nonces are derived from it, so a repeated
+  // fresh value under another statement (message, context, set) still gives other nonces.
+  Transcript statement = StatementTranscript(s, chain_id, context, u, tag, message);
+  const Scalar digest = statement.ChallengeScalar("nonce-binding");
+  std::array<uint8_t, 32> fresh{};
+  rng->Fill(fresh);
+  std::vector<Scalar> nonces =
+      HedgedNonces(secret, index, digest, fresh, internal::NonceCount(s.m));
+  SecureWipe(fresh.data(), fresh.size());
+  ScalarWiper wiper{{&nonces}, {}};
+  return internal::ProveWithNonces(set, index, secret, chain_id, context, message, tag, nonces);
+}
 
-  // sigma and the committed matrices.
+Result<Proof> internal::ProveWithNonces(const PreparedSet& set, uint64_t index,
+                                        const Scalar& secret, std::string_view chain_id,
+                                        std::string_view context, ByteView message,
+                                        const Point& tag, std::span<const Scalar> nonces) {
+  const SetData& s = set.data();
+  const size_t m = s.m;
+  // Neither outcome reveals anything Prove has not: it only calls with index < len.
+  uint64_t in_range = ct::Eq(index >> 32, 0) & ct::Lt(index & 0xffffffffu, s.padded_len);
+  ct::DeclassifyValue(in_range);
+  if (in_range != 1 || nonces.size() != NonceCount(m)) {
+    return InvalidArgumentError("membership prove: index beyond the padded set or wrong nonces");
+  }
+  size_t next = 0;
+  std::array<Scalar, 4> r;  // r_A, r_B, r_C, r_D
+  for (Scalar& v : r) v = nonces[next++];
+  std::vector<Scalar> a(m * kBase);
   for (size_t j = 0; j < m; ++j) {
-    const uint64_t digit = (index >> (2 * j)) & 3;
-    for (size_t i = 0; i < kBase; ++i) {
-      const size_t k = j * kBase + i;
-      sigma[k] = Scalar::FromU64(ct::Eq(i, digit));
-      c_vals[k] = a[k] * (Scalar::One() - sigma[k] - sigma[k]);
-      d_vals[k] = -(a[k] * a[k]);
-    }
+    for (size_t i = 1; i < kBase; ++i) a[j * kBase + i] = nonces[next++];
+    a[j * kBase] = -(a[j * kBase + 1] + a[j * kBase + 2] + a[j * kBase + 3]);
   }
-  p.a = Publish(Commit(a, r_a));
-  p.b = Publish(Commit(sigma, r_b));
-  p.c = Publish(Commit(c_vals, r_c));
-  p.d = Publish(Commit(d_vals, r_d));
+  std::vector<Scalar> rho(m);
+  for (Scalar& v : rho) v = nonces[next++];
+  std::vector<Scalar> sigma(m * kBase);
+  Scalar rho_sum;
+  ScalarWiper wiper{{&a, &sigma, &rho}, {&r[0], &r[1], &r[2], &r[3], &rho_sum}};
 
-  std::vector<Elem> coeffs = FoldSet(s, a, index);
-  const Elem tag_e = Backend::FromPublic(p.tag);
-  p.x.resize(m);
-  p.y.resize(m);
-  for (size_t j = 0; j < m; ++j) {
-    const std::span<const Scalar> rj(&rho[j], 1);
-    p.x[j] = Publish(Backend::Add(coeffs[j], Backend::MsmSecret(rj, std::span(&gens.g_e, 1))));
-    p.y[j] = Publish(Backend::MsmSecret(rj, std::span(&tag_e, 1)));
-  }
-  bool any_identity = p.a.IsIdentity() || p.b.IsIdentity() || p.c.IsIdentity() ||
-                      p.d.IsIdentity() || p.tag.IsIdentity();
-  for (size_t j = 0; j < m; ++j) any_identity |= p.x[j].IsIdentity() || p.y[j].IsIdentity();
-  if (any_identity) {
-    // Probability about 2^-250 per proof; a fresh attempt succeeds.
-    return InternalError("membership prove: a commitment is the identity; retry");
-  }
-
+  Proof p;
+  p.m = m;
+  p.tag = tag;
+  HITO_RETURN_IF_ERROR(Commitments(s, index, a, sigma, r, rho, &p));
+  const Point u = ContextBase(chain_id, context);
   const Scalar x = ProofChallenge(StatementTranscript(s, chain_id, context, u, p.tag, message), p);
 
   p.f.resize(m * (kBase - 1));
@@ -397,8 +466,8 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
       ct::DeclassifyValue(p.f[j * (kBase - 1) + i - 1]);
     }
   }
-  p.z_a = r_a + x * r_b;
-  p.z_c = x * r_c + r_d;
+  p.z_a = r[0] + x * r[1];
+  p.z_c = x * r[2] + r[3];
   Scalar xpow = Scalar::One();
   for (size_t j = 0; j < m; ++j) {
     rho_sum += rho[j] * xpow;
@@ -408,8 +477,6 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
   ct::DeclassifyValue(p.z_a);
   ct::DeclassifyValue(p.z_c);
   ct::DeclassifyValue(p.z);
-
-  SecureWipe(coeffs.data(), coeffs.size() * sizeof(Elem));
   return p;
 }
 
@@ -433,10 +500,30 @@ Status CheckShape(const SetData& s, const Proof& p) {
   return Status::Ok();
 }
 
+// A proof that passed CheckShape, its challenge and its points decoded once (bisection
+// re-checks a proof several times).
 struct Pending {
-  size_t index;  // position in the caller's batch
-  Scalar x;      // the proof's challenge
+  size_t index;             // position in the caller's batch
+  Scalar x;                 // the proof's challenge
+  std::vector<Elem> elems;  // A, B, C, D, then X_j, Y_j interleaved, then J
 };
+
+Result<std::vector<Elem>> DecodeProofPoints(const Proof& p) {
+  std::vector<const Point*> pts = {&p.a, &p.b, &p.c, &p.d};
+  for (size_t j = 0; j < p.m; ++j) {
+    pts.push_back(&p.x[j]);
+    pts.push_back(&p.y[j]);
+  }
+  pts.push_back(&p.tag);
+  std::vector<Elem> out;
+  out.reserve(pts.size());
+  for (const Point* q : pts) {
+    auto e = Backend::Decode(*q);
+    if (!e.ok()) return e.status().WithContext("membership verify: proof point");
+    out.push_back(*e);
+  }
+  return out;
+}
 
 constexpr size_t kLowDigits = 3;
 
@@ -524,7 +611,7 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
     for (size_t k = 0; k < nm; ++k) hji_s[k] -= w1 * f[k] + w2 * (f[k] * (x - f[k]));
     h_s -= w1 * V::FromScalar(p.z_a) + w2 * V::FromScalar(p.z_c);
     extra_s.insert(extra_s.end(), {w1, w1 * x, w2 * x, w2});
-    for (const Point* q : {&p.a, &p.b, &p.c, &p.d}) extra_p.push_back(Backend::FromPublic(*q));
+    extra_p.insert(extra_p.end(), it.elems.begin(), it.elems.end());
     // (3) w3 (sum_k p_k(x) M_k - sum_j x^j X_j - z G). p_k = hi(k_high) * lo(k_low): the
     // products over the low kLowDigits digits (a table of 4^kLowDigits) and over the high
     // digits seeded with w3 (a tensor expansion from the top digit down, one
@@ -543,13 +630,10 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
     // (4) w4 (x^m U - sum_j x^j Y_j - z J).
     u_s += w4 * xpow[m];
     for (size_t j = 0; j < m; ++j) {
-      extra_s.push_back(-(w3 * xpow[j]));
-      extra_p.push_back(Backend::FromPublic(p.x[j]));
-      extra_s.push_back(-(w4 * xpow[j]));
-      extra_p.push_back(Backend::FromPublic(p.y[j]));
+      extra_s.push_back(-(w3 * xpow[j]));  // X_j
+      extra_s.push_back(-(w4 * xpow[j]));  // Y_j
     }
-    extra_s.push_back(-(w4 * z));
-    extra_p.push_back(Backend::FromPublic(p.tag));
+    extra_s.push_back(-(w4 * z));  // J
   }
 
   std::vector<Scalar> scalars;
@@ -581,10 +665,71 @@ bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
   return FixedTable(s).Msm(all.first(s.padded_len), all.subspan(s.padded_len), points).IsIdentity();
 }
 
+// One check per proof, for batches below kMinBatch: no search is ever needed.
+void VerifyEach(const SetData& s, const Point& u, std::string_view chain_id,
+                std::string_view context, std::span<const ByteView> messages,
+                std::span<const Proof> proofs, std::span<const Pending> pending, BatchMode mode,
+                BatchResult* res) {
+  for (size_t k = 0; k < pending.size(); ++k) {
+    ++res->checks;
+    if (CheckCombined(s, u, chain_id, context, messages, proofs, pending.subspan(k, 1))) continue;
+    res->invalid.push_back(pending[k].index);
+    if (mode == BatchMode::kFirstInvalid) return;
+  }
+}
+
+// Bisection over `pending`. A range is split only once it is known to hold an invalid
+// proof; when its left half passes, the right half is known to fail without a check of
+// its own. kFirstInvalid descends into the left half first and stops at the first proof
+// it confirms: one check per level. kAllInvalid visits every failing range.
+void Bisect(const SetData& s, const Point& u, std::string_view chain_id, std::string_view context,
+            std::span<const ByteView> messages, std::span<const Proof> proofs,
+            std::span<const Pending> pending, BatchMode mode, BatchResult* res) {
+  struct Range {
+    size_t lo, hi;
+    bool known_bad;  // a failure inside is already established
+  };
+  auto check = [&](size_t lo, size_t hi) {
+    ++res->checks;
+    return CheckCombined(s, u, chain_id, context, messages, proofs, pending.subspan(lo, hi - lo));
+  };
+  std::vector<Range> work = {{0, pending.size(), false}};
+  while (!work.empty()) {
+    Range r = work.back();
+    work.pop_back();
+    if (!r.known_bad && check(r.lo, r.hi)) continue;
+    if (r.hi - r.lo == 1) {
+      res->invalid.push_back(pending[r.lo].index);
+      if (mode == BatchMode::kFirstInvalid) return;
+      continue;
+    }
+    const size_t mid = r.lo + (r.hi - r.lo) / 2;
+    if (check(r.lo, mid)) {
+      work.push_back({mid, r.hi, true});
+    } else {
+      work.push_back({mid, r.hi, false});  // kFirstInvalid never gets there
+      work.push_back({r.lo, mid, true});
+    }
+  }
+}
+
+Status BatchStatus(const BatchResult& res, size_t total, const Status& first_error) {
+  if (res.invalid.empty()) return Status::Ok();
+  std::string list;
+  for (size_t i = 0; i < res.invalid.size() && i < 16; ++i) {
+    list += (i ? "," : "") + std::to_string(res.invalid[i]);
+  }
+  if (res.invalid.size() > 16) list += ",...";
+  return InvalidArgumentError("membership verify: " + std::to_string(res.invalid.size()) + " of " +
+                              std::to_string(total) + " proofs invalid [" + list + "]" +
+                              (first_error.ok() ? "" : "; first: " + first_error.message()));
+}
+
 }  // namespace
 
 BatchResult BatchVerify(const PreparedSet& set, std::string_view chain_id, std::string_view context,
-                        std::span<const ByteView> messages, std::span<const Proof> proofs) {
+                        std::span<const ByteView> messages, std::span<const Proof> proofs,
+                        BatchMode mode) {
   BatchResult res;
   if (messages.size() != proofs.size()) {
     res.status = InvalidArgumentError("membership batch: " + std::to_string(messages.size()) +
@@ -597,42 +742,33 @@ BatchResult BatchVerify(const PreparedSet& set, std::string_view chain_id, std::
   Status first_error;
   for (size_t i = 0; i < proofs.size(); ++i) {
     Status st = CheckShape(s, proofs[i]);
-    if (!st.ok()) {
+    Result<std::vector<Elem>> elems = st.ok() ? DecodeProofPoints(proofs[i]) : st;
+    if (!elems.ok()) {
       res.invalid.push_back(i);
-      if (first_error.ok()) first_error = st;
+      if (first_error.ok()) first_error = elems.status();
+      // Later proofs cannot hold a lower invalid index.
+      if (mode == BatchMode::kFirstInvalid) break;
       continue;
     }
     Transcript t = StatementTranscript(s, chain_id, context, u, proofs[i].tag, messages[i]);
-    pending.push_back({i, ProofChallenge(std::move(t), proofs[i])});
+    pending.push_back({i, ProofChallenge(std::move(t), proofs[i]), std::move(elems).value()});
   }
-  // Bisection over ranges of `pending`, iterative.
-  std::vector<std::pair<size_t, size_t>> work;
-  if (!pending.empty()) work.emplace_back(0, pending.size());
-  while (!work.empty()) {
-    auto [lo, hi] = work.back();
-    work.pop_back();
-    std::span<const Pending> items(pending.data() + lo, hi - lo);
-    if (CheckCombined(s, u, chain_id, context, messages, proofs, items)) continue;
-    if (hi - lo == 1) {
-      res.invalid.push_back(pending[lo].index);
-      continue;
+  if (!pending.empty()) {
+    BatchResult found;
+    if (pending.size() < kMinBatch) {
+      VerifyEach(s, u, chain_id, context, messages, proofs, pending, mode, &found);
+    } else {
+      Bisect(s, u, chain_id, context, messages, proofs, pending, mode, &found);
     }
-    const size_t mid = lo + (hi - lo) / 2;
-    work.emplace_back(lo, mid);
-    work.emplace_back(mid, hi);
+    res.checks = found.checks;
+    res.invalid.insert(res.invalid.end(), found.invalid.begin(), found.invalid.end());
   }
   std::sort(res.invalid.begin(), res.invalid.end());
-  if (!res.invalid.empty()) {
-    std::string list;
-    for (size_t i = 0; i < res.invalid.size() && i < 16; ++i) {
-      list += (i ? "," : "") + std::to_string(res.invalid[i]);
-    }
-    if (res.invalid.size() > 16) list += ",...";
-    res.status =
-        InvalidArgumentError("membership verify: " + std::to_string(res.invalid.size()) + " of " +
-                             std::to_string(proofs.size()) + " proofs invalid [" + list + "]" +
-                             (first_error.ok() ? "" : "; first: " + first_error.message()));
+  if (mode == BatchMode::kFirstInvalid && res.invalid.size() > 1) {
+    res.invalid.resize(1);
+    first_error = Status::Ok();  // the lower failure is not the malformed one
   }
+  res.status = BatchStatus(res, proofs.size(), first_error);
   return res;
 }
 

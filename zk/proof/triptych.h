@@ -82,26 +82,17 @@ struct Proof {
   static Result<Proof> Decode(ByteView b);
 };
 
-// Source of the prover's random scalars. Production code passes nullptr (libsodium's
-// CSPRNG). Tests inject a deterministic source (golden vectors) or one whose output they
-// mark as secret for valgrind. Prove draws exactly 4 + 4m scalars, in the order r_A, r_B,
-// r_C, r_D, a_{j,i} (j-major, i = 1..3), rho_j.
+// Source of the prover's fresh randomness: 32 bytes per proof. Production code passes
+// nullptr (libsodium's randombytes_buf). The bytes are never used as nonces directly:
+// Prove hedges them (spec section 6), deriving every nonce and blinding factor as
+// BLAKE2b-512("hito/v1/triptych/nonce", secret, index, statement digest, these bytes, k),
+// so a broken or repeating source alone neither leaks the secret nor repeats nonces
+// across statements. Tests inject a fixed source (reproducible proofs) or one whose output
+// they mark secret for valgrind.
 class ProverRng {
  public:
   virtual ~ProverRng() = default;
-  virtual Scalar Next() = 0;
-};
-
-// Deterministic ProverRng for tests and vectors: the k-th scalar is BLAKE2b-512(seed ||
-// u64(k)) reduced mod l. Never use it for real proofs.
-class SeededProverRng final : public ProverRng {
- public:
-  explicit SeededProverRng(ByteView seed) : seed_(seed.begin(), seed.end()) {}
-  Scalar Next() override;
-
- private:
-  Bytes seed_;
-  uint64_t counter_ = 0;
+  virtual void Fill(std::span<uint8_t, 32> out) = 0;
 };
 
 // Proves that secret*G is member `index` of the set, in (chain_id, context), bound to
@@ -115,16 +106,34 @@ Result<Proof> Prove(const PreparedSet& set, uint64_t index, const Scalar& secret
 Status Verify(const PreparedSet& set, std::string_view chain_id, std::string_view context,
               ByteView message, const Proof& proof);
 
-struct BatchResult {
-  Status status;                // OK iff every proof is valid
-  std::vector<size_t> invalid;  // indices of the invalid proofs, ascending
+// What BatchVerify reports when a batch fails.
+enum class BatchMode {
+  // Every invalid proof (the mempool, which must drop exactly the bad ones). Cost with B
+  // invalid proofs among n: at most 1 + 2B * ceil(log2 n) combined checks.
+  kAllInvalid,
+  // Only the lowest invalid index (block validation, where one bad proof condemns the
+  // block). Cost: at most 1 + ceil(log2 n) combined checks, whatever B is.
+  kFirstInvalid,
 };
 
+struct BatchResult {
+  Status status;                // OK iff every proof is valid
+  std::vector<size_t> invalid;  // invalid proofs, ascending (kFirstInvalid: at most one)
+  size_t checks = 0;            // combined checks run (one set MSM each): the cost paid
+};
+
+// Batches smaller than this are verified one proof at a time: each proof is checked once
+// and a failure needs no search.
+inline constexpr size_t kMinBatch = 4;
+
 // Verifies many proofs against one set and context at once (one multi-scalar
-// multiplication); on failure, finds the invalid proofs by bisection. messages[i] goes
-// with proofs[i]; the spans must have equal length.
+// multiplication per combined check, random weights drawn after the whole batch is
+// absorbed); on failure, finds the invalid proofs by bisection as `mode` asks.
+// messages[i] goes with proofs[i]; unequal lengths are an error (nothing verified).
+// Never aborts on any input: malformed proofs are reported invalid.
 BatchResult BatchVerify(const PreparedSet& set, std::string_view chain_id, std::string_view context,
-                        std::span<const ByteView> messages, std::span<const Proof> proofs);
+                        std::span<const ByteView> messages, std::span<const Proof> proofs,
+                        BatchMode mode = BatchMode::kAllInvalid);
 
 }  // namespace hito::zk::membership
 

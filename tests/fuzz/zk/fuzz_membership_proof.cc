@@ -8,6 +8,7 @@
 
 #include "base/hash.h"
 #include "base/hex.h"
+#include "tests/unit/zk/test_prover.h"
 #include "zk/proof/triptych.h"
 
 namespace {
@@ -17,7 +18,7 @@ using hito::zk::membership::PreparedSet;
 const PreparedSet& FixedSet() {
   static const PreparedSet set = [] {
     hito::InitCrypto();
-    hito::zk::membership::SeededProverRng rng(hito::AsBytes("set-b"));
+    hito::zk::membership::test_prover::SeededProverRng rng(hito::AsBytes("set-b"));
     std::vector<hito::zk::Point> members;
     for (int i = 0; i < 16; ++i) members.push_back(hito::zk::Point::MulBase(rng.Next()));
     auto s = PreparedSet::Create(members);
@@ -31,7 +32,7 @@ const PreparedSet& FixedSet() {
 // proof would be a forgery of a tag or of membership.
 bool IsHonestTag(const hito::zk::Point& tag) {
   static const hito::zk::Point expected = [] {
-    hito::zk::membership::SeededProverRng rng(hito::AsBytes("set-b"));
+    hito::zk::membership::test_prover::SeededProverRng rng(hito::AsBytes("set-b"));
     hito::zk::Scalar r;
     for (int i = 0; i < 16; ++i) r = rng.Next();
     return hito::zk::membership::ContextBase("hito-vectors", "vote/9").Mul(r.Invert());

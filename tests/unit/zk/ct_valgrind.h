@@ -9,12 +9,16 @@
 
 #include <valgrind/memcheck.h>
 
+#include <cstddef>
+
 namespace hito::zk::ct_test {
 
 template <typename T>
 void Poison(T* v) {
   (void)VALGRIND_MAKE_MEM_UNDEFINED(v, sizeof(T));
 }
+
+inline void PoisonBytes(void* p, size_t n) { (void)VALGRIND_MAKE_MEM_UNDEFINED(p, n); }
 
 template <typename T>
 void Declassify(T* v) {

@@ -1,5 +1,6 @@
 // Constant-time check of the membership prover, run under valgrind memcheck: the secret
-// (r), the index (l) and every random scalar the prover draws are marked undefined
+// (r), the index (l) and the fresh randomness the prover hedges into its nonces are marked
+// undefined
 // (VALGRIND_MAKE_MEM_UNDEFINED). Memcheck then reports any conditional branch or memory
 // address computed from them. The prover itself marks defined only what the protocol
 // publishes (commitments before they enter the transcript, the tag, the responses and
@@ -7,7 +8,10 @@
 // (--error-exitcode=1) or on a wrong result. Not a GoogleTest binary, to keep valgrind's
 // view free of test-framework noise. Sizes are small (N = 16, 64): each prove is the
 // same code path as at 2^16, only fewer loop iterations.
+#include <sodium.h>
+
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,13 +24,12 @@ namespace {
 
 using ct_test::Poison;
 
-// Draws from libsodium and marks every scalar secret before the prover sees it.
+// Draws from libsodium and marks the fresh bytes secret before the prover hedges them.
 class PoisonedRng final : public ProverRng {
  public:
-  Scalar Next() override {
-    Scalar s = Scalar::Random();
-    Poison(&s);
-    return s;
+  void Fill(std::span<uint8_t, 32> out) override {
+    randombytes_buf(out.data(), out.size());
+    ct_test::PoisonBytes(out.data(), out.size());
   }
 };
 
