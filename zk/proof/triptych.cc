@@ -482,6 +482,13 @@ Result<Proof> internal::ProveWithNonces(const PreparedSet& set, uint64_t index,
 
 // ---------------------------------------------------------------------------------------
 // Verifier
+//
+// No peer's bytes reach an abort. Proof bytes are checked by Proof::Decode, a Proof's
+// shape by CheckShape, its points and the set's are converted by Backend::Decode /
+// DecodeBatch as error values; context, message and chain id are only hashed. The
+// asserts left on this path are invariants of our own code: the fixed generators and
+// U_ctx convert (Backend::FromPublic), the MSM's scalar and point counts match (set by
+// CheckShape and CheckCombined), and ScalarVt results are fully reduced.
 
 namespace {
 
