@@ -347,7 +347,7 @@ Result<Proof> Proof::Decode(ByteView b) {
 
 namespace {
 
-// The hedged nonces of spec section 6: NonceCount(m) scalars, the k-th
+// The hedged nonces of spec section 8: NonceCount(m) scalars, the k-th
 // BLAKE2b-512(key = seed, u64(k)) reduced mod l, where seed = BLAKE2b-512(label, secret,
 // u64(index), digest, fresh). Constant time: BLAKE2b and the reduction do not branch on
 // their input. `digest` binds the statement (the transcript before any commitment).

@@ -84,7 +84,7 @@ struct Proof {
 
 // Source of the prover's fresh randomness: 32 bytes per proof. Production code passes
 // nullptr (libsodium's randombytes_buf). The bytes are never used as nonces directly:
-// Prove hedges them (spec section 6), deriving every nonce and blinding factor as
+// Prove hedges them (spec section 8), deriving every nonce and blinding factor as
 // BLAKE2b-512("hito/v1/triptych/nonce", secret, index, statement digest, these bytes, k),
 // so a broken or repeating source alone neither leaks the secret nor repeats nonces
 // across statements. Tests inject a fixed source (reproducible proofs) or one whose output

@@ -1,4 +1,4 @@
-// BatchVerify's cost rules (zk/proof/triptych.h, spec section 7): batches under kMinBatch
+// BatchVerify's cost rules (zk/proof/triptych.h, spec section 6): batches under kMinBatch
 // are checked one proof at a time; kFirstInvalid names only the lowest invalid index in at
 // most 1 + ceil(log2 n) combined checks, however many proofs are bad; kAllInvalid names
 // every bad proof in at most 1 + 2B ceil(log2 n). Malformed proofs (any shape a peer can

@@ -1,4 +1,4 @@
-// Hedged prover nonces (spec section 6): every nonce is derived from the secret, the
+// Hedged prover nonces (spec section 8): every nonce is derived from the secret, the
 // index, the statement and the fresh randomness. A source that repeats (or is stuck at
 // zero) still gives other nonces for another statement or another prover, and the proofs
 // stay valid; with the same source and statement the proof is reproducible.

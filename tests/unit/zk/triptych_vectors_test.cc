@@ -115,7 +115,7 @@ TEST(TriptychVectorsTest, DISABLED_Regenerate) {
   out["generator"] =
       "tests/unit/zk/triptych_vectors_test.cc DISABLED_Regenerate; members' secrets are the "
       "outputs of SeededProverRng(set_seed), the prover's nonces SeededProverRng(prover_seed) in "
-      "the order of spec section 6 "
+      "the order of spec section 8 "
       "(test_prover::ProveFromSeed, without hedging)";
   out["cases"] = nlohmann::json::array();
   for (const Case& c : kCases) {
