@@ -184,10 +184,17 @@ class AccountOverlay {
 
 }  // namespace
 
+bool TxKindEnabled(types::TxKind kind) { return kind == types::TxKind::kTransfer; }
+
 Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   if (genesis.chain_id.empty() || genesis.chain_id.size() > types::kChainIdMaxLen) {
     return InvalidArgumentError("genesis: chain id must be 1.." +
                                 std::to_string(types::kChainIdMaxLen) + " bytes");
+  }
+  if (genesis.time_ms > types::kGenesisTimeMaxMs) {
+    return InvalidArgumentError("genesis: time " + std::to_string(genesis.time_ms) +
+                                " ms is after the latest allowed, " +
+                                std::to_string(types::kGenesisTimeMaxMs));
   }
   BlockOutcome out;
   TreeBatch batch;
@@ -349,7 +356,8 @@ Result<BlockOutcome> Ledger::ApplyBlock(
                                 chain_id_ + "\"");
   }
   HITO_ASSIGN_OR_RETURN(uint64_t height, Height());
-  if (header.height != height + 1) {
+  const std::optional<uint64_t> next_height = CheckedAdd(height, uint64_t{1});
+  if (!next_height || header.height != *next_height) {
     return FailedPreconditionError("block height " + std::to_string(header.height) +
                                    " does not follow committed height " + std::to_string(height));
   }

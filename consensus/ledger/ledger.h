@@ -57,6 +57,11 @@ struct BlockOutcome {
   std::vector<TxResult> results;  // one per transaction, in block order
 };
 
+// Whether the ledger executes transactions of `kind` (transfers today). A block holding
+// another kind is refused before voting (the node's ProcessProposal); ApplyBlock itself
+// records such a transaction as TX_UNSUPPORTED_KIND.
+bool TxKindEnabled(types::TxKind kind);
+
 // Whether signatures in a block were already checked (by the mempool, in parallel) so
 // execution need not repeat them. Blocks from other validators are applied kUnchecked.
 enum class SignatureCheck { kVerify, kAlreadyVerified };

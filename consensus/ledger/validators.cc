@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "base/checked.h"
 #include "base/hash.h"
 #include "base/hex.h"
 
@@ -130,7 +131,8 @@ Result<ValidatorSchedule> ReadValidatorSchedule(const KvReader& state) {
 
 Result<types::ValidatorSet> ValidatorSetAt(const KvReader& state, uint64_t committed_height,
                                            uint64_t height) {
-  if (height == 0 || height > committed_height + kValidatorChangeDelay) {
+  const uint64_t known = CheckedAdd(committed_height, kValidatorChangeDelay).value_or(UINT64_MAX);
+  if (height == 0 || height > known) {
     return OutOfRangeError("validator set of height " + std::to_string(height) +
                            " is not fixed by the state at height " +
                            std::to_string(committed_height));
@@ -150,7 +152,9 @@ Status ScheduleValidatorSetChange(ValidatorSchedule* schedule, uint64_t decided_
   // A change never reaches back before what headers already announced (see the header
   // comment): decided_height + D is always beyond the next_validators_hash of the block
   // that follows.
-  return schedule->Put(decided_height + kValidatorChangeDelay, std::move(set));
+  const std::optional<uint64_t> height = CheckedAdd(decided_height, kValidatorChangeDelay);
+  if (!height) return InvalidArgumentError("validator set change: height overflows");
+  return schedule->Put(*height, std::move(set));
 }
 
 Bytes EvidenceKey(const types::DuplicateVoteEvidence& e) {
@@ -217,7 +221,7 @@ Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
   }
   // After this block, the next block (block_height + 1) accepts evidence down to
   // block_height + 1 - kEvidenceMaxAgeHeights; sets older than that are not needed.
-  const uint64_t next = block_height + 1;
+  const uint64_t next = CheckedAdd(block_height, uint64_t{1}).value_or(UINT64_MAX);
   const uint64_t oldest = next > kEvidenceMaxAgeHeights ? next - kEvidenceMaxAgeHeights : 1;
   if (schedule.Prune(oldest)) {
     out.emplace_back(Key(kValidatorSetsKey), EncodeValidatorSchedule(schedule));

@@ -262,6 +262,86 @@ TEST(BlockTest, RejectsListsAndSizesOverLimits) {
   EXPECT_TRUE(HasMessage(DecodeBlock(huge).status(), "exceeds the maximum of 8388608"));
 }
 
+TEST(BlockLimitsTest, InMemoryBlockIsCheckedAsDecodeBlockWould) {
+  const testing::Validators v = MakeValidators();
+  const Block b = testing::MakeBlock(v);
+  EXPECT_TRUE(CheckBlockLimits(b).ok()) << CheckBlockLimits(b).ToString();
+  EXPECT_EQ(EncodedBlockSize(b), EncodeBlock(b).size());
+
+  Block many = b;  // more transactions than a block may hold (tiny ones, cheap to build)
+  many.txs.assign(kBlockMaxTxs + 1, Bytes{1});
+  many.header.tx_root = TxRoot(many.txs);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(many), "block.txs: 20001 transactions exceeds"));
+
+  Block big_tx = b;
+  big_tx.txs[1].resize(kTxMaxBytes + 1);
+  big_tx.header.tx_root = TxRoot(big_tx.txs);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(big_tx), "block.txs[1]: 65537 bytes exceeds"));
+
+  Block too_big = b;  // every tx at the limit, the whole over 8 MiB
+  too_big.txs.assign(kBlockMaxBytes / kTxMaxBytes, Bytes(kTxMaxBytes, 7));
+  too_big.header.tx_root = TxRoot(too_big.txs);
+  EXPECT_EQ(EncodedBlockSize(too_big), EncodeBlock(too_big).size());
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(too_big), "exceeds the maximum of 8388608"));
+
+  Block evidence = b;
+  evidence.evidence.assign(kEvidenceMaxPerBlock + 1, b.evidence[0]);
+  evidence.header.evidence_hash = EvidenceHash(evidence.evidence);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(evidence), "block.evidence: more than 64"));
+
+  Block absent_sig = b;
+  absent_sig.last_commit.signatures[1].flag = CommitFlag::kAbsent;  // signature left set
+  absent_sig.header.last_commit_hash = CommitHash(absent_sig.last_commit);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(absent_sig), "not a canonical entry"));
+
+  Block root = b;
+  root.header.tx_root = H("other");
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(root), "block.header.tx_root"));
+  Block ev_hash = b;
+  ev_hash.evidence.clear();
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(ev_hash), "block.header.evidence_hash"));
+  Block chain = b;
+  chain.header.chain_id = "Bad";
+  EXPECT_FALSE(CheckBlockLimits(chain).ok());
+}
+
+TEST(BlockTimeTest, StrictlyAfterTheParentAndAtMostOneStepLater) {
+  const uint64_t parent = 1'700'000'000'000;
+  EXPECT_FALSE(CheckBlockTime(parent, parent).ok());  // equal to the parent
+  EXPECT_FALSE(CheckBlockTime(parent, parent - 1).ok());
+  EXPECT_TRUE(CheckBlockTime(parent, parent + 1).ok());
+  EXPECT_TRUE(CheckBlockTime(parent, parent + kBlockTimeMaxStepMs).ok());
+  EXPECT_TRUE(HasMessage(CheckBlockTime(parent, parent + kBlockTimeMaxStepMs + 1),
+                         "more than 3600000 ms after the parent's"));
+  EXPECT_FALSE(CheckBlockTime(parent, UINT64_MAX).ok());
+  // Near the end of u64 the bound saturates instead of wrapping.
+  EXPECT_TRUE(CheckBlockTime(UINT64_MAX - 10, UINT64_MAX).ok());
+  EXPECT_FALSE(CheckBlockTime(UINT64_MAX, UINT64_MAX).ok());
+  EXPECT_FALSE(CheckBlockTime(UINT64_MAX, 0).ok());
+}
+
+TEST(BlockTimeTest, NextBlockTimeFollowsTheClockInsideTheWindow) {
+  const uint64_t parent = 1'700'000'000'000;
+  EXPECT_EQ(NextBlockTimeMs(parent, parent + 500), parent + 500);
+  EXPECT_EQ(NextBlockTimeMs(parent, parent - 5), parent + 1);  // a slow clock still advances
+  // A chain halted for a day catches up an hour per block.
+  const uint64_t day = 24 * 3600 * 1000;
+  uint64_t t = parent;
+  int blocks = 0;
+  while (t < parent + day) {
+    std::optional<uint64_t> next = NextBlockTimeMs(t, parent + day);
+    ASSERT_TRUE(next.has_value());
+    ASSERT_TRUE(CheckBlockTime(t, *next).ok());
+    t = *next;
+    ++blocks;
+  }
+  EXPECT_EQ(blocks, 24);
+  // The last times of u64: no wrap, then no successor at all.
+  EXPECT_EQ(NextBlockTimeMs(UINT64_MAX - 1, 5), UINT64_MAX);
+  EXPECT_EQ(NextBlockTimeMs(UINT64_MAX - 1, UINT64_MAX), UINT64_MAX);
+  EXPECT_EQ(NextBlockTimeMs(UINT64_MAX, UINT64_MAX), std::nullopt);
+}
+
 // RFC 6962 section 2.1, recursively, with hito's leaf and node labels.
 Hash32 ReferenceRoot(const std::vector<Hash32>& leaves, size_t begin, size_t end) {
   if (end - begin == 1) return leaves[begin];
