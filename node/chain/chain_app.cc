@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/checked.h"
 #include "base/hex.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/ledger/validators.h"
@@ -34,6 +35,36 @@ Result<std::vector<types::Transaction>> DecodeTxs(const std::vector<Bytes>& raw)
     txs.push_back(std::move(tx).value());
   }
   return txs;
+}
+
+// The header against the tip it builds on: chain, height, parent, state root and time.
+Status CheckHeaderOnTip(const types::BlockHeader& h, const ChainTip& tip,
+                        std::string_view chain_id) {
+  if (h.chain_id != chain_id) return InvalidArgumentError("block for another chain");
+  const std::optional<uint64_t> expected = CheckedAdd(tip.height, uint64_t{1});
+  if (!expected || h.height != *expected) {
+    return InvalidArgumentError("block height " + std::to_string(h.height) +
+                                " does not follow the tip " + std::to_string(tip.height));
+  }
+  if (h.prev_hash != tip.block_hash) return InvalidArgumentError("prev_hash mismatch");
+  if (h.app_hash != tip.state_root) return InvalidArgumentError("app_hash mismatch");
+  return types::CheckBlockTime(tip.time_ms, h.time_ms);
+}
+
+// Every transaction decodes strictly (the decoder FinalizeBlock runs) to a kind the
+// ledger executes.
+Status CheckTransactions(const std::vector<Bytes>& raw) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    Result<types::Transaction> tx = types::DecodeTransaction(raw[i]);
+    if (!tx.ok()) {
+      return InvalidArgumentError("tx " + std::to_string(i) + ": " + tx.status().message());
+    }
+    if (!ledger::TxKindEnabled(tx->kind())) {
+      return InvalidArgumentError("tx " + std::to_string(i) + ": kind " +
+                                  std::string(types::TxKindName(tx->kind())) + " is not enabled");
+    }
+  }
+  return Status::Ok();
 }
 
 double MsSince(std::chrono::steady_clock::time_point start) {
@@ -146,33 +177,33 @@ Result<types::ValidatorSet> ChainApp::ValidatorSetAt(uint64_t height) const {
 }
 
 Status ChainApp::ProcessProposal(const types::Block& block) const {
-  ChainTip tip = Tip();
+  // Every way FinalizeBlock (Ledger::ApplyBlock) can fail for a block's content is refused
+  // here first, so a decided block never fails to execute: header against the tip, the
+  // block's limits, every transaction decoding strictly to an enabled kind, and the
+  // evidence (ValidatorRecords, the code ApplyBlock runs). A transaction that breaks its
+  // own rules (nonce, balance, signature) is a failed result in the block, not a reason
+  // to refuse it.
+  const ChainTip tip = Tip();
   const types::BlockHeader& h = block.header;
-  if (h.chain_id != chain_id_) return InvalidArgumentError("block for another chain");
-  if (h.height != tip.height + 1) {
-    return InvalidArgumentError("block height " + std::to_string(h.height) + ", expected " +
-                                std::to_string(tip.height + 1));
-  }
-  if (h.prev_hash != tip.block_hash) return InvalidArgumentError("prev_hash mismatch");
-  if (h.app_hash != tip.state_root) return InvalidArgumentError("app_hash mismatch");
-  if (h.time_ms <= tip.time_ms) return InvalidArgumentError("block time not increasing");
-  if (h.tx_root != types::TxRoot(block.txs)) return InvalidArgumentError("tx_root mismatch");
+  HITO_RETURN_IF_ERROR(CheckHeaderOnTip(h, tip, chain_id_));
+  HITO_RETURN_IF_ERROR(types::CheckBlockLimits(block));
+  HITO_RETURN_IF_ERROR(CheckTransactions(block.txs));
   // The sets of h and h + 1 are fixed by the state the block builds on (validators.h).
+  const std::optional<uint64_t> next_height = CheckedAdd(h.height, uint64_t{1});
+  if (!next_height) return InvalidArgumentError("block height has no successor");
   auto state = store_->State();
   HITO_ASSIGN_OR_RETURN(types::ValidatorSet set, ValidatorSetAt(h.height));
-  HITO_ASSIGN_OR_RETURN(types::ValidatorSet next, ValidatorSetAt(h.height + 1));
+  HITO_ASSIGN_OR_RETURN(types::ValidatorSet next, ValidatorSetAt(*next_height));
   if (h.validators_hash != set.Hash()) return InvalidArgumentError("validators_hash mismatch");
   if (h.next_validators_hash != next.Hash()) {
     return InvalidArgumentError("next_validators_hash mismatch");
   }
-  if (h.evidence_hash != types::EvidenceHash(block.evidence)) {
-    return InvalidArgumentError("evidence_hash mismatch");
+  if (!set.IndexOf(h.proposer)) {
+    return InvalidArgumentError("header.proposer " + HexEncode(h.proposer).substr(0, 16) +
+                                " is not a validator of height " + std::to_string(h.height));
   }
   // The commit of h - 1 the block carries: signed by a quorum of THAT height's set (it is
   // stored, served to syncing peers and read by clients as the proof of h - 1).
-  if (h.last_commit_hash != types::CommitHash(block.last_commit)) {
-    return InvalidArgumentError("last_commit_hash mismatch");
-  }
   if (h.height == 1) {
     if (!(block.last_commit == types::Commit{})) {
       return InvalidArgumentError("block 1 carries a commit");
@@ -184,9 +215,6 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
     HITO_ASSIGN_OR_RETURN(types::ValidatorSet prev, ValidatorSetAt(tip.height));
     HITO_RETURN_IF_ERROR(
         types::VerifyCommit(chain_id_, prev, block.last_commit).WithContext("last_commit"));
-  }
-  if (block.evidence.size() > types::kEvidenceMaxPerBlock) {
-    return InvalidArgumentError("too much evidence");
   }
   // Evidence: signatures, one (height, round, type), two values, signer in the set of its
   // height, not too old, not recorded before, not listed twice (what ApplyBlock checks).
