@@ -162,7 +162,7 @@ void Engine::OnStartHeight(const StartHeight& e) {
       if (const auto* p = std::get_if<ProposalReceived>(&event)) OnProposal(*p);
       if (const auto* v = std::get_if<VoteReceived>(&event)) OnVote(v->vote);
       EvaluateRules();
-    } else if (msg_height == height_ + 1) {
+    } else if (IsNextHeight(msg_height)) {
       const Ed25519PublicKey& sender = std::holds_alternative<ProposalReceived>(event)
                                            ? std::get<ProposalReceived>(event).proposal.proposer
                                            : std::get<VoteReceived>(event).vote.validator;
@@ -245,8 +245,8 @@ void Engine::OnTimeout(const TimeoutFired& e) {
         step_ = bft::Step::kPrecommit;
       }
       break;
-    case bft::Step::kPrecommit:  // lines 65-67
-      StartRound(round_ + 1);
+    case bft::Step::kPrecommit:  // lines 65-67 (no round follows the last one)
+      if (round_ < UINT32_MAX) StartRound(round_ + 1);
       break;
   }
 }
@@ -254,7 +254,7 @@ void Engine::OnTimeout(const TimeoutFired& e) {
 // ---- Incoming messages ----
 
 void Engine::Buffer(const Event& event, const Ed25519PublicKey& sender, uint64_t msg_height) {
-  if (!started_ || msg_height != height_ + 1) {
+  if (!started_ || !IsNextHeight(msg_height)) {
     last_rejection_ = Rejection::kWrongHeight;
     return;
   }
@@ -276,7 +276,7 @@ void Engine::Buffer(const Event& event, const Ed25519PublicKey& sender, uint64_t
 
 void Engine::OnProposal(const ProposalReceived& e) {
   const Proposal& p = e.proposal;
-  if (started_ && p.height == height_ + 1) {
+  if (started_ && IsNextHeight(p.height)) {
     Buffer(e, p.proposer, p.height);
     return;
   }
@@ -297,7 +297,7 @@ void Engine::OnProposal(const ProposalReceived& e) {
     last_rejection_ = Rejection::kBadPolRound;
     return;
   }
-  if (p.round > round_ + 1) {  // one proposal per round: bound how far ahead we keep them
+  if (p.round > round_ && p.round - round_ > 1) {  // bound how far ahead we keep proposals
     last_rejection_ = Rejection::kRoundTooFar;
     return;
   }
@@ -313,8 +313,23 @@ void Engine::OnProposal(const ProposalReceived& e) {
     last_rejection_ = Rejection::kBadSignature;
     return;
   }
+  if (e.block && types::HeaderHash(e.block->header) == p.block_hash &&
+      !NamesItsProposer(p, *e.block)) {
+    last_rejection_ = Rejection::kWrongBlockProposer;
+    return;
+  }
   proposals_.emplace(p.round, p);
   if (e.block) OnBlock(*e.block);
+}
+
+bool Engine::NamesItsProposer(const Proposal& p, const Block& block) {
+  // A re-proposal (pol_round set) carries the block of an earlier round, built by that
+  // round's proposer; its 2f+1 prevotes vouch for it.
+  return p.pol_round.has_value() || block.header.proposer == p.proposer;
+}
+
+bool Engine::ProposalValid(const Proposal& p) const {
+  return IsValid(p.block_hash) && NamesItsProposer(p, blocks_.at(p.block_hash));
 }
 
 bool Engine::Referenced(const Hash32& hash) const {
@@ -367,7 +382,7 @@ void Engine::EvictFutureRounds(uint32_t index) {
 }
 
 void Engine::OnVote(const Vote& vote) {
-  if (started_ && vote.height == height_ + 1) {
+  if (started_ && IsNextHeight(vote.height)) {
     Buffer(VoteReceived{vote}, vote.validator, vote.height);
     return;
   }
@@ -492,7 +507,7 @@ void Engine::EvaluateRules() {
     // <PREVOTE, h_p, round_p, id(v)> while valid(v) and step >= prevote, first time.
     auto p = proposals_.find(round_);
     if (!line36_done_ && step_ != bft::Step::kPropose && p != proposals_.end() &&
-        IsValid(p->second.block_hash) && prevotes != nullptr &&
+        ProposalValid(p->second) && prevotes != nullptr &&
         prevotes->PowerFor(p->second.block_hash) >= quorum) {
       line36_done_ = true;
       const Hash32 hash = p->second.block_hash;
@@ -536,7 +551,7 @@ bool Engine::RuleProposalPrevote() {
   // valid(v) needs the block and the application's verdict; wait for both (timeoutPropose
   // bounds the wait).
   if (!BlockKnown(hash) || verdicts_.count(hash) == 0) return false;
-  const bool valid = verdicts_.at(hash);
+  const bool valid = ProposalValid(p);
   bool vote_for_block = false;
   if (!p.pol_round) {
     // Lines 22-27: upon <PROPOSAL, h_p, round_p, v, -1> while step = propose:

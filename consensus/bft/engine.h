@@ -188,6 +188,8 @@ enum class Rejection : uint8_t {
   kBadPolRound,
   kBufferFull,
   kRoundTooFar,
+  // A proposal without a POL round whose block names another proposer in its header.
+  kWrongBlockProposer,
 };
 
 class Engine {
@@ -239,6 +241,11 @@ class Engine {
   bool HasQuorumFor(uint32_t round, types::VoteType type, const Hash32& hash) const;
   // Valid(v): block present and the application said valid.
   bool IsValid(const Hash32& hash) const;
+  // A proposal's block is valid and, unless it is a re-proposal with a POL round, its
+  // header names the proposal's signer as proposer.
+  bool ProposalValid(const types::Proposal& p) const;
+  static bool NamesItsProposer(const types::Proposal& p, const types::Block& block);
+  bool IsNextHeight(uint64_t h) const { return height_ < UINT64_MAX && h == height_ + 1; }
   bool BlockKnown(const Hash32& hash) const { return blocks_.count(hash) != 0; }
   bool Referenced(const Hash32& hash) const;
   void EvictFutureRounds(uint32_t index);
