@@ -151,6 +151,7 @@ void Engine::OnStartHeight(const StartHeight& e) {
   votes_.clear();
   future_rounds_.clear();
   evidence_done_.clear();
+  proposal_evidence_done_.clear();
   StartRound(e.round);
 
   // Replay what was buffered for this height; keep what is for a later one.
@@ -304,8 +305,9 @@ void Engine::OnProposal(const ProposalReceived& e) {
   auto it = proposals_.find(p.round);
   if (it != proposals_.end()) {
     // The first proposal of a round counts; a second, different one from the same
-    // proposer is ignored (equivocating proposers are caught by their votes).
+    // proposer does not, but is evidence that it equivocated.
     if (it->second == p && e.block) OnBlock(*e.block);
+    if (!(it->second == p)) CheckConflictingProposal(it->second, p);
     last_rejection_ = Rejection::kDuplicate;
     return;
   }
@@ -320,6 +322,18 @@ void Engine::OnProposal(const ProposalReceived& e) {
   }
   proposals_.emplace(p.round, p);
   if (e.block) OnBlock(*e.block);
+}
+
+// `first` counted for its round (signature checked); `second` is another proposal from
+// the same proposer for the same round. Reported once per round, and only if the two
+// propose different things (a second signature over the same content is no equivocation).
+void Engine::CheckConflictingProposal(const Proposal& first, const Proposal& second) {
+  HITO_ASSERT(first.proposer == second.proposer && first.round == second.round);
+  if (first.block_hash == second.block_hash && first.pol_round == second.pol_round) return;
+  if (proposal_evidence_done_.count(second.round) != 0) return;
+  if (!verifier_->VerifyProposal(config_.chain_id, second)) return;
+  proposal_evidence_done_.insert(second.round);
+  out_.push_back(RecordProposalEvidence{types::MakeProposalEvidence(first, second)});
 }
 
 bool Engine::NamesItsProposer(const Proposal& p, const Block& block) {

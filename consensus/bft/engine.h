@@ -174,8 +174,13 @@ struct Decide {
 struct RecordEvidence {
   types::DuplicateVoteEvidence evidence;
 };
+// Two validly signed, different proposals by the proposer of one round: keep and include
+// in a block as RecordEvidence (ledger::CheckPendingEvidence, Block::proposal_evidence).
+struct RecordProposalEvidence {
+  types::ConflictingProposalEvidence evidence;
+};
 using Action = std::variant<BroadcastProposal, BroadcastVote, ScheduleTimeout, RequestBlock,
-                            ValidateBlock, Decide, RecordEvidence>;
+                            ValidateBlock, Decide, RecordEvidence, RecordProposalEvidence>;
 
 // Why an incoming message did not count (for logs, metrics and tests).
 enum class Rejection : uint8_t {
@@ -249,6 +254,7 @@ class Engine {
   bool BlockKnown(const Hash32& hash) const { return blocks_.count(hash) != 0; }
   bool Referenced(const Hash32& hash) const;
   void EvictFutureRounds(uint32_t index);
+  void CheckConflictingProposal(const types::Proposal& first, const types::Proposal& second);
 
   Config config_;
   Signer* signer_;
@@ -279,6 +285,7 @@ class Engine {
   std::map<std::pair<uint32_t, uint8_t>, VoteSet> votes_;            // (round, type)
   std::map<uint32_t, std::set<uint32_t>> future_rounds_;             // validator -> rounds > round_
   std::set<std::tuple<uint32_t, uint32_t, uint8_t>> evidence_done_;  // (validator, round, type)
+  std::set<uint32_t> proposal_evidence_done_;                        // rounds reported
   bool awaiting_block_ = false;  // RequestBlock sent for (height_, round_)
 
   // Per-round "for the first time" flags (lines 34, 36, 47).

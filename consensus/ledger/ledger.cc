@@ -350,7 +350,8 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
 
 Result<BlockOutcome> Ledger::ApplyBlock(
     const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
-    SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence) const {
+    SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence) const {
   if (header.chain_id != chain_id_) {
     return InvalidArgumentError("block for chain \"" + header.chain_id + "\", this chain is \"" +
                                 chain_id_ + "\"");
@@ -372,8 +373,8 @@ Result<BlockOutcome> Ledger::ApplyBlock(
   HITO_ASSIGN_OR_RETURN(Params params, GetParams());
   HITO_ASSIGN_OR_RETURN(const uint64_t supply_before, Supply());
   // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
-  HITO_ASSIGN_OR_RETURN(auto validator_records,
-                        ValidatorRecords(*state_, chain_id_, header.height, evidence));
+  HITO_ASSIGN_OR_RETURN(auto validator_records, ValidatorRecords(*state_, chain_id_, header.height,
+                                                                 evidence, proposal_evidence));
   uint64_t supply = supply_before;
 
   // The cache is used only if it describes the committed state (same root and height).

@@ -107,7 +107,8 @@ class Ledger {
   // (validators.h, ValidatorRecords); invalid evidence fails the whole block.
   Result<BlockOutcome> ApplyBlock(
       const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
-      SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {}) const;
+      SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {},
+      const std::vector<types::ConflictingProposalEvidence>& proposal_evidence = {}) const;
 
   // Additive (execution cache). ApplyBlock keeps, inside this object, a bounded cache of
   // decoded account records and state tree pages (TreePageCache) that survives across

@@ -112,12 +112,28 @@ Status ReadBlockFields(Reader* r, Block* b) {
   HITO_RETURN_IF_ERROR(ReadCommit(r, "block.last_commit", &b->last_commit));
   HITO_RETURN_IF_ERROR(
       r->Count("block.evidence", kEvidenceMaxPerBlock, internal::kEvidenceMinBytes, &n));
-  b->evidence.resize(n);
+  // Vote evidence first, then proposal evidence (told apart by the first byte).
   for (uint32_t i = 0; i < n; ++i) {
-    HITO_RETURN_IF_ERROR(
-        internal::ReadEvidence(r, internal::Index("block.evidence", i), &b->evidence[i]));
+    const std::string at = internal::Index("block.evidence", i);
+    uint8_t first = 0;
+    HITO_RETURN_IF_ERROR(r->PeekU8(at, &first));
+    if (first == kConflictingProposalEvidenceTag) {
+      HITO_RETURN_IF_ERROR(
+          internal::ReadProposalEvidence(r, at, &b->proposal_evidence.emplace_back()));
+    } else if (!b->proposal_evidence.empty()) {
+      return InvalidArgumentError(at + ": vote evidence after proposal evidence");
+    } else {
+      HITO_RETURN_IF_ERROR(internal::ReadEvidence(r, at, &b->evidence.emplace_back()));
+    }
   }
   return Status::Ok();
+}
+
+void WriteEvidenceList(Writer* w, const std::vector<DuplicateVoteEvidence>& votes,
+                       const std::vector<ConflictingProposalEvidence>& proposals) {
+  w->U32(static_cast<uint32_t>(votes.size() + proposals.size()));
+  for (const DuplicateVoteEvidence& e : votes) internal::WriteEvidence(w, e);
+  for (const ConflictingProposalEvidence& e : proposals) internal::WriteProposalEvidence(w, e);
 }
 
 Status CheckEquals(std::string_view what, const Hash32& in_header, const Hash32& computed) {
@@ -206,10 +222,10 @@ Hash32 TxRoot(const std::vector<Bytes>& txs) {
   return level[0];
 }
 
-Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence) {
+Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence,
+                    const std::vector<ConflictingProposalEvidence>& proposal_evidence) {
   return DomainHash(kEvidenceLabel, EncodeWith([&](Writer* w) {
-                      w->U32(static_cast<uint32_t>(evidence.size()));
-                      for (const DuplicateVoteEvidence& e : evidence) internal::WriteEvidence(w, e);
+                      WriteEvidenceList(w, evidence, proposal_evidence);
                     }));
 }
 
@@ -219,8 +235,7 @@ Bytes EncodeBlock(const Block& b) {
     w->U32(static_cast<uint32_t>(b.txs.size()));
     for (const Bytes& tx : b.txs) w->VarBytes(tx);
     WriteCommit(w, b.last_commit);
-    w->U32(static_cast<uint32_t>(b.evidence.size()));
-    for (const DuplicateVoteEvidence& e : b.evidence) internal::WriteEvidence(w, e);
+    WriteEvidenceList(w, b.evidence, b.proposal_evidence);
   });
 }
 
@@ -229,6 +244,9 @@ uint64_t EncodedBlockSize(const Block& b) {
   uint64_t size = EncodeHeader(b.header).size() + 4 + EncodeCommit(b.last_commit).size() + 4;
   for (const Bytes& tx : b.txs) size += 4 + tx.size();
   for (const DuplicateVoteEvidence& e : b.evidence) size += EncodeEvidence(e).size();
+  for (const ConflictingProposalEvidence& e : b.proposal_evidence) {
+    size += EncodeProposalEvidence(e).size();
+  }
   return size;
 }
 
@@ -258,7 +276,7 @@ Status CheckBlockLimits(const Block& b) {
                                   ": not a canonical entry");
     }
   }
-  if (b.evidence.size() > kEvidenceMaxPerBlock) {
+  if (b.evidence.size() + b.proposal_evidence.size() > kEvidenceMaxPerBlock) {
     return InvalidArgumentError("block.evidence: more than " +
                                 std::to_string(kEvidenceMaxPerBlock) + " pieces");
   }
@@ -271,7 +289,7 @@ Status CheckBlockLimits(const Block& b) {
   HITO_RETURN_IF_ERROR(CheckEquals("block.header.last_commit_hash", b.header.last_commit_hash,
                                    CommitHash(b.last_commit)));
   return CheckEquals("block.header.evidence_hash", b.header.evidence_hash,
-                     EvidenceHash(b.evidence));
+                     EvidenceHash(b.evidence, b.proposal_evidence));
 }
 
 Status CheckBlockTime(uint64_t parent_time_ms, uint64_t time_ms) {
@@ -306,8 +324,8 @@ Result<Block> DecodeBlock(ByteView bytes) {
   HITO_RETURN_IF_ERROR(CheckEquals("block.header.tx_root", b.header.tx_root, TxRoot(b.txs)));
   HITO_RETURN_IF_ERROR(CheckEquals("block.header.last_commit_hash", b.header.last_commit_hash,
                                    CommitHash(b.last_commit)));
-  HITO_RETURN_IF_ERROR(
-      CheckEquals("block.header.evidence_hash", b.header.evidence_hash, EvidenceHash(b.evidence)));
+  HITO_RETURN_IF_ERROR(CheckEquals("block.header.evidence_hash", b.header.evidence_hash,
+                                   EvidenceHash(b.evidence, b.proposal_evidence)));
   return b;
 }
 

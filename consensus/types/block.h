@@ -72,6 +72,8 @@ struct Block {
   std::vector<Bytes> txs;  // canonical transaction encodings
   Commit last_commit;      // empty (height 0, no signatures) in block 1
   std::vector<DuplicateVoteEvidence> evidence;
+  // Encoded in the same evidence list, after `evidence`; the two share the list's limit.
+  std::vector<ConflictingProposalEvidence> proposal_evidence;
   friend bool operator==(const Block&, const Block&) = default;
 };
 
@@ -100,7 +102,9 @@ std::optional<uint64_t> NextBlockTimeMs(uint64_t parent_time_ms, uint64_t now_ms
 
 // Binary Merkle root (RFC 6962 style, domain-separated leaves and nodes) of tx hashes.
 Hash32 TxRoot(const std::vector<Bytes>& txs);
-Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence);
+// Over the block's evidence list: the vote evidence, then the proposal evidence.
+Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence,
+                    const std::vector<ConflictingProposalEvidence>& proposal_evidence = {});
 
 }  // namespace hito::consensus::types
 

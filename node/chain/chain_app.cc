@@ -96,9 +96,9 @@ Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
     HITO_ASSIGN_OR_RETURN(std::vector<types::Transaction> txs, DecodeTxs(block.txs));
     auto state = store->State();
     ledger::Ledger ledger(genesis.chain_id, state.get());
-    HITO_ASSIGN_OR_RETURN(
-        ledger::BlockOutcome outcome,
-        ledger.ApplyBlock(block.header, txs, ledger::SignatureCheck::kVerify, block.evidence));
+    HITO_ASSIGN_OR_RETURN(ledger::BlockOutcome outcome,
+                          ledger.ApplyBlock(block.header, txs, ledger::SignatureCheck::kVerify,
+                                            block.evidence, block.proposal_evidence));
     HITO_RETURN_IF_ERROR(store->WriteState(block_height, outcome.changes));
     spdlog::warn("recovered: re-applied stored block {} whose state was not written", block_height);
     state_height = block_height;
@@ -218,8 +218,8 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
   }
   // Evidence: signatures, one (height, round, type), two values, signer in the set of its
   // height, not too old, not recorded before, not listed twice (what ApplyBlock checks).
-  Result<std::vector<std::pair<Bytes, Bytes>>> records =
-      ledger::ValidatorRecords(*state, chain_id_, h.height, block.evidence);
+  Result<std::vector<std::pair<Bytes, Bytes>>> records = ledger::ValidatorRecords(
+      *state, chain_id_, h.height, block.evidence, block.proposal_evidence);
   if (!records.ok()) return records.status();
   return Status::Ok();
 }
@@ -250,7 +250,7 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
       fin.outcome, exec_ledger_.ApplyBlock(block.header, txs,
                                            all_verified ? ledger::SignatureCheck::kAlreadyVerified
                                                         : ledger::SignatureCheck::kVerify,
-                                           block.evidence));
+                                           block.evidence, block.proposal_evidence));
   if (fin.outcome.results.size() != txs.size()) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");

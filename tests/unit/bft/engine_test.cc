@@ -787,6 +787,40 @@ TEST(EngineTest, FreshProposalWhoseBlockNamesAnotherProposerIsInvalid) {
   }
 }
 
+TEST(EngineTest, ConflictingProposalsProduceVerifiableEvidenceOnce) {
+  Keys keys({1, 1, 1, 1});
+  const uint32_t me_index = NonProposer(keys, 1, 0);
+  Node me(keys, me_index);
+  me.Feed(StartHeight{1, keys.set(), 0, {}});
+  const uint32_t prop = me.engine.ProposerIndex(0);
+  const Block b1 = MakeBlockBy(keys, prop, 1, 1);
+  const Block b2 = MakeBlockBy(keys, prop, 1, 2);
+  const Block b3 = MakeBlockBy(keys, prop, 1, 3);
+  const Proposal p1 = keys.MakeProposal(prop, 1, 0, b1, {});
+  auto first = me.Feed(ProposalReceived{p1, b1});
+  EXPECT_TRUE(Only<RecordProposalEvidence>(first).empty());
+  auto pv = OwnVote(first, VoteType::kPrevote);
+  ASSERT_TRUE(pv.has_value());
+  EXPECT_EQ(pv->block_hash, types::HeaderHash(b1.header));
+  // The same proposal again is no evidence.
+  EXPECT_TRUE(Only<RecordProposalEvidence>(me.Feed(ProposalReceived{p1, b1})).empty());
+  // A forged second proposal is not evidence of anything.
+  Proposal forged = keys.MakeProposal(prop, 1, 0, b2, {});
+  forged.signature[9] ^= 4;
+  EXPECT_TRUE(Only<RecordProposalEvidence>(me.Feed(ProposalReceived{forged, b2})).empty());
+  // A second, validly signed proposal for another block is.
+  auto ev = Only<RecordProposalEvidence>(
+      me.Feed(ProposalReceived{keys.MakeProposal(prop, 1, 0, b2, {}), b2}));
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(me.engine.last_rejection(), Rejection::kDuplicate);
+  EXPECT_TRUE(types::VerifyProposalEvidence(kChain, ev[0].evidence).ok());
+  EXPECT_TRUE(types::EncodeProposal(ev[0].evidence.a) < types::EncodeProposal(ev[0].evidence.b));
+  // Reported once per round; the node's vote stays with the first proposal.
+  auto third = me.Feed(ProposalReceived{keys.MakeProposal(prop, 1, 0, b3, {}), b3});
+  EXPECT_TRUE(Only<RecordProposalEvidence>(third).empty());
+  EXPECT_TRUE(Only<BroadcastVote>(third).empty());
+}
+
 TEST(EngineTest, LastHeightDoesNotWrapToHeightZero) {
   // At height UINT64_MAX, "height + 1" must not wrap: a height-0 vote is not buffered as
   // the next height's.

@@ -1,9 +1,9 @@
 // ChainApp::ProcessProposal, the validator's check before it votes: hostile blocks a
 // Byzantine proposer could send (undecodable or reserved-kind transactions, too many
-// transactions, block times at or past the allowed window, a proposer outside the set)
-// are refused; and, over seeded random blocks mixing good and bad content, every block
-// ProcessProposal accepts executes in FinalizeBlock. Real LevelDB in a temp dir, one
-// validator (KeyFor(100)).
+// transactions, block times at or past the allowed window, a proposer outside the set,
+// conflicting-proposal evidence by a non-validator) are refused; and, over seeded random
+// blocks mixing good and bad content, every block ProcessProposal accepts executes in
+// FinalizeBlock. Real LevelDB in a temp dir, one validator (KeyFor(100)).
 #include "node/chain/chain_app.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <memory>
 #include <random>
 
+#include "consensus/ledger/validators.h"
 #include "consensus/types/limits.h"
 #include "node/chain/commit_events.h"
 #include "node/mempool/mempool.h"
@@ -73,7 +74,7 @@ class ChainAppTest : public ::testing::Test {
   static void Seal(types::Block* b) {
     b->header.tx_root = types::TxRoot(b->txs);
     b->header.last_commit_hash = types::CommitHash(b->last_commit);
-    b->header.evidence_hash = types::EvidenceHash(b->evidence);
+    b->header.evidence_hash = types::EvidenceHash(b->evidence, b->proposal_evidence);
   }
 
   // Executes and commits `b` with the validator's commit.
@@ -189,6 +190,41 @@ TEST_F(ChainAppTest, RefusesAProposerOutsideTheSet) {
   b.header.proposer = KeyFor(1).public_key();
   Status s = app_->ProcessProposal(b);
   EXPECT_NE(s.message().find("not a validator of height 1"), std::string::npos) << s.ToString();
+}
+
+// Two different proposals signed by `key` for (height, round 0).
+types::ConflictingProposalEvidence ProposalEvidence(const Ed25519PrivateKey& key, uint64_t height) {
+  types::Proposal a;
+  a.height = height;
+  a.block_hash[0] = 1;
+  a.proposer = key.public_key();
+  types::SignProposal(kChain, &a, key);
+  types::Proposal b = a;
+  b.block_hash[0] = 2;
+  types::SignProposal(kChain, &b, key);
+  return types::MakeProposalEvidence(a, b);
+}
+
+TEST_F(ChainAppTest, ConflictingProposalEvidenceIsCheckedAndRecorded) {
+  CommitBlock(NextBlock({}));
+  types::Block b = NextBlock({});
+  b.proposal_evidence.push_back(ProposalEvidence(KeyFor(1), 1));  // not a validator
+  Seal(&b);
+  Status s = app_->ProcessProposal(b);
+  EXPECT_NE(s.message().find("not a validator at that height"), std::string::npos) << s.ToString();
+  b.proposal_evidence = {ProposalEvidence(KeyFor(100), 1)};
+  Seal(&b);
+  ASSERT_TRUE(app_->ProcessProposal(b).ok()) << app_->ProcessProposal(b).ToString();
+  CommitBlock(b);
+  auto state = store_->State();
+  std::optional<Bytes> recorded;
+  ASSERT_TRUE(state->Get(ledger::EvidenceKey(b.proposal_evidence[0]), &recorded).ok());
+  EXPECT_TRUE(recorded.has_value());
+  // Once recorded it is not valid again.
+  types::Block again = NextBlock({});
+  again.proposal_evidence = b.proposal_evidence;
+  Seal(&again);
+  EXPECT_FALSE(app_->ProcessProposal(again).ok());
 }
 
 // One transaction drawn from good and bad kinds of content; `account_nonce` is the

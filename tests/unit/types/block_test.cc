@@ -262,6 +262,74 @@ TEST(BlockTest, RejectsListsAndSizesOverLimits) {
   EXPECT_TRUE(HasMessage(DecodeBlock(huge).status(), "exceeds the maximum of 8388608"));
 }
 
+ConflictingProposalEvidence ProposalEvidence(const Ed25519PrivateKey& key, uint64_t height) {
+  Proposal a;
+  a.height = height;
+  a.round = 1;
+  a.block_hash = H("one");
+  a.proposer = key.public_key();
+  SignProposal(kChain, &a, key);
+  Proposal b = a;
+  b.block_hash = H("two");
+  SignProposal(kChain, &b, key);
+  return MakeProposalEvidence(a, b);
+}
+
+TEST(ProposalEvidenceTest, RealEquivocationVerifiesRoundTripsAndIsStrict) {
+  const testing::Validators v = MakeValidators();
+  const ConflictingProposalEvidence e = ProposalEvidence(v.keys[0], 5);
+  EXPECT_TRUE(VerifyProposalEvidence(kChain, e).ok());
+  EXPECT_FALSE(VerifyProposalEvidence("other-chain", e).ok());
+  const Bytes enc = EncodeProposalEvidence(e);
+  EXPECT_EQ(enc[0], kConflictingProposalEvidenceTag);
+  EXPECT_EQ(*DecodeProposalEvidence(enc), e);
+  testing::ExpectStrict(enc, [](ByteView b) { return DecodeProposalEvidence(b); });
+  // The other order is refused by the decoder, the same content by the verifier.
+  ConflictingProposalEvidence swapped{e.b, e.a};
+  EXPECT_TRUE(HasMessage(DecodeProposalEvidence(EncodeProposalEvidence(swapped)).status(),
+                         "not in canonical order"));
+  ConflictingProposalEvidence same = e;
+  same.b.block_hash = same.a.block_hash;
+  SignProposal(kChain, &same.b, v.keys[0]);
+  EXPECT_FALSE(VerifyProposalEvidence(kChain, MakeProposalEvidence(same.a, same.b)).ok());
+  ConflictingProposalEvidence forged = e;
+  forged.b.signature[3] ^= 1;
+  EXPECT_FALSE(VerifyProposalEvidence(kChain, forged).ok());
+  ConflictingProposalEvidence rounds = e;
+  rounds.b.round = 2;
+  SignProposal(kChain, &rounds.b, v.keys[0]);
+  EXPECT_FALSE(VerifyProposalEvidence(kChain, MakeProposalEvidence(rounds.a, rounds.b)).ok());
+}
+
+TEST(ProposalEvidenceTest, BlocksCarryBothKindsAndVoteEvidenceKeepsItsBytes) {
+  const testing::Validators v = MakeValidators();
+  Block b = testing::MakeBlock(v);
+  const Bytes votes_only = EncodeBlock(b);
+  const Hash32 hash_votes_only = EvidenceHash(b.evidence);
+  EXPECT_EQ(EvidenceHash(b.evidence, {}), hash_votes_only);
+  b.proposal_evidence.push_back(ProposalEvidence(v.keys[2], 1));
+  b.header.evidence_hash = EvidenceHash(b.evidence, b.proposal_evidence);
+  EXPECT_NE(b.header.evidence_hash, hash_votes_only);
+  const Bytes enc = EncodeBlock(b);
+  EXPECT_EQ(EncodedBlockSize(b), enc.size());
+  EXPECT_TRUE(CheckBlockLimits(b).ok()) << CheckBlockLimits(b).ToString();
+  // The proposal evidence is appended to the same list: after the header (whose
+  // evidence_hash changed), the body up to the end of the vote evidence is the bytes it
+  // was but for the list's count.
+  Bytes prefix = votes_only;
+  testing::PutU32(&prefix, votes_only.size() - EncodeEvidence(b.evidence[0]).size() - 4, 2);
+  EXPECT_TRUE(std::equal(prefix.begin() + kHeaderBytes, prefix.end(), enc.begin() + kHeaderBytes));
+  Result<Block> back = DecodeBlock(enc);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, b);
+  testing::ExpectStrict(enc, [](ByteView x) { return DecodeBlock(x); });
+  // The two kinds share the list's limit.
+  Block full = b;
+  full.evidence.assign(kEvidenceMaxPerBlock, b.evidence[0]);
+  full.header.evidence_hash = EvidenceHash(full.evidence, full.proposal_evidence);
+  EXPECT_FALSE(CheckBlockLimits(full).ok());
+}
+
 TEST(BlockLimitsTest, InMemoryBlockIsCheckedAsDecodeBlockWould) {
   const testing::Validators v = MakeValidators();
   const Block b = testing::MakeBlock(v);
