@@ -101,10 +101,13 @@ class Ledger {
 
   // Executes a block's transactions in order on top of the committed state. Invalid
   // transactions are recorded with their reject code and change nothing (no fee either);
-  // valid ones burn their fee. Fails (non-OK) only on storage errors or a block that
-  // does not follow the committed height. The returned changes are not yet committed.
-  // `evidence` (the block's) is checked and recorded by the validators module
-  // (validators.h, ValidatorRecords); invalid evidence fails the whole block.
+  // valid ones burn their fee. The returned changes are not yet committed. `evidence`
+  // and `proposal_evidence` (the block's) are checked and recorded by the validators
+  // module (validators.h, ValidatorRecords). Fails (non-OK) for content only on another
+  // chain's header, a height that does not follow the committed one, more than
+  // kBlockMaxTxs transactions or invalid evidence -- each refused first by the node's
+  // ProcessProposal, so a decided block never fails here -- and otherwise only on
+  // storage errors (kDataLoss for a corrupt record).
   Result<BlockOutcome> ApplyBlock(
       const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
       SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {},
