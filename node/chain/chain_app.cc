@@ -88,7 +88,7 @@ Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
   }
   HITO_ASSIGN_OR_RETURN(uint64_t block_height, store->BlockHeight());
   HITO_ASSIGN_OR_RETURN(uint64_t state_height, store->StateHeight());
-  if (state_height + 1 == block_height) {
+  if (block_height > state_height && block_height - state_height == 1) {
     // The block batch landed, the state batch did not: re-apply the stored block.
     HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store->GetBlock(block_height));
     if (!raw) return DataLossError("block " + std::to_string(block_height) + " missing");
