@@ -151,6 +151,7 @@ void Engine::OnStartHeight(const StartHeight& e) {
   votes_.clear();
   future_rounds_.clear();
   evidence_done_.clear();
+  proposal_evidence_done_.clear();
   StartRound(e.round);
 
   // Replay what was buffered for this height; keep what is for a later one.
@@ -162,7 +163,7 @@ void Engine::OnStartHeight(const StartHeight& e) {
       if (const auto* p = std::get_if<ProposalReceived>(&event)) OnProposal(*p);
       if (const auto* v = std::get_if<VoteReceived>(&event)) OnVote(v->vote);
       EvaluateRules();
-    } else if (msg_height == height_ + 1) {
+    } else if (IsNextHeight(msg_height)) {
       const Ed25519PublicKey& sender = std::holds_alternative<ProposalReceived>(event)
                                            ? std::get<ProposalReceived>(event).proposal.proposer
                                            : std::get<VoteReceived>(event).vote.validator;
@@ -245,8 +246,8 @@ void Engine::OnTimeout(const TimeoutFired& e) {
         step_ = bft::Step::kPrecommit;
       }
       break;
-    case bft::Step::kPrecommit:  // lines 65-67
-      StartRound(round_ + 1);
+    case bft::Step::kPrecommit:  // lines 65-67 (no round follows the last one)
+      if (round_ < UINT32_MAX) StartRound(round_ + 1);
       break;
   }
 }
@@ -254,7 +255,7 @@ void Engine::OnTimeout(const TimeoutFired& e) {
 // ---- Incoming messages ----
 
 void Engine::Buffer(const Event& event, const Ed25519PublicKey& sender, uint64_t msg_height) {
-  if (!started_ || msg_height != height_ + 1) {
+  if (!started_ || !IsNextHeight(msg_height)) {
     last_rejection_ = Rejection::kWrongHeight;
     return;
   }
@@ -276,7 +277,7 @@ void Engine::Buffer(const Event& event, const Ed25519PublicKey& sender, uint64_t
 
 void Engine::OnProposal(const ProposalReceived& e) {
   const Proposal& p = e.proposal;
-  if (started_ && p.height == height_ + 1) {
+  if (started_ && IsNextHeight(p.height)) {
     Buffer(e, p.proposer, p.height);
     return;
   }
@@ -297,15 +298,16 @@ void Engine::OnProposal(const ProposalReceived& e) {
     last_rejection_ = Rejection::kBadPolRound;
     return;
   }
-  if (p.round > round_ + 1) {  // one proposal per round: bound how far ahead we keep them
+  if (p.round > round_ && p.round - round_ > 1) {  // bound how far ahead we keep proposals
     last_rejection_ = Rejection::kRoundTooFar;
     return;
   }
   auto it = proposals_.find(p.round);
   if (it != proposals_.end()) {
     // The first proposal of a round counts; a second, different one from the same
-    // proposer is ignored (equivocating proposers are caught by their votes).
+    // proposer does not, but is evidence that it equivocated.
     if (it->second == p && e.block) OnBlock(*e.block);
+    if (!(it->second == p)) CheckConflictingProposal(it->second, p);
     last_rejection_ = Rejection::kDuplicate;
     return;
   }
@@ -313,8 +315,35 @@ void Engine::OnProposal(const ProposalReceived& e) {
     last_rejection_ = Rejection::kBadSignature;
     return;
   }
+  if (e.block && types::HeaderHash(e.block->header) == p.block_hash &&
+      !NamesItsProposer(p, *e.block)) {
+    last_rejection_ = Rejection::kWrongBlockProposer;
+    return;
+  }
   proposals_.emplace(p.round, p);
   if (e.block) OnBlock(*e.block);
+}
+
+// `first` counted for its round (signature checked); `second` is another proposal from
+// the same proposer for the same round. Reported once per round, and only if the two
+// propose different things (a second signature over the same content is no equivocation).
+void Engine::CheckConflictingProposal(const Proposal& first, const Proposal& second) {
+  HITO_ASSERT(first.proposer == second.proposer && first.round == second.round);
+  if (first.block_hash == second.block_hash && first.pol_round == second.pol_round) return;
+  if (proposal_evidence_done_.count(second.round) != 0) return;
+  if (!verifier_->VerifyProposal(config_.chain_id, second)) return;
+  proposal_evidence_done_.insert(second.round);
+  out_.push_back(RecordProposalEvidence{types::MakeProposalEvidence(first, second)});
+}
+
+bool Engine::NamesItsProposer(const Proposal& p, const Block& block) {
+  // A re-proposal (pol_round set) carries the block of an earlier round, built by that
+  // round's proposer; its 2f+1 prevotes vouch for it.
+  return p.pol_round.has_value() || block.header.proposer == p.proposer;
+}
+
+bool Engine::ProposalValid(const Proposal& p) const {
+  return IsValid(p.block_hash) && NamesItsProposer(p, blocks_.at(p.block_hash));
 }
 
 bool Engine::Referenced(const Hash32& hash) const {
@@ -367,7 +396,7 @@ void Engine::EvictFutureRounds(uint32_t index) {
 }
 
 void Engine::OnVote(const Vote& vote) {
-  if (started_ && vote.height == height_ + 1) {
+  if (started_ && IsNextHeight(vote.height)) {
     Buffer(VoteReceived{vote}, vote.validator, vote.height);
     return;
   }
@@ -492,7 +521,7 @@ void Engine::EvaluateRules() {
     // <PREVOTE, h_p, round_p, id(v)> while valid(v) and step >= prevote, first time.
     auto p = proposals_.find(round_);
     if (!line36_done_ && step_ != bft::Step::kPropose && p != proposals_.end() &&
-        IsValid(p->second.block_hash) && prevotes != nullptr &&
+        ProposalValid(p->second) && prevotes != nullptr &&
         prevotes->PowerFor(p->second.block_hash) >= quorum) {
       line36_done_ = true;
       const Hash32 hash = p->second.block_hash;
@@ -536,7 +565,7 @@ bool Engine::RuleProposalPrevote() {
   // valid(v) needs the block and the application's verdict; wait for both (timeoutPropose
   // bounds the wait).
   if (!BlockKnown(hash) || verdicts_.count(hash) == 0) return false;
-  const bool valid = verdicts_.at(hash);
+  const bool valid = ProposalValid(p);
   bool vote_for_block = false;
   if (!p.pol_round) {
     // Lines 22-27: upon <PROPOSAL, h_p, round_p, v, -1> while step = propose:

@@ -174,8 +174,13 @@ struct Decide {
 struct RecordEvidence {
   types::DuplicateVoteEvidence evidence;
 };
+// Two validly signed, different proposals by the proposer of one round: keep and include
+// in a block as RecordEvidence (ledger::CheckPendingEvidence, Block::proposal_evidence).
+struct RecordProposalEvidence {
+  types::ConflictingProposalEvidence evidence;
+};
 using Action = std::variant<BroadcastProposal, BroadcastVote, ScheduleTimeout, RequestBlock,
-                            ValidateBlock, Decide, RecordEvidence>;
+                            ValidateBlock, Decide, RecordEvidence, RecordProposalEvidence>;
 
 // Why an incoming message did not count (for logs, metrics and tests).
 enum class Rejection : uint8_t {
@@ -188,6 +193,8 @@ enum class Rejection : uint8_t {
   kBadPolRound,
   kBufferFull,
   kRoundTooFar,
+  // A proposal without a POL round whose block names another proposer in its header.
+  kWrongBlockProposer,
 };
 
 class Engine {
@@ -239,9 +246,15 @@ class Engine {
   bool HasQuorumFor(uint32_t round, types::VoteType type, const Hash32& hash) const;
   // Valid(v): block present and the application said valid.
   bool IsValid(const Hash32& hash) const;
+  // A proposal's block is valid and, unless it is a re-proposal with a POL round, its
+  // header names the proposal's signer as proposer.
+  bool ProposalValid(const types::Proposal& p) const;
+  static bool NamesItsProposer(const types::Proposal& p, const types::Block& block);
+  bool IsNextHeight(uint64_t h) const { return height_ < UINT64_MAX && h == height_ + 1; }
   bool BlockKnown(const Hash32& hash) const { return blocks_.count(hash) != 0; }
   bool Referenced(const Hash32& hash) const;
   void EvictFutureRounds(uint32_t index);
+  void CheckConflictingProposal(const types::Proposal& first, const types::Proposal& second);
 
   Config config_;
   Signer* signer_;
@@ -272,6 +285,7 @@ class Engine {
   std::map<std::pair<uint32_t, uint8_t>, VoteSet> votes_;            // (round, type)
   std::map<uint32_t, std::set<uint32_t>> future_rounds_;             // validator -> rounds > round_
   std::set<std::tuple<uint32_t, uint32_t, uint8_t>> evidence_done_;  // (validator, round, type)
+  std::set<uint32_t> proposal_evidence_done_;                        // rounds reported
   bool awaiting_block_ = false;  // RequestBlock sent for (height_, round_)
 
   // Per-round "for the first time" flags (lines 34, 36, 47).

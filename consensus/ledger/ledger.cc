@@ -184,10 +184,17 @@ class AccountOverlay {
 
 }  // namespace
 
+bool TxKindEnabled(types::TxKind kind) { return kind == types::TxKind::kTransfer; }
+
 Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   if (genesis.chain_id.empty() || genesis.chain_id.size() > types::kChainIdMaxLen) {
     return InvalidArgumentError("genesis: chain id must be 1.." +
                                 std::to_string(types::kChainIdMaxLen) + " bytes");
+  }
+  if (genesis.time_ms > types::kGenesisTimeMaxMs) {
+    return InvalidArgumentError("genesis: time " + std::to_string(genesis.time_ms) +
+                                " ms is after the latest allowed, " +
+                                std::to_string(types::kGenesisTimeMaxMs));
   }
   BlockOutcome out;
   TreeBatch batch;
@@ -343,13 +350,15 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
 
 Result<BlockOutcome> Ledger::ApplyBlock(
     const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
-    SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence) const {
+    SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence) const {
   if (header.chain_id != chain_id_) {
     return InvalidArgumentError("block for chain \"" + header.chain_id + "\", this chain is \"" +
                                 chain_id_ + "\"");
   }
   HITO_ASSIGN_OR_RETURN(uint64_t height, Height());
-  if (header.height != height + 1) {
+  const std::optional<uint64_t> next_height = CheckedAdd(height, uint64_t{1});
+  if (!next_height || header.height != *next_height) {
     return FailedPreconditionError("block height " + std::to_string(header.height) +
                                    " does not follow committed height " + std::to_string(height));
   }
@@ -364,8 +373,8 @@ Result<BlockOutcome> Ledger::ApplyBlock(
   HITO_ASSIGN_OR_RETURN(Params params, GetParams());
   HITO_ASSIGN_OR_RETURN(const uint64_t supply_before, Supply());
   // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
-  HITO_ASSIGN_OR_RETURN(auto validator_records,
-                        ValidatorRecords(*state_, chain_id_, header.height, evidence));
+  HITO_ASSIGN_OR_RETURN(auto validator_records, ValidatorRecords(*state_, chain_id_, header.height,
+                                                                 evidence, proposal_evidence));
   uint64_t supply = supply_before;
 
   // The cache is used only if it describes the committed state (same root and height).

@@ -57,6 +57,11 @@ struct BlockOutcome {
   std::vector<TxResult> results;  // one per transaction, in block order
 };
 
+// Whether the ledger executes transactions of `kind` (transfers today). A block holding
+// another kind is refused before voting (the node's ProcessProposal); ApplyBlock itself
+// records such a transaction as TX_UNSUPPORTED_KIND.
+bool TxKindEnabled(types::TxKind kind);
+
 // Whether signatures in a block were already checked (by the mempool, in parallel) so
 // execution need not repeat them. Blocks from other validators are applied kUnchecked.
 enum class SignatureCheck { kVerify, kAlreadyVerified };
@@ -96,13 +101,17 @@ class Ledger {
 
   // Executes a block's transactions in order on top of the committed state. Invalid
   // transactions are recorded with their reject code and change nothing (no fee either);
-  // valid ones burn their fee. Fails (non-OK) only on storage errors or a block that
-  // does not follow the committed height. The returned changes are not yet committed.
-  // `evidence` (the block's) is checked and recorded by the validators module
-  // (validators.h, ValidatorRecords); invalid evidence fails the whole block.
+  // valid ones burn their fee. The returned changes are not yet committed. `evidence`
+  // and `proposal_evidence` (the block's) are checked and recorded by the validators
+  // module (validators.h, ValidatorRecords). Fails (non-OK) for content only on another
+  // chain's header, a height that does not follow the committed one, more than
+  // kBlockMaxTxs transactions or invalid evidence -- each refused first by the node's
+  // ProcessProposal, so a decided block never fails here -- and otherwise only on
+  // storage errors (kDataLoss for a corrupt record).
   Result<BlockOutcome> ApplyBlock(
       const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
-      SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {}) const;
+      SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {},
+      const std::vector<types::ConflictingProposalEvidence>& proposal_evidence = {}) const;
 
   // Additive (execution cache). ApplyBlock keeps, inside this object, a bounded cache of
   // decoded account records and state tree pages (TreePageCache) that survives across

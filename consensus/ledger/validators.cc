@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "base/checked.h"
 #include "base/hash.h"
 #include "base/hex.h"
 
@@ -130,7 +131,8 @@ Result<ValidatorSchedule> ReadValidatorSchedule(const KvReader& state) {
 
 Result<types::ValidatorSet> ValidatorSetAt(const KvReader& state, uint64_t committed_height,
                                            uint64_t height) {
-  if (height == 0 || height > committed_height + kValidatorChangeDelay) {
+  const uint64_t known = CheckedAdd(committed_height, kValidatorChangeDelay).value_or(UINT64_MAX);
+  if (height == 0 || height > known) {
     return OutOfRangeError("validator set of height " + std::to_string(height) +
                            " is not fixed by the state at height " +
                            std::to_string(committed_height));
@@ -150,7 +152,9 @@ Status ScheduleValidatorSetChange(ValidatorSchedule* schedule, uint64_t decided_
   // A change never reaches back before what headers already announced (see the header
   // comment): decided_height + D is always beyond the next_validators_hash of the block
   // that follows.
-  return schedule->Put(decided_height + kValidatorChangeDelay, std::move(set));
+  const std::optional<uint64_t> height = CheckedAdd(decided_height, kValidatorChangeDelay);
+  if (!height) return InvalidArgumentError("validator set change: height overflows");
+  return schedule->Put(*height, std::move(set));
 }
 
 Bytes EvidenceKey(const types::DuplicateVoteEvidence& e) {
@@ -168,41 +172,113 @@ Bytes EncodeEvidenceRecord(uint64_t recorded_height, const types::DuplicateVoteE
   return out;
 }
 
-Status CheckEvidence(const KvReader& state, std::string_view chain_id,
-                     const ValidatorSchedule& schedule, uint64_t block_height,
-                     const types::DuplicateVoteEvidence& e) {
-  const uint64_t h = e.a.height;
-  const std::string who = "evidence against " + HexEncode(e.a.validator).substr(0, 16) +
-                          " at height " + std::to_string(h);
+Bytes EvidenceKey(const types::ConflictingProposalEvidence& e) {
+  const Hash32 h = DomainHash("hito/v1/evidence", types::EncodeProposalEvidence(e));
+  Bytes key = Key(kEvidencePrefix);
+  key.insert(key.end(), h.begin(), h.end());
+  return key;
+}
+
+Bytes EncodeEvidenceRecord(uint64_t recorded_height, const types::ConflictingProposalEvidence& e) {
+  Bytes out;
+  PutBE(&out, recorded_height, 8);
+  Bytes body = types::EncodeProposalEvidence(e);
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+namespace {
+
+// The rules both evidence kinds share, for a piece against `signer` at `height` whose
+// state key is `key`; `verify` checks its signatures and shape.
+template <typename VerifyFn>
+Status CheckEvidenceOf(const KvReader& state, const ValidatorSchedule& schedule,
+                       uint64_t block_height, const Ed25519PublicKey& signer, uint64_t height,
+                       const Bytes& key, VerifyFn&& verify) {
+  const std::string who = "evidence against " + HexEncode(signer).substr(0, 16) + " at height " +
+                          std::to_string(height);
   // Cheap checks first; the signatures last.
-  if (h >= block_height) return InvalidArgumentError(who + ": not below the block's height");
-  if (block_height - h > kEvidenceMaxAgeHeights) {
+  if (height >= block_height) {
+    return InvalidArgumentError(who + ": not below the block's height");
+  }
+  if (block_height - height > kEvidenceMaxAgeHeights) {
     return InvalidArgumentError(who + ": older than " + std::to_string(kEvidenceMaxAgeHeights) +
                                 " heights");
   }
-  const types::ValidatorSet* set = schedule.SetAt(h);
+  const types::ValidatorSet* set = schedule.SetAt(height);
   if (set == nullptr) return InvalidArgumentError(who + ": no validator set kept for it");
-  if (!set->IndexOf(e.a.validator)) {
+  if (!set->IndexOf(signer)) {
     return InvalidArgumentError(who + ": signer was not a validator at that height");
   }
   std::optional<Bytes> recorded;
-  HITO_RETURN_IF_ERROR(state.Get(EvidenceKey(e), &recorded));
+  HITO_RETURN_IF_ERROR(state.Get(key, &recorded));
   if (recorded) return InvalidArgumentError(who + ": already recorded");
-  Status s = types::VerifyEvidence(chain_id, e);
+  Status s = verify();
   if (!s.ok()) return InvalidArgumentError(who + ": " + s.message());
   return Status::Ok();
 }
 
+// The first block that may include evidence of `height` on the state after
+// `committed_height`; nullopt for a height beyond the one being decided.
+std::optional<uint64_t> FirstIncludingBlock(uint64_t committed_height, uint64_t height) {
+  const uint64_t next = CheckedAdd(committed_height, uint64_t{1}).value_or(UINT64_MAX);
+  if (height > next || height == UINT64_MAX) return std::nullopt;
+  return std::max(next, height + 1);
+}
+
+template <typename Evidence>
+Status CheckPending(const KvReader& state, std::string_view chain_id, uint64_t committed_height,
+                    uint64_t height, const Evidence& e) {
+  const std::optional<uint64_t> block = FirstIncludingBlock(committed_height, height);
+  if (!block) {
+    return InvalidArgumentError("evidence at height " + std::to_string(height) +
+                                " is beyond the height being decided (" +
+                                std::to_string(committed_height) + " committed)");
+  }
+  HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule, ReadValidatorSchedule(state));
+  return CheckEvidence(state, chain_id, schedule, *block, e);
+}
+
+}  // namespace
+
+Status CheckEvidence(const KvReader& state, std::string_view chain_id,
+                     const ValidatorSchedule& schedule, uint64_t block_height,
+                     const types::DuplicateVoteEvidence& e) {
+  return CheckEvidenceOf(state, schedule, block_height, e.a.validator, e.a.height, EvidenceKey(e),
+                         [&] { return types::VerifyEvidence(chain_id, e); });
+}
+
+Status CheckEvidence(const KvReader& state, std::string_view chain_id,
+                     const ValidatorSchedule& schedule, uint64_t block_height,
+                     const types::ConflictingProposalEvidence& e) {
+  return CheckEvidenceOf(state, schedule, block_height, e.a.proposer, e.a.height, EvidenceKey(e),
+                         [&] { return types::VerifyProposalEvidence(chain_id, e); });
+}
+
+Status CheckPendingEvidence(const KvReader& state, std::string_view chain_id,
+                            uint64_t committed_height, const types::DuplicateVoteEvidence& e) {
+  return CheckPending(state, chain_id, committed_height, e.a.height, e);
+}
+
+Status CheckPendingEvidence(const KvReader& state, std::string_view chain_id,
+                            uint64_t committed_height,
+                            const types::ConflictingProposalEvidence& e) {
+  return CheckPending(state, chain_id, committed_height, e.a.height, e);
+}
+
 Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
     const KvReader& state, std::string_view chain_id, uint64_t block_height,
-    const std::vector<types::DuplicateVoteEvidence>& evidence) {
+    const std::vector<types::DuplicateVoteEvidence>& evidence,
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence) {
   std::vector<std::pair<Bytes, Bytes>> out;
   std::optional<Bytes> raw;
   HITO_RETURN_IF_ERROR(state.Get(AsBytes(kValidatorSetsKey), &raw));
   if (!raw) {
     // A ledger-only state from a genesis without validators: nothing to keep, and no
     // set against which evidence could be checked.
-    if (!evidence.empty()) return InvalidArgumentError("evidence on a chain without validators");
+    if (!evidence.empty() || !proposal_evidence.empty()) {
+      return InvalidArgumentError("evidence on a chain without validators");
+    }
     return out;
   }
   HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule, DecodeValidatorSchedule(*raw));
@@ -215,9 +291,17 @@ Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
     }
     out.emplace_back(std::move(key), EncodeEvidenceRecord(block_height, e));
   }
+  for (const types::ConflictingProposalEvidence& e : proposal_evidence) {
+    HITO_RETURN_IF_ERROR(CheckEvidence(state, chain_id, schedule, block_height, e));
+    Bytes key = EvidenceKey(e);
+    if (!keys.insert(key).second) {
+      return InvalidArgumentError("evidence listed twice in block " + std::to_string(block_height));
+    }
+    out.emplace_back(std::move(key), EncodeEvidenceRecord(block_height, e));
+  }
   // After this block, the next block (block_height + 1) accepts evidence down to
   // block_height + 1 - kEvidenceMaxAgeHeights; sets older than that are not needed.
-  const uint64_t next = block_height + 1;
+  const uint64_t next = CheckedAdd(block_height, uint64_t{1}).value_or(UINT64_MAX);
   const uint64_t oldest = next > kEvidenceMaxAgeHeights ? next - kEvidenceMaxAgeHeights : 1;
   if (schedule.Prune(oldest)) {
     out.emplace_back(Key(kValidatorSetsKey), EncodeValidatorSchedule(schedule));

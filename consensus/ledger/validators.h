@@ -104,6 +104,10 @@ Status ScheduleValidatorSetChange(ValidatorSchedule* schedule, uint64_t decided_
 // canonical encoding. Its record: u64be height recorded, then EncodeEvidence.
 Bytes EvidenceKey(const types::DuplicateVoteEvidence& e);
 Bytes EncodeEvidenceRecord(uint64_t recorded_height, const types::DuplicateVoteEvidence& e);
+// The same for conflicting-proposal evidence, over EncodeProposalEvidence (whose first
+// byte, the kind tag, keeps the two kinds' keys apart).
+Bytes EvidenceKey(const types::ConflictingProposalEvidence& e);
+Bytes EncodeEvidenceRecord(uint64_t recorded_height, const types::ConflictingProposalEvidence& e);
 
 // Checks one piece of evidence for inclusion in block `block_height` on the state after
 // block_height - 1: signatures and shape (types::VerifyEvidence), height below the block
@@ -112,6 +116,20 @@ Bytes EncodeEvidenceRecord(uint64_t recorded_height, const types::DuplicateVoteE
 Status CheckEvidence(const KvReader& state, std::string_view chain_id,
                      const ValidatorSchedule& schedule, uint64_t block_height,
                      const types::DuplicateVoteEvidence& e);
+// The same rules for conflicting-proposal evidence (types::VerifyProposalEvidence).
+Status CheckEvidence(const KvReader& state, std::string_view chain_id,
+                     const ValidatorSchedule& schedule, uint64_t block_height,
+                     const types::ConflictingProposalEvidence& e);
+
+// Whether a node may keep a piece of evidence it heard of (from its engine or a peer)
+// for a later block, on the state after block `committed_height`: its height is at most
+// committed_height + 1 (the height being decided; anything later is refused), the signer
+// was a validator of THAT height, and CheckEvidence holds for the first block that may
+// include it. Refusals are kInvalidArgument (or the storage error).
+Status CheckPendingEvidence(const KvReader& state, std::string_view chain_id,
+                            uint64_t committed_height, const types::DuplicateVoteEvidence& e);
+Status CheckPendingEvidence(const KvReader& state, std::string_view chain_id,
+                            uint64_t committed_height, const types::ConflictingProposalEvidence& e);
 
 // A state from a genesis without validators (ledger-only tests) has no v/sets record;
 // then ValidatorRecords writes nothing and refuses any evidence.
@@ -123,7 +141,8 @@ Status CheckEvidence(const KvReader& state, std::string_view chain_id,
 // the state tree.
 Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
     const KvReader& state, std::string_view chain_id, uint64_t block_height,
-    const std::vector<types::DuplicateVoteEvidence>& evidence);
+    const std::vector<types::DuplicateVoteEvidence>& evidence,
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence = {});
 
 }  // namespace hito::consensus::ledger
 

@@ -1,7 +1,9 @@
 #include "consensus/types/block.h"
 
+#include <algorithm>
 #include <string>
 
+#include "base/assert.h"
 #include "base/checked.h"
 #include "base/hash.h"
 #include "base/hex.h"
@@ -110,12 +112,28 @@ Status ReadBlockFields(Reader* r, Block* b) {
   HITO_RETURN_IF_ERROR(ReadCommit(r, "block.last_commit", &b->last_commit));
   HITO_RETURN_IF_ERROR(
       r->Count("block.evidence", kEvidenceMaxPerBlock, internal::kEvidenceMinBytes, &n));
-  b->evidence.resize(n);
+  // Vote evidence first, then proposal evidence (told apart by the first byte).
   for (uint32_t i = 0; i < n; ++i) {
-    HITO_RETURN_IF_ERROR(
-        internal::ReadEvidence(r, internal::Index("block.evidence", i), &b->evidence[i]));
+    const std::string at = internal::Index("block.evidence", i);
+    uint8_t first = 0;
+    HITO_RETURN_IF_ERROR(r->PeekU8(at, &first));
+    if (first == kConflictingProposalEvidenceTag) {
+      HITO_RETURN_IF_ERROR(
+          internal::ReadProposalEvidence(r, at, &b->proposal_evidence.emplace_back()));
+    } else if (!b->proposal_evidence.empty()) {
+      return InvalidArgumentError(at + ": vote evidence after proposal evidence");
+    } else {
+      HITO_RETURN_IF_ERROR(internal::ReadEvidence(r, at, &b->evidence.emplace_back()));
+    }
   }
   return Status::Ok();
+}
+
+void WriteEvidenceList(Writer* w, const std::vector<DuplicateVoteEvidence>& votes,
+                       const std::vector<ConflictingProposalEvidence>& proposals) {
+  w->U32(static_cast<uint32_t>(votes.size() + proposals.size()));
+  for (const DuplicateVoteEvidence& e : votes) internal::WriteEvidence(w, e);
+  for (const ConflictingProposalEvidence& e : proposals) internal::WriteProposalEvidence(w, e);
 }
 
 Status CheckEquals(std::string_view what, const Hash32& in_header, const Hash32& computed) {
@@ -204,10 +222,10 @@ Hash32 TxRoot(const std::vector<Bytes>& txs) {
   return level[0];
 }
 
-Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence) {
+Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence,
+                    const std::vector<ConflictingProposalEvidence>& proposal_evidence) {
   return DomainHash(kEvidenceLabel, EncodeWith([&](Writer* w) {
-                      w->U32(static_cast<uint32_t>(evidence.size()));
-                      for (const DuplicateVoteEvidence& e : evidence) internal::WriteEvidence(w, e);
+                      WriteEvidenceList(w, evidence, proposal_evidence);
                     }));
 }
 
@@ -217,9 +235,84 @@ Bytes EncodeBlock(const Block& b) {
     w->U32(static_cast<uint32_t>(b.txs.size()));
     for (const Bytes& tx : b.txs) w->VarBytes(tx);
     WriteCommit(w, b.last_commit);
-    w->U32(static_cast<uint32_t>(b.evidence.size()));
-    for (const DuplicateVoteEvidence& e : b.evidence) internal::WriteEvidence(w, e);
+    WriteEvidenceList(w, b.evidence, b.proposal_evidence);
   });
+}
+
+uint64_t EncodedBlockSize(const Block& b) {
+  // The variable parts are summed; header, commit and evidence are small and encoded.
+  uint64_t size = EncodeHeader(b.header).size() + 4 + EncodeCommit(b.last_commit).size() + 4;
+  for (const Bytes& tx : b.txs) size += 4 + tx.size();
+  for (const DuplicateVoteEvidence& e : b.evidence) size += EncodeEvidence(e).size();
+  for (const ConflictingProposalEvidence& e : b.proposal_evidence) {
+    size += EncodeProposalEvidence(e).size();
+  }
+  return size;
+}
+
+Status CheckBlockLimits(const Block& b) {
+  HITO_RETURN_IF_ERROR(ValidateChainId("block.header.chain_id", b.header.chain_id));
+  if (b.txs.size() > kBlockMaxTxs) {
+    return InvalidArgumentError("block.txs: " + std::to_string(b.txs.size()) +
+                                " transactions exceeds the maximum of " +
+                                std::to_string(kBlockMaxTxs));
+  }
+  for (size_t i = 0; i < b.txs.size(); ++i) {
+    if (b.txs[i].size() > kTxMaxBytes) {
+      return InvalidArgumentError(internal::Index("block.txs", i) + ": " +
+                                  std::to_string(b.txs[i].size()) +
+                                  " bytes exceeds the maximum of " + std::to_string(kTxMaxBytes));
+    }
+  }
+  if (b.last_commit.signatures.size() > kValidatorsMax) {
+    return InvalidArgumentError("block.last_commit.signatures: more than " +
+                                std::to_string(kValidatorsMax) + " entries");
+  }
+  for (size_t i = 0; i < b.last_commit.signatures.size(); ++i) {
+    const CommitSig& s = b.last_commit.signatures[i];
+    if (s.flag > CommitFlag::kNil ||
+        (s.flag == CommitFlag::kAbsent && s.signature != Ed25519Signature{})) {
+      return InvalidArgumentError(internal::Index("block.last_commit.signatures", i) +
+                                  ": not a canonical entry");
+    }
+  }
+  if (b.evidence.size() + b.proposal_evidence.size() > kEvidenceMaxPerBlock) {
+    return InvalidArgumentError("block.evidence: more than " +
+                                std::to_string(kEvidenceMaxPerBlock) + " pieces");
+  }
+  const uint64_t size = EncodedBlockSize(b);
+  if (size > kBlockMaxBytes) {
+    return InvalidArgumentError("block: " + std::to_string(size) +
+                                " bytes exceeds the maximum of " + std::to_string(kBlockMaxBytes));
+  }
+  HITO_RETURN_IF_ERROR(CheckEquals("block.header.tx_root", b.header.tx_root, TxRoot(b.txs)));
+  HITO_RETURN_IF_ERROR(CheckEquals("block.header.last_commit_hash", b.header.last_commit_hash,
+                                   CommitHash(b.last_commit)));
+  return CheckEquals("block.header.evidence_hash", b.header.evidence_hash,
+                     EvidenceHash(b.evidence, b.proposal_evidence));
+}
+
+Status CheckBlockTime(uint64_t parent_time_ms, uint64_t time_ms) {
+  if (time_ms <= parent_time_ms) {
+    return InvalidArgumentError("block time " + std::to_string(time_ms) +
+                                " ms is not after the parent's " + std::to_string(parent_time_ms));
+  }
+  const uint64_t latest = CheckedAdd(parent_time_ms, kBlockTimeMaxStepMs).value_or(UINT64_MAX);
+  if (time_ms > latest) {
+    return InvalidArgumentError("block time " + std::to_string(time_ms) + " ms is more than " +
+                                std::to_string(kBlockTimeMaxStepMs) + " ms after the parent's " +
+                                std::to_string(parent_time_ms));
+  }
+  return Status::Ok();
+}
+
+std::optional<uint64_t> NextBlockTimeMs(uint64_t parent_time_ms, uint64_t now_ms) {
+  const std::optional<uint64_t> earliest = CheckedAdd(parent_time_ms, uint64_t{1});
+  if (!earliest) return std::nullopt;
+  const uint64_t latest = CheckedAdd(parent_time_ms, kBlockTimeMaxStepMs).value_or(UINT64_MAX);
+  const uint64_t t = std::clamp(now_ms, *earliest, latest);
+  HITO_ASSERT(CheckBlockTime(parent_time_ms, t).ok());
+  return t;
 }
 
 Result<Block> DecodeBlock(ByteView bytes) {
@@ -231,8 +324,8 @@ Result<Block> DecodeBlock(ByteView bytes) {
   HITO_RETURN_IF_ERROR(CheckEquals("block.header.tx_root", b.header.tx_root, TxRoot(b.txs)));
   HITO_RETURN_IF_ERROR(CheckEquals("block.header.last_commit_hash", b.header.last_commit_hash,
                                    CommitHash(b.last_commit)));
-  HITO_RETURN_IF_ERROR(
-      CheckEquals("block.header.evidence_hash", b.header.evidence_hash, EvidenceHash(b.evidence)));
+  HITO_RETURN_IF_ERROR(CheckEquals("block.header.evidence_hash", b.header.evidence_hash,
+                                   EvidenceHash(b.evidence, b.proposal_evidence)));
   return b;
 }
 

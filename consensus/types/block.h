@@ -8,6 +8,7 @@
 #define HITO_CONSENSUS_TYPES_BLOCK_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,8 @@ struct Block {
   std::vector<Bytes> txs;  // canonical transaction encodings
   Commit last_commit;      // empty (height 0, no signatures) in block 1
   std::vector<DuplicateVoteEvidence> evidence;
+  // Encoded in the same evidence list, after `evidence`; the two share the list's limit.
+  std::vector<ConflictingProposalEvidence> proposal_evidence;
   friend bool operator==(const Block&, const Block&) = default;
 };
 
@@ -79,9 +82,29 @@ Bytes EncodeBlock(const Block& b);
 // must match the body. Limits: kBlockMaxBytes, kBlockMaxTxs, kEvidenceMaxPerBlock.
 Result<Block> DecodeBlock(ByteView bytes);
 
+// What DecodeBlock enforces, on a block held in memory (a block built or received as a
+// struct is checked without encoding it): at most kBlockMaxTxs transactions of at most
+// kTxMaxBytes each, a commit of at most kValidatorsMax well-formed entries, at most
+// kEvidenceMaxPerBlock pieces of evidence, an encoding of at most kBlockMaxBytes, a valid
+// chain id, and tx_root, last_commit_hash and evidence_hash matching the body.
+Status CheckBlockLimits(const Block& b);
+// The length of EncodeBlock(b), computed without building it.
+uint64_t EncodedBlockSize(const Block& b);
+
+// The block-time rule: parent_time_ms < time_ms <= parent_time_ms + kBlockTimeMaxStepMs
+// (the bound saturates at UINT64_MAX). kInvalidArgument with the reason otherwise.
+Status CheckBlockTime(uint64_t parent_time_ms, uint64_t time_ms);
+// The time a proposer puts in the block after one at parent_time_ms, with its clock at
+// now_ms: now_ms moved into the window CheckBlockTime allows, so a chain that was halted
+// catches up in steps of kBlockTimeMaxStepMs and a slow clock still advances by 1 ms.
+// nullopt only when parent_time_ms is UINT64_MAX (no later time exists).
+std::optional<uint64_t> NextBlockTimeMs(uint64_t parent_time_ms, uint64_t now_ms);
+
 // Binary Merkle root (RFC 6962 style, domain-separated leaves and nodes) of tx hashes.
 Hash32 TxRoot(const std::vector<Bytes>& txs);
-Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence);
+// Over the block's evidence list: the vote evidence, then the proposal evidence.
+Hash32 EvidenceHash(const std::vector<DuplicateVoteEvidence>& evidence,
+                    const std::vector<ConflictingProposalEvidence>& proposal_evidence = {});
 
 }  // namespace hito::consensus::types
 

@@ -59,6 +59,11 @@ Status Reader::U8(std::string_view what, uint8_t* v) {
   return Status::Ok();
 }
 
+Status Reader::PeekU8(std::string_view what, uint8_t* v) const {
+  Reader copy = *this;
+  return copy.U8(what, v);
+}
+
 Status Reader::U16(std::string_view what, uint16_t* v) {
   std::array<uint8_t, 2> b;
   HITO_RETURN_IF_ERROR(Fixed(what, &b));

@@ -53,6 +53,8 @@ class Reader {
   Status U32(std::string_view what, uint32_t* v);
   Status U64(std::string_view what, uint64_t* v);
   Status Bool(std::string_view what, bool* v);  // rejects anything but 0 and 1
+  // The next byte without consuming it (fails on truncation like U8).
+  Status PeekU8(std::string_view what, uint8_t* v) const;
   template <size_t N>
   Status Fixed(std::string_view what, std::array<uint8_t, N>* a) {
     return Raw(what, ByteView(a->data(), N), a->data());

@@ -31,9 +31,15 @@ Status ReadVote(Reader* r, std::string_view what, Vote* v);
 void WriteEvidence(Writer* w, const DuplicateVoteEvidence& e);
 Status ReadEvidence(Reader* r, std::string_view what, DuplicateVoteEvidence* e);
 
+void WriteProposalEvidence(Writer* w, const ConflictingProposalEvidence& e);
+Status ReadProposalEvidence(Reader* r, std::string_view what, ConflictingProposalEvidence* e);
+
 // Smallest encodings, for Reader::Count bounds.
 inline constexpr size_t kVoteMinBytes = 1 + 8 + 4 + 1 + 32 + 64;
+inline constexpr size_t kProposalMinBytes = 8 + 4 + 1 + 32 + 32 + 64;
+// The smaller of the two evidence kinds (vote evidence).
 inline constexpr size_t kEvidenceMinBytes = 2 * kVoteMinBytes;
+static_assert(1 + 2 * kProposalMinBytes >= kEvidenceMinBytes);
 
 }  // namespace hito::consensus::types::internal
 

@@ -106,6 +106,29 @@ Status ReadEvidence(Reader* r, std::string_view what, DuplicateVoteEvidence* e) 
   return Status::Ok();
 }
 
+void WriteProposalEvidence(Writer* w, const ConflictingProposalEvidence& e) {
+  w->U8(kConflictingProposalEvidenceTag);
+  w->Raw(EncodeProposal(e.a));
+  w->Raw(EncodeProposal(e.b));
+}
+
+Status ReadProposalEvidence(Reader* r, std::string_view what, ConflictingProposalEvidence* e) {
+  uint8_t tag = 0;
+  HITO_RETURN_IF_ERROR(r->U8(Field(what, "tag"), &tag));
+  if (tag != kConflictingProposalEvidenceTag) {
+    return InvalidArgumentError(Field(what, "tag") + ": unknown evidence tag " +
+                                std::to_string(tag));
+  }
+  HITO_RETURN_IF_ERROR(ReadProposal(r, &e->a));
+  HITO_RETURN_IF_ERROR(ReadProposal(r, &e->b));
+  if (!(EncodeProposal(e->a) < EncodeProposal(e->b))) {
+    return InvalidArgumentError(std::string(what) +
+                                ": proposals not in canonical order (encoding of a must sort "
+                                "strictly before encoding of b)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace internal
 
 Bytes VoteSigningBytes(std::string_view chain_id, const Vote& v) {
@@ -182,6 +205,46 @@ Status VerifyEvidence(std::string_view chain_id, const DuplicateVoteEvidence& e)
     return InvalidArgumentError("evidence.b.signature: invalid");
   }
   return Status::Ok();
+}
+
+Status VerifyProposalEvidence(std::string_view chain_id, const ConflictingProposalEvidence& e) {
+  const Proposal& a = e.a;
+  const Proposal& b = e.b;
+  if (a.proposer != b.proposer) {
+    return InvalidArgumentError("evidence: proposals are from different validators");
+  }
+  if (a.height != b.height || a.round != b.round) {
+    return InvalidArgumentError("evidence: proposals differ in height or round");
+  }
+  if (a.block_hash == b.block_hash && a.pol_round == b.pol_round) {
+    return InvalidArgumentError("evidence: proposals propose the same thing");
+  }
+  if (!(EncodeProposal(a) < EncodeProposal(b))) {
+    return InvalidArgumentError("evidence: proposals not in canonical order");
+  }
+  if (!VerifyProposalSignature(chain_id, a)) {
+    return InvalidArgumentError("evidence.a.signature: invalid");
+  }
+  if (!VerifyProposalSignature(chain_id, b)) {
+    return InvalidArgumentError("evidence.b.signature: invalid");
+  }
+  return Status::Ok();
+}
+
+Bytes EncodeProposalEvidence(const ConflictingProposalEvidence& e) {
+  return EncodeWith([&](Writer* w) { internal::WriteProposalEvidence(w, e); });
+}
+
+Result<ConflictingProposalEvidence> DecodeProposalEvidence(ByteView bytes) {
+  return DecodeWhole<ConflictingProposalEvidence>(
+      bytes, "evidence", [](Reader* r, ConflictingProposalEvidence* e) {
+        return internal::ReadProposalEvidence(r, "evidence", e);
+      });
+}
+
+ConflictingProposalEvidence MakeProposalEvidence(Proposal first, Proposal second) {
+  if (EncodeProposal(second) < EncodeProposal(first)) std::swap(first, second);
+  return ConflictingProposalEvidence{std::move(first), std::move(second)};
 }
 
 Bytes EncodeEvidence(const DuplicateVoteEvidence& e) {

@@ -65,6 +65,29 @@ Status VerifyEvidence(std::string_view chain_id, const DuplicateVoteEvidence& e)
 Bytes EncodeEvidence(const DuplicateVoteEvidence& e);
 Result<DuplicateVoteEvidence> DecodeEvidence(ByteView bytes);
 
+// Two proposals signed by one validator for the same (height, round) that differ in what
+// they propose (block hash or POL round): a proposer equivocated. Checkable, like vote
+// evidence, by anyone holding the validator set of that height.
+struct ConflictingProposalEvidence {
+  Proposal a;  // canonical order: EncodeProposal(a) < EncodeProposal(b)
+  Proposal b;
+  friend bool operator==(const ConflictingProposalEvidence&,
+                         const ConflictingProposalEvidence&) = default;
+};
+
+// The first byte of its encoding. Vote evidence starts with a vote type (1 or 2), so one
+// evidence list carries both kinds and vote evidence keeps its bytes.
+inline constexpr uint8_t kConflictingProposalEvidenceTag = 0x10;
+
+// Checks shape (same proposer, height and round; different block hash or POL round),
+// order and both signatures.
+Status VerifyProposalEvidence(std::string_view chain_id, const ConflictingProposalEvidence& e);
+// tag:u8 (kConflictingProposalEvidenceTag), a:proposal, b:proposal.
+Bytes EncodeProposalEvidence(const ConflictingProposalEvidence& e);
+Result<ConflictingProposalEvidence> DecodeProposalEvidence(ByteView bytes);
+// Orders a and b canonically (the engine finds them in arrival order).
+ConflictingProposalEvidence MakeProposalEvidence(Proposal first, Proposal second);
+
 }  // namespace hito::consensus::types
 
 #endif  // HITO_CONSENSUS_TYPES_VOTE_H_

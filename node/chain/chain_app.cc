@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/checked.h"
 #include "base/hex.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/ledger/validators.h"
@@ -36,6 +37,36 @@ Result<std::vector<types::Transaction>> DecodeTxs(const std::vector<Bytes>& raw)
   return txs;
 }
 
+// The header against the tip it builds on: chain, height, parent, state root and time.
+Status CheckHeaderOnTip(const types::BlockHeader& h, const ChainTip& tip,
+                        std::string_view chain_id) {
+  if (h.chain_id != chain_id) return InvalidArgumentError("block for another chain");
+  const std::optional<uint64_t> expected = CheckedAdd(tip.height, uint64_t{1});
+  if (!expected || h.height != *expected) {
+    return InvalidArgumentError("block height " + std::to_string(h.height) +
+                                " does not follow the tip " + std::to_string(tip.height));
+  }
+  if (h.prev_hash != tip.block_hash) return InvalidArgumentError("prev_hash mismatch");
+  if (h.app_hash != tip.state_root) return InvalidArgumentError("app_hash mismatch");
+  return types::CheckBlockTime(tip.time_ms, h.time_ms);
+}
+
+// Every transaction decodes strictly (the decoder FinalizeBlock runs) to a kind the
+// ledger executes.
+Status CheckTransactions(const std::vector<Bytes>& raw) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    Result<types::Transaction> tx = types::DecodeTransaction(raw[i]);
+    if (!tx.ok()) {
+      return InvalidArgumentError("tx " + std::to_string(i) + ": " + tx.status().message());
+    }
+    if (!ledger::TxKindEnabled(tx->kind())) {
+      return InvalidArgumentError("tx " + std::to_string(i) + ": kind " +
+                                  std::string(types::TxKindName(tx->kind())) + " is not enabled");
+    }
+  }
+  return Status::Ok();
+}
+
 double MsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
@@ -57,7 +88,7 @@ Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
   }
   HITO_ASSIGN_OR_RETURN(uint64_t block_height, store->BlockHeight());
   HITO_ASSIGN_OR_RETURN(uint64_t state_height, store->StateHeight());
-  if (state_height + 1 == block_height) {
+  if (block_height > state_height && block_height - state_height == 1) {
     // The block batch landed, the state batch did not: re-apply the stored block.
     HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store->GetBlock(block_height));
     if (!raw) return DataLossError("block " + std::to_string(block_height) + " missing");
@@ -65,9 +96,9 @@ Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
     HITO_ASSIGN_OR_RETURN(std::vector<types::Transaction> txs, DecodeTxs(block.txs));
     auto state = store->State();
     ledger::Ledger ledger(genesis.chain_id, state.get());
-    HITO_ASSIGN_OR_RETURN(
-        ledger::BlockOutcome outcome,
-        ledger.ApplyBlock(block.header, txs, ledger::SignatureCheck::kVerify, block.evidence));
+    HITO_ASSIGN_OR_RETURN(ledger::BlockOutcome outcome,
+                          ledger.ApplyBlock(block.header, txs, ledger::SignatureCheck::kVerify,
+                                            block.evidence, block.proposal_evidence));
     HITO_RETURN_IF_ERROR(store->WriteState(block_height, outcome.changes));
     spdlog::warn("recovered: re-applied stored block {} whose state was not written", block_height);
     state_height = block_height;
@@ -146,33 +177,33 @@ Result<types::ValidatorSet> ChainApp::ValidatorSetAt(uint64_t height) const {
 }
 
 Status ChainApp::ProcessProposal(const types::Block& block) const {
-  ChainTip tip = Tip();
+  // Every way FinalizeBlock (Ledger::ApplyBlock) can fail for a block's content is refused
+  // here first, so a decided block never fails to execute: header against the tip, the
+  // block's limits, every transaction decoding strictly to an enabled kind, and the
+  // evidence (ValidatorRecords, the code ApplyBlock runs). A transaction that breaks its
+  // own rules (nonce, balance, signature) is a failed result in the block, not a reason
+  // to refuse it.
+  const ChainTip tip = Tip();
   const types::BlockHeader& h = block.header;
-  if (h.chain_id != chain_id_) return InvalidArgumentError("block for another chain");
-  if (h.height != tip.height + 1) {
-    return InvalidArgumentError("block height " + std::to_string(h.height) + ", expected " +
-                                std::to_string(tip.height + 1));
-  }
-  if (h.prev_hash != tip.block_hash) return InvalidArgumentError("prev_hash mismatch");
-  if (h.app_hash != tip.state_root) return InvalidArgumentError("app_hash mismatch");
-  if (h.time_ms <= tip.time_ms) return InvalidArgumentError("block time not increasing");
-  if (h.tx_root != types::TxRoot(block.txs)) return InvalidArgumentError("tx_root mismatch");
+  HITO_RETURN_IF_ERROR(CheckHeaderOnTip(h, tip, chain_id_));
+  HITO_RETURN_IF_ERROR(types::CheckBlockLimits(block));
+  HITO_RETURN_IF_ERROR(CheckTransactions(block.txs));
   // The sets of h and h + 1 are fixed by the state the block builds on (validators.h).
+  const std::optional<uint64_t> next_height = CheckedAdd(h.height, uint64_t{1});
+  if (!next_height) return InvalidArgumentError("block height has no successor");
   auto state = store_->State();
   HITO_ASSIGN_OR_RETURN(types::ValidatorSet set, ValidatorSetAt(h.height));
-  HITO_ASSIGN_OR_RETURN(types::ValidatorSet next, ValidatorSetAt(h.height + 1));
+  HITO_ASSIGN_OR_RETURN(types::ValidatorSet next, ValidatorSetAt(*next_height));
   if (h.validators_hash != set.Hash()) return InvalidArgumentError("validators_hash mismatch");
   if (h.next_validators_hash != next.Hash()) {
     return InvalidArgumentError("next_validators_hash mismatch");
   }
-  if (h.evidence_hash != types::EvidenceHash(block.evidence)) {
-    return InvalidArgumentError("evidence_hash mismatch");
+  if (!set.IndexOf(h.proposer)) {
+    return InvalidArgumentError("header.proposer " + HexEncode(h.proposer).substr(0, 16) +
+                                " is not a validator of height " + std::to_string(h.height));
   }
   // The commit of h - 1 the block carries: signed by a quorum of THAT height's set (it is
   // stored, served to syncing peers and read by clients as the proof of h - 1).
-  if (h.last_commit_hash != types::CommitHash(block.last_commit)) {
-    return InvalidArgumentError("last_commit_hash mismatch");
-  }
   if (h.height == 1) {
     if (!(block.last_commit == types::Commit{})) {
       return InvalidArgumentError("block 1 carries a commit");
@@ -185,13 +216,10 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
     HITO_RETURN_IF_ERROR(
         types::VerifyCommit(chain_id_, prev, block.last_commit).WithContext("last_commit"));
   }
-  if (block.evidence.size() > types::kEvidenceMaxPerBlock) {
-    return InvalidArgumentError("too much evidence");
-  }
   // Evidence: signatures, one (height, round, type), two values, signer in the set of its
   // height, not too old, not recorded before, not listed twice (what ApplyBlock checks).
-  Result<std::vector<std::pair<Bytes, Bytes>>> records =
-      ledger::ValidatorRecords(*state, chain_id_, h.height, block.evidence);
+  Result<std::vector<std::pair<Bytes, Bytes>>> records = ledger::ValidatorRecords(
+      *state, chain_id_, h.height, block.evidence, block.proposal_evidence);
   if (!records.ok()) return records.status();
   return Status::Ok();
 }
@@ -222,7 +250,7 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
       fin.outcome, exec_ledger_.ApplyBlock(block.header, txs,
                                            all_verified ? ledger::SignatureCheck::kAlreadyVerified
                                                         : ledger::SignatureCheck::kVerify,
-                                           block.evidence));
+                                           block.evidence, block.proposal_evidence));
   if (fin.outcome.results.size() != txs.size()) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");

@@ -58,7 +58,9 @@ Status SoloEngine::ProduceBlock() {
   types::BlockHeader& h = block.header;
   h.chain_id = chain_id_;
   h.height = tip.height + 1;
-  h.time_ms = std::max(now_ms(), tip.time_ms + 1);
+  const std::optional<uint64_t> time_ms = types::NextBlockTimeMs(tip.time_ms, now_ms());
+  if (!time_ms) return FailedPreconditionError("the tip's block time is the last one possible");
+  h.time_ms = *time_ms;
   h.prev_hash = tip.block_hash;
   h.tx_root = types::TxRoot(block.txs);
   h.app_hash = tip.state_root;

@@ -1,6 +1,6 @@
 // Fuzzes the decoders of the other consensus messages a peer can send (vote, proposal,
-// evidence, commit, header, validator set): every decoder sees the same input, and each
-// one that accepts it must re-encode it to exactly the same bytes.
+// evidence of both kinds, commit, header, validator set): every decoder sees the same
+// input, and each one that accepts it must re-encode it to exactly the same bytes.
 #include <cstdio>
 #include <cstdlib>
 
@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check("vote", in, types::DecodeVote, types::EncodeVote);
   Check("proposal", in, types::DecodeProposal, types::EncodeProposal);
   Check("evidence", in, types::DecodeEvidence, types::EncodeEvidence);
+  Check("proposal_evidence", in, types::DecodeProposalEvidence, types::EncodeProposalEvidence);
   Check("commit", in, types::DecodeCommit, types::EncodeCommit);
   Check("header", in, types::DecodeHeader, types::EncodeHeader);
   Check("validator_set", in, types::DecodeValidatorSet, types::EncodeValidatorSet);

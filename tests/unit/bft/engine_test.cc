@@ -87,6 +87,13 @@ Block MakeBlock(uint64_t height, uint8_t tag) {
   return b;
 }
 
+// A block whose header names validator `proposer` (as a fresh proposal's block must).
+Block MakeBlockBy(const Keys& keys, uint32_t proposer, uint64_t height, uint8_t tag) {
+  Block b = MakeBlock(height, tag);
+  b.header.proposer = keys.key(proposer).public_key();
+  return b;
+}
+
 Config TestConfig() {
   Config c;
   c.chain_id = kChain;
@@ -167,7 +174,8 @@ TEST(EngineTest, HappyPathFourValidatorsDecideInRoundZero) {
         for (uint32_t j = 0; j < 4; ++j)
           if (j != from) inbox.push_back({j, VoteReceived{v->vote}});
       } else if (auto* r = std::get_if<RequestBlock>(&a)) {
-        inbox.push_back({from, BlockBuilt{r->height, r->round, MakeBlock(r->height, 7)}});
+        inbox.push_back(
+            {from, BlockBuilt{r->height, r->round, MakeBlockBy(keys, from, r->height, 7)}});
       } else if (auto* d = std::get_if<Decide>(&a)) {
         decided.emplace(from, *d);
       }
@@ -180,7 +188,8 @@ TEST(EngineTest, HappyPathFourValidatorsDecideInRoundZero) {
     handle(to, nodes[to]->Feed(e));
   }
   ASSERT_EQ(decided.size(), 4u);
-  const Hash32 expected = types::HeaderHash(MakeBlock(1, 7).header);
+  const Hash32 expected = types::HeaderHash(
+      MakeBlockBy(keys, ProposerSchedule(keys.set()).ProposerIndex(1, 0), 1, 7).header);
   for (const auto& [i, d] : decided) {
     EXPECT_EQ(d.height, 1u);
     EXPECT_EQ(d.round, 0u);
@@ -282,8 +291,8 @@ TEST(EngineTest, LockedValidatorPrevotesNilForOtherProposalWithoutPol) {
   Keys keys({1, 1, 1, 1});
   Node me(keys, PickLockTestNode(keys));
   me.Feed(StartHeight{1, keys.set(), 0, {}});
-  const Block v = MakeBlock(1, 1);
-  const Block w = MakeBlock(1, 2);
+  const Block v = MakeBlockBy(keys, me.engine.ProposerIndex(0), 1, 1);
+  const Block w = MakeBlockBy(keys, me.engine.ProposerIndex(1), 1, 2);
   LockInRoundZero(keys, me, v);
   GoToRound(keys, me, 1);
   // Round 1: the proposer offers w with no POL (validRound = -1): lines 22-26, locked on v.
@@ -300,7 +309,7 @@ TEST(EngineTest, LockedValidatorPrevotesItsLockedValueAgain) {
   Keys keys({1, 1, 1, 1});
   Node me(keys, PickLockTestNode(keys));
   me.Feed(StartHeight{1, keys.set(), 0, {}});
-  const Block v = MakeBlock(1, 1);
+  const Block v = MakeBlockBy(keys, me.engine.ProposerIndex(0), 1, 1);
   LockInRoundZero(keys, me, v);
   GoToRound(keys, me, 1);
   auto actions =
@@ -314,7 +323,7 @@ TEST(EngineTest, LockedValidatorUnlocksOnNewerPol) {
   Keys keys({1, 1, 1, 1});
   Node me(keys, PickLockTestNode(keys));
   me.Feed(StartHeight{1, keys.set(), 0, {}});
-  const Block v = MakeBlock(1, 1);
+  const Block v = MakeBlockBy(keys, me.engine.ProposerIndex(0), 1, 1);
   const Block w = MakeBlock(1, 2);
   const Hash32 wh = types::HeaderHash(w.header);
   LockInRoundZero(keys, me, v);
@@ -337,7 +346,7 @@ TEST(EngineTest, PolFromBeforeTheLockDoesNotUnlock) {
   Keys keys({1, 1, 1, 1});
   Node me(keys, PickLockTestNode(keys));
   me.Feed(StartHeight{1, keys.set(), 0, {}});
-  const Block v = MakeBlock(1, 1);
+  const Block v = MakeBlockBy(keys, me.engine.ProposerIndex(1), 1, 1);
   const Block w = MakeBlock(1, 2);
   GoToRound(keys, me, 1);
   // Round 1: lock on v.
@@ -369,7 +378,7 @@ TEST(EngineTest, InvalidBlockGetsNilPrevoteAndIsNeverDecided) {
   const uint32_t me_index = NonProposer(keys, 1, 0);
   Node me(keys, me_index);
   me.Feed(StartHeight{1, keys.set(), 0, {}});
-  const Block v = MakeBlock(1, 9);
+  const Block v = MakeBlockBy(keys, me.engine.ProposerIndex(0), 1, 9);
   const Hash32 vh = types::HeaderHash(v.header);
   me.invalid.insert(vh);
   auto actions =
@@ -527,7 +536,7 @@ TEST(EngineTest, ProposalsFromNonProposerOrForgedAreIgnored) {
   me.Feed(StartHeight{1, keys.set(), 0, {}});
   const uint32_t prop = me.engine.ProposerIndex(0);
   const uint32_t not_prop = (prop + 1) % 4 == me_index ? (prop + 2) % 4 : (prop + 1) % 4;
-  const Block b = MakeBlock(1, 3);
+  const Block b = MakeBlockBy(keys, prop, 1, 3);
   auto a = me.Feed(ProposalReceived{keys.MakeProposal(not_prop, 1, 0, b, {}), b});
   EXPECT_EQ(me.engine.last_rejection(), Rejection::kNotProposer);
   EXPECT_TRUE(Only<BroadcastVote>(a).empty());
@@ -596,8 +605,8 @@ TEST(EngineTest, NextHeightMessagesAreBufferedBoundedAndReplayed) {
   me.Feed(VoteReceived{keys.MakeVote(other, VoteType::kPrevote, 3, 0, std::nullopt)});
   EXPECT_EQ(me.engine.last_rejection(), Rejection::kWrongHeight);
   // Height 2 proposal arrives early, then the height starts: it is replayed and voted on.
-  const Block b = MakeBlock(2, 5);
   ProposerSchedule s(keys.set());
+  const Block b = MakeBlockBy(keys, s.ProposerIndex(2, 0), 2, 5);
   me.Feed(ProposalReceived{keys.MakeProposal(s.ProposerIndex(2, 0), 2, 0, b, {}), b});
   auto a = me.Feed(StartHeight{2, keys.set(), 0, {}});
   EXPECT_EQ(me.engine.buffered_messages(), 0u);
@@ -636,7 +645,7 @@ TEST(EngineTest, RestoredLockIsHonouredAfterRestart) {
   const uint32_t me_index = NonProposer(keys, 1, 3);
   Node me(keys, me_index);
   const Block v = MakeBlock(1, 1);
-  const Block w = MakeBlock(1, 2);
+  const Block w = MakeBlockBy(keys, ProposerSchedule(keys.set()).ProposerIndex(1, 3), 1, 2);
   // Restarted in round 3 with the lock its signer record kept (precommit v in round 2).
   me.Feed(StartHeight{1, keys.set(), 3, Lock{2, types::HeaderHash(v.header)}});
   EXPECT_EQ(me.engine.round(), 3u);
@@ -655,7 +664,7 @@ TEST(EngineTest, ProposerRequestsABlockAndProposesIt) {
   auto req = Only<RequestBlock>(a);
   ASSERT_EQ(req.size(), 1u);
   EXPECT_EQ(req[0].height, 1u);
-  const Block b = MakeBlock(1, 8);
+  const Block b = MakeBlockBy(keys, prop, 1, 8);
   a = me.Feed(BlockBuilt{1, 0, b});
   auto props = Only<BroadcastProposal>(a);
   ASSERT_EQ(props.size(), 1u);
@@ -741,6 +750,86 @@ TEST(EngineTest, ValidatorSetOfEachHeightIsTheOneStartHeightGives) {
   // A stale StartHeight for an older height is ignored.
   node.Feed(StartHeight{1, *set1, 0, {}});
   EXPECT_EQ(node.engine.height(), 2u);
+}
+
+TEST(EngineTest, FreshProposalWhoseBlockNamesAnotherProposerIsInvalid) {
+  // A proposer signs a proposal (no POL round) for a block whose header names another
+  // validator: the block is not its to propose. With the block attached the proposal is
+  // refused; with the block arriving alone the node prevotes nil.
+  Keys keys({1, 1, 1, 1});
+  const uint32_t me_index = NonProposer(keys, 1, 0);
+  const uint32_t prop = ProposerSchedule(keys.set()).ProposerIndex(1, 0);
+  const uint32_t someone_else = (prop + 1) % 4;
+  {
+    Node me(keys, me_index);
+    me.Feed(StartHeight{1, keys.set(), 0, {}});
+    const Block b = MakeBlockBy(keys, someone_else, 1, 3);
+    auto a = me.Feed(ProposalReceived{keys.MakeProposal(prop, 1, 0, b, {}), b});
+    EXPECT_EQ(me.engine.last_rejection(), Rejection::kWrongBlockProposer);
+    EXPECT_TRUE(Only<BroadcastVote>(a).empty());
+    EXPECT_TRUE(Only<ValidateBlock>(a).empty());
+    // The right block from the right proposer still counts in the same round.
+    const Block good = MakeBlockBy(keys, prop, 1, 4);
+    auto pv = OwnVote(me.Feed(ProposalReceived{keys.MakeProposal(prop, 1, 0, good, {}), good}),
+                      VoteType::kPrevote);
+    ASSERT_TRUE(pv.has_value());
+    EXPECT_EQ(pv->block_hash, types::HeaderHash(good.header));
+  }
+  {
+    Node me(keys, me_index);
+    me.Feed(StartHeight{1, keys.set(), 0, {}});
+    const Block b = MakeBlockBy(keys, someone_else, 1, 3);
+    me.Feed(ProposalReceived{keys.MakeProposal(prop, 1, 0, b, {}), std::nullopt});
+    EXPECT_EQ(me.engine.last_rejection(), Rejection::kNone);
+    auto pv = OwnVote(me.Feed(BlockReceived{b}), VoteType::kPrevote);
+    ASSERT_TRUE(pv.has_value());
+    EXPECT_FALSE(pv->block_hash.has_value()) << "a block naming another proposer is not valid";
+  }
+}
+
+TEST(EngineTest, ConflictingProposalsProduceVerifiableEvidenceOnce) {
+  Keys keys({1, 1, 1, 1});
+  const uint32_t me_index = NonProposer(keys, 1, 0);
+  Node me(keys, me_index);
+  me.Feed(StartHeight{1, keys.set(), 0, {}});
+  const uint32_t prop = me.engine.ProposerIndex(0);
+  const Block b1 = MakeBlockBy(keys, prop, 1, 1);
+  const Block b2 = MakeBlockBy(keys, prop, 1, 2);
+  const Block b3 = MakeBlockBy(keys, prop, 1, 3);
+  const Proposal p1 = keys.MakeProposal(prop, 1, 0, b1, {});
+  auto first = me.Feed(ProposalReceived{p1, b1});
+  EXPECT_TRUE(Only<RecordProposalEvidence>(first).empty());
+  auto pv = OwnVote(first, VoteType::kPrevote);
+  ASSERT_TRUE(pv.has_value());
+  EXPECT_EQ(pv->block_hash, types::HeaderHash(b1.header));
+  // The same proposal again is no evidence.
+  EXPECT_TRUE(Only<RecordProposalEvidence>(me.Feed(ProposalReceived{p1, b1})).empty());
+  // A forged second proposal is not evidence of anything.
+  Proposal forged = keys.MakeProposal(prop, 1, 0, b2, {});
+  forged.signature[9] ^= 4;
+  EXPECT_TRUE(Only<RecordProposalEvidence>(me.Feed(ProposalReceived{forged, b2})).empty());
+  // A second, validly signed proposal for another block is.
+  auto ev = Only<RecordProposalEvidence>(
+      me.Feed(ProposalReceived{keys.MakeProposal(prop, 1, 0, b2, {}), b2}));
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(me.engine.last_rejection(), Rejection::kDuplicate);
+  EXPECT_TRUE(types::VerifyProposalEvidence(kChain, ev[0].evidence).ok());
+  EXPECT_TRUE(types::EncodeProposal(ev[0].evidence.a) < types::EncodeProposal(ev[0].evidence.b));
+  // Reported once per round; the node's vote stays with the first proposal.
+  auto third = me.Feed(ProposalReceived{keys.MakeProposal(prop, 1, 0, b3, {}), b3});
+  EXPECT_TRUE(Only<RecordProposalEvidence>(third).empty());
+  EXPECT_TRUE(Only<BroadcastVote>(third).empty());
+}
+
+TEST(EngineTest, LastHeightDoesNotWrapToHeightZero) {
+  // At height UINT64_MAX, "height + 1" must not wrap: a height-0 vote is not buffered as
+  // the next height's.
+  Keys keys({1, 1, 1, 1});
+  Node me(keys, 0);
+  me.Feed(StartHeight{UINT64_MAX, keys.set(), 0, {}});
+  me.Feed(VoteReceived{keys.MakeVote(1, VoteType::kPrevote, 0, 0, std::nullopt)});
+  EXPECT_EQ(me.engine.last_rejection(), Rejection::kWrongHeight);
+  EXPECT_EQ(me.engine.buffered_messages(), 0u);
 }
 
 }  // namespace

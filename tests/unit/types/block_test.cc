@@ -262,6 +262,154 @@ TEST(BlockTest, RejectsListsAndSizesOverLimits) {
   EXPECT_TRUE(HasMessage(DecodeBlock(huge).status(), "exceeds the maximum of 8388608"));
 }
 
+ConflictingProposalEvidence ProposalEvidence(const Ed25519PrivateKey& key, uint64_t height) {
+  Proposal a;
+  a.height = height;
+  a.round = 1;
+  a.block_hash = H("one");
+  a.proposer = key.public_key();
+  SignProposal(kChain, &a, key);
+  Proposal b = a;
+  b.block_hash = H("two");
+  SignProposal(kChain, &b, key);
+  return MakeProposalEvidence(a, b);
+}
+
+TEST(ProposalEvidenceTest, RealEquivocationVerifiesRoundTripsAndIsStrict) {
+  const testing::Validators v = MakeValidators();
+  const ConflictingProposalEvidence e = ProposalEvidence(v.keys[0], 5);
+  EXPECT_TRUE(VerifyProposalEvidence(kChain, e).ok());
+  EXPECT_FALSE(VerifyProposalEvidence("other-chain", e).ok());
+  const Bytes enc = EncodeProposalEvidence(e);
+  EXPECT_EQ(enc[0], kConflictingProposalEvidenceTag);
+  EXPECT_EQ(*DecodeProposalEvidence(enc), e);
+  testing::ExpectStrict(enc, [](ByteView b) { return DecodeProposalEvidence(b); });
+  // The other order is refused by the decoder, the same content by the verifier.
+  ConflictingProposalEvidence swapped{e.b, e.a};
+  EXPECT_TRUE(HasMessage(DecodeProposalEvidence(EncodeProposalEvidence(swapped)).status(),
+                         "not in canonical order"));
+  ConflictingProposalEvidence same = e;
+  same.b.block_hash = same.a.block_hash;
+  SignProposal(kChain, &same.b, v.keys[0]);
+  EXPECT_FALSE(VerifyProposalEvidence(kChain, MakeProposalEvidence(same.a, same.b)).ok());
+  ConflictingProposalEvidence forged = e;
+  forged.b.signature[3] ^= 1;
+  EXPECT_FALSE(VerifyProposalEvidence(kChain, forged).ok());
+  ConflictingProposalEvidence rounds = e;
+  rounds.b.round = 2;
+  SignProposal(kChain, &rounds.b, v.keys[0]);
+  EXPECT_FALSE(VerifyProposalEvidence(kChain, MakeProposalEvidence(rounds.a, rounds.b)).ok());
+}
+
+TEST(ProposalEvidenceTest, BlocksCarryBothKindsAndVoteEvidenceKeepsItsBytes) {
+  const testing::Validators v = MakeValidators();
+  Block b = testing::MakeBlock(v);
+  const Bytes votes_only = EncodeBlock(b);
+  const Hash32 hash_votes_only = EvidenceHash(b.evidence);
+  EXPECT_EQ(EvidenceHash(b.evidence, {}), hash_votes_only);
+  b.proposal_evidence.push_back(ProposalEvidence(v.keys[2], 1));
+  b.header.evidence_hash = EvidenceHash(b.evidence, b.proposal_evidence);
+  EXPECT_NE(b.header.evidence_hash, hash_votes_only);
+  const Bytes enc = EncodeBlock(b);
+  EXPECT_EQ(EncodedBlockSize(b), enc.size());
+  EXPECT_TRUE(CheckBlockLimits(b).ok()) << CheckBlockLimits(b).ToString();
+  // The proposal evidence is appended to the same list: after the header (whose
+  // evidence_hash changed), the body up to the end of the vote evidence is the bytes it
+  // was but for the list's count.
+  Bytes prefix = votes_only;
+  testing::PutU32(&prefix, votes_only.size() - EncodeEvidence(b.evidence[0]).size() - 4, 2);
+  EXPECT_TRUE(std::equal(prefix.begin() + kHeaderBytes, prefix.end(), enc.begin() + kHeaderBytes));
+  Result<Block> back = DecodeBlock(enc);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, b);
+  testing::ExpectStrict(enc, [](ByteView x) { return DecodeBlock(x); });
+  // The two kinds share the list's limit.
+  Block full = b;
+  full.evidence.assign(kEvidenceMaxPerBlock, b.evidence[0]);
+  full.header.evidence_hash = EvidenceHash(full.evidence, full.proposal_evidence);
+  EXPECT_FALSE(CheckBlockLimits(full).ok());
+}
+
+TEST(BlockLimitsTest, InMemoryBlockIsCheckedAsDecodeBlockWould) {
+  const testing::Validators v = MakeValidators();
+  const Block b = testing::MakeBlock(v);
+  EXPECT_TRUE(CheckBlockLimits(b).ok()) << CheckBlockLimits(b).ToString();
+  EXPECT_EQ(EncodedBlockSize(b), EncodeBlock(b).size());
+
+  Block many = b;  // more transactions than a block may hold (tiny ones, cheap to build)
+  many.txs.assign(kBlockMaxTxs + 1, Bytes{1});
+  many.header.tx_root = TxRoot(many.txs);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(many), "block.txs: 20001 transactions exceeds"));
+
+  Block big_tx = b;
+  big_tx.txs[1].resize(kTxMaxBytes + 1);
+  big_tx.header.tx_root = TxRoot(big_tx.txs);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(big_tx), "block.txs[1]: 65537 bytes exceeds"));
+
+  Block too_big = b;  // every tx at the limit, the whole over 8 MiB
+  too_big.txs.assign(kBlockMaxBytes / kTxMaxBytes, Bytes(kTxMaxBytes, 7));
+  too_big.header.tx_root = TxRoot(too_big.txs);
+  EXPECT_EQ(EncodedBlockSize(too_big), EncodeBlock(too_big).size());
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(too_big), "exceeds the maximum of 8388608"));
+
+  Block evidence = b;
+  evidence.evidence.assign(kEvidenceMaxPerBlock + 1, b.evidence[0]);
+  evidence.header.evidence_hash = EvidenceHash(evidence.evidence);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(evidence), "block.evidence: more than 64"));
+
+  Block absent_sig = b;
+  absent_sig.last_commit.signatures[1].flag = CommitFlag::kAbsent;  // signature left set
+  absent_sig.header.last_commit_hash = CommitHash(absent_sig.last_commit);
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(absent_sig), "not a canonical entry"));
+
+  Block root = b;
+  root.header.tx_root = H("other");
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(root), "block.header.tx_root"));
+  Block ev_hash = b;
+  ev_hash.evidence.clear();
+  EXPECT_TRUE(HasMessage(CheckBlockLimits(ev_hash), "block.header.evidence_hash"));
+  Block chain = b;
+  chain.header.chain_id = "Bad";
+  EXPECT_FALSE(CheckBlockLimits(chain).ok());
+}
+
+TEST(BlockTimeTest, StrictlyAfterTheParentAndAtMostOneStepLater) {
+  const uint64_t parent = 1'700'000'000'000;
+  EXPECT_FALSE(CheckBlockTime(parent, parent).ok());  // equal to the parent
+  EXPECT_FALSE(CheckBlockTime(parent, parent - 1).ok());
+  EXPECT_TRUE(CheckBlockTime(parent, parent + 1).ok());
+  EXPECT_TRUE(CheckBlockTime(parent, parent + kBlockTimeMaxStepMs).ok());
+  EXPECT_TRUE(HasMessage(CheckBlockTime(parent, parent + kBlockTimeMaxStepMs + 1),
+                         "more than 3600000 ms after the parent's"));
+  EXPECT_FALSE(CheckBlockTime(parent, UINT64_MAX).ok());
+  // Near the end of u64 the bound saturates instead of wrapping.
+  EXPECT_TRUE(CheckBlockTime(UINT64_MAX - 10, UINT64_MAX).ok());
+  EXPECT_FALSE(CheckBlockTime(UINT64_MAX, UINT64_MAX).ok());
+  EXPECT_FALSE(CheckBlockTime(UINT64_MAX, 0).ok());
+}
+
+TEST(BlockTimeTest, NextBlockTimeFollowsTheClockInsideTheWindow) {
+  const uint64_t parent = 1'700'000'000'000;
+  EXPECT_EQ(NextBlockTimeMs(parent, parent + 500), parent + 500);
+  EXPECT_EQ(NextBlockTimeMs(parent, parent - 5), parent + 1);  // a slow clock still advances
+  // A chain halted for a day catches up an hour per block.
+  const uint64_t day = 24 * 3600 * 1000;
+  uint64_t t = parent;
+  int blocks = 0;
+  while (t < parent + day) {
+    std::optional<uint64_t> next = NextBlockTimeMs(t, parent + day);
+    ASSERT_TRUE(next.has_value());
+    ASSERT_TRUE(CheckBlockTime(t, *next).ok());
+    t = *next;
+    ++blocks;
+  }
+  EXPECT_EQ(blocks, 24);
+  // The last times of u64: no wrap, then no successor at all.
+  EXPECT_EQ(NextBlockTimeMs(UINT64_MAX - 1, 5), UINT64_MAX);
+  EXPECT_EQ(NextBlockTimeMs(UINT64_MAX - 1, UINT64_MAX), UINT64_MAX);
+  EXPECT_EQ(NextBlockTimeMs(UINT64_MAX, UINT64_MAX), std::nullopt);
+}
+
 // RFC 6962 section 2.1, recursively, with hito's leaf and node labels.
 Hash32 ReferenceRoot(const std::vector<Hash32>& leaves, size_t begin, size_t end) {
   if (end - begin == 1) return leaves[begin];

@@ -2,7 +2,9 @@
 // each height through activation at a fixed height, ScheduleValidatorSetChange (h + D),
 // pruning, and evidence recorded on chain once, with a refusal test for each rule
 // (forged signature, same value, signer not in the set of that height, too old, not
-// below the block, recorded before, listed twice) and a state proof of a recorded piece.
+// below the block, recorded before, listed twice) and a state proof of a recorded piece;
+// the same for conflicting-proposal evidence; and the pool's admission rule
+// (CheckPendingEvidence: a validator of that height, not beyond the height being decided).
 // Real ledger over a MemoryKv; real Ed25519.
 #include "consensus/ledger/validators.h"
 
@@ -216,6 +218,88 @@ TEST(ValidatorsTest, EvidenceRefusals) {
   // Too old: evidence of height 6 in block 6 + kEvidenceMaxAgeHeights + 1.
   c.ApplyUntil(6 + kEvidenceMaxAgeHeights);
   refused({Evidence(1, 6)}, "older than");
+}
+
+types::ConflictingProposalEvidence ProposalEvidence(int who, uint64_t height) {
+  types::Proposal a;
+  a.height = height;
+  a.round = 0;
+  a.block_hash[0] = 1;
+  a.proposer = KeyFor(who).public_key();
+  types::SignProposal(kChain, &a, KeyFor(who));
+  types::Proposal b = a;
+  b.block_hash[0] = 2;
+  types::SignProposal(kChain, &b, KeyFor(who));
+  return types::MakeProposalEvidence(a, b);
+}
+
+TEST(ValidatorsTest, PendingEvidenceIsForAValidatorOfItsHeightAndNotBeyondTheNext) {
+  // Validator 9 joins at height 4 and 0 leaves; the chain is at 2, so height 3 is being
+  // decided and height 4 is beyond it.
+  Chain c({{4, SetOf({1, 2, 3, 9})}});
+  c.ApplyUntil(2);
+  EXPECT_TRUE(CheckPendingEvidence(c.kv, kChain, 2, Evidence(1, 3)).ok());
+  EXPECT_TRUE(CheckPendingEvidence(c.kv, kChain, 2, Evidence(0, 2)).ok());
+  auto refused = [&](const Status& s, const std::string& why) {
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << why;
+    EXPECT_NE(s.message().find(why), std::string::npos) << s.ToString();
+  };
+  refused(CheckPendingEvidence(c.kv, kChain, 2, Evidence(1, 4)), "beyond the height");
+  refused(CheckPendingEvidence(c.kv, kChain, 2, Evidence(1, UINT64_MAX)), "beyond the height");
+  refused(CheckPendingEvidence(c.kv, kChain, 2, Evidence(9, 3)), "not a validator");
+  refused(CheckPendingEvidence(c.kv, kChain, 2, Evidence(7, 1)), "not a validator");
+  types::DuplicateVoteEvidence forged = Evidence(1, 3);
+  forged.a.signature[1] ^= 1;
+  refused(CheckPendingEvidence(c.kv, kChain, 2, forged), "signature");
+  // Once the next height is decided, 9 is a validator of height 4 and 0 is not.
+  c.ApplyUntil(3);
+  EXPECT_TRUE(CheckPendingEvidence(c.kv, kChain, 3, Evidence(9, 4)).ok());
+  refused(CheckPendingEvidence(c.kv, kChain, 3, Evidence(0, 4)), "not a validator");
+  // Recorded evidence is no longer pending, and neither is evidence too old to include.
+  c.Apply({Evidence(1, 3)});
+  refused(CheckPendingEvidence(c.kv, kChain, 4, Evidence(1, 3)), "already recorded");
+  c.ApplyUntil(3 + kEvidenceMaxAgeHeights);
+  refused(CheckPendingEvidence(c.kv, kChain, c.height(), Evidence(2, 3)), "older than");
+  // The same rules for conflicting proposals.
+  EXPECT_TRUE(CheckPendingEvidence(c.kv, kChain, c.height(), ProposalEvidence(9, c.height())).ok());
+  refused(CheckPendingEvidence(c.kv, kChain, c.height(), ProposalEvidence(0, c.height())),
+          "not a validator");
+  refused(CheckPendingEvidence(c.kv, kChain, c.height(), ProposalEvidence(9, c.height() + 2)),
+          "beyond the height");
+}
+
+TEST(ValidatorsTest, ConflictingProposalEvidenceIsRecordedOnceAndProvable) {
+  Chain c({{4, SetOf({1, 2, 3, 9})}});
+  c.ApplyUntil(5);  // next block is 6
+  auto try_block = [&](std::vector<types::DuplicateVoteEvidence> votes,
+                       std::vector<types::ConflictingProposalEvidence> proposals) {
+    types::BlockHeader h;
+    h.chain_id = kChain;
+    h.height = c.height() + 1;
+    return Ledger(kChain, &c.kv).ApplyBlock(h, {}, SignatureCheck::kVerify, votes, proposals);
+  };
+  auto refused = [&](std::vector<types::ConflictingProposalEvidence> ev, const std::string& why) {
+    auto out = try_block({}, std::move(ev));
+    ASSERT_FALSE(out.ok()) << why;
+    EXPECT_NE(out.status().message().find(why), std::string::npos) << out.status().ToString();
+  };
+  types::ConflictingProposalEvidence forged = ProposalEvidence(1, 3);
+  forged.b.signature[7] ^= 1;
+  refused({forged}, "signature");
+  refused({ProposalEvidence(9, 3)}, "not a validator at that height");
+  refused({ProposalEvidence(1, 6)}, "not below");
+  refused({ProposalEvidence(1, 3), ProposalEvidence(1, 3)}, "listed twice");
+  // Both kinds in one block, recorded under different keys.
+  const types::ConflictingProposalEvidence e = ProposalEvidence(1, 3);
+  auto out = try_block({Evidence(1, 3)}, {e});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  c.kv.Apply(out->changes);
+  EXPECT_NE(EvidenceKey(e), EvidenceKey(Evidence(1, 3)));
+  auto proof = Ledger(kChain, &c.kv).ProveRecord(EvidenceKey(e));
+  ASSERT_TRUE(proof.ok());
+  EXPECT_TRUE(
+      VerifyRecordProof(out->state_root, EvidenceKey(e), EncodeEvidenceRecord(6, e), *proof));
+  refused({e}, "already recorded");
 }
 
 TEST(ValidatorsTest, ChainWithoutValidatorsRefusesEvidence) {

@@ -1,0 +1,299 @@
+// ChainApp::ProcessProposal, the validator's check before it votes: hostile blocks a
+// Byzantine proposer could send (undecodable or reserved-kind transactions, too many
+// transactions, block times at or past the allowed window, a proposer outside the set,
+// conflicting-proposal evidence by a non-validator) are refused; and, over seeded random
+// blocks mixing good and bad content, every block ProcessProposal accepts executes in
+// FinalizeBlock. Real LevelDB in a temp dir, one validator (KeyFor(100)).
+#include "node/chain/chain_app.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+
+#include "consensus/ledger/validators.h"
+#include "consensus/types/limits.h"
+#include "node/chain/commit_events.h"
+#include "node/mempool/mempool.h"
+#include "node/store/store.h"
+#include "tests/unit/node/testing.h"
+
+namespace hito::node {
+namespace {
+
+namespace ledger = consensus::ledger;
+namespace types = consensus::types;
+using testing::KeyFor;
+using testing::SignedTransfer;
+using testing::TempDir;
+
+constexpr char kChain[] = "test-chain";
+
+// A chain from testing::MakeGenesis with keys 1..4 funded, and a ChainApp over it.
+class ChainAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    genesis_ = testing::MakeGenesis(
+        kChain, {{1, 1'000'000'000}, {2, 1'000'000'000}, {3, 1'000'000'000}, {4, 1'000'000'000}});
+    store_ = Store::Open(dir_.path()).value();
+    Hash32 genesis_hash{};
+    genesis_hash.fill(9);
+    Result<ChainTip> tip = RecoverChain(store_.get(), genesis_, genesis_hash);
+    ASSERT_TRUE(tip.ok()) << tip.status().ToString();
+    Reopen(*tip);
+  }
+
+  // A new ChainApp on `tip` (a test may move the tip's time).
+  void Reopen(const ChainTip& tip) {
+    app_.reset();
+    pool_ = std::make_unique<Mempool>(kChain, MempoolLimits{}, store_->State(),
+                                      [this](const Hash32& h) { return store_->GetTx(h); });
+    app_ = std::make_unique<ChainApp>(kChain, tip, store_.get(), pool_.get(), &events_);
+  }
+
+  // A block on the tip that ProcessProposal accepts, with these transactions.
+  types::Block NextBlock(std::vector<Bytes> txs) const {
+    const ChainTip tip = app_->Tip();
+    types::Block b;
+    types::BlockHeader& h = b.header;
+    h.chain_id = kChain;
+    h.height = tip.height + 1;
+    h.time_ms = tip.time_ms + 1000;
+    h.prev_hash = tip.block_hash;
+    h.app_hash = tip.state_root;
+    h.validators_hash = app_->ValidatorSetAt(h.height).value().Hash();
+    h.next_validators_hash = app_->ValidatorSetAt(h.height + 1).value().Hash();
+    h.proposer = KeyFor(100).public_key();
+    b.txs = std::move(txs);
+    b.last_commit = tip.last_commit;
+    Seal(&b);
+    return b;
+  }
+
+  // Recomputes the header's body hashes after a test changed the body.
+  static void Seal(types::Block* b) {
+    b->header.tx_root = types::TxRoot(b->txs);
+    b->header.last_commit_hash = types::CommitHash(b->last_commit);
+    b->header.evidence_hash = types::EvidenceHash(b->evidence, b->proposal_evidence);
+  }
+
+  // Executes and commits `b` with the validator's commit.
+  void CommitBlock(const types::Block& b) {
+    Result<FinalizedBlock> fin = app_->FinalizeBlock(b);
+    ASSERT_TRUE(fin.ok()) << fin.status().ToString();
+    types::Vote vote;
+    vote.type = types::VoteType::kPrecommit;
+    vote.height = b.header.height;
+    vote.block_hash = fin->block_hash;
+    vote.validator = KeyFor(100).public_key();
+    types::SignVote(kChain, &vote, KeyFor(100));
+    types::Commit commit;
+    commit.height = b.header.height;
+    commit.block_hash = fin->block_hash;
+    commit.signatures.push_back({types::CommitFlag::kCommit, vote.signature});
+    app_->Commit(b, commit, std::move(fin).value());
+  }
+
+  TempDir dir_;
+  ledger::Genesis genesis_;
+  std::unique_ptr<Store> store_;
+  CommitEvents events_{10};
+  std::unique_ptr<Mempool> pool_;
+  std::unique_ptr<ChainApp> app_;
+};
+
+// A transfer's bytes with the kind byte changed to a reserved kind (claim = 3).
+Bytes ReservedKindTx() {
+  Bytes tx = SignedTransfer(KeyFor(1), {.chain_id = kChain});
+  tx[1] = static_cast<uint8_t>(types::TxKind::kClaim);
+  return tx;
+}
+
+TEST_F(ChainAppTest, AcceptsAWellFormedBlockAndItExecutes) {
+  types::Block b = NextBlock({SignedTransfer(KeyFor(1), {.chain_id = kChain})});
+  ASSERT_TRUE(app_->ProcessProposal(b).ok()) << app_->ProcessProposal(b).ToString();
+  CommitBlock(b);
+  types::Block b2 = NextBlock({SignedTransfer(KeyFor(1), {.chain_id = kChain, .nonce = 1})});
+  EXPECT_TRUE(app_->ProcessProposal(b2).ok()) << app_->ProcessProposal(b2).ToString();
+}
+
+TEST_F(ChainAppTest, RefusesABlockWithAnUndecodableTransaction) {
+  types::Block b = NextBlock({SignedTransfer(KeyFor(1), {.chain_id = kChain}), Bytes{1, 1, 0}});
+  // The hazard: a decided block like this one could never execute.
+  EXPECT_FALSE(app_->FinalizeBlock(b).ok());
+  Status s = app_->ProcessProposal(b);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("tx 1"), std::string::npos) << s.ToString();
+}
+
+TEST_F(ChainAppTest, RefusesABlockWithAReservedKindTransaction) {
+  types::Block b = NextBlock({ReservedKindTx()});
+  Status s = app_->ProcessProposal(b);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("tx 0"), std::string::npos) << s.ToString();
+}
+
+TEST_F(ChainAppTest, RefusesABlockWithTooManyTransactions) {
+  // The same valid transfer, kBlockMaxTxs + 1 times (about 3.5 MB: under the byte limit).
+  types::Block b = NextBlock(
+      std::vector<Bytes>(types::kBlockMaxTxs + 1, SignedTransfer(KeyFor(1), {.chain_id = kChain})));
+  EXPECT_FALSE(app_->FinalizeBlock(b).ok());
+  Status s = app_->ProcessProposal(b);
+  EXPECT_NE(s.message().find("20001 transactions"), std::string::npos) << s.ToString();
+}
+
+TEST_F(ChainAppTest, RefusesABlockBodyThatDoesNotMatchItsHeader) {
+  types::Block b = NextBlock({SignedTransfer(KeyFor(1), {.chain_id = kChain})});
+  b.txs.push_back(SignedTransfer(KeyFor(2), {.chain_id = kChain}));  // tx_root left stale
+  EXPECT_FALSE(app_->ProcessProposal(b).ok());
+}
+
+TEST_F(ChainAppTest, BlockTimeIsAfterTheParentAndAtMostOneStepLater) {
+  const uint64_t parent = app_->Tip().time_ms;
+  auto with_time = [&](uint64_t t) {
+    types::Block b = NextBlock({});
+    b.header.time_ms = t;
+    return app_->ProcessProposal(b);
+  };
+  EXPECT_FALSE(with_time(UINT64_MAX).ok());
+  EXPECT_FALSE(with_time(parent + types::kBlockTimeMaxStepMs + 1).ok());
+  EXPECT_TRUE(with_time(parent + types::kBlockTimeMaxStepMs).ok());
+  EXPECT_TRUE(with_time(parent + 1).ok());
+  EXPECT_FALSE(with_time(parent).ok());
+}
+
+TEST_F(ChainAppTest, ATipNearTheEndOfTimeDoesNotWrap) {
+  // A tip 2 ms before u64's end: the next times are UINT64_MAX - 1 and UINT64_MAX; a
+  // wrapped "tip + 1" (0) is refused, and a proposer's next time never wraps.
+  ChainTip tip = app_->Tip();
+  tip.time_ms = UINT64_MAX - 2;
+  Reopen(tip);
+  types::Block b = NextBlock({});
+  b.header.time_ms = 0;
+  EXPECT_FALSE(app_->ProcessProposal(b).ok());
+  b.header.time_ms = types::NextBlockTimeMs(tip.time_ms, /*now_ms=*/5).value();
+  EXPECT_EQ(b.header.time_ms, UINT64_MAX - 1);
+  ASSERT_TRUE(app_->ProcessProposal(b).ok()) << app_->ProcessProposal(b).ToString();
+  CommitBlock(b);
+  types::Block b2 = NextBlock({});
+  b2.header.time_ms = types::NextBlockTimeMs(app_->Tip().time_ms, /*now_ms=*/5).value();
+  EXPECT_EQ(b2.header.time_ms, UINT64_MAX);
+  EXPECT_TRUE(app_->ProcessProposal(b2).ok()) << app_->ProcessProposal(b2).ToString();
+  // No genesis can start there: the chain's first time is bounded far below.
+  ledger::Genesis late = genesis_;
+  late.time_ms = UINT64_MAX - 2;
+  EXPECT_FALSE(ledger::Ledger::InitGenesis(late).ok());
+}
+
+TEST_F(ChainAppTest, RefusesAProposerOutsideTheSet) {
+  types::Block b = NextBlock({});
+  b.header.proposer = KeyFor(1).public_key();
+  Status s = app_->ProcessProposal(b);
+  EXPECT_NE(s.message().find("not a validator of height 1"), std::string::npos) << s.ToString();
+}
+
+// Two different proposals signed by `key` for (height, round 0).
+types::ConflictingProposalEvidence ProposalEvidence(const Ed25519PrivateKey& key, uint64_t height) {
+  types::Proposal a;
+  a.height = height;
+  a.block_hash[0] = 1;
+  a.proposer = key.public_key();
+  types::SignProposal(kChain, &a, key);
+  types::Proposal b = a;
+  b.block_hash[0] = 2;
+  types::SignProposal(kChain, &b, key);
+  return types::MakeProposalEvidence(a, b);
+}
+
+TEST_F(ChainAppTest, ConflictingProposalEvidenceIsCheckedAndRecorded) {
+  CommitBlock(NextBlock({}));
+  types::Block b = NextBlock({});
+  b.proposal_evidence.push_back(ProposalEvidence(KeyFor(1), 1));  // not a validator
+  Seal(&b);
+  Status s = app_->ProcessProposal(b);
+  EXPECT_NE(s.message().find("not a validator at that height"), std::string::npos) << s.ToString();
+  b.proposal_evidence = {ProposalEvidence(KeyFor(100), 1)};
+  Seal(&b);
+  ASSERT_TRUE(app_->ProcessProposal(b).ok()) << app_->ProcessProposal(b).ToString();
+  CommitBlock(b);
+  auto state = store_->State();
+  std::optional<Bytes> recorded;
+  ASSERT_TRUE(state->Get(ledger::EvidenceKey(b.proposal_evidence[0]), &recorded).ok());
+  EXPECT_TRUE(recorded.has_value());
+  // Once recorded it is not valid again.
+  types::Block again = NextBlock({});
+  again.proposal_evidence = b.proposal_evidence;
+  Seal(&again);
+  EXPECT_FALSE(app_->ProcessProposal(again).ok());
+}
+
+// One transaction drawn from good and bad kinds of content; `account_nonce` is the
+// sender's committed nonce.
+Bytes RandomTx(std::mt19937_64& rng, uint8_t sender, uint64_t account_nonce) {
+  const uint64_t nonce = account_nonce + (rng() % 3 == 0 ? rng() % 3 : 0);  // mostly right
+  switch (rng() % 9) {
+    case 0:
+      return Bytes{1, 1, 0};  // truncated
+    case 1:
+      return ReservedKindTx();
+    case 2: {
+      Bytes tx = SignedTransfer(KeyFor(sender), {.chain_id = kChain, .nonce = nonce});
+      tx.push_back(0);  // trailing byte
+      return tx;
+    }
+    case 3: {
+      Bytes tx = SignedTransfer(KeyFor(sender), {.chain_id = kChain, .nonce = nonce});
+      tx[tx.size() - 1] ^= 1;  // bad signature: a failed result, not a bad block
+      return tx;
+    }
+    case 4:
+      return SignedTransfer(KeyFor(sender), {.chain_id = "other-chain", .nonce = nonce});
+    case 5:
+      return SignedTransfer(KeyFor(sender), {.chain_id = kChain, .nonce = nonce, .fee = 1});
+    case 6:
+      return SignedTransfer(KeyFor(sender),
+                            {.chain_id = kChain, .nonce = nonce, .amount = 2'000'000'000});
+    default:
+      return SignedTransfer(KeyFor(sender), {.chain_id = kChain, .nonce = nonce});
+  }
+}
+
+TEST_F(ChainAppTest, EveryBlockProcessProposalAcceptsExecutes) {
+  std::mt19937_64 rng(8);
+  int accepted = 0;
+  int refused = 0;
+  size_t executed = 0;
+  for (int i = 0; i < 150; ++i) {
+    std::vector<Bytes> txs;
+    const size_t n = rng() % 6;
+    auto state = store_->State();
+    const ledger::Ledger committed(kChain, state.get());
+    for (size_t k = 0; k < n; ++k) {
+      const uint8_t sender = static_cast<uint8_t>(1 + rng() % 4);
+      const uint64_t nonce = committed.GetAccount(testing::AccountOf(KeyFor(sender)))->nonce;
+      txs.push_back(RandomTx(rng, sender, nonce));
+    }
+    types::Block b = NextBlock(std::move(txs));
+    if (rng() % 8 == 0) {
+      b.header.time_ms = rng() % 2 ? UINT64_MAX : app_->Tip().time_ms;
+      Seal(&b);
+    }
+    if (!app_->ProcessProposal(b).ok()) {
+      ++refused;
+      continue;
+    }
+    ++accepted;
+    Result<FinalizedBlock> fin = app_->FinalizeBlock(b);
+    ASSERT_TRUE(fin.ok()) << "iteration " << i << ": " << fin.status().ToString();
+    ASSERT_EQ(fin->outcome.results.size(), b.txs.size());
+    for (const auto& r : fin->outcome.results) executed += r.ok() ? 1 : 0;
+    if (rng() % 2 == 0) CommitBlock(b);
+  }
+  // Both sides of the property were exercised, and accepted blocks moved money.
+  EXPECT_GT(accepted, 20);
+  EXPECT_GT(refused, 20);
+  EXPECT_GT(executed, 10u);
+}
+
+}  // namespace
+}  // namespace hito::node
