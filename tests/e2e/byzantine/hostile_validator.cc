@@ -14,8 +14,10 @@
 //                          record, under kBlockMaxBytes)
 //   oversized-block        ... more than kBlockMaxBytes of transactions
 //   conflicting-proposals  two different valid proposals for the same height and round
-//   junk-evidence          gossips duplicate-vote evidence signed by non-validators and by
-//                          its own key for far-future heights; proposes a block with it
+//   junk-evidence          gossips, every height, duplicate-vote evidence signed by
+//                          non-validators and (300 pieces) by its own key for far-future
+//                          heights, proposes blocks carrying junk evidence, then
+//                          equivocates for real
 //   non-validator          proposals and votes signed by keys outside the validator set
 //   duplicate-votes        two prevotes and two precommits per round, different hashes
 //   flood                  as many signed votes (own key and non-validator keys, current
@@ -196,6 +198,12 @@ class Hostile {
     }
     me_ = *me;
     if (!Connect()) return 2;
+    // A message broadcast before the dialers connect reaches nobody.
+    const auto connect_by = Clock::now() + std::chrono::seconds(10);
+    while (net_->Peers().size() < o_.peers.size() && Clock::now() < connect_by) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    Say("connected to " + std::to_string(net_->Peers().size()) + " peers");
     // Signed before the clock starts, so the first proposal is not late.
     if (o_.scenario == "big-block") Say("prepared " + std::to_string(BigTxs().size()) + " txs");
     const auto end = Clock::now() + std::chrono::seconds(o_.seconds);
@@ -211,8 +219,8 @@ class Hostile {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
-    Say("done " + o_.scenario + " attacks " + std::to_string(attacks_) + " reconnects " +
-        std::to_string(reconnects_));
+    Say("done " + o_.scenario + " attacks " + std::to_string(attacks_) + " flood votes queued " +
+        std::to_string(flood_sent_) + " reconnects " + std::to_string(reconnects_));
     net_.reset();
     return 0;
   }
@@ -274,7 +282,10 @@ class Hostile {
     const uint64_t h = tip.height + 1;
     if (o_.scenario == "duplicate-votes") return DuplicateVotes(h, round);
     if (o_.scenario == "non-validator") return StrangerMessages(tip, round);
-    if (o_.scenario == "junk-evidence") JunkEvidence(h);
+    if (o_.scenario == "junk-evidence") {
+      JunkEvidence(h);
+      DuplicateVotes(h, round);  // real equivocation, after the junk
+    }
     if (o_.scenario == "flood" || !IsProposer(h, round)) return;
     ct::Block block = HostileBlock(tip);
     if (o_.scenario == "conflicting-proposals") return Conflicting(std::move(block), round);
@@ -419,12 +430,15 @@ class Hostile {
     return EvidenceAgainst(strangers_[round % strangers_.size()], h, round);
   }
 
+  // Evidence no block can carry, at every height, before the real equivocation: signed by
+  // strangers, and by our own key at heights far beyond the next one, more pieces than
+  // hitod's evidence pool holds (256), so a pool that keeps the first junk it gets loses
+  // the real evidence that follows.
   void JunkEvidence(uint64_t h) {
     if (!junk_sent_heights_.insert(h).second) return;
     for (uint32_t i = 0; i < 32; ++i) Send(StrangerEvidence(h, i), false);
-    // Signed by a real validator, but for heights far beyond the next one.
-    for (uint32_t i = 0; i < 32; ++i) Send(EvidenceAgainst(key_, h + 1000 + i, 0), false);
-    Attack("height " + std::to_string(h) + " 64 junk evidence");
+    for (uint32_t i = 0; i < 300; ++i) Send(EvidenceAgainst(key_, h + 1000 + i, 0), false);
+    Attack("height " + std::to_string(h) + " 332 junk evidence");
   }
 
   // Proposals and votes at (h, round) signed by keys outside the validator set.
