@@ -1,4 +1,4 @@
-// Helpers shared by the Byzantine and flood e2e tests (and hostile_validator): a child
+// Shared by the Byzantine and flood e2e tests (and hostile_validator): a child
 // process with its output in a file, SIGKILLed and reaped when its owner dies; a block
 // reader whose gRPC channel takes a full 8 MiB block (a default channel stops at 4 MiB);
 // and the peak resident set of a process. Header-only; not thread-safe.
