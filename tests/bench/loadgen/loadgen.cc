@@ -37,6 +37,7 @@
 
 #include "base/hash.h"
 #include "base/hex.h"
+#include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 #include "wallet/client.h"
 #include "wallet/keystore.h"
@@ -60,6 +61,7 @@ struct Options {
   uint64_t count = 0;  // 0 = as many as fit in the duration
   uint32_t max_inflight = 6000;
   uint64_t fee = wallet::kDefaultFee;
+  uint32_t memo_bytes = 0;  // kMemoMaxLen gives the largest valid transfers
   uint32_t drain_s = 30;
   bool json = false;
 };
@@ -133,13 +135,15 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& addr, int index) {
 }
 
 Bytes Transfer(const std::string& chain_id, const Ed25519PrivateKey& from, uint64_t nonce,
-               const types::AccountId& to, uint64_t amount, uint64_t fee) {
+               const types::AccountId& to, uint64_t amount, uint64_t fee,
+               const std::string& memo = "") {
   wallet::TransferRequest req;
   req.chain_id = chain_id;
   req.nonce = nonce;
   req.to = to;
   req.amount = amount;
   req.fee = fee;
+  req.memo = memo;
   auto tx = wallet::BuildSignedTransfer(req, from);
   if (!tx.ok()) Die(tx.status().ToString());
   return types::EncodeTransaction(*tx);
@@ -262,7 +266,7 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
       return pre[nonces[k]];
     }
     return Transfer(chain_id, senders[mine[k]], nonces[k], receivers[rng() % receivers.size()],
-                    1 + rng() % 1000, o.fee);
+                    1 + rng() % 1000, o.fee, std::string(o.memo_bytes, 'm'));
   };
   // Starts slot j's next call; false if none of its senders has a transfer left.
   auto issue = [&](size_t j) {
@@ -436,8 +440,8 @@ int Run(const Options& o) {
     for (uint64_t n = 0; n < o.count; ++n) {
       size_t i = n % senders.size();
       presigned[i].push_back(Transfer(chain_id, senders[i], presigned[i].size(),
-                                      receivers[rng() % receivers.size()], 1 + rng() % 1000,
-                                      o.fee));
+                                      receivers[rng() % receivers.size()], 1 + rng() % 1000, o.fee,
+                                      std::string(o.memo_bytes, 'm')));
     }
   }
 
@@ -547,6 +551,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 200000))
       ->capture_default_str();
   app.add_option("--fee", o.fee, "fee per transfer, base units")->capture_default_str();
+  app.add_option("--memo-bytes", o.memo_bytes,
+                 "memo length of every load transfer (256, the limit: the largest transfers)")
+      ->check(CLI::Range(uint32_t{0}, static_cast<uint32_t>(hito::consensus::types::kMemoMaxLen)))
+      ->capture_default_str();
   app.add_option("--drain", o.drain_s, "seconds to wait for the last commits")
       ->check(CLI::Range(1, 120))
       ->capture_default_str();
