@@ -261,6 +261,17 @@ void P2pTransport::OnBlockRequestTimeout(const p2p::PeerId& from, uint64_t heigh
   SyncAnswered(from, height, /*retry=*/true);
 }
 
+void P2pTransport::OnPeerDisconnected(const p2p::PeerId& peer) {
+  // Its pending requests died with the connection: they will neither answer nor expire.
+  uint64_t height = 0;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    if (!sync_ || !sync_->in_flight || sync_->peer != peer) return;
+    height = sync_->height;
+  }
+  SyncAnswered(peer, height, /*retry=*/true);
+}
+
 void P2pTransport::OnStatus(const p2p::PeerId& /*from*/, uint64_t /*height*/) {
   // Peers() carries the height; nothing else to do.
 }

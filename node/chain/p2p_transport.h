@@ -20,7 +20,8 @@
 // Block sync: RequestCommittedBlock(h) asks one connected peer that reported a height
 // >= h (round robin over them, peers already tried for h last), and keeps one request in
 // flight: further calls for h wait for it. A BlockNotFound or a timeout
-// (PeerNetworkConfig::block_request_timeout) makes it ask the next peer at once; the
+// (PeerNetworkConfig::block_request_timeout) or the peer disconnecting makes it ask the
+// next peer at once; the
 // network penalises a peer that claimed h and cannot serve it. The driver asks for
 // tip + 1 on every gossip tick, so the adapter takes h - 1 as our height and announces it
 // with a StatusUpdate when it changes (peers then know whom to ask).
@@ -113,6 +114,7 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public 
   void OnBlockResponse(const p2p::PeerId& from, uint64_t height,
                        const std::optional<p2p::BlockAndCommit>& block) override;
   void OnBlockRequestTimeout(const p2p::PeerId& from, uint64_t height) override;
+  void OnPeerDisconnected(const p2p::PeerId& peer) override;
   void OnStatus(const p2p::PeerId& from, uint64_t height) override;
 
  private:

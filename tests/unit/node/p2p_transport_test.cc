@@ -3,7 +3,7 @@
 // old handler is running or starts, while the peer keeps sending. A malformed peer key in
 // the config is refused. A block of exactly kBlockMaxBytes crosses as a proposal and as a
 // block-sync answer with a full commit. Block sync asks another peer when the first one
-// does not answer in time, and when it lies about its height (which gets it banned).
+// does not answer in time, disconnects, or lies about its height (which gets it banned).
 #include "node/chain/p2p_transport.h"
 
 #include <gtest/gtest.h>
@@ -307,6 +307,26 @@ TEST(P2pTransportTest, BlockSyncAsksAnotherPeerWhenTheFirstDoesNotAnswer) {
   }
   std::lock_guard<std::mutex> l(t.requester_handler.mu);
   EXPECT_EQ(t.requester_handler.committed[0].first.header.height, 2u);
+}
+
+TEST(P2pTransportTest, BlockSyncAsksAnotherPeerWhenTheFirstDisconnects) {
+  p2p::PeerNetworkConfig rc = LoopbackConfig();
+  rc.block_request_timeout = std::chrono::minutes(10);  // only the disconnect can help
+  SyncTrio t(rc);
+  {
+    std::lock_guard<std::mutex> l(t.bad_handler.mu);
+    t.bad_handler.serve_closed = true;
+  }
+  t.requester->RequestCommittedBlock(2);
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> l(t.bad_handler.mu);
+    return t.bad_handler.serving == 1;
+  }));
+  // Stop closes its connections first, then waits for the stuck block-serving thread.
+  std::thread stopper([&] { t.bad->Stop(); });
+  EXPECT_TRUE(WaitFor([&] { return t.requester_handler.NumCommitted() == 1; }));
+  t.bad_handler.OpenServe();
+  stopper.join();
 }
 
 TEST(P2pTransportTest, BlockSyncBansAPeerThatCannotServeItsClaimedHeight) {
