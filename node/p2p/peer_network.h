@@ -9,7 +9,10 @@
 // banned for `ban_duration`. Lesser offences (traffic over the peer's token-bucket budget,
 // transactions with bad signatures, a claimed height it cannot serve) add to a decaying
 // misbehaviour score; past `Limits::ban_score` the peer is dropped and banned the same
-// way. A peer whose outbound queue is full (slow reader) is dropped.
+// way. A peer whose outbound queue is full (slow reader) is dropped. Copies of a
+// consensus message verified moments ago are dropped before their signature check, and
+// a message is never sent back to a peer it came from, so relaying is cheap. Our block
+// requests expire after `block_request_timeout`.
 //
 // Threads and thread-safety:
 //  - Each connected peer has one reader (a gRPC sync-server thread for inbound streams, a
