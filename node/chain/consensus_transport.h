@@ -6,6 +6,11 @@
 // node/p2p's PeerNetwork is adapted to this interface by a thin adapter; tests use an
 // in-memory one. Delivery is best effort: the driver re-sends its own messages of the
 // current height on a timer, so a lost message only costs time.
+//
+// Relay: the driver may pass other validators' messages it accepted to the same
+// Broadcast* calls. The P2P adapter does not send a message back to a peer it came from,
+// and drops copies of a message it verified in the last moments before checking its
+// signature (docs/protocol/p2p.md, "Proposals, relay and duplicates").
 #ifndef HITO_NODE_CHAIN_CONSENSUS_TRANSPORT_H_
 #define HITO_NODE_CHAIN_CONSENSUS_TRANSPORT_H_
 
@@ -22,6 +27,9 @@ namespace hito::node {
 class ConsensusHandler {
  public:
   virtual ~ConsensusHandler() = default;
+  // `block` is absent when the sender already sent that block on this connection (see
+  // ConsensusTransport::BroadcastProposal): the handler pairs the proposal with the block
+  // of that hash it already has.
   virtual void OnProposal(const consensus::types::Proposal& proposal,
                           std::optional<consensus::types::Block> block) = 0;
   virtual void OnVote(const consensus::types::Vote& vote) = 0;
@@ -43,11 +51,15 @@ class ConsensusTransport {
   // Attaches the handler (nullptr detaches; after it returns, no call to the old handler
   // is in progress or will start).
   virtual void SetHandler(ConsensusHandler* handler) = 0;
+  // Sends the proposal to every peer; the block goes with it only to a peer that has not
+  // yet been sent that block (by hash) on its current connection.
   virtual void BroadcastProposal(const consensus::types::Proposal& proposal,
                                  const consensus::types::Block& block) = 0;
   virtual void BroadcastVote(const consensus::types::Vote& vote) = 0;
   virtual void BroadcastEvidence(const consensus::types::DuplicateVoteEvidence& evidence) = 0;
   // Asks peers for the committed block at `height`; answers come to OnCommittedBlock.
+  // It may be called for the same height on every tick: P2pTransport keeps one request
+  // in flight and moves to another peer by itself when one fails or times out.
   virtual void RequestCommittedBlock(uint64_t height) = 0;
 };
 

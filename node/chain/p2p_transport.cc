@@ -7,10 +7,26 @@
 #include <utility>
 
 #include "base/hex.h"
+#include "consensus/ledger/tx_result.h"
+#include "node/io/wal.h"
 
 namespace hito::node {
 
 namespace types = consensus::types;
+
+// The size limits form one chain: block <= WAL record <= p2p frame. A proposal the engine
+// can log must cross the network, and so must a block-sync answer of a maximum block.
+namespace {
+// EncodeCommit of a full validator set: height, round, block hash, count, then per
+// validator a flag byte and a signature.
+constexpr size_t kCommitMaxBytes = 8 + 4 + 32 + 4 + types::kValidatorsMax * (1 + 64);
+// Protobuf framing of a PeerMessage around its byte fields (tags, lengths, height).
+constexpr size_t kFrameOverheadBytes = 1024;
+}  // namespace
+static_assert(p2p::kMaxFrameBytes >= io::kWalRecordMaxBytes,
+              "a WAL record (a logged proposal) must fit in one p2p frame");
+static_assert(p2p::kMaxFrameBytes >= types::kBlockMaxBytes + kCommitMaxBytes + kFrameOverheadBytes,
+              "a block-sync answer of a maximum block with its commit must fit in a p2p frame");
 
 Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
                                                     const std::string& chain_id,
@@ -120,12 +136,12 @@ void P2pTransport::FlushLoop() {
 }
 
 void P2pTransport::SetHandler(ConsensusHandler* handler) {
-  std::lock_guard<std::mutex> lock(handler_mu_);
+  std::unique_lock lock(handler_mu_);
   handler_ = handler;
 }
 
 void P2pTransport::BroadcastProposal(const types::Proposal& proposal, const types::Block& block) {
-  network_->Broadcast(p2p::ConsensusMessage(p2p::ProposalWithBlock{proposal, block}));
+  network_->BroadcastProposal(proposal, block);
 }
 
 void P2pTransport::BroadcastVote(const types::Vote& vote) {
@@ -146,21 +162,48 @@ void P2pTransport::RequestCommittedBlock(uint64_t height) {
       network_->BroadcastStatus(ours);
     }
   }
-  std::vector<p2p::PeerInfo> peers = network_->Peers();
-  if (peers.empty()) return;
-  std::vector<const p2p::PeerInfo*> ahead;
-  for (const p2p::PeerInfo& p : peers) {
-    if (p.height >= height) ahead.push_back(&p);
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  if (sync_ && sync_->height == height && sync_->in_flight) return;  // it answers or expires
+  if (!sync_ || sync_->height != height) sync_ = SyncRequest{height, {}, false, {}};
+  RequestNextPeerLocked();
+}
+
+void P2pTransport::RequestNextPeerLocked() {
+  SyncRequest& req = *sync_;
+  req.in_flight = false;
+  std::vector<p2p::PeerId> ahead;
+  for (const p2p::PeerInfo& p : network_->Peers()) {
+    if (p.height >= req.height && !req.tried.count(p.node_key)) ahead.push_back(p.node_key);
+  }
+  if (ahead.empty() && !req.tried.empty()) {
+    req.tried.clear();  // everyone was asked once: start another round
+    for (const p2p::PeerInfo& p : network_->Peers()) {
+      if (p.height >= req.height) ahead.push_back(p.node_key);
+    }
   }
   if (ahead.empty()) return;  // nobody has it; consensus will decide it
-  const p2p::PeerInfo* pick = ahead[next_peer_.fetch_add(1) % ahead.size()];
-  Status s = network_->RequestBlock(pick->node_key, height);
-  if (!s.ok()) spdlog::debug("block request for height {}: {}", height, s.ToString());
+  const p2p::PeerId pick = ahead[next_peer_++ % ahead.size()];
+  Status s = network_->RequestBlock(pick, req.height);
+  if (!s.ok()) {
+    spdlog::debug("block request for height {}: {}", req.height, s.ToString());
+    return;
+  }
+  req.peer = pick;
+  req.in_flight = true;
+}
+
+void P2pTransport::SyncAnswered(const p2p::PeerId& from, uint64_t height, bool retry) {
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  if (!sync_ || sync_->height != height) return;
+  sync_->tried.insert(from);
+  if (!sync_->in_flight || sync_->peer != from) return;
+  sync_->in_flight = false;
+  if (retry) RequestNextPeerLocked();
 }
 
 void P2pTransport::OnConsensusMessage(const p2p::PeerId& /*from*/,
                                       const p2p::ConsensusMessage& msg) {
-  std::lock_guard<std::mutex> lock(handler_mu_);
+  std::shared_lock lock(handler_mu_);
   if (handler_ == nullptr) return;
   if (const auto* pb = std::get_if<p2p::ProposalWithBlock>(&msg)) {
     handler_->OnProposal(pb->proposal, pb->block);
@@ -171,38 +214,62 @@ void P2pTransport::OnConsensusMessage(const p2p::PeerId& /*from*/,
   }
 }
 
-void P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>& txs) {
-  if (mempool_ == nullptr || txs.empty()) return;
+size_t P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>& txs) {
+  if (mempool_ == nullptr || txs.empty()) return 0;
   std::vector<ByteView> views(txs.begin(), txs.end());
   // Admitted here only: a peer's transactions are not relayed again (full mesh).
   std::vector<AdmitOutcome> outs = mempool_->AdmitBatch(views);
   uint64_t admitted = 0;
+  size_t bad_signatures = 0;
   for (const AdmitOutcome& out : outs) {
     if (!out.storage_error.ok()) {
       spdlog::warn("mempool admission of a peer's tx: {}", out.storage_error.ToString());
+      continue;
     }
     admitted += out.ok() ? 1 : 0;
+    // Other refusals (a nonce used meanwhile, a known tx) happen to honest peers; a bad
+    // signature never does: the sender admitted it before gossiping.
+    bad_signatures += out.code == consensus::ledger::TxCode::kBadSignature ? 1 : 0;
   }
   std::lock_guard<std::mutex> lock(gossip_mu_);
   gossip_stats_.received_admitted += admitted;
   gossip_stats_.received_refused += outs.size() - admitted;
+  return bad_signatures;
 }
 
 std::optional<p2p::BlockAndCommit> P2pTransport::OnBlockRequest(const p2p::PeerId& /*from*/,
                                                                 uint64_t height) {
-  std::lock_guard<std::mutex> lock(handler_mu_);
+  std::shared_lock lock(handler_mu_);
   if (handler_ == nullptr) return std::nullopt;
   auto found = handler_->ServeCommittedBlock(height);
   if (!found) return std::nullopt;
   return p2p::BlockAndCommit{std::move(found->first), std::move(found->second)};
 }
 
-void P2pTransport::OnBlockResponse(const p2p::PeerId& /*from*/, uint64_t /*height*/,
+void P2pTransport::OnBlockResponse(const p2p::PeerId& from, uint64_t height,
                                    const std::optional<p2p::BlockAndCommit>& block) {
+  // Found: the driver applies it and asks for the next height (or, if its commit does
+  // not verify, for this one again, and then another peer is asked first).
+  SyncAnswered(from, height, /*retry=*/!block.has_value());
   if (!block) return;
-  std::lock_guard<std::mutex> lock(handler_mu_);
+  std::shared_lock lock(handler_mu_);
   if (handler_ == nullptr) return;
   handler_->OnCommittedBlock(block->block, block->commit);
+}
+
+void P2pTransport::OnBlockRequestTimeout(const p2p::PeerId& from, uint64_t height) {
+  SyncAnswered(from, height, /*retry=*/true);
+}
+
+void P2pTransport::OnPeerDisconnected(const p2p::PeerId& peer) {
+  // Its pending requests died with the connection: they will neither answer nor expire.
+  uint64_t height = 0;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    if (!sync_ || !sync_->in_flight || sync_->peer != peer) return;
+    height = sync_->height;
+  }
+  SyncAnswered(peer, height, /*retry=*/true);
 }
 
 void P2pTransport::OnStatus(const p2p::PeerId& /*from*/, uint64_t /*height*/) {

@@ -2,8 +2,11 @@
 //
 // It owns the PeerNetwork and is its PeerHandler: decoded consensus messages go to the
 // attached ConsensusHandler (OnProposal/OnVote/OnEvidence), block requests are served
-// by ConsensusHandler::ServeCommittedBlock, block answers go to OnCommittedBlock, and
-// transaction batches from peers are offered to the mempool (when one is given).
+// by ConsensusHandler::ServeCommittedBlock (on the network's block-serving thread, never
+// in front of a vote), block answers go to OnCommittedBlock, and transaction batches from
+// peers are offered to the mempool (on the network's tx thread); each transaction with an
+// invalid signature costs the peer score. A proposal's block goes to each peer once per
+// connection; re-sends carry the proposal alone (PeerNetwork::BroadcastProposal).
 //
 // Tx gossip: as the node's TxRelay it queues the transactions its RPC server admitted and
 // a flusher thread sends them to every peer in batches of up to the network's
@@ -15,15 +18,19 @@
 // duplicate costs a hash and a map lookup.
 //
 // Block sync: RequestCommittedBlock(h) asks one connected peer that reported a height
-// >= h (round robin over them; any peer if none did). The driver asks for tip + 1 on
-// every gossip tick, so the adapter takes h - 1 as our height and announces it with a
-// StatusUpdate when it changes (peers then know whom to ask).
+// >= h (round robin over them, peers already tried for h last), and keeps one request in
+// flight: further calls for h wait for it. A BlockNotFound or a timeout
+// (PeerNetworkConfig::block_request_timeout) or the peer disconnecting makes it ask the
+// next peer at once; the
+// network penalises a peer that claimed h and cannot serve it. The driver asks for
+// tip + 1 on every gossip tick, so the adapter takes h - 1 as our height and announces it
+// with a StatusUpdate when it changes (peers then know whom to ask).
 //
-// Threads: PeerNetwork calls the PeerHandler methods from its dispatcher thread only.
-// Each call into the ConsensusHandler holds handler_mu_, so SetHandler (which takes the
-// same lock) returns only once no call into the old handler is running, and none starts
-// afterwards. The ConsensusHandler must not call back into SetHandler. Relay may be called
-// from any thread; the flusher is joined by Stop.
+// Threads: PeerNetwork calls the PeerHandler methods from its consensus, tx and
+// block-serving threads. Each call into the ConsensusHandler holds handler_mu_ shared, so
+// SetHandler (which takes it exclusively) returns only once no call into the old handler
+// is running, and none starts afterwards. The ConsensusHandler must not call back into
+// SetHandler. Relay may be called from any thread; the flusher is joined by Stop.
 #ifndef HITO_NODE_CHAIN_P2P_TRANSPORT_H_
 #define HITO_NODE_CHAIN_P2P_TRANSPORT_H_
 
@@ -33,6 +40,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
 #include <thread>
 #include <vector>
 
@@ -98,15 +108,29 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public 
 
   // p2p::PeerHandler (dispatcher thread).
   void OnConsensusMessage(const p2p::PeerId& from, const p2p::ConsensusMessage& msg) override;
-  void OnTxs(const p2p::PeerId& from, const std::vector<Bytes>& txs) override;
+  size_t OnTxs(const p2p::PeerId& from, const std::vector<Bytes>& txs) override;
   std::optional<p2p::BlockAndCommit> OnBlockRequest(const p2p::PeerId& from,
                                                     uint64_t height) override;
   void OnBlockResponse(const p2p::PeerId& from, uint64_t height,
                        const std::optional<p2p::BlockAndCommit>& block) override;
+  void OnBlockRequestTimeout(const p2p::PeerId& from, uint64_t height) override;
+  void OnPeerDisconnected(const p2p::PeerId& peer) override;
   void OnStatus(const p2p::PeerId& from, uint64_t height) override;
 
  private:
+  // The block sync request in flight (at most one).
+  struct SyncRequest {
+    uint64_t height = 0;
+    p2p::PeerId peer{};
+    bool in_flight = false;
+    std::set<p2p::PeerId> tried;  // asked for `height` already
+  };
+
   void FlushLoop();
+  // Asks the next peer for sync_->height. Requires sync_mu_.
+  void RequestNextPeerLocked();
+  // `from` answered (or failed to answer) the request for `height`.
+  void SyncAnswered(const p2p::PeerId& from, uint64_t height, bool retry);
 
   Mempool* mempool_;
   const TxGossipOptions gossip_;
@@ -119,10 +143,13 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public 
   GossipStats gossip_stats_;                                   // guarded by gossip_mu_
   std::thread flusher_;
 
-  std::mutex handler_mu_;
+  std::shared_mutex handler_mu_;
   ConsensusHandler* handler_ = nullptr;  // guarded by handler_mu_
   std::atomic<uint64_t> announced_height_;
-  std::atomic<uint64_t> next_peer_{0};
+
+  std::mutex sync_mu_;
+  std::optional<SyncRequest> sync_;  // guarded by sync_mu_
+  uint64_t next_peer_ = 0;           // guarded by sync_mu_
   std::unique_ptr<p2p::PeerNetwork> network_;
 };
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/hash.h"
 #include "base/hex.h"
 #include "consensus/types/transaction.h"
 #include "hito/p2p/v1/p2p.grpc.pb.h"
@@ -53,6 +54,12 @@ std::string_view DropReasonName(DropReason r) {
       return "duplicate";
     case DropReason::kBanned:
       return "banned";
+    case DropReason::kOverBudget:
+      return "over_budget";
+    case DropReason::kBadTransactions:
+      return "bad_transactions";
+    case DropReason::kFalseHeight:
+      return "false_height";
     case DropReason::kCount_:
       break;
   }
@@ -63,8 +70,57 @@ namespace {
 
 bool IsMisbehaviour(DropReason r) {
   return r == DropReason::kMalformed || r == DropReason::kBadSignature ||
-         r == DropReason::kOversized || r == DropReason::kFlood || r == DropReason::kUnsolicited;
+         r == DropReason::kOversized || r == DropReason::kFlood || r == DropReason::kUnsolicited ||
+         r == DropReason::kOverBudget || r == DropReason::kBadTransactions ||
+         r == DropReason::kFalseHeight;
 }
+
+// A token bucket that may go into debt: a message larger than the burst still passes,
+// and the debt tells the reader how long to stop reading. A rate of 0 means no limit.
+class TokenBucket {
+ public:
+  TokenBucket() = default;
+  TokenBucket(uint64_t rate_per_second, uint64_t burst)
+      : rate_(std::min(rate_per_second, kMaxTokens)),
+        burst_(static_cast<int64_t>(std::min<uint64_t>(burst, kMaxTokens))),
+        tokens_(burst_),
+        last_(Clock::now()) {}
+
+  // Takes `n` tokens; returns how long until the balance is back to zero.
+  Clock::duration Take(uint64_t n, Clock::time_point now) {
+    if (rate_ == 0) return Clock::duration::zero();
+    Refill(now);
+    tokens_ -= static_cast<int64_t>(std::min<uint64_t>(n, kMaxTokens));
+    tokens_ = std::max(tokens_, -static_cast<int64_t>(kMaxTokens));
+    if (tokens_ >= 0) return Clock::duration::zero();
+    const uint64_t debt = static_cast<uint64_t>(-tokens_);
+    return std::chrono::microseconds(debt / rate_ * 1'000'000 + debt % rate_ * 1'000'000 / rate_);
+  }
+  // Takes `n` tokens only if the balance covers them.
+  bool TryTake(uint64_t n, Clock::time_point now) {
+    if (rate_ == 0) return true;
+    Refill(now);
+    if (tokens_ < 0 || static_cast<uint64_t>(tokens_) < n) return false;
+    tokens_ -= static_cast<int64_t>(n);
+    return true;
+  }
+
+ private:
+  static constexpr uint64_t kMaxTokens = uint64_t{1} << 40;
+  void Refill(Clock::time_point now) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - last_).count();
+    if (us <= 0) return;
+    last_ = now;
+    const uint64_t elapsed = std::min<uint64_t>(static_cast<uint64_t>(us), 3'600'000'000);
+    const uint64_t add = elapsed / 1'000'000 * rate_ + elapsed % 1'000'000 * rate_ / 1'000'000;
+    tokens_ = std::min(tokens_ + static_cast<int64_t>(std::min(add, 2 * kMaxTokens)), burst_);
+  }
+
+  uint64_t rate_ = 0;
+  int64_t burst_ = 0;
+  int64_t tokens_ = 0;
+  Clock::time_point last_{};
+};
 
 std::string ShortKey(const PeerId& k) { return HexEncode(ByteView(k.data(), 8)); }
 
@@ -120,19 +176,120 @@ struct BlockReq {
 struct StatusMsg {
   uint64_t height = 0;
 };
+struct BlockTimeout {
+  uint64_t height = 0;
+};
 struct Connected {
   uint64_t height = 0;
 };
 struct Disconnected {};
 using Payload = std::variant<ConsensusMessage, std::vector<Bytes>, BlockReq, BlockResp, StatusMsg,
-                             Connected, Disconnected>;
+                             BlockTimeout, Connected, Disconnected>;
+
+// Dispatch queues. The consensus thread serves kConsensusLane before kControlLane; the tx
+// and block lanes have a thread each, so neither signature checks of tx batches nor
+// 8 MiB block reads ever stand in front of a vote.
+enum Lane : size_t { kConsensusLane = 0, kControlLane, kTxLane, kBlockLane, kLaneCount };
+
+Lane LaneOf(const Payload& p) {
+  if (std::holds_alternative<ConsensusMessage>(p)) return kConsensusLane;
+  if (std::holds_alternative<std::vector<Bytes>>(p)) return kTxLane;
+  if (std::holds_alternative<BlockReq>(p)) return kBlockLane;
+  return kControlLane;
+}
+
+bool IsControl(const Payload& p) {
+  return std::holds_alternative<Connected>(p) || std::holds_alternative<Disconnected>(p) ||
+         std::holds_alternative<BlockTimeout>(p);
+}
+
+// Identity of a consensus message for duplicate suppression: its kind and canonical bytes
+// (for a proposal, the proposal alone, whether or not its block travels with it).
+Hash32 RecentKey(const v1::ConsensusMessage& c) {
+  uint8_t kind = static_cast<uint8_t>(c.kind_case());
+  Hasher h("hito/p2p/v1/recent");
+  h.Update(ByteView(&kind, 1));
+  switch (c.kind_case()) {
+    case v1::ConsensusMessage::kProposal:
+      h.Update(View(c.proposal().proposal()));
+      break;
+    case v1::ConsensusMessage::kVote:
+      h.Update(View(c.vote()));
+      break;
+    case v1::ConsensusMessage::kEvidence:
+      h.Update(View(c.evidence()));
+      break;
+    case v1::ConsensusMessage::KIND_NOT_SET:
+      break;
+  }
+  return h.Finish();
+}
+
+// Consensus messages verified recently, with the peers that sent them. Bounded by count
+// (oldest first out). Not thread-safe.
+class RecentMessages {
+ public:
+  RecentMessages(size_t capacity, Clock::duration window) : capacity_(capacity), window_(window) {}
+
+  // True if the message was verified within the window (and, for a proposal carrying its
+  // block, an earlier copy carried it too); records `from` as having it.
+  bool IsDuplicate(const Hash32& key, bool with_block, const PeerId& from, Clock::time_point now) {
+    auto it = entries_.find(key);
+    if (it == entries_.end() || now - it->second.first_seen >= window_) return false;
+    if (with_block && !it->second.with_block) return false;
+    AddSender(&it->second, from);
+    return true;
+  }
+
+  void Record(const Hash32& key, bool with_block, const PeerId& from, Clock::time_point now) {
+    if (capacity_ == 0) return;
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      while (entries_.size() >= capacity_ && !order_.empty()) {
+        entries_.erase(order_.front());
+        order_.pop_front();
+      }
+      it = entries_.emplace(key, Entry{now, with_block, {}}).first;
+      order_.push_back(key);
+    } else if (now - it->second.first_seen >= window_) {
+      it->second.first_seen = now;
+    }
+    it->second.with_block = it->second.with_block || with_block;
+    AddSender(&it->second, from);
+  }
+
+  std::vector<PeerId> SendersOf(const Hash32& key) const {
+    auto it = entries_.find(key);
+    return it == entries_.end() ? std::vector<PeerId>{} : it->second.senders;
+  }
+
+ private:
+  // Enough to cover a validator set's relays; beyond it an echo costs one message.
+  static constexpr size_t kMaxSenders = 8;
+  struct Entry {
+    Clock::time_point first_seen;
+    bool with_block = false;
+    std::vector<PeerId> senders;
+  };
+  static void AddSender(Entry* e, const PeerId& from) {
+    if (e->senders.size() < kMaxSenders &&
+        std::find(e->senders.begin(), e->senders.end(), from) == e->senders.end()) {
+      e->senders.push_back(from);
+    }
+  }
+
+  const size_t capacity_;
+  const Clock::duration window_;
+  std::map<Hash32, Entry> entries_;
+  std::deque<Hash32> order_;
+};
 
 MsgPtr EncodeConsensus(const ConsensusMessage& m) {
   auto out = std::make_shared<v1::PeerMessage>();
   v1::ConsensusMessage* c = out->mutable_consensus();
   if (const auto* p = std::get_if<ProposalWithBlock>(&m)) {
     c->mutable_proposal()->set_proposal(Str(ct::EncodeProposal(p->proposal)));
-    c->mutable_proposal()->set_block(Str(ct::EncodeBlock(p->block)));
+    if (p->block) c->mutable_proposal()->set_block(Str(ct::EncodeBlock(*p->block)));
   } else if (const auto* v = std::get_if<ct::Vote>(&m)) {
     c->set_vote(Str(ct::EncodeVote(*v)));
   } else {
@@ -146,6 +303,10 @@ MsgPtr EncodeConsensus(const ConsensusMessage& m) {
 class PeerNetwork::Impl : public v1::PeerService::Service {
  public:
   struct Session {
+    explicit Session(const Limits& l)
+        : in_bytes(l.peer_bytes_per_second, l.peer_bytes_burst),
+          in_messages(l.peer_messages_per_second, l.peer_messages_burst),
+          tx_out(l.peer_bytes_per_second / 2, l.peer_bytes_burst / 2) {}
     bool outbound = false;
     std::string address;
     std::optional<PeerId> expected_key;  // outbound: from the config
@@ -153,11 +314,17 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
     std::mutex mu;
     std::condition_variable cv;
-    std::deque<MsgPtr> outq;       // guarded by mu
-    size_t outq_bytes = 0;         // guarded by mu
-    bool closed = false;           // guarded by mu
-    std::function<void()> cancel;  // guarded by mu; cleared before the stream dies
-    std::set<uint64_t> pending;    // block requests in flight; guarded by mu
+    std::deque<MsgPtr> outq;                        // guarded by mu
+    size_t outq_bytes = 0;                          // guarded by mu
+    bool closed = false;                            // guarded by mu
+    std::function<void()> cancel;                   // guarded by mu; cleared before the stream dies
+    std::map<uint64_t, Clock::time_point> pending;  // our block requests in flight; mu
+    std::deque<uint64_t> timed_out;  // expired requests whose late answer is welcome; mu
+    TokenBucket in_bytes;            // guarded by mu
+    TokenBucket in_messages;         // guarded by mu
+    TokenBucket tx_out;              // paces our tx gossip to this peer; guarded by mu
+    std::set<Hash32> sent_blocks;    // blocks sent with a proposal; guarded by mu
+    std::deque<Hash32> sent_order;   // the same, oldest first; guarded by mu
     std::atomic<bool> established{false};
     PeerId key{};  // set before established
     std::atomic<uint64_t> height{0};
@@ -165,11 +332,16 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     // Inbound queue accounting; guarded by Impl::dmu_.
     size_t inq_count = 0;
     size_t inq_bytes = 0;
+    size_t inq_block_requests = 0;
   };
   using SessionPtr = std::shared_ptr<Session>;
 
   Impl(PeerNetworkConfig config, Ed25519PrivateKey key, PeerHandler* handler)
-      : cfg_(std::move(config)), key_(std::move(key)), handler_(handler) {}
+      : cfg_(std::move(config)),
+        key_(std::move(key)),
+        handler_(handler),
+        recent_(cfg_.limits.recent_messages,
+                std::chrono::milliseconds(cfg_.limits.duplicate_window_ms)) {}
 
   ~Impl() override { Stop(); }
 
@@ -186,7 +358,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       return UnavailableError("p2p: cannot listen on " + cfg_.listen_address);
     }
     started_ = true;
-    dispatcher_ = std::thread([this] { DispatchLoop(); });
+    for (size_t w = 0; w < kWorkers; ++w) workers_[w] = std::thread([this, w] { DispatchLoop(w); });
     maintenance_ = std::thread([this] { MaintenanceLoop(); });
     for (const PeerAddress& p : cfg_.peers) {
       dialers_.emplace_back([this, p] { DialLoop(p); });
@@ -216,8 +388,8 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       std::lock_guard<std::mutex> l(dmu_);
       dstop_ = true;
     }
-    dcv_.notify_all();
-    dispatcher_.join();
+    for (std::condition_variable& cv : dcv_) cv.notify_all();
+    for (std::thread& t : workers_) t.join();
     maintenance_.join();
     server_->Wait();
   }
@@ -266,7 +438,50 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     for (const SessionPtr& s : Snapshot()) Enqueue(s, m);
   }
 
-  void Broadcast(const ConsensusMessage& m) { BroadcastMsg(EncodeConsensus(m)); }
+  bool SentUs(const std::vector<PeerId>& senders, const SessionPtr& s) const {
+    return std::find(senders.begin(), senders.end(), s->key) != senders.end();
+  }
+
+  std::vector<PeerId> SendersOf(const MsgPtr& m) {
+    Hash32 key = RecentKey(m->consensus());
+    std::lock_guard<std::mutex> l(recent_mu_);
+    return recent_.SendersOf(key);
+  }
+
+  void Broadcast(const ConsensusMessage& m) {
+    MsgPtr e = EncodeConsensus(m);
+    std::vector<PeerId> senders = SendersOf(e);
+    for (const SessionPtr& s : Snapshot()) {
+      if (!SentUs(senders, s)) Enqueue(s, e);
+    }
+  }
+
+  void BroadcastProposal(const ct::Proposal& p, const ct::Block& block) {
+    MsgPtr bare = EncodeConsensus(ProposalWithBlock{p, std::nullopt});
+    MsgPtr full;
+    std::vector<PeerId> senders = SendersOf(bare);
+    for (const SessionPtr& s : Snapshot()) {
+      if (SentUs(senders, s)) continue;
+      if (!FirstSendOfBlock(s, p.block_hash)) {
+        Enqueue(s, bare);
+        continue;
+      }
+      if (!full) full = EncodeConsensus(ProposalWithBlock{p, block});
+      Enqueue(s, full);
+    }
+  }
+
+  // Records that `hash` goes to `s` now; false if it already went on this connection.
+  bool FirstSendOfBlock(const SessionPtr& s, const Hash32& hash) {
+    std::lock_guard<std::mutex> l(s->mu);
+    if (!s->sent_blocks.insert(hash).second) return false;
+    s->sent_order.push_back(hash);
+    while (s->sent_order.size() > std::max<size_t>(1, cfg_.limits.sent_blocks_per_peer)) {
+      s->sent_blocks.erase(s->sent_order.front());
+      s->sent_order.pop_front();
+    }
+    return true;
+  }
 
   Status SendTo(const PeerId& peer, const ConsensusMessage& m) {
     SessionPtr s = Find(peer);
@@ -282,8 +497,21 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       for (size_t j = i; j < std::min(txs.size(), i + per); ++j) {
         m->mutable_txs()->add_txs(Str(txs[j]));
       }
-      BroadcastMsg(m);
+      const size_t n = m->ByteSizeLong();
+      for (const SessionPtr& s : Snapshot()) {
+        if (MayGossipTxs(s, n)) Enqueue(s, m);
+      }
     }
+  }
+
+  // Tx gossip is best effort: it stays under half the peer's byte budget (when its limits
+  // are ours) and leaves room in the outbound queue for consensus messages, rather than
+  // get this node penalised or dropped as slow. A batch not sent still commits when this
+  // node proposes.
+  bool MayGossipTxs(const SessionPtr& s, size_t n) {
+    std::lock_guard<std::mutex> l(s->mu);
+    if (s->outq_bytes + n > cfg_.limits.outbound_queue_bytes / 2) return false;
+    return s->tx_out.TryTake(n, Clock::now());
   }
 
   void BroadcastStatus(uint64_t h) {
@@ -301,7 +529,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       if (s->pending.size() >= cfg_.limits.max_pending_block_requests && !s->pending.count(h)) {
         return ResourceExhaustedError("p2p: too many block requests pending to " + ShortKey(peer));
       }
-      s->pending.insert(h);
+      s->pending.emplace(h, Clock::now());
     }
     auto m = std::make_shared<v1::PeerMessage>();
     m->mutable_block_request()->set_height(h);
@@ -325,12 +553,21 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     return it != bans_.end() && it->second > Clock::now();
   }
 
+  uint32_t Score(const PeerId& k) const {
+    std::lock_guard<std::mutex> l(bans_mu_);
+    auto it = scores_.find(k);
+    if (it == scores_.end()) return 0;
+    return static_cast<uint32_t>(std::min<uint64_t>(Decayed(it->second, Clock::now()), UINT32_MAX));
+  }
+
+  uint64_t DuplicatesDropped() const { return duplicates_.load(); }
+
   // ---- the service ----
 
   grpc::Status Connect(
       grpc::ServerContext* ctx,
       grpc::ServerReaderWriter<v1::PeerMessage, v1::PeerMessage>* stream) override {
-    auto s = std::make_shared<Session>();
+    auto s = std::make_shared<Session>(cfg_.limits);
     s->outbound = false;
     s->address = ctx->peer();
     s->cancel = [ctx] { ctx->TryCancel(); };
@@ -383,6 +620,49 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       spdlog::info("p2p: connection to {} ({}) closed: {}", who, s->address, why);
     } else {
       spdlog::warn("p2p: dropped peer {} ({}): {}: {}", who, s->address, DropReasonName(r), why);
+    }
+  }
+
+  // ---- misbehaviour score ----
+
+  struct ScoreEntry {
+    uint64_t points = 0;
+    Clock::time_point updated{};
+  };
+
+  uint64_t Decayed(const ScoreEntry& e, Clock::time_point now) const {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - e.updated).count();
+    if (secs <= 0) return e.points;
+    const uint64_t decay = static_cast<uint64_t>(secs) * cfg_.limits.score_decay_per_second;
+    return e.points > decay ? e.points - decay : 0;
+  }
+
+  // Adds `points` to the peer's score; at ban_score the peer is dropped and banned with
+  // `offence` as the reason. Scores are by key, so reconnecting does not clear them.
+  void Penalize(const SessionPtr& s, DropReason offence, uint64_t points, const std::string& why) {
+    if (points == 0 || !s->established.load()) return;
+    uint64_t total = points;
+    {
+      std::lock_guard<std::mutex> l(bans_mu_);
+      const Clock::time_point now = Clock::now();
+      auto it = scores_.find(s->key);
+      if (it == scores_.end() && scores_.size() < cfg_.limits.max_scored_peers) {
+        it = scores_.emplace(s->key, ScoreEntry{0, now}).first;
+      }
+      if (it != scores_.end()) {
+        ScoreEntry& e = it->second;
+        const uint64_t current = Decayed(e, now);
+        total = std::min<uint64_t>(current + points, UINT32_MAX);
+        // Decay counts whole seconds since `updated`; a fraction not yet counted is kept.
+        if (current != e.points || e.points == 0) e.updated = now;
+        e.points = total;
+      }
+    }
+    if (total >= cfg_.limits.ban_score) {
+      Close(s, offence, why + " (score " + std::to_string(total) + ")");
+    } else {
+      spdlog::info("p2p: peer {} ({}) score {}: {}: {}", ShortKey(s->key), s->address, total,
+                   DropReasonName(offence), why);
     }
   }
 
@@ -588,12 +868,12 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
             std::to_string(n) + " bytes > max " + std::to_string(cfg_.limits.max_message_bytes));
       return false;
     }
+    const bool solicited_kind = m.kind_case() == v1::PeerMessage::kBlockResponse ||
+                                m.kind_case() == v1::PeerMessage::kBlockNotFound;
+    if (!Throttle(s, solicited_kind ? 0 : n)) return false;
     switch (m.kind_case()) {
-      case v1::PeerMessage::kConsensus: {
-        Result<ConsensusMessage> c = DecodeConsensus(s, m.consensus());
-        if (!c.ok()) return false;  // already closed with the reason
-        return Deliver(s, std::move(c).value(), n);
-      }
+      case v1::PeerMessage::kConsensus:
+        return HandleConsensus(s, m.consensus(), n);
       case v1::PeerMessage::kTxs: {
         const auto& txs = m.txs().txs();
         if (static_cast<size_t>(txs.size()) > cfg_.limits.max_txs_per_batch) {
@@ -623,27 +903,8 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       case v1::PeerMessage::kBlockRequest:
         return Deliver(s, BlockReq{m.block_request().height()}, n);
       case v1::PeerMessage::kBlockResponse:
-      case v1::PeerMessage::kBlockNotFound: {
-        bool found = m.kind_case() == v1::PeerMessage::kBlockResponse;
-        uint64_t h = found ? m.block_response().height() : m.block_not_found().height();
-        bool asked = false;
-        {
-          std::lock_guard<std::mutex> l(s->mu);
-          asked = s->pending.erase(h) > 0;
-        }
-        if (!asked) {
-          Close(s, DropReason::kUnsolicited,
-                "block answer for height " + std::to_string(h) + " not requested");
-          return false;
-        }
-        if (!found) return Deliver(s, BlockResp{h, std::nullopt}, n);
-        Result<BlockAndCommit> bc = DecodeBlockResponse(m.block_response());
-        if (!bc.ok()) {
-          Close(s, DropReason::kMalformed, bc.status().message());
-          return false;
-        }
-        return Deliver(s, BlockResp{h, std::move(bc).value()}, n);
-      }
+      case v1::PeerMessage::kBlockNotFound:
+        return HandleBlockAnswer(s, m, n);
       case v1::PeerMessage::kHello:
       case v1::PeerMessage::kHelloAuth:
         Close(s, DropReason::kMalformed, "hello after the handshake");
@@ -655,6 +916,82 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     return false;
   }
 
+  // Waits out the peer's budget if this message exceeds it, and charges the overrun to its
+  // score. Returns false if the peer was dropped meanwhile.
+  bool Throttle(const SessionPtr& s, size_t bytes) {
+    Clock::duration wait{};
+    {
+      std::lock_guard<std::mutex> l(s->mu);
+      const Clock::time_point now = Clock::now();
+      wait = std::max(s->in_messages.Take(1, now), s->in_bytes.Take(bytes, now));
+    }
+    if (wait <= Clock::duration::zero()) return true;
+    Penalize(s, DropReason::kOverBudget, cfg_.limits.score_over_budget,
+             "traffic over its budget (" + std::to_string(bytes) + " bytes)");
+    std::unique_lock<std::mutex> l(s->mu);
+    s->cv.wait_for(l, wait, [&] { return s->closed; });
+    return !s->closed;
+  }
+
+  // Copies of a recently verified message are dropped before any decoding or signature
+  // check (and not punished: relays send them honestly).
+  bool HandleConsensus(const SessionPtr& s, const v1::ConsensusMessage& c, size_t n) {
+    const Hash32 key = RecentKey(c);
+    const bool with_block =
+        c.kind_case() == v1::ConsensusMessage::kProposal && !c.proposal().block().empty();
+    {
+      std::lock_guard<std::mutex> l(recent_mu_);
+      if (recent_.IsDuplicate(key, with_block, s->key, Clock::now())) {
+        duplicates_.fetch_add(1);
+        return true;
+      }
+    }
+    Result<ConsensusMessage> decoded = DecodeConsensus(s, c);
+    if (!decoded.ok()) return false;  // already closed with the reason
+    {
+      std::lock_guard<std::mutex> l(recent_mu_);
+      recent_.Record(key, with_block, s->key, Clock::now());
+    }
+    return Deliver(s, std::move(decoded).value(), n);
+  }
+
+  bool HandleBlockAnswer(const SessionPtr& s, const v1::PeerMessage& m, size_t n) {
+    const bool found = m.kind_case() == v1::PeerMessage::kBlockResponse;
+    const uint64_t h = found ? m.block_response().height() : m.block_not_found().height();
+    bool asked = false;
+    {
+      std::lock_guard<std::mutex> l(s->mu);
+      asked = s->pending.erase(h) > 0;
+      if (auto it = std::find(s->timed_out.begin(), s->timed_out.end(), h);
+          !asked && it != s->timed_out.end()) {
+        s->timed_out.erase(it);
+        asked = true;
+      }
+    }
+    if (!asked) {
+      Close(s, DropReason::kUnsolicited,
+            "block answer for height " + std::to_string(h) + " not requested");
+      return false;
+    }
+    if (!found) {
+      if (!Deliver(s, BlockResp{h, std::nullopt}, n)) return false;
+      const uint64_t claimed = s->height.load();
+      if (h <= claimed) {
+        Penalize(s, DropReason::kFalseHeight, cfg_.limits.score_false_height,
+                 "no block at height " + std::to_string(h) + " though it claimed height " +
+                     std::to_string(claimed));
+      }
+      std::lock_guard<std::mutex> l(s->mu);
+      return !s->closed;
+    }
+    Result<BlockAndCommit> bc = DecodeBlockResponse(m.block_response());
+    if (!bc.ok()) {
+      Close(s, DropReason::kMalformed, bc.status().message());
+      return false;
+    }
+    return Deliver(s, BlockResp{h, std::move(bc).value()}, n);
+  }
+
   Result<ConsensusMessage> DecodeConsensus(const SessionPtr& s, const v1::ConsensusMessage& c) {
     switch (c.kind_case()) {
       case v1::ConsensusMessage::kProposal: {
@@ -662,6 +999,9 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
         if (!p.ok()) return Fail(s, DropReason::kMalformed, "proposal: " + p.status().ToString());
         if (!ct::VerifyProposalSignature(cfg_.chain_id, *p)) {
           return Fail(s, DropReason::kBadSignature, "proposal signature invalid");
+        }
+        if (c.proposal().block().empty()) {
+          return ConsensusMessage(ProposalWithBlock{std::move(p).value(), std::nullopt});
         }
         Result<ct::Block> b = ct::DecodeBlock(View(c.proposal().block()));
         if (!b.ok()) return Fail(s, DropReason::kMalformed, "block: " + b.status().ToString());
@@ -713,20 +1053,24 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   // ---- delivery ----
 
   bool Deliver(const SessionPtr& s, Payload p, size_t bytes) {
+    const Lane lane = LaneOf(p);
     bool flood = false;
     {
       std::lock_guard<std::mutex> l(dmu_);
       if (dstop_) return false;
-      bool control =
-          std::holds_alternative<Connected>(p) || std::holds_alternative<Disconnected>(p);
-      if (!control && (s->inq_count + 1 > cfg_.limits.inbound_queue_messages ||
-                       s->inq_bytes + bytes > cfg_.limits.inbound_queue_bytes)) {
+      const bool control = IsControl(p);
+      const bool is_request = lane == kBlockLane;
+      if (!control &&
+          (s->inq_count + 1 > cfg_.limits.inbound_queue_messages ||
+           s->inq_bytes + bytes > cfg_.limits.inbound_queue_bytes ||
+           (is_request && s->inq_block_requests + 1 > cfg_.limits.max_pending_block_requests))) {
         flood = true;
       } else {
         s->inq_count += 1;
         s->inq_bytes += bytes;
-        dq_.push_back(Item{s, std::move(p), bytes});
-        dcv_.notify_one();
+        s->inq_block_requests += is_request ? 1 : 0;
+        lanes_[lane].push_back(Item{s, std::move(p), bytes});
+        dcv_[WorkerOf(lane)].notify_one();
       }
     }
     if (flood) {
@@ -742,23 +1086,50 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     size_t bytes = 0;
   };
 
-  void DispatchLoop() {
+  // Worker 0 serves consensus then control; worker 1 the tx lane; worker 2 block requests.
+  static constexpr size_t kWorkers = 3;
+  static size_t WorkerOf(Lane lane) { return lane == kTxLane ? 1 : lane == kBlockLane ? 2 : 0; }
+
+  // Pops the next item of `worker`'s lanes; false when stopping. Requires dmu_.
+  bool PopLocked(size_t worker, Item* out) {
+    for (size_t lane = 0; lane < kLaneCount; ++lane) {
+      if (WorkerOf(static_cast<Lane>(lane)) != worker || lanes_[lane].empty()) continue;
+      *out = std::move(lanes_[lane].front());
+      lanes_[lane].pop_front();
+      out->s->inq_count -= 1;
+      out->s->inq_bytes -= out->bytes;
+      out->s->inq_block_requests -= lane == kBlockLane ? 1 : 0;
+      return true;
+    }
+    return false;
+  }
+
+  void DispatchLoop(size_t worker) {
     for (;;) {
       Item it;
       {
         std::unique_lock<std::mutex> l(dmu_);
-        dcv_.wait(l, [&] { return dstop_ || !dq_.empty(); });
+        dcv_[worker].wait(l, [&] { return dstop_ || PopLocked(worker, &it); });
         if (dstop_) {
-          dq_.clear();
+          for (std::deque<Item>& q : lanes_) q.clear();
           return;
         }
-        it = std::move(dq_.front());
-        dq_.pop_front();
-        it.s->inq_count -= 1;
-        it.s->inq_bytes -= it.bytes;
       }
       Dispatch(it);
     }
+  }
+
+  void ServeBlock(const SessionPtr& s, uint64_t height) {
+    std::optional<BlockAndCommit> bc = handler_->OnBlockRequest(s->key, height);
+    auto m = std::make_shared<v1::PeerMessage>();
+    if (bc) {
+      m->mutable_block_response()->set_height(height);
+      m->mutable_block_response()->set_block(Str(ct::EncodeBlock(bc->block)));
+      m->mutable_block_response()->set_commit(Str(ct::EncodeCommit(bc->commit)));
+    } else {
+      m->mutable_block_not_found()->set_height(height);
+    }
+    Enqueue(s, m);
   }
 
   void Dispatch(Item& it) {
@@ -769,22 +1140,17 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
           if constexpr (std::is_same_v<T, ConsensusMessage>) {
             handler_->OnConsensusMessage(from, v);
           } else if constexpr (std::is_same_v<T, std::vector<Bytes>>) {
-            handler_->OnTxs(from, v);
+            const size_t bad = handler_->OnTxs(from, v);
+            Penalize(it.s, DropReason::kBadTransactions, uint64_t{bad} * cfg_.limits.score_bad_tx,
+                     std::to_string(bad) + " transactions with an invalid signature");
           } else if constexpr (std::is_same_v<T, BlockReq>) {
-            std::optional<BlockAndCommit> bc = handler_->OnBlockRequest(from, v.height);
-            auto m = std::make_shared<v1::PeerMessage>();
-            if (bc) {
-              m->mutable_block_response()->set_height(v.height);
-              m->mutable_block_response()->set_block(Str(ct::EncodeBlock(bc->block)));
-              m->mutable_block_response()->set_commit(Str(ct::EncodeCommit(bc->commit)));
-            } else {
-              m->mutable_block_not_found()->set_height(v.height);
-            }
-            Enqueue(it.s, m);
+            ServeBlock(it.s, v.height);
           } else if constexpr (std::is_same_v<T, BlockResp>) {
             handler_->OnBlockResponse(from, v.height, v.block);
           } else if constexpr (std::is_same_v<T, StatusMsg>) {
             handler_->OnStatus(from, v.height);
+          } else if constexpr (std::is_same_v<T, BlockTimeout>) {
+            handler_->OnBlockRequestTimeout(from, v.height);
           } else if constexpr (std::is_same_v<T, Connected>) {
             handler_->OnPeerConnected(from, v.height);
           } else {
@@ -820,7 +1186,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       auto channel = grpc::CreateCustomChannel(p.address, grpc::InsecureChannelCredentials(), args);
       auto stub = v1::PeerService::NewStub(channel);
       grpc::ClientContext ctx;
-      auto s = std::make_shared<Session>();
+      auto s = std::make_shared<Session>(cfg_.limits);
       s->outbound = true;
       s->address = p.address;
       s->expected_key = p.node_key;
@@ -848,10 +1214,38 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
         }
       }
       for (const SessionPtr& s : late) Close(s, DropReason::kHandshakeFailed, "hello timeout");
+      ExpireBlockRequests(now);
       std::lock_guard<std::mutex> l(bans_mu_);
       for (auto it = bans_.begin(); it != bans_.end();) {
         it = it->second <= now ? bans_.erase(it) : std::next(it);
       }
+      for (auto it = scores_.begin(); it != scores_.end();) {
+        it = Decayed(it->second, now) == 0 ? scores_.erase(it) : std::next(it);
+      }
+    }
+  }
+
+  // A request unanswered for block_request_timeout is reported to the handler (which asks
+  // someone else); a late answer is still accepted, up to max_pending_block_requests.
+  void ExpireBlockRequests(Clock::time_point now) {
+    for (const SessionPtr& s : Snapshot()) {
+      std::vector<uint64_t> expired;
+      {
+        std::lock_guard<std::mutex> l(s->mu);
+        for (auto it = s->pending.begin(); it != s->pending.end();) {
+          if (now - it->second < cfg_.block_request_timeout) {
+            ++it;
+            continue;
+          }
+          expired.push_back(it->first);
+          s->timed_out.push_back(it->first);
+          if (s->timed_out.size() > cfg_.limits.max_pending_block_requests) {
+            s->timed_out.pop_front();
+          }
+          it = s->pending.erase(it);
+        }
+      }
+      for (uint64_t h : expired) Deliver(s, BlockTimeout{h}, 0);
     }
   }
 
@@ -862,7 +1256,8 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   int port_ = 0;
   std::atomic<uint64_t> height_{0};
 
-  // Lock order: mu_ -> Session::mu -> bans_mu_; dmu_ is never held with another lock.
+  // Lock order: mu_ -> Session::mu -> bans_mu_; dmu_ and recent_mu_ are never held with
+  // another lock.
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;
   bool started_ = false;                // guarded by mu_
@@ -872,15 +1267,20 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   mutable std::mutex bans_mu_;
   std::map<PeerId, Clock::time_point> bans_;  // guarded by bans_mu_
+  std::map<PeerId, ScoreEntry> scores_;       // guarded by bans_mu_
 
   std::mutex dmu_;
-  std::condition_variable dcv_;
-  std::deque<Item> dq_;  // guarded by dmu_
-  bool dstop_ = false;   // guarded by dmu_
+  std::array<std::condition_variable, kWorkers> dcv_;
+  std::array<std::deque<Item>, kLaneCount> lanes_;  // guarded by dmu_
+  bool dstop_ = false;                              // guarded by dmu_
+
+  std::mutex recent_mu_;
+  RecentMessages recent_;  // guarded by recent_mu_
+  std::atomic<uint64_t> duplicates_{0};
 
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount_)> drops_{};
   std::vector<std::thread> dialers_;
-  std::thread dispatcher_;
+  std::array<std::thread, kWorkers> workers_;
   std::thread maintenance_;
 };
 
@@ -893,6 +1293,9 @@ int PeerNetwork::port() const { return impl_->port(); }
 const PeerId& PeerNetwork::node_key() const { return impl_->node_key(); }
 void PeerNetwork::SetHeight(uint64_t h) { impl_->SetHeight(h); }
 void PeerNetwork::Broadcast(const ConsensusMessage& m) { impl_->Broadcast(m); }
+void PeerNetwork::BroadcastProposal(const ct::Proposal& p, const ct::Block& b) {
+  impl_->BroadcastProposal(p, b);
+}
 Status PeerNetwork::SendTo(const PeerId& p, const ConsensusMessage& m) {
   return impl_->SendTo(p, m);
 }
@@ -902,5 +1305,7 @@ Status PeerNetwork::RequestBlock(const PeerId& p, uint64_t h) { return impl_->Re
 std::vector<PeerInfo> PeerNetwork::Peers() const { return impl_->Peers(); }
 uint64_t PeerNetwork::DropCount(DropReason r) const { return impl_->DropCount(r); }
 bool PeerNetwork::IsBanned(const PeerId& p) const { return impl_->IsBanned(p); }
+uint32_t PeerNetwork::Score(const PeerId& p) const { return impl_->Score(p); }
+uint64_t PeerNetwork::DuplicatesDropped() const { return impl_->DuplicatesDropped(); }
 
 }  // namespace hito::p2p

@@ -7,7 +7,8 @@
 // (the two-thread path) admits everything. Gossip: transactions relayed at A arrive in B's
 // mempool in full batches (not one message per transaction), a partial batch is flushed
 // after flush_ms, B never re-broadcasts what it received, a forged transaction in a batch
-// is refused alone, duplicates are refused as already known, and the queue is bounded.
+// is refused alone, duplicates are refused as already known, and the queue is bounded; a
+// peer whose batches carry bad signatures is banned.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -212,6 +213,24 @@ TEST_F(TxGossipTest, ForgedAndDuplicateTxsFromAPeerAreRefusedAlone) {
   ASSERT_TRUE(WaitFor([&] { return b_->gossip_stats().received_refused == 3; }));
   EXPECT_EQ(pool_b_->size(), 2u);
   EXPECT_EQ(b_->gossip_stats().received_admitted, 2u);
+}
+
+TEST_F(TxGossipTest, PeerSendingBadSignatureTxsIsBanned) {
+  Connect(TxGossipOptions{.flush_ms = 5, .max_queued = 10'000});
+  // Ten forged transfers (score_bad_tx 10 each, ban_score 100), as a malicious peer sends
+  // them; B's mempool refuses each for its signature and B bans A.
+  std::vector<Bytes> forged;
+  for (uint64_t n = 0; n < 10; ++n) {
+    forged.push_back(SignedTransfer(KeyFor(3), {.nonce = n}));
+    forged.back()[forged.back().size() - 1] ^= 0x01;
+  }
+  a_->BroadcastTxs(forged);
+  ASSERT_TRUE(
+      WaitFor([&] { return b_->network().DropCount(p2p::DropReason::kBadTransactions) == 1; }));
+  EXPECT_TRUE(b_->network().IsBanned(a_->network().node_key()));
+  EXPECT_EQ(b_->gossip_stats().received_refused, 10u);
+  EXPECT_EQ(pool_b_->size(), 0u);
+  EXPECT_TRUE(WaitFor([&] { return b_->network().Peers().empty(); }));
 }
 
 TEST_F(TxGossipTest, QueueIsBounded) {

@@ -4,7 +4,13 @@
 // protocol) sending undecodable bytes, an oversized message, a forged vote, an unsolicited
 // block answer or a flood is disconnected, counted and banned while an honest peer stays;
 // non-protobuf bytes end the stream; a peer that stops reading is dropped (not banned); a
-// dialer reconnects after its peer restarts. Every wait is bounded (Eventually, 10 s).
+// dialer reconnects after its peer restarts. Votes are delivered while the tx and block
+// workers are stuck on a flooder's batches and block requests; a peer over its byte or
+// message budget is banned; bad-signature txs reported by the handler get the peer
+// banned; a lie about its height (BlockNotFound at or below it) costs score; an
+// unanswered block request times out; a proposal's block goes once per connection; a
+// relayed vote is not echoed to its sender and a relayed copy is dropped as a duplicate.
+// Every wait is bounded (Eventually, 10 s).
 #include "node/p2p/peer_network.h"
 
 #include <grpcpp/generic/generic_stub.h>
@@ -54,14 +60,39 @@ class Recorder : public PeerHandler {
     std::lock_guard<std::mutex> l(mu);
     consensus.emplace_back(from, msg);
   }
-  void OnTxs(const PeerId&, const std::vector<Bytes>& t) override {
+  size_t OnTxs(const PeerId&, const std::vector<Bytes>& t) override {
+    WaitWork();
     std::lock_guard<std::mutex> l(mu);
     txs.insert(txs.end(), t.begin(), t.end());
+    return bad_txs_per_batch;
   }
   std::optional<BlockAndCommit> OnBlockRequest(const PeerId&, uint64_t height) override {
+    WaitWork();
     std::lock_guard<std::mutex> l(mu);
     if (store && store->block.header.height == height) return *store;
     return std::nullopt;
+  }
+  void OnBlockRequestTimeout(const PeerId&, uint64_t height) override {
+    std::lock_guard<std::mutex> l(mu);
+    timeouts.push_back(height);
+  }
+  // Tx and block workers block here while work_closed (counting who is waiting).
+  void WaitWork() {
+    std::unique_lock<std::mutex> l(mu);
+    work_waiting += 1;
+    gate_cv.wait(l, [&] { return !work_closed; });
+    work_waiting -= 1;
+  }
+  void OpenWork() {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      work_closed = false;
+    }
+    gate_cv.notify_all();
+  }
+  int WorkWaiting() {
+    std::lock_guard<std::mutex> l(mu);
+    return work_waiting;
   }
   void OnBlockResponse(const PeerId&, uint64_t height,
                        const std::optional<BlockAndCommit>& b) override {
@@ -88,6 +119,10 @@ class Recorder : public PeerHandler {
   std::mutex mu;
   std::condition_variable gate_cv;
   bool gate_closed = false;
+  bool work_closed = false;
+  int work_waiting = 0;
+  size_t bad_txs_per_batch = 0;
+  std::vector<uint64_t> timeouts;
   std::optional<BlockAndCommit> store;
   std::vector<std::pair<PeerId, ConsensusMessage>> consensus;
   std::vector<Bytes> txs;
@@ -150,6 +185,7 @@ class RawPeer {
     ours.chain_id = chain_;
     ours.genesis_hash = H("genesis");
     ours.node_key = key_.public_key();
+    ours.height = hello_height;
     randombytes_buf(ours.nonce.data(), ours.nonce.size());
     v1::PeerMessage m;
     v1::Hello* h = m.mutable_hello();
@@ -157,6 +193,7 @@ class RawPeer {
     h->set_chain_id(ours.chain_id);
     h->set_genesis_hash(Str(ours.genesis_hash));
     h->set_node_key(Str(ours.node_key));
+    h->set_height(hello_height);
     h->set_nonce(Str(ours.nonce));
     if (!stream_->Write(m)) return false;
     v1::PeerMessage in;
@@ -187,6 +224,7 @@ class RawPeer {
 
   const PeerId& key() const { return key_.public_key(); }
   void Listen() { StartReader(); }
+  uint64_t hello_height = 0;  // the height claimed in the hello
   bool closed() const { return closed_.load(); }
 
  private:
@@ -675,6 +713,254 @@ TEST(PeerNetwork, ReconnectsAfterPeerRestart) {
   ASSERT_TRUE(Eventually([&] { return a->ConnectedTo(Key(2).public_key()); }));
   b.net->Broadcast(SampleVote());
   EXPECT_TRUE(Eventually([&] { return a->handler.NumConsensus() == 1; }));
+}
+
+TEST(PeerNetwork, VotesAreNotDelayedByTxAndBlockFloods) {
+  Pair p;
+  ASSERT_TRUE(Eventually([&] { return p.Connected(); }));
+  {
+    std::lock_guard<std::mutex> l(p.a.handler.mu);
+    p.a.handler.work_closed = true;  // tx admission and block serving stall
+  }
+  // Whatever fails below, the stalled workers are released before the network stops.
+  struct Release {
+    Recorder* r;
+    ~Release() { r->OpenWork(); }
+  } release{&p.a.handler};
+  RawPeer flooder(p.a.net->port(), 6);
+  ASSERT_TRUE(flooder.Handshake());
+  ASSERT_TRUE(Eventually([&] { return p.a.ConnectedTo(Key(6).public_key()); }));
+  Bytes tx = ct::EncodeTransaction(ct::Transaction{ct::testing::SignedTransfer()});
+  v1::PeerMessage batch;
+  for (int i = 0; i < 64; ++i) batch.mutable_txs()->add_txs(Str(tx));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(flooder.Send(batch));
+  for (uint64_t h = 1; h <= 10; ++h) {
+    v1::PeerMessage req;
+    req.mutable_block_request()->set_height(h);
+    ASSERT_TRUE(flooder.Send(req));
+  }
+  // The flooder's work is stuck in the handler and the rest queues behind it.
+  ASSERT_TRUE(Eventually([&] { return p.a.handler.WorkWaiting() >= 1; }));
+  constexpr uint64_t kVotes = 50;
+  std::vector<ct::Vote> sent;
+  for (uint64_t h = 1; h <= kVotes; ++h) {
+    sent.push_back(ct::testing::SignedVote(Key(10), ct::VoteType::kPrevote, h, 0, H("b")));
+    p.b->net->Broadcast(sent.back());
+  }
+  // Every vote is delivered, in order, while the flooder's work is still stuck.
+  ASSERT_TRUE(Eventually([&] { return p.a.handler.NumConsensus() == kVotes; }));
+  {
+    std::lock_guard<std::mutex> l(p.a.handler.mu);
+    EXPECT_TRUE(p.a.handler.txs.empty());
+    for (size_t i = 0; i < kVotes; ++i) {
+      EXPECT_EQ(std::get<ct::Vote>(p.a.handler.consensus[i].second), sent[i]);
+    }
+  }
+  EXPECT_GE(p.a.handler.WorkWaiting(), 1);
+  p.a.handler.OpenWork();
+  EXPECT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> l(p.a.handler.mu);
+    return p.a.handler.txs.size() == 20u * 64u;
+  }));
+  EXPECT_EQ(p.a.net->DropCount(DropReason::kFlood), 0u);
+}
+
+TEST(PeerNetwork, PeerOverItsByteBudgetIsBanned) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.limits.peer_bytes_per_second = 100 * 1024;
+  ca.limits.peer_bytes_burst = 20 * 1024;
+  ca.limits.score_over_budget = 5;
+  ca.limits.ban_score = 10;
+  ExpectDroppedAndBanned(ca, DropReason::kOverBudget, [](RawPeer& raw) {
+    Bytes tx = ct::EncodeTransaction(ct::Transaction{ct::testing::SignedTransfer()});
+    v1::PeerMessage m;
+    while (m.ByteSizeLong() < 40 * 1024) m.mutable_txs()->add_txs(Str(tx));
+    // The first batch overdraws the burst (throttled, 5 points), the second bans.
+    for (int i = 0; i < 3; ++i) raw.Send(m);
+  });
+}
+
+TEST(PeerNetwork, PeerOverItsMessageBudgetIsBanned) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.limits.peer_messages_per_second = 20;
+  ca.limits.peer_messages_burst = 10;
+  ca.limits.score_over_budget = 5;
+  ca.limits.ban_score = 20;
+  ExpectDroppedAndBanned(ca, DropReason::kOverBudget, [](RawPeer& raw) {
+    v1::PeerMessage m;
+    for (uint64_t i = 0; i < 40; ++i) {
+      m.mutable_status()->set_height(i);
+      if (!raw.Send(m)) break;
+    }
+  });
+}
+
+TEST(PeerNetwork, PeerSendingBadSignatureTxsIsBanned) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.limits.score_bad_tx = 10;
+  ca.limits.ban_score = 100;
+  Pair p(ca);
+  ASSERT_TRUE(Eventually([&] { return p.Connected(); }));
+  {
+    std::lock_guard<std::mutex> l(p.a.handler.mu);
+    p.a.handler.bad_txs_per_batch = 4;  // as the mempool would report them
+  }
+  RawPeer raw(p.a.net->port(), 6);
+  ASSERT_TRUE(raw.Handshake());
+  ASSERT_TRUE(Eventually([&] { return p.a.ConnectedTo(Key(6).public_key()); }));
+  Bytes tx = ct::EncodeTransaction(ct::Transaction{ct::testing::SignedTransfer()});
+  v1::PeerMessage m;
+  m.mutable_txs()->add_txs(Str(tx));
+  raw.Send(m);
+  ASSERT_TRUE(Eventually([&] { return p.a.net->Score(Key(6).public_key()) == 40u; }));
+  EXPECT_TRUE(p.a.ConnectedTo(Key(6).public_key()));
+  raw.Send(m);
+  raw.Send(m);  // 120 points
+  EXPECT_TRUE(raw.WaitClosed());
+  EXPECT_TRUE(Eventually([&] { return p.a.net->DropCount(DropReason::kBadTransactions) == 1; }));
+  EXPECT_TRUE(p.a.net->IsBanned(Key(6).public_key()));
+  EXPECT_TRUE(p.Connected());
+}
+
+TEST(PeerNetwork, BlockNotFoundAtOrBelowTheClaimedHeightCostsScore) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.limits.score_false_height = 50;
+  ca.limits.ban_score = 100;
+  Node a(1, ca);
+  RawPeer liar(a.net->port(), 6);
+  liar.hello_height = 10;
+  ASSERT_TRUE(liar.Handshake());
+  const PeerId liar_key = Key(6).public_key();
+  ASSERT_TRUE(Eventually([&] { return a.ConnectedTo(liar_key); }));
+  auto not_found = [&](uint64_t h) {
+    ASSERT_TRUE(a.net->RequestBlock(liar_key, h).ok());
+    v1::PeerMessage m;
+    m.mutable_block_not_found()->set_height(h);
+    liar.Send(m);
+  };
+  not_found(11);  // above its claim: an honest answer
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> l(a.handler.mu);
+    return a.handler.responses.size() == 1;
+  }));
+  EXPECT_EQ(a.net->Score(liar_key), 0u);
+  not_found(5);  // it claimed 10
+  ASSERT_TRUE(Eventually([&] { return a.net->Score(liar_key) == 50u; }));
+  not_found(6);
+  EXPECT_TRUE(liar.WaitClosed());
+  EXPECT_TRUE(Eventually([&] { return a.net->DropCount(DropReason::kFalseHeight) == 1; }));
+  EXPECT_TRUE(a.net->IsBanned(liar_key));
+}
+
+TEST(PeerNetwork, UnansweredBlockRequestTimesOutAndALateAnswerIsAccepted) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.block_request_timeout = std::chrono::milliseconds(200);
+  Node a(1, ca);
+  RawPeer silent(a.net->port(), 6);
+  ASSERT_TRUE(silent.Handshake());
+  const PeerId key = Key(6).public_key();
+  ASSERT_TRUE(Eventually([&] { return a.ConnectedTo(key); }));
+  ASSERT_TRUE(a.net->RequestBlock(key, 3).ok());
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> l(a.handler.mu);
+    return a.handler.timeouts.size() == 1;
+  }));
+  {
+    std::lock_guard<std::mutex> l(a.handler.mu);
+    EXPECT_EQ(a.handler.timeouts[0], 3u);
+  }
+  v1::PeerMessage m;
+  m.mutable_block_not_found()->set_height(3);
+  silent.Send(m);
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> l(a.handler.mu);
+    return a.handler.responses.size() == 1;
+  }));
+  EXPECT_EQ(a.net->DropCount(DropReason::kUnsolicited), 0u);
+  EXPECT_TRUE(a.ConnectedTo(key));
+}
+
+// The proposal of block 2 of the fixtures, signed by its first validator.
+ProposalWithBlock SampleProposal(const ct::testing::Validators& vals, uint32_t round) {
+  BlockAndCommit bc = SampleBlock(vals);
+  ct::Proposal prop;
+  prop.height = 2;
+  prop.round = round;
+  prop.block_hash = ct::HeaderHash(bc.block.header);
+  prop.proposer = vals.keys[0].public_key();
+  ct::SignProposal(kChain, &prop, vals.keys[0]);
+  return ProposalWithBlock{prop, bc.block};
+}
+
+TEST(PeerNetwork, ProposalBlockIsSentOncePerConnection) {
+  PeerNetworkConfig ca = BaseConfig();
+  ca.limits.duplicate_window_ms = 0;  // every re-send reaches the handler
+  auto a = std::make_unique<Node>(1, ca);
+  const int port = a->net->port();
+  PeerNetworkConfig cb = BaseConfig();
+  cb.peers.push_back({Addr(*a->net), Key(1).public_key()});
+  Node b(2, cb);
+  ASSERT_TRUE(Eventually([&] { return a->ConnectedTo(Key(2).public_key()); }));
+  ct::testing::Validators vals = ct::testing::MakeValidators();
+  ProposalWithBlock r0 = SampleProposal(vals, 0);
+  ProposalWithBlock r1 = SampleProposal(vals, 1);  // same block, next round
+  b.net->BroadcastProposal(r0.proposal, *r0.block);
+  b.net->BroadcastProposal(r0.proposal, *r0.block);
+  b.net->BroadcastProposal(r1.proposal, *r1.block);
+  ASSERT_TRUE(Eventually([&] { return a->handler.NumConsensus() == 3; }));
+  {
+    std::lock_guard<std::mutex> l(a->handler.mu);
+    const auto& got = a->handler.consensus;
+    EXPECT_EQ(std::get<ProposalWithBlock>(got[0].second).block, r0.block);
+    EXPECT_EQ(std::get<ProposalWithBlock>(got[1].second).proposal, r0.proposal);
+    EXPECT_FALSE(std::get<ProposalWithBlock>(got[1].second).block.has_value());
+    EXPECT_EQ(std::get<ProposalWithBlock>(got[2].second).proposal, r1.proposal);
+    EXPECT_FALSE(std::get<ProposalWithBlock>(got[2].second).block.has_value());
+  }
+  // A new connection starts with no memory: the block goes again.
+  a.reset();
+  ASSERT_TRUE(Eventually([&] { return b.net->Peers().empty(); }));
+  ca.listen_address = "127.0.0.1:" + std::to_string(port);
+  a = std::make_unique<Node>(1, ca);
+  ASSERT_TRUE(Eventually([&] { return b.ConnectedTo(Key(1).public_key()); }));
+  b.net->BroadcastProposal(r1.proposal, *r1.block);
+  ASSERT_TRUE(Eventually([&] { return a->handler.NumConsensus() == 1; }));
+  std::lock_guard<std::mutex> l(a->handler.mu);
+  EXPECT_EQ(std::get<ProposalWithBlock>(a->handler.consensus[0].second).block, r1.block);
+}
+
+TEST(PeerNetwork, RelayedVoteIsNotEchoedAndCopiesAreDropped) {
+  PeerNetworkConfig base = BaseConfig();
+  base.limits.duplicate_window_ms = 60'000;
+  Node a(1, base);
+  PeerNetworkConfig cb = base;
+  cb.peers.push_back({Addr(*a.net), Key(1).public_key()});
+  Node b(2, cb);
+  PeerNetworkConfig cc = base;
+  cc.peers.push_back({Addr(*a.net), Key(1).public_key()});
+  cc.peers.push_back({Addr(*b.net), Key(2).public_key()});
+  Node c(3, cc);
+  ASSERT_TRUE(Eventually([&] {
+    return a.net->Peers().size() == 2 && b.net->Peers().size() == 2 && c.net->Peers().size() == 2;
+  }));
+  ct::Vote v = SampleVote();
+  c.net->Broadcast(v);
+  ASSERT_TRUE(
+      Eventually([&] { return a.handler.NumConsensus() == 1 && b.handler.NumConsensus() == 1; }));
+  a.net->Broadcast(v);  // a relays what it accepted: to b only, not back to c
+  ASSERT_TRUE(Eventually([&] { return b.net->DuplicatesDropped() == 1; }));
+  // A second vote from a marks the end of its stream to c: an echo would be before it.
+  ct::Vote marker = ct::testing::SignedVote(Key(11), ct::VoteType::kPrevote, 3, 0, H("b"));
+  a.net->Broadcast(marker);
+  ASSERT_TRUE(Eventually([&] { return c.handler.NumConsensus() == 1; }));
+  {
+    std::lock_guard<std::mutex> l(c.handler.mu);
+    EXPECT_EQ(std::get<ct::Vote>(c.handler.consensus[0].second), marker);
+  }
+  ASSERT_TRUE(Eventually([&] { return b.handler.NumConsensus() == 2; }));
+  std::lock_guard<std::mutex> l(b.handler.mu);
+  EXPECT_EQ(std::get<ct::Vote>(b.handler.consensus[0].second), v);
+  EXPECT_EQ(std::get<ct::Vote>(b.handler.consensus[1].second), marker);
 }
 
 }  // namespace
