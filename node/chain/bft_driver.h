@@ -178,6 +178,7 @@ class BftDriver {
   // Messages replayed from the WAL at Resume.
   size_t replayed_records() const { return replayed_.load(); }
   // Views for the owner's thread.
+  size_t next_height_buffer_bytes() const { return next_bytes_; }
   const consensus::bft::Engine& engine() const { return *engine_; }
 
  private:

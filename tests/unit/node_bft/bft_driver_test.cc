@@ -15,6 +15,7 @@
 
 #include "consensus/bft/proposer.h"
 #include "consensus/types/limits.h"
+#include "node/chain/bft_engine.h"
 #include "node/chain/chain_app.h"
 #include "node/mempool/mempool.h"
 #include "node/store/store.h"
@@ -184,6 +185,15 @@ class BftDriverTest : public ::testing::Test {
   }
 
   uint64_t Height(int i) { return node(i).app->Tip().height; }
+  // Runs until every node is at `height` or above, for at most `max_ms` of simulated time.
+  void RunUntilHeight(uint64_t height, uint64_t max_ms) {
+    for (uint64_t t = 0; t < max_ms; t += 100) {
+      bool all = true;
+      for (int i = 0; i < kN; ++i) all = all && Height(i) >= height;
+      if (all) return;
+      Run(100);
+    }
+  }
 
   static int IndexOfKeyAt(uint32_t set_index) {
     const types::ValidatorSet set = MakeGenesis().validators;
@@ -275,7 +285,7 @@ TEST_F(BftDriverTest, FourDriversDecideOnSimulatedTime) {
   mesh_.FullMesh();
   for (int i = 0; i < kN; ++i) OpenNode(i);
   for (int i = 0; i < kN; ++i) OpenDriver(i);
-  Run(20'000);
+  RunUntilHeight(3, 20'000);
   for (int i = 0; i < kN; ++i) EXPECT_GE(Height(i), 3u) << i;
 }
 
@@ -287,7 +297,7 @@ TEST_F(BftDriverTest, RelayKeepsAPartialMeshLive) {
   mesh_.sync = false;
   for (int i = 0; i < kN; ++i) OpenNode(i);
   for (int i = 0; i < kN; ++i) OpenDriver(i);
-  Run(30'000);
+  RunUntilHeight(3, 30'000);
   for (int i = 0; i < kN; ++i) EXPECT_GE(Height(i), 3u) << "validator " << i;
 }
 
@@ -551,6 +561,55 @@ TEST_F(BftDriverTest, EvidencePoolAdmitsOnlyMembersUpToTheNextHeight) {
   EXPECT_EQ(driver(0).evidence_pending(), 0u);
   driver(0).Handle(Equivocation(ValKey(1), 1, 0));
   EXPECT_EQ(driver(0).evidence_pending(), 1u);
+}
+
+// The engine thread's inbox is bounded in bytes: large proposals stop fitting long before
+// a count bound would, and small votes still fit in what is left.
+TEST(InputInboxTest, BoundedInBytes) {
+  InputInbox inbox(4 * 1024 * 1024);
+  types::Block block;
+  block.txs.assign(16, Bytes(64 * 1024, 1));  // 1 MiB of transactions
+  int taken = 0;
+  for (int i = 0; i < 10; ++i) {
+    taken += inbox.Push(bft::ProposalReceived{types::Proposal{}, block}) ? 1 : 0;
+  }
+  EXPECT_EQ(taken, 3);
+  EXPECT_LE(inbox.bytes(), 4u * 1024 * 1024);
+  EXPECT_TRUE(inbox.Push(bft::VoteReceived{types::Vote{}}));
+  EXPECT_EQ(inbox.TakeAll().size(), 4u);
+  EXPECT_EQ(inbox.bytes(), 0u);
+  EXPECT_TRUE(inbox.Push(bft::ProposalReceived{types::Proposal{}, block}));
+}
+
+// Next-height messages wait in a buffer bounded in bytes per key of the current set: a
+// member's flood of large next-height proposals is cut at its share, and what was kept
+// is judged when the height starts.
+TEST_F(BftDriverTest, NextHeightBufferIsBoundedPerKeyInBytes) {
+  mesh_.FullMesh();
+  for (int i = 0; i < kN; ++i) OpenNode(i);
+  BftEngineOptions o = Options();
+  o.next_height_buffer_max_bytes = 4 * io::kWalRecordMaxBytes;  // one share per key
+  for (int i = 0; i < kN; ++i) OpenDriver(i, o);
+  RunUntilHeight(1, 20'000);
+  ASSERT_GE(Height(0), 1u);
+  // A member floods node 0 with proposals for the height after the one it is in.
+  const uint64_t next = driver(0).engine().height() + 1;
+  types::Block big;
+  big.header.height = next;
+  big.txs.assign(8, Bytes(64 * 1024, 2));  // half a MiB
+  const size_t before = WalSize(0);
+  for (uint32_t r = 0; r < 64; ++r) {
+    types::Proposal p;
+    p.height = next;
+    p.round = r;
+    p.block_hash = types::HeaderHash(big.header);
+    p.proposer = ValKey(1).public_key();
+    types::SignProposal(kChain, &p, ValKey(1));
+    driver(0).Handle(bft::ProposalReceived{p, big});
+  }
+  EXPECT_EQ(WalSize(0), before) << "next-height messages are not logged before it starts";
+  EXPECT_LE(driver(0).next_height_buffer_bytes(), io::kWalRecordMaxBytes);
+  EXPECT_GT(driver(0).next_height_buffer_bytes(), 0u);
 }
 
 }  // namespace
