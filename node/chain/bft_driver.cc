@@ -304,11 +304,22 @@ void BftDriver::Resume() {
   if (signed_here && last.has_lock) start.lock = bft::Lock{last.lock_round, last.lock_block_hash};
   const Ed25519PublicKey& me = signer_->public_key();
   std::vector<WalMessage> msgs;
+  std::vector<Bytes> keep{HeightRecord(height)};
   bool last_signed_in_wal = false;
   for (const Bytes& r : replay_) {
-    seen_.insert(DomainHash("hito/v1/wal-record", r));
     Result<WalMessage> m = DecodeRecord(r);
     if (!m.ok()) continue;
+    // Peers' records within the height's budget only (a log written without it, or with a
+    // larger one, is cut down here, and stays so by the rewrite below).
+    std::optional<Ed25519PublicKey> peer;
+    if (m->proposal && m->proposal->proposer != me) peer = m->proposal->proposer;
+    if (m->vote && m->vote->validator != me) peer = m->vote->validator;
+    if (peer) {
+      if (!WalRoomFor(*peer, r.size())) continue;
+      CountPeerRecord(*peer, r.size());
+    }
+    seen_.insert(DomainHash("hito/v1/wal-record", r));
+    keep.push_back(r);
     const Hash32 own_hash = OwnSignBytesHash(*m, me);
     if (signed_here && own_hash == last.sign_bytes_hash) last_signed_in_wal = true;
     if (m->vote && m->vote->validator == me && m->vote->height == height &&
@@ -334,8 +345,6 @@ void BftDriver::Resume() {
   spdlog::info("consensus: starting height {} round {}{}, replaying {} WAL records", height,
                start.round, start.lock ? " (locked)" : "", msgs.size());
   // Rewrite the WAL to exactly what is replayed, so a restart resumes from the same log.
-  std::vector<Bytes> keep{HeightRecord(height)};
-  keep.insert(keep.end(), replay_.begin(), replay_.end());
   Status s = wal_->Rewrite(keep);
   if (!s.ok()) Die("consensus WAL rewrite failed", s);
   Feed(std::move(start));
@@ -359,15 +368,10 @@ Hash32 BftDriver::OwnSignBytesHash(const WalMessage& m, const Ed25519PublicKey& 
 void BftDriver::Replay(const WalMessage& m, const Ed25519PublicKey& me) {
   if (m.proposal) {
     const bool own = m.proposal->proposer == me;
-    if (!own) CountPeerRecord(m.proposal->proposer, ProposalRecord(*m.proposal, m.block).size());
     if (own && m.block) own_proposal_ = std::make_pair(*m.proposal, *m.block);
     Feed(bft::ProposalReceived{*m.proposal, m.block});
   } else if (m.vote) {
-    if (m.vote->validator == me) {
-      own_votes_.push_back(*m.vote);
-    } else {
-      CountPeerRecord(m.vote->validator, types::EncodeVote(*m.vote).size() + 1);
-    }
+    if (m.vote->validator == me) own_votes_.push_back(*m.vote);
     Feed(bft::VoteReceived{*m.vote});
   } else if (m.block) {
     Feed(bft::BlockReceived{*m.block});

@@ -353,6 +353,14 @@ TEST_F(BftDriverTest, WalTakesOnlyWhatTheEngineAcceptedWithinTheBudget) {
   CloseDriver(0);
   OpenDriver(0, o);
   EXPECT_EQ(driver(0).replayed_records(), 2u);
+  // A log written under a larger budget is cut to this one's on restart.
+  CloseDriver(0);
+  o.wal_height_max_records = 4;  // one per validator
+  OpenDriver(0, o);
+  EXPECT_EQ(driver(0).replayed_records(), 1u);
+  CloseDriver(0);
+  OpenDriver(0, o);
+  EXPECT_EQ(driver(0).replayed_records(), 1u);
 }
 
 // In a long stall, a gossip tick re-sends the current round's own proposal only, and own
