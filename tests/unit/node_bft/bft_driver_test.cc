@@ -418,6 +418,53 @@ TEST_F(BftDriverTest, MaximumSizeProposalGoesThroughWalAndRestart) {
   EXPECT_NE(driver(0).engine().FindBlock(p.block_hash), nullptr);
 }
 
+// An Application whose mempool offers more transaction bytes than a block may hold (as
+// a mempool that counts only transaction bytes may): the rest is the real ChainApp.
+class OverfullApp : public Application {
+ public:
+  explicit OverfullApp(ChainApp* app) : app_(app) {}
+  ChainTip Tip() const override { return app_->Tip(); }
+  std::vector<Bytes> PrepareProposal(uint32_t, uint64_t) override {
+    return std::vector<Bytes>(160, Bytes(64 * 1024, 0x77));  // 10 MiB
+  }
+  Result<types::ValidatorSet> ValidatorSetAt(uint64_t height) const override {
+    return app_->ValidatorSetAt(height);
+  }
+  Status ProcessProposal(const types::Block& block) const override {
+    return app_->ProcessProposal(block);
+  }
+  Result<FinalizedBlock> FinalizeBlock(const types::Block& block) override {
+    return app_->FinalizeBlock(block);
+  }
+  void Commit(const types::Block& block, const types::Commit& commit,
+              FinalizedBlock finalized) override {
+    app_->Commit(block, commit, std::move(finalized));
+  }
+
+ private:
+  ChainApp* app_;
+};
+
+// The node's own proposal from an overfull mempool is cut to the block limit and logged
+// (before, it was logged whole or the node stopped).
+TEST_F(BftDriverTest, OwnProposalFromAnOverfullMempoolFitsTheLimits) {
+  const int me = ProposerOf(0);
+  OpenNode(me);
+  OverfullApp app(node(me).app.get());
+  auto d = BftDriver::Open(&env_, &clock_, Home(me), kChain, ValKey(me), &app, node(me).store.get(),
+                           mesh_.port(me), Options());
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  (*d)->Resume();
+  ASSERT_FALSE(mesh_.port(me)->sent.empty());
+  const auto* p = std::get_if<bft::ProposalReceived>(&mesh_.port(me)->sent.front());
+  ASSERT_NE(p, nullptr);
+  const size_t size = types::EncodeBlock(*p->block).size();
+  EXPECT_LE(size, types::kBlockMaxBytes);
+  EXPECT_GT(size, types::kBlockMaxBytes - 128 * 1024);
+  EXPECT_TRUE(types::DecodeBlock(types::EncodeBlock(*p->block)).ok());
+  EXPECT_GT(WalSize(me), size);
+}
+
 // Locks node 0 on a block of round 0 (the proposal and two prevotes from others).
 class LockedDriverTest : public BftDriverTest {
  protected:
