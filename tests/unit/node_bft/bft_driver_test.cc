@@ -331,6 +331,29 @@ TEST_F(BftDriverTest, ProposalRefusedForARoundAheadIsTakenWhenResent) {
   EXPECT_TRUE(prevoted_block);
 }
 
+// A next-height vote refused during the commit wait (no room to hold it) is taken when it
+// is sent again once that height has started.
+TEST_F(BftDriverTest, NextHeightVoteRefusedInTheCommitWaitIsTakenWhenResent) {
+  mesh_.FullMesh();
+  for (int i = 0; i < kN; ++i) OpenNode(i);
+  BftEngineOptions o = Options();
+  o.commit_wait_ms = 5'000;
+  o.next_height_buffer_max_bytes = 1;  // nothing fits: every next-height message refused
+  o.bft.future_messages_max = 0;
+  for (int i = 0; i < kN; ++i) OpenDriver(i, o);
+  for (int t = 0; t < 200 && Height(0) < 1; ++t) Run(100);
+  ASSERT_EQ(Height(0), 1u);
+  ASSERT_TRUE(driver(0).engine().decided()) << "node 0 should be in its commit wait";
+  for (int i = 1; i < kN; ++i) CloseDriver(i);
+  const types::Vote vote = SignedVote(ValKey(1), types::VoteType::kPrecommit, 2, 1, std::nullopt);
+  driver(0).Handle(bft::VoteReceived{vote});
+  Run(o.commit_wait_ms + 100);
+  ASSERT_EQ(driver(0).engine().height(), 2u);
+  const size_t before = WalSize(0);
+  driver(0).Handle(bft::VoteReceived{vote});
+  EXPECT_GT(WalSize(0), before) << "the re-sent vote was not taken";
+}
+
 // A non-member's validly signed messages never reach the WAL; nor past the height's
 // per-validator budget does a member's flood of votes for ever higher rounds.
 TEST_F(BftDriverTest, WalTakesOnlyWhatTheEngineAcceptedWithinTheBudget) {
