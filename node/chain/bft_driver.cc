@@ -71,6 +71,12 @@ Bytes HeightRecord(uint64_t height) {
   return Tagged(WalRecordKind::kHeight, body);
 }
 
+Bytes NoSignRecord(uint64_t height) {
+  Bytes body;
+  PutU64(&body, height);
+  return Tagged(WalRecordKind::kNoSign, body);
+}
+
 Bytes ProposalRecord(const types::Proposal& p, const std::optional<types::Block>& block) {
   Bytes enc = types::EncodeProposal(p);
   Bytes body;
@@ -92,6 +98,11 @@ Result<WalMessage> DecodeRecord(ByteView rec) {
     case static_cast<uint8_t>(WalRecordKind::kHeight):
       if (body.size() != 8) return InvalidArgumentError("bad height record");
       m.kind = WalRecordKind::kHeight;
+      m.height = GetBE(body, 8);
+      return m;
+    case static_cast<uint8_t>(WalRecordKind::kNoSign):
+      if (body.size() != 8) return InvalidArgumentError("bad no-sign record");
+      m.kind = WalRecordKind::kNoSign;
       m.height = GetBE(body, 8);
       return m;
     case static_cast<uint8_t>(WalRecordKind::kProposal): {
@@ -306,9 +317,14 @@ void BftDriver::Resume() {
   std::vector<WalMessage> msgs;
   std::vector<Bytes> keep{HeightRecord(height)};
   bool last_signed_in_wal = false;
+  bool no_sign = false;
   for (const Bytes& r : replay_) {
     Result<WalMessage> m = DecodeRecord(r);
     if (!m.ok()) continue;
+    if (m->kind == WalRecordKind::kNoSign) {
+      no_sign = no_sign || m->height == height;
+      continue;
+    }
     // Peers' records within the height's budget only (a log written without it, or with a
     // larger one, is cut down here, and stays so by the rewrite below).
     std::optional<Ed25519PublicKey> peer;
@@ -334,13 +350,18 @@ void BftDriver::Resume() {
   // cut only at its end and own messages are logged in signing order, so if the last
   // signature the signer record names is still in the log, nothing own was lost;
   // otherwise this node signs nothing more at this height (it follows it, and signs
-  // again from the next one).
+  // again from the next one). The decision is logged (kNoSign), so a later restart, which
+  // finds the rewritten log clean, keeps it.
   if (wal_recovery_.tail != io::WalTail::kClean && signed_here && !last_signed_in_wal) {
     spdlog::error(
         "consensus WAL of height {} was cut and lost this validator's last signed message; "
         "not signing again at this height",
         height);
+    no_sign = true;
+  }
+  if (no_sign) {
     signer_adapter_->RefuseHeight(height);
+    keep.insert(keep.begin() + 1, NoSignRecord(height));
   }
   spdlog::info("consensus: starting height {} round {}{}, replaying {} WAL records", height,
                start.round, start.lock ? " (locked)" : "", msgs.size());

@@ -112,6 +112,7 @@ enum class WalRecordKind : uint8_t {
   kProposal = 2,  // u32be proposal length, proposal, u8 has_block, [block]
   kVote = 3,      // vote
   kBlock = 4,     // block
+  kNoSign = 5,    // u64be height: this validator signs nothing more at that height
 };
 
 // Block sync's check of a committed block for the next height: the commit verifies

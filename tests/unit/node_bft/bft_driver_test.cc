@@ -542,6 +542,14 @@ TEST_F(LockedDriverTest, TornWalThatLostTheLastSignatureStopsSigningAtThatHeight
   EXPECT_EQ(after.height, before.height);
   EXPECT_EQ(after.round, before.round);
   EXPECT_EQ(after.step, before.step);
+  // Restarted again, on the log the first restart rewrote (clean now): still no signing.
+  CloseDriver(0);
+  OpenDriver(0);
+  EXPECT_EQ(driver(0).wal_recovery().tail, io::WalTail::kClean);
+  PushRounds(0, 8);
+  ASSERT_EQ(driver(0).engine().round(), 8u);
+  EXPECT_EQ(driver(0).signer_state().round, before.round);
+  EXPECT_EQ(driver(0).signer_state().step, before.step);
 }
 
 TEST_F(LockedDriverTest, CorruptRecordBeforeTheLastSignatureStopsSigningToo) {
