@@ -253,6 +253,8 @@ class BftDriver {
   // copies. A message the engine did not take is not here, so a copy sent later (a round
   // ahead then, the height not started yet) is judged again.
   std::set<Hash32> seen_;
+  // Block hashes named by the proposals taken (or made) at this height.
+  std::set<Hash32> proposed_;
   // The height's WAL budget used by peers' records.
   uint64_t wal_peer_records_ = 0;
   uint64_t wal_peer_bytes_ = 0;

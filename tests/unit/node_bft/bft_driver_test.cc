@@ -411,6 +411,23 @@ TEST_F(BftDriverTest, WalTakesOnlyWhatTheEngineAcceptedWithinTheBudget) {
   EXPECT_EQ(driver(0).replayed_records(), 1u);
 }
 
+// A block that arrives apart from any proposal (only a vote names it) is not logged: one
+// validator could otherwise log 8 MiB per vote and spend the height's budget.
+TEST_F(BftDriverTest, BlockNamedOnlyByAVoteIsNotLogged) {
+  OpenNode(0);
+  OpenDriver(0);
+  types::Block block = ValidBlock(0, 1, kGenesisMs + 500);
+  block.txs.assign(64, Bytes(64 * 1024, 0x11));  // 4 MiB
+  block.header.tx_root = types::TxRoot(block.txs);
+  const Hash32 hash = types::HeaderHash(block.header);
+  driver(0).Handle(
+      bft::VoteReceived{SignedVote(ValKey(1), types::VoteType::kPrecommit, 1, 0, hash)});
+  const size_t before = WalSize(0);
+  driver(0).Handle(bft::BlockReceived{block});
+  EXPECT_LT(WalSize(0), before + 1024) << "the block was logged";
+  EXPECT_EQ(driver(0).engine().FindBlock(hash), nullptr);
+}
+
 // In a long stall, a gossip tick re-sends the current round's own proposal only, and own
 // votes of the current and previous round only.
 TEST_F(BftDriverTest, GossipResendsOnlyTheCurrentRound) {
