@@ -390,6 +390,7 @@ void BftDriver::Replay(const WalMessage& m, const Ed25519PublicKey& me) {
   if (m.proposal) {
     const bool own = m.proposal->proposer == me;
     if (own && m.block) own_proposal_ = std::make_pair(*m.proposal, *m.block);
+    proposed_.insert(m.proposal->block_hash);
     Feed(bft::ProposalReceived{*m.proposal, m.block});
   } else if (m.vote) {
     if (m.vote->validator == me) own_votes_.push_back(*m.vote);
@@ -463,6 +464,11 @@ void BftDriver::OnPeerMessage(Input input) {
   }
   // A decided height takes nothing more: its log is already the next height's.
   if (msg_height != height || engine_->decided()) return;
+  // A block apart from its proposal is taken only for a proposal taken at this height: a
+  // block that only votes name could be any signer's 8 MiB, logged at will.
+  if (std::holds_alternative<bft::BlockReceived>(input) && proposed_.count(*block_hash) == 0) {
+    return;
+  }
   const Hash32 key = DomainHash("hito/v1/wal-record", record);
   if (seen_.count(key) != 0) return;
   // Past the height's log budget a peer's message is neither logged nor fed: the engine
@@ -477,6 +483,9 @@ void BftDriver::OnPeerMessage(Input input) {
   if (accepted) {
     // Logged before anything the engine did with it leaves the process (Carry below).
     seen_.insert(key);
+    if (const auto* p = std::get_if<bft::ProposalReceived>(&input)) {
+      proposed_.insert(p->proposal.block_hash);
+    }
     WalAppend(record, io::Wal::Durability::kBuffered);
     CountPeerRecord(sender, record.size());
     Relay(input);
@@ -574,6 +583,7 @@ void BftDriver::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
   if (const auto* bp = std::get_if<bft::BroadcastProposal>(&action)) {
     WalAppend(ProposalRecord(bp->proposal, bp->block), io::Wal::Durability::kSync);
     own_proposal_ = std::make_pair(bp->proposal, bp->block);
+    proposed_.insert(bp->proposal.block_hash);
     transport_->BroadcastProposal(bp->proposal, bp->block);
   } else if (const auto* bv = std::get_if<bft::BroadcastVote>(&action)) {
     const types::Vote& v = bv->vote;
@@ -637,6 +647,7 @@ void BftDriver::CommitBlock(const types::Block& block, const types::Commit& comm
   own_proposal_.reset();
   own_votes_.clear();
   seen_.clear();
+  proposed_.clear();
   wal_peer_records_ = 0;
   wal_peer_bytes_ = 0;
   wal_sender_records_.clear();

@@ -22,14 +22,23 @@
 // go on without breaking the promise it makes to its peers.
 //
 // Restart: Open() reads the WAL (a torn or corrupt tail is cut and logged), and Resume()
-// resumes the current height in the round the signer record names, with the lock of the
-// last own non-nil precommit, then replays the WAL records of that height into the engine.
+// resumes the current height in the round the signer record names, with the lock the
+// signer record holds, then replays the WAL records of that height into the engine. If
+// the cut lost the last message the signer record names, the driver signs nothing more
+// at that height (docs/decisions.md).
 // The Signer returns the recorded signature for a byte-identical message and refuses
 // anything conflicting, so a replay never equivocates.
 //
-// Liveness helpers: the driver re-broadcasts its own messages of the current height and
-// asks peers for the committed block of the next height every gossip_interval_ms; a
-// committed block that arrives is applied after its commit verifies against the set.
+// Liveness helpers: every gossip_interval_ms the driver re-broadcasts the own proposal of
+// the current round, own votes of the current and previous round and its latest non-nil
+// precommit, and asks peers for the committed block of the next height; a committed block
+// that arrives is applied after its commit verifies against the set. A peer's message the
+// engine took is relayed once.
+//
+// Bounds: the peers' records of a height in the WAL (bytes, records, a share per
+// validator; past them a peer's message is neither logged nor fed), the next-height
+// buffer (bytes, a share per key), the evidence pool (entries; only members' evidence up
+// to the next height enters).
 //
 // Validator sets: each height starts with the set the Application reports for it
 // (Application::ValidatorSetAt, from the committed state). A node whose key is not in a
@@ -244,6 +253,8 @@ class BftDriver {
   // copies. A message the engine did not take is not here, so a copy sent later (a round
   // ahead then, the height not started yet) is judged again.
   std::set<Hash32> seen_;
+  // Block hashes named by the proposals taken (or made) at this height.
+  std::set<Hash32> proposed_;
   // The height's WAL budget used by peers' records.
   uint64_t wal_peer_records_ = 0;
   uint64_t wal_peer_bytes_ = 0;

@@ -301,6 +301,31 @@ TEST_F(BftDriverTest, RelayKeepsAPartialMeshLive) {
   for (int i = 0; i < kN; ++i) EXPECT_GE(Height(i), 3u) << "validator " << i;
 }
 
+// What the engine took is relayed once, however often it arrives; what it refused (a
+// non-member's vote) is not relayed.
+TEST_F(BftDriverTest, RelaysEachTakenMessageOnce) {
+  OpenNode(0);
+  OpenDriver(0);
+  mesh_.port(0)->sent.clear();
+  const types::Vote member = SignedVote(ValKey(1), types::VoteType::kPrevote, 1, 0, std::nullopt);
+  const types::Vote stranger =
+      SignedVote(KeyFor(77), types::VoteType::kPrevote, 1, 0, std::nullopt);
+  for (int i = 0; i < 3; ++i) {
+    driver(0).Handle(bft::VoteReceived{member});
+    driver(0).Handle(bft::VoteReceived{stranger});
+  }
+  size_t member_relays = 0;
+  size_t stranger_relays = 0;
+  for (const BftInput& in : mesh_.port(0)->sent) {
+    if (const auto* v = std::get_if<bft::VoteReceived>(&in)) {
+      member_relays += v->vote == member ? 1 : 0;
+      stranger_relays += v->vote == stranger ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(member_relays, 1u);
+  EXPECT_EQ(stranger_relays, 0u);
+}
+
 // A proposal for a round too far ahead is refused; sent again once the driver is in that
 // round, it is taken (and the driver prevotes its block at once).
 TEST_F(BftDriverTest, ProposalRefusedForARoundAheadIsTakenWhenResent) {
@@ -384,6 +409,23 @@ TEST_F(BftDriverTest, WalTakesOnlyWhatTheEngineAcceptedWithinTheBudget) {
   CloseDriver(0);
   OpenDriver(0, o);
   EXPECT_EQ(driver(0).replayed_records(), 1u);
+}
+
+// A block that arrives apart from any proposal (only a vote names it) is not logged: one
+// validator could otherwise log 8 MiB per vote and spend the height's budget.
+TEST_F(BftDriverTest, BlockNamedOnlyByAVoteIsNotLogged) {
+  OpenNode(0);
+  OpenDriver(0);
+  types::Block block = ValidBlock(0, 1, kGenesisMs + 500);
+  block.txs.assign(64, Bytes(64 * 1024, 0x11));  // 4 MiB
+  block.header.tx_root = types::TxRoot(block.txs);
+  const Hash32 hash = types::HeaderHash(block.header);
+  driver(0).Handle(
+      bft::VoteReceived{SignedVote(ValKey(1), types::VoteType::kPrecommit, 1, 0, hash)});
+  const size_t before = WalSize(0);
+  driver(0).Handle(bft::BlockReceived{block});
+  EXPECT_LT(WalSize(0), before + 1024) << "the block was logged";
+  EXPECT_EQ(driver(0).engine().FindBlock(hash), nullptr);
 }
 
 // In a long stall, a gossip tick re-sends the current round's own proposal only, and own
