@@ -542,8 +542,6 @@ bft::Event BftDriver::ToEvent(const Input& input) {
 }
 
 void BftDriver::OnPeerEvidence(const types::DuplicateVoteEvidence& ev) {
-  Status s = types::VerifyEvidence(chain_id_, ev);
-  if (!s.ok()) return;
   if (AddEvidence(ev)) {
     spdlog::warn("consensus: peer reported duplicate-vote evidence against {}",
                  HexEncode(ev.a.validator));
@@ -627,6 +625,11 @@ void BftDriver::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
     ++evidence_count_;
     AddEvidence(re->evidence);
     transport_->BroadcastEvidence(re->evidence);
+  } else if (const auto* rp = std::get_if<bft::RecordProposalEvidence>(&action)) {
+    spdlog::warn("consensus: conflicting proposals from {} at height {} round {}",
+                 HexEncode(rp->evidence.a.proposer), rp->evidence.a.height, rp->evidence.a.round);
+    ++evidence_count_;
+    AddEvidence(rp->evidence);
   }
 }
 
@@ -640,7 +643,10 @@ void BftDriver::CommitBlock(const types::Block& block, const types::Commit& comm
   for (const types::DuplicateVoteEvidence& e : block.evidence) {
     evidence_pool_.erase(consensus::ledger::EvidenceKey(e));
   }
-  evidence_pending_ = evidence_pool_.size();
+  for (const types::ConflictingProposalEvidence& e : block.proposal_evidence) {
+    proposal_evidence_pool_.erase(consensus::ledger::EvidenceKey(e));
+  }
+  evidence_pending_ = evidence_pool_.size() + proposal_evidence_pool_.size();
   // Start the next height's log: only its marker (the decided height is in the store).
   Status s = wal_->Rewrite({HeightRecord(block.header.height + 1)});
   if (!s.ok()) Die("consensus WAL rewrite failed", s);
@@ -662,18 +668,20 @@ types::Block BftDriver::BuildBlock(uint64_t height) {
   h.chain_id = chain_id_;
   h.height = height;
   // Strictly after the parent and at most kBlockTimeMaxStepMs after it, whatever the local
-  // clock says (the rule ProcessProposal applies), without wrapping.
-  h.time_ms = std::clamp(clock_->WallMs(), SaturatingAdd(tip.time_ms, 1),
-                         SaturatingAdd(tip.time_ms, kBlockTimeMaxStepMs));
+  // clock says (the rule ProcessProposal applies). No later time exists only after a
+  // parent dated UINT64_MAX, which genesis (kGenesisTimeMaxMs) and the step rule exclude.
+  const std::optional<uint64_t> time_ms = types::NextBlockTimeMs(tip.time_ms, clock_->WallMs());
+  HITO_ASSERT(time_ms.has_value());
+  h.time_ms = *time_ms;
   h.prev_hash = tip.block_hash;
   h.tx_root = types::TxRoot(block.txs);
   h.app_hash = tip.state_root;
   h.validators_hash = SetFor(height).Hash();
   h.next_validators_hash = SetFor(height + 1).Hash();
-  block.evidence = TakeEvidence(height);
+  TakeEvidence(height, &block);
   block.last_commit = tip.last_commit;
   h.last_commit_hash = types::CommitHash(block.last_commit);
-  h.evidence_hash = types::EvidenceHash(block.evidence);
+  h.evidence_hash = types::EvidenceHash(block.evidence, block.proposal_evidence);
   h.proposer = signer_->public_key();
   // The mempool counts transaction bytes only: drop transactions from the end until the
   // encoded block is within the protocol limit, so an own full proposal always decodes
@@ -726,43 +734,79 @@ bft::StartHeight BftDriver::StartOf(uint64_t height) {
   return bft::StartHeight{height, current_set_, 0, std::nullopt};
 }
 
-bool BftDriver::AddEvidence(const types::DuplicateVoteEvidence& e) {
-  // Only evidence that can become valid enters: up to the next height, signed (checked by
-  // the caller) by a member of the set of its own height. So junk never takes the place
-  // of real equivocations, and when the pool is full the oldest pieces stay (new ones
-  // are dropped; each proposal drops the pieces no longer valid, so the pool drains).
-  const uint64_t height = engine_->started() ? engine_->height() : app_->Tip().height + 1;
-  if (e.a.height > SaturatingAdd(height, 1)) return false;
-  Result<types::ValidatorSet> set = app_->ValidatorSetAt(e.a.height);
-  if (!set.ok() || !set->IndexOf(e.a.validator)) return false;
-  if (evidence_pool_.size() >= options_.evidence_pool_max) return false;
-  const bool added = evidence_pool_.emplace(consensus::ledger::EvidenceKey(e), e).second;
-  evidence_pending_ = evidence_pool_.size();
-  return added;
+namespace {
+
+// Admits `e` to `pool` (keyed by its state key) if it may still become includable:
+// ledger::CheckPendingEvidence on the committed state (signatures, a height at most the
+// one being decided, a signer of that height's set, not recorded, not too old). Junk thus
+// never takes the place of real equivocations; when the pools are full the pieces already
+// in them stay (new ones are dropped; each proposal drops the pieces no longer valid, so
+// the pools drain).
+template <typename Evidence>
+bool AdmitEvidence(Store* store, const std::string& chain_id, uint64_t committed_height,
+                   size_t room, const Evidence& e, std::map<Bytes, Evidence>* pool) {
+  auto state = store->State();
+  Status s = consensus::ledger::CheckPendingEvidence(*state, chain_id, committed_height, e);
+  if (!s.ok()) {
+    spdlog::debug("consensus: evidence not kept: {}", s.message());
+    return false;
+  }
+  if (room == 0) return false;
+  return pool->emplace(consensus::ledger::EvidenceKey(e), e).second;
 }
 
-std::vector<types::DuplicateVoteEvidence> BftDriver::TakeEvidence(uint64_t height) {
-  std::vector<types::DuplicateVoteEvidence> out;
-  if (evidence_pool_.empty()) return out;
-  auto state = store_->State();
-  Result<consensus::ledger::ValidatorSchedule> schedule =
-      consensus::ledger::ReadValidatorSchedule(*state);
-  if (!schedule.ok()) return out;
-  for (auto it = evidence_pool_.begin(); it != evidence_pool_.end();) {
-    if (out.size() >= types::kEvidenceMaxPerBlock) break;
-    Status s = consensus::ledger::CheckEvidence(*state, chain_id_, *schedule, height, it->second);
+// Moves the pieces of `pool` valid for block `height` into `out` while `out_total` stays
+// under kEvidenceMaxPerBlock; drops those that can never be included again.
+template <typename Evidence>
+void TakeFromPool(const consensus::ledger::KvReader& state, const std::string& chain_id,
+                  const consensus::ledger::ValidatorSchedule& schedule, uint64_t height,
+                  std::map<Bytes, Evidence>* pool, std::vector<Evidence>* out, size_t* out_total) {
+  for (auto it = pool->begin(); it != pool->end();) {
+    if (*out_total >= types::kEvidenceMaxPerBlock) break;
+    Status s = consensus::ledger::CheckEvidence(state, chain_id, schedule, height, it->second);
     if (s.ok()) {
-      out.push_back(it->second);
+      out->push_back(it->second);
+      ++*out_total;
       ++it;
     } else if (it->second.a.height >= height) {
       ++it;  // not yet includable (evidence of the current height): keep it
     } else {
       spdlog::info("consensus: dropping pending evidence: {}", s.message());
-      it = evidence_pool_.erase(it);
+      it = pool->erase(it);
     }
   }
-  evidence_pending_ = evidence_pool_.size();
-  return out;
+}
+
+}  // namespace
+
+bool BftDriver::AddEvidence(const types::DuplicateVoteEvidence& e) {
+  const size_t used = evidence_pool_.size() + proposal_evidence_pool_.size();
+  const size_t room = options_.evidence_pool_max > used ? options_.evidence_pool_max - used : 0;
+  const bool added = AdmitEvidence(store_, chain_id_, app_->Tip().height, room, e, &evidence_pool_);
+  evidence_pending_ = evidence_pool_.size() + proposal_evidence_pool_.size();
+  return added;
+}
+
+bool BftDriver::AddEvidence(const types::ConflictingProposalEvidence& e) {
+  const size_t used = evidence_pool_.size() + proposal_evidence_pool_.size();
+  const size_t room = options_.evidence_pool_max > used ? options_.evidence_pool_max - used : 0;
+  const bool added =
+      AdmitEvidence(store_, chain_id_, app_->Tip().height, room, e, &proposal_evidence_pool_);
+  evidence_pending_ = evidence_pool_.size() + proposal_evidence_pool_.size();
+  return added;
+}
+
+void BftDriver::TakeEvidence(uint64_t height, types::Block* block) {
+  if (evidence_pool_.empty() && proposal_evidence_pool_.empty()) return;
+  auto state = store_->State();
+  Result<consensus::ledger::ValidatorSchedule> schedule =
+      consensus::ledger::ReadValidatorSchedule(*state);
+  if (!schedule.ok()) return;
+  size_t total = 0;
+  TakeFromPool(*state, chain_id_, *schedule, height, &evidence_pool_, &block->evidence, &total);
+  TakeFromPool(*state, chain_id_, *schedule, height, &proposal_evidence_pool_,
+               &block->proposal_evidence, &total);
+  evidence_pending_ = evidence_pool_.size() + proposal_evidence_pool_.size();
 }
 
 }  // namespace hito::node

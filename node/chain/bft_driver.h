@@ -77,9 +77,6 @@
 
 namespace hito::node {
 
-// The furthest a block's time may be after its parent's.
-inline constexpr uint64_t kBlockTimeMaxStepMs = 10 * 60 * 1000;
-
 struct BftEngineOptions {
   consensus::bft::Config bft;  // chain_id is filled in by the engine
   // Pending evidence kept for inclusion (new pieces dropped when full).
@@ -224,10 +221,14 @@ class BftDriver {
   // The start of `height`; its set becomes current_set_.
   consensus::bft::StartHeight StartOf(uint64_t height);
   // Whether the (verified) piece entered the pool.
+  // Admits a piece to the pool if ledger::CheckPendingEvidence holds on the committed
+  // state and the pool (both kinds together) has room; returns whether it was added.
   bool AddEvidence(const consensus::types::DuplicateVoteEvidence& e);
-  // Pool entries still valid for block `height`, up to kEvidenceMaxPerBlock; drops the
-  // ones that no longer are (recorded, too old).
-  std::vector<consensus::types::DuplicateVoteEvidence> TakeEvidence(uint64_t height);
+  bool AddEvidence(const consensus::types::ConflictingProposalEvidence& e);
+  // Puts the pool entries still valid for block `height` into it (vote evidence first,
+  // up to kEvidenceMaxPerBlock of both kinds); drops the ones that no longer are
+  // (recorded, too old).
+  void TakeEvidence(uint64_t height, consensus::types::Block* block);
 
   io::Clock* const clock_;
   const std::string chain_id_;
@@ -269,6 +270,7 @@ class BftDriver {
   size_t next_bytes_ = 0;
   // Pending evidence by state key (validators.h, EvidenceKey).
   std::map<Bytes, consensus::types::DuplicateVoteEvidence> evidence_pool_;
+  std::map<Bytes, consensus::types::ConflictingProposalEvidence> proposal_evidence_pool_;
 
   std::atomic<size_t> evidence_count_{0};
   std::atomic<size_t> evidence_pending_{0};

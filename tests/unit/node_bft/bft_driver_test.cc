@@ -637,7 +637,7 @@ TEST_F(BftDriverTest, OwnBlockTimeIsBoundedByTheParent) {
   ASSERT_FALSE(mesh_.port(me)->sent.empty());
   const auto* p = std::get_if<bft::ProposalReceived>(&mesh_.port(me)->sent.front());
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(p->block->header.time_ms, kGenesisMs + kBlockTimeMaxStepMs);
+  EXPECT_EQ(p->block->header.time_ms, kGenesisMs + types::kBlockTimeMaxStepMs);
 }
 
 TEST_F(BftDriverTest, ProposalTooFarAheadOfTheLocalClockGetsANilPrevote) {
