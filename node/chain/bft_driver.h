@@ -1,0 +1,221 @@
+// BftDriver: the Tendermint driver's logic, single-threaded and free of real time and
+// real files.
+//
+// It owns the consensus::bft engine state, the validator's never-sign-twice Signer
+// (node/io/signer.h) and the consensus WAL (node/io/wal.h), both in the home and both
+// reached through an io::Env; it reads time only through an io::Clock. It starts no
+// thread and never sleeps: its owner (BftEngine, bft_engine.h, in the node; the
+// deterministic simulator in tests) hands it inputs with Handle(), calls Tick() when
+// NextWake() has come, and serialises every call except ServeCommittedBlock.
+//
+// The durability order (docs/protocol/consensus.md, "Durability" and "Node driver"):
+//   - a received message is judged by the engine first; only one the engine accepted is
+//     appended to the WAL (buffered), before anything the engine did with it leaves the
+//     process;
+//   - an own proposal or vote is signed by the Signer (its record synced, file and
+//     directory, before the signature exists), then appended to the WAL and synced, then
+//     broadcast; beside a non-nil precommit the WAL gets the block of the lock;
+//   - on Decide: Application::Commit (block + commit in one synced batch, state in a
+//     second, then mempool and subscribers), then the WAL is rewritten to hold only the
+//     start marker of the next height (the log stays bounded), then StartHeight(h + 1).
+// A failed fsync on this path stops the process (log critical + abort): the node cannot
+// go on without breaking the promise it makes to its peers.
+//
+// Restart: Open() reads the WAL (a torn or corrupt tail is cut and logged), and Resume()
+// resumes the current height in the round the signer record names, with the lock of the
+// last own non-nil precommit, then replays the WAL records of that height into the engine.
+// The Signer returns the recorded signature for a byte-identical message and refuses
+// anything conflicting, so a replay never equivocates.
+//
+// Liveness helpers: the driver re-broadcasts its own messages of the current height and
+// asks peers for the committed block of the next height every gossip_interval_ms; a
+// committed block that arrives is applied after its commit verifies against the set.
+//
+// Validator sets: each height starts with the set the Application reports for it
+// (Application::ValidatorSetAt, from the committed state). A node whose key is not in a
+// height's set follows that height without signing.
+//
+// Evidence: duplicate votes this node detects (RecordEvidence) or a peer reports
+// (verified) go into a bounded pool; as proposer it puts up to kEvidenceMaxPerBlock pieces
+// that are still valid on the committed state into its block (validators.h,
+// CheckEvidence), and a committed block's evidence leaves the pool.
+#ifndef HITO_NODE_CHAIN_BFT_DRIVER_H_
+#define HITO_NODE_CHAIN_BFT_DRIVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "base/ed25519.h"
+#include "consensus/bft/engine.h"
+#include "consensus/types/validator_set.h"
+#include "node/chain/application.h"
+#include "node/chain/consensus_transport.h"
+#include "node/io/clock.h"
+#include "node/io/env.h"
+#include "node/io/signer.h"
+#include "node/io/wal.h"
+#include "node/store/store.h"
+
+namespace hito::node {
+
+struct BftEngineOptions {
+  consensus::bft::Config bft;  // chain_id is filled in by the engine
+  // Pending evidence kept for inclusion (new pieces dropped when full).
+  size_t evidence_pool_max = 256;
+  uint32_t block_max_txs = 20'000;
+  uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;
+  uint32_t gossip_interval_ms = 1000;
+  // Pause between a decision and the start of the next height (Tendermint's
+  // timeout_commit): paces empty blocks and lets late precommits arrive. 0 in tests.
+  uint32_t commit_wait_ms = 1000;
+  // Received messages waiting for the driver's thread (BftEngine), in bytes: above it new
+  // ones are dropped (peers re-send). Room for a few maximum-size proposals.
+  size_t inbox_max_bytes = 64 * 1024 * 1024;
+};
+
+// Files of the engine inside a home.
+struct BftPaths {
+  std::filesystem::path home;
+  std::filesystem::path dir() const { return home / "consensus"; }
+  std::filesystem::path wal() const { return dir() / "wal"; }
+  std::filesystem::path signer_state() const { return dir() / "signer_state"; }
+};
+
+// WAL record payloads: a tag byte, then the encoded message (exposed for tests).
+enum class WalRecordKind : uint8_t {
+  kHeight = 1,    // u64be height: the records that follow belong to it
+  kProposal = 2,  // u32be proposal length, proposal, u8 has_block, [block]
+  kVote = 3,      // vote
+  kBlock = 4,     // block
+};
+
+// Block sync's check of a committed block for the next height: the commit verifies
+// against the set of the block's height (app.ValidatorSetAt, from the state after the
+// previous block), names the block, and the block passes app.ProcessProposal. A commit
+// signed by an older set for a height where a new set rules fails here.
+Status CheckCommittedBlock(const Application& app, std::string_view chain_id,
+                           const consensus::types::Block& block,
+                           const consensus::types::Commit& commit);
+
+// A committed block with its commit, from block sync (unverified).
+struct CommittedBlockReceived {
+  consensus::types::Block block;
+  consensus::types::Commit commit;
+};
+
+// What the network hands the driver.
+using BftInput = std::variant<consensus::bft::ProposalReceived, consensus::bft::BlockReceived,
+                              consensus::bft::VoteReceived, consensus::types::DuplicateVoteEvidence,
+                              CommittedBlockReceived>;
+
+// The memory an input holds, in bytes (at least its encoded size): what the inbox and the
+// driver's buffers count against their bounds.
+size_t BftInputBytes(const BftInput& input);
+
+class BftDriver {
+ public:
+  using Input = BftInput;
+
+  // `env`, `clock`, `app`, `store` and `transport` are not owned and must outlive this.
+  // The validator sets come from `app` per height. Opens (creating) the signer record and
+  // the WAL under BftPaths{home} in `env`.
+  static Result<std::unique_ptr<BftDriver>> Open(io::Env* env, io::Clock* clock,
+                                                 const std::filesystem::path& home,
+                                                 std::string chain_id, Ed25519PrivateKey key,
+                                                 Application* app, Store* store,
+                                                 ConsensusTransport* transport,
+                                                 BftEngineOptions options);
+  ~BftDriver();
+
+  // Starts the height after the tip: replays the WAL records of that height, then sends
+  // the first gossip. Called once, before any Handle or Tick.
+  void Resume();
+  // One message from the network.
+  void Handle(Input input);
+  // Fires what is due by clock->Now(): the commit wait, timeouts, the gossip tick.
+  void Tick();
+  // When Tick next has something to do.
+  io::Clock::TimePoint NextWake() const;
+
+  // A peer asks for the committed block at `height`. Reads only the Store: callable from
+  // any thread, concurrently with the other calls.
+  std::optional<std::pair<consensus::types::Block, consensus::types::Commit>> ServeCommittedBlock(
+      uint64_t height) const;
+
+  // Views for tests and logs (thread-safe).
+  const io::WalRecovery& wal_recovery() const { return wal_recovery_; }
+  io::SignState signer_state() const { return signer_->last(); }
+  size_t evidence_count() const { return evidence_count_.load(); }
+  // Evidence waiting in the pool for a block.
+  size_t evidence_pending() const { return evidence_pending_.load(); }
+  // Messages replayed from the WAL at Resume.
+  size_t replayed_records() const { return replayed_.load(); }
+  // Views for the owner's thread.
+  const consensus::bft::Engine& engine() const { return *engine_; }
+
+ private:
+  class SignerAdapter;
+
+  BftDriver(io::Clock* clock, std::string chain_id, Application* app, Store* store,
+            ConsensusTransport* transport, BftEngineOptions options);
+
+  void Feed(consensus::bft::Event event);
+  void Carry(const consensus::bft::Action& action, std::deque<consensus::bft::Event>* next);
+  void CommitBlock(const consensus::types::Block& block, const consensus::types::Commit& commit);
+  void OnCommittedBlock(const CommittedBlockReceived& cb);
+  consensus::types::Block BuildBlock(uint64_t height);
+  void WalAppend(const Bytes& record, io::Wal::Durability durability);
+  // Appends a received record to the WAL unless already there at this height.
+  bool FirstSight(const Bytes& record);
+  void Gossip();
+  // The set of `height` from the Application; a state that cannot say stops the node.
+  consensus::types::ValidatorSet SetFor(uint64_t height) const;
+  consensus::bft::StartHeight StartOf(uint64_t height) const;
+  void AddEvidence(const consensus::types::DuplicateVoteEvidence& e);
+  // Pool entries still valid for block `height`, up to kEvidenceMaxPerBlock; drops the
+  // ones that no longer are (recorded, too old).
+  std::vector<consensus::types::DuplicateVoteEvidence> TakeEvidence(uint64_t height);
+
+  io::Clock* const clock_;
+  const std::string chain_id_;
+  Application* const app_;
+  Store* const store_;
+  ConsensusTransport* const transport_;
+  const BftEngineOptions options_;
+
+  std::unique_ptr<io::Signer> signer_;
+  std::unique_ptr<SignerAdapter> signer_adapter_;
+  consensus::bft::Verifier verifier_;
+  std::unique_ptr<consensus::bft::Engine> engine_;
+  std::unique_ptr<io::Wal> wal_;
+  io::WalRecovery wal_recovery_;
+  std::vector<Bytes> replay_;  // WAL records of the height to resume (consumed by Resume)
+
+  std::multimap<io::Clock::TimePoint, consensus::bft::TimeoutFired> timers_;
+  std::optional<io::Clock::TimePoint> start_next_at_;  // commit wait of the decided height
+  io::Clock::TimePoint next_gossip_{};
+  // Hashes of the received records already in the WAL at this height: peers re-send
+  // every gossip tick, and a stalled height must not grow the log with copies.
+  std::set<Hash32> seen_;
+  std::vector<Bytes> own_records_;  // own messages of the current height, for re-sending
+  // Pending evidence by state key (validators.h, EvidenceKey).
+  std::map<Bytes, consensus::types::DuplicateVoteEvidence> evidence_pool_;
+
+  std::atomic<size_t> evidence_count_{0};
+  std::atomic<size_t> evidence_pending_{0};
+  std::atomic<size_t> replayed_{0};
+};
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CHAIN_BFT_DRIVER_H_
