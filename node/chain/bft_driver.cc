@@ -12,9 +12,25 @@
 #include "consensus/types/limits.h"
 
 namespace hito::node {
-namespace {
+
 namespace types = consensus::types;
 namespace bft = consensus::bft;
+
+// A decoded WAL record.
+struct WalMessage {
+  WalRecordKind kind = WalRecordKind::kHeight;
+  uint64_t height = 0;
+  std::optional<types::Proposal> proposal;
+  std::optional<types::Block> block;
+  std::optional<types::Vote> vote;
+};
+
+namespace {
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  uint64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
 
 // `now` + `ms`, saturated at a day: a timeout that grew past it (round numbers near the
 // top of their range) must not overflow the clock's representation.
@@ -68,15 +84,6 @@ Bytes ProposalRecord(const types::Proposal& p, const std::optional<types::Block>
   return Tagged(WalRecordKind::kProposal, body);
 }
 
-// A decoded WAL record.
-struct WalMessage {
-  WalRecordKind kind = WalRecordKind::kHeight;
-  uint64_t height = 0;
-  std::optional<types::Proposal> proposal;
-  std::optional<types::Block> block;
-  std::optional<types::Vote> vote;
-};
-
 Result<WalMessage> DecodeRecord(ByteView rec) {
   if (rec.empty()) return InvalidArgumentError("empty WAL record");
   WalMessage m;
@@ -126,12 +133,19 @@ class BftDriver::SignerAdapter : public bft::Signer {
  public:
   explicit SignerAdapter(io::Signer* signer) : signer_(signer) {}
   const Ed25519PublicKey& public_key() const override { return signer_->public_key(); }
-  Status SignVote(types::Vote* vote) override { return Check(signer_->SignVote(vote)); }
+  Status SignVote(types::Vote* vote) override {
+    if (Refused(vote->height)) return FailedPreconditionError("not signing at this height");
+    return Check(signer_->SignVote(vote));
+  }
   Status SignProposal(types::Proposal* proposal) override {
+    if (Refused(proposal->height)) return FailedPreconditionError("not signing at this height");
     return Check(signer_->SignProposal(proposal));
   }
+  // Signs nothing at `height` (a WAL cut lost own messages of it).
+  void RefuseHeight(uint64_t height) { refused_height_ = height; }
 
  private:
+  bool Refused(uint64_t height) const { return refused_height_ && *refused_height_ == height; }
   static Status Check(Status s) {
     if (s.ok()) return s;
     if (s.code() == StatusCode::kFailedPrecondition) {
@@ -141,6 +155,7 @@ class BftDriver::SignerAdapter : public bft::Signer {
     Die("signer record not persisted", s);
   }
   io::Signer* signer_;
+  std::optional<uint64_t> refused_height_;
 };
 
 namespace {
@@ -265,7 +280,7 @@ void BftDriver::Tick() {
   const io::Clock::TimePoint now = clock_->Now();
   if (start_next_at_ && *start_next_at_ <= now) {
     start_next_at_.reset();
-    Feed(StartOf(app_->Tip().height + 1));
+    StartNext(app_->Tip().height + 1);
   }
   while (!timers_.empty() && timers_.begin()->first <= now) {
     bft::TimeoutFired t = timers_.begin()->second;
@@ -282,23 +297,40 @@ void BftDriver::Resume() {
   const uint64_t height = app_->Tip().height + 1;
   bft::StartHeight start = StartOf(height);
   const io::SignState last = signer_->last();
-  if (!last.empty && last.height == height) start.round = last.round;
-  // The lock: the own non-nil precommit of the highest round in the WAL of this height.
-  // (A precommit the signer recorded but the WAL lacks never left the process.)
+  const bool signed_here = !last.empty && last.height == height;
+  if (signed_here) start.round = last.round;
+  // The lock: the signer record's (it changes only with a signed precommit), or the own
+  // non-nil precommit of the highest round in the WAL (a record of an older format).
+  if (signed_here && last.has_lock) start.lock = bft::Lock{last.lock_round, last.lock_block_hash};
   const Ed25519PublicKey& me = signer_->public_key();
   std::vector<WalMessage> msgs;
+  bool last_signed_in_wal = false;
   for (const Bytes& r : replay_) {
     seen_.insert(DomainHash("hito/v1/wal-record", r));
     Result<WalMessage> m = DecodeRecord(r);
     if (!m.ok()) continue;
+    const Hash32 own_hash = OwnSignBytesHash(*m, me);
+    if (signed_here && own_hash == last.sign_bytes_hash) last_signed_in_wal = true;
     if (m->vote && m->vote->validator == me && m->vote->height == height &&
         m->vote->type == types::VoteType::kPrecommit && m->vote->block_hash &&
-        (!start.lock || m->vote->round >= start.lock->round)) {
+        (!start.lock || m->vote->round > start.lock->round)) {
       start.lock = bft::Lock{m->vote->round, *m->vote->block_hash};
     }
     msgs.push_back(std::move(m).value());
   }
   if (start.lock && start.lock->round > start.round) start.round = start.lock->round;
+  // A cut log (torn or corrupt tail) may have lost own messages of this height. The log is
+  // cut only at its end and own messages are logged in signing order, so if the last
+  // signature the signer record names is still in the log, nothing own was lost;
+  // otherwise this node signs nothing more at this height (it follows it, and signs
+  // again from the next one).
+  if (wal_recovery_.tail != io::WalTail::kClean && signed_here && !last_signed_in_wal) {
+    spdlog::error(
+        "consensus WAL of height {} was cut and lost this validator's last signed message; "
+        "not signing again at this height",
+        height);
+    signer_adapter_->RefuseHeight(height);
+  }
   spdlog::info("consensus: starting height {} round {}{}, replaying {} WAL records", height,
                start.round, start.lock ? " (locked)" : "", msgs.size());
   // Rewrite the WAL to exactly what is replayed, so a restart resumes from the same log.
@@ -307,23 +339,45 @@ void BftDriver::Resume() {
   Status s = wal_->Rewrite(keep);
   if (!s.ok()) Die("consensus WAL rewrite failed", s);
   Feed(std::move(start));
-  for (WalMessage& m : msgs) {
-    if (m.proposal) {
-      if (m.proposal->proposer == me) own_records_.push_back(ProposalRecord(*m.proposal, m.block));
-      Feed(bft::ProposalReceived{*m.proposal, m.block});
-    } else if (m.vote) {
-      if (m.vote->validator == me) {
-        own_records_.push_back(Tagged(WalRecordKind::kVote, types::EncodeVote(*m.vote)));
-      }
-      Feed(bft::VoteReceived{*m.vote});
-    } else if (m.block) {
-      Feed(bft::BlockReceived{*m.block});
-    }
-  }
+  for (WalMessage& m : msgs) Replay(m, me);
   replayed_ = msgs.size();
   replay_.clear();
   Gossip();
   next_gossip_ = clock_->Now() + std::chrono::milliseconds(options_.gossip_interval_ms);
+}
+
+Hash32 BftDriver::OwnSignBytesHash(const WalMessage& m, const Ed25519PublicKey& me) const {
+  if (m.proposal && m.proposal->proposer == me) {
+    return io::SignBytesHash(types::ProposalSigningBytes(chain_id_, *m.proposal));
+  }
+  if (m.vote && m.vote->validator == me) {
+    return io::SignBytesHash(types::VoteSigningBytes(chain_id_, *m.vote));
+  }
+  return Hash32{};
+}
+
+void BftDriver::Replay(const WalMessage& m, const Ed25519PublicKey& me) {
+  if (m.proposal) {
+    const bool own = m.proposal->proposer == me;
+    if (!own) CountPeerRecord(m.proposal->proposer, ProposalRecord(*m.proposal, m.block).size());
+    if (own && m.block) own_proposal_ = std::make_pair(*m.proposal, *m.block);
+    Feed(bft::ProposalReceived{*m.proposal, m.block});
+  } else if (m.vote) {
+    if (m.vote->validator == me) {
+      own_votes_.push_back(*m.vote);
+    } else {
+      CountPeerRecord(m.vote->validator, types::EncodeVote(*m.vote).size() + 1);
+    }
+    Feed(bft::VoteReceived{*m.vote});
+  } else if (m.block) {
+    Feed(bft::BlockReceived{*m.block});
+  }
+}
+
+void BftDriver::CountPeerRecord(const Ed25519PublicKey& sender, size_t bytes) {
+  ++wal_peer_records_;
+  wal_peer_bytes_ += bytes;
+  ++wal_sender_records_[sender];
 }
 
 void BftDriver::WalAppend(const Bytes& record, io::Wal::Durability durability) {
@@ -331,74 +385,170 @@ void BftDriver::WalAppend(const Bytes& record, io::Wal::Durability durability) {
   if (!s.ok()) Die("consensus WAL append failed", s);
 }
 
-bool BftDriver::FirstSight(const Bytes& record) {
-  // The engine would reject an exact copy as a duplicate anyway; skipping it here keeps
-  // re-sent messages out of the WAL.
-  if (!seen_.insert(DomainHash("hito/v1/wal-record", record)).second) return false;
-  WalAppend(record, io::Wal::Durability::kBuffered);
-  return true;
+bool BftDriver::WalRoomFor(const Ed25519PublicKey& sender, size_t bytes) const {
+  if (wal_peer_records_ >= options_.wal_height_max_records ||
+      bytes > options_.wal_height_max_bytes -
+                  std::min(wal_peer_bytes_, options_.wal_height_max_bytes)) {
+    return false;
+  }
+  // Each validator gets an equal share of the records, so one key signing votes for ever
+  // higher rounds cannot use up the height's log for the others.
+  const size_t members = std::max<size_t>(1, current_set_.size());
+  auto it = wal_sender_records_.find(sender);
+  return it == wal_sender_records_.end() || it->second < options_.wal_height_max_records / members;
 }
 
 void BftDriver::Handle(Input input) {
-  const uint64_t height = engine_->height();
-  if (auto* p = std::get_if<bft::ProposalReceived>(&input)) {
-    if (p->proposal.height != height && p->proposal.height != height + 1) return;
-    if (!FirstSight(ProposalRecord(p->proposal, p->block))) return;
-    Feed(std::move(*p));
-  } else if (auto* b = std::get_if<bft::BlockReceived>(&input)) {
-    if (b->block.header.height != height) return;
-    if (!FirstSight(Tagged(WalRecordKind::kBlock, types::EncodeBlock(b->block)))) return;
-    Feed(std::move(*b));
-  } else if (auto* v = std::get_if<bft::VoteReceived>(&input)) {
-    if (v->vote.height != height && v->vote.height != height + 1) return;
-    if (!FirstSight(Tagged(WalRecordKind::kVote, types::EncodeVote(v->vote)))) return;
-    Feed(std::move(*v));
-  } else if (auto* ev = std::get_if<types::DuplicateVoteEvidence>(&input)) {
-    Status s = types::VerifyEvidence(chain_id_, *ev);
-    if (s.ok()) {
-      spdlog::warn("consensus: peer reported duplicate-vote evidence against {}",
-                   HexEncode(ev->a.validator));
-      AddEvidence(*ev);
-    }
+  if (auto* ev = std::get_if<types::DuplicateVoteEvidence>(&input)) {
+    OnPeerEvidence(*ev);
   } else if (auto* cb = std::get_if<CommittedBlockReceived>(&input)) {
     OnCommittedBlock(*cb);
+  } else {
+    OnPeerMessage(std::move(input));
+  }
+}
+
+void BftDriver::OnPeerMessage(Input input) {
+  const uint64_t height = engine_->height();
+  Bytes record;
+  Ed25519PublicKey sender{};
+  uint64_t msg_height = 0;
+  std::optional<Hash32> block_hash;  // a block the message carries
+  if (auto* p = std::get_if<bft::ProposalReceived>(&input)) {
+    record = ProposalRecord(p->proposal, p->block);
+    sender = p->proposal.proposer;
+    msg_height = p->proposal.height;
+    if (p->block) block_hash = types::HeaderHash(p->block->header);
+  } else if (auto* b = std::get_if<bft::BlockReceived>(&input)) {
+    record = Tagged(WalRecordKind::kBlock, types::EncodeBlock(b->block));
+    sender = b->block.header.proposer;
+    msg_height = b->block.header.height;
+    block_hash = types::HeaderHash(b->block.header);
+  } else if (auto* v = std::get_if<bft::VoteReceived>(&input)) {
+    record = Tagged(WalRecordKind::kVote, types::EncodeVote(v->vote));
+    sender = v->vote.validator;
+    msg_height = v->vote.height;
+  } else {
+    return;
+  }
+  if (!engine_->started() || record.size() > io::kWalRecordMaxBytes) return;
+  if (msg_height == height + 1) {
+    BufferNext(std::move(input), record, sender);
+    return;
+  }
+  // A decided height takes nothing more: its log is already the next height's.
+  if (msg_height != height || engine_->decided()) return;
+  const Hash32 key = DomainHash("hito/v1/wal-record", record);
+  if (seen_.count(key) != 0) return;
+  // Past the height's log budget a peer's message is neither logged nor fed: the engine
+  // must never act on what a restart could not replay.
+  if (!WalRoomFor(sender, record.size())) return;
+  const bool block_known = block_hash && engine_->FindBlock(*block_hash) != nullptr;
+  std::vector<bft::Action> actions = engine_->Step(ToEvent(input));
+  bool accepted = !std::holds_alternative<bft::BlockReceived>(input) &&
+                  engine_->last_rejection() == bft::Rejection::kNone;
+  // A block is taken when the engine now holds it (a copy, or one nobody proposed, is not).
+  if (block_hash && !block_known && engine_->FindBlock(*block_hash) != nullptr) accepted = true;
+  if (accepted) {
+    // Logged before anything the engine did with it leaves the process (Carry below).
+    seen_.insert(key);
+    WalAppend(record, io::Wal::Durability::kBuffered);
+    CountPeerRecord(sender, record.size());
+    Relay(input);
+  }
+  CarryAll(std::move(actions));
+}
+
+void BftDriver::Relay(const Input& input) {
+  // Re-broadcast once (seen_ holds it now) what the engine took, so that validators
+  // connected only through this node hear each other. Bounded by the height's log budget.
+  if (const auto* p = std::get_if<bft::ProposalReceived>(&input)) {
+    if (p->block) transport_->BroadcastProposal(p->proposal, *p->block);
+  } else if (const auto* v = std::get_if<bft::VoteReceived>(&input)) {
+    transport_->BroadcastVote(v->vote);
+  }
+}
+
+void BftDriver::BufferNext(Input input, const Bytes& record, const Ed25519PublicKey& sender) {
+  // Only the current set's keys (the next height's signers, almost always) may fill it;
+  // bounded in bytes, in all and per key, and without copies.
+  if (!current_set_.IndexOf(sender)) return;
+  const Hash32 key = DomainHash("hito/v1/wal-record", record);
+  if (next_seen_.count(key) != 0) return;
+  const size_t bytes = BftInputBytes(input);
+  const size_t per_key = std::max<size_t>(
+      options_.next_height_buffer_max_bytes / std::max<size_t>(1, current_set_.size()),
+      io::kWalRecordMaxBytes);
+  size_t& mine = next_bytes_by_sender_[sender];
+  if (bytes > options_.next_height_buffer_max_bytes -
+                  std::min(next_bytes_, options_.next_height_buffer_max_bytes) ||
+      bytes > per_key - std::min(mine, per_key)) {
+    return;
+  }
+  mine += bytes;
+  next_bytes_ += bytes;
+  next_seen_.insert(key);
+  next_buffer_.push_back(std::move(input));
+}
+
+void BftDriver::StartNext(uint64_t height) {
+  Feed(StartOf(height));
+  std::vector<Input> buffered = std::move(next_buffer_);
+  next_buffer_.clear();
+  next_seen_.clear();
+  next_bytes_by_sender_.clear();
+  next_bytes_ = 0;
+  for (Input& in : buffered) OnPeerMessage(std::move(in));
+}
+
+bft::Event BftDriver::ToEvent(const Input& input) {
+  if (const auto* p = std::get_if<bft::ProposalReceived>(&input)) return *p;
+  if (const auto* b = std::get_if<bft::BlockReceived>(&input)) return *b;
+  return std::get<bft::VoteReceived>(input);
+}
+
+void BftDriver::OnPeerEvidence(const types::DuplicateVoteEvidence& ev) {
+  Status s = types::VerifyEvidence(chain_id_, ev);
+  if (!s.ok()) return;
+  if (AddEvidence(ev)) {
+    spdlog::warn("consensus: peer reported duplicate-vote evidence against {}",
+                 HexEncode(ev.a.validator));
   }
 }
 
 void BftDriver::OnCommittedBlock(const CommittedBlockReceived& cb) {
-  {
-    const types::Block& block = cb.block;
-    const types::Commit& commit = cb.commit;
-    if (block.header.height != app_->Tip().height + 1) return;
-    Status s = CheckCommittedBlock(*app_, chain_id_, block, commit);
-    if (!s.ok()) {
-      spdlog::warn("consensus: synced block {} rejected: {}", block.header.height, s.ToString());
-      return;
-    }
-    spdlog::info("consensus: block {} from block sync", block.header.height);
-    CommitBlock(block, commit);
-    start_next_at_.reset();
-    Feed(StartOf(block.header.height + 1));
-    // Still behind, probably: ask for the next one now rather than at the next tick.
-    transport_->RequestCommittedBlock(block.header.height + 1);
+  const types::Block& block = cb.block;
+  const types::Commit& commit = cb.commit;
+  if (block.header.height != app_->Tip().height + 1) return;
+  Status s = CheckCommittedBlock(*app_, chain_id_, block, commit);
+  if (!s.ok()) {
+    spdlog::warn("consensus: synced block {} rejected: {}", block.header.height, s.ToString());
+    return;
   }
+  spdlog::info("consensus: block {} from block sync", block.header.height);
+  CommitBlock(block, commit);
+  start_next_at_.reset();
+  StartNext(block.header.height + 1);
+  // Still behind, probably: ask for the next one now rather than at the next tick.
+  transport_->RequestCommittedBlock(block.header.height + 1);
 }
 
-void BftDriver::Feed(bft::Event event) {
+void BftDriver::Feed(bft::Event event) { CarryAll(engine_->Step(event)); }
+
+void BftDriver::CarryAll(std::vector<bft::Action> actions) {
   std::deque<bft::Event> pending;
-  pending.push_back(std::move(event));
+  for (const bft::Action& a : actions) Carry(a, &pending);
   while (!pending.empty()) {
-    std::vector<bft::Action> actions = engine_->Step(pending.front());
+    std::vector<bft::Action> more = engine_->Step(pending.front());
     pending.pop_front();
-    for (const bft::Action& a : actions) Carry(a, &pending);
+    for (const bft::Action& a : more) Carry(a, &pending);
   }
 }
 
 void BftDriver::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
   if (const auto* bp = std::get_if<bft::BroadcastProposal>(&action)) {
-    Bytes rec = ProposalRecord(bp->proposal, bp->block);
-    WalAppend(rec, io::Wal::Durability::kSync);
-    own_records_.push_back(std::move(rec));
+    WalAppend(ProposalRecord(bp->proposal, bp->block), io::Wal::Durability::kSync);
+    own_proposal_ = std::make_pair(bp->proposal, bp->block);
     transport_->BroadcastProposal(bp->proposal, bp->block);
   } else if (const auto* bv = std::get_if<bft::BroadcastVote>(&action)) {
     const types::Vote& v = bv->vote;
@@ -408,9 +558,8 @@ void BftDriver::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
                   io::Wal::Durability::kBuffered);
       }
     }
-    Bytes rec = Tagged(WalRecordKind::kVote, types::EncodeVote(v));
-    WalAppend(rec, io::Wal::Durability::kSync);
-    own_records_.push_back(std::move(rec));
+    WalAppend(Tagged(WalRecordKind::kVote, types::EncodeVote(v)), io::Wal::Durability::kSync);
+    own_votes_.push_back(v);
     transport_->BroadcastVote(v);
   } else if (const auto* st = std::get_if<bft::ScheduleTimeout>(&action)) {
     timers_.emplace(Later(clock_->Now(), st->duration_ms),
@@ -420,6 +569,13 @@ void BftDriver::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
     next->push_back(bft::BlockBuilt{rb->height, rb->round, BuildBlock(rb->height)});
   } else if (const auto* vb = std::get_if<bft::ValidateBlock>(&action)) {
     Status s = app_->ProcessProposal(vb->block);
+    // The state machine may not read a clock; this node's prevote may: a block dated
+    // beyond the local clock plus the allowed drift gets a nil prevote here.
+    const uint64_t horizon = SaturatingAdd(clock_->WallMs(), options_.max_clock_drift_ms);
+    if (s.ok() && vb->block.header.time_ms > horizon) {
+      s = InvalidArgumentError("block time " + std::to_string(vb->block.header.time_ms) +
+                               " is beyond the local clock's horizon " + std::to_string(horizon));
+    }
     if (!s.ok()) {
       spdlog::warn("consensus: proposed block {} invalid: {}", vb->block.header.height,
                    s.ToString());
@@ -428,11 +584,8 @@ void BftDriver::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
   } else if (const auto* d = std::get_if<bft::Decide>(&action)) {
     if (d->height != app_->Tip().height + 1) return;
     CommitBlock(d->block, d->commit);
-    if (options_.commit_wait_ms == 0) {
-      next->push_back(StartOf(d->height + 1));
-    } else {
-      start_next_at_ = clock_->Now() + std::chrono::milliseconds(options_.commit_wait_ms);
-    }
+    // The next height starts at the next Tick (at once when commit_wait_ms is 0).
+    start_next_at_ = clock_->Now() + std::chrono::milliseconds(options_.commit_wait_ms);
   } else if (const auto* re = std::get_if<bft::RecordEvidence>(&action)) {
     spdlog::warn("consensus: duplicate votes from {} at height {}",
                  HexEncode(re->evidence.a.validator), re->evidence.a.height);
@@ -456,8 +609,12 @@ void BftDriver::CommitBlock(const types::Block& block, const types::Commit& comm
   // Start the next height's log: only its marker (the decided height is in the store).
   Status s = wal_->Rewrite({HeightRecord(block.header.height + 1)});
   if (!s.ok()) Die("consensus WAL rewrite failed", s);
-  own_records_.clear();
+  own_proposal_.reset();
+  own_votes_.clear();
   seen_.clear();
+  wal_peer_records_ = 0;
+  wal_peer_bytes_ = 0;
+  wal_sender_records_.clear();
   timers_.clear();
 }
 
@@ -468,7 +625,10 @@ types::Block BftDriver::BuildBlock(uint64_t height) {
   types::BlockHeader& h = block.header;
   h.chain_id = chain_id_;
   h.height = height;
-  h.time_ms = std::max(clock_->WallMs(), tip.time_ms + 1);
+  // Strictly after the parent and at most kBlockTimeMaxStepMs after it, whatever the local
+  // clock says (the rule ProcessProposal applies), without wrapping.
+  h.time_ms = std::clamp(clock_->WallMs(), SaturatingAdd(tip.time_ms, 1),
+                         SaturatingAdd(tip.time_ms, kBlockTimeMaxStepMs));
   h.prev_hash = tip.block_hash;
   h.tx_root = types::TxRoot(block.txs);
   h.app_hash = tip.state_root;
@@ -479,19 +639,43 @@ types::Block BftDriver::BuildBlock(uint64_t height) {
   h.last_commit_hash = types::CommitHash(block.last_commit);
   h.evidence_hash = types::EvidenceHash(block.evidence);
   h.proposer = signer_->public_key();
+  // The mempool counts transaction bytes only: drop transactions from the end until the
+  // encoded block is within the protocol limit, so an own full proposal always decodes
+  // at the peers and fits a WAL record.
+  size_t size = types::EncodeBlock(block).size();
+  while (size > types::kBlockMaxBytes && !block.txs.empty()) {
+    size_t removed = 0;
+    while (!block.txs.empty() && removed <= size - types::kBlockMaxBytes) {
+      removed += block.txs.back().size();
+      block.txs.pop_back();
+    }
+    h.tx_root = types::TxRoot(block.txs);
+    size = types::EncodeBlock(block).size();
+  }
   return block;
 }
 
 void BftDriver::Gossip() {
-  for (const Bytes& r : own_records_) {
-    Result<WalMessage> m = DecodeRecord(r);
-    if (!m.ok()) continue;
-    if (m->proposal && m->block) {
-      transport_->BroadcastProposal(*m->proposal, *m->block);
-    } else if (m->vote) {
-      transport_->BroadcastVote(*m->vote);
+  // Bounded however long the height stalls: the proposal of the current round only, the
+  // own votes of the current and the previous round (a peer one round behind finishes
+  // it), and the latest own non-nil precommit (it may still complete an older round's
+  // decision).
+  const uint64_t height = engine_->height();
+  const uint32_t round = engine_->round();
+  if (own_proposal_ && own_proposal_->first.height == height &&
+      own_proposal_->first.round == round) {
+    transport_->BroadcastProposal(own_proposal_->first, own_proposal_->second);
+  }
+  const types::Vote* lock_vote = nullptr;
+  for (const types::Vote& v : own_votes_) {
+    if (v.height != height) continue;
+    if (v.round >= round || round - v.round <= 1) {
+      transport_->BroadcastVote(v);
+    } else if (v.type == types::VoteType::kPrecommit && v.block_hash) {
+      lock_vote = &v;
     }
   }
+  if (lock_vote != nullptr) transport_->BroadcastVote(*lock_vote);
   transport_->RequestCommittedBlock(app_->Tip().height + 1);
 }
 
@@ -501,16 +685,24 @@ types::ValidatorSet BftDriver::SetFor(uint64_t height) const {
   return std::move(set).value();
 }
 
-bft::StartHeight BftDriver::StartOf(uint64_t height) const {
-  return bft::StartHeight{height, SetFor(height), 0, std::nullopt};
+bft::StartHeight BftDriver::StartOf(uint64_t height) {
+  current_set_ = SetFor(height);
+  return bft::StartHeight{height, current_set_, 0, std::nullopt};
 }
 
-void BftDriver::AddEvidence(const types::DuplicateVoteEvidence& e) {
-  // Bounded: when full, new pieces are dropped (only real equivocations verify, and each
-  // proposal drops the pieces that are no longer valid, so the pool drains).
-  if (evidence_pool_.size() >= options_.evidence_pool_max) return;
-  evidence_pool_.emplace(consensus::ledger::EvidenceKey(e), e);
+bool BftDriver::AddEvidence(const types::DuplicateVoteEvidence& e) {
+  // Only evidence that can become valid enters: up to the next height, signed (checked by
+  // the caller) by a member of the set of its own height. So junk never takes the place
+  // of real equivocations, and when the pool is full the oldest pieces stay (new ones
+  // are dropped; each proposal drops the pieces no longer valid, so the pool drains).
+  const uint64_t height = engine_->started() ? engine_->height() : app_->Tip().height + 1;
+  if (e.a.height > SaturatingAdd(height, 1)) return false;
+  Result<types::ValidatorSet> set = app_->ValidatorSetAt(e.a.height);
+  if (!set.ok() || !set->IndexOf(e.a.validator)) return false;
+  if (evidence_pool_.size() >= options_.evidence_pool_max) return false;
+  const bool added = evidence_pool_.emplace(consensus::ledger::EvidenceKey(e), e).second;
   evidence_pending_ = evidence_pool_.size();
+  return added;
 }
 
 std::vector<types::DuplicateVoteEvidence> BftDriver::TakeEvidence(uint64_t height) {

@@ -68,6 +68,9 @@
 
 namespace hito::node {
 
+// The furthest a block's time may be after its parent's.
+inline constexpr uint64_t kBlockTimeMaxStepMs = 10 * 60 * 1000;
+
 struct BftEngineOptions {
   consensus::bft::Config bft;  // chain_id is filled in by the engine
   // Pending evidence kept for inclusion (new pieces dropped when full).
@@ -78,6 +81,18 @@ struct BftEngineOptions {
   // Pause between a decision and the start of the next height (Tendermint's
   // timeout_commit): paces empty blocks and lets late precommits arrive. 0 in tests.
   uint32_t commit_wait_ms = 1000;
+  // How far past the local wall clock a proposed block's time may be for this node to
+  // prevote it (a block further ahead gets a nil prevote).
+  uint64_t max_clock_drift_ms = 10'000;
+  // The consensus WAL of one height, peers' records only (own ones are always logged):
+  // past either bound a peer's message is neither logged nor fed to the engine. Each
+  // validator of the height gets an equal share of the records. This also bounds what a
+  // restart reads.
+  uint64_t wal_height_max_bytes = 256ull * 1024 * 1024;
+  uint64_t wal_height_max_records = 65'536;
+  // Messages for the next height, held until it starts: bytes in all (each key of the
+  // current set gets an equal share, at least one maximum-size proposal).
+  size_t next_height_buffer_max_bytes = 32 * 1024 * 1024;
   // Received messages waiting for the driver's thread (BftEngine), in bytes: above it new
   // ones are dropped (peers re-send). Room for a few maximum-size proposals.
   size_t inbox_max_bytes = 64 * 1024 * 1024;
@@ -121,6 +136,8 @@ using BftInput = std::variant<consensus::bft::ProposalReceived, consensus::bft::
 // The memory an input holds, in bytes (at least its encoded size): what the inbox and the
 // driver's buffers count against their bounds.
 size_t BftInputBytes(const BftInput& input);
+
+struct WalMessage;
 
 class BftDriver {
  public:
@@ -170,18 +187,33 @@ class BftDriver {
             ConsensusTransport* transport, BftEngineOptions options);
 
   void Feed(consensus::bft::Event event);
+  void CarryAll(std::vector<consensus::bft::Action> actions);
+  // A peer's proposal, block or vote: judged by the engine first, then logged and relayed
+  // if it was taken.
+  void OnPeerMessage(Input input);
+  void OnPeerEvidence(const consensus::types::DuplicateVoteEvidence& ev);
+  void Relay(const Input& input);
+  void BufferNext(Input input, const Bytes& record, const Ed25519PublicKey& sender);
+  // Starts `height` and feeds it what was buffered for it.
+  void StartNext(uint64_t height);
+  static consensus::bft::Event ToEvent(const Input& input);
+  bool WalRoomFor(const Ed25519PublicKey& sender, size_t bytes) const;
+  void CountPeerRecord(const Ed25519PublicKey& sender, size_t bytes);
+  void Replay(const WalMessage& m, const Ed25519PublicKey& me);
+  // The signer's hash of `m`'s signing bytes if `m` is this validator's, else zero.
+  Hash32 OwnSignBytesHash(const WalMessage& m, const Ed25519PublicKey& me) const;
   void Carry(const consensus::bft::Action& action, std::deque<consensus::bft::Event>* next);
   void CommitBlock(const consensus::types::Block& block, const consensus::types::Commit& commit);
   void OnCommittedBlock(const CommittedBlockReceived& cb);
   consensus::types::Block BuildBlock(uint64_t height);
   void WalAppend(const Bytes& record, io::Wal::Durability durability);
-  // Appends a received record to the WAL unless already there at this height.
-  bool FirstSight(const Bytes& record);
   void Gossip();
   // The set of `height` from the Application; a state that cannot say stops the node.
   consensus::types::ValidatorSet SetFor(uint64_t height) const;
-  consensus::bft::StartHeight StartOf(uint64_t height) const;
-  void AddEvidence(const consensus::types::DuplicateVoteEvidence& e);
+  // The start of `height`; its set becomes current_set_.
+  consensus::bft::StartHeight StartOf(uint64_t height);
+  // Whether the (verified) piece entered the pool.
+  bool AddEvidence(const consensus::types::DuplicateVoteEvidence& e);
   // Pool entries still valid for block `height`, up to kEvidenceMaxPerBlock; drops the
   // ones that no longer are (recorded, too old).
   std::vector<consensus::types::DuplicateVoteEvidence> TakeEvidence(uint64_t height);
@@ -204,10 +236,24 @@ class BftDriver {
   std::multimap<io::Clock::TimePoint, consensus::bft::TimeoutFired> timers_;
   std::optional<io::Clock::TimePoint> start_next_at_;  // commit wait of the decided height
   io::Clock::TimePoint next_gossip_{};
-  // Hashes of the received records already in the WAL at this height: peers re-send
-  // every gossip tick, and a stalled height must not grow the log with copies.
+  consensus::types::ValidatorSet current_set_;  // of the engine's height
+  // Hashes of the received records the engine took at this height (all are in the WAL):
+  // peers re-send every gossip tick, and a stalled height must not grow the log with
+  // copies. A message the engine did not take is not here, so a copy sent later (a round
+  // ahead then, the height not started yet) is judged again.
   std::set<Hash32> seen_;
-  std::vector<Bytes> own_records_;  // own messages of the current height, for re-sending
+  // The height's WAL budget used by peers' records.
+  uint64_t wal_peer_records_ = 0;
+  uint64_t wal_peer_bytes_ = 0;
+  std::map<Ed25519PublicKey, uint64_t> wal_sender_records_;
+  // Own messages of the current height, for re-sending: the latest proposal, every vote.
+  std::optional<std::pair<consensus::types::Proposal, consensus::types::Block>> own_proposal_;
+  std::vector<consensus::types::Vote> own_votes_;
+  // Peers' messages for the next height (BufferNext), bounded in bytes.
+  std::vector<Input> next_buffer_;
+  std::set<Hash32> next_seen_;
+  std::map<Ed25519PublicKey, size_t> next_bytes_by_sender_;
+  size_t next_bytes_ = 0;
   // Pending evidence by state key (validators.h, EvidenceKey).
   std::map<Bytes, consensus::types::DuplicateVoteEvidence> evidence_pool_;
 

@@ -10,8 +10,11 @@ namespace hito::node::io {
 namespace types = consensus::types;
 
 namespace {
-constexpr uint8_t kSignStateVersion = 1;
+constexpr uint8_t kSignStateVersionNoLock = 1;
+constexpr uint8_t kSignStateVersion = 2;
 }  // namespace
+
+Hash32 SignBytesHash(ByteView sign_bytes) { return DomainHash("hito/v1/signer-bytes", sign_bytes); }
 
 Bytes EncodeSignState(const SignState& s) {
   types::Writer w;
@@ -22,6 +25,9 @@ Bytes EncodeSignState(const SignState& s) {
   w.U8(static_cast<uint8_t>(s.step));
   w.Fixed(s.sign_bytes_hash);
   w.Fixed(s.signature);
+  w.Bool(s.has_lock);
+  w.U32(s.lock_round);
+  w.Fixed(s.lock_block_hash);
   Bytes body = std::move(w).bytes();
   // A checksum so a damaged record is reported rather than misread.
   const Hash32 check = DomainHash("hito/v1/signer-state", body);
@@ -41,7 +47,7 @@ Result<SignState> DecodeSignState(ByteView bytes) {
   uint8_t version = 0, step = 0;
   bool present = false;
   HITO_RETURN_IF_ERROR(r.U8("signer state version", &version));
-  if (version != kSignStateVersion) {
+  if (version != kSignStateVersion && version != kSignStateVersionNoLock) {
     return DataLossError("signer state: unknown version " + std::to_string(version));
   }
   HITO_RETURN_IF_ERROR(r.Bool("signer state present", &present));
@@ -52,6 +58,12 @@ Result<SignState> DecodeSignState(ByteView bytes) {
   s.step = static_cast<SignStep>(step);
   HITO_RETURN_IF_ERROR(r.Fixed("signer state hash", &s.sign_bytes_hash));
   HITO_RETURN_IF_ERROR(r.Fixed("signer state signature", &s.signature));
+  if (version == kSignStateVersion) {
+    HITO_RETURN_IF_ERROR(r.Bool("signer state has lock", &s.has_lock));
+    HITO_RETURN_IF_ERROR(r.U32("signer state lock round", &s.lock_round));
+    HITO_RETURN_IF_ERROR(r.Fixed("signer state lock block", &s.lock_block_hash));
+    if (!present && s.has_lock) return DataLossError("signer state: lock without a signature");
+  }
   HITO_RETURN_IF_ERROR(r.ExpectEnd("signer state"));
   s.empty = !present;
   return s;
@@ -76,9 +88,9 @@ SignState Signer::last() const {
 }
 
 Result<Ed25519Signature> Signer::Sign(uint64_t height, uint32_t round, SignStep step,
-                                      const Bytes& sign_bytes) {
+                                      const Bytes& sign_bytes, const std::optional<Hash32>& locks) {
   std::lock_guard<std::mutex> lock(mu_);
-  const Hash32 hash = DomainHash("hito/v1/signer-bytes", sign_bytes);
+  const Hash32 hash = SignBytesHash(sign_bytes);
   if (!last_.empty) {
     const auto next = std::make_tuple(height, round, static_cast<uint8_t>(step));
     const auto prev = std::make_tuple(last_.height, last_.round, static_cast<uint8_t>(last_.step));
@@ -101,6 +113,16 @@ Result<Ed25519Signature> Signer::Sign(uint64_t height, uint32_t round, SignStep 
   next_state.step = step;
   next_state.sign_bytes_hash = hash;
   next_state.signature = key_.Sign(sign_bytes);
+  if (!last_.empty && last_.height == height && last_.has_lock) {
+    next_state.has_lock = true;
+    next_state.lock_round = last_.lock_round;
+    next_state.lock_block_hash = last_.lock_block_hash;
+  }
+  if (locks) {
+    next_state.has_lock = true;
+    next_state.lock_round = round;
+    next_state.lock_block_hash = *locks;
+  }
   // Durable before the signature is released: this is the whole point of the class.
   HITO_RETURN_IF_ERROR(WriteFileAtomic(env_, path_, EncodeSignState(next_state)));
   last_ = next_state;
@@ -111,8 +133,9 @@ Status Signer::SignProposal(types::Proposal* p) {
   if (p->proposer != key_.public_key()) {
     return InvalidArgumentError("proposal names another proposer");
   }
-  HITO_ASSIGN_OR_RETURN(p->signature, Sign(p->height, p->round, SignStep::kPropose,
-                                           types::ProposalSigningBytes(chain_id_, *p)));
+  HITO_ASSIGN_OR_RETURN(p->signature,
+                        Sign(p->height, p->round, SignStep::kPropose,
+                             types::ProposalSigningBytes(chain_id_, *p), std::nullopt));
   return Status::Ok();
 }
 
@@ -122,7 +145,8 @@ Status Signer::SignVote(types::Vote* v) {
   const SignStep step =
       v->type == types::VoteType::kPrevote ? SignStep::kPrevote : SignStep::kPrecommit;
   HITO_ASSIGN_OR_RETURN(v->signature,
-                        Sign(v->height, v->round, step, types::VoteSigningBytes(chain_id_, *v)));
+                        Sign(v->height, v->round, step, types::VoteSigningBytes(chain_id_, *v),
+                             step == SignStep::kPrecommit ? v->block_hash : std::nullopt));
   return Status::Ok();
 }
 

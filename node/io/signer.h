@@ -5,14 +5,17 @@
 // atomically: temp file, fsync, rename, fsync of the directory). It refuses anything at
 // a lower (height, round, step), and anything different at the same one; asked to sign
 // the very same bytes again (a restart replaying its WAL) it returns the recorded
-// signature. So a crash at any point can never make the validator equivocate. A failure
-// to persist returns an error and no signature. Thread-safe.
+// signature. So a crash at any point can never make the validator equivocate. The record
+// also carries the lock (the last non-nil precommit of the height), so a restart restores
+// it even when the WAL lost it. A failure to persist returns an error and no signature.
+// Thread-safe.
 #ifndef HITO_NODE_IO_SIGNER_H_
 #define HITO_NODE_IO_SIGNER_H_
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/ed25519.h"
@@ -32,10 +35,20 @@ struct SignState {
   Hash32 sign_bytes_hash{};
   Ed25519Signature signature{};
   bool empty = true;  // nothing signed yet
+  // The lock at `height`: the round and block of the last non-nil precommit signed at
+  // that height (kept across later signatures of the same height, cleared by the first
+  // signature of a higher one). The WAL may lose it to a cut tail; this record cannot.
+  bool has_lock = false;
+  uint32_t lock_round = 0;
+  Hash32 lock_block_hash{};
 };
 
+// Version 2 (with the lock). DecodeSignState also reads version 1 (no lock: has_lock false).
 Bytes EncodeSignState(const SignState& s);
 Result<SignState> DecodeSignState(ByteView bytes);
+
+// The hash a SignState keeps of the signed bytes (sign_bytes_hash).
+Hash32 SignBytesHash(ByteView sign_bytes);
 
 class Signer {
  public:
@@ -55,8 +68,9 @@ class Signer {
  private:
   Signer(Env* env, std::string path, Ed25519PrivateKey key, std::string chain_id)
       : env_(env), path_(std::move(path)), key_(std::move(key)), chain_id_(std::move(chain_id)) {}
+  // `locks` is the block of a non-nil precommit.
   Result<Ed25519Signature> Sign(uint64_t height, uint32_t round, SignStep step,
-                                const Bytes& sign_bytes);
+                                const Bytes& sign_bytes, const std::optional<Hash32>& locks);
 
   Env* env_;
   std::string path_;

@@ -22,11 +22,22 @@
 
 #include "base/bytes.h"
 #include "base/status.h"
+#include "consensus/types/limits.h"
 #include "node/io/env.h"
 
 namespace hito::node::io {
 
-inline constexpr uint32_t kWalRecordMaxBytes = 4 * 1024 * 1024;
+// The limits form one chain: a block (kBlockMaxBytes) fits a WAL record with its proposal
+// and framing, and a WAL record fits a p2p frame (checked where the p2p frame limit is).
+// A node must never fail to log a full-size proposal, its own or a peer's.
+inline constexpr uint32_t kWalRecordMaxBytes =
+    static_cast<uint32_t>(consensus::types::kBlockMaxBytes) + 64 * 1024;
+// The most a proposal record adds around its block: tag, length, the proposal (a few
+// hundred bytes: height, rounds, hash, key, signature) and the has-block flag.
+inline constexpr uint32_t kWalProposalOverheadMaxBytes = 4 * 1024;
+static_assert(consensus::types::kBlockMaxBytes + kWalProposalOverheadMaxBytes <=
+                  kWalRecordMaxBytes,
+              "a proposal record with a maximum-size block must fit a WAL record");
 
 uint32_t Crc32c(ByteView data, uint32_t seed = 0);
 

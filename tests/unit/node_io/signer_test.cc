@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "base/hash.h"
+#include "consensus/types/codec.h"
+
 namespace hito::node::io {
 namespace {
 
@@ -165,6 +168,52 @@ TEST(SignStateTest, EncodingRoundTripsAndRejectsTruncation) {
   for (size_t n = 0; n < enc.size(); ++n) {
     EXPECT_FALSE(DecodeSignState(ByteView(enc.data(), n)).ok()) << n;
   }
+}
+
+// The lock (last non-nil precommit of the height) is in the durable record: it survives a
+// restart, outlives later nil votes of the same height and ends with the height.
+TEST(SignerTest, RecordKeepsTheLockOfTheHeight) {
+  MemEnv env;
+  {
+    auto signer = OpenSigner(&env);
+    auto pre = MakeVote(types::VoteType::kPrevote, 4, 1, 6);
+    ASSERT_TRUE(signer->SignVote(&pre).ok());
+    EXPECT_FALSE(signer->last().has_lock);
+    auto commit = MakeVote(types::VoteType::kPrecommit, 4, 1, 6);
+    ASSERT_TRUE(signer->SignVote(&commit).ok());
+    auto nil = MakeVote(types::VoteType::kPrevote, 4, 2, 0);
+    nil.block_hash.reset();
+    ASSERT_TRUE(signer->SignVote(&nil).ok());
+  }
+  env.Crash();
+  auto signer = OpenSigner(&env);
+  const SignState s = signer->last();
+  ASSERT_TRUE(s.has_lock);
+  EXPECT_EQ(s.lock_round, 1u);
+  EXPECT_EQ(s.lock_block_hash[0], 6);
+  auto next = MakeVote(types::VoteType::kPrevote, 5, 0, 1);
+  ASSERT_TRUE(signer->SignVote(&next).ok());
+  EXPECT_FALSE(signer->last().has_lock);
+}
+
+// A record written before the lock was kept (version 1) still opens, without a lock.
+TEST(SignStateTest, VersionOneRecordStillReads) {
+  types::Writer w;
+  w.U8(1);
+  w.Bool(true);
+  w.U64(12);
+  w.U32(2);
+  w.U8(static_cast<uint8_t>(SignStep::kPrevote));
+  w.Fixed(Hash32{});
+  w.Fixed(Ed25519Signature{});
+  Bytes body = std::move(w).bytes();
+  const Hash32 check = DomainHash("hito/v1/signer-state", body);
+  body.insert(body.end(), check.begin(), check.begin() + 8);
+  auto s = DecodeSignState(body);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->height, 12u);
+  EXPECT_EQ(s->round, 2u);
+  EXPECT_FALSE(s->has_lock);
 }
 
 }  // namespace

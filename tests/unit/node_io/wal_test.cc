@@ -130,6 +130,22 @@ TEST(WalTest, OversizedRecordRefused) {
   EXPECT_EQ((*wal)->Append(big, Wal::Durability::kSync).code(), StatusCode::kInvalidArgument);
 }
 
+// A proposal record with a maximum-size block is a legal record, and reads back.
+TEST(WalTest, MaximumSizeBlockRecordFitsAndReadsBack) {
+  MemEnv env;
+  WalRecovery rec;
+  auto wal = Wal::Open(&env, "wal/log", &rec);
+  ASSERT_TRUE(wal.ok());
+  Bytes big(consensus::types::kBlockMaxBytes + kWalProposalOverheadMaxBytes, 0x33);
+  ASSERT_TRUE((*wal)->Append(big, Wal::Durability::kSync).ok());
+  wal->reset();
+  auto again = Wal::Open(&env, "wal/log", &rec);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(rec.tail, WalTail::kClean);
+  ASSERT_EQ(rec.records.size(), 1u);
+  EXPECT_EQ(rec.records[0].size(), big.size());
+}
+
 TEST(WalTest, FailedSyncIsAnError) {
   MemEnv env;
   WalRecovery rec;
