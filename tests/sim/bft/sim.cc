@@ -65,7 +65,7 @@ using Message = std::variant<ProposalMsg, VoteMsg, EvidenceMsg, SyncRequest, Syn
 // ---- Queue items ----
 struct Deliver {
   uint32_t to;
-  Message msg;
+  std::shared_ptr<const Message> msg;
 };
 struct Wake {  // the driver's NextWake has come
   uint32_t proc;
@@ -187,8 +187,12 @@ class Simulation {
   void Push(uint64_t at, Item item) { queue_.emplace(std::make_pair(at, seq_++), std::move(item)); }
   bool Connected(uint32_t a, uint32_t b) const;
   bool Silent(uint32_t p) const;
-  void Send(uint32_t from, uint32_t to, const Message& msg);
-  void Broadcast(uint32_t from, const Message& msg);
+  // Messages are immutable once sent; every delivery of one shares it.
+  void Send(uint32_t from, uint32_t to, const std::shared_ptr<const Message>& msg);
+  void Send(uint32_t from, uint32_t to, Message msg) {
+    Send(from, to, std::make_shared<const Message>(std::move(msg)));
+  }
+  void Broadcast(uint32_t from, Message msg);
   void Dispatch(const Item& item);
   void OnDeliver(uint32_t to, const Message& msg);
   // Runs `call` on process p's driver at now_, then checks what it stored and plans its
@@ -541,7 +545,7 @@ bool Simulation::Silent(uint32_t p) const {
   return proc.crashed || proc.dying || proc.machine.disk->powered_off();
 }
 
-void Simulation::Send(uint32_t from, uint32_t to, const Message& msg) {
+void Simulation::Send(uint32_t from, uint32_t to, const std::shared_ptr<const Message>& msg) {
   if (Silent(from)) return;
   bool connected = Connected(from, to);
   // A twin's message sometimes leaks to the other half: that is how equivocation is seen.
@@ -559,8 +563,9 @@ void Simulation::Send(uint32_t from, uint32_t to, const Message& msg) {
   }
 }
 
-void Simulation::Broadcast(uint32_t from, const Message& msg) {
-  for (uint32_t to = 0; to < procs_.size(); ++to) Send(from, to, msg);
+void Simulation::Broadcast(uint32_t from, Message msg) {
+  const auto shared = std::make_shared<const Message>(std::move(msg));
+  for (uint32_t to = 0; to < procs_.size(); ++to) Send(from, to, shared);
 }
 
 // ---- Driving the real node ----
@@ -656,7 +661,7 @@ void Simulation::EndFaults() {
 
 void Simulation::Dispatch(const Item& item) {
   if (const auto* d = std::get_if<Deliver>(&item)) {
-    OnDeliver(d->to, d->msg);
+    OnDeliver(d->to, *d->msg);
   } else if (const auto* w = std::get_if<Wake>(&item)) {
     Process& proc = procs_[w->proc];
     if (proc.crashed || proc.incarnation != w->incarnation || proc.wake_at != now_) return;
