@@ -71,6 +71,12 @@ Bytes HeightRecord(uint64_t height) {
   return Tagged(WalRecordKind::kHeight, body);
 }
 
+Bytes NoSignRecord(uint64_t height) {
+  Bytes body;
+  PutU64(&body, height);
+  return Tagged(WalRecordKind::kNoSign, body);
+}
+
 Bytes ProposalRecord(const types::Proposal& p, const std::optional<types::Block>& block) {
   Bytes enc = types::EncodeProposal(p);
   Bytes body;
@@ -92,6 +98,11 @@ Result<WalMessage> DecodeRecord(ByteView rec) {
     case static_cast<uint8_t>(WalRecordKind::kHeight):
       if (body.size() != 8) return InvalidArgumentError("bad height record");
       m.kind = WalRecordKind::kHeight;
+      m.height = GetBE(body, 8);
+      return m;
+    case static_cast<uint8_t>(WalRecordKind::kNoSign):
+      if (body.size() != 8) return InvalidArgumentError("bad no-sign record");
+      m.kind = WalRecordKind::kNoSign;
       m.height = GetBE(body, 8);
       return m;
     case static_cast<uint8_t>(WalRecordKind::kProposal): {
@@ -305,11 +316,27 @@ void BftDriver::Resume() {
   if (signed_here && last.has_lock) start.lock = bft::Lock{last.lock_round, last.lock_block_hash};
   const Ed25519PublicKey& me = signer_->public_key();
   std::vector<WalMessage> msgs;
+  std::vector<Bytes> keep{HeightRecord(height)};
   bool last_signed_in_wal = false;
+  bool no_sign = false;
   for (const Bytes& r : replay_) {
-    seen_.insert(DomainHash("hito/v1/wal-record", r));
     Result<WalMessage> m = DecodeRecord(r);
     if (!m.ok()) continue;
+    if (m->kind == WalRecordKind::kNoSign) {
+      no_sign = no_sign || m->height == height;
+      continue;
+    }
+    // Peers' records within the height's budget only (a log written without it, or with a
+    // larger one, is cut down here, and stays so by the rewrite below).
+    std::optional<Ed25519PublicKey> peer;
+    if (m->proposal && m->proposal->proposer != me) peer = m->proposal->proposer;
+    if (m->vote && m->vote->validator != me) peer = m->vote->validator;
+    if (peer) {
+      if (!WalRoomFor(*peer, r.size())) continue;
+      CountPeerRecord(*peer, r.size());
+    }
+    seen_.insert(DomainHash("hito/v1/wal-record", r));
+    keep.push_back(r);
     const Hash32 own_hash = OwnSignBytesHash(*m, me);
     if (signed_here && own_hash == last.sign_bytes_hash) last_signed_in_wal = true;
     if (m->vote && m->vote->validator == me && m->vote->height == height &&
@@ -324,19 +351,22 @@ void BftDriver::Resume() {
   // cut only at its end and own messages are logged in signing order, so if the last
   // signature the signer record names is still in the log, nothing own was lost;
   // otherwise this node signs nothing more at this height (it follows it, and signs
-  // again from the next one).
+  // again from the next one). The decision is logged (kNoSign), so a later restart, which
+  // finds the rewritten log clean, keeps it.
   if (wal_recovery_.tail != io::WalTail::kClean && signed_here && !last_signed_in_wal) {
     spdlog::error(
         "consensus WAL of height {} was cut and lost this validator's last signed message; "
         "not signing again at this height",
         height);
+    no_sign = true;
+  }
+  if (no_sign) {
     signer_adapter_->RefuseHeight(height);
+    keep.insert(keep.begin() + 1, NoSignRecord(height));
   }
   spdlog::info("consensus: starting height {} round {}{}, replaying {} WAL records", height,
                start.round, start.lock ? " (locked)" : "", msgs.size());
   // Rewrite the WAL to exactly what is replayed, so a restart resumes from the same log.
-  std::vector<Bytes> keep{HeightRecord(height)};
-  keep.insert(keep.end(), replay_.begin(), replay_.end());
   Status s = wal_->Rewrite(keep);
   if (!s.ok()) Die("consensus WAL rewrite failed", s);
   Feed(std::move(start));
@@ -360,15 +390,10 @@ Hash32 BftDriver::OwnSignBytesHash(const WalMessage& m, const Ed25519PublicKey& 
 void BftDriver::Replay(const WalMessage& m, const Ed25519PublicKey& me) {
   if (m.proposal) {
     const bool own = m.proposal->proposer == me;
-    if (!own) CountPeerRecord(m.proposal->proposer, ProposalRecord(*m.proposal, m.block).size());
     if (own && m.block) own_proposal_ = std::make_pair(*m.proposal, *m.block);
     Feed(bft::ProposalReceived{*m.proposal, m.block});
   } else if (m.vote) {
-    if (m.vote->validator == me) {
-      own_votes_.push_back(*m.vote);
-    } else {
-      CountPeerRecord(m.vote->validator, types::EncodeVote(*m.vote).size() + 1);
-    }
+    if (m.vote->validator == me) own_votes_.push_back(*m.vote);
     Feed(bft::VoteReceived{*m.vote});
   } else if (m.block) {
     Feed(bft::BlockReceived{*m.block});

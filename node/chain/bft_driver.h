@@ -116,6 +116,7 @@ enum class WalRecordKind : uint8_t {
   kProposal = 2,  // u32be proposal length, proposal, u8 has_block, [block]
   kVote = 3,      // vote
   kBlock = 4,     // block
+  kNoSign = 5,    // u64be height: this validator signs nothing more at that height
 };
 
 // Block sync's check of a committed block for the next height: the commit verifies
@@ -182,6 +183,7 @@ class BftDriver {
   // Messages replayed from the WAL at Resume.
   size_t replayed_records() const { return replayed_.load(); }
   // Views for the owner's thread.
+  size_t next_height_buffer_bytes() const { return next_bytes_; }
   const consensus::bft::Engine& engine() const { return *engine_; }
 
  private:

@@ -32,10 +32,7 @@ Result<std::unique_ptr<BftEngine>> BftEngine::Open(io::Env* env, io::Clock* cloc
 
 BftEngine::BftEngine(io::Clock* clock, ConsensusTransport* transport,
                      std::unique_ptr<BftDriver> driver, size_t inbox_max_bytes)
-    : clock_(clock),
-      transport_(transport),
-      driver_(std::move(driver)),
-      inbox_max_bytes_(inbox_max_bytes) {}
+    : clock_(clock), transport_(transport), driver_(std::move(driver)), inbox_(inbox_max_bytes) {}
 
 BftEngine::~BftEngine() { Stop(); }
 
@@ -43,15 +40,27 @@ void BftEngine::OnStopped() { transport_->SetHandler(nullptr); }
 
 // ---- ConsensusHandler ----
 
+bool InputInbox::Push(BftInput input) {
+  const size_t size = BftInputBytes(input);
+  if (size > max_bytes_ - std::min(bytes_, max_bytes_)) return false;
+  bytes_ += size;
+  inputs_.push_back(std::move(input));
+  return true;
+}
+
+std::deque<BftInput> InputInbox::TakeAll() {
+  std::deque<BftInput> out;
+  out.swap(inputs_);
+  bytes_ = 0;
+  return out;
+}
+
 void BftEngine::Enqueue(BftInput input) {
-  const size_t bytes = BftInputBytes(input);
   {
     std::lock_guard lock(mu_);
     if (stop_) return;
-    // Overloaded: drop (peers re-send; the driver's own messages never pass here).
-    if (bytes > inbox_max_bytes_ - std::min(inbox_bytes_, inbox_max_bytes_)) return;
-    inbox_bytes_ += bytes;
-    inbox_.emplace_back(std::move(input), bytes);
+    // Overloaded: dropped (peers re-send; the driver's own messages never pass here).
+    if (!inbox_.Push(std::move(input))) return;
   }
   cv_.notify_one();
 }
@@ -82,11 +91,9 @@ void BftEngine::Run() {
     cv_.wait_for(lock, std::max(wait, io::Clock::TimePoint::duration::zero()),
                  [this] { return stop_ || !inbox_.empty(); });
     if (stop_) return;
-    std::deque<std::pair<BftInput, size_t>> batch;
-    batch.swap(inbox_);
-    inbox_bytes_ = 0;
+    std::deque<BftInput> batch = inbox_.TakeAll();
     lock.unlock();
-    for (auto& [in, bytes] : batch) driver_->Handle(std::move(in));
+    for (BftInput& in : batch) driver_->Handle(std::move(in));
     driver_->Tick();
     lock.lock();
   }

@@ -22,6 +22,22 @@
 
 namespace hito::node {
 
+// Received inputs waiting for the driver's thread, bounded in bytes (BftInputBytes): a
+// push that would pass the bound is refused. Not thread-safe (BftEngine holds its mutex).
+class InputInbox {
+ public:
+  explicit InputInbox(size_t max_bytes) : max_bytes_(max_bytes) {}
+  bool Push(BftInput input);
+  std::deque<BftInput> TakeAll();
+  bool empty() const { return inputs_.empty(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  const size_t max_bytes_;
+  std::deque<BftInput> inputs_;
+  size_t bytes_ = 0;
+};
+
 class BftEngine : public EngineThread, private ConsensusHandler {
  public:
   // The node's engine over the real file system and clocks (Env::Posix, Clock::Real).
@@ -71,11 +87,8 @@ class BftEngine : public EngineThread, private ConsensusHandler {
   io::Clock* const clock_;
   ConsensusTransport* const transport_;
   const std::unique_ptr<BftDriver> driver_;
-  const size_t inbox_max_bytes_;
 
-  // Guarded by mu_ (EngineThread's).
-  std::deque<std::pair<BftInput, size_t>> inbox_;  // input and its size in bytes
-  size_t inbox_bytes_ = 0;
+  InputInbox inbox_;  // guarded by mu_ (EngineThread's)
 };
 
 }  // namespace hito::node

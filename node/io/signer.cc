@@ -18,16 +18,18 @@ Hash32 SignBytesHash(ByteView sign_bytes) { return DomainHash("hito/v1/signer-by
 
 Bytes EncodeSignState(const SignState& s) {
   types::Writer w;
-  w.U8(kSignStateVersion);
+  // Version 1 without a lock, version 2 with one: each state has exactly one encoding.
+  w.U8(s.has_lock ? kSignStateVersion : kSignStateVersionNoLock);
   w.Bool(!s.empty);
   w.U64(s.height);
   w.U32(s.round);
   w.U8(static_cast<uint8_t>(s.step));
   w.Fixed(s.sign_bytes_hash);
   w.Fixed(s.signature);
-  w.Bool(s.has_lock);
-  w.U32(s.lock_round);
-  w.Fixed(s.lock_block_hash);
+  if (s.has_lock) {
+    w.U32(s.lock_round);
+    w.Fixed(s.lock_block_hash);
+  }
   Bytes body = std::move(w).bytes();
   // A checksum so a damaged record is reported rather than misread.
   const Hash32 check = DomainHash("hito/v1/signer-state", body);
@@ -59,10 +61,10 @@ Result<SignState> DecodeSignState(ByteView bytes) {
   HITO_RETURN_IF_ERROR(r.Fixed("signer state hash", &s.sign_bytes_hash));
   HITO_RETURN_IF_ERROR(r.Fixed("signer state signature", &s.signature));
   if (version == kSignStateVersion) {
-    HITO_RETURN_IF_ERROR(r.Bool("signer state has lock", &s.has_lock));
+    if (!present) return DataLossError("signer state: lock without a signature");
+    s.has_lock = true;
     HITO_RETURN_IF_ERROR(r.U32("signer state lock round", &s.lock_round));
     HITO_RETURN_IF_ERROR(r.Fixed("signer state lock block", &s.lock_block_hash));
-    if (!present && s.has_lock) return DataLossError("signer state: lock without a signature");
   }
   HITO_RETURN_IF_ERROR(r.ExpectEnd("signer state"));
   s.empty = !present;

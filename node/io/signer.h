@@ -43,7 +43,8 @@ struct SignState {
   Hash32 lock_block_hash{};
 };
 
-// Version 2 (with the lock). DecodeSignState also reads version 1 (no lock: has_lock false).
+// Version 1 when there is no lock (the format before the lock was kept), version 2 (the
+// same fields, then the lock's round and block hash) when there is one.
 Bytes EncodeSignState(const SignState& s);
 Result<SignState> DecodeSignState(ByteView bytes);
 

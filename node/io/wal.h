@@ -35,8 +35,7 @@ inline constexpr uint32_t kWalRecordMaxBytes =
 // The most a proposal record adds around its block: tag, length, the proposal (a few
 // hundred bytes: height, rounds, hash, key, signature) and the has-block flag.
 inline constexpr uint32_t kWalProposalOverheadMaxBytes = 4 * 1024;
-static_assert(consensus::types::kBlockMaxBytes + kWalProposalOverheadMaxBytes <=
-                  kWalRecordMaxBytes,
+static_assert(consensus::types::kBlockMaxBytes + kWalProposalOverheadMaxBytes <= kWalRecordMaxBytes,
               "a proposal record with a maximum-size block must fit a WAL record");
 
 uint32_t Crc32c(ByteView data, uint32_t seed = 0);

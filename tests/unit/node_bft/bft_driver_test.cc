@@ -15,6 +15,7 @@
 
 #include "consensus/bft/proposer.h"
 #include "consensus/types/limits.h"
+#include "node/chain/bft_engine.h"
 #include "node/chain/chain_app.h"
 #include "node/mempool/mempool.h"
 #include "node/store/store.h"
@@ -184,6 +185,15 @@ class BftDriverTest : public ::testing::Test {
   }
 
   uint64_t Height(int i) { return node(i).app->Tip().height; }
+  // Runs until every node is at `height` or above, for at most `max_ms` of simulated time.
+  void RunUntilHeight(uint64_t height, uint64_t max_ms) {
+    for (uint64_t t = 0; t < max_ms; t += 100) {
+      bool all = true;
+      for (int i = 0; i < kN; ++i) all = all && Height(i) >= height;
+      if (all) return;
+      Run(100);
+    }
+  }
 
   static int IndexOfKeyAt(uint32_t set_index) {
     const types::ValidatorSet set = MakeGenesis().validators;
@@ -275,7 +285,7 @@ TEST_F(BftDriverTest, FourDriversDecideOnSimulatedTime) {
   mesh_.FullMesh();
   for (int i = 0; i < kN; ++i) OpenNode(i);
   for (int i = 0; i < kN; ++i) OpenDriver(i);
-  Run(20'000);
+  RunUntilHeight(3, 20'000);
   for (int i = 0; i < kN; ++i) EXPECT_GE(Height(i), 3u) << i;
 }
 
@@ -287,8 +297,33 @@ TEST_F(BftDriverTest, RelayKeepsAPartialMeshLive) {
   mesh_.sync = false;
   for (int i = 0; i < kN; ++i) OpenNode(i);
   for (int i = 0; i < kN; ++i) OpenDriver(i);
-  Run(30'000);
+  RunUntilHeight(3, 30'000);
   for (int i = 0; i < kN; ++i) EXPECT_GE(Height(i), 3u) << "validator " << i;
+}
+
+// What the engine took is relayed once, however often it arrives; what it refused (a
+// non-member's vote) is not relayed.
+TEST_F(BftDriverTest, RelaysEachTakenMessageOnce) {
+  OpenNode(0);
+  OpenDriver(0);
+  mesh_.port(0)->sent.clear();
+  const types::Vote member = SignedVote(ValKey(1), types::VoteType::kPrevote, 1, 0, std::nullopt);
+  const types::Vote stranger =
+      SignedVote(KeyFor(77), types::VoteType::kPrevote, 1, 0, std::nullopt);
+  for (int i = 0; i < 3; ++i) {
+    driver(0).Handle(bft::VoteReceived{member});
+    driver(0).Handle(bft::VoteReceived{stranger});
+  }
+  size_t member_relays = 0;
+  size_t stranger_relays = 0;
+  for (const BftInput& in : mesh_.port(0)->sent) {
+    if (const auto* v = std::get_if<bft::VoteReceived>(&in)) {
+      member_relays += v->vote == member ? 1 : 0;
+      stranger_relays += v->vote == stranger ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(member_relays, 1u);
+  EXPECT_EQ(stranger_relays, 0u);
 }
 
 // A proposal for a round too far ahead is refused; sent again once the driver is in that
@@ -321,6 +356,29 @@ TEST_F(BftDriverTest, ProposalRefusedForARoundAheadIsTakenWhenResent) {
   EXPECT_TRUE(prevoted_block);
 }
 
+// A next-height vote refused during the commit wait (no room to hold it) is taken when it
+// is sent again once that height has started.
+TEST_F(BftDriverTest, NextHeightVoteRefusedInTheCommitWaitIsTakenWhenResent) {
+  mesh_.FullMesh();
+  for (int i = 0; i < kN; ++i) OpenNode(i);
+  BftEngineOptions o = Options();
+  o.commit_wait_ms = 5'000;
+  o.next_height_buffer_max_bytes = 1;  // nothing fits: every next-height message refused
+  o.bft.future_messages_max = 0;
+  for (int i = 0; i < kN; ++i) OpenDriver(i, o);
+  for (int t = 0; t < 200 && Height(0) < 1; ++t) Run(100);
+  ASSERT_EQ(Height(0), 1u);
+  ASSERT_TRUE(driver(0).engine().decided()) << "node 0 should be in its commit wait";
+  for (int i = 1; i < kN; ++i) CloseDriver(i);
+  const types::Vote vote = SignedVote(ValKey(1), types::VoteType::kPrecommit, 2, 1, std::nullopt);
+  driver(0).Handle(bft::VoteReceived{vote});
+  Run(o.commit_wait_ms + 100);
+  ASSERT_EQ(driver(0).engine().height(), 2u);
+  const size_t before = WalSize(0);
+  driver(0).Handle(bft::VoteReceived{vote});
+  EXPECT_GT(WalSize(0), before) << "the re-sent vote was not taken";
+}
+
 // A non-member's validly signed messages never reach the WAL; nor past the height's
 // per-validator budget does a member's flood of votes for ever higher rounds.
 TEST_F(BftDriverTest, WalTakesOnlyWhatTheEngineAcceptedWithinTheBudget) {
@@ -343,6 +401,14 @@ TEST_F(BftDriverTest, WalTakesOnlyWhatTheEngineAcceptedWithinTheBudget) {
   CloseDriver(0);
   OpenDriver(0, o);
   EXPECT_EQ(driver(0).replayed_records(), 2u);
+  // A log written under a larger budget is cut to this one's on restart.
+  CloseDriver(0);
+  o.wal_height_max_records = 4;  // one per validator
+  OpenDriver(0, o);
+  EXPECT_EQ(driver(0).replayed_records(), 1u);
+  CloseDriver(0);
+  OpenDriver(0, o);
+  EXPECT_EQ(driver(0).replayed_records(), 1u);
 }
 
 // In a long stall, a gossip tick re-sends the current round's own proposal only, and own
@@ -400,6 +466,53 @@ TEST_F(BftDriverTest, MaximumSizeProposalGoesThroughWalAndRestart) {
   EXPECT_NE(driver(0).engine().FindBlock(p.block_hash), nullptr);
 }
 
+// An Application whose mempool offers more transaction bytes than a block may hold (as
+// a mempool that counts only transaction bytes may): the rest is the real ChainApp.
+class OverfullApp : public Application {
+ public:
+  explicit OverfullApp(ChainApp* app) : app_(app) {}
+  ChainTip Tip() const override { return app_->Tip(); }
+  std::vector<Bytes> PrepareProposal(uint32_t, uint64_t) override {
+    return std::vector<Bytes>(160, Bytes(64 * 1024, 0x77));  // 10 MiB
+  }
+  Result<types::ValidatorSet> ValidatorSetAt(uint64_t height) const override {
+    return app_->ValidatorSetAt(height);
+  }
+  Status ProcessProposal(const types::Block& block) const override {
+    return app_->ProcessProposal(block);
+  }
+  Result<FinalizedBlock> FinalizeBlock(const types::Block& block) override {
+    return app_->FinalizeBlock(block);
+  }
+  void Commit(const types::Block& block, const types::Commit& commit,
+              FinalizedBlock finalized) override {
+    app_->Commit(block, commit, std::move(finalized));
+  }
+
+ private:
+  ChainApp* app_;
+};
+
+// The node's own proposal from an overfull mempool is cut to the block limit and logged
+// (before, it was logged whole or the node stopped).
+TEST_F(BftDriverTest, OwnProposalFromAnOverfullMempoolFitsTheLimits) {
+  const int me = ProposerOf(0);
+  OpenNode(me);
+  OverfullApp app(node(me).app.get());
+  auto d = BftDriver::Open(&env_, &clock_, Home(me), kChain, ValKey(me), &app, node(me).store.get(),
+                           mesh_.port(me), Options());
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  (*d)->Resume();
+  ASSERT_FALSE(mesh_.port(me)->sent.empty());
+  const auto* p = std::get_if<bft::ProposalReceived>(&mesh_.port(me)->sent.front());
+  ASSERT_NE(p, nullptr);
+  const size_t size = types::EncodeBlock(*p->block).size();
+  EXPECT_LE(size, types::kBlockMaxBytes);
+  EXPECT_GT(size, types::kBlockMaxBytes - 128 * 1024);
+  EXPECT_TRUE(types::DecodeBlock(types::EncodeBlock(*p->block)).ok());
+  EXPECT_GT(WalSize(me), size);
+}
+
 // Locks node 0 on a block of round 0 (the proposal and two prevotes from others).
 class LockedDriverTest : public BftDriverTest {
  protected:
@@ -454,6 +567,14 @@ TEST_F(LockedDriverTest, TornWalThatLostTheLastSignatureStopsSigningAtThatHeight
   EXPECT_EQ(after.height, before.height);
   EXPECT_EQ(after.round, before.round);
   EXPECT_EQ(after.step, before.step);
+  // Restarted again, on the log the first restart rewrote (clean now): still no signing.
+  CloseDriver(0);
+  OpenDriver(0);
+  EXPECT_EQ(driver(0).wal_recovery().tail, io::WalTail::kClean);
+  PushRounds(0, 8);
+  ASSERT_EQ(driver(0).engine().round(), 8u);
+  EXPECT_EQ(driver(0).signer_state().round, before.round);
+  EXPECT_EQ(driver(0).signer_state().step, before.step);
 }
 
 TEST_F(LockedDriverTest, CorruptRecordBeforeTheLastSignatureStopsSigningToo) {
@@ -551,6 +672,55 @@ TEST_F(BftDriverTest, EvidencePoolAdmitsOnlyMembersUpToTheNextHeight) {
   EXPECT_EQ(driver(0).evidence_pending(), 0u);
   driver(0).Handle(Equivocation(ValKey(1), 1, 0));
   EXPECT_EQ(driver(0).evidence_pending(), 1u);
+}
+
+// The engine thread's inbox is bounded in bytes: large proposals stop fitting long before
+// a count bound would, and small votes still fit in what is left.
+TEST(InputInboxTest, BoundedInBytes) {
+  InputInbox inbox(4 * 1024 * 1024);
+  types::Block block;
+  block.txs.assign(16, Bytes(64 * 1024, 1));  // 1 MiB of transactions
+  int taken = 0;
+  for (int i = 0; i < 10; ++i) {
+    taken += inbox.Push(bft::ProposalReceived{types::Proposal{}, block}) ? 1 : 0;
+  }
+  EXPECT_EQ(taken, 3);
+  EXPECT_LE(inbox.bytes(), 4u * 1024 * 1024);
+  EXPECT_TRUE(inbox.Push(bft::VoteReceived{types::Vote{}}));
+  EXPECT_EQ(inbox.TakeAll().size(), 4u);
+  EXPECT_EQ(inbox.bytes(), 0u);
+  EXPECT_TRUE(inbox.Push(bft::ProposalReceived{types::Proposal{}, block}));
+}
+
+// Next-height messages wait in a buffer bounded in bytes per key of the current set: a
+// member's flood of large next-height proposals is cut at its share, and what was kept
+// is judged when the height starts.
+TEST_F(BftDriverTest, NextHeightBufferIsBoundedPerKeyInBytes) {
+  mesh_.FullMesh();
+  for (int i = 0; i < kN; ++i) OpenNode(i);
+  BftEngineOptions o = Options();
+  o.next_height_buffer_max_bytes = 4 * io::kWalRecordMaxBytes;  // one share per key
+  for (int i = 0; i < kN; ++i) OpenDriver(i, o);
+  RunUntilHeight(1, 20'000);
+  ASSERT_GE(Height(0), 1u);
+  // A member floods node 0 with proposals for the height after the one it is in.
+  const uint64_t next = driver(0).engine().height() + 1;
+  types::Block big;
+  big.header.height = next;
+  big.txs.assign(8, Bytes(64 * 1024, 2));  // half a MiB
+  const size_t before = WalSize(0);
+  for (uint32_t r = 0; r < 64; ++r) {
+    types::Proposal p;
+    p.height = next;
+    p.round = r;
+    p.block_hash = types::HeaderHash(big.header);
+    p.proposer = ValKey(1).public_key();
+    types::SignProposal(kChain, &p, ValKey(1));
+    driver(0).Handle(bft::ProposalReceived{p, big});
+  }
+  EXPECT_EQ(WalSize(0), before) << "next-height messages are not logged before it starts";
+  EXPECT_LE(driver(0).next_height_buffer_bytes(), io::kWalRecordMaxBytes);
+  EXPECT_GT(driver(0).next_height_buffer_bytes(), 0u);
 }
 
 }  // namespace

@@ -214,6 +214,28 @@ TEST(SignStateTest, VersionOneRecordStillReads) {
   EXPECT_EQ(s->height, 12u);
   EXPECT_EQ(s->round, 2u);
   EXPECT_FALSE(s->has_lock);
+  EXPECT_EQ(EncodeSignState(*s), body);  // and a state without a lock is still written so
+}
+
+TEST(SignStateTest, LockRoundTrips) {
+  SignState s;
+  s.empty = false;
+  s.height = 9;
+  s.round = 4;
+  s.step = SignStep::kPrevote;
+  s.has_lock = true;
+  s.lock_round = 3;
+  s.lock_block_hash[0] = 0xab;
+  const Bytes enc = EncodeSignState(s);
+  auto back = DecodeSignState(enc);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->has_lock);
+  EXPECT_EQ(back->lock_round, 3u);
+  EXPECT_EQ(back->lock_block_hash, s.lock_block_hash);
+  EXPECT_EQ(EncodeSignState(*back), enc);
+  for (size_t n = 0; n < enc.size(); ++n) {
+    EXPECT_FALSE(DecodeSignState(ByteView(enc.data(), n)).ok()) << n;
+  }
 }
 
 }  // namespace
