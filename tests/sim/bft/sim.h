@@ -1,17 +1,21 @@
-// Deterministic simulation of a validator network running the real consensus engine.
+// Deterministic simulation of a validator network running the real node code: per
+// validator a BftDriver with its Wal and Signer, and a ChainApp over a Store, a Mempool
+// and CommitEvents (sim_node.h), on a simulated transport and clock.
 //
-// Many validators live in one process on a simulated clock and network driven by one
-// seeded PRNG (tests/sim/rng.h): message delays, drops, duplicates and reordering,
-// partitions and heals, crashes and restarts (a restarted validator keeps only what it
-// had synced: its blocks, its state and its signer record), and Byzantine validators
-// below a third of the power modelled as twins (two engines sharing one key, each talking
-// to a different half of the honest validators), and a validator set change at a height
-// fixed in advance (new powers, a validator added, one removed, or the whole set swapped
-// for new keys; keys outside a height's set follow the chain without signing). After every step
-// that decides or syncs a block the checker verifies agreement, validity, commits and state roots;
-// after the fault phase the network heals and every honest validator must decide new heights within
-// a bounded simulated time. A run is a pure function of its options: a seed replays
-// exactly. Not thread-safe; one Simulation per thread.
+// Many validators live in one process and one thread on a simulated clock and network
+// driven by one seeded PRNG (tests/sim/bft/rng.h): message delays, drops, duplicates and
+// reordering, partitions and heals, crashes and restarts (a restarted validator keeps only
+// what its machine had made durable, torn log tails included, and power can fail at a
+// durability point), Byzantine validators below a third of the power modelled as twins
+// (two nodes sharing one key, each talking to a different half of the honest validators)
+// that also propose malformed blocks and send junk (hostile.h), and a validator set
+// change at a height fixed in genesis (new powers, a validator added, one removed, or the
+// whole set swapped for new keys; keys outside a height's set follow the chain without
+// signing). After every call into a node the checker verifies what its store holds:
+// agreement, validity, commits, evidence and state roots; after the fault phase the
+// network heals and every honest validator must commit new heights within a bounded
+// simulated time. A run is a pure function of its options: a seed replays exactly. Not
+// thread-safe; one Simulation per thread.
 #ifndef HITO_TESTS_SIM_BFT_SIM_H_
 #define HITO_TESTS_SIM_BFT_SIM_H_
 
