@@ -264,8 +264,9 @@ Result<std::unique_ptr<BftDriver>> BftDriver::Open(io::Env* env, io::Clock* cloc
     }
     if (in_height) e->replay_.push_back(r);
   }
-  e->engine_ =
-      std::make_unique<bft::Engine>(e->options_.bft, e->signer_adapter_.get(), &e->verifier_);
+  e->engine_ = std::make_unique<bft::Engine>(
+      e->options_.bft, e->signer_adapter_.get(),
+      e->options_.verifier != nullptr ? e->options_.verifier : &e->verifier_);
   return e;
 }
 
@@ -710,10 +711,19 @@ void BftDriver::Gossip() {
       own_proposal_->first.round == round) {
     transport_->BroadcastProposal(own_proposal_->first, own_proposal_->second);
   }
+  // And the own prevote of the round whose polka this node holds as valid (and of its
+  // lock's round): a re-proposal names that round, and a peer that missed its prevotes
+  // (lost, or cut from a torn WAL) can accept the re-proposal only once it has them.
+  const std::optional<uint32_t> valid_round = engine_->valid_round();
+  const std::optional<bft::Lock> lock = engine_->lock();
+  auto polka_round = [&](const types::Vote& v) {
+    return v.type == types::VoteType::kPrevote && v.block_hash &&
+           ((valid_round && v.round == *valid_round) || (lock && v.round == lock->round));
+  };
   const types::Vote* lock_vote = nullptr;
   for (const types::Vote& v : own_votes_) {
     if (v.height != height) continue;
-    if (v.round >= round || round - v.round <= 1) {
+    if (v.round >= round || round - v.round <= 1 || polka_round(v)) {
       transport_->BroadcastVote(v);
     } else if (v.type == types::VoteType::kPrecommit && v.block_hash) {
       lock_vote = &v;

@@ -79,6 +79,10 @@ namespace hito::node {
 
 struct BftEngineOptions {
   consensus::bft::Config bft;  // chain_id is filled in by the engine
+  // Checks the signatures of proposals and votes; null for the engine's own. Not owned.
+  // The simulator shares one caching verifier between its validators (a pure function,
+  // so the verdicts are the same, computed once).
+  consensus::bft::Verifier* verifier = nullptr;
   // Pending evidence kept for inclusion (new pieces dropped when full).
   size_t evidence_pool_max = 256;
   uint32_t block_max_txs = 20'000;

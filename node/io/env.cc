@@ -198,6 +198,7 @@ class MemFile : public WritableFile {
 };
 
 Status MemEnv::MaybeFailSync() {
+  CountDurabilityPoint();
   if (fail_syncs_ > 0) {
     --fail_syncs_;
     return InternalError("injected sync failure");
@@ -208,6 +209,24 @@ Status MemEnv::MaybeFailSync() {
 void MemEnv::FailNextSyncs(int n) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_syncs_ = n;
+}
+
+void MemEnv::PowerLossAtSync(int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  power_loss_in_ = n;
+}
+
+bool MemEnv::powered_off() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return frozen_.has_value();
+}
+
+void MemEnv::CountDurabilityPoint() {
+  if (power_loss_in_ <= 0 || --power_loss_in_ > 0 || frozen_) return;
+  // Copies, not shared nodes: the code still running keeps writing to the live ones.
+  std::map<std::string, std::shared_ptr<Node>> image;
+  for (const auto& [name, node] : durable_names_) image[name] = std::make_shared<Node>(*node);
+  frozen_ = std::move(image);
 }
 
 Result<std::unique_ptr<WritableFile>> MemEnv::NewAppendableFile(const std::string& path) {
@@ -282,7 +301,8 @@ Status MemEnv::SyncDir(const std::string& dir) {
 void MemEnv::Crash(TornTailFn keep_unsynced, void* ctx) {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, std::shared_ptr<Node>> survivors;
-  for (const auto& [name, node] : durable_names_) {
+  const auto& durable = frozen_ ? *frozen_ : durable_names_;
+  for (const auto& [name, node] : durable) {
     auto copy = std::make_shared<Node>();
     uint64_t keep = node->synced_len;
     const uint64_t unsynced = node->data.size() - node->synced_len;
@@ -295,6 +315,8 @@ void MemEnv::Crash(TornTailFn keep_unsynced, void* ctx) {
   }
   live_ = survivors;
   durable_names_ = std::move(survivors);
+  frozen_.reset();
+  power_loss_in_ = 0;
 }
 
 }  // namespace hito::node::io

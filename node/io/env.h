@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/bytes.h"
@@ -83,6 +84,14 @@ class MemEnv : public Env {
   // Makes the next `n` Sync/SyncDir calls fail (fault injection); 0 turns it off.
   void FailNextSyncs(int n);
 
+  // Power is lost just before the `n`-th durability point from now (Sync, SyncDir or
+  // TruncateFile; n >= 1; 0 turns it off): what is durable at that instant is what the
+  // next Crash() keeps, whatever the still-running code writes and syncs afterwards. This
+  // is also what a failed fsync amounts to for a node that stops on one. powered_off()
+  // says whether it has happened (the simulator then drops the process's messages).
+  void PowerLossAtSync(int n);
+  bool powered_off() const;
+
  private:
   friend class MemFile;
   struct Node {
@@ -90,11 +99,16 @@ class MemEnv : public Env {
     uint64_t synced_len = 0;  // prefix of `data` that survives a crash
   };
   Status MaybeFailSync();
-  std::mutex mu_;
+  // Counts a durability point for PowerLossAtSync; freezes the durable image on the last.
+  void CountDurabilityPoint();
+  mutable std::mutex mu_;
   // Live names -> file contents, and the durable view of the names.
   std::map<std::string, std::shared_ptr<Node>> live_;
   std::map<std::string, std::shared_ptr<Node>> durable_names_;
   int fail_syncs_ = 0;
+  int power_loss_in_ = 0;
+  // The durable image at the instant of power loss (private copies), until Crash().
+  std::optional<std::map<std::string, std::shared_ptr<Node>>> frozen_;
 };
 
 }  // namespace hito::node::io

@@ -131,8 +131,9 @@ Status StateView::Get(ByteView key, std::optional<Bytes>* value) const {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir, leveldb::Env* env) {
   leveldb::Options options;
+  if (env != nullptr) options.env = env;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   options.write_buffer_size = 32 * 1024 * 1024;

@@ -32,6 +32,7 @@
 namespace leveldb {
 class Cache;
 class DB;
+class Env;
 class FilterPolicy;
 class Snapshot;
 }  // namespace leveldb
@@ -82,8 +83,13 @@ class StateView : public consensus::ledger::KvReader {
 
 class Store {
  public:
-  // Opens (creating if missing) the database in `dir`.
-  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& dir);
+  // Opens (creating if missing) the database in `dir`. `env` is LevelDB's file system:
+  // null for the real one; tests and the simulator pass an in-memory one
+  // (leveldb::NewMemEnv), not owned, which must outlive the Store. Every write the Store
+  // makes is a synced batch, so an in-memory env that never loses a written byte models
+  // a crash exactly: the Store loses nothing it acknowledged.
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& dir,
+                                             leveldb::Env* env = nullptr);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

@@ -1,12 +1,19 @@
 // hito_sim: runs the deterministic consensus simulation for one seed or a range of seeds.
 //
-//   hito_sim --seed S --validators N [--steps K] [--no-byzantine] [--verbose]
-//   hito_sim --seeds FIRST-LAST --validators N [--steps K]
+//   hito_sim --seed S --validators N [--steps K] [--no-byzantine] [--bad-blocks MASK]
+//            [--no-hostile] [--verbose]
+//   hito_sim --seeds FIRST-LAST --validators N [--steps K] [...]
 //
 // Exit status 0 when every run kept every invariant; otherwise each failing run prints its
 // seed, the violated invariant and the command that replays it exactly, and the status is 1.
+// The simulated validators run the real node code, which stops its process on a failure it
+// cannot recover from (an abort): then the replay command of the run is printed first.
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,11 +30,22 @@ bool ParseU64(const char* s, uint64_t* out) {
   return true;
 }
 
+// The replay command of the run in progress, for the abort handler.
+char g_replay[256] = "";
+
+extern "C" void PrintReplayOnAbort(int) {
+  static const char kPrefix[] = "\nABORTED (a node stopped the process); replay with: ";
+  (void)!write(2, kPrefix, sizeof kPrefix - 1);
+  (void)!write(2, g_replay, std::strlen(g_replay));
+  (void)!write(2, "\n", 1);
+  std::signal(SIGABRT, SIG_DFL);
+}
+
 int Usage() {
   std::fprintf(stderr,
                "usage: hito_sim --seed S --validators N [--steps K] [--no-byzantine] "
-               "[--verbose]\n"
-               "       hito_sim --seeds FIRST-LAST --validators N [--steps K]\n");
+               "[--bad-blocks MASK] [--no-hostile] [--verbose]\n"
+               "       hito_sim --seeds FIRST-LAST --validators N [--steps K] [...]\n");
   return 2;
 }
 
@@ -60,6 +78,13 @@ int main(int argc, char** argv) {
     } else if (arg == "--steps") {
       if (!ParseU64(value, &base.steps)) return Usage();
       ++i;
+    } else if (arg == "--bad-blocks") {
+      uint64_t mask = 0;
+      if (!ParseU64(value, &mask) || mask > hito::sim::kAllBadBlocks) return Usage();
+      base.bad_blocks = static_cast<uint32_t>(mask);
+      ++i;
+    } else if (arg == "--no-hostile") {
+      base.hostile = false;
     } else if (arg == "--no-byzantine") {
       base.byzantine = false;
     } else if (arg == "--verbose") {
@@ -69,6 +94,7 @@ int main(int argc, char** argv) {
     }
   }
   base.validators = static_cast<uint32_t>(validators);
+  std::signal(SIGABRT, PrintReplayOnAbort);
   uint64_t failures = 0;
   uint64_t heights = 0;
   uint64_t evidence = 0;
@@ -77,6 +103,7 @@ int main(int argc, char** argv) {
   for (uint64_t seed = first; seed <= last; ++seed) {
     hito::sim::SimOptions o = base;
     o.seed = seed;
+    std::snprintf(g_replay, sizeof g_replay, "%s", hito::sim::ReplayCommand(o).c_str());
     const hito::sim::SimReport r = hito::sim::RunSimulation(o);
     heights += r.min_height;
     evidence += r.evidence;
@@ -84,18 +111,18 @@ int main(int argc, char** argv) {
     if (r.max_round > max_round) max_round = r.max_round;
     if (first == last || !r.status.ok()) {
       std::printf(
-          "seed %llu validators %u: %s (app %s, %llu steps, %llu ms simulated, heights "
+          "seed %llu validators %u: %s (%llu steps, %llu ms simulated, heights "
           "%llu..%llu, set change %s, %u byzantine, %llu crashes, %llu partitions, %llu evidence, "
           "max round "
-          "%llu, %llu txs executed)\n",
+          "%llu, %llu txs executed, %llu bad blocks, %llu junk messages)\n",
           static_cast<unsigned long long>(seed), o.validators, r.status.ToString().c_str(),
-          r.app.c_str(), static_cast<unsigned long long>(r.steps),
-          static_cast<unsigned long long>(r.sim_time_ms),
+          static_cast<unsigned long long>(r.steps), static_cast<unsigned long long>(r.sim_time_ms),
           static_cast<unsigned long long>(r.min_height),
           static_cast<unsigned long long>(r.max_height), r.set_change.c_str(), r.byzantine,
           static_cast<unsigned long long>(r.crashes), static_cast<unsigned long long>(r.partitions),
           static_cast<unsigned long long>(r.evidence), static_cast<unsigned long long>(r.max_round),
-          static_cast<unsigned long long>(r.txs_ok));
+          static_cast<unsigned long long>(r.txs_ok), static_cast<unsigned long long>(r.bad_blocks),
+          static_cast<unsigned long long>(r.junk));
     }
     if (!r.status.ok()) {
       ++failures;

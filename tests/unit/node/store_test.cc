@@ -5,6 +5,10 @@
 #include "node/store/store.h"
 
 #include <gtest/gtest.h>
+#include <leveldb/env.h>
+#include <leveldb/helpers/memenv.h>
+
+#include <filesystem>
 
 #include "consensus/ledger/ledger.h"
 #include "node/chain/chain_app.h"
@@ -97,6 +101,37 @@ TEST(StoreTest, BlocksStateAndSnapshotsSurviveReopen) {
   EXPECT_EQ(v, (Bytes{'v', '1'}));
   ASSERT_TRUE(state->Get(Bytes{'n'}, &v).ok());
   EXPECT_FALSE(v.has_value());
+}
+
+// The simulator's store: LevelDB over its in-memory env. What was written survives closing
+// and reopening on the same env, two envs are two disks, and nothing touches the real one.
+// (The in-memory env does not lock: its owner must close a store before reopening it.)
+TEST(StoreTest, InMemoryEnvKeepsWritesAcrossReopenAndNeverTouchesDisk) {
+  std::unique_ptr<leveldb::Env> env(leveldb::NewMemEnv(leveldb::Env::Default()));
+  std::unique_ptr<leveldb::Env> other_disk(leveldb::NewMemEnv(leveldb::Env::Default()));
+  const std::filesystem::path dir = "/hito-sim-store-test/node0/data";
+  Hash32 genesis{};
+  genesis.fill(0x11);
+  {
+    auto store = Store::Open(dir, env.get());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->WriteGenesis(genesis, {{Bytes{'k'}, Bytes{'v'}}}).ok());
+    BlockRecord r;
+    r.height = 1;
+    r.hash = genesis;
+    r.block_bytes = Bytes{1, 2};
+    r.commit_bytes = Bytes{3};
+    ASSERT_TRUE((*store)->WriteBlock(r).ok());
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  auto reopened = Store::Open(dir, env.get());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->GenesisHash().value(), std::optional<Hash32>(genesis));
+  EXPECT_EQ((*reopened)->BlockHeight().value(), 1u);
+  EXPECT_EQ((*reopened)->GetBlock(1).value(), std::optional<Bytes>(Bytes{1, 2}));
+  auto fresh = Store::Open(dir, other_disk.get());
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_FALSE((*fresh)->GenesisHash().value().has_value());
 }
 
 TEST(StoreTest, OnlyOneProcessOpensAStore) {

@@ -72,6 +72,34 @@ TEST(MemEnvTest, InjectedSyncFailureIsReported) {
   EXPECT_TRUE(WriteFileAtomic(&env, "d/state", B("x")).ok());
 }
 
+// Power lost at the second durability point from now: the first sync lands, the second
+// and everything after it (bytes, a synced atomic replacement) is lost at the crash,
+// although every call still succeeds for the code that keeps running.
+TEST(MemEnvTest, PowerLossAtASyncKeepsOnlyWhatWasDurableBeforeIt) {
+  MemEnv env;
+  ASSERT_TRUE(WriteFileAtomic(&env, "d/state", B("old")).ok());
+  auto f = env.NewAppendableFile("d/log");
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(env.SyncDir("d").ok());
+  env.PowerLossAtSync(2);
+  ASSERT_TRUE((*f)->Append(B("one")).ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  EXPECT_FALSE(env.powered_off());
+  ASSERT_TRUE((*f)->Append(B("two")).ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  EXPECT_TRUE(env.powered_off());
+  ASSERT_TRUE(WriteFileAtomic(&env, "d/state", B("new")).ok());
+  EXPECT_EQ(*env.ReadFile("d/state"), B("new"));
+  env.Crash();
+  EXPECT_FALSE(env.powered_off());
+  EXPECT_EQ(*env.ReadFile("d/log"), B("one"));
+  EXPECT_EQ(*env.ReadFile("d/state"), B("old"));
+  // The next life syncs normally.
+  ASSERT_TRUE(WriteFileAtomic(&env, "d/state", B("new")).ok());
+  env.Crash();
+  EXPECT_EQ(*env.ReadFile("d/state"), B("new"));
+}
+
 TEST(PosixEnvTest, WriteReadRenameTruncateOnRealDisk) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("hito-env-test-" + std::to_string(::getpid()));
