@@ -27,10 +27,8 @@
 
 namespace hito::sim {
 
-// The malformed blocks the CI runs: every kind but an undecodable transaction, which
-// ChainApp::ProcessProposal does not refuse yet (a decided block with one stops every node).
-inline constexpr uint32_t kDefaultBadBlocks =
-    kAllBadBlocks & ~(1u << static_cast<uint32_t>(BadBlock::kUndecodableTx));
+// The malformed blocks the CI runs: every kind.
+inline constexpr uint32_t kDefaultBadBlocks = kAllBadBlocks;
 
 struct SimOptions {
   uint64_t seed = 1;
