@@ -5,11 +5,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "base/bech32m.h"
 #include "base/hex.h"
@@ -382,62 +385,136 @@ void AddGlobalFlags(CLI::App* app, Globals* g) {
   app->add_flag("--json", g->json, "print the result as JSON (docs/cli.md)");
 }
 
-}  // namespace
+// A parsed subcommand and what it runs. The arguments live in the closure, so each
+// subcommand's options and its call sit in one function.
+struct Command {
+  CLI::App* app;
+  std::function<CmdResult()> run;
+};
 
-int RunCli(int argc, char** argv) {
-  Globals g;
-  CLI::App app{"hito: wallet and client of the hito chain (docs/cli.md)", "hito"};
-  app.fallthrough();
-  app.require_subcommand(1);
-  AddGlobalFlags(&app, &g);
+CLI::App* AddNameOption(CLI::App* cmd, std::string* name) {
+  cmd->add_option("NAME", *name, "key name")->required();
+  return cmd;
+}
 
-  std::string name, seed_file, who, which, hash;
-  bool unsafe_print_seed = false, yes = false;
-  SendArgs send;
+void AddKeysNew(CLI::App* keys, const Globals& g, std::vector<Command>* out) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = AddNameOption(keys->add_subcommand("new", "create a new key"), name.get());
+  out->push_back({cmd, [&g, name] { return KeysNew(g, *name); }});
+}
 
-  CLI::App* keys = app.add_subcommand("keys", "manage the encrypted keystore");
+void AddKeysList(CLI::App* keys, const Globals& g, std::vector<Command>* out) {
+  CLI::App* cmd = keys->add_subcommand("list", "list keys and their addresses");
+  out->push_back({cmd, [&g] { return KeysList(g); }});
+}
+
+void AddKeysShow(CLI::App* keys, const Globals& g, std::vector<Command>* out) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = AddNameOption(keys->add_subcommand("show", "show a key's address"), name.get());
+  out->push_back({cmd, [&g, name] { return KeysShow(g, *name); }});
+}
+
+void AddKeysImport(CLI::App* keys, const Globals& g, std::vector<Command>* out) {
+  auto name = std::make_shared<std::string>();
+  auto seed_file = std::make_shared<std::string>();
+  CLI::App* cmd =
+      AddNameOption(keys->add_subcommand("import", "import a hex seed file as a key"), name.get());
+  cmd->add_option("--seed-file", *seed_file, "file holding 64 hex digits")->required();
+  out->push_back({cmd, [&g, name, seed_file] { return KeysImport(g, *name, *seed_file); }});
+}
+
+void AddKeysExport(CLI::App* keys, const Globals& g, std::vector<Command>* out) {
+  auto name = std::make_shared<std::string>();
+  auto unsafe_print_seed = std::make_shared<bool>(false);
+  CLI::App* cmd =
+      AddNameOption(keys->add_subcommand("export", "print a key's secret seed"), name.get());
+  cmd->add_flag("--unsafe-print-seed", *unsafe_print_seed,
+                "confirm printing the secret seed in clear");
+  out->push_back(
+      {cmd, [&g, name, unsafe_print_seed] { return KeysExport(g, *name, *unsafe_print_seed); }});
+}
+
+void AddKeysDelete(CLI::App* keys, const Globals& g, std::vector<Command>* out) {
+  auto name = std::make_shared<std::string>();
+  auto yes = std::make_shared<bool>(false);
+  CLI::App* cmd = AddNameOption(keys->add_subcommand("delete", "delete a key file"), name.get());
+  cmd->add_flag("--yes", *yes, "confirm the deletion");
+  out->push_back({cmd, [&g, name, yes] { return KeysDelete(g, *name, *yes); }});
+}
+
+void AddKeys(CLI::App* app, const Globals& g, std::vector<Command>* out) {
+  CLI::App* keys = app->add_subcommand("keys", "manage the encrypted keystore");
   keys->require_subcommand(1);
-  CLI::App* k_new = keys->add_subcommand("new", "create a new key");
-  k_new->add_option("NAME", name, "key name")->required();
-  CLI::App* k_list = keys->add_subcommand("list", "list keys and their addresses");
-  CLI::App* k_show = keys->add_subcommand("show", "show a key's address");
-  k_show->add_option("NAME", name, "key name")->required();
-  CLI::App* k_import = keys->add_subcommand("import", "import a hex seed file as a key");
-  k_import->add_option("NAME", name, "key name")->required();
-  k_import->add_option("--seed-file", seed_file, "file holding 64 hex digits")->required();
-  CLI::App* k_export = keys->add_subcommand("export", "print a key's secret seed");
-  k_export->add_option("NAME", name, "key name")->required();
-  k_export->add_flag("--unsafe-print-seed", unsafe_print_seed,
-                     "confirm printing the secret seed in clear");
-  CLI::App* k_delete = keys->add_subcommand("delete", "delete a key file");
-  k_delete->add_option("NAME", name, "key name")->required();
-  k_delete->add_flag("--yes", yes, "confirm the deletion");
+  AddKeysNew(keys, g, out);
+  AddKeysList(keys, g, out);
+  AddKeysShow(keys, g, out);
+  AddKeysImport(keys, g, out);
+  AddKeysExport(keys, g, out);
+  AddKeysDelete(keys, g, out);
+}
 
-  CLI::App* balance = app.add_subcommand("balance", "balance and nonce of an account");
-  balance->add_option("ACCOUNT", who, "hito1... address or key name")->required();
-  CLI::App* send_cmd = app.add_subcommand("send", "sign and submit a transfer");
-  send_cmd->add_option("--from", send.from, "sending key name")->required();
-  send_cmd->add_option("--to", send.to, "recipient address or key name")->required();
-  send_cmd->add_option("--amount", send.amount, "amount in base units")->required();
-  send_cmd->add_option("--fee", send.fee, "fee in base units (burned)")
+void AddBalance(CLI::App* app, const Globals& g, std::vector<Command>* out) {
+  auto who = std::make_shared<std::string>();
+  CLI::App* cmd = app->add_subcommand("balance", "balance and nonce of an account");
+  cmd->add_option("ACCOUNT", *who, "hito1... address or key name")->required();
+  out->push_back({cmd, [&g, who] { return Balance(g, *who); }});
+}
+
+void AddSend(CLI::App* app, const Globals& g, std::vector<Command>* out) {
+  auto a = std::make_shared<SendArgs>();
+  CLI::App* cmd = app->add_subcommand("send", "sign and submit a transfer");
+  cmd->add_option("--from", a->from, "sending key name")->required();
+  cmd->add_option("--to", a->to, "recipient address or key name")->required();
+  cmd->add_option("--amount", a->amount, "amount in base units")->required();
+  cmd->add_option("--fee", a->fee, "fee in base units (burned)")
       ->default_str(std::to_string(kDefaultFee));
-  send_cmd->add_option("--memo", send.memo, "memo text (at most 256 bytes)");
-  send_cmd->add_flag("--no-wait", send.no_wait, "return after admission to the mempool");
-  send_cmd->add_option("--timeout", send.timeout_s, "seconds to wait for the commit")
+  cmd->add_option("--memo", a->memo, "memo text (at most 256 bytes)");
+  cmd->add_flag("--no-wait", a->no_wait, "return after admission to the mempool");
+  cmd->add_option("--timeout", a->timeout_s, "seconds to wait for the commit")
       ->default_str("30")
       ->check(CLI::Range(1, 600));
-  CLI::App* status = app.add_subcommand("status", "the node's chain and latest block");
-  CLI::App* block = app.add_subcommand("block", "a committed block");
-  block->add_option("HEIGHT", which, "height or 'latest'")->required();
-  CLI::App* tx = app.add_subcommand("tx", "a transaction by hash");
-  tx->add_option("HASH", hash, "transaction hash (64 hex digits)")->required();
+  out->push_back({cmd, [&g, a] { return Send(g, *a); }});
+}
 
+void AddStatus(CLI::App* app, const Globals& g, std::vector<Command>* out) {
+  CLI::App* cmd = app->add_subcommand("status", "the node's chain and latest block");
+  out->push_back({cmd, [&g] { return StatusCmd(g); }});
+}
+
+void AddBlock(CLI::App* app, const Globals& g, std::vector<Command>* out) {
+  auto which = std::make_shared<std::string>();
+  CLI::App* cmd = app->add_subcommand("block", "a committed block");
+  cmd->add_option("HEIGHT", *which, "height or 'latest'")->required();
+  out->push_back({cmd, [&g, which] { return BlockCmd(g, *which); }});
+}
+
+void AddTx(CLI::App* app, const Globals& g, std::vector<Command>* out) {
+  auto hash = std::make_shared<std::string>();
+  CLI::App* cmd = app->add_subcommand("tx", "a transaction by hash");
+  cmd->add_option("HASH", *hash, "transaction hash (64 hex digits)")->required();
+  out->push_back({cmd, [&g, hash] { return TxCmd(g, *hash); }});
+}
+
+// Every subcommand, in the order `hito --help` lists them.
+std::vector<Command> AddCommands(CLI::App* app, const Globals& g) {
+  std::vector<Command> commands;
+  AddKeys(app, g, &commands);
+  AddBalance(app, g, &commands);
+  AddSend(app, g, &commands);
+  AddStatus(app, g, &commands);
+  AddBlock(app, g, &commands);
+  AddTx(app, g, &commands);
+  return commands;
+}
+
+// The exit code when parsing ends the run (help, or a usage error), else nothing.
+std::optional<int> Parse(CLI::App* app, int argc, char** argv) {
   try {
-    app.parse(argc, argv);
+    app->parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return app->exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return app->exit(e);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     for (char& c : what) {
@@ -446,33 +523,13 @@ int RunCli(int argc, char** argv) {
     std::cerr << "error: " << what << " (see hito --help)\n";
     return kExitUsage;
   }
-  if (g.home.empty()) g.home = DefaultHome();
+  return std::nullopt;
+}
 
-  CmdResult r = Fail(InternalError("no command"));
-  if (k_new->parsed())
-    r = KeysNew(g, name);
-  else if (k_list->parsed())
-    r = KeysList(g);
-  else if (k_show->parsed())
-    r = KeysShow(g, name);
-  else if (k_import->parsed())
-    r = KeysImport(g, name, seed_file);
-  else if (k_export->parsed())
-    r = KeysExport(g, name, unsafe_print_seed);
-  else if (k_delete->parsed())
-    r = KeysDelete(g, name, yes);
-  else if (balance->parsed())
-    r = Balance(g, who);
-  else if (send_cmd->parsed())
-    r = Send(g, send);
-  else if (status->parsed())
-    r = StatusCmd(g);
-  else if (block->parsed())
-    r = BlockCmd(g, which);
-  else if (tx->parsed())
-    r = TxCmd(g, hash);
-
-  if (auto* f = std::get_if<Failure>(&r)) {
+// Prints the result (JSON or text) or the error, wipes a printed seed, and returns the
+// exit code.
+int Report(const Globals& g, CmdResult* r) {
+  if (auto* f = std::get_if<Failure>(r)) {
     std::string msg = f->status.message();
     for (char& c : msg) {
       if (c == '\n') c = ' ';
@@ -480,19 +537,41 @@ int RunCli(int argc, char** argv) {
     std::cerr << "error: " << msg << " (" << StatusCodeName(f->status.code()) << ")\n";
     return f->usage ? kExitUsage : kExitFailure;
   }
-  auto& out = std::get<Output>(r);
+  auto& out = std::get<Output>(*r);
   if (g.json) {
     std::cout << out.json.dump() << "\n";
   } else {
     std::cout << out.text << "\n";
   }
   std::cout.flush();
-  if (auto* s = std::get_if<Output>(&r); s != nullptr && s->json.contains("seed")) {
-    std::string& seed = s->json["seed"].get_ref<std::string&>();
+  if (out.json.contains("seed")) {
+    std::string& seed = out.json["seed"].get_ref<std::string&>();
     SecureWipe(seed.data(), seed.size());
-    SecureWipe(s->text.data(), s->text.size());
+    SecureWipe(out.text.data(), out.text.size());
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  Globals g;
+  CLI::App app{"hito: wallet and client of the hito chain (docs/cli.md)", "hito"};
+  app.fallthrough();
+  app.require_subcommand(1);
+  AddGlobalFlags(&app, &g);
+  const std::vector<Command> commands = AddCommands(&app, g);
+  if (std::optional<int> exit_code = Parse(&app, argc, argv)) return *exit_code;
+  if (g.home.empty()) g.home = DefaultHome();
+
+  CmdResult r = Fail(InternalError("no command"));
+  for (const Command& c : commands) {
+    if (c.app->parsed()) {
+      r = c.run();
+      break;
+    }
+  }
+  return Report(g, &r);
 }
 
 }  // namespace hito::wallet

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/file_io.h"
 #include "base/hash.h"
 #include "base/hex.h"
 
@@ -57,15 +58,6 @@ Status DeriveKey(const SecretString& passphrase, ByteView salt, const KdfParams&
   return Status::Ok();
 }
 
-Status FsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return InternalError("open " + dir + ": " + ErrnoText());
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return InternalError("fsync " + dir + ": " + ErrnoText());
-  return Status::Ok();
-}
-
 Status MakeDir(const std::string& dir, mode_t mode) {
   if (::mkdir(dir.c_str(), mode) == 0 || errno == EEXIST) {
     struct stat st {};
@@ -75,33 +67,6 @@ Status MakeDir(const std::string& dir, mode_t mode) {
     return Status::Ok();
   }
   return InternalError("mkdir " + dir + ": " + ErrnoText());
-}
-
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return NotFoundError(path + ": no such file");
-    return PermissionDeniedError("open " + path + ": " + ErrnoText());
-  }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string err = ErrnoText();
-      ::close(fd);
-      return InternalError("read " + path + ": " + err);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return InvalidArgumentError(path + ": larger than " + std::to_string(max_bytes) + " bytes");
-    }
-  }
-  ::close(fd);
-  return out;
 }
 
 struct KeyFile {
@@ -349,69 +314,6 @@ Status Keystore::Delete(std::string_view name) {
     return InternalError("delete " + path + ": " + ErrnoText());
   }
   return FsyncDir(KeysDir());
-}
-
-Result<Ed25519Seed> ReadSeedFile(const std::string& path) {
-  auto text = ReadSmallFile(path, 1024);
-  if (!text.ok()) return text.status().WithContext("seed file");
-  std::string& t = *text;
-  auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
-  size_t b = 0, e = t.size();
-  while (b < e && is_space(t[b])) ++b;
-  while (e > b && is_space(t[e - 1])) --e;
-  std::string_view hex(t.data() + b, e - b);
-  Result<Ed25519Seed> out = InvalidArgumentError("");  // replaced below
-  if (hex.size() != 64) {
-    out = InvalidArgumentError("seed file " + path + ": expected 64 hex digits (32 bytes), got " +
-                               std::to_string(hex.size()) + " characters");
-  } else {
-    auto seed = HexDecode32(hex);
-    if (!seed.ok()) {
-      out = InvalidArgumentError("seed file " + path + ": not hexadecimal");
-    } else {
-      out = *seed;
-      Hash32& s = *seed;
-      sodium_memzero(s.data(), s.size());
-    }
-  }
-  sodium_memzero(t.data(), t.size());
-  return out;
-}
-
-Status WriteFileAtomic(const std::string& path, std::string_view data, bool replace) {
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return InternalError("create " + tmp + ": " + ErrnoText());
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string err = ErrnoText();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return InternalError("write " + tmp + ": " + err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    std::string err = ErrnoText();
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return InternalError("fsync " + tmp + ": " + err);
-  }
-  ::close(fd);
-  int rc = replace ? ::rename(tmp.c_str(), path.c_str()) : ::link(tmp.c_str(), path.c_str());
-  int err = errno;
-  if (!replace) ::unlink(tmp.c_str());
-  if (rc != 0) {
-    if (replace) ::unlink(tmp.c_str());
-    if (err == EEXIST) return AlreadyExistsError(path + " already exists");
-    return InternalError("install " + path + ": " + std::strerror(err));
-  }
-  return FsyncDir(dir);
 }
 
 }  // namespace hito::wallet

@@ -20,6 +20,7 @@
 
 #include "base/bytes.h"
 #include "base/ed25519.h"
+#include "base/file_io.h"
 #include "base/status.h"
 
 namespace hito::wallet {
@@ -95,14 +96,10 @@ class Keystore {
   std::string home_;
 };
 
-// Reads a hex seed file (64 hex digits, surrounding whitespace allowed; such as the
-// dev.key that `hitod dev` writes). The result is a secret: wipe it after use.
-Result<Ed25519Seed> ReadSeedFile(const std::string& path);
-
-// Writes `data` to `path` atomically with mode 0600: temporary file in the same
-// directory, fsync, then link (fails if `path` exists unless `replace`) or rename, then
-// fsync of the directory.
-Status WriteFileAtomic(const std::string& path, std::string_view data, bool replace);
+// The seed-file reader and the atomic writer live in base (one home for file I/O below
+// both node and wallet); named here too for the wallet's callers.
+using ::hito::ReadSeedFile;
+using ::hito::WriteFileAtomic;
 
 }  // namespace hito::wallet
 

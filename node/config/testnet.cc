@@ -7,96 +7,115 @@
 #include "base/bech32m.h"
 #include "base/ed25519.h"
 #include "base/hex.h"
-#include "consensus/types/codec.h"
-#include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 #include "node/config/config.h"
 
 namespace hito::node {
+namespace {
+
 namespace types = consensus::types;
 namespace ledger = consensus::ledger;
 
-Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
+Status ValidateTestnetOptions(const TestnetOptions& options) {
   const uint32_t n = options.validators;
   if (n == 0 || n > kTestnetMaxValidators) {
     return InvalidArgumentError("--validators must be 1.." + std::to_string(kTestnetMaxValidators));
   }
-  if (options.chain_id.empty() || options.chain_id.size() > types::kChainIdMaxLen) {
-    return InvalidArgumentError("chain id must be 1.." + std::to_string(types::kChainIdMaxLen) +
-                                " bytes");
-  }
-  // Headers and transactions carry it, and their decoders accept only [a-z0-9-].
-  HITO_RETURN_IF_ERROR(types::ValidateChainId("chain id", options.chain_id));
+  HITO_RETURN_IF_ERROR(ValidateNewChainId(options.chain_id));
   if (options.base_port == 0 || uint32_t{options.base_port} + 2 * n > 65535) {
     return InvalidArgumentError("--base-port leaves no room for " + std::to_string(n) +
                                 " nodes (two ports each)");
   }
-  const std::filesystem::path& out = options.out;
-  std::error_code ec;
-  if (std::filesystem::exists(out, ec)) {
-    if (!std::filesystem::is_directory(out, ec) || !std::filesystem::is_empty(out, ec)) {
-      return AlreadyExistsError("refusing to overwrite: " + out.string() +
-                                " exists and is not an empty directory");
-    }
-  }
-  std::filesystem::create_directories(out, ec);
-  if (ec) return InternalError("create " + out.string() + ": " + ec.message());
-  ::chmod(out.c_str(), 0700);
+  return Status::Ok();
+}
 
-  std::vector<Ed25519PrivateKey> keys;
-  std::vector<TestnetNode> nodes;
-  std::vector<types::Validator> vals;
-  for (uint32_t i = 0; i < n; ++i) {
-    keys.push_back(Ed25519PrivateKey::Generate());
-    TestnetNode node;
-    node.home = out / ("node" + std::to_string(i));
-    node.grpc_addr = "127.0.0.1:" + std::to_string(options.base_port + 2 * i);
-    node.p2p_addr = "127.0.0.1:" + std::to_string(options.base_port + 2 * i + 1);
-    node.public_key = HexEncode(keys.back().public_key());
-    nodes.push_back(node);
-    vals.push_back({keys.back().public_key(), 1});
-  }
+// Node i: its home under `out`, its two loopback ports and its public key.
+TestnetNode DescribeNode(const TestnetOptions& options, uint32_t i, const Ed25519PrivateKey& key) {
+  TestnetNode node;
+  node.home = options.out / ("node" + std::to_string(i));
+  node.grpc_addr = "127.0.0.1:" + std::to_string(options.base_port + 2 * i);
+  node.p2p_addr = "127.0.0.1:" + std::to_string(options.base_port + 2 * i + 1);
+  node.public_key = HexEncode(key.public_key());
+  return node;
+}
+
+// Every validator with power 1; each validator's account and the dev account funded.
+Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
+                                       const std::vector<Ed25519PrivateKey>& keys,
+                                       const Ed25519PublicKey& dev) {
   ledger::Genesis g;
   g.chain_id = options.chain_id;
   g.time_ms = GenesisTimeMsOrNow(options.genesis_time_ms);
+  std::vector<types::Validator> vals;
+  for (const Ed25519PrivateKey& k : keys) vals.push_back({k.public_key(), 1});
   HITO_ASSIGN_OR_RETURN(g.validators, types::ValidatorSet::Create(vals));
   for (const Ed25519PrivateKey& k : keys) {
     g.accounts.push_back({types::AccountIdFromPublicKey(k.public_key()), kInitBalance});
   }
-  Ed25519PrivateKey dev = Ed25519PrivateKey::Generate();
-  HITO_RETURN_IF_ERROR(WriteSeedFile(out / "dev.key", dev.seed()));
-  g.accounts.push_back({types::AccountIdFromPublicKey(dev.public_key()), kInitBalance});
-  const std::string genesis = GenesisToJson(g);
+  g.accounts.push_back({types::AccountIdFromPublicKey(dev), kInitBalance});
+  return g;
+}
 
+// Node i's home: its key, a config listing every other node as a peer, the genesis.
+Status WriteNodeHome(const std::vector<TestnetNode>& nodes, uint32_t i,
+                     const Ed25519PrivateKey& key, const std::string& genesis) {
+  const TestnetNode& node = nodes[i];
+  std::error_code ec;
+  std::filesystem::create_directories(node.home, ec);
+  if (ec) return InternalError("create " + node.home.string() + ": " + ec.message());
+  ::chmod(node.home.c_str(), 0700);
+  HomePaths p{node.home};
+  HITO_RETURN_IF_ERROR(WriteSeedFile(p.validator_key(), key.seed()));
+  NodeConfig c;
+  c.grpc_addr = node.grpc_addr;
+  c.p2p_addr = node.p2p_addr;
+  for (uint32_t j = 0; j < nodes.size(); ++j) {
+    if (j != i) c.peers.push_back({nodes[j].p2p_addr, nodes[j].public_key});
+  }
+  HITO_RETURN_IF_ERROR(WriteFile(p.config(), ConfigToToml(c)));
+  return WriteFile(p.genesis(), genesis);
+}
+
+// nodes.json: the chain id, the dev account and each node's addresses and key.
+std::string NodesJson(const std::string& chain_id, const std::vector<TestnetNode>& nodes,
+                      const std::vector<Ed25519PrivateKey>& keys, const Ed25519PublicKey& dev) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  for (uint32_t i = 0; i < n; ++i) {
-    const TestnetNode& node = nodes[i];
-    std::filesystem::create_directories(node.home, ec);
-    if (ec) return InternalError("create " + node.home.string() + ": " + ec.message());
-    ::chmod(node.home.c_str(), 0700);
-    HomePaths p{node.home};
-    HITO_RETURN_IF_ERROR(WriteSeedFile(p.validator_key(), keys[i].seed()));
-    NodeConfig c;
-    c.grpc_addr = node.grpc_addr;
-    c.p2p_addr = node.p2p_addr;
-    for (uint32_t j = 0; j < n; ++j) {
-      if (j != i) c.peers.push_back({nodes[j].p2p_addr, nodes[j].public_key});
-    }
-    HITO_RETURN_IF_ERROR(WriteFile(p.config(), ConfigToToml(c)));
-    HITO_RETURN_IF_ERROR(WriteFile(p.genesis(), genesis));
+  for (size_t i = 0; i < nodes.size(); ++i) {
     list.push_back(
         {{"name", "node" + std::to_string(i)},
-         {"home", node.home.string()},
-         {"grpc_addr", node.grpc_addr},
-         {"p2p_addr", node.p2p_addr},
-         {"public_key", node.public_key},
+         {"home", nodes[i].home.string()},
+         {"grpc_addr", nodes[i].grpc_addr},
+         {"p2p_addr", nodes[i].p2p_addr},
+         {"public_key", nodes[i].public_key},
          {"address", EncodeAddress(types::AccountIdFromPublicKey(keys[i].public_key()))}});
   }
   nlohmann::ordered_json doc;
-  doc["chain_id"] = g.chain_id;
-  doc["dev_address"] = EncodeAddress(types::AccountIdFromPublicKey(dev.public_key()));
+  doc["chain_id"] = chain_id;
+  doc["dev_address"] = EncodeAddress(types::AccountIdFromPublicKey(dev));
   doc["nodes"] = list;
-  HITO_RETURN_IF_ERROR(WriteFile(out / "nodes.json", doc.dump(2) + "\n"));
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace
+
+Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
+  HITO_RETURN_IF_ERROR(ValidateTestnetOptions(options));
+  HITO_RETURN_IF_ERROR(CreateEmptyPrivateDir(options.out));
+  std::vector<Ed25519PrivateKey> keys;
+  std::vector<TestnetNode> nodes;
+  for (uint32_t i = 0; i < options.validators; ++i) {
+    keys.push_back(Ed25519PrivateKey::Generate());
+    nodes.push_back(DescribeNode(options, i, keys.back()));
+  }
+  Ed25519PrivateKey dev = Ed25519PrivateKey::Generate();
+  HITO_ASSIGN_OR_RETURN(ledger::Genesis g, TestnetGenesis(options, keys, dev.public_key()));
+  HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "dev.key", dev.seed()));
+  const std::string genesis = GenesisToJson(g);
+  for (uint32_t i = 0; i < options.validators; ++i) {
+    HITO_RETURN_IF_ERROR(WriteNodeHome(nodes, i, keys[i], genesis));
+  }
+  HITO_RETURN_IF_ERROR(
+      WriteFile(options.out / "nodes.json", NodesJson(g.chain_id, nodes, keys, dev.public_key())));
   return nodes;
 }
 

@@ -557,117 +557,146 @@ const MsmFixedBase& FixedTable(const SetData& s) {
   return *s.table;
 }
 
-// Checks the weighted sum of equations (1)-(4) of every listed proof in one MSM.
-bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
-                   std::string_view context, std::span<const ByteView> messages,
-                   std::span<const Proof> proofs, std::span<const Pending> items) {
-  const Generators& gens = Gens();
-  const size_t m = s.m;
-  const size_t nm = m * kBase;
-  Transcript wt("hito/v1/triptych/batch");
-  wt.Append("set", s.hash);
-  wt.AppendU64("set_len", s.len);
-  wt.AppendString("chain_id", chain_id);
-  wt.AppendString("context", context);
-  wt.AppendU64("count", items.size());
+// The batch weights' transcript: the set, the statement and every listed proof, so no
+// weight is known before all of them are fixed.
+void AppendBatch(const SetData& s, std::string_view chain_id, std::string_view context,
+                 std::span<const ByteView> messages, std::span<const Proof> proofs,
+                 std::span<const Pending> items, Transcript* wt) {
+  wt->Append("set", s.hash);
+  wt->AppendU64("set_len", s.len);
+  wt->AppendString("chain_id", chain_id);
+  wt->AppendString("context", context);
+  wt->AppendU64("count", items.size());
   for (const Pending& it : items) {
-    wt.Append("message", messages[it.index]);
-    wt.Append("proof", proofs[it.index].Encode());
+    wt->Append("message", messages[it.index]);
+    wt->Append("proof", proofs[it.index].Encode());
+  }
+}
+
+// The coefficients of the combined check, summed over the batch. Coefficient work is in
+// ScalarVt (Montgomery form, public data), converted at the end. p_k^(b) = hi_b[q] *
+// lo_b[t] for k = q * t_len + t (see AddProofTerms); stored transposed ([q][b] and
+// [t][b]) for the final dot products.
+struct BatchSums {
+  using V = ScalarVt;
+  BatchSums(const SetData& s, size_t batch)
+      : m(s.m),
+        nm(m * kBase),
+        low(std::min(m, kLowDigits)),
+        t_len(size_t{1} << (2 * low)),
+        q_len(s.padded_len / t_len),
+        nb(batch),
+        hi_t(q_len * nb),
+        lo_t(t_len * nb),
+        hji_s(nm),
+        f(nm),
+        xpow(m + 1) {
+    extra_s.reserve(nb * (5 + 2 * m));
+    extra_p.reserve(nb * (5 + 2 * m));
+    vals.reserve(s.padded_len / kBase);
+    next.reserve(s.padded_len / kBase);
   }
 
-  // Coefficient work in ScalarVt (Montgomery form, public data), converted at the end.
-  using V = ScalarVt;
-  // p_k^(b) = hi_b[q] * lo_b[t] for k = q * t_len + t (see below); stored transposed
-  // ([q][b] and [t][b]) for the final dot products.
-  const size_t low = std::min(m, kLowDigits);
-  const size_t t_len = size_t{1} << (2 * low);
-  const size_t q_len = s.padded_len / t_len;
-  const size_t nb = items.size();
-  std::vector<V> hi_t(q_len * nb), lo_t(t_len * nb);
+  const size_t m, nm, low, t_len, q_len, nb;
+  std::vector<V> hi_t, lo_t;
   V g_s, h_s, u_s;
-  std::vector<V> hji_s(nm);
+  std::vector<V> hji_s;
   std::vector<V> extra_s;
   std::vector<Elem> extra_p;
-  extra_s.reserve(items.size() * (5 + 2 * m));
-  extra_p.reserve(items.size() * (5 + 2 * m));
-  std::vector<V> vals, next, lo;
-  vals.reserve(s.padded_len / kBase);
-  next.reserve(s.padded_len / kBase);
-  std::vector<V> f(nm);
-  std::vector<V> xpow(m + 1);
+  // Per-proof scratch, kept to reuse its memory.
+  std::vector<V> vals, next, lo, f, xpow;
+};
 
-  for (const Pending& it : items) {
-    const Proof& p = proofs[it.index];
-    const V w1 = V::FromScalar(wt.ChallengeScalar("w1"));
-    const V w2 = V::FromScalar(wt.ChallengeScalar("w2"));
-    const V w3 = V::FromScalar(wt.ChallengeScalar("w3"));
-    const V w4 = V::FromScalar(wt.ChallengeScalar("w4"));
-    const V x = V::FromScalar(it.x);
-    const V z = V::FromScalar(p.z);
-    xpow[0] = V::One();
-    for (size_t j = 1; j <= m; ++j) xpow[j] = xpow[j - 1] * x;
-    for (size_t j = 0; j < m; ++j) {
-      V rest;
-      for (size_t i = 1; i < kBase; ++i) {
-        f[j * kBase + i] = V::FromScalar(p.f[j * (kBase - 1) + i - 1]);
-        rest += f[j * kBase + i];
-      }
-      f[j * kBase] = x - rest;
+// Adds proof `b`'s equations (1)-(4), weighted by four fresh challenges of `wt`.
+void AddProofTerms(const Proof& p, const Pending& it, size_t b, Transcript* wt, BatchSums* sums) {
+  using V = ScalarVt;
+  BatchSums& a = *sums;
+  const size_t m = a.m;
+  const V w1 = V::FromScalar(wt->ChallengeScalar("w1"));
+  const V w2 = V::FromScalar(wt->ChallengeScalar("w2"));
+  const V w3 = V::FromScalar(wt->ChallengeScalar("w3"));
+  const V w4 = V::FromScalar(wt->ChallengeScalar("w4"));
+  const V x = V::FromScalar(it.x);
+  const V z = V::FromScalar(p.z);
+  std::vector<V>& f = a.f;
+  a.xpow[0] = V::One();
+  for (size_t j = 1; j <= m; ++j) a.xpow[j] = a.xpow[j - 1] * x;
+  for (size_t j = 0; j < m; ++j) {
+    V rest;
+    for (size_t i = 1; i < kBase; ++i) {
+      f[j * kBase + i] = V::FromScalar(p.f[j * (kBase - 1) + i - 1]);
+      rest += f[j * kBase + i];
     }
-    // (1) w1 (A + xB - Com(f; z_A)) and (2) w2 (xC + D - Com(f(x-f); z_C)).
-    for (size_t k = 0; k < nm; ++k) hji_s[k] -= w1 * f[k] + w2 * (f[k] * (x - f[k]));
-    h_s -= w1 * V::FromScalar(p.z_a) + w2 * V::FromScalar(p.z_c);
-    extra_s.insert(extra_s.end(), {w1, w1 * x, w2 * x, w2});
-    extra_p.insert(extra_p.end(), it.elems.begin(), it.elems.end());
-    // (3) w3 (sum_k p_k(x) M_k - sum_j x^j X_j - z G). p_k = hi(k_high) * lo(k_low): the
-    // products over the low kLowDigits digits (a table of 4^kLowDigits) and over the high
-    // digits seeded with w3 (a tensor expansion from the top digit down, one
-    // multiplication per entry) are built first; then each p_k costs one multiplication
-    // and one addition, as with a Gray-code walk but without inverting any f.
-    TensorExpand(f, low, 0, V::One(), &lo, &next);
-    TensorExpand(f, m, low, w3, &vals, &next);
-    const size_t b = static_cast<size_t>(&it - items.data());
-    for (size_t q = 0; q < q_len; ++q) {
-      hi_t[q * nb + b] = vals[q];
-    }
-    for (size_t t = 0; t < t_len; ++t) {
-      lo_t[t * nb + b] = lo[t];
-    }
-    g_s -= w3 * z;
-    // (4) w4 (x^m U - sum_j x^j Y_j - z J).
-    u_s += w4 * xpow[m];
-    for (size_t j = 0; j < m; ++j) {
-      extra_s.push_back(-(w3 * xpow[j]));  // X_j
-      extra_s.push_back(-(w4 * xpow[j]));  // Y_j
-    }
-    extra_s.push_back(-(w4 * z));  // J
+    f[j * kBase] = x - rest;
   }
+  // (1) w1 (A + xB - Com(f; z_A)) and (2) w2 (xC + D - Com(f(x-f); z_C)).
+  for (size_t k = 0; k < a.nm; ++k) a.hji_s[k] -= w1 * f[k] + w2 * (f[k] * (x - f[k]));
+  a.h_s -= w1 * V::FromScalar(p.z_a) + w2 * V::FromScalar(p.z_c);
+  a.extra_s.insert(a.extra_s.end(), {w1, w1 * x, w2 * x, w2});
+  a.extra_p.insert(a.extra_p.end(), it.elems.begin(), it.elems.end());
+  // (3) w3 (sum_k p_k(x) M_k - sum_j x^j X_j - z G). p_k = hi(k_high) * lo(k_low): the
+  // products over the low kLowDigits digits (a table of 4^kLowDigits) and over the high
+  // digits seeded with w3 (a tensor expansion from the top digit down, one
+  // multiplication per entry) are built first; then each p_k costs one multiplication
+  // and one addition, as with a Gray-code walk but without inverting any f.
+  TensorExpand(f, a.low, 0, V::One(), &a.lo, &a.next);
+  TensorExpand(f, m, a.low, w3, &a.vals, &a.next);
+  for (size_t q = 0; q < a.q_len; ++q) a.hi_t[q * a.nb + b] = a.vals[q];
+  for (size_t t = 0; t < a.t_len; ++t) a.lo_t[t * a.nb + b] = a.lo[t];
+  a.g_s -= w3 * z;
+  // (4) w4 (x^m U - sum_j x^j Y_j - z J).
+  a.u_s += w4 * a.xpow[m];
+  for (size_t j = 0; j < m; ++j) {
+    a.extra_s.push_back(-(w3 * a.xpow[j]));  // X_j
+    a.extra_s.push_back(-(w4 * a.xpow[j]));  // Y_j
+  }
+  a.extra_s.push_back(-(w4 * z));  // J
+}
 
+// The MSM's scalars: the M_k coefficients first (the set's fixed-base part), then G, H,
+// U, the H_ji and the proofs' own points, in the order CheckCombined lists the points.
+std::vector<Scalar> MsmScalars(const BatchSums& a, size_t padded_len) {
+  using V = ScalarVt;
   std::vector<Scalar> scalars;
-  scalars.reserve(s.padded_len + 3 + nm + extra_s.size());
+  scalars.reserve(padded_len + 3 + a.nm + a.extra_s.size());
   // M_k coefficient = sum_b hi_b[q] lo_b[t]: dot products of Montgomery-form values with
   // one Montgomery reduction per k (ScalarVtSum: (hR)(lR) summed, reduced once, is the
   // Montgomery form of sum h l), the batch verifier's inner loop. Keeping hi and lo in
   // Montgomery form saves a conversion per table entry and libsodium's 512-bit reduction
   // per k over the previous form (a lazily reduced 52-bit-limb accumulator, removed).
-  for (size_t q = 0; q < q_len; ++q) {
-    const V* hq = &hi_t[q * nb];
-    for (size_t t = 0; t < t_len; ++t) {
-      const V* lt = &lo_t[t * nb];
+  for (size_t q = 0; q < a.q_len; ++q) {
+    const V* hq = &a.hi_t[q * a.nb];
+    for (size_t t = 0; t < a.t_len; ++t) {
+      const V* lt = &a.lo_t[t * a.nb];
       ScalarVtSum acc;
-      for (size_t b = 0; b < nb; ++b) acc.AddProduct(hq[b], lt[b]);
+      for (size_t b = 0; b < a.nb; ++b) acc.AddProduct(hq[b], lt[b]);
       scalars.push_back(acc.Value().ToScalar());
     }
   }
-  for (const V& v : {g_s, h_s, u_s}) scalars.push_back(v.ToScalar());
-  for (const V& v : hji_s) scalars.push_back(v.ToScalar());
-  for (const V& v : extra_s) scalars.push_back(v.ToScalar());
+  for (const V& v : {a.g_s, a.h_s, a.u_s}) scalars.push_back(v.ToScalar());
+  for (const V& v : a.hji_s) scalars.push_back(v.ToScalar());
+  for (const V& v : a.extra_s) scalars.push_back(v.ToScalar());
+  return scalars;
+}
+
+// Checks the weighted sum of equations (1)-(4) of every listed proof in one MSM.
+bool CheckCombined(const SetData& s, const Point& u, std::string_view chain_id,
+                   std::string_view context, std::span<const ByteView> messages,
+                   std::span<const Proof> proofs, std::span<const Pending> items) {
+  const Generators& gens = Gens();
+  Transcript wt("hito/v1/triptych/batch");
+  AppendBatch(s, chain_id, context, messages, proofs, items, &wt);
+  BatchSums sums(s, items.size());
+  for (size_t b = 0; b < items.size(); ++b) {
+    AddProofTerms(proofs[items[b].index], items[b], b, &wt, &sums);
+  }
+  const std::vector<Scalar> scalars = MsmScalars(sums, s.padded_len);
   std::vector<Elem> points;
   points.reserve(scalars.size() - s.padded_len);
   points.insert(points.end(), {gens.g_e, gens.h_e, Backend::FromPublic(u)});
   points.insert(points.end(), gens.hji_e.begin(),
-                gens.hji_e.begin() + static_cast<std::ptrdiff_t>(nm));
-  points.insert(points.end(), extra_p.begin(), extra_p.end());
+                gens.hji_e.begin() + static_cast<std::ptrdiff_t>(sums.nm));
+  points.insert(points.end(), sums.extra_p.begin(), sums.extra_p.end());
   const std::span<const Scalar> all(scalars);
   return FixedTable(s).Msm(all.first(s.padded_len), all.subspan(s.padded_len), points).IsIdentity();
 }

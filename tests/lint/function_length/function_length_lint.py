@@ -31,10 +31,7 @@ TOPS = ("base", "zk", "consensus", "node", "wallet")
 EXCEPTIONS = {
     "node/main.cc:main": 129,
     "consensus/ledger/ledger.cc:Ledger::ApplyBlock": 120,
-    "zk/proof/triptych.cc:CheckCombined": 111,
-    "wallet/cli.cc:RunCli": 110,
     "node/node.cc:Node::Open": 84,
-    "node/config/testnet.cc:WriteTestnet": 83,
     "node/p2p/peer_network.cc:HandleInbound": 73,
 }
 

@@ -1,0 +1,65 @@
+// config.toml <-> NodeConfig: the operator's settings, their ranges and the file text.
+//
+// Layout and meaning of every key: docs/operator.md. Pure functions except LoadConfig,
+// which reads the file; all return errors as values and are thread-safe.
+#ifndef HITO_NODE_CONFIG_CONFIG_TOML_H_
+#define HITO_NODE_CONFIG_CONFIG_TOML_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hito::node {
+
+// A peer validator, as `hitod testnet` writes it for the p2p layer: where it listens and
+// its validator public key (hex), which the peer proves on connect.
+struct PeerConfig {
+  std::string address;
+  std::string public_key;
+};
+
+struct NodeConfig {
+  std::string grpc_addr = "127.0.0.1:9090";
+  // Peer-to-peer listen address and the peers to dial (multi-validator chains).
+  std::string p2p_addr = "127.0.0.1:26656";
+  std::vector<PeerConfig> peers;
+  uint32_t block_interval_ms = 1000;
+  // Tendermint round timeouts (docs/protocol/consensus.md, "Timeouts"):
+  // timeout_x(round) = x_base_ms + round * x_delta_ms. All validators should use the same.
+  uint32_t timeout_propose_base_ms = 3000;
+  uint32_t timeout_propose_delta_ms = 500;
+  uint32_t timeout_prevote_base_ms = 1000;
+  uint32_t timeout_prevote_delta_ms = 500;
+  uint32_t timeout_precommit_base_ms = 1000;
+  uint32_t timeout_precommit_delta_ms = 500;
+  uint32_t block_max_txs = 20'000;
+  uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;  // headroom for header, commit
+  uint32_t mempool_max_txs = 200'000;
+  uint64_t mempool_max_bytes = 128ull * 1024 * 1024;
+  // One sender's share of the pool, and how long a transaction may stay pending.
+  uint32_t mempool_max_txs_per_sender = 5'000;
+  uint64_t mempool_max_bytes_per_sender = 8ull * 1024 * 1024;
+  uint64_t mempool_tx_ttl_ms = 600'000;
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+// Checks ranges (interval >= 10 ms, limits > 0 and within the protocol limits, timeout
+// bases in [kTimeoutBaseMinMs, kTimeoutBaseMaxMs] and deltas in [1, kTimeoutDeltaMaxMs]).
+inline constexpr uint32_t kTimeoutBaseMinMs = 10;
+inline constexpr uint32_t kTimeoutBaseMaxMs = 600'000;
+inline constexpr uint32_t kTimeoutDeltaMaxMs = 60'000;
+// mempool.tx_ttl_ms must lie in [kMempoolTtlMinMs, kMempoolTtlMaxMs] (a second to a week).
+inline constexpr uint64_t kMempoolTtlMinMs = 1'000;
+inline constexpr uint64_t kMempoolTtlMaxMs = 7ull * 24 * 3600 * 1000;
+Status ValidateConfig(const NodeConfig& config);
+std::string ConfigToToml(const NodeConfig& config);
+Result<NodeConfig> ParseConfigToml(std::string_view text);
+Result<NodeConfig> LoadConfig(const std::filesystem::path& path);
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CONFIG_CONFIG_TOML_H_

@@ -1,0 +1,80 @@
+#include "node/config/home.h"
+
+#include <sys/stat.h>
+
+#include "base/bech32m.h"
+#include "base/bytes.h"
+#include "consensus/types/codec.h"
+#include "consensus/types/limits.h"
+#include "consensus/types/transaction.h"
+#include "node/config/genesis_json.h"
+
+namespace hito::node {
+
+namespace ledger = consensus::ledger;
+namespace types = consensus::types;
+
+Result<Ed25519PrivateKey> ReadSeedFile(const std::filesystem::path& path) {
+  HITO_ASSIGN_OR_RETURN(Ed25519Seed seed, ::hito::ReadSeedFile(path));
+  Ed25519PrivateKey key = Ed25519PrivateKey::FromSeed(seed);
+  SecureWipe(seed.data(), seed.size());
+  return key;
+}
+
+Status ValidateNewChainId(std::string_view chain_id) {
+  if (chain_id.empty() || chain_id.size() > types::kChainIdMaxLen) {
+    return InvalidArgumentError("chain id must be 1.." + std::to_string(types::kChainIdMaxLen) +
+                                " bytes");
+  }
+  // Headers and transactions carry it, and their decoders accept only [a-z0-9-].
+  return types::ValidateChainId("chain id", chain_id);
+}
+
+Status CreateEmptyPrivateDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    if (!std::filesystem::is_directory(dir, ec)) {
+      return AlreadyExistsError(dir.string() + " exists and is not a directory");
+    }
+    if (!std::filesystem::is_empty(dir, ec)) {
+      return AlreadyExistsError("refusing to overwrite: " + dir.string() + " is not empty");
+    }
+  }
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return InternalError("create " + dir.string() + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  return Status::Ok();
+}
+
+Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options) {
+  HITO_RETURN_IF_ERROR(ValidateConfig(options.config));
+  HITO_RETURN_IF_ERROR(ValidateNewChainId(options.chain_id));
+  HITO_RETURN_IF_ERROR(CreateEmptyPrivateDir(home));
+  HomePaths p{home};
+
+  Ed25519PrivateKey validator = Ed25519PrivateKey::Generate();
+  HITO_RETURN_IF_ERROR(WriteSeedFile(p.validator_key(), validator.seed()));
+
+  ledger::Genesis g;
+  g.chain_id = options.chain_id;
+  g.time_ms = GenesisTimeMsOrNow(options.genesis_time_ms);
+  HITO_ASSIGN_OR_RETURN(g.validators, types::ValidatorSet::Create({{validator.public_key(), 1}}));
+  InitResult out;
+  types::AccountId validator_account = types::AccountIdFromPublicKey(validator.public_key());
+  out.validator_address = EncodeAddress(validator_account);
+  g.accounts.push_back({validator_account, kInitBalance});
+  if (options.dev_account) {
+    Ed25519PrivateKey dev = Ed25519PrivateKey::Generate();
+    HITO_RETURN_IF_ERROR(WriteSeedFile(p.dev_key(), dev.seed()));
+    types::AccountId dev_account = types::AccountIdFromPublicKey(dev.public_key());
+    out.dev_address = EncodeAddress(dev_account);
+    g.accounts.push_back({dev_account, kInitBalance});
+  }
+  for (const ledger::GenesisAccount& a : options.accounts) g.accounts.push_back(a);
+
+  HITO_RETURN_IF_ERROR(WriteFile(p.genesis(), GenesisToJson(g)));
+  HITO_RETURN_IF_ERROR(WriteFile(p.config(), ConfigToToml(options.config)));
+  return out;
+}
+
+}  // namespace hito::node

@@ -1,0 +1,76 @@
+// The node's home folder: its paths, `hitod init`, and the validator's key file.
+//
+// Layout of a home (docs/operator.md):
+//   config.toml     operator settings (NodeConfig, config_toml.h)
+//   genesis.json    chain id, genesis time, validator set, funded accounts, params
+//                   (genesis_json.h)
+//   validator.key   the validator's Ed25519 seed, hex, mode 0600; never logged
+//   dev.key         (dev chains only) the funded dev account's seed, hex, mode 0600
+//   data/           LevelDB (blocks and state)
+// Seed files and plain files are read and written by base/file_io.h. Functions here do
+// file I/O and return errors as values; none is thread-safe with respect to the same home.
+#ifndef HITO_NODE_CONFIG_HOME_H_
+#define HITO_NODE_CONFIG_HOME_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ed25519.h"
+#include "base/file_io.h"
+#include "base/status.h"
+#include "consensus/ledger/ledger.h"
+#include "node/config/config_toml.h"
+
+namespace hito::node {
+
+using ::hito::ReadFile;
+using ::hito::WriteFile;
+using ::hito::WriteSeedFile;
+
+// The key held by a seed file (base's ReadSeedFile, then the key; the seed is wiped).
+Result<Ed25519PrivateKey> ReadSeedFile(const std::filesystem::path& path);
+
+// The chain id of a new chain (init, testnet): 1..kChainIdMaxLen bytes of [a-z0-9-].
+Status ValidateNewChainId(std::string_view chain_id);
+
+// Creates `dir` (and its parents) with mode 0700. It may exist only as an empty
+// directory: anything else is kAlreadyExists ("refusing to overwrite: ...").
+Status CreateEmptyPrivateDir(const std::filesystem::path& dir);
+
+struct HomePaths {
+  std::filesystem::path home;
+  std::filesystem::path config() const { return home / "config.toml"; }
+  std::filesystem::path genesis() const { return home / "genesis.json"; }
+  std::filesystem::path validator_key() const { return home / "validator.key"; }
+  std::filesystem::path dev_key() const { return home / "dev.key"; }
+  std::filesystem::path data() const { return home / "data"; }
+};
+
+struct InitOptions {
+  std::string chain_id = "hito-local";
+  uint64_t genesis_time_ms = 0;  // 0 = now
+  // Extra funded accounts besides the validator's own.
+  std::vector<consensus::ledger::GenesisAccount> accounts;
+  // When set, a dev account is created, funded and its seed written to dev.key.
+  bool dev_account = false;
+  NodeConfig config;
+};
+
+// The balance `init` gives the validator's account and the dev account: 1e9 HITO.
+inline constexpr uint64_t kInitBalance = 1'000'000'000ull * 1'000'000ull;
+
+struct InitResult {
+  std::string validator_address;
+  std::string dev_address;  // empty unless dev_account
+};
+
+// Creates a home. Refuses (kAlreadyExists) when the folder holds any of the home files.
+// The folder itself may exist if it is empty.
+Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options);
+
+}  // namespace hito::node
+
+#endif  // HITO_NODE_CONFIG_HOME_H_
