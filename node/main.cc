@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/bech32m.h"
+#include "base/fatal.h"
 #include "base/hash.h"
 #include "consensus/types/transaction.h"
 #include "node/config/config.h"
@@ -69,6 +70,11 @@ int main(int argc, char** argv) {
   const sigset_t stop_signals = BlockStopSignals();
   spdlog::set_default_logger(spdlog::stderr_color_mt("hitod"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  // A fatal stop anywhere (base/fatal.h) goes to the node's log, flushed before abort.
+  hito::SetFatalLogHook([](std::string_view line) {
+    spdlog::critical("{}", line);
+    spdlog::shutdown();
+  });
 
   CLI::App app{"hitod: the hito node"};
   app.set_version_flag("--version", std::string(node::kNodeVersion));

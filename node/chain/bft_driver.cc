@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/fatal.h"
 #include "base/hash.h"
 #include "base/hex.h"
 #include "consensus/ledger/validators.h"
@@ -37,12 +38,6 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
 io::Clock::TimePoint Later(io::Clock::TimePoint now, uint64_t ms) {
   constexpr uint64_t kDayMs = 24ull * 3600 * 1000;
   return now + std::chrono::milliseconds(static_cast<int64_t>(std::min(ms, kDayMs)));
-}
-
-[[noreturn]] void Die(const std::string& what, const Status& s) {
-  spdlog::critical("{}: {}; stopping the node", what, s.ToString());
-  spdlog::shutdown();
-  std::abort();
 }
 
 void PutU32(Bytes* out, uint32_t v) {
@@ -163,7 +158,7 @@ class BftDriver::SignerAdapter : public bft::Signer {
       spdlog::info("signer refused: {}", s.message());
       return s;
     }
-    Die("signer record not persisted", s);
+    FatalStop("signer record not persisted", s);
   }
   io::Signer* signer_;
   std::optional<uint64_t> refused_height_;
@@ -368,7 +363,7 @@ void BftDriver::Resume() {
                start.round, start.lock ? " (locked)" : "", msgs.size());
   // Rewrite the WAL to exactly what is replayed, so a restart resumes from the same log.
   Status s = wal_->Rewrite(keep);
-  if (!s.ok()) Die("consensus WAL rewrite failed", s);
+  if (!s.ok()) FatalStop("consensus WAL rewrite failed", s);
   Feed(std::move(start));
   for (WalMessage& m : msgs) Replay(m, me);
   replayed_ = msgs.size();
@@ -409,7 +404,7 @@ void BftDriver::CountPeerRecord(const Ed25519PublicKey& sender, size_t bytes) {
 
 void BftDriver::WalAppend(const Bytes& record, io::Wal::Durability durability) {
   Status s = wal_->Append(record, durability);
-  if (!s.ok()) Die("consensus WAL append failed", s);
+  if (!s.ok()) FatalStop("consensus WAL append failed", s);
 }
 
 bool BftDriver::WalRoomFor(const Ed25519PublicKey& sender, size_t bytes) const {
@@ -639,7 +634,7 @@ void BftDriver::CommitBlock(const types::Block& block, const types::Commit& comm
   // Agreed by a quorum and checked by ProcessProposal: failing to execute it means this
   // node's state cannot be trusted.
   if (!fin.ok())
-    Die("executing decided block " + std::to_string(block.header.height), fin.status());
+    FatalStop("executing decided block " + std::to_string(block.header.height), fin.status());
   app_->Commit(block, commit, std::move(fin).value());
   for (const types::DuplicateVoteEvidence& e : block.evidence) {
     evidence_pool_.erase(consensus::ledger::EvidenceKey(e));
@@ -650,7 +645,7 @@ void BftDriver::CommitBlock(const types::Block& block, const types::Commit& comm
   evidence_pending_ = evidence_pool_.size() + proposal_evidence_pool_.size();
   // Start the next height's log: only its marker (the decided height is in the store).
   Status s = wal_->Rewrite({HeightRecord(block.header.height + 1)});
-  if (!s.ok()) Die("consensus WAL rewrite failed", s);
+  if (!s.ok()) FatalStop("consensus WAL rewrite failed", s);
   own_proposal_.reset();
   own_votes_.clear();
   seen_.clear();
@@ -735,7 +730,7 @@ void BftDriver::Gossip() {
 
 types::ValidatorSet BftDriver::SetFor(uint64_t height) const {
   Result<types::ValidatorSet> set = app_->ValidatorSetAt(height);
-  if (!set.ok()) Die("validator set of height " + std::to_string(height), set.status());
+  if (!set.ok()) FatalStop("validator set of height " + std::to_string(height), set.status());
   return std::move(set).value();
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "base/checked.h"
+#include "base/fatal.h"
 #include "base/hex.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/ledger/validators.h"
@@ -16,15 +17,6 @@ namespace {
 
 namespace ledger = consensus::ledger;
 namespace types = consensus::types;
-
-// A failed write on the commit path leaves the node unable to continue consistently:
-// stop, and let the restart recover from what is durable.
-void DieIfError(const Status& s, std::string_view what) {
-  if (s.ok()) return;
-  spdlog::critical("{}: {}; stopping the node", what, s.ToString());
-  spdlog::shutdown();
-  std::abort();
-}
 
 Result<std::vector<types::Transaction>> DecodeTxs(const std::vector<Bytes>& raw) {
   std::vector<types::Transaction> txs;
@@ -264,10 +256,12 @@ void ChainApp::Commit(const types::Block& block, const types::Commit& commit, Fi
   const auto start = std::chrono::steady_clock::now();
   BlockRecord record = MakeBlockRecord(block, commit, fin);
   // 1. The block, its commit and its tx index: one synced batch.
-  DieIfError(store_->WriteBlock(record), "storing block " + std::to_string(height));
+  // A failed write on the commit path leaves the node unable to continue consistently:
+  // stop, and let the restart recover from what is durable.
+  FatalStopIfError(store_->WriteBlock(record), "storing block " + std::to_string(height));
   // 2. Its state changes and the state height: a second synced batch.
-  DieIfError(store_->WriteState(height, fin.outcome.changes),
-             "storing state of block " + std::to_string(height));
+  FatalStopIfError(store_->WriteState(height, fin.outcome.changes),
+                   "storing state of block " + std::to_string(height));
   const double store_ms = MsSince(start);
   exec_ledger_.OnCommitted(fin.outcome);  // the next block starts with a warm cache
   {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "base/fatal.h"
+
 namespace hito::node {
 namespace {
 namespace types = consensus::types;
@@ -41,9 +43,7 @@ void SoloEngine::Run() {
     Status s = ProduceBlock();
     if (!s.ok()) {
       // Execution failed on a block we built ourselves: state cannot be trusted.
-      spdlog::critical("block production failed: {}; stopping the node", s.ToString());
-      spdlog::shutdown();
-      std::abort();
+      FatalStop("block production failed", s);
     }
     lock.lock();
     next += interval;
