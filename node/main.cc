@@ -26,6 +26,11 @@ using hito::Result;
 using hito::Status;
 namespace node = hito::node;
 
+std::optional<std::string> OptionalString(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
 int Fail(const Status& s) {
   std::fprintf(stderr, "hitod: %s\n", s.ToString().c_str());
   return 1;
@@ -63,81 +68,48 @@ int RunNode(const std::filesystem::path& home, const std::optional<std::string>&
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  hito::InitCrypto();
-  const sigset_t stop_signals = BlockStopSignals();
-  spdlog::set_default_logger(spdlog::stderr_color_mt("hitod"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  // A fatal stop anywhere (base/fatal.h) goes to the node's log, flushed before abort.
-  hito::SetFatalLogHook([](std::string_view line) {
-    spdlog::critical("{}", line);
-    spdlog::shutdown();
-  });
-
-  CLI::App app{"hitod: the hito node"};
-  app.set_version_flag("--version", std::string(node::kNodeVersion));
-  app.require_subcommand(1);
-
+// ---- hitod init ----
+struct InitCommand {
+  CLI::App* cmd = nullptr;
   std::string home;
   std::string chain_id = "hito-local";
+  std::vector<std::string> fund;
   std::string grpc_addr;
 
-  CLI::App* init = app.add_subcommand("init", "Create a node home: key, genesis, config");
-  init->add_option("--home", home, "Home folder (created; must not exist or be empty)")->required();
-  init->add_option("--chain-id", chain_id, "Chain id")->capture_default_str();
-  std::vector<std::string> fund;
-  init->add_option("--fund", fund, "Extra genesis account ADDRESS=UNITS (repeatable)");
-  std::string init_grpc;
-  init->add_option("--grpc-addr", init_grpc, "gRPC address written to config.toml");
+  void Add(CLI::App& app) {
+    cmd = app.add_subcommand("init", "Create a node home: key, genesis, config");
+    cmd->add_option("--home", home, "Home folder (created; must not exist or be empty)")
+        ->required();
+    cmd->add_option("--chain-id", chain_id, "Chain id")->capture_default_str();
+    cmd->add_option("--fund", fund, "Extra genesis account ADDRESS=UNITS (repeatable)");
+    cmd->add_option("--grpc-addr", grpc_addr, "gRPC address written to config.toml");
+  }
 
-  CLI::App* start = app.add_subcommand("start", "Run the node of a home");
-  start->add_option("--home", home, "Home folder made by `hitod init`")->required();
-  start->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
+  // One --fund value, ADDRESS=UNITS.
+  static Result<hito::consensus::ledger::GenesisAccount> ParseFund(const std::string& f) {
+    size_t eq = f.find('=');
+    if (eq == std::string::npos) return hito::InvalidArgumentError("--fund wants ADDRESS=UNITS");
+    Result<hito::Hash32> id = hito::DecodeAddress(f.substr(0, eq));
+    if (!id.ok()) return id.status().WithContext("--fund address");
+    uint64_t units = 0;
+    try {
+      size_t used = 0;
+      units = std::stoull(f.substr(eq + 1), &used);
+      if (used != f.size() - eq - 1) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      return hito::InvalidArgumentError("--fund: bad amount in " + f);
+    }
+    return hito::consensus::ledger::GenesisAccount{*id, units};
+  }
 
-  CLI::App* dev = app.add_subcommand("dev", "One-command dev chain with a funded dev account");
-  dev->add_option("--home", home, "Home folder (default: a new temporary folder)");
-  dev->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
-  CLI::Option* dev_chain =
-      dev->add_option("--chain-id", chain_id, "Chain id when creating the home (default hito-dev)");
-
-  CLI::App* testnet =
-      app.add_subcommand("testnet", "Write the homes of a local multi-validator chain");
-  uint32_t tn_validators = 4;
-  std::string tn_out;
-  uint16_t tn_base_port = 26600;
-  std::string tn_chain = "hito-testnet";
-  testnet->add_option("--validators", tn_validators, "Number of validators")->capture_default_str();
-  testnet->add_option("--out", tn_out, "Output folder (created; must not exist or be empty)")
-      ->required();
-  testnet->add_option("--base-port", tn_base_port, "Node i: gRPC base+2i, p2p base+2i+1")
-      ->capture_default_str();
-  testnet->add_option("--chain-id", tn_chain, "Chain id")->capture_default_str();
-
-  CLI11_PARSE(app, argc, argv);
-  std::optional<std::string> addr;
-  if (!grpc_addr.empty()) addr = grpc_addr;
-
-  if (init->parsed()) {
+  int Run() const {
     node::InitOptions o;
     o.chain_id = chain_id;
-    if (!init_grpc.empty()) o.config.grpc_addr = init_grpc;
+    if (!grpc_addr.empty()) o.config.grpc_addr = grpc_addr;
     for (const std::string& f : fund) {
-      size_t eq = f.find('=');
-      if (eq == std::string::npos)
-        return Fail(hito::InvalidArgumentError("--fund wants ADDRESS=UNITS"));
-      Result<hito::Hash32> id = hito::DecodeAddress(f.substr(0, eq));
-      if (!id.ok()) return Fail(id.status().WithContext("--fund address"));
-      uint64_t units = 0;
-      try {
-        size_t used = 0;
-        units = std::stoull(f.substr(eq + 1), &used);
-        if (used != f.size() - eq - 1) throw std::invalid_argument("trailing");
-      } catch (const std::exception&) {
-        return Fail(hito::InvalidArgumentError("--fund: bad amount in " + f));
-      }
-      o.accounts.push_back({*id, units});
+      Result<hito::consensus::ledger::GenesisAccount> account = ParseFund(f);
+      if (!account.ok()) return Fail(account.status());
+      o.accounts.push_back(*account);
     }
     Result<node::InitResult> r = node::InitHome(home, o);
     if (!r.ok()) return Fail(r.status());
@@ -145,57 +117,144 @@ int main(int argc, char** argv) {
                 r->validator_address.c_str());
     return 0;
   }
+};
 
-  if (start->parsed()) return RunNode(home, addr, stop_signals, nullptr);
+// ---- hitod start ----
+struct StartCommand {
+  CLI::App* cmd = nullptr;
+  std::string home;
+  std::string grpc_addr;
 
-  if (testnet->parsed()) {
-    node::TestnetOptions o;
-    o.validators = tn_validators;
-    o.out = tn_out;
-    o.base_port = tn_base_port;
-    o.chain_id = tn_chain;
+  void Add(CLI::App& app) {
+    cmd = app.add_subcommand("start", "Run the node of a home");
+    cmd->add_option("--home", home, "Home folder made by `hitod init`")->required();
+    cmd->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
+  }
+
+  int Run(const sigset_t& stop_signals) const {
+    return RunNode(home, OptionalString(grpc_addr), stop_signals, nullptr);
+  }
+};
+
+// ---- hitod testnet ----
+struct TestnetCommand {
+  CLI::App* cmd = nullptr;
+  node::TestnetOptions o;
+  std::string out;
+
+  void Add(CLI::App& app) {
+    cmd = app.add_subcommand("testnet", "Write the homes of a local multi-validator chain");
+    cmd->add_option("--validators", o.validators, "Number of validators")->capture_default_str();
+    cmd->add_option("--out", out, "Output folder (created; must not exist or be empty)")
+        ->required();
+    cmd->add_option("--base-port", o.base_port, "Node i: gRPC base+2i, p2p base+2i+1")
+        ->capture_default_str();
+    cmd->add_option("--chain-id", o.chain_id, "Chain id")->capture_default_str();
+  }
+
+  int Run() {
+    o.out = out;
     Result<std::vector<node::TestnetNode>> r = node::WriteTestnet(o);
     if (!r.ok()) return Fail(r.status());
     std::printf("testnet %s: %u validators in %s (dev key: %s/dev.key, list: %s/nodes.json)\n",
-                tn_chain.c_str(), tn_validators, tn_out.c_str(), tn_out.c_str(), tn_out.c_str());
+                o.chain_id.c_str(), o.validators, out.c_str(), out.c_str(), out.c_str());
     for (const node::TestnetNode& n : *r) {
       std::printf("  %s  grpc %s  p2p %s\n", n.home.c_str(), n.grpc_addr.c_str(),
                   n.p2p_addr.c_str());
     }
     return 0;
   }
+};
 
-  // dev
-  std::filesystem::path dev_home = home;
-  if (home.empty()) {
+// ---- hitod dev ----
+struct DevCommand {
+  CLI::App* cmd = nullptr;
+  CLI::Option* chain_option = nullptr;
+  std::string home;
+  std::string grpc_addr;
+  std::string chain_id;
+
+  void Add(CLI::App& app) {
+    cmd = app.add_subcommand("dev", "One-command dev chain with a funded dev account");
+    cmd->add_option("--home", home, "Home folder (default: a new temporary folder)");
+    cmd->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
+    chain_option = cmd->add_option("--chain-id", chain_id,
+                                   "Chain id when creating the home (default hito-dev)");
+  }
+
+  // The home to run: --home, or a new temporary folder.
+  Result<std::filesystem::path> Home() const {
+    if (!home.empty()) return std::filesystem::path(home);
     std::string tmpl = (std::filesystem::temp_directory_path() / "hitod-dev-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) {
-      return Fail(hito::InternalError("cannot create a temporary home"));
+      return hito::InternalError("cannot create a temporary home");
     }
-    dev_home = tmpl;
+    return std::filesystem::path(tmpl);
   }
-  node::HomePaths paths{dev_home};
-  std::error_code ec;
-  if (!std::filesystem::exists(paths.config(), ec)) {
-    node::InitOptions o;
-    o.chain_id = dev_chain->count() > 0 ? chain_id : "hito-dev";
-    o.dev_account = true;
-    if (addr) o.config.grpc_addr = *addr;
-    Result<node::InitResult> r = node::InitHome(dev_home, o);
-    if (!r.ok()) return Fail(r.status());
+
+  int Run(const sigset_t& stop_signals) const {
+    Result<std::filesystem::path> dev_home = Home();
+    if (!dev_home.ok()) return Fail(dev_home.status());
+    const std::optional<std::string> addr = OptionalString(grpc_addr);
+    node::HomePaths paths{*dev_home};
+    std::error_code ec;
+    if (!std::filesystem::exists(paths.config(), ec)) {
+      node::InitOptions o;
+      o.chain_id = chain_option->count() > 0 ? chain_id : "hito-dev";
+      o.dev_account = true;
+      if (addr) o.config.grpc_addr = *addr;
+      Result<node::InitResult> r = node::InitHome(*dev_home, o);
+      if (!r.ok()) return Fail(r.status());
+    }
+    Result<hito::Ed25519PrivateKey> dev_key = node::ReadSeedFile(paths.dev_key());
+    if (!dev_key.ok()) return Fail(dev_key.status().WithContext("dev home without dev.key"));
+    const std::string dev_address =
+        hito::EncodeAddress(hito::consensus::types::AccountIdFromPublicKey(dev_key->public_key()));
+    return RunNode(*dev_home, addr, stop_signals, [&](const node::Node& n) {
+      std::string host = n.config().grpc_addr.substr(0, n.config().grpc_addr.rfind(':'));
+      std::printf(
+          "hitod dev chain\n  chain id:    %s\n  grpc:        %s:%d\n  home:        %s\n"
+          "  dev address: %s\n  dev key:     %s (hex seed; import with "
+          "`hito keys import NAME --seed-file %s`)\n",
+          n.chain_id().c_str(), host.c_str(), n.grpc_port(), dev_home->c_str(), dev_address.c_str(),
+          paths.dev_key().c_str(), paths.dev_key().c_str());
+      std::fflush(stdout);
+    });
   }
-  Result<hito::Ed25519PrivateKey> dev_key = node::ReadSeedFile(paths.dev_key());
-  if (!dev_key.ok()) return Fail(dev_key.status().WithContext("dev home without dev.key"));
-  const std::string dev_address =
-      hito::EncodeAddress(hito::consensus::types::AccountIdFromPublicKey(dev_key->public_key()));
-  return RunNode(dev_home, addr, stop_signals, [&](const node::Node& n) {
-    std::string host = n.config().grpc_addr.substr(0, n.config().grpc_addr.rfind(':'));
-    std::printf(
-        "hitod dev chain\n  chain id:    %s\n  grpc:        %s:%d\n  home:        %s\n"
-        "  dev address: %s\n  dev key:     %s (hex seed; import with "
-        "`hito keys import NAME --seed-file %s`)\n",
-        n.chain_id().c_str(), host.c_str(), n.grpc_port(), dev_home.c_str(), dev_address.c_str(),
-        paths.dev_key().c_str(), paths.dev_key().c_str());
-    std::fflush(stdout);
+};
+
+void SetUpLogging() {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hitod"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  // A fatal stop anywhere (base/fatal.h) goes to the node's log, flushed before abort.
+  hito::SetFatalLogHook([](std::string_view line) {
+    spdlog::critical("{}", line);
+    spdlog::shutdown();
   });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hito::InitCrypto();
+  const sigset_t stop_signals = BlockStopSignals();
+  SetUpLogging();
+
+  CLI::App app{"hitod: the hito node"};
+  app.set_version_flag("--version", std::string(node::kNodeVersion));
+  app.require_subcommand(1);
+  InitCommand init;
+  StartCommand start;
+  DevCommand dev;
+  TestnetCommand testnet;
+  init.Add(app);
+  start.Add(app);
+  dev.Add(app);
+  testnet.Add(app);
+  CLI11_PARSE(app, argc, argv);
+
+  if (init.cmd->parsed()) return init.Run();
+  if (start.cmd->parsed()) return start.Run(stop_signals);
+  if (testnet.cmd->parsed()) return testnet.Run();
+  return dev.Run(stop_signals);
 }

@@ -51,52 +51,61 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
         SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
                           node->config_.block_max_bytes});
   } else {
-    ConsensusTransport* transport = options.transport;
-    if (transport == nullptr) {
-      // The peer network; the node key is the validator key (docs/protocol/p2p.md).
-      HITO_ASSIGN_OR_RETURN(p2p::PeerNetworkConfig pc,
-                            PeerNetworkConfigFor(node->config_, node->chain_id_, genesis_hash));
-      HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey node_key, ReadSeedFile(paths.validator_key()));
-      auto net = std::make_unique<P2pTransport>(std::move(pc), std::move(node_key),
-                                                node->app_->Tip().height, node->mempool_.get());
-      Status started = net->Start();
-      if (!started.ok()) return started.WithContext("p2p listen " + node->config_.p2p_addr);
-      spdlog::info("p2p listening on {} with {} peers", node->config_.p2p_addr,
-                   node->config_.peers.size());
-      transport = net.get();
-      node->relay_ = net.get();  // RPC-admitted txs are gossiped to the peers
-      node->own_transport_ = std::move(net);
-    }
-    BftEngineOptions bo;
-    bo.block_max_txs = node->config_.block_max_txs;
-    bo.block_max_bytes = node->config_.block_max_bytes;
-    bo.commit_wait_ms = node->config_.block_interval_ms;
-    const NodeConfig& nc = node->config_;
-    bo.bft.timeout_propose_base_ms = nc.timeout_propose_base_ms;
-    bo.bft.timeout_propose_delta_ms = nc.timeout_propose_delta_ms;
-    bo.bft.timeout_prevote_base_ms = nc.timeout_prevote_base_ms;
-    bo.bft.timeout_prevote_delta_ms = nc.timeout_prevote_delta_ms;
-    bo.bft.timeout_precommit_base_ms = nc.timeout_precommit_base_ms;
-    bo.bft.timeout_precommit_delta_ms = nc.timeout_precommit_delta_ms;
-    HITO_ASSIGN_OR_RETURN(node->bft_, BftEngine::Open(options.home, node->chain_id_, std::move(key),
-                                                      node->app_.get(), store, transport, bo));
+    HITO_RETURN_IF_ERROR(node->OpenBft(options, genesis_hash, std::move(key)));
     spdlog::info("BFT consensus with {} validators", genesis.validators.size());
   }
+  HITO_RETURN_IF_ERROR(node->StartRpc(options, genesis_hash, validator));
+  return node;
+}
 
+Status Node::OpenBft(const NodeOptions& options, const Hash32& genesis_hash,
+                     Ed25519PrivateKey key) {
+  ConsensusTransport* transport = options.transport;
+  if (transport == nullptr) {
+    // The peer network; the node key is the validator key (docs/protocol/p2p.md).
+    HITO_ASSIGN_OR_RETURN(p2p::PeerNetworkConfig pc,
+                          PeerNetworkConfigFor(config_, chain_id_, genesis_hash));
+    HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey node_key,
+                          ReadSeedFile(HomePaths{options.home}.validator_key()));
+    auto net = std::make_unique<P2pTransport>(std::move(pc), std::move(node_key),
+                                              app_->Tip().height, mempool_.get());
+    Status started = net->Start();
+    if (!started.ok()) return started.WithContext("p2p listen " + config_.p2p_addr);
+    spdlog::info("p2p listening on {} with {} peers", config_.p2p_addr, config_.peers.size());
+    transport = net.get();
+    relay_ = net.get();  // RPC-admitted txs are gossiped to the peers
+    own_transport_ = std::move(net);
+  }
+  BftEngineOptions bo;
+  bo.block_max_txs = config_.block_max_txs;
+  bo.block_max_bytes = config_.block_max_bytes;
+  bo.commit_wait_ms = config_.block_interval_ms;
+  bo.bft.timeout_propose_base_ms = config_.timeout_propose_base_ms;
+  bo.bft.timeout_propose_delta_ms = config_.timeout_propose_delta_ms;
+  bo.bft.timeout_prevote_base_ms = config_.timeout_prevote_base_ms;
+  bo.bft.timeout_prevote_delta_ms = config_.timeout_prevote_delta_ms;
+  bo.bft.timeout_precommit_base_ms = config_.timeout_precommit_base_ms;
+  bo.bft.timeout_precommit_delta_ms = config_.timeout_precommit_delta_ms;
+  HITO_ASSIGN_OR_RETURN(bft_, BftEngine::Open(options.home, chain_id_, std::move(key), app_.get(),
+                                              store_.get(), transport, bo));
+  return Status::Ok();
+}
+
+Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
+                      const Ed25519PublicKey& validator) {
   RpcBackend backend;
-  backend.chain_id = node->chain_id_;
+  backend.chain_id = chain_id_;
   backend.genesis_hash = genesis_hash;
   backend.validator = validator;
-  backend.store = store;
-  backend.mempool = node->mempool_.get();
-  backend.events = node->events_.get();
-  backend.app = node->app_.get();
-  backend.relay = node->relay_;
-  HITO_ASSIGN_OR_RETURN(node->rpc_,
-                        RpcServer::Start(node->config_.grpc_addr, std::move(backend), options.rpc));
-  spdlog::info("gRPC listening on {} (port {}), validator {}", node->config_.grpc_addr,
-               node->rpc_->port(), EncodeAddress(types::AccountIdFromPublicKey(validator)));
-  return node;
+  backend.store = store_.get();
+  backend.mempool = mempool_.get();
+  backend.events = events_.get();
+  backend.app = app_.get();
+  backend.relay = relay_;
+  HITO_ASSIGN_OR_RETURN(rpc_, RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc));
+  spdlog::info("gRPC listening on {} (port {}), validator {}", config_.grpc_addr, rpc_->port(),
+               EncodeAddress(types::AccountIdFromPublicKey(validator)));
+  return Status::Ok();
 }
 
 void Node::StartEngine() {

@@ -56,6 +56,11 @@ class Node {
 
  private:
   Node() = default;
+  // The BFT engine and, unless options.transport is given, the peer network it talks over.
+  Status OpenBft(const NodeOptions& options, const Hash32& genesis_hash, Ed25519PrivateKey key);
+  // The public gRPC server over the opened parts.
+  Status StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
+                  const Ed25519PublicKey& validator);
   NodeConfig config_;
   std::string chain_id_;
   std::unique_ptr<Store> store_;

@@ -342,19 +342,7 @@ void BftDriver::Resume() {
     msgs.push_back(std::move(m).value());
   }
   if (start.lock && start.lock->round > start.round) start.round = start.lock->round;
-  // A cut log (torn or corrupt tail) may have lost own messages of this height. The log is
-  // cut only at its end and own messages are logged in signing order, so if the last
-  // signature the signer record names is still in the log, nothing own was lost;
-  // otherwise this node signs nothing more at this height (it follows it, and signs
-  // again from the next one). The decision is logged (kNoSign), so a later restart, which
-  // finds the rewritten log clean, keeps it.
-  if (wal_recovery_.tail != io::WalTail::kClean && signed_here && !last_signed_in_wal) {
-    spdlog::error(
-        "consensus WAL of height {} was cut and lost this validator's last signed message; "
-        "not signing again at this height",
-        height);
-    no_sign = true;
-  }
+  if (CutWalLostOwnSignature(height, signed_here && !last_signed_in_wal)) no_sign = true;
   if (no_sign) {
     signer_adapter_->RefuseHeight(height);
     keep.insert(keep.begin() + 1, NoSignRecord(height));
@@ -370,6 +358,21 @@ void BftDriver::Resume() {
   replay_.clear();
   Gossip();
   next_gossip_ = clock_->Now() + std::chrono::milliseconds(options_.gossip_interval_ms);
+}
+
+// A cut log (torn or corrupt tail) may have lost own messages of this height. The log is
+// cut only at its end and own messages are logged in signing order, so if the last
+// signature the signer record names is still in the log, nothing own was lost; otherwise
+// this node signs nothing more at this height (it follows it, and signs again from the
+// next one). Resume logs the decision (kNoSign), so a later restart, which finds the
+// rewritten log clean, keeps it.
+bool BftDriver::CutWalLostOwnSignature(uint64_t height, bool last_signature_missing) const {
+  if (wal_recovery_.tail == io::WalTail::kClean || !last_signature_missing) return false;
+  spdlog::error(
+      "consensus WAL of height {} was cut and lost this validator's last signed message; "
+      "not signing again at this height",
+      height);
+  return true;
 }
 
 Hash32 BftDriver::OwnSignBytesHash(const WalMessage& m, const Ed25519PublicKey& me) const {

@@ -213,6 +213,9 @@ class BftDriver {
   void CountPeerRecord(const Ed25519PublicKey& sender, size_t bytes);
   void Replay(const WalMessage& m, const Ed25519PublicKey& me);
   // The signer's hash of `m`'s signing bytes if `m` is this validator's, else zero.
+  // Whether a cut WAL lost this validator's last signed message of `height` (then it
+  // signs nothing more there); logs the decision.
+  bool CutWalLostOwnSignature(uint64_t height, bool last_signature_missing) const;
   Hash32 OwnSignBytesHash(const WalMessage& m, const Ed25519PublicKey& me) const;
   void Carry(const consensus::bft::Action& action, std::deque<consensus::bft::Event>* next);
   void CommitBlock(const consensus::types::Block& block, const consensus::types::Commit& commit);

@@ -800,7 +800,7 @@ Status Simulation::CheckBlock(const types::Block& b, const types::BlockHeader* p
   if (h.chain_id != kChainId) return InvalidArgumentError("wrong chain id");
   const uint64_t prev_time = parent != nullptr ? parent->time_ms : kGenesisTimeMs;
   if (h.time_ms <= prev_time) return InvalidArgumentError("time does not increase");
-  if (h.time_ms > prev_time + node::kBlockTimeMaxStepMs) {
+  if (h.time_ms > prev_time + types::kBlockTimeMaxStepMs) {
     return InvalidArgumentError("time too far after the parent");
   }
   if (h.time_ms > wall_ms + driver_options_.max_clock_drift_ms + kMaxSkewMs) {
