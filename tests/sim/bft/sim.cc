@@ -817,11 +817,16 @@ Status Simulation::CheckBlock(const types::Block& b, const types::BlockHeader* p
   if (h.last_commit_hash != types::CommitHash(b.last_commit)) {
     return InvalidArgumentError("wrong last_commit_hash");
   }
-  if (h.evidence_hash != types::EvidenceHash(b.evidence)) {
+  if (h.evidence_hash != types::EvidenceHash(b.evidence, b.proposal_evidence)) {
     return InvalidArgumentError("wrong evidence_hash");
   }
-  if (b.evidence.size() > types::kEvidenceMaxPerBlock) return InvalidArgumentError("evidence");
+  if (b.evidence.size() + b.proposal_evidence.size() > types::kEvidenceMaxPerBlock) {
+    return InvalidArgumentError("evidence");
+  }
   for (const auto& ev : b.evidence) HITO_RETURN_IF_ERROR(types::VerifyEvidence(kChainId, ev));
+  for (const auto& ev : b.proposal_evidence) {
+    HITO_RETURN_IF_ERROR(types::VerifyProposalEvidence(kChainId, ev));
+  }
   if (b.txs.size() > types::kBlockMaxTxs) return InvalidArgumentError("too many txs");
   if (types::EncodeBlock(b).size() > types::kBlockMaxBytes) return InvalidArgumentError("too big");
   for (const Bytes& tx : b.txs) {
@@ -878,6 +883,12 @@ Status Simulation::CheckStored(uint32_t p) {
         return InternalError(where + " committed evidence against an honest validator");
       }
       evidence_on_chain_.insert(types::EncodeEvidence(ev));
+    }
+    for (const auto& ev : block.proposal_evidence) {
+      if (!IsTwin(ev.a.proposer)) {
+        return InternalError(where + " committed proposal evidence against an honest validator");
+      }
+      evidence_on_chain_.insert(types::EncodeProposalEvidence(ev));
     }
     // Agreement: no two honest validators commit different blocks at a height.
     auto [it, first] = decided_.emplace(h, hash);
