@@ -13,6 +13,7 @@
 #include "consensus/ledger/bank.h"
 #include "consensus/ledger/key_order.h"
 #include "consensus/ledger/records.h"
+#include "consensus/ledger/registry.h"
 #include "consensus/ledger/slab_map.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/types/limits.h"
@@ -41,6 +42,67 @@ TxResult Unsupported(const types::Transaction& tx) {
   r.code = TxCode::kUnsupportedKind;
   r.message = "transaction kind " + std::string(types::TxKindName(tx.kind())) + " is not enabled";
   return r;
+}
+
+// Registrations and revocations (registry.h); any other kind without a transfer body is
+// not executed.
+Result<TxResult> ApplyPersonhood(RegistryStore* store, std::string_view chain_id,
+                                 const std::optional<RegistryParams>& params, uint64_t height,
+                                 const types::Transaction& tx, SignatureCheck sigs) {
+  if (!params) return Unsupported(tx);
+  if (const auto* reg = std::get_if<types::Registration>(&tx.body)) {
+    return registry::ApplyRegistration(store, chain_id, *params, height, *reg, sigs);
+  }
+  if (const auto* rev = std::get_if<types::Revocation>(&tx.body)) {
+    return registry::ApplyRevocation(store, chain_id, *rev, sigs);
+  }
+  return Unsupported(tx);
+}
+
+// The block-level refusals of ApplyBlock after the chain id (ledger.h): the height, the
+// transaction count and the state's own chain.
+Status CheckBlockFrame(const types::BlockHeader& header, size_t tx_count, std::string_view chain_id,
+                       uint64_t height, const std::optional<Bytes>& stored_chain) {
+  const std::optional<uint64_t> next_height = CheckedAdd(height, uint64_t{1});
+  if (!next_height || header.height != *next_height) {
+    return FailedPreconditionError("block height " + std::to_string(header.height) +
+                                   " does not follow committed height " + std::to_string(height));
+  }
+  if (tx_count > types::kBlockMaxTxs) {
+    return InvalidArgumentError("block has " + std::to_string(tx_count) + " transactions, limit " +
+                                std::to_string(types::kBlockMaxTxs));
+  }
+  if (!stored_chain || AsChars(*stored_chain) != chain_id) {
+    return FailedPreconditionError("state belongs to another chain than \"" +
+                                   std::string(chain_id) + "\"");
+  }
+  return Status::Ok();
+}
+
+// The registry's parameters (nullopt: not enabled) after its start-of-block work.
+Result<std::optional<RegistryParams>> BeginRegistryBlock(RegistryStore* store, uint64_t height) {
+  HITO_ASSIGN_OR_RETURN(std::optional<RegistryParams> p, registry::ReadParams(*store));
+  if (p) HITO_RETURN_IF_ERROR(registry::BeginBlock(store, *p, height));
+  return p;
+}
+
+// The registry's writes of a block, as records and tree leaves. A deletion of a record
+// the committed state does not hold (written and deleted within the block) is dropped.
+Status FlushRegistry(const KvReader& base, const RegistryStore& store,
+                     std::vector<StateTree::SortedUpdate>* batch, ChangeSet* changes) {
+  for (const auto& [key, value] : store.writes()) {
+    if (value) {
+      batch->emplace_back(StateTreeKey(key), StateValueHash(*value));
+      changes->Put(key, *value);
+      continue;
+    }
+    std::optional<Bytes> committed;
+    HITO_RETURN_IF_ERROR(base.Get(key, &committed));
+    if (!committed) continue;
+    batch->emplace_back(StateTreeKey(key), std::nullopt);
+    changes->Delete(key);
+  }
+  return Status::Ok();
 }
 
 constexpr size_t kDefaultMaxAccounts = size_t{1} << 18;
@@ -223,6 +285,14 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
     PutRecord(KeyBytes(kValidatorSetsKey), EncodeValidatorSchedule(schedule), &out.changes, &batch);
   }
   const MemoryKv empty;
+  if (!genesis.attesters.empty()) {
+    RegistryStore registry(&empty);
+    HITO_RETURN_IF_ERROR(registry::InitGenesis(&registry, genesis.registry, genesis.attesters));
+    for (const auto& [key, value] : registry.writes()) {
+      HITO_ASSERT(value.has_value());  // genesis only adds records
+      PutRecord(key, *value, &out.changes, &batch);
+    }
+  }
   HITO_ASSIGN_OR_RETURN(out.state_root, Seal(&empty, batch, /*height=*/0, &out.changes));
   out.changes.Normalize();
   return out;
@@ -313,14 +383,16 @@ Result<Params> Ledger::GetParams() const {
   return DecodeParams(*raw);
 }
 
+Result<std::optional<RegistryParams>> Ledger::GetRegistryParams() const {
+  return registry::ReadParams(RegistryStore(state_));
+}
+
 Result<StateProof> Ledger::ProveRecord(ByteView kv_key) const {
   return StateTree(state_).Prove(StateTreeKey(kv_key));
 }
 
 TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                                   SignatureCheck sigs) const {
-  const auto* t = std::get_if<types::Transfer>(&tx.body);
-  if (t == nullptr) return Unsupported(tx);
   auto storage_failure = [](const Status& s) {
     // The mempool cannot judge a transaction it cannot read state for: refused for now,
     // with the storage error as the detail.
@@ -329,6 +401,19 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
     r.message = "state unavailable: " + s.ToString();
     return r;
   };
+  const auto* t = std::get_if<types::Transfer>(&tx.body);
+  if (t == nullptr) {
+    // Judged as the next block would: a throwaway overlay over the committed state.
+    RegistryStore scratch(state_);
+    auto reg_params = registry::ReadParams(scratch);
+    if (!reg_params.ok()) return storage_failure(reg_params.status());
+    auto height = Height();
+    if (!height.ok()) return storage_failure(height.status());
+    const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
+    auto r = ApplyPersonhood(&scratch, chain_id_, *reg_params, next, tx, sigs);
+    if (!r.ok()) return storage_failure(r.status());
+    return *std::move(r);
+  }
   auto params = GetParams();
   if (!params.ok()) return storage_failure(params.status());
   const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
@@ -357,25 +442,18 @@ Result<BlockOutcome> Ledger::ApplyBlock(
                                 chain_id_ + "\"");
   }
   HITO_ASSIGN_OR_RETURN(uint64_t height, Height());
-  const std::optional<uint64_t> next_height = CheckedAdd(height, uint64_t{1});
-  if (!next_height || header.height != *next_height) {
-    return FailedPreconditionError("block height " + std::to_string(header.height) +
-                                   " does not follow committed height " + std::to_string(height));
-  }
-  if (txs.size() > types::kBlockMaxTxs) {
-    return InvalidArgumentError("block has " + std::to_string(txs.size()) +
-                                " transactions, limit " + std::to_string(types::kBlockMaxTxs));
-  }
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> stored_chain, Read(kChainIdKey));
-  if (!stored_chain || AsChars(*stored_chain) != chain_id_) {
-    return FailedPreconditionError("state belongs to another chain than \"" + chain_id_ + "\"");
-  }
+  HITO_RETURN_IF_ERROR(CheckBlockFrame(header, txs.size(), chain_id_, height, stored_chain));
   HITO_ASSIGN_OR_RETURN(Params params, GetParams());
   HITO_ASSIGN_OR_RETURN(const uint64_t supply_before, Supply());
   // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
   HITO_ASSIGN_OR_RETURN(auto validator_records, ValidatorRecords(*state_, chain_id_, header.height,
                                                                  evidence, proposal_evidence));
   uint64_t supply = supply_before;
+  // The registry: an epoch's first block freezes snapshots before any transaction.
+  RegistryStore registry(state_);
+  HITO_ASSIGN_OR_RETURN(const std::optional<RegistryParams> registry_params,
+                        BeginRegistryBlock(&registry, header.height));
 
   // The cache is used only if it describes the committed state (same root and height).
   HITO_ASSIGN_OR_RETURN(const Hash32 root_before, StateRoot());
@@ -400,7 +478,9 @@ Result<BlockOutcome> Ledger::ApplyBlock(
   for (const types::Transaction& tx : txs) {
     const auto* t = std::get_if<types::Transfer>(&tx.body);
     if (t == nullptr) {
-      out.results.push_back(Unsupported(tx));
+      HITO_ASSIGN_OR_RETURN(TxResult r, ApplyPersonhood(&registry, chain_id_, registry_params,
+                                                        header.height, tx, sigs));
+      out.results.push_back(std::move(r));
       continue;
     }
     const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
@@ -452,6 +532,7 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     batch.emplace_back(StateTreeKey(key), StateValueHash(record));
     out.changes.Put(key, record);
   }
+  HITO_RETURN_IF_ERROR(FlushRegistry(*state_, registry, &batch, &out.changes));
   SortByWord(
       &batch, [](const StateTree::SortedUpdate& u) { return LoadBE64(u.first.data()); },
       [](const StateTree::SortedUpdate& a, const StateTree::SortedUpdate& b) {

@@ -17,6 +17,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "consensus/ledger/kv.h"
+#include "consensus/ledger/registry.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/ledger/validators.h"
@@ -42,6 +43,11 @@ struct Genesis {
   std::vector<ValidatorSetChange> validator_schedule;
   std::vector<GenesisAccount> accounts;
   Params params;
+  // The personhood registry (registry.h) is enabled iff genesis accredits at least one
+  // attester; without attesters `registry` is ignored and registrations and revocations
+  // are refused as TX_UNSUPPORTED_KIND.
+  std::vector<Ed25519PublicKey> attesters;
+  RegistryParams registry;
 };
 
 struct Account {
@@ -57,9 +63,11 @@ struct BlockOutcome {
   std::vector<TxResult> results;  // one per transaction, in block order
 };
 
-// Whether the ledger executes transactions of `kind` (transfers today). A block holding
-// another kind is refused before voting (the node's ProcessProposal); ApplyBlock itself
-// records such a transaction as TX_UNSUPPORTED_KIND.
+// Whether the node admits and proposes transactions of `kind` (transfers today). A block
+// holding another kind is refused before voting (the node's ProcessProposal). Registrations
+// and revocations are executed by ApplyBlock when the registry is enabled (genesis has
+// attesters) but stay off here until the node admits them (mempool, RPC); ApplyBlock
+// records any kind it does not execute as TX_UNSUPPORTED_KIND.
 bool TxKindEnabled(types::TxKind kind);
 
 // Whether signatures in a block were already checked (by the mempool, in parallel) so
@@ -86,6 +94,8 @@ class Ledger {
   Result<uint64_t> Height() const;
   Result<Account> GetAccount(const types::AccountId& id) const;
   Result<Params> GetParams() const;
+  // The registry's parameters; nullopt when genesis enabled no registry.
+  Result<std::optional<RegistryParams>> GetRegistryParams() const;
   // Total supply: the sum of all balances (fees are burned, so it only falls until the
   // ubi module mints).
   Result<uint64_t> Supply() const;
@@ -95,7 +105,9 @@ class Ledger {
 
   // Checks a transaction against the committed state (format rules, chain id, fee,
   // nonce == account nonce + `pending_from_sender`, balance for amount + fee, and the
-  // signature unless kAlreadyVerified). For the mempool; changes nothing.
+  // signature unless kAlreadyVerified). Registrations and revocations are judged as in
+  // the next block (height + 1) and ignore `pending_from_sender`. For the mempool;
+  // changes nothing.
   TxResult CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                             SignatureCheck sigs) const;
 
