@@ -54,7 +54,7 @@ Result<TxResult> ApplyPersonhood(RegistryStore* store, std::string_view chain_id
     return registry::ApplyRegistration(store, chain_id, *params, height, *reg, sigs);
   }
   if (const auto* rev = std::get_if<types::Revocation>(&tx.body)) {
-    return registry::ApplyRevocation(store, chain_id, *rev, sigs);
+    return registry::ApplyRevocation(store, chain_id, *params, *rev, sigs);
   }
   return Unsupported(tx);
 }

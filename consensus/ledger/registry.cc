@@ -279,7 +279,9 @@ Result<std::vector<types::IdentityPoint>> CohortMembers(const RegistryStore& sto
                                                         uint32_t cohort) {
   const uint64_t begin = uint64_t{cohort} << p.cohort_bits;
   const uint64_t end = std::min(state.next_index, begin + (uint64_t{1} << p.cohort_bits));
-  HITO_ASSERT(begin < end);  // a cohort is marked only once it holds an index
+  if (begin >= end) {
+    return DataLossError("registry: changed cohort " + std::to_string(cohort) + " holds no index");
+  }
   std::vector<types::IdentityPoint> members;
   members.reserve(static_cast<size_t>(end - begin));
   for (uint64_t i = begin; i < end; ++i) {
@@ -300,7 +302,11 @@ Status FreezeCohort(RegistryStore* store, const RegistryParams& p, const Registr
   const Hash32 hash = registry::MembershipSetHash(members);
   HITO_ASSIGN_OR_RETURN(SnapshotHistory history, ReadHistory(*store, cohort));
   if (!history.empty() && history.back().set_hash == hash) return Status::Ok();  // shared
-  HITO_ASSERT(history.empty() || history.back().from_epoch < epoch);
+  if (!history.empty() && history.back().from_epoch >= epoch) {
+    return DataLossError("registry: cohort " + std::to_string(cohort) +
+                         " already has a snapshot from epoch " +
+                         std::to_string(history.back().from_epoch));
+  }
   history.push_back(SnapshotEntry{epoch, hash});
   store->Put(CohortKey(cohort), EncodeHistory(history));
   store->Put(SetKey(cohort, hash), EncodeMembers(members));
@@ -513,12 +519,9 @@ Status BeginBlock(RegistryStore* store, const RegistryParams& p, uint64_t height
 
 namespace {
 
-// Rules that read nothing but the transaction and the parameters, cheapest first; the
-// signature and the proof last.
-std::optional<TxResult> CheckAttestation(std::string_view chain_id, const RegistryParams& p,
-                                         uint64_t epoch, const types::Registration& reg,
-                                         SignatureCheck sigs) {
-  const types::Attestation& a = reg.attestation;
+// Rules that read nothing but the transaction and the parameters.
+std::optional<TxResult> CheckStatement(std::string_view chain_id, const RegistryParams& p,
+                                       uint64_t epoch, const types::Attestation& a) {
   if (a.chain_id != chain_id) {
     return Reject(TxCode::kWrongChain, "attestation for chain \"" + a.chain_id +
                                            "\", this chain is \"" + std::string(chain_id) + "\"");
@@ -534,18 +537,24 @@ std::optional<TxResult> CheckAttestation(std::string_view chain_id, const Regist
                                                std::to_string(p.max_attestation_epochs) +
                                                " epochs after " + std::to_string(epoch));
   }
-  Result<zk::Point> point = zk::Point::Decode(a.identity);
-  if (!point.ok()) {
+  if (!zk::Point::Decode(a.identity).ok()) {
     return Reject(rc::kBadProof, "identity is not a canonical non-identity ristretto255 point");
   }
-  if (sigs == SignatureCheck::kVerify) {
-    if (!types::VerifyAttestationSignature(a)) {
-      return Reject(TxCode::kBadSignature, "attestation signature does not verify");
-    }
-    Result<zk::SchnorrProof> proof = zk::SchnorrProof::Decode(reg.possession);
-    if (!proof.ok() || !zk::SchnorrVerify(*point, types::PossessionMessage(a), *proof).ok()) {
-      return Reject(rc::kBadProof, "proof of possession does not verify for this identity");
-    }
+  return std::nullopt;
+}
+
+// The attester's signature and the registrant's proof of possession: the expensive part,
+// after every cheap rule.
+std::optional<TxResult> VerifyRegistration(const types::Registration& reg) {
+  const types::Attestation& a = reg.attestation;
+  if (!types::VerifyAttestationSignature(a)) {
+    return Reject(TxCode::kBadSignature, "attestation signature does not verify");
+  }
+  Result<zk::Point> point = zk::Point::Decode(a.identity);
+  Result<zk::SchnorrProof> proof = zk::SchnorrProof::Decode(reg.possession);
+  if (!point.ok() || !proof.ok() ||
+      !zk::SchnorrVerify(*point, types::PossessionMessage(a), *proof).ok()) {
+    return Reject(rc::kBadProof, "proof of possession does not verify for this identity");
   }
   return std::nullopt;
 }
@@ -580,7 +589,10 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
   HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> holder, ReadIndex(*store, TagKey(a.dedup_tag)));
   if (holder) {
     HITO_ASSIGN_OR_RETURN(Identity old, LoadIdentity(*store, *holder));
-    HITO_ASSERT(old.status == IdentityStatus::kLive);  // r/g names live holders only
+    if (old.status != IdentityStatus::kLive) {
+      return DataLossError("registry: r/g names identity " + std::to_string(old.index) +
+                           ", which is not live");
+    }
     HITO_RETURN_IF_ERROR(Kill(store, p, &state, std::move(old), IdentityStatus::kReplaced));
   }
   Identity id;
@@ -607,7 +619,7 @@ Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_
                                    const types::Registration& reg, SignatureCheck sigs) {
   const types::Attestation& a = reg.attestation;
   const uint64_t epoch = EpochOfHeight(p, height);
-  if (std::optional<TxResult> refused = CheckAttestation(chain_id, p, epoch, reg, sigs)) {
+  if (std::optional<TxResult> refused = CheckStatement(chain_id, p, epoch, a)) {
     return *std::move(refused);
   }
   HITO_ASSIGN_OR_RETURN(std::optional<AttesterRecord> attester, ReadAttester(*store, a.attester));
@@ -623,6 +635,9 @@ Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_
     return Reject(rc::kAttesterQuota, "attester " + Short(a.attester) + " used its " +
                                           std::to_string(p.attester_quota_per_epoch) +
                                           " registrations of epoch " + std::to_string(epoch));
+  }
+  if (sigs == SignatureCheck::kVerify) {
+    if (std::optional<TxResult> refused = VerifyRegistration(reg)) return *std::move(refused);
   }
   HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> existing, ReadIndex(*store, PointKey(a.identity)));
   TxResult result;
@@ -641,7 +656,8 @@ Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_
 }
 
 Result<TxResult> ApplyRevocation(RegistryStore* store, std::string_view chain_id,
-                                 const types::Revocation& rev, SignatureCheck sigs) {
+                                 const RegistryParams& p, const types::Revocation& rev,
+                                 SignatureCheck sigs) {
   if (rev.chain_id != chain_id) {
     return Reject(TxCode::kWrongChain, "revocation for chain \"" + rev.chain_id + "\"");
   }
@@ -662,10 +678,8 @@ Result<TxResult> ApplyRevocation(RegistryStore* store, std::string_view chain_id
     return Reject(rc::kNotIssuer, "identity " + std::to_string(id->index) + " was attested by " +
                                       Short(id->attester) + ", not by " + Short(rev.attester));
   }
-  HITO_ASSIGN_OR_RETURN(std::optional<RegistryParams> p, ReadParams(*store));
-  HITO_ASSERT(p.has_value());  // the caller executes revocations only when enabled
   HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
-  HITO_RETURN_IF_ERROR(Kill(store, *p, &state, *std::move(id), IdentityStatus::kRevoked));
+  HITO_RETURN_IF_ERROR(Kill(store, p, &state, *std::move(id), IdentityStatus::kRevoked));
   store->Put(KeyOf(kStateKey), EncodeState(state));
   return TxResult{};
 }

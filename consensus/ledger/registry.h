@@ -141,7 +141,8 @@ Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_
                                    const types::Registration& reg, SignatureCheck sigs);
 // A revocation by the identity's issuing attester.
 Result<TxResult> ApplyRevocation(RegistryStore* store, std::string_view chain_id,
-                                 const types::Revocation& rev, SignatureCheck sigs);
+                                 const RegistryParams& p, const types::Revocation& rev,
+                                 SignatureCheck sigs);
 // The seam for later public commitments: the owner of a live identity adds one, proving
 // possession of its secret over types::CommitmentPossessionMessage. No transaction kind
 // carries it yet.

@@ -589,5 +589,24 @@ TEST(Registry, TwoLedgersAgreeAndRefusalCodesHaveStableNames) {
   EXPECT_EQ(static_cast<int>(rc::kCommitmentRefused), 27);
 }
 
+TEST(Registry, ALongLivedLedgerWithItsCacheAgreesWithFreshOnes) {
+  RegistryChain fresh;
+  RegistryChain cached;
+  Ledger exec(kChain, &cached.kv);  // kept across blocks, as the node keeps one
+  for (uint64_t i = 0; i < 12; ++i) {
+    std::vector<types::Transaction> txs;
+    const Citizen c = MakeCitizen(i);
+    txs.push_back(Register(c, Attest(AttesterKey(1), c.point, Tag(std::to_string(i % 5)), 9)));
+    if (i == 7) txs.push_back(Revoke(AttesterKey(1), MakeCitizen(6).point));
+    fresh.Apply(txs);
+    auto out = exec.ApplyBlock(Header(cached.height() + 1), txs, SignatureCheck::kVerify);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    cached.kv.Apply(out->changes);
+    exec.OnCommitted(*out);
+    ASSERT_EQ(*cached.ledger().StateRoot(), *fresh.ledger().StateRoot()) << "block " << i + 1;
+  }
+  EXPECT_EQ(cached.kv.entries(), fresh.kv.entries());
+}
+
 }  // namespace
 }  // namespace hito::consensus::ledger
