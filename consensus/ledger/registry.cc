@@ -153,33 +153,31 @@ Bytes EncodeIndex(uint64_t v) {
   return types::EncodeWith([&](Writer* w) { w->U64(v); });
 }
 
-// r/e/<epoch>: what expires at that epoch (identity indices may be stale: an identity
-// renewed or killed since is skipped when the bucket is processed).
+// r/e/<epoch>: what expires at that epoch, as a sequence of entries appended in block
+// order: 0x00 index:u64 (an identity; stale if it was renewed or died since) or 0x01
+// attestation_id:32 (a single-use mark to drop).
 struct ExpiryBucket {
   std::vector<uint64_t> indices;
   std::vector<Hash32> attestations;
 };
-
-Bytes EncodeBucket(const ExpiryBucket& b) {
-  return types::EncodeWith([&](Writer* w) {
-    w->U32(static_cast<uint32_t>(b.indices.size()));
-    for (uint64_t i : b.indices) w->U64(i);
-    w->U32(static_cast<uint32_t>(b.attestations.size()));
-    for (const Hash32& h : b.attestations) w->Fixed(h);
-  });
-}
+constexpr uint8_t kBucketIdentity = 0;
+constexpr uint8_t kBucketAttestation = 1;
 
 Result<ExpiryBucket> ReadBucket(const RegistryStore& store, uint64_t epoch) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(ExpiryKey(epoch)));
   if (!raw) return ExpiryBucket{};
   return DecodeRecord<ExpiryBucket>(*raw, "r/e", [](Reader* r, ExpiryBucket* b) {
-    uint32_t n = 0;
-    HITO_RETURN_IF_ERROR(r->Count("indices", UINT32_MAX, 8, &n));
-    b->indices.resize(n);
-    for (uint64_t& i : b->indices) HITO_RETURN_IF_ERROR(r->U64("index", &i));
-    HITO_RETURN_IF_ERROR(r->Count("attestations", UINT32_MAX, 32, &n));
-    b->attestations.resize(n);
-    for (Hash32& h : b->attestations) HITO_RETURN_IF_ERROR(r->Fixed("id", &h));
+    while (r->remaining() > 0) {
+      uint8_t tag = 0;
+      HITO_RETURN_IF_ERROR(r->U8("tag", &tag));
+      if (tag == kBucketIdentity) {
+        HITO_RETURN_IF_ERROR(r->U64("index", &b->indices.emplace_back()));
+      } else if (tag == kBucketAttestation) {
+        HITO_RETURN_IF_ERROR(r->Fixed("attestation", &b->attestations.emplace_back()));
+      } else {
+        return InvalidArgumentError("unknown entry tag " + std::to_string(tag));
+      }
+    }
     return Status::Ok();
   });
 }
@@ -237,11 +235,16 @@ Result<Identity> LoadIdentity(const RegistryStore& store, uint64_t index) {
 
 Status AddToBucket(RegistryStore* store, uint64_t epoch, std::optional<uint64_t> index,
                    std::optional<Hash32> attestation) {
-  HITO_ASSIGN_OR_RETURN(ExpiryBucket b, ReadBucket(*store, epoch));
-  if (index) b.indices.push_back(*index);
-  if (attestation) b.attestations.push_back(*attestation);
-  store->Put(ExpiryKey(epoch), EncodeBucket(b));
-  return Status::Ok();
+  Writer w;
+  if (index) {
+    w.U8(kBucketIdentity);
+    w.U64(*index);
+  }
+  if (attestation) {
+    w.U8(kBucketAttestation);
+    w.Fixed(*attestation);
+  }
+  return store->Append(ExpiryKey(epoch), w.bytes());
 }
 
 // Ends a live identity: its slot becomes a filler in the next snapshot and its tag free.
@@ -342,6 +345,17 @@ Result<std::optional<Bytes>> RegistryStore::Get(const Bytes& key) const {
   std::optional<Bytes> value;
   HITO_RETURN_IF_ERROR(base_->Get(key, &value));
   return value;
+}
+
+Status RegistryStore::Append(const Bytes& key, ByteView tail) {
+  auto it = writes_.find(key);
+  if (it == writes_.end() || !it->second) {
+    std::optional<Bytes> base;
+    if (it == writes_.end()) HITO_RETURN_IF_ERROR(base_->Get(key, &base));
+    it = writes_.insert_or_assign(key, base ? std::move(*base) : Bytes{}).first;
+  }
+  it->second->insert(it->second->end(), tail.begin(), tail.end());
+  return Status::Ok();
 }
 
 Bytes EncodeIdentity(const Identity& id) {

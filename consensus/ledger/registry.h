@@ -9,7 +9,8 @@
 //   r/p/<point:32>            index of the identity with this point (kept forever)
 //   r/g/<dedup tag:32>        index of the live identity holding this tag
 //   r/a/<attestation id:32>   a used attestation (until its expiry epoch)
-//   r/e/<epoch:u64>           identities and attestations that expire at that epoch
+//   r/e/<epoch:u64>           identities and attestations that expire at that epoch,
+//                             appended to as they are registered
 //   r/c/<cohort:u32>          snapshot history of a cohort: (first epoch, set hash)*
 //   r/s/<cohort:u32><hash:32> a frozen set: the members of one snapshot of one cohort
 //
@@ -96,6 +97,9 @@ class RegistryStore {
   Result<std::optional<Bytes>> Get(const Bytes& key) const;
   void Put(const Bytes& key, Bytes value) { writes_[key] = std::move(value); }
   void Delete(const Bytes& key) { writes_[key] = std::nullopt; }
+  // Appends `tail` to the record at `key` (an absent record counts as empty), in place:
+  // a block appending to one record many times costs linear, not quadratic, bytes.
+  Status Append(const Bytes& key, ByteView tail);
   // Writes in key order; nullopt deletes.
   const std::map<Bytes, std::optional<Bytes>>& writes() const { return writes_; }
 
