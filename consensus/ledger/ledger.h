@@ -105,9 +105,11 @@ class Ledger {
 
   // Checks a transaction against the committed state (format rules, chain id, fee,
   // nonce == account nonce + `pending_from_sender`, balance for amount + fee, and the
-  // signature unless kAlreadyVerified). Registrations and revocations are judged as in
-  // the next block (height + 1) and ignore `pending_from_sender`. For the mempool;
-  // changes nothing.
+  // signature unless kAlreadyVerified). Registrations and revocations are judged against
+  // the committed registry in the next block's epoch (height + 1), without the expiries
+  // an epoch's first block applies, and ignore `pending_from_sender` (two pending
+  // registrations of one attestation both pass here; the block takes the first). For
+  // the mempool; changes nothing.
   TxResult CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                             SignatureCheck sigs) const;
 
