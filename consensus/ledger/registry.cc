@@ -607,6 +607,14 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
       return DataLossError("registry: r/g names identity " + std::to_string(old.index) +
                            ", which is not live");
     }
+    // Tags are public in the identity records and, until they agree across attesters,
+    // each attester's own: only the attester of the identity holding a tag may replace
+    // it, or any attester could kill anyone's identity by copying its tag.
+    if (old.attester != a.attester) {
+      return Reject(rc::kNotIssuer, "dedup tag held by identity " + std::to_string(old.index) +
+                                        " of attester " + Short(old.attester) +
+                                        "; only that attester may replace it");
+    }
     HITO_RETURN_IF_ERROR(Kill(store, p, &state, std::move(old), IdentityStatus::kReplaced));
   }
   Identity id;

@@ -340,6 +340,18 @@ TEST(Registry, SameTagReplacesTheOldIdentity) {
   ExpectRefused(&chain, Revoke(AttesterKey(1), lost.point), rc::kIdentityNotLive);
 }
 
+TEST(Registry, AnotherAttesterCannotReplaceByCopyingATag) {
+  RegistryChain chain;
+  const Citizen victim = MakeCitizen(1);
+  const Citizen intruder = MakeCitizen(2);
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(victim, Attest(AttesterKey(1), victim.point, Tag("v"), 5))).ok());
+  const Hash32 tag = chain.IdentityOf(victim.point).dedup_tag;  // public in state
+  ExpectRefused(&chain, Register(intruder, Attest(AttesterKey(2), intruder.point, tag, 5)),
+                rc::kNotIssuer);
+  EXPECT_EQ(chain.IdentityOf(victim.point).status, IdentityStatus::kLive);
+}
+
 TEST(Registry, RenewalExtendsTheExpiryInPlace) {
   RegistryChain chain;
   const Citizen c = MakeCitizen(1);
