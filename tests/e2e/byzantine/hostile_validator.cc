@@ -137,7 +137,7 @@ class RoundObserver : public p2p::PeerHandler {
       r = std::max(r, v->round);
     }
   }
-  void OnTxs(const p2p::PeerId&, const std::vector<Bytes>&) override {}
+  size_t OnTxs(const p2p::PeerId&, const std::vector<Bytes>&) override { return 0; }
   std::optional<p2p::BlockAndCommit> OnBlockRequest(const p2p::PeerId&, uint64_t) override {
     return std::nullopt;
   }
