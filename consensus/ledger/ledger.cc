@@ -11,6 +11,7 @@
 #include "base/checked.h"
 #include "base/hex.h"
 #include "consensus/ledger/bank.h"
+#include "consensus/ledger/demurrage.h"
 #include "consensus/ledger/key_order.h"
 #include "consensus/ledger/records.h"
 #include "consensus/ledger/slab_map.h"
@@ -196,6 +197,11 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
                                 " ms is after the latest allowed, " +
                                 std::to_string(types::kGenesisTimeMaxMs));
   }
+  if (genesis.params.epoch_blocks == 0 ||
+      genesis.params.demurrage_ppm_per_epoch > demurrage::kMaxPpmPerEpoch) {
+    return InvalidArgumentError("genesis: epoch_blocks must be >= 1 and demurrage at most " +
+                                std::to_string(demurrage::kMaxPpmPerEpoch) + " ppm per epoch");
+  }
   BlockOutcome out;
   TreeBatch batch;
   uint64_t supply = 0;
@@ -211,11 +217,12 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
     const auto sum = CheckedAdd(supply, a.balance);
     if (!sum) return InvalidArgumentError("genesis: total supply overflows u64");
     supply = *sum;
-    PutRecord(AccountKey(a.account), EncodeAccount(Account{a.balance, 0}), &out.changes, &batch);
+    PutRecord(AccountKey(a.account), EncodeAccount(Account{a.balance, 0, 0}), &out.changes, &batch);
   }
   PutRecord(KeyBytes(kParamsKey), EncodeParams(genesis.params), &out.changes, &batch);
   PutRecord(KeyBytes(kChainIdKey), KeyBytes(genesis.chain_id), &out.changes, &batch);
-  PutRecord(KeyBytes(kSupplyKey), EncodeU64(supply), &out.changes, &batch);
+  PutRecord(KeyBytes(kSupplyKey), EncodeSupply({demurrage::U128{supply} << 64, 0}), &out.changes,
+            &batch);
   // A genesis without validators (ledger-only tests) has no schedule (validators.h).
   if (genesis.validators.size() > 0 || !genesis.validator_schedule.empty()) {
     HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule,
@@ -298,13 +305,33 @@ Result<Hash32> Ledger::StateRoot() const {
 
 Result<uint64_t> Ledger::Height() const { return ReadU64(kHeightKey); }
 
-Result<uint64_t> Ledger::Supply() const { return ReadU64(kSupplyKey); }
+Result<uint64_t> Ledger::Supply() const {
+  HITO_ASSIGN_OR_RETURN(demurrage::SupplyState supply, ReadSupply());
+  return supply.Units();
+}
+
+Result<demurrage::SupplyState> Ledger::ReadSupply() const {
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, Read(kSupplyKey));
+  if (!raw) return FailedPreconditionError("state has no supply: genesis was not applied");
+  return DecodeSupply(*raw);
+}
 
 Result<Account> Ledger::GetAccount(const types::AccountId& id) const {
+  HITO_ASSIGN_OR_RETURN(const uint64_t height, Height());
+  return GetAccountAt(id, height);
+}
+
+Result<Account> Ledger::GetAccountAt(const types::AccountId& id, uint64_t height) const {
   std::optional<Bytes> raw;
   HITO_RETURN_IF_ERROR(state_->Get(AccountKey(id), &raw));
-  if (!raw) return Account{};
-  return DecodeAccount(*raw);
+  HITO_ASSIGN_OR_RETURN(const Params params, GetParams());
+  Account account;
+  if (raw) {
+    HITO_ASSIGN_OR_RETURN(account, DecodeAccount(*raw));
+  }
+  const uint64_t epoch = EpochOf(params, height);
+  if (epoch < account.epoch) return DataLossError("account record settled in a later epoch");
+  return bank::Settled(params, epoch, account);
 }
 
 Result<Params> Ledger::GetParams() const {
@@ -334,9 +361,13 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
   const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
   TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, *params, sigs);
   if (!r.ok()) return r;
-  auto sender = GetAccount(sender_id);
+  // Balances as the next block will see them (its epoch may have decayed them further).
+  auto height = Height();
+  if (!height.ok()) return storage_failure(height.status());
+  const uint64_t next = *height == UINT64_MAX ? *height : *height + 1;
+  auto sender = GetAccountAt(sender_id, next);
   if (!sender.ok()) return storage_failure(sender.status());
-  auto recipient = GetAccount(t->to);
+  auto recipient = GetAccountAt(t->to, next);
   if (!recipient.ok()) return storage_failure(recipient.status());
   const auto expected = CheckedAdd(sender->nonce, pending_from_sender);
   if (!expected) {
@@ -352,6 +383,20 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
     SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
     const std::vector<types::ConflictingProposalEvidence>& proposal_evidence) const {
+  return ApplyBlockImpl(header, txs, sigs, evidence, proposal_evidence, {});
+}
+
+Result<BlockOutcome> Ledger::ApplyBlockWithCreditsForTesting(
+    const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+    const std::vector<CreditForTesting>& credits) const {
+  return ApplyBlockImpl(header, txs, SignatureCheck::kVerify, {}, {}, credits);
+}
+
+Result<BlockOutcome> Ledger::ApplyBlockImpl(
+    const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+    SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
+    const std::vector<CreditForTesting>& credits) const {
   if (header.chain_id != chain_id_) {
     return InvalidArgumentError("block for chain \"" + header.chain_id + "\", this chain is \"" +
                                 chain_id_ + "\"");
@@ -371,11 +416,18 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     return FailedPreconditionError("state belongs to another chain than \"" + chain_id_ + "\"");
   }
   HITO_ASSIGN_OR_RETURN(Params params, GetParams());
-  HITO_ASSIGN_OR_RETURN(const uint64_t supply_before, Supply());
+  HITO_ASSIGN_OR_RETURN(const demurrage::SupplyState supply_before, ReadSupply());
   // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
   HITO_ASSIGN_OR_RETURN(auto validator_records, ValidatorRecords(*state_, chain_id_, header.height,
                                                                  evidence, proposal_evidence));
-  uint64_t supply = supply_before;
+  // Demurrage: the block's epoch; the supply decays at the first block of each epoch, and
+  // every account a transfer or credit touches is settled to it first (bank.h).
+  const uint64_t epoch = EpochOf(params, header.height);
+  demurrage::SupplyState supply = supply_before;
+  if (params.demurrage_ppm_per_epoch != 0) {
+    if (epoch < supply.epoch) return DataLossError("supply record is from a later epoch");
+    supply = demurrage::AdvanceSupply(supply, params.demurrage_ppm_per_epoch, epoch);
+  }
 
   // The cache is used only if it describes the committed state (same root and height).
   HITO_ASSIGN_OR_RETURN(const Hash32 root_before, StateRoot());
@@ -410,14 +462,34 @@ Result<BlockOutcome> Ledger::ApplyBlock(
       HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot recipient, overlay.Load(t->to));
       Account& from = overlay.Entry(sender).pending;  // both loaded: references hold
       Account& to = overlay.Entry(recipient).pending;
-      r = bank::CheckTransferStateful(*t, from, from.nonce, to);
+      if (from.epoch > epoch || to.epoch > epoch) {
+        return DataLossError("account record settled in a later epoch");
+      }
+      r = bank::CheckTransferStateful(*t, bank::Settled(params, epoch, from), from.nonce,
+                                      bank::Settled(params, epoch, to));
       if (r.ok()) {
+        bank::SettleInto(params, epoch, &from, &supply);
+        bank::SettleInto(params, epoch, &to, &supply);
         bank::ApplyTransfer(*t, &from, &to, &supply);
         overlay.MarkDirty(sender);
         overlay.MarkDirty(recipient);
       }
     }
     out.results.push_back(std::move(r));
+  }
+  for (const CreditForTesting& credit : credits) {
+    HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot slot, overlay.Load(credit.to));
+    Account& to = overlay.Entry(slot).pending;
+    if (to.epoch > epoch) return DataLossError("account record settled in a later epoch");
+    Account settled = to;
+    demurrage::SupplyState credited_supply = supply;
+    bank::SettleInto(params, epoch, &settled, &credited_supply);
+    if (!bank::Credit(credit.amount, &settled, &credited_supply)) {
+      return InvalidArgumentError("credit overflows the balance or the supply");
+    }
+    to = settled;
+    supply = credited_supply;
+    overlay.MarkDirty(slot);
   }
 
   // The tree batch as a vector sorted by tree key (a map of k entries costs k cache-
@@ -438,13 +510,14 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     std::array<uint8_t, 2 + 32> key;
     std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
     std::copy(id.begin(), id.end(), key.begin() + 2);
-    const std::span<uint8_t> record = out.changes.PutUninitialized(key, kAccountRecordBytes);
-    EncodeAccountTo(entry.pending, record.first<kAccountRecordBytes>());
+    const std::span<uint8_t> record =
+        out.changes.PutUninitialized(key, AccountRecordSize(entry.pending));
+    EncodeAccountTo(entry.pending, record);
     batch.emplace_back(entry.tree_key, StateValueHash(record));
     staged.emplace_back(id, entry.pending);
   }
   if (supply != supply_before) {
-    Bytes record = EncodeU64(supply);
+    Bytes record = EncodeSupply(supply);
     batch.emplace_back(StateTreeKey(AsBytes(kSupplyKey)), StateValueHash(record));
     out.changes.Put(AsBytes(kSupplyKey), record);
   }
