@@ -44,6 +44,21 @@ U128 Factor(uint32_t ppm, uint64_t epochs) {
 }
 
 Decayed Decay(uint64_t balance, uint32_t ppm, uint64_t epochs) {
+  if (ppm != 0 && epochs != 0 && epochs <= kExactEpochs) {
+    // Exact: floor(balance * keep^k / 10^(6k)); keep^3 < 2^60 and 10^18 < 2^60.
+    U128 keep_k = 1, denominator = 1;
+    for (uint64_t i = 0; i < epochs; ++i) {
+      keep_k *= kPpm - ppm;
+      denominator *= kPpm;
+    }
+    const U128 product = U128{balance} * keep_k;
+    const U128 rem = product % denominator;
+    Decayed d;
+    d.value = static_cast<uint64_t>(product / denominator);
+    // rem / denominator < 1, times 2^64 rounded down (rem < 2^60, so the shift fits).
+    d.cut = static_cast<uint64_t>((rem << 64) / denominator);
+    return d;
+  }
   const U128 f = Factor(ppm, epochs);
   if (f == kOne) return Decayed{balance, 0};
   // balance * f = w * 2^64 + low, with w = balance * f >> 64 < 2^127 + 2^64.

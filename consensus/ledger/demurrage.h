@@ -37,7 +37,14 @@ U128 MulQ127(U128 a, U128 b);
 // the shortfall is at most 2k + 128 units of 2^-127 (ubi.md, lemma 1).
 U128 Factor(uint32_t ppm, uint64_t epochs);
 
-// A balance settled over `epochs` epochs: value = floor(balance * Factor / 2^127), and
+// Gaps of at most this many epochs are decayed exactly (Decay).
+inline constexpr uint64_t kExactEpochs = 3;
+
+// A balance settled over k = `epochs` epochs. For k <= kExactEpochs the exact rule:
+// value = floor(balance * (10^6 - ppm)^k / 10^(6k)). For longer gaps (an account idle for
+// more than three epochs): value = floor(balance * Factor / 2^127), which is the exact
+// value rounded toward zero except when the exact value lies within
+// balance * (2k + 128) * 2^-127 above an integer, where it is one less (never more). And
 // cut = floor(2^64 * (balance * Factor / 2^127 - value)), the fraction the rounding toward
 // zero removed, in units of 2^-64 (so cut < 2^64).
 struct Decayed {

@@ -183,6 +183,57 @@ class AccountOverlay {
   std::optional<Bytes> raw_;
 };
 
+// The supply brought to `epoch` (decayed at the first block of each epoch).
+Result<demurrage::SupplyState> SupplyAt(const Params& params, demurrage::SupplyState supply,
+                                        uint64_t epoch) {
+  if (params.demurrage_ppm_per_epoch == 0) return supply;  // stays as without demurrage
+  if (epoch < supply.epoch) return DataLossError("supply record is from a later epoch");
+  return demurrage::AdvanceSupply(supply, params.demurrage_ppm_per_epoch, epoch);
+}
+
+// The stateful rules of a transfer that passed the stateless ones, on the accounts as
+// settled to the block's epoch; a valid transfer is applied to the overlay.
+Result<TxResult> ExecuteTransfer(const types::Transfer& t, const types::AccountId& sender_id,
+                                 const Params& params, uint64_t epoch, AccountOverlay* overlay,
+                                 demurrage::SupplyState* supply) {
+  HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot sender, overlay->Load(sender_id));
+  HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot recipient, overlay->Load(t.to));
+  Account& from = overlay->Entry(sender).pending;  // both loaded: references hold
+  Account& to = overlay->Entry(recipient).pending;
+  if (from.epoch > epoch || to.epoch > epoch) {
+    return DataLossError("account record settled in a later epoch");
+  }
+  TxResult r = bank::CheckTransferStateful(t, bank::Settled(params, epoch, from), from.nonce,
+                                           bank::Settled(params, epoch, to));
+  if (r.ok()) {
+    bank::SettleInto(params, epoch, &from, supply);
+    bank::SettleInto(params, epoch, &to, supply);
+    bank::ApplyTransfer(t, &from, &to, supply);
+    overlay->MarkDirty(sender);
+    overlay->MarkDirty(recipient);
+  }
+  return r;
+}
+
+// Test support (Ledger::ApplyBlockWithCreditsForTesting): mints like a UBI claim.
+Status ApplyCredits(const std::vector<Ledger::CreditForTesting>& credits, const Params& params,
+                    uint64_t epoch, AccountOverlay* overlay, demurrage::SupplyState* supply) {
+  for (const Ledger::CreditForTesting& credit : credits) {
+    HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot slot, overlay->Load(credit.to));
+    Account settled = overlay->Entry(slot).pending;
+    if (settled.epoch > epoch) return DataLossError("account record settled in a later epoch");
+    demurrage::SupplyState credited_supply = *supply;
+    bank::SettleInto(params, epoch, &settled, &credited_supply);
+    if (!bank::Credit(credit.amount, &settled, &credited_supply)) {
+      return InvalidArgumentError("credit overflows the balance or the supply");
+    }
+    overlay->Entry(slot).pending = settled;
+    *supply = credited_supply;
+    overlay->MarkDirty(slot);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool TxKindEnabled(types::TxKind kind) { return kind == types::TxKind::kTransfer; }
@@ -423,11 +474,7 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
   // Demurrage: the block's epoch; the supply decays at the first block of each epoch, and
   // every account a transfer or credit touches is settled to it first (bank.h).
   const uint64_t epoch = EpochOf(params, header.height);
-  demurrage::SupplyState supply = supply_before;
-  if (params.demurrage_ppm_per_epoch != 0) {
-    if (epoch < supply.epoch) return DataLossError("supply record is from a later epoch");
-    supply = demurrage::AdvanceSupply(supply, params.demurrage_ppm_per_epoch, epoch);
-  }
+  HITO_ASSIGN_OR_RETURN(demurrage::SupplyState supply, SupplyAt(params, supply_before, epoch));
 
   // The cache is used only if it describes the committed state (same root and height).
   HITO_ASSIGN_OR_RETURN(const Hash32 root_before, StateRoot());
@@ -458,39 +505,11 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
     const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
     TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, params, sigs);
     if (r.ok()) {
-      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot sender, overlay.Load(sender_id));
-      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot recipient, overlay.Load(t->to));
-      Account& from = overlay.Entry(sender).pending;  // both loaded: references hold
-      Account& to = overlay.Entry(recipient).pending;
-      if (from.epoch > epoch || to.epoch > epoch) {
-        return DataLossError("account record settled in a later epoch");
-      }
-      r = bank::CheckTransferStateful(*t, bank::Settled(params, epoch, from), from.nonce,
-                                      bank::Settled(params, epoch, to));
-      if (r.ok()) {
-        bank::SettleInto(params, epoch, &from, &supply);
-        bank::SettleInto(params, epoch, &to, &supply);
-        bank::ApplyTransfer(*t, &from, &to, &supply);
-        overlay.MarkDirty(sender);
-        overlay.MarkDirty(recipient);
-      }
+      HITO_ASSIGN_OR_RETURN(r, ExecuteTransfer(*t, sender_id, params, epoch, &overlay, &supply));
     }
     out.results.push_back(std::move(r));
   }
-  for (const CreditForTesting& credit : credits) {
-    HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot slot, overlay.Load(credit.to));
-    Account& to = overlay.Entry(slot).pending;
-    if (to.epoch > epoch) return DataLossError("account record settled in a later epoch");
-    Account settled = to;
-    demurrage::SupplyState credited_supply = supply;
-    bank::SettleInto(params, epoch, &settled, &credited_supply);
-    if (!bank::Credit(credit.amount, &settled, &credited_supply)) {
-      return InvalidArgumentError("credit overflows the balance or the supply");
-    }
-    to = settled;
-    supply = credited_supply;
-    overlay.MarkDirty(slot);
-  }
+  HITO_RETURN_IF_ERROR(ApplyCredits(credits, params, epoch, &overlay, &supply));
 
   // The tree batch as a vector sorted by tree key (a map of k entries costs k cache-
   // missing node allocations; the sort is over contiguous memory).

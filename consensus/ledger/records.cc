@@ -121,7 +121,7 @@ Result<Params> DecodeParams(ByteView bytes) {
   }
   p.min_fee = GetU64(bytes.data() + 1);
   p.epoch_blocks = GetU64(bytes.data() + 9);
-  p.demurrage_ppm_per_epoch = static_cast<uint32_t>(GetU64(bytes.data() + 13) >> 32);
+  p.demurrage_ppm_per_epoch = static_cast<uint32_t>(GetU64(bytes.data() + 13));
   if (p.epoch_blocks == 0 || p.demurrage_ppm_per_epoch > demurrage::kMaxPpmPerEpoch ||
       (p.epoch_blocks == kDefaultEpochBlocks && p.demurrage_ppm_per_epoch == 0)) {
     return DataLossError("params record: version 2 with out-of-range or version 1 values");
