@@ -23,9 +23,10 @@ inline constexpr uint32_t kPpm = 1'000'000;
 inline constexpr uint32_t kMaxPpmPerEpoch = kPpm - 1;
 // 1.0 in the Q127 fixed point of Factor.
 inline constexpr U128 kOne = U128{1} << 127;
-// Gaps of at least this many epochs decay every balance to 0 (for any rate >= 1 ppm,
-// (1 - 10^-6)^(2^40) < 2^-1,500,000), without computing the factor.
-inline constexpr uint64_t kEpochsToZero = uint64_t{1} << 40;
+// Gaps of at least this many epochs decay every balance to 0 without computing the factor;
+// that is the exact rule too, since for any rate >= 1 ppm and balance < 2^64,
+// 2^64 (1 - 10^-6)^(2^26) < 2^-32.
+inline constexpr uint64_t kEpochsToZero = uint64_t{1} << 26;
 
 // floor(a * b / 2^127) for a, b <= 2^127 (exact, through a 256-bit product).
 U128 MulQ127(U128 a, U128 b);
@@ -34,7 +35,7 @@ U128 MulQ127(U128 a, U128 b);
 // ppm or epochs is 0, 0 when epochs >= kEpochsToZero, otherwise square-and-multiply of
 // r = floor(2^127 (10^6 - ppm) / 10^6) over the bits of `epochs` from the least
 // significant, every product rounded toward zero by MulQ127. So Factor <= 2^127 r^k and
-// the shortfall is at most 2k + 128 units of 2^-127 (ubi.md, lemma 1).
+// the shortfall is less than 2k units of 2^-127 (ubi.md, lemma 1).
 U128 Factor(uint32_t ppm, uint64_t epochs);
 
 // Gaps of at most this many epochs are decayed exactly (Decay).
@@ -43,8 +44,8 @@ inline constexpr uint64_t kExactEpochs = 3;
 // A balance settled over k = `epochs` epochs. For k <= kExactEpochs the exact rule:
 // value = floor(balance * (10^6 - ppm)^k / 10^(6k)). For longer gaps (an account idle for
 // more than three epochs): value = floor(balance * Factor / 2^127), which is the exact
-// value rounded toward zero except when the exact value lies within
-// balance * (2k + 128) * 2^-127 above an integer, where it is one less (never more). And
+// value rounded toward zero except when the exact value lies within balance * 2k * 2^-127
+// (< 2^-36) above an integer, where it is one less (never more). And
 // cut = floor(2^64 * (balance * Factor / 2^127 - value)), the fraction the rounding toward
 // zero removed, in units of 2^-64 (so cut < 2^64).
 struct Decayed {

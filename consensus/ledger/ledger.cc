@@ -368,14 +368,18 @@ Result<demurrage::SupplyState> Ledger::ReadSupply() const {
 }
 
 Result<Account> Ledger::GetAccount(const types::AccountId& id) const {
-  HITO_ASSIGN_OR_RETURN(const uint64_t height, Height());
-  return GetAccountAt(id, height);
+  HITO_ASSIGN_OR_RETURN(const Params params, GetParams());
+  uint64_t height = 0;  // irrelevant without demurrage: spare the read
+  if (params.demurrage_ppm_per_epoch != 0) {
+    HITO_ASSIGN_OR_RETURN(height, Height());
+  }
+  return GetAccountAt(id, params, height);
 }
 
-Result<Account> Ledger::GetAccountAt(const types::AccountId& id, uint64_t height) const {
+Result<Account> Ledger::GetAccountAt(const types::AccountId& id, const Params& params,
+                                     uint64_t height) const {
   std::optional<Bytes> raw;
   HITO_RETURN_IF_ERROR(state_->Get(AccountKey(id), &raw));
-  HITO_ASSIGN_OR_RETURN(const Params params, GetParams());
   Account account;
   if (raw) {
     HITO_ASSIGN_OR_RETURN(account, DecodeAccount(*raw));
@@ -413,12 +417,15 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
   TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, *params, sigs);
   if (!r.ok()) return r;
   // Balances as the next block will see them (its epoch may have decayed them further).
-  auto height = Height();
-  if (!height.ok()) return storage_failure(height.status());
-  const uint64_t next = *height == UINT64_MAX ? *height : *height + 1;
-  auto sender = GetAccountAt(sender_id, next);
+  uint64_t next = 0;  // irrelevant without demurrage: spare the read
+  if (params->demurrage_ppm_per_epoch != 0) {
+    auto height = Height();
+    if (!height.ok()) return storage_failure(height.status());
+    next = *height == UINT64_MAX ? *height : *height + 1;
+  }
+  auto sender = GetAccountAt(sender_id, *params, next);
   if (!sender.ok()) return storage_failure(sender.status());
-  auto recipient = GetAccountAt(t->to, next);
+  auto recipient = GetAccountAt(t->to, *params, next);
   if (!recipient.ok()) return storage_failure(recipient.status());
   const auto expected = CheckedAdd(sender->nonce, pending_from_sender);
   if (!expected) {

@@ -176,7 +176,8 @@ class Ledger {
   Result<uint64_t> ReadU64(std::string_view key) const;
   Result<demurrage::SupplyState> ReadSupply() const;
   // The account evaluated at the epoch of block `height`.
-  Result<Account> GetAccountAt(const types::AccountId& id, uint64_t height) const;
+  Result<Account> GetAccountAt(const types::AccountId& id, const Params& params,
+                               uint64_t height) const;
   Result<BlockOutcome> ApplyBlockImpl(
       const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
       SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,

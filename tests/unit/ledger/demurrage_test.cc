@@ -138,7 +138,31 @@ TEST(DemurrageRule, OverflowSafeAtMaxBalancesAndHugeGaps) {
   const U128 f2 = Factor(10'000, 2);
   const U128 exact_floor = (kOne / 10'000) * 9'801 + ((kOne % 10'000) * 9'801) / 10'000;
   EXPECT_LE(f2, exact_floor);
-  EXPECT_GE(f2 + 2 * 2 + 128, exact_floor);
+  EXPECT_GE(f2 + 2 * 2, exact_floor);
+}
+
+Big BigOf128(U128 v) {
+  Big out;
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint32_t>(v >> (32 * i)));
+  return out;
+}
+
+TEST(DemurrageRule, FactorIsBelowTheExactPowerByLessThan2kUlps) {
+  // Lemma 1 of ubi.md: F <= 2^127 r^k < F + 2k, i.e.
+  // F * 10^(6k) <= 2^127 * keep^k < (F + 2k) * 10^(6k), for k = 1..300 and several rates.
+  for (uint32_t ppm : {1u, 999u, 10'000u, 333'333u, 999'999u}) {
+    for (uint64_t k = 1; k <= 300; ++k) {
+      const U128 f = Factor(ppm, k);
+      Big low = BigOf128(f), high = BigOf128(f + 2 * k), exact = BigOf128(kOne);
+      for (uint64_t i = 0; i < k; ++i) {
+        MulSmall(&low, kPpm);
+        MulSmall(&high, kPpm);
+        MulSmall(&exact, kPpm - ppm);
+      }
+      ASSERT_LE(Compare(low, exact), 0) << ppm << " " << k;
+      ASSERT_LT(Compare(exact, high), 0) << ppm << " " << k;
+    }
+  }
 }
 
 constexpr char kChain[] = "hito-demurrage-1";
