@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/ed25519.h"
+#include "base/hex.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/records.h"
 #include "consensus/types/transaction.h"
@@ -313,6 +314,54 @@ TEST(DemurrageLedger, ZeroRateLeavesRecordsAndSupplyAsBefore) {
     EXPECT_EQ(*chain->ledger().Supply(), sum);
   }
   EXPECT_EQ(d.Balance(1), 1'000'000u);  // received 1000 and sent 1000 + fee: no decay
+}
+
+// A fixed chain with demurrage off (the defaults) keeps the roots the ledger computed before
+// demurrage existed (pinned from the parent commit's code): genesis and three transfers.
+TEST(DemurrageLedger, DefaultParamsKeepThePinnedStateRoot) {
+  Genesis g;
+  g.chain_id = "hito-pin-1";
+  std::vector<Ed25519PrivateKey> keys;
+  for (int i = 0; i < 4; ++i) {
+    Ed25519Seed seed{};
+    seed[0] = static_cast<uint8_t>(i + 1);
+    keys.push_back(Ed25519PrivateKey::FromSeed(seed));
+    g.accounts.push_back({types::AccountIdFromPublicKey(keys.back().public_key()),
+                          1'000'000 * static_cast<uint64_t>(i + 1)});
+  }
+  auto genesis = Ledger::InitGenesis(g);
+  ASSERT_TRUE(genesis.ok());
+  MemoryKv kv;
+  kv.Apply(genesis->changes);
+  std::vector<std::string> roots{HexEncode(genesis->state_root)};
+  for (uint64_t h = 1; h <= 3; ++h) {
+    types::Transfer t;
+    t.chain_id = g.chain_id;
+    const Ed25519PrivateKey& from = keys[h % 4];
+    t.sender = from.public_key();
+    t.nonce = 0;
+    t.fee = 1000;
+    t.to = types::AccountIdFromPublicKey(keys[(h + 1) % 4].public_key());
+    t.amount = 12'345 * h;
+    types::SignTransfer(&t, from);
+    types::BlockHeader header;
+    header.chain_id = g.chain_id;
+    header.height = h;
+    header.time_ms = 1'700'000'000'000 + h;
+    auto out = Ledger(g.chain_id, &kv)
+                   .ApplyBlock(header, {types::Transaction{t}}, SignatureCheck::kVerify);
+    ASSERT_TRUE(out.ok());
+    ASSERT_TRUE(out->results[0].ok());
+    kv.Apply(out->changes);
+    roots.push_back(HexEncode(out->state_root));
+  }
+  const std::vector<std::string> pinned{
+      "f3d1872ab030341a5ba184812d18da323caef28a6dfcf9694477ca8aaddabeb1",
+      "39b184e697ebe5e645d0d805345f4b03133f2ed6c7353bd801c3410d74228715",
+      "734945081f9f91bb7afd2ebd86718b2f6e59a1071f933f1e92de0c8b45e485ff",
+      "e1c951b53efd856ee49e081f5a9e2f07d145197ad8bcbf72f8557976aed1a074",
+  };
+  EXPECT_EQ(roots, pinned);
 }
 
 TEST(DemurrageLedger, TransfersSpendExactlyTheDecayedBalance) {
