@@ -14,6 +14,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/ed25519.h"
@@ -448,6 +449,63 @@ TEST(DemurrageRecords, EncodingsAreStrict) {
   Bytes zero_epoch = v2;
   for (int i = 9; i < 17; ++i) zero_epoch[static_cast<size_t>(i)] = 0;
   EXPECT_EQ(DecodeParams(zero_epoch).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(DemurrageSupply, DecaysRoundedUpAndRefusesOverflowAndUnderflow) {
+  using demurrage::SupplyState;
+  // ceil(1 * 0.99) = 1 unit of 2^-64: the aggregate rounds up, so it never drops below
+  // the exact sum it stands for.
+  EXPECT_EQ(demurrage::AdvanceSupply(SupplyState{1, 0}, 10'000, 1).scaled, U128{1});
+  // Whole units decay exactly: 10^6 units at 1% -> 990,000 units, no fraction.
+  const SupplyState million{U128{1'000'000} << 64, 4};
+  const SupplyState next = demurrage::AdvanceSupply(million, 10'000, 5);
+  EXPECT_EQ(next.scaled, U128{990'000} << 64);
+  EXPECT_EQ(next.epoch, 5u);
+  // Two epochs at once equal two single steps; a zero rate only moves the epoch.
+  EXPECT_EQ(demurrage::AdvanceSupply(million, 7, 6),
+            demurrage::AdvanceSupply(demurrage::AdvanceSupply(million, 7, 5), 7, 6));
+  EXPECT_EQ(demurrage::AdvanceSupply(million, 0, 1'000'000).scaled, million.scaled);
+  // A huge gap on an empty supply ends at once.
+  EXPECT_EQ(demurrage::AdvanceSupply(SupplyState{0, 0}, 5, UINT64_MAX).epoch, UINT64_MAX);
+  // The largest supply: adding a unit overflows, taking one more than held underflows.
+  const SupplyState max{~U128{0}, 9};
+  EXPECT_EQ(max.Units(), UINT64_MAX);
+  EXPECT_FALSE(demurrage::AddUnits(max, 1).has_value());
+  EXPECT_TRUE(demurrage::AddUnits(SupplyState{0, 0}, UINT64_MAX).has_value());
+  EXPECT_FALSE(demurrage::SubUnits(SupplyState{U128{5} << 64, 0}, 6).has_value());
+  EXPECT_FALSE(demurrage::SubCut(SupplyState{3, 0}, 4).has_value());
+  EXPECT_EQ(demurrage::SubCut(SupplyState{3, 0}, 3)->scaled, U128{0});
+}
+
+TEST(DemurrageLedger, MaximalBalanceDecaysAndCreditsPastU64AreRefused) {
+  // One account holding the whole u64 supply, 1 ppm per 1-block epoch.
+  Chain c(2, 0, /*epoch_blocks=*/1, /*ppm=*/1);
+  Genesis g;
+  g.chain_id = kChain;
+  g.params.min_fee = kMinFee;
+  g.params.epoch_blocks = 1;
+  g.params.demurrage_ppm_per_epoch = 1;
+  g.accounts.push_back({c.ids[0], UINT64_MAX});
+  auto genesis = Ledger::InitGenesis(g);
+  ASSERT_TRUE(genesis.ok());
+  c.kv = MemoryKv();
+  c.kv.Apply(genesis->changes);
+  for (int i = 0; i < 6; ++i) c.Apply({});  // 6 epochs: the account is never settled
+  EXPECT_EQ(c.Balance(0), Decay(UINT64_MAX, 1, 6).value);
+  // Every epoch of an idle account is one factor; the supply stepped 6 times, rounded up.
+  auto [sum, nonzero] = c.SumAndNonzeroRecords();
+  EXPECT_LE(sum, *c.ledger().Supply());
+  EXPECT_LE(*c.ledger().Supply() - sum, 1u);
+  // A transfer settles it (the 24-byte record), a credit of u64 max is refused.
+  const BlockOutcome out = c.Apply({c.Transfer(0, 1, 1)});
+  ASSERT_TRUE(out.results[0].ok()) << out.results[0].message;
+  const uint64_t h = *c.ledger().Height();
+  auto refused =
+      c.ledger().ApplyBlockWithCreditsForTesting(Header(h + 1), {}, {{c.ids[1], UINT64_MAX}});
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  std::tie(sum, nonzero) = c.SumAndNonzeroRecords();
+  EXPECT_LE(sum, *c.ledger().Supply());
+  EXPECT_LE(*c.ledger().Supply() - sum, nonzero);
 }
 
 TEST(DemurrageLedger, ConvergenceTable) {
