@@ -16,6 +16,7 @@
 
 #include "base/bytes.h"
 #include "base/status.h"
+#include "consensus/ledger/demurrage.h"
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/registry.h"
 #include "consensus/ledger/state_tree.h"
@@ -31,9 +32,24 @@ struct GenesisAccount {
   uint64_t balance = 0;
 };
 
+// The default epoch length: one day of 5-second blocks.
+inline constexpr uint64_t kDefaultEpochBlocks = 17'280;
+
 struct Params {
   uint64_t min_fee = 1000;  // base units per transaction; burned
+  // Blocks per epoch: block h is in epoch h / epoch_blocks (>= 1).
+  uint64_t epoch_blocks = kDefaultEpochBlocks;
+  // Balances shrink by this many parts per million per epoch (demurrage.h); 0 turns
+  // demurrage off, and then no record carries an epoch (the state is byte for byte that
+  // of a ledger without demurrage).
+  uint32_t demurrage_ppm_per_epoch = 0;
+  friend bool operator==(const Params&, const Params&) = default;
 };
+
+// The epoch of block `height` under `params`.
+inline uint64_t EpochOf(const Params& params, uint64_t height) {
+  return height / params.epoch_blocks;
+}
 
 struct Genesis {
   std::string chain_id;
@@ -53,6 +69,9 @@ struct Genesis {
 struct Account {
   uint64_t balance = 0;
   uint64_t nonce = 0;  // number of transactions this account has sent
+  // The epoch `balance` is valid at: in a record, the epoch it was last settled at (always
+  // 0 while demurrage is off); from GetAccount, the epoch of the committed height.
+  uint64_t epoch = 0;
   friend bool operator==(const Account&, const Account&) = default;
 };
 
@@ -92,12 +111,16 @@ class Ledger {
   Result<Hash32> StateRoot() const;
   // Height of the last applied block (0 after genesis).
   Result<uint64_t> Height() const;
+  // The account with its balance evaluated (demurrage applied) at the epoch of Height().
   Result<Account> GetAccount(const types::AccountId& id) const;
   Result<Params> GetParams() const;
   // The registry's parameters; nullopt when genesis enabled no registry.
   Result<std::optional<RegistryParams>> GetRegistryParams() const;
-  // Total supply: the sum of all balances (fees are burned, so it only falls until the
-  // ubi module mints).
+  // Total supply at Height(). Without demurrage it is exactly the sum of all balances
+  // (fees are burned, so it only falls until the ubi module mints). With demurrage, the
+  // sum of every balance from GetAccount is <= Supply() <= that sum + the number of
+  // accounts with a nonzero record (docs/protocol/ubi.md, "Supply"): never below, so the
+  // supply never hides value, and less than one base unit too high per account.
   Result<uint64_t> Supply() const;
   // A proof of the record at `kv_key` (e.g. AccountKey(id), records.h) or of its absence,
   // against StateRoot(); check it with VerifyRecordProof.
@@ -127,6 +150,18 @@ class Ledger {
       SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {},
       const std::vector<types::ConflictingProposalEvidence>& proposal_evidence = {}) const;
 
+  // Test support: ApplyBlock, then mints each credit (`amount` base units to `to`, in
+  // order, after the transactions) the way a UBI claim credits its recipient: the account
+  // is settled to the block's epoch, credited, and the supply grows by the amount. A credit
+  // that would overflow the balance or the supply fails the call (kInvalidArgument).
+  struct CreditForTesting {
+    types::AccountId to{};
+    uint64_t amount = 0;
+  };
+  Result<BlockOutcome> ApplyBlockWithCreditsForTesting(
+      const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+      const std::vector<CreditForTesting>& credits) const;
+
   // Additive (execution cache). ApplyBlock keeps, inside this object, a bounded cache of
   // decoded account records and state tree pages (TreePageCache) that survives across
   // blocks, so that a long-lived Ledger reads each record and page from the KvReader
@@ -153,6 +188,15 @@ class Ledger {
 
   Result<std::optional<Bytes>> Read(std::string_view key) const;
   Result<uint64_t> ReadU64(std::string_view key) const;
+  Result<demurrage::SupplyState> ReadSupply() const;
+  // The account evaluated at the epoch of block `height`.
+  Result<Account> GetAccountAt(const types::AccountId& id, const Params& params,
+                               uint64_t height) const;
+  Result<BlockOutcome> ApplyBlockImpl(
+      const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+      SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
+      const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
+      const std::vector<CreditForTesting>& credits) const;
 
   std::string chain_id_;
   const KvReader* state_;

@@ -30,7 +30,7 @@ TOPS = ("base", "zk", "consensus", "node", "wallet")
 # "path:function" -> lines it has today. May only shrink.
 EXCEPTIONS = {
     "node/main.cc:main": 129,
-    "consensus/ledger/ledger.cc:Ledger::ApplyBlock": 117,
+    "consensus/ledger/ledger.cc:Ledger::ApplyBlockImpl": 113,
     "zk/proof/triptych.cc:CheckCombined": 111,
     "wallet/cli.cc:RunCli": 110,
     "node/node.cc:Node::Open": 84,
