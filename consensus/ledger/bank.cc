@@ -75,19 +75,54 @@ TxResult CheckTransferStateful(const types::Transfer& t, const Account& sender,
   return ok;
 }
 
+Account Settled(const Params& params, uint64_t epoch, const Account& account) {
+  if (params.demurrage_ppm_per_epoch == 0) return account;
+  HITO_ASSERT(epoch >= account.epoch);
+  Account out = account;
+  out.balance =
+      demurrage::Decay(account.balance, params.demurrage_ppm_per_epoch, epoch - account.epoch)
+          .value;
+  out.epoch = epoch;
+  return out;
+}
+
+void SettleInto(const Params& params, uint64_t epoch, Account* account,
+                demurrage::SupplyState* supply) {
+  if (params.demurrage_ppm_per_epoch == 0 || account->epoch == epoch) return;
+  HITO_ASSERT(epoch > account->epoch && supply->epoch == epoch);
+  const demurrage::Decayed d =
+      demurrage::Decay(account->balance, params.demurrage_ppm_per_epoch, epoch - account->epoch);
+  // The supply already decayed this balance exactly (rounded up); only the fraction the
+  // account's rounding toward zero cut leaves it now (ubi.md, "Supply").
+  const auto cut = demurrage::SubCut(*supply, d.cut);
+  HITO_ASSERT(cut.has_value());
+  *supply = *cut;
+  account->balance = d.value;
+  account->epoch = epoch;
+}
+
 void ApplyTransfer(const types::Transfer& t, Account* sender, Account* recipient,
-                   uint64_t* supply) {
+                   demurrage::SupplyState* supply) {
   // The checks above make every step exact; the asserts guard the invariant.
   const auto total = CheckedAdd(t.amount, t.fee);
   HITO_ASSERT(total && sender->balance >= *total && sender->nonce == t.nonce);
   const auto credited = CheckedAdd(recipient->balance, t.amount);
   const auto new_nonce = CheckedAdd(sender->nonce, uint64_t{1});
-  const auto new_supply = CheckedSub(*supply, t.fee);
+  const auto new_supply = demurrage::SubUnits(*supply, t.fee);
   HITO_ASSERT(credited && new_nonce && new_supply);
   sender->balance -= *total;
   sender->nonce = *new_nonce;
   recipient->balance = *credited;
   *supply = *new_supply;
+}
+
+bool Credit(uint64_t amount, Account* account, demurrage::SupplyState* supply) {
+  const auto credited = CheckedAdd(account->balance, amount);
+  const auto new_supply = demurrage::AddUnits(*supply, amount);
+  if (!credited || !new_supply) return false;
+  account->balance = *credited;
+  *supply = *new_supply;
+  return true;
 }
 
 }  // namespace hito::consensus::ledger::bank

@@ -14,12 +14,18 @@
 // Steps 1-7 depend on the transaction alone, 8-10 on the state. A valid transfer moves
 // `amount` from sender to recipient, burns `fee` (the total supply falls by it) and
 // increments the sender's nonce. Pure functions; no I/O.
+//
+// Demurrage (demurrage.h): before any rule reads a balance, the account is settled to the
+// block's epoch (Settled), so every check and every move is on the balance of that epoch;
+// an account that decayed can send exactly what it holds now. A transfer or a credit
+// writes its accounts settled (SettleInto also takes the rounding cut off the supply).
 #ifndef HITO_CONSENSUS_LEDGER_BANK_H_
 #define HITO_CONSENSUS_LEDGER_BANK_H_
 
 #include <cstdint>
 #include <string_view>
 
+#include "consensus/ledger/demurrage.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/types/transaction.h"
@@ -35,9 +41,23 @@ TxResult CheckTransferStateless(const types::Transfer& t, const types::AccountId
 TxResult CheckTransferStateful(const types::Transfer& t, const Account& sender,
                                uint64_t expected_nonce, const Account& recipient);
 
-// Applies a transfer that passed both checks (with expected_nonce == sender->nonce).
-// `supply` is the total supply, reduced by the fee.
-void ApplyTransfer(const types::Transfer& t, Account* sender, Account* recipient, uint64_t* supply);
+// `account` evaluated at `epoch` (>= account.epoch): the balance decayed, the epoch set.
+// With demurrage off, the account unchanged (its epoch stays 0).
+Account Settled(const Params& params, uint64_t epoch, const Account& account);
+
+// Settles `*account` to `epoch` and removes the rounding cut from `*supply` (which must
+// already be advanced to `epoch`); the supply invariant (demurrage.h) is kept.
+void SettleInto(const Params& params, uint64_t epoch, Account* account,
+                demurrage::SupplyState* supply);
+
+// Applies a transfer that passed both checks (with expected_nonce == sender->nonce) to
+// accounts already settled to the block's epoch. `supply` falls by the fee.
+void ApplyTransfer(const types::Transfer& t, Account* sender, Account* recipient,
+                   demurrage::SupplyState* supply);
+
+// Mints `amount` to an account settled to the block's epoch (a UBI claim's credit);
+// `supply` grows by it. False, changing nothing, when the balance or supply would overflow.
+[[nodiscard]] bool Credit(uint64_t amount, Account* account, demurrage::SupplyState* supply);
 
 }  // namespace hito::consensus::ledger::bank
 

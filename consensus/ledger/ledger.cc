@@ -11,8 +11,10 @@
 #include "base/checked.h"
 #include "base/hex.h"
 #include "consensus/ledger/bank.h"
+#include "consensus/ledger/demurrage.h"
 #include "consensus/ledger/key_order.h"
 #include "consensus/ledger/records.h"
+#include "consensus/ledger/registry.h"
 #include "consensus/ledger/slab_map.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/types/limits.h"
@@ -41,6 +43,67 @@ TxResult Unsupported(const types::Transaction& tx) {
   r.code = TxCode::kUnsupportedKind;
   r.message = "transaction kind " + std::string(types::TxKindName(tx.kind())) + " is not enabled";
   return r;
+}
+
+// Registrations and revocations (registry.h); any other kind without a transfer body is
+// not executed.
+Result<TxResult> ApplyPersonhood(RegistryStore* store, std::string_view chain_id,
+                                 const std::optional<RegistryParams>& params, uint64_t height,
+                                 const types::Transaction& tx, SignatureCheck sigs) {
+  if (!params) return Unsupported(tx);
+  if (const auto* reg = std::get_if<types::Registration>(&tx.body)) {
+    return registry::ApplyRegistration(store, chain_id, *params, height, *reg, sigs);
+  }
+  if (const auto* rev = std::get_if<types::Revocation>(&tx.body)) {
+    return registry::ApplyRevocation(store, chain_id, *params, *rev, sigs);
+  }
+  return Unsupported(tx);
+}
+
+// The block-level refusals of ApplyBlock after the chain id (ledger.h): the height, the
+// transaction count and the state's own chain.
+Status CheckBlockFrame(const types::BlockHeader& header, size_t tx_count, std::string_view chain_id,
+                       uint64_t height, const std::optional<Bytes>& stored_chain) {
+  const std::optional<uint64_t> next_height = CheckedAdd(height, uint64_t{1});
+  if (!next_height || header.height != *next_height) {
+    return FailedPreconditionError("block height " + std::to_string(header.height) +
+                                   " does not follow committed height " + std::to_string(height));
+  }
+  if (tx_count > types::kBlockMaxTxs) {
+    return InvalidArgumentError("block has " + std::to_string(tx_count) + " transactions, limit " +
+                                std::to_string(types::kBlockMaxTxs));
+  }
+  if (!stored_chain || AsChars(*stored_chain) != chain_id) {
+    return FailedPreconditionError("state belongs to another chain than \"" +
+                                   std::string(chain_id) + "\"");
+  }
+  return Status::Ok();
+}
+
+// The registry's parameters (nullopt: not enabled) after its start-of-block work.
+Result<std::optional<RegistryParams>> BeginRegistryBlock(RegistryStore* store, uint64_t height) {
+  HITO_ASSIGN_OR_RETURN(std::optional<RegistryParams> p, registry::ReadParams(*store));
+  if (p) HITO_RETURN_IF_ERROR(registry::BeginBlock(store, *p, height));
+  return p;
+}
+
+// The registry's writes of a block, as records and tree leaves. A deletion of a record
+// the committed state does not hold (written and deleted within the block) is dropped.
+Status FlushRegistry(const KvReader& base, const RegistryStore& store,
+                     std::vector<StateTree::SortedUpdate>* batch, ChangeSet* changes) {
+  for (const auto& [key, value] : store.writes()) {
+    if (value) {
+      batch->emplace_back(StateTreeKey(key), StateValueHash(*value));
+      changes->Put(key, *value);
+      continue;
+    }
+    std::optional<Bytes> committed;
+    HITO_RETURN_IF_ERROR(base.Get(key, &committed));
+    if (!committed) continue;
+    batch->emplace_back(StateTreeKey(key), std::nullopt);
+    changes->Delete(key);
+  }
+  return Status::Ok();
 }
 
 constexpr size_t kDefaultMaxAccounts = size_t{1} << 18;
@@ -182,6 +245,57 @@ class AccountOverlay {
   std::optional<Bytes> raw_;
 };
 
+// The supply brought to `epoch` (decayed at the first block of each epoch).
+Result<demurrage::SupplyState> SupplyAt(const Params& params, demurrage::SupplyState supply,
+                                        uint64_t epoch) {
+  if (params.demurrage_ppm_per_epoch == 0) return supply;  // stays as without demurrage
+  if (epoch < supply.epoch) return DataLossError("supply record is from a later epoch");
+  return demurrage::AdvanceSupply(supply, params.demurrage_ppm_per_epoch, epoch);
+}
+
+// The stateful rules of a transfer that passed the stateless ones, on the accounts as
+// settled to the block's epoch; a valid transfer is applied to the overlay.
+Result<TxResult> ExecuteTransfer(const types::Transfer& t, const types::AccountId& sender_id,
+                                 const Params& params, uint64_t epoch, AccountOverlay* overlay,
+                                 demurrage::SupplyState* supply) {
+  HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot sender, overlay->Load(sender_id));
+  HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot recipient, overlay->Load(t.to));
+  Account& from = overlay->Entry(sender).pending;  // both loaded: references hold
+  Account& to = overlay->Entry(recipient).pending;
+  if (from.epoch > epoch || to.epoch > epoch) {
+    return DataLossError("account record settled in a later epoch");
+  }
+  TxResult r = bank::CheckTransferStateful(t, bank::Settled(params, epoch, from), from.nonce,
+                                           bank::Settled(params, epoch, to));
+  if (r.ok()) {
+    bank::SettleInto(params, epoch, &from, supply);
+    bank::SettleInto(params, epoch, &to, supply);
+    bank::ApplyTransfer(t, &from, &to, supply);
+    overlay->MarkDirty(sender);
+    overlay->MarkDirty(recipient);
+  }
+  return r;
+}
+
+// Test support (Ledger::ApplyBlockWithCreditsForTesting): mints like a UBI claim.
+Status ApplyCredits(const std::vector<Ledger::CreditForTesting>& credits, const Params& params,
+                    uint64_t epoch, AccountOverlay* overlay, demurrage::SupplyState* supply) {
+  for (const Ledger::CreditForTesting& credit : credits) {
+    HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot slot, overlay->Load(credit.to));
+    Account settled = overlay->Entry(slot).pending;
+    if (settled.epoch > epoch) return DataLossError("account record settled in a later epoch");
+    demurrage::SupplyState credited_supply = *supply;
+    bank::SettleInto(params, epoch, &settled, &credited_supply);
+    if (!bank::Credit(credit.amount, &settled, &credited_supply)) {
+      return InvalidArgumentError("credit overflows the balance or the supply");
+    }
+    overlay->Entry(slot).pending = settled;
+    *supply = credited_supply;
+    overlay->MarkDirty(slot);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool TxKindEnabled(types::TxKind kind) { return kind == types::TxKind::kTransfer; }
@@ -195,6 +309,11 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
     return InvalidArgumentError("genesis: time " + std::to_string(genesis.time_ms) +
                                 " ms is after the latest allowed, " +
                                 std::to_string(types::kGenesisTimeMaxMs));
+  }
+  if (genesis.params.epoch_blocks == 0 ||
+      genesis.params.demurrage_ppm_per_epoch > demurrage::kMaxPpmPerEpoch) {
+    return InvalidArgumentError("genesis: epoch_blocks must be >= 1 and demurrage at most " +
+                                std::to_string(demurrage::kMaxPpmPerEpoch) + " ppm per epoch");
   }
   BlockOutcome out;
   TreeBatch batch;
@@ -211,11 +330,12 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
     const auto sum = CheckedAdd(supply, a.balance);
     if (!sum) return InvalidArgumentError("genesis: total supply overflows u64");
     supply = *sum;
-    PutRecord(AccountKey(a.account), EncodeAccount(Account{a.balance, 0}), &out.changes, &batch);
+    PutRecord(AccountKey(a.account), EncodeAccount(Account{a.balance, 0, 0}), &out.changes, &batch);
   }
   PutRecord(KeyBytes(kParamsKey), EncodeParams(genesis.params), &out.changes, &batch);
   PutRecord(KeyBytes(kChainIdKey), KeyBytes(genesis.chain_id), &out.changes, &batch);
-  PutRecord(KeyBytes(kSupplyKey), EncodeU64(supply), &out.changes, &batch);
+  PutRecord(KeyBytes(kSupplyKey), EncodeSupply({demurrage::U128{supply} << 64, 0}), &out.changes,
+            &batch);
   // A genesis without validators (ledger-only tests) has no schedule (validators.h).
   if (genesis.validators.size() > 0 || !genesis.validator_schedule.empty()) {
     HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule,
@@ -223,6 +343,14 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
     PutRecord(KeyBytes(kValidatorSetsKey), EncodeValidatorSchedule(schedule), &out.changes, &batch);
   }
   const MemoryKv empty;
+  if (!genesis.attesters.empty()) {
+    RegistryStore registry(&empty);
+    HITO_RETURN_IF_ERROR(registry::InitGenesis(&registry, genesis.registry, genesis.attesters));
+    for (const auto& [key, value] : registry.writes()) {
+      HITO_ASSERT(value.has_value());  // genesis only adds records
+      PutRecord(key, *value, &out.changes, &batch);
+    }
+  }
   HITO_ASSIGN_OR_RETURN(out.state_root, Seal(&empty, batch, /*height=*/0, &out.changes));
   out.changes.Normalize();
   return out;
@@ -298,13 +426,37 @@ Result<Hash32> Ledger::StateRoot() const {
 
 Result<uint64_t> Ledger::Height() const { return ReadU64(kHeightKey); }
 
-Result<uint64_t> Ledger::Supply() const { return ReadU64(kSupplyKey); }
+Result<uint64_t> Ledger::Supply() const {
+  HITO_ASSIGN_OR_RETURN(demurrage::SupplyState supply, ReadSupply());
+  return supply.Units();
+}
+
+Result<demurrage::SupplyState> Ledger::ReadSupply() const {
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, Read(kSupplyKey));
+  if (!raw) return FailedPreconditionError("state has no supply: genesis was not applied");
+  return DecodeSupply(*raw);
+}
 
 Result<Account> Ledger::GetAccount(const types::AccountId& id) const {
+  HITO_ASSIGN_OR_RETURN(const Params params, GetParams());
+  uint64_t height = 0;  // irrelevant without demurrage: spare the read
+  if (params.demurrage_ppm_per_epoch != 0) {
+    HITO_ASSIGN_OR_RETURN(height, Height());
+  }
+  return GetAccountAt(id, params, height);
+}
+
+Result<Account> Ledger::GetAccountAt(const types::AccountId& id, const Params& params,
+                                     uint64_t height) const {
   std::optional<Bytes> raw;
   HITO_RETURN_IF_ERROR(state_->Get(AccountKey(id), &raw));
-  if (!raw) return Account{};
-  return DecodeAccount(*raw);
+  Account account;
+  if (raw) {
+    HITO_ASSIGN_OR_RETURN(account, DecodeAccount(*raw));
+  }
+  const uint64_t epoch = EpochOf(params, height);
+  if (epoch < account.epoch) return DataLossError("account record settled in a later epoch");
+  return bank::Settled(params, epoch, account);
 }
 
 Result<Params> Ledger::GetParams() const {
@@ -313,14 +465,16 @@ Result<Params> Ledger::GetParams() const {
   return DecodeParams(*raw);
 }
 
+Result<std::optional<RegistryParams>> Ledger::GetRegistryParams() const {
+  return registry::ReadParams(RegistryStore(state_));
+}
+
 Result<StateProof> Ledger::ProveRecord(ByteView kv_key) const {
   return StateTree(state_).Prove(StateTreeKey(kv_key));
 }
 
 TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                                   SignatureCheck sigs) const {
-  const auto* t = std::get_if<types::Transfer>(&tx.body);
-  if (t == nullptr) return Unsupported(tx);
   auto storage_failure = [](const Status& s) {
     // The mempool cannot judge a transaction it cannot read state for: refused for now,
     // with the storage error as the detail.
@@ -329,14 +483,34 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
     r.message = "state unavailable: " + s.ToString();
     return r;
   };
+  const auto* t = std::get_if<types::Transfer>(&tx.body);
+  if (t == nullptr) {
+    // Judged as the next block would: a throwaway overlay over the committed state.
+    RegistryStore scratch(state_);
+    auto reg_params = registry::ReadParams(scratch);
+    if (!reg_params.ok()) return storage_failure(reg_params.status());
+    auto height = Height();
+    if (!height.ok()) return storage_failure(height.status());
+    const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
+    auto r = ApplyPersonhood(&scratch, chain_id_, *reg_params, next, tx, sigs);
+    if (!r.ok()) return storage_failure(r.status());
+    return *std::move(r);
+  }
   auto params = GetParams();
   if (!params.ok()) return storage_failure(params.status());
   const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
   TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, *params, sigs);
   if (!r.ok()) return r;
-  auto sender = GetAccount(sender_id);
+  // Balances as the next block will see them (its epoch may have decayed them further).
+  uint64_t next = 0;  // irrelevant without demurrage: spare the read
+  if (params->demurrage_ppm_per_epoch != 0) {
+    auto height = Height();
+    if (!height.ok()) return storage_failure(height.status());
+    next = *height == UINT64_MAX ? *height : *height + 1;
+  }
+  auto sender = GetAccountAt(sender_id, *params, next);
   if (!sender.ok()) return storage_failure(sender.status());
-  auto recipient = GetAccount(t->to);
+  auto recipient = GetAccountAt(t->to, *params, next);
   if (!recipient.ok()) return storage_failure(recipient.status());
   const auto expected = CheckedAdd(sender->nonce, pending_from_sender);
   if (!expected) {
@@ -352,30 +526,40 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
     SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
     const std::vector<types::ConflictingProposalEvidence>& proposal_evidence) const {
+  return ApplyBlockImpl(header, txs, sigs, evidence, proposal_evidence, {});
+}
+
+Result<BlockOutcome> Ledger::ApplyBlockWithCreditsForTesting(
+    const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+    const std::vector<CreditForTesting>& credits) const {
+  return ApplyBlockImpl(header, txs, SignatureCheck::kVerify, {}, {}, credits);
+}
+
+Result<BlockOutcome> Ledger::ApplyBlockImpl(
+    const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+    SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
+    const std::vector<CreditForTesting>& credits) const {
   if (header.chain_id != chain_id_) {
     return InvalidArgumentError("block for chain \"" + header.chain_id + "\", this chain is \"" +
                                 chain_id_ + "\"");
   }
   HITO_ASSIGN_OR_RETURN(uint64_t height, Height());
-  const std::optional<uint64_t> next_height = CheckedAdd(height, uint64_t{1});
-  if (!next_height || header.height != *next_height) {
-    return FailedPreconditionError("block height " + std::to_string(header.height) +
-                                   " does not follow committed height " + std::to_string(height));
-  }
-  if (txs.size() > types::kBlockMaxTxs) {
-    return InvalidArgumentError("block has " + std::to_string(txs.size()) +
-                                " transactions, limit " + std::to_string(types::kBlockMaxTxs));
-  }
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> stored_chain, Read(kChainIdKey));
-  if (!stored_chain || AsChars(*stored_chain) != chain_id_) {
-    return FailedPreconditionError("state belongs to another chain than \"" + chain_id_ + "\"");
-  }
+  HITO_RETURN_IF_ERROR(CheckBlockFrame(header, txs.size(), chain_id_, height, stored_chain));
   HITO_ASSIGN_OR_RETURN(Params params, GetParams());
-  HITO_ASSIGN_OR_RETURN(const uint64_t supply_before, Supply());
+  HITO_ASSIGN_OR_RETURN(const demurrage::SupplyState supply_before, ReadSupply());
   // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
   HITO_ASSIGN_OR_RETURN(auto validator_records, ValidatorRecords(*state_, chain_id_, header.height,
                                                                  evidence, proposal_evidence));
-  uint64_t supply = supply_before;
+  // Demurrage: the block's epoch; the supply decays at the first block of each epoch, and
+  // every account a transfer or credit touches is settled to it first (bank.h).
+  const uint64_t epoch = EpochOf(params, header.height);
+  HITO_ASSIGN_OR_RETURN(demurrage::SupplyState supply, SupplyAt(params, supply_before, epoch));
+  // The registry: an epoch's first block freezes snapshots before any transaction.
+  RegistryStore registry(state_);
+  HITO_ASSIGN_OR_RETURN(const std::optional<RegistryParams> registry_params,
+                        BeginRegistryBlock(&registry, header.height));
 
   // The cache is used only if it describes the committed state (same root and height).
   HITO_ASSIGN_OR_RETURN(const Hash32 root_before, StateRoot());
@@ -400,25 +584,19 @@ Result<BlockOutcome> Ledger::ApplyBlock(
   for (const types::Transaction& tx : txs) {
     const auto* t = std::get_if<types::Transfer>(&tx.body);
     if (t == nullptr) {
-      out.results.push_back(Unsupported(tx));
+      HITO_ASSIGN_OR_RETURN(TxResult r, ApplyPersonhood(&registry, chain_id_, registry_params,
+                                                        header.height, tx, sigs));
+      out.results.push_back(std::move(r));
       continue;
     }
     const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
     TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, params, sigs);
     if (r.ok()) {
-      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot sender, overlay.Load(sender_id));
-      HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot recipient, overlay.Load(t->to));
-      Account& from = overlay.Entry(sender).pending;  // both loaded: references hold
-      Account& to = overlay.Entry(recipient).pending;
-      r = bank::CheckTransferStateful(*t, from, from.nonce, to);
-      if (r.ok()) {
-        bank::ApplyTransfer(*t, &from, &to, &supply);
-        overlay.MarkDirty(sender);
-        overlay.MarkDirty(recipient);
-      }
+      HITO_ASSIGN_OR_RETURN(r, ExecuteTransfer(*t, sender_id, params, epoch, &overlay, &supply));
     }
     out.results.push_back(std::move(r));
   }
+  HITO_RETURN_IF_ERROR(ApplyCredits(credits, params, epoch, &overlay, &supply));
 
   // The tree batch as a vector sorted by tree key (a map of k entries costs k cache-
   // missing node allocations; the sort is over contiguous memory).
@@ -438,13 +616,14 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     std::array<uint8_t, 2 + 32> key;
     std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
     std::copy(id.begin(), id.end(), key.begin() + 2);
-    const std::span<uint8_t> record = out.changes.PutUninitialized(key, kAccountRecordBytes);
-    EncodeAccountTo(entry.pending, record.first<kAccountRecordBytes>());
+    const std::span<uint8_t> record =
+        out.changes.PutUninitialized(key, AccountRecordSize(entry.pending));
+    EncodeAccountTo(entry.pending, record);
     batch.emplace_back(entry.tree_key, StateValueHash(record));
     staged.emplace_back(id, entry.pending);
   }
   if (supply != supply_before) {
-    Bytes record = EncodeU64(supply);
+    Bytes record = EncodeSupply(supply);
     batch.emplace_back(StateTreeKey(AsBytes(kSupplyKey)), StateValueHash(record));
     out.changes.Put(AsBytes(kSupplyKey), record);
   }
@@ -452,6 +631,7 @@ Result<BlockOutcome> Ledger::ApplyBlock(
     batch.emplace_back(StateTreeKey(key), StateValueHash(record));
     out.changes.Put(key, record);
   }
+  HITO_RETURN_IF_ERROR(FlushRegistry(*state_, registry, &batch, &out.changes));
   SortByWord(
       &batch, [](const StateTree::SortedUpdate& u) { return LoadBE64(u.first.data()); },
       [](const StateTree::SortedUpdate& a, const StateTree::SortedUpdate& b) {

@@ -16,7 +16,9 @@
 
 #include "base/bytes.h"
 #include "base/status.h"
+#include "consensus/ledger/demurrage.h"
 #include "consensus/ledger/kv.h"
+#include "consensus/ledger/registry.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/ledger/validators.h"
@@ -30,9 +32,24 @@ struct GenesisAccount {
   uint64_t balance = 0;
 };
 
+// The default epoch length: one day of 5-second blocks.
+inline constexpr uint64_t kDefaultEpochBlocks = 17'280;
+
 struct Params {
   uint64_t min_fee = 1000;  // base units per transaction; burned
+  // Blocks per epoch: block h is in epoch h / epoch_blocks (>= 1).
+  uint64_t epoch_blocks = kDefaultEpochBlocks;
+  // Balances shrink by this many parts per million per epoch (demurrage.h); 0 turns
+  // demurrage off, and then no record carries an epoch (the state is byte for byte that
+  // of a ledger without demurrage).
+  uint32_t demurrage_ppm_per_epoch = 0;
+  friend bool operator==(const Params&, const Params&) = default;
 };
+
+// The epoch of block `height` under `params`.
+inline uint64_t EpochOf(const Params& params, uint64_t height) {
+  return height / params.epoch_blocks;
+}
 
 struct Genesis {
   std::string chain_id;
@@ -42,11 +59,19 @@ struct Genesis {
   std::vector<ValidatorSetChange> validator_schedule;
   std::vector<GenesisAccount> accounts;
   Params params;
+  // The personhood registry (registry.h) is enabled iff genesis accredits at least one
+  // attester; without attesters `registry` is ignored and registrations and revocations
+  // are refused as TX_UNSUPPORTED_KIND.
+  std::vector<Ed25519PublicKey> attesters;
+  RegistryParams registry;
 };
 
 struct Account {
   uint64_t balance = 0;
   uint64_t nonce = 0;  // number of transactions this account has sent
+  // The epoch `balance` is valid at: in a record, the epoch it was last settled at (always
+  // 0 while demurrage is off); from GetAccount, the epoch of the committed height.
+  uint64_t epoch = 0;
   friend bool operator==(const Account&, const Account&) = default;
 };
 
@@ -57,9 +82,11 @@ struct BlockOutcome {
   std::vector<TxResult> results;  // one per transaction, in block order
 };
 
-// Whether the ledger executes transactions of `kind` (transfers today). A block holding
-// another kind is refused before voting (the node's ProcessProposal); ApplyBlock itself
-// records such a transaction as TX_UNSUPPORTED_KIND.
+// Whether the node admits and proposes transactions of `kind` (transfers today). A block
+// holding another kind is refused before voting (the node's ProcessProposal). Registrations
+// and revocations are executed by ApplyBlock when the registry is enabled (genesis has
+// attesters) but stay off here until the node admits them (mempool, RPC); ApplyBlock
+// records any kind it does not execute as TX_UNSUPPORTED_KIND.
 bool TxKindEnabled(types::TxKind kind);
 
 // Whether signatures in a block were already checked (by the mempool, in parallel) so
@@ -84,10 +111,16 @@ class Ledger {
   Result<Hash32> StateRoot() const;
   // Height of the last applied block (0 after genesis).
   Result<uint64_t> Height() const;
+  // The account with its balance evaluated (demurrage applied) at the epoch of Height().
   Result<Account> GetAccount(const types::AccountId& id) const;
   Result<Params> GetParams() const;
-  // Total supply: the sum of all balances (fees are burned, so it only falls until the
-  // ubi module mints).
+  // The registry's parameters; nullopt when genesis enabled no registry.
+  Result<std::optional<RegistryParams>> GetRegistryParams() const;
+  // Total supply at Height(). Without demurrage it is exactly the sum of all balances
+  // (fees are burned, so it only falls until the ubi module mints). With demurrage, the
+  // sum of every balance from GetAccount is <= Supply() <= that sum + the number of
+  // accounts with a nonzero record (docs/protocol/ubi.md, "Supply"): never below, so the
+  // supply never hides value, and less than one base unit too high per account.
   Result<uint64_t> Supply() const;
   // A proof of the record at `kv_key` (e.g. AccountKey(id), records.h) or of its absence,
   // against StateRoot(); check it with VerifyRecordProof.
@@ -95,7 +128,11 @@ class Ledger {
 
   // Checks a transaction against the committed state (format rules, chain id, fee,
   // nonce == account nonce + `pending_from_sender`, balance for amount + fee, and the
-  // signature unless kAlreadyVerified). For the mempool; changes nothing.
+  // signature unless kAlreadyVerified). Registrations and revocations are judged against
+  // the committed registry in the next block's epoch (height + 1), without the expiries
+  // an epoch's first block applies, and ignore `pending_from_sender` (two pending
+  // registrations of one attestation both pass here; the block takes the first). For
+  // the mempool; changes nothing.
   TxResult CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                             SignatureCheck sigs) const;
 
@@ -112,6 +149,18 @@ class Ledger {
       const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
       SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence = {},
       const std::vector<types::ConflictingProposalEvidence>& proposal_evidence = {}) const;
+
+  // Test support: ApplyBlock, then mints each credit (`amount` base units to `to`, in
+  // order, after the transactions) the way a UBI claim credits its recipient: the account
+  // is settled to the block's epoch, credited, and the supply grows by the amount. A credit
+  // that would overflow the balance or the supply fails the call (kInvalidArgument).
+  struct CreditForTesting {
+    types::AccountId to{};
+    uint64_t amount = 0;
+  };
+  Result<BlockOutcome> ApplyBlockWithCreditsForTesting(
+      const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+      const std::vector<CreditForTesting>& credits) const;
 
   // Additive (execution cache). ApplyBlock keeps, inside this object, a bounded cache of
   // decoded account records and state tree pages (TreePageCache) that survives across
@@ -139,6 +188,15 @@ class Ledger {
 
   Result<std::optional<Bytes>> Read(std::string_view key) const;
   Result<uint64_t> ReadU64(std::string_view key) const;
+  Result<demurrage::SupplyState> ReadSupply() const;
+  // The account evaluated at the epoch of block `height`.
+  Result<Account> GetAccountAt(const types::AccountId& id, const Params& params,
+                               uint64_t height) const;
+  Result<BlockOutcome> ApplyBlockImpl(
+      const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
+      SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
+      const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
+      const std::vector<CreditForTesting>& credits) const;
 
   std::string chain_id_;
   const KvReader* state_;

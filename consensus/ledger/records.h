@@ -1,13 +1,19 @@
 // The ledger's key layout and record encodings (docs/protocol/state.md).
 //
 // Every record lives in the key-value store under a one-letter prefix:
-//   a/<account id:32>  account       balance:u64 nonce:u64                 (tree leaf)
-//   p/params           params        version:u8(=1) min_fee:u64            (tree leaf)
+//   a/<account id:32>  account       balance:u64 nonce:u64 [epoch:u64]     (tree leaf)
+//   p/params           params        version:u8(=1) min_fee:u64, or
+//                                    version:u8(=2) min_fee:u64 epoch_blocks:u64
+//                                    demurrage_ppm_per_epoch:u32           (tree leaf)
 //   p/chain_id         chain id      the chain id's bytes                  (tree leaf)
-//   s/supply           total supply  u64                                   (tree leaf)
+//   s/supply           total supply  u64 [fraction:u64 epoch:u64]          (tree leaf)
 //   m/height           metadata      u64, height of the last applied block
 //   m/root             metadata      32 bytes, the state tree's root
 //   t/...              state tree nodes (state_tree.h)
+// Bracketed fields are present only when nonzero (an account settled at epoch 0, a supply
+// with no fraction that has not decayed, version 1 params for the default epoch length
+// and no demurrage), so a ledger with demurrage off writes the same bytes as before it
+// existed; decoders refuse the long form with the fields zero (one encoding per value).
 // Integers are big-endian. Each tree leaf is keyed by StateTreeKey(kv key) and holds
 // StateValueHash(record bytes), so the root commits to every consensus record. The
 // metadata records are derived (the root) or carried by block headers (the height) and
@@ -22,6 +28,7 @@
 
 #include "base/bytes.h"
 #include "base/status.h"
+#include "consensus/ledger/demurrage.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/state_tree.h"
 
@@ -35,17 +42,25 @@ inline constexpr std::string_view kHeightKey = "m/height";
 inline constexpr std::string_view kRootKey = "m/root";
 
 inline constexpr uint8_t kParamsVersion = 1;
-inline constexpr size_t kAccountRecordBytes = 16;
+inline constexpr uint8_t kParamsVersionDemurrage = 2;
+inline constexpr size_t kAccountRecordBytes = 16;       // settled at epoch 0
+inline constexpr size_t kAccountRecordEpochBytes = 24;  // settled at a later epoch
 
 Bytes AccountKey(const types::AccountId& id);
 Bytes KeyBytes(std::string_view key);
 
 Bytes EncodeAccount(const Account& account);
-// The same 16 bytes, written into `out` (the ledger encodes records in place).
-void EncodeAccountTo(const Account& account, std::span<uint8_t, kAccountRecordBytes> out);
-// Strict: exactly 16 bytes. Errors are kDataLoss (state is trusted data: a bad record
-// means a corrupt store, not bad input).
+// The record's size: kAccountRecordBytes when account.epoch is 0, else 24.
+size_t AccountRecordSize(const Account& account);
+// The same bytes, written into `out` of AccountRecordSize(account) bytes (the ledger
+// encodes records in place).
+void EncodeAccountTo(const Account& account, std::span<uint8_t> out);
+// Strict: 16 bytes, or 24 with a nonzero epoch. Errors are kDataLoss (state is trusted
+// data: a bad record means a corrupt store, not bad input).
 Result<Account> DecodeAccount(ByteView bytes);
+// The supply record: 8 bytes (the units) while fraction and epoch are 0, else 24.
+Bytes EncodeSupply(const demurrage::SupplyState& supply);
+Result<demurrage::SupplyState> DecodeSupply(ByteView bytes);
 Bytes EncodeParams(const Params& params);
 Result<Params> DecodeParams(ByteView bytes);
 Bytes EncodeU64(uint64_t v);

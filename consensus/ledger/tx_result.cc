@@ -2,6 +2,27 @@
 
 namespace hito::consensus::ledger {
 
+namespace {
+
+std::string_view RegistryCodeName(TxCode code) {
+  namespace rc = registry_code;
+  if (code == rc::kAttesterNotAccredited) return "TX_ATTESTER_NOT_ACCREDITED";
+  if (code == rc::kAttestationExpired) return "TX_ATTESTATION_EXPIRED";
+  if (code == rc::kAttestationTooLong) return "TX_ATTESTATION_TOO_LONG";
+  if (code == rc::kBadProof) return "TX_BAD_PROOF";
+  if (code == rc::kIdentityExists) return "TX_IDENTITY_EXISTS";
+  if (code == rc::kAttestationUsed) return "TX_ATTESTATION_USED";
+  if (code == rc::kAttesterQuota) return "TX_ATTESTER_QUOTA";
+  if (code == rc::kNotIssuer) return "TX_NOT_ISSUER";
+  if (code == rc::kIdentityUnknown) return "TX_IDENTITY_UNKNOWN";
+  if (code == rc::kIdentityNotLive) return "TX_IDENTITY_NOT_LIVE";
+  if (code == rc::kRenewalNotLater) return "TX_RENEWAL_NOT_LATER";
+  if (code == rc::kCommitmentRefused) return "TX_COMMITMENT_REFUSED";
+  return "TX_UNKNOWN";
+}
+
+}  // namespace
+
 std::string_view TxCodeName(TxCode code) {
   switch (code) {
     case TxCode::kOk:
@@ -37,7 +58,7 @@ std::string_view TxCodeName(TxCode code) {
     case TxCode::kStateUnavailable:
       return "TX_STATE_UNAVAILABLE";
   }
-  return "TX_UNKNOWN";
+  return RegistryCodeName(code);
 }
 
 }  // namespace hito::consensus::ledger

@@ -38,8 +38,8 @@ Status ReadTransfer(Reader* r, Transfer* t) {
   return Status::Ok();
 }
 
-// Version and kind, then the body of the one kind implemented today.
-Status ReadTransaction(Reader* r, Transfer* t) {
+// Version and kind, then the body of that kind.
+Status ReadTransaction(Reader* r, Transaction* tx) {
   uint8_t version = 0;
   HITO_RETURN_IF_ERROR(r->U8("transaction.version", &version));
   if (version != kTxVersion) {
@@ -48,16 +48,23 @@ Status ReadTransaction(Reader* r, Transfer* t) {
   }
   uint8_t kind = 0;
   HITO_RETURN_IF_ERROR(r->U8("transaction.kind", &kind));
-  if (kind >= static_cast<uint8_t>(TxKind::kRegister) &&
+  switch (static_cast<TxKind>(kind)) {
+    case TxKind::kTransfer:
+      return ReadTransfer(r, &tx->body.emplace<Transfer>());
+    case TxKind::kRegister:
+      return ReadRegistrationBody(r, &tx->body.emplace<Registration>());
+    case TxKind::kRevoke:
+      return ReadRevocationBody(r, &tx->body.emplace<Revocation>());
+    default:
+      break;
+  }
+  if (kind >= static_cast<uint8_t>(TxKind::kClaim) &&
       kind <= static_cast<uint8_t>(TxKind::kValidator)) {
     return UnimplementedError(
         "transaction.kind: " + std::string(TxKindName(static_cast<TxKind>(kind))) + " (" +
         std::to_string(kind) + ") is reserved and not implemented yet");
   }
-  if (kind != static_cast<uint8_t>(TxKind::kTransfer)) {
-    return InvalidArgumentError("transaction.kind: unknown kind " + std::to_string(kind));
-  }
-  return ReadTransfer(r, t);
+  return InvalidArgumentError("transaction.kind: unknown kind " + std::to_string(kind));
 }
 
 }  // namespace
@@ -74,8 +81,8 @@ std::string_view TxKindName(TxKind kind) {
       return "proposal";
     case TxKind::kBallot:
       return "ballot";
-    case TxKind::kAttester:
-      return "attester";
+    case TxKind::kRevoke:
+      return "revoke";
     case TxKind::kValidator:
       return "validator";
   }
@@ -87,15 +94,25 @@ AccountId AccountIdFromPublicKey(const Ed25519PublicKey& pk) {
 }
 
 TxKind Transaction::kind() const {
-  // One alternative today; each new body type adds its case here.
+  if (std::holds_alternative<Registration>(body)) return TxKind::kRegister;
+  if (std::holds_alternative<Revocation>(body)) return TxKind::kRevoke;
   return TxKind::kTransfer;
 }
 
 Bytes EncodeTransaction(const Transaction& tx) {
-  const Transfer& t = std::get<Transfer>(tx.body);
   return EncodeWith([&](Writer* w) {
-    WriteTransferUnsigned(w, t);
-    w->Fixed(t.signature);
+    if (const auto* t = std::get_if<Transfer>(&tx.body)) {
+      WriteTransferUnsigned(w, *t);
+      w->Fixed(t->signature);
+    } else if (const auto* reg = std::get_if<Registration>(&tx.body)) {
+      w->U8(kTxVersion);
+      w->U8(static_cast<uint8_t>(TxKind::kRegister));
+      WriteRegistrationBody(w, *reg);
+    } else {
+      const Revocation& rev = std::get<Revocation>(tx.body);
+      WriteRevocationUnsigned(w, rev);
+      w->Fixed(rev.signature);
+    }
   });
 }
 
@@ -104,8 +121,7 @@ Result<Transaction> DecodeTransaction(ByteView bytes) {
     return InvalidArgumentError("transaction: " + std::to_string(bytes.size()) +
                                 " bytes exceeds the maximum of " + std::to_string(kTxMaxBytes));
   }
-  HITO_ASSIGN_OR_RETURN(Transfer t, DecodeWhole<Transfer>(bytes, "transaction", ReadTransaction));
-  return Transaction{std::move(t)};
+  return DecodeWhole<Transaction>(bytes, "transaction", ReadTransaction);
 }
 
 Hash32 TransactionHash(ByteView encoded) { return DomainHash(kTxLabel, encoded); }

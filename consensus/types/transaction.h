@@ -4,10 +4,14 @@
 //   tx        = version:u8(=1) kind:u8 body
 //   transfer  = chain_id:str sender:pubkey32 nonce:u64 fee:u64 to:account32 amount:u64
 //               memo:bytes(<=256) signature:sig64
+//   register  = attestation possession:bytes64              (personhood.h)
+//   revoke    = chain_id:str attester:pubkey32 identity:point32 signature:sig64
 // The signature covers SigningBytes(tx): a domain label, then the encoding of every field
 // except the signature, so it binds the chain id, nonce and fee. The hash covers the full
-// encoding, signature included. Kinds other than transfer are reserved numbers whose
-// bodies later issues define; the decoder refuses them with kUnimplemented.
+// encoding, signature included. Registrations and revocations carry no account, fee or
+// nonce: the attestation (or the attester's signature) is the authorisation. The other
+// kinds are reserved numbers whose bodies are defined later; the decoder refuses them
+// with kUnimplemented.
 #ifndef HITO_CONSENSUS_TYPES_TRANSACTION_H_
 #define HITO_CONSENSUS_TYPES_TRANSACTION_H_
 
@@ -19,6 +23,7 @@
 #include "base/bytes.h"
 #include "base/ed25519.h"
 #include "base/status.h"
+#include "consensus/types/personhood.h"
 
 namespace hito::consensus::types {
 
@@ -26,11 +31,11 @@ inline constexpr uint8_t kTxVersion = 1;
 
 enum class TxKind : uint8_t {
   kTransfer = 1,
-  kRegister = 2,   // personhood registration with an attestation (reserved)
+  kRegister = 2,   // personhood registration with an attestation
   kClaim = 3,      // UBI claim with a membership proof (reserved)
   kProposal = 4,   // governance proposal (reserved)
   kBallot = 5,     // anonymous quadratic ballot (reserved)
-  kAttester = 6,   // attester accreditation actions (reserved)
+  kRevoke = 6,     // an attester revokes an identity it issued
   kValidator = 7,  // validator set actions (reserved)
 };
 std::string_view TxKindName(TxKind kind);
@@ -53,7 +58,7 @@ struct Transfer {
 };
 
 struct Transaction {
-  std::variant<Transfer> body;
+  std::variant<Transfer, Registration, Revocation> body;
 
   TxKind kind() const;
   friend bool operator==(const Transaction&, const Transaction&) = default;
@@ -61,7 +66,7 @@ struct Transaction {
 
 Bytes EncodeTransaction(const Transaction& tx);
 // Strict: exactly one encoding decodes; errors are kInvalidArgument naming the field,
-// or kUnimplemented for a reserved kind.
+// or kUnimplemented for a reserved kind (3, 4, 5, 7).
 Result<Transaction> DecodeTransaction(ByteView bytes);
 
 // BLAKE2b-256 "hito/v1/tx" of the full encoding.

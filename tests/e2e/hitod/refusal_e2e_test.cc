@@ -137,8 +137,8 @@ TEST_F(RefusalE2eTest, MalformedBytesRefused) {
 }
 
 TEST_F(RefusalE2eTest, ReservedKindRefused) {
-  // Version 1, kind 2 (register): reserved until a later issue defines its body.
-  ExpectRefused(Bytes{0x01, 0x02, 0x03}, grpc::StatusCode::UNIMPLEMENTED, "TX_UNSUPPORTED_KIND");
+  // Version 1, kind 3 (claim): reserved until its body is defined.
+  ExpectRefused(Bytes{0x01, 0x03, 0x03}, grpc::StatusCode::UNIMPLEMENTED, "TX_UNSUPPORTED_KIND");
 }
 
 TEST_F(RefusalE2eTest, WrongChainRefused) {

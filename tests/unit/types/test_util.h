@@ -152,6 +152,38 @@ void ExpectStrict(const Bytes& valid, Decode decode) {
   EXPECT_NE(r.status().message().find("trailing"), std::string::npos) << r.status().ToString();
 }
 
+// An attestation by key n=4 for a fixed identity point (a test hash, not necessarily a
+// valid point: the encoding keeps it opaque) and the tag of handle "alice" under key 7s.
+inline Attestation SignedAttestation(std::string_view chain = kChain) {
+  Attestation a;
+  a.chain_id = std::string(chain);
+  a.identity = H("identity-point");
+  DedupKey key;
+  key.fill(7);
+  a.dedup_tag = DedupTag(key, "alice");
+  a.expiry_epoch = 42;
+  SignAttestation(&a, Key(4));
+  return a;
+}
+
+// A registration with the attestation above and a fixed 64-byte stand-in for the proof
+// of possession (opaque to the encoding; the ledger verifies it).
+inline Registration SampleRegistration() {
+  Registration r;
+  r.attestation = SignedAttestation();
+  for (size_t i = 0; i < r.possession.size(); ++i) r.possession[i] = static_cast<uint8_t>(0x50 + i);
+  return r;
+}
+
+// Key n=4 revokes the identity point above.
+inline Revocation SignedRevocationSample(std::string_view chain = kChain) {
+  Revocation r;
+  r.chain_id = std::string(chain);
+  r.identity = H("identity-point");
+  SignRevocation(&r, Key(4));
+  return r;
+}
+
 inline bool HasMessage(const Status& s, std::string_view needle) {
   return s.message().find(needle) != std::string::npos;
 }

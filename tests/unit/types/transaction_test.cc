@@ -122,10 +122,10 @@ TEST(TransactionTest, RejectsUnknownKind) {
 }
 
 TEST(TransactionTest, RejectsReservedKindsAsUnimplementedNamingTheKind) {
-  const std::pair<TxKind, const char*> reserved[] = {
-      {TxKind::kRegister, "register"}, {TxKind::kClaim, "claim"},
-      {TxKind::kProposal, "proposal"}, {TxKind::kBallot, "ballot"},
-      {TxKind::kAttester, "attester"}, {TxKind::kValidator, "validator"}};
+  const std::pair<TxKind, const char*> reserved[] = {{TxKind::kClaim, "claim"},
+                                                     {TxKind::kProposal, "proposal"},
+                                                     {TxKind::kBallot, "ballot"},
+                                                     {TxKind::kValidator, "validator"}};
   for (const auto& [kind, name] : reserved) {
     EXPECT_EQ(TxKindName(kind), name);
     Bytes enc = Encoded();

@@ -1,0 +1,624 @@
+// Personhood registry (consensus/ledger/registry.h) through Ledger::ApplyBlock: every
+// registration and revocation rule with its hostile input (forged attestation, proof of
+// possession for another identity or chain, expired or over-long attestation, unaccredited
+// attester, quota, replayed attestation, re-registered point, revocation by a non-issuer),
+// replacement by dedup tag, renewal, consecutive indices, per-epoch snapshots (contents,
+// the zk set hash, sharing across unchanged epochs, fillers after revocation and expiry,
+// pruning), the registry records being state tree leaves, genesis, attester accreditation
+// and the public-commitment seam. Small parameters: 4 blocks per epoch, cohorts of 4.
+#include "consensus/ledger/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "base/ed25519.h"
+#include "consensus/ledger/ledger.h"
+#include "consensus/ledger/records.h"
+#include "consensus/ledger/state_tree.h"
+#include "consensus/types/personhood.h"
+#include "consensus/types/transaction.h"
+#include "zk/point.h"
+#include "zk/proof/sigma.h"
+#include "zk/proof/triptych.h"
+#include "zk/scalar.h"
+
+namespace hito::consensus::ledger {
+namespace {
+
+namespace rc = registry_code;
+constexpr char kChain[] = "hito-test-1";
+
+Ed25519PrivateKey AttesterKey(int i) {
+  Ed25519Seed seed{};
+  seed[0] = static_cast<uint8_t>(i);
+  seed[31] = 0xA7;
+  return Ed25519PrivateKey::FromSeed(seed);
+}
+
+RegistryParams SmallParams() {
+  RegistryParams p;
+  p.epoch_blocks = 4;
+  p.cohort_bits = 2;
+  p.max_attestation_epochs = 10;
+  p.attester_quota_per_epoch = 3;
+  p.snapshot_window_epochs = 3;
+  return p;
+}
+
+struct Citizen {
+  zk::Scalar secret;
+  types::IdentityPoint point{};
+};
+Citizen MakeCitizen(uint64_t n) {
+  Citizen c{zk::Scalar::FromU64(1000 + n), {}};
+  c.point = zk::Point::MulBase(c.secret).bytes();
+  return c;
+}
+
+Hash32 Tag(std::string_view handle) { return types::DedupTag(types::DedupKey{7}, handle); }
+
+types::Attestation Attest(const Ed25519PrivateKey& attester, const types::IdentityPoint& p,
+                          const Hash32& tag, uint64_t expiry, std::string chain = kChain) {
+  types::Attestation a;
+  a.chain_id = std::move(chain);
+  a.identity = p;
+  a.dedup_tag = tag;
+  a.expiry_epoch = expiry;
+  types::SignAttestation(&a, attester);
+  return a;
+}
+
+types::PossessionProof Prove(const zk::Scalar& secret, const types::Attestation& a) {
+  return zk::SchnorrProve(secret, types::PossessionMessage(a))->Encode();
+}
+
+types::Transaction Register(const Citizen& c, const types::Attestation& a) {
+  return types::Transaction{types::Registration{a, Prove(c.secret, a)}};
+}
+
+types::Transaction Revoke(const Ed25519PrivateKey& attester, const types::IdentityPoint& p) {
+  types::Revocation r;
+  r.chain_id = kChain;
+  r.identity = p;
+  types::SignRevocation(&r, attester);
+  return types::Transaction{r};
+}
+
+types::BlockHeader Header(uint64_t height) {
+  types::BlockHeader h;
+  h.chain_id = kChain;
+  h.height = height;
+  h.time_ms = 1'700'000'000'000 + height * 1000;
+  return h;
+}
+
+// A chain whose genesis accredits attesters 1 and 2 (not 3), committed to a MemoryKv.
+class RegistryChain {
+ public:
+  explicit RegistryChain(RegistryParams p = SmallParams()) : params(p) {
+    Genesis g;
+    g.chain_id = kChain;
+    g.attesters = {AttesterKey(1).public_key(), AttesterKey(2).public_key()};
+    g.registry = p;
+    auto out = Ledger::InitGenesis(g);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    kv.Apply(out->changes);
+  }
+
+  Ledger ledger() const { return Ledger(kChain, &kv); }
+  uint64_t height() const { return *ledger().Height(); }
+  uint64_t epoch() const { return registry::EpochOfHeight(params, height()); }
+
+  std::vector<TxResult> Apply(const std::vector<types::Transaction>& txs) {
+    auto out = ledger().ApplyBlock(Header(height() + 1), txs, SignatureCheck::kVerify);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    kv.Apply(out->changes);
+    return out->results;
+  }
+  TxResult ApplyOne(const types::Transaction& tx) { return Apply({tx}).at(0); }
+
+  // Applies empty blocks until the first block of `e` is committed.
+  void EnterEpoch(uint64_t e) {
+    while (!(epoch() == e && registry::IsEpochStart(params, height()))) Apply({});
+  }
+
+  RegistryStore store() const { return RegistryStore(&kv); }
+  Identity IdentityOf(const types::IdentityPoint& p) const {
+    return **registry::FindIdentity(store(), p);
+  }
+  std::optional<Hash32> SnapshotHash(uint64_t e, uint32_t cohort) const {
+    return *registry::SnapshotHash(store(), e, cohort);
+  }
+  std::vector<types::IdentityPoint> Snapshot(uint64_t e, uint32_t cohort) const {
+    const std::optional<Hash32> h = SnapshotHash(e, cohort);
+    EXPECT_TRUE(h.has_value());
+    return **registry::SnapshotMembers(store(), cohort, *h);
+  }
+  // Every r/ record, to show a refused transaction changed nothing.
+  std::map<Bytes, Bytes> RegistryRecords() const {
+    std::map<Bytes, Bytes> out;
+    for (const auto& [k, v] : kv.entries()) {
+      if (k.size() >= 2 && k[0] == 'r' && k[1] == '/') out[k] = v;
+    }
+    return out;
+  }
+  size_t CountWithPrefix(std::string_view prefix) const {
+    size_t n = 0;
+    for (const auto& [k, v] : kv.entries()) {
+      if (k.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), k.begin())) ++n;
+    }
+    return n;
+  }
+
+  RegistryParams params;
+  MemoryKv kv;
+};
+
+// The root recomputed from scratch over every consensus record in the store.
+Hash32 RootFromRecords(const MemoryKv& kv) {
+  TreeBatch batch;
+  for (const auto& [k, v] : kv.entries()) {
+    if (k[0] == 't' || k[0] == 'm') continue;
+    batch[StateTreeKey(k)] = StateValueHash(v);
+  }
+  MemoryKv fresh;
+  ChangeSet changes;
+  return *StateTree(&fresh).Update(batch, &changes);
+}
+
+// Applies `tx` alone in a block that is not an epoch's first (whose snapshot work would
+// change r/ records by itself) and checks it is refused with `code` and changes nothing.
+void ExpectRefused(RegistryChain* chain, const types::Transaction& tx, TxCode code) {
+  if (registry::IsEpochStart(chain->params, chain->height() + 1)) chain->Apply({});
+  const auto before = chain->RegistryRecords();
+  const TxResult check = chain->ledger().CheckTransaction(tx, 0, SignatureCheck::kVerify);
+  EXPECT_EQ(check.code, code) << TxCodeName(check.code) << ": " << check.message;
+  const TxResult r = chain->ApplyOne(tx);
+  EXPECT_EQ(r.code, code) << TxCodeName(r.code) << ": " << r.message;
+  EXPECT_EQ(TxCodeName(r.code), TxCodeName(code));
+  EXPECT_EQ(chain->RegistryRecords(), before) << "a refused transaction changed the registry";
+}
+
+TEST(Registry, RegistrationsGetConsecutiveIndicesCohortsAndAreTreeLeaves) {
+  RegistryChain chain;
+  for (uint64_t i = 0; i < 6; ++i) {
+    const Citizen c = MakeCitizen(i);
+    const auto a = Attest(AttesterKey(1 + static_cast<int>(i % 2)), c.point,
+                          Tag("person-" + std::to_string(i)), 5);
+    const TxResult r = chain.ApplyOne(Register(c, a));
+    ASSERT_TRUE(r.ok()) << r.message;
+    const Identity id = chain.IdentityOf(c.point);
+    EXPECT_EQ(id.index, i);
+    EXPECT_EQ(registry::CohortOf(chain.params, id.index), i >> 2);
+    EXPECT_EQ(id.status, IdentityStatus::kLive);
+    EXPECT_EQ(id.registered_epoch, chain.epoch());
+    EXPECT_EQ(id.expiry_epoch, 5u);
+  }
+  EXPECT_EQ(*registry::Size(chain.store()), 6u);
+  EXPECT_EQ(*chain.ledger().StateRoot(), RootFromRecords(chain.kv));
+}
+
+TEST(Registry, CheckTransactionAgreesAndChangesNothing) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  const auto tx = Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5));
+  const auto before = chain.kv.entries();
+  EXPECT_TRUE(chain.ledger().CheckTransaction(tx, 0, SignatureCheck::kVerify).ok());
+  EXPECT_EQ(chain.kv.entries(), before);
+  EXPECT_TRUE(chain.ApplyOne(tx).ok());
+}
+
+TEST(Registry, ForgedAttestationSignatureIsRefused) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  types::Attestation a = Attest(AttesterKey(1), c.point, Tag("a"), 5);
+  a.signature[5] ^= 1;
+  ExpectRefused(&chain, Register(c, a), TxCode::kBadSignature);
+  // Signed by attester 3 (not accredited) but claiming to be attester 1.
+  types::Attestation b = Attest(AttesterKey(3), c.point, Tag("a"), 5);
+  b.attester = AttesterKey(1).public_key();
+  ExpectRefused(&chain, Register(c, b), TxCode::kBadSignature);
+  // A field changed after signing.
+  types::Attestation d = Attest(AttesterKey(1), c.point, Tag("a"), 5);
+  d.expiry_epoch = 6;
+  ExpectRefused(&chain, Register(c, d), TxCode::kBadSignature);
+}
+
+TEST(Registry, PossessionProofForAnotherIdentityOrChainIsRefused) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  const Citizen other = MakeCitizen(2);
+  const auto a = Attest(AttesterKey(1), c.point, Tag("a"), 5);
+  // Someone who holds another secret cannot register c's point.
+  ExpectRefused(&chain, types::Transaction{types::Registration{a, Prove(other.secret, a)}},
+                rc::kBadProof);
+  // A proof bound to the same attestation on another chain.
+  types::Attestation elsewhere = a;
+  elsewhere.chain_id = "other-chain";
+  ExpectRefused(&chain, types::Transaction{types::Registration{a, Prove(c.secret, elsewhere)}},
+                rc::kBadProof);
+  // A proof bound to another attestation of the same point.
+  const auto a2 = Attest(AttesterKey(1), c.point, Tag("a"), 6);
+  ExpectRefused(&chain, types::Transaction{types::Registration{a, Prove(c.secret, a2)}},
+                rc::kBadProof);
+  // Garbage proof bytes and a point that is not canonical.
+  ExpectRefused(&chain, types::Transaction{types::Registration{a, types::PossessionProof{}}},
+                rc::kBadProof);
+  types::IdentityPoint bad{};
+  bad.fill(0xff);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), bad, Tag("a"), 5)), rc::kBadProof);
+  // The whole attestation for another chain.
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5, "other-chain")),
+                TxCode::kWrongChain);
+  EXPECT_TRUE(chain.ApplyOne(Register(c, a)).ok());
+}
+
+TEST(Registry, ExpiryMustBeAheadAndWithinTheMaximum) {
+  RegistryParams p = SmallParams();
+  p.epoch_blocks = 20;  // the refusals below stay within epoch 3
+  RegistryChain chain(p);
+  chain.EnterEpoch(3);
+  const Citizen c = MakeCitizen(1);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3)),
+                rc::kAttestationExpired);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 2)),
+                rc::kAttestationExpired);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3 + 11)),
+                rc::kAttestationTooLong);
+  EXPECT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3 + 10))).ok());
+}
+
+TEST(Registry, UnaccreditedAttesterIsRefused) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(3), c.point, Tag("a"), 5)),
+                rc::kAttesterNotAccredited);
+}
+
+TEST(Registry, AttesterQuotaPerEpoch) {
+  RegistryChain chain;  // quota 3
+  std::vector<types::Transaction> txs;
+  for (uint64_t i = 0; i < 4; ++i) {
+    const Citizen c = MakeCitizen(i);
+    txs.push_back(Register(c, Attest(AttesterKey(1), c.point, Tag(std::to_string(i)), 5)));
+  }
+  const std::vector<TxResult> r = chain.Apply({txs[0], txs[1], txs[2]});
+  for (const TxResult& x : r) EXPECT_TRUE(x.ok()) << x.message;
+  ExpectRefused(&chain, txs[3], rc::kAttesterQuota);
+  // Another attester has its own quota; the next epoch resets it.
+  const Citizen d = MakeCitizen(9);
+  EXPECT_TRUE(chain.ApplyOne(Register(d, Attest(AttesterKey(2), d.point, Tag("d"), 5))).ok());
+  chain.EnterEpoch(chain.epoch() + 1);
+  EXPECT_TRUE(chain.ApplyOne(txs[3]).ok());
+}
+
+TEST(Registry, AnAttestationRegistersOnce) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  const auto a = Attest(AttesterKey(1), c.point, Tag("a"), 5);
+  // Twice in one block: the second sees the first.
+  const std::vector<TxResult> r = chain.Apply({Register(c, a), Register(c, a)});
+  EXPECT_TRUE(r[0].ok());
+  EXPECT_EQ(r[1].code, rc::kAttestationUsed);
+  // Again later, and with a fresh proof of possession.
+  ExpectRefused(&chain, Register(c, a), rc::kAttestationUsed);
+  EXPECT_EQ(*registry::Size(chain.store()), 1u);
+}
+
+TEST(Registry, ARegisteredPointCannotRegisterAgainUnderAnotherTag) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5))).ok());
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("b"), 6)),
+                rc::kIdentityExists);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(2), c.point, Tag("a2"), 6)),
+                rc::kIdentityExists);
+}
+
+TEST(Registry, SameTagReplacesTheOldIdentity) {
+  RegistryChain chain;
+  const Citizen lost = MakeCitizen(1);
+  const Citizen fresh = MakeCitizen(2);
+  ASSERT_TRUE(chain.ApplyOne(Register(lost, Attest(AttesterKey(1), lost.point, Tag("p"), 5))).ok());
+  chain.EnterEpoch(1);
+  EXPECT_EQ(chain.Snapshot(1, 0), std::vector<types::IdentityPoint>{lost.point});
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(fresh, Attest(AttesterKey(1), fresh.point, Tag("p"), 6))).ok());
+  EXPECT_EQ(chain.IdentityOf(lost.point).status, IdentityStatus::kReplaced);
+  EXPECT_EQ(chain.IdentityOf(fresh.point).index, 1u);
+  EXPECT_EQ(chain.IdentityOf(fresh.point).status, IdentityStatus::kLive);
+  // Still the old set until the next snapshot; then the old slot is a filler.
+  EXPECT_EQ(chain.Snapshot(1, 0), std::vector<types::IdentityPoint>{lost.point});
+  chain.EnterEpoch(2);
+  EXPECT_EQ(chain.Snapshot(2, 0),
+            (std::vector<types::IdentityPoint>{zk::membership::Filler(0).bytes(), fresh.point}));
+  // The replaced identity cannot come back with its old key, nor be revoked.
+  ExpectRefused(&chain, Register(lost, Attest(AttesterKey(1), lost.point, Tag("p"), 7)),
+                rc::kIdentityExists);
+  ExpectRefused(&chain, Revoke(AttesterKey(1), lost.point), rc::kIdentityNotLive);
+}
+
+TEST(Registry, AnotherAttesterCannotReplaceByCopyingATag) {
+  RegistryChain chain;
+  const Citizen victim = MakeCitizen(1);
+  const Citizen intruder = MakeCitizen(2);
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(victim, Attest(AttesterKey(1), victim.point, Tag("v"), 5))).ok());
+  const Hash32 tag = chain.IdentityOf(victim.point).dedup_tag;  // public in state
+  ExpectRefused(&chain, Register(intruder, Attest(AttesterKey(2), intruder.point, tag, 5)),
+                rc::kNotIssuer);
+  EXPECT_EQ(chain.IdentityOf(victim.point).status, IdentityStatus::kLive);
+}
+
+TEST(Registry, RenewalExtendsTheExpiryInPlace) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3))).ok());
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3)),
+                rc::kAttestationUsed);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(2), c.point, Tag("a"), 2)),
+                rc::kRenewalNotLater);
+  ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(2), c.point, Tag("a"), 6))).ok());
+  const Identity id = chain.IdentityOf(c.point);
+  EXPECT_EQ(id.index, 0u);
+  EXPECT_EQ(id.expiry_epoch, 6u);
+  EXPECT_EQ(id.attester, AttesterKey(2).public_key());  // the latest issuer may revoke
+  EXPECT_EQ(*registry::Size(chain.store()), 1u);
+  // The old expiry passes without effect.
+  chain.EnterEpoch(3);
+  EXPECT_EQ(chain.IdentityOf(c.point).status, IdentityStatus::kLive);
+  EXPECT_EQ(chain.Snapshot(3, 0), std::vector<types::IdentityPoint>{c.point});
+}
+
+TEST(Registry, RevocationOnlyByTheIssuingAttester) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  const Citizen d = MakeCitizen(2);
+  ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5))).ok());
+  ASSERT_TRUE(chain.ApplyOne(Register(d, Attest(AttesterKey(1), d.point, Tag("b"), 5))).ok());
+  ExpectRefused(&chain, Revoke(AttesterKey(2), c.point), rc::kNotIssuer);
+  ExpectRefused(&chain, Revoke(AttesterKey(3), c.point), rc::kAttesterNotAccredited);
+  types::Transaction forged = Revoke(AttesterKey(1), c.point);
+  std::get<types::Revocation>(forged.body).signature[0] ^= 1;
+  ExpectRefused(&chain, forged, TxCode::kBadSignature);
+  // A signature over d's revocation does not revoke c.
+  types::Transaction moved = Revoke(AttesterKey(1), d.point);
+  std::get<types::Revocation>(moved.body).identity = c.point;
+  ExpectRefused(&chain, moved, TxCode::kBadSignature);
+  ExpectRefused(&chain, Revoke(AttesterKey(1), MakeCitizen(7).point), rc::kIdentityUnknown);
+  ASSERT_TRUE(chain.ApplyOne(Revoke(AttesterKey(1), c.point)).ok());
+  EXPECT_EQ(chain.IdentityOf(c.point).status, IdentityStatus::kRevoked);
+  ExpectRefused(&chain, Revoke(AttesterKey(1), c.point), rc::kIdentityNotLive);
+}
+
+TEST(Registry, SnapshotsFreezeAtEpochStartAndMatchTheMembershipSet) {
+  RegistryChain chain;
+  std::vector<Citizen> cs;
+  for (uint64_t i = 0; i < 5; ++i) cs.push_back(MakeCitizen(i));
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(chain
+                    .ApplyOne(Register(
+                        cs[i], Attest(AttesterKey(1), cs[i].point, Tag(std::to_string(i)), 8)))
+                    .ok());
+  }
+  EXPECT_FALSE(chain.SnapshotHash(0, 0).has_value());  // registered during epoch 0
+  chain.EnterEpoch(1);
+  // Registered during epoch 1, after its freeze: not in epoch 1's set.
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(cs[3], Attest(AttesterKey(2), cs[3].point, Tag("3"), 8))).ok());
+  const std::vector<types::IdentityPoint> members = chain.Snapshot(1, 0);
+  EXPECT_EQ(members, (std::vector<types::IdentityPoint>{cs[0].point, cs[1].point, cs[2].point}));
+  std::vector<zk::Point> points;
+  for (const auto& m : members) points.push_back(*zk::Point::Decode(m));
+  EXPECT_EQ(*chain.SnapshotHash(1, 0), zk::membership::PreparedSet::Create(points)->hash());
+  chain.EnterEpoch(2);
+  EXPECT_EQ(chain.Snapshot(2, 0).size(), 4u);
+  EXPECT_FALSE(chain.SnapshotHash(2, 1).has_value());
+  // Cohort 1 starts with index 4.
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(cs[4], Attest(AttesterKey(2), cs[4].point, Tag("4"), 8))).ok());
+  chain.EnterEpoch(3);
+  EXPECT_EQ(chain.Snapshot(3, 1), std::vector<types::IdentityPoint>{cs[4].point});
+  // Cohort 0 did not change: epochs 2 and 3 share one set record.
+  EXPECT_EQ(*chain.SnapshotHash(3, 0), *chain.SnapshotHash(2, 0));
+  EXPECT_EQ(chain.CountWithPrefix("r/s/"), 3u);  // cohort 0 from epochs 1 and 2, cohort 1
+  chain.EnterEpoch(4);
+  EXPECT_EQ(*chain.SnapshotHash(4, 0), *chain.SnapshotHash(2, 0));
+  EXPECT_EQ(chain.CountWithPrefix("r/s/"), 2u);  // window [2, 4]: epoch 1's set pruned
+  EXPECT_EQ(*chain.ledger().StateRoot(), RootFromRecords(chain.kv));
+}
+
+TEST(Registry, DeadSlotsBecomeFillersAndIndicesStay) {
+  RegistryChain chain;
+  std::vector<Citizen> cs;
+  for (uint64_t i = 0; i < 3; ++i) cs.push_back(MakeCitizen(i));
+  const uint64_t expiry[] = {9, 9, 3};
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(chain
+                    .ApplyOne(Register(cs[i], Attest(AttesterKey(1), cs[i].point,
+                                                     Tag(std::to_string(i)), expiry[i])))
+                    .ok());
+  }
+  chain.EnterEpoch(1);
+  ASSERT_TRUE(chain.ApplyOne(Revoke(AttesterKey(1), cs[1].point)).ok());
+  chain.EnterEpoch(2);
+  const auto filler = [](uint64_t i) { return zk::membership::Filler(i).bytes(); };
+  EXPECT_EQ(chain.Snapshot(2, 0),
+            (std::vector<types::IdentityPoint>{cs[0].point, filler(1), cs[2].point}));
+  EXPECT_EQ(chain.IdentityOf(cs[2].point).status, IdentityStatus::kLive);
+  chain.EnterEpoch(3);  // cs[2]'s attestation expires at epoch 3
+  EXPECT_EQ(chain.IdentityOf(cs[2].point).status, IdentityStatus::kExpired);
+  EXPECT_EQ(chain.Snapshot(3, 0),
+            (std::vector<types::IdentityPoint>{cs[0].point, filler(1), filler(2)}));
+  EXPECT_EQ(chain.IdentityOf(cs[0].point).index, 0u);
+  // The expired tag is free again: a new identity takes the next index, not the old slot.
+  const Citizen back = MakeCitizen(10);
+  ASSERT_TRUE(chain.ApplyOne(Register(back, Attest(AttesterKey(1), back.point, Tag("2"), 9))).ok());
+  EXPECT_EQ(chain.IdentityOf(back.point).index, 3u);
+  EXPECT_EQ(chain.IdentityOf(cs[2].point).status, IdentityStatus::kExpired);
+}
+
+TEST(Registry, OldSnapshotsAndUsedAttestationsArePruned) {
+  RegistryChain chain;  // window 3
+  const Citizen a = MakeCitizen(1);
+  const Citizen b = MakeCitizen(2);
+  const auto att = Attest(AttesterKey(1), a.point, Tag("a"), 4);
+  ASSERT_TRUE(chain.ApplyOne(Register(a, att)).ok());
+  chain.EnterEpoch(1);
+  ASSERT_TRUE(chain.ApplyOne(Register(b, Attest(AttesterKey(1), b.point, Tag("b"), 9))).ok());
+  chain.EnterEpoch(2);
+  const Hash32 h1 = *chain.SnapshotHash(1, 0);
+  const Hash32 h2 = *chain.SnapshotHash(2, 0);
+  EXPECT_NE(h1, h2);
+  EXPECT_EQ(chain.CountWithPrefix("r/a/"), 2u);
+  chain.EnterEpoch(4);  // window [2, 4]: epoch 1's set is no longer needed
+  EXPECT_FALSE(*registry::SnapshotMembers(chain.store(), 0, h1));
+  EXPECT_EQ(*chain.SnapshotHash(2, 0), h2);
+  // a expired at 4: its attestation's single-use mark went with it (it can no longer
+  // register anyway: its expiry is past).
+  EXPECT_EQ(chain.CountWithPrefix("r/a/"), 1u);
+  ExpectRefused(&chain, Register(a, att), rc::kAttestationExpired);
+  EXPECT_EQ(chain.CountWithPrefix("r/e/"), 1u);  // only b's bucket (epoch 9) is left
+  EXPECT_EQ(*chain.ledger().StateRoot(), RootFromRecords(chain.kv));
+}
+
+TEST(Registry, DisabledWithoutAttesters) {
+  Genesis g;
+  g.chain_id = kChain;
+  auto out = Ledger::InitGenesis(g);
+  ASSERT_TRUE(out.ok());
+  MemoryKv kv;
+  kv.Apply(out->changes);
+  Ledger ledger(kChain, &kv);
+  EXPECT_FALSE(ledger.GetRegistryParams()->has_value());
+  const Citizen c = MakeCitizen(1);
+  const auto tx = Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5));
+  auto applied =
+      ledger.ApplyBlock(Header(1), {tx, Revoke(AttesterKey(1), c.point)}, SignatureCheck::kVerify);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(applied->results[0].code, TxCode::kUnsupportedKind);
+  EXPECT_EQ(applied->results[1].code, TxCode::kUnsupportedKind);
+  // The node keeps refusing blocks with these kinds until it admits them end to end.
+  EXPECT_FALSE(TxKindEnabled(types::TxKind::kRegister));
+  EXPECT_FALSE(TxKindEnabled(types::TxKind::kRevoke));
+}
+
+TEST(Registry, GenesisRejectsBadParamsAndDuplicateAttesters) {
+  Genesis g;
+  g.chain_id = kChain;
+  g.attesters = {AttesterKey(1).public_key(), AttesterKey(1).public_key()};
+  EXPECT_EQ(Ledger::InitGenesis(g).status().code(), StatusCode::kInvalidArgument);
+  g.attesters = {AttesterKey(1).public_key()};
+  ASSERT_TRUE(Ledger::InitGenesis(g).ok());
+  for (auto bad : {+[](RegistryParams* p) { p->epoch_blocks = 0; },
+                   +[](RegistryParams* p) { p->cohort_bits = 17; },
+                   +[](RegistryParams* p) { p->max_attestation_epochs = 0; },
+                   +[](RegistryParams* p) { p->attester_quota_per_epoch = 0; },
+                   +[](RegistryParams* p) { p->snapshot_window_epochs = 0; }}) {
+    Genesis b = g;
+    bad(&b.registry);
+    EXPECT_EQ(Ledger::InitGenesis(b).status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
+TEST(Registry, AddAndRemoveAttester) {
+  RegistryChain chain;
+  RegistryStore store = chain.store();
+  const auto three = AttesterKey(3).public_key();
+  EXPECT_FALSE(*registry::IsAttester(store, three));
+  ASSERT_TRUE(registry::AddAttester(&store, three).ok());
+  EXPECT_TRUE(*registry::IsAttester(store, three));
+  EXPECT_EQ(registry::AddAttester(&store, three).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(registry::RemoveAttester(&store, AttesterKey(1).public_key()).ok());
+  EXPECT_FALSE(*registry::IsAttester(store, AttesterKey(1).public_key()));
+  EXPECT_EQ(registry::RemoveAttester(&store, AttesterKey(1).public_key()).code(),
+            StatusCode::kNotFound);
+  // A registration judged on that store: the new attester registers, the removed one not.
+  const Citizen c = MakeCitizen(1);
+  const auto reg = [&](int attester) {
+    const auto a = Attest(AttesterKey(attester), c.point, Tag("x"), 5);
+    return *registry::ApplyRegistration(&store, kChain, chain.params, chain.height() + 1,
+                                        types::Registration{a, Prove(c.secret, a)},
+                                        SignatureCheck::kVerify);
+  };
+  EXPECT_EQ(reg(1).code, rc::kAttesterNotAccredited);
+  EXPECT_TRUE(reg(3).ok());
+}
+
+TEST(Registry, OwnerAddsCommitmentsWithProofOfPossession) {
+  RegistryChain chain;
+  const Citizen c = MakeCitizen(1);
+  ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5))).ok());
+  RegistryStore store = chain.store();
+  const Commitment commitment{1, Hash32{9}};
+  const auto proof_by = [&](const zk::Scalar& secret, std::string_view chain_id) {
+    return zk::SchnorrProve(secret, types::CommitmentPossessionMessage(
+                                        chain_id, c.point, commitment.kind, commitment.value))
+        ->Encode();
+  };
+  EXPECT_EQ(registry::AddCommitment(&store, kChain, c.point, commitment,
+                                    proof_by(MakeCitizen(2).secret, kChain))
+                ->code,
+            rc::kBadProof);
+  EXPECT_EQ(registry::AddCommitment(&store, kChain, c.point, commitment,
+                                    proof_by(c.secret, "other-chain"))
+                ->code,
+            rc::kBadProof);
+  ASSERT_TRUE(
+      registry::AddCommitment(&store, kChain, c.point, commitment, proof_by(c.secret, kChain))
+          ->ok());
+  const Identity id = **registry::FindIdentity(store, c.point);
+  EXPECT_EQ(id.commitments, std::vector<Commitment>{commitment});
+  EXPECT_EQ(registry::AddCommitment(&store, kChain, c.point, commitment, proof_by(c.secret, kChain))
+                ->code,
+            rc::kCommitmentRefused);
+  // The record round-trips with its commitments, and a record of another version is
+  // refused as corrupt.
+  Bytes record = EncodeIdentity(id);
+  EXPECT_EQ(*DecodeIdentity(id.index, record), id);
+  record[0] = 2;
+  EXPECT_EQ(DecodeIdentity(id.index, record).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(Registry, TwoLedgersAgreeAndRefusalCodesHaveStableNames) {
+  RegistryChain a;
+  RegistryChain b;
+  for (uint64_t i = 0; i < 3; ++i) {
+    const Citizen c = MakeCitizen(i);
+    const auto tx = Register(c, Attest(AttesterKey(1), c.point, Tag(std::to_string(i)), 5));
+    a.ApplyOne(tx);
+    b.ApplyOne(tx);
+    a.EnterEpoch(i + 1);
+    b.EnterEpoch(i + 1);
+  }
+  EXPECT_EQ(a.kv.entries(), b.kv.entries());
+  EXPECT_EQ(TxCodeName(rc::kAttesterNotAccredited), "TX_ATTESTER_NOT_ACCREDITED");
+  EXPECT_EQ(TxCodeName(rc::kBadProof), "TX_BAD_PROOF");
+  EXPECT_EQ(TxCodeName(rc::kCommitmentRefused), "TX_COMMITMENT_REFUSED");
+  EXPECT_EQ(static_cast<int>(rc::kAttesterNotAccredited), 16);
+  EXPECT_EQ(static_cast<int>(rc::kCommitmentRefused), 27);
+}
+
+TEST(Registry, ALongLivedLedgerWithItsCacheAgreesWithFreshOnes) {
+  RegistryChain fresh;
+  RegistryChain cached;
+  Ledger exec(kChain, &cached.kv);  // kept across blocks, as the node keeps one
+  for (uint64_t i = 0; i < 12; ++i) {
+    std::vector<types::Transaction> txs;
+    const Citizen c = MakeCitizen(i);
+    txs.push_back(Register(c, Attest(AttesterKey(1), c.point, Tag(std::to_string(i % 5)), 9)));
+    if (i == 7) txs.push_back(Revoke(AttesterKey(1), MakeCitizen(6).point));
+    fresh.Apply(txs);
+    auto out = exec.ApplyBlock(Header(cached.height() + 1), txs, SignatureCheck::kVerify);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    cached.kv.Apply(out->changes);
+    exec.OnCommitted(*out);
+    ASSERT_EQ(*cached.ledger().StateRoot(), *fresh.ledger().StateRoot()) << "block " << i + 1;
+  }
+  EXPECT_EQ(cached.kv.entries(), fresh.kv.entries());
+}
+
+}  // namespace
+}  // namespace hito::consensus::ledger
