@@ -77,11 +77,15 @@ TEST(SimTest, ReplayCommandNamesTheRun) {
   SimOptions o = Options(42, 10);
   o.byzantine = false;
   EXPECT_EQ(ReplayCommand(o), "hito_sim --seed 42 --validators 10 --steps 1500 --no-byzantine");
-  o.bad_blocks = kAllBadBlocks;
+  // A mask other than the default is named in the command; the default is not.
+  o.bad_blocks = kAllBadBlocks & ~1u;
   o.hostile = false;
   EXPECT_EQ(ReplayCommand(o),
             "hito_sim --seed 42 --validators 10 --steps 1500 --no-byzantine --bad-blocks " +
-                std::to_string(kAllBadBlocks) + " --no-hostile");
+                std::to_string(kAllBadBlocks & ~1u) + " --no-hostile");
+  o.bad_blocks = kDefaultBadBlocks;
+  EXPECT_EQ(ReplayCommand(o),
+            "hito_sim --seed 42 --validators 10 --steps 1500 --no-byzantine --no-hostile");
 }
 
 // Twins propose malformed blocks (of the kinds the CI runs) across a few seeds, send
