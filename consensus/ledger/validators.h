@@ -92,7 +92,7 @@ Result<ValidatorSchedule> ReadValidatorSchedule(const KvReader& state);
 Result<types::ValidatorSet> ValidatorSetAt(const KvReader& state, uint64_t committed_height,
                                            uint64_t height);
 
-// The hook for governance (a later issue): schedules `set` to rule from
+// The hook for governance (not built yet): schedules `set` to rule from
 // decided_height + D in `schedule` (read with ReadValidatorSchedule). The caller writes
 // the schedule back to v/sets (EncodeValidatorSchedule) in the same block's changes; when
 // governance lands, ApplyBlock will pass its changes through ValidatorRecords so the

@@ -2,8 +2,8 @@
 // after ABCI++: PrepareProposal (proposer picks transactions), ProcessProposal (a
 // validator checks a proposed block before voting), FinalizeBlock (execute a decided
 // block, in memory), Commit (persist in durability order, then tell the mempool and
-// subscribers). SoloEngine drives it today; the BFT engine (issue 4) drives the same
-// calls from its decisions.
+// subscribers). SoloEngine drives it for a single validator; BftDriver drives the same
+// calls from the Tendermint engine's decisions.
 //
 // Calls to FinalizeBlock and Commit come from one thread (the engine's), in height
 // order; Tip may be called from any thread.

@@ -1,8 +1,8 @@
 // Engine: whatever decides the chain's blocks and drives the Application with them.
 //
-// SoloEngine (solo_engine.h) is the single-validator engine of issue 2: it proposes,
-// signs its own precommit and commits alone. The Tendermint engine of issue 4 implements
-// the same interface over consensus/bft and the peer network.
+// SoloEngine (solo_engine.h) is the single-validator engine: it proposes, signs its own
+// precommit and commits alone. BftEngine (bft_engine.h) implements the same interface over
+// consensus/bft and the peer network.
 #ifndef HITO_NODE_CHAIN_ENGINE_H_
 #define HITO_NODE_CHAIN_ENGINE_H_
 
