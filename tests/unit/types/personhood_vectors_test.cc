@@ -16,6 +16,7 @@
 #include "base/hex.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
+#include "tests/unit/types/golden.h"
 #include "tests/unit/types/test_util.h"
 
 namespace hito::consensus::types {
@@ -76,35 +77,18 @@ Built Build() {
   return out;
 }
 
-std::string VectorsPath() { return std::string(HITO_VECTORS_DIR) + "/personhood.json"; }
-
-void WriteBinary(const std::filesystem::path& p, const Bytes& b) {
-  std::filesystem::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
+std::string VectorsPath() { return testing::GoldenPath("personhood.json"); }
 
 TEST(PersonhoodVectorsTest, MatchGoldenFile) {
   const Built built = Build();
-  const char* write = std::getenv("HITO_WRITE_VECTORS");
-  if (write != nullptr && std::string(write) == "1") {
-    std::ofstream f(VectorsPath());
-    f << built.doc.dump(1) << "\n";
-    const std::filesystem::path corpus =
-        std::filesystem::path(HITO_VECTORS_DIR).parent_path() / "fuzz" / "corpus";
-    WriteBinary(corpus / "fuzz_tx_decode" / "register", built.registration);
-    WriteBinary(corpus / "fuzz_tx_decode" / "revoke", built.revocation);
-    WriteBinary(corpus / "fuzz_attestation_decode" / "attestation", built.attestation);
+  if (testing::GoldenRewriteRequested()) {
+    testing::WriteGolden(built.doc, VectorsPath(),
+                         {{"fuzz_tx_decode", "register", built.registration},
+                          {"fuzz_tx_decode", "revoke", built.revocation},
+                          {"fuzz_attestation_decode", "attestation", built.attestation}});
     GTEST_SKIP() << "wrote " << VectorsPath();
   }
-  std::ifstream f(VectorsPath());
-  ASSERT_TRUE(f.good()) << "missing " << VectorsPath();
-  const ordered_json file = ordered_json::parse(f);
-  ASSERT_EQ(file.size(), built.doc.size());
-  for (const auto& [key, value] : built.doc.items()) {
-    ASSERT_TRUE(file.contains(key)) << key;
-    EXPECT_EQ(file.at(key), value) << "vector \"" << key << "\" changed";
-  }
+  testing::ExpectMatchesGolden(built.doc, VectorsPath());
 }
 
 TEST(PersonhoodVectorsTest, FileEncodingsDecodeAndVerify) {

@@ -15,6 +15,7 @@
 #include "base/bech32m.h"
 #include "base/hex.h"
 #include "consensus/types/block.h"
+#include "tests/unit/types/golden.h"
 #include "tests/unit/types/test_util.h"
 
 namespace hito::consensus::types {
@@ -140,39 +141,23 @@ Built Build() {
   return out;
 }
 
-std::string VectorsPath() { return std::string(HITO_VECTORS_DIR) + "/consensus_types.json"; }
-
-void WriteBinary(const std::filesystem::path& p, const Bytes& b) {
-  std::filesystem::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
+std::string VectorsPath() { return testing::GoldenPath("consensus_types.json"); }
 
 TEST(ConsensusTypesVectorsTest, MatchGoldenFile) {
   const Built built = Build();
-  const char* write = std::getenv("HITO_WRITE_VECTORS");
-  if (write != nullptr && std::string(write) == "1") {
-    std::ofstream f(VectorsPath());
-    f << built.doc.dump(1) << "\n";
-    const std::filesystem::path corpus =
-        std::filesystem::path(HITO_VECTORS_DIR).parent_path() / "fuzz" / "corpus";
-    WriteBinary(corpus / "fuzz_tx_decode" / "transfer", built.transfer);
-    WriteBinary(corpus / "fuzz_tx_decode" / "transfer_empty_memo", built.transfer_empty_memo);
-    WriteBinary(corpus / "fuzz_block_decode" / "block_2", built.block);
-    WriteBinary(corpus / "fuzz_block_decode" / "block_1_empty", built.block1);
+  if (testing::GoldenRewriteRequested()) {
+    std::vector<testing::CorpusSeed> seeds = {
+        {"fuzz_tx_decode", "transfer", built.transfer},
+        {"fuzz_tx_decode", "transfer_empty_memo", built.transfer_empty_memo},
+        {"fuzz_block_decode", "block_2", built.block},
+        {"fuzz_block_decode", "block_1_empty", built.block1}};
     for (const auto& [name, bytes] : built.messages) {
-      WriteBinary(corpus / "fuzz_msg_decode" / name, bytes);
+      seeds.push_back({"fuzz_msg_decode", name, bytes});
     }
+    testing::WriteGolden(built.doc, VectorsPath(), seeds);
     GTEST_SKIP() << "wrote " << VectorsPath();
   }
-  std::ifstream f(VectorsPath());
-  ASSERT_TRUE(f.good()) << "missing " << VectorsPath();
-  const ordered_json file = ordered_json::parse(f);
-  ASSERT_EQ(file.size(), built.doc.size());
-  for (const auto& [key, value] : built.doc.items()) {
-    ASSERT_TRUE(file.contains(key)) << key;
-    EXPECT_EQ(file.at(key), value) << "vector \"" << key << "\" changed";
-  }
+  testing::ExpectMatchesGolden(built.doc, VectorsPath());
 }
 
 TEST(ConsensusTypesVectorsTest, FileEncodingsDecode) {
