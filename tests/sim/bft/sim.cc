@@ -585,7 +585,7 @@ void Simulation::AfterCall(uint32_t p) {
   Process& proc = procs_[p];
   Status s = CheckStored(p);
   if (!s.ok()) return Fail(s);
-  report_.max_round = std::max<uint64_t>(report_.max_round, proc.driver->engine().round());
+  report_.max_round = std::max<uint64_t>(report_.max_round, proc.driver->state_machine().round());
   if (proc.dying || proc.machine.disk->powered_off()) {
     if (!proc.dying) Push(now_ + rng_.Range(50, 3'000), Restart{p});
     CrashProcess(p);
@@ -757,8 +757,8 @@ void Simulation::SubmitClientTxs() {
 void Simulation::SendJunk(uint32_t p) {
   Process& proc = procs_[p];
   if (proc.crashed || !proc.driver) return;
-  const uint64_t height = proc.driver->engine().height();
-  const uint32_t round = proc.driver->engine().round();
+  const uint64_t height = proc.driver->state_machine().height();
+  const uint32_t round = proc.driver->state_machine().round();
   const uint64_t wall = proc.machine.clock->WallMs();
   const uint32_t victim = static_cast<uint32_t>(rng_.Below(keys_.size()));
   Broadcast(p, EvidenceMsg{JunkEvidence(keys_[victim], height > 1 ? height - 1 : 1, rng_)});
@@ -967,7 +967,7 @@ void Simulation::DumpState() const {
                 proc.twin_side, proc.crashed ? 1 : 0,
                 static_cast<unsigned long long>(proc.height()));
     if (proc.driver) {
-      const bft::Engine& e = proc.driver->engine();
+      const bft::StateMachine& e = proc.driver->state_machine();
       auto lock = e.lock();
       std::printf(" engine h %llu r %u step %s lock %s valid_round %d",
                   static_cast<unsigned long long>(e.height()), e.round(),

@@ -1,22 +1,22 @@
-// The Tendermint consensus engine as a pure state machine: Step(event) -> actions.
+// StateMachine: Tendermint consensus as a pure state machine, Step(event) -> actions.
 //
 // This is Algorithm 1 of Buchman, Kwon and Milosevic, "The latest gossip on BFT consensus"
-// (arXiv 1807.04938), for one validator, with weighted voting power. The engine reads no
+// (arXiv 1807.04938), for one validator, with weighted voting power. The state machine reads no
 // clock, does no I/O, starts no thread and draws no randomness: the node (or the
 // simulator in tests/sim) feeds it events (messages, fired timeouts, the application's
 // verdicts) and carries out the actions it returns, in order. The same event sequence
 // always yields the same action sequence.
 //
-// The engine agrees on block hashes (the paper's id(v)); blocks travel beside proposals.
+// The state machine agrees on block hashes (the paper's id(v)); blocks travel beside proposals.
 // It signs through a Signer handed in by its owner, so the node can put its never-sign-
 // twice record and its WAL in front of every signature (docs/protocol/consensus.md,
 // "Durability"). Incoming votes and proposals are checked (height, membership in the
 // validator set of the height, signature, proposer of the round) before they count.
 //
-// Ownership: the engine holds pointers to its Signer and Verifier, which must outlive it.
+// Ownership: the state machine holds pointers to its Signer and Verifier, which must outlive it.
 // Not thread-safe; the owner serialises calls.
-#ifndef HITO_CONSENSUS_BFT_ENGINE_H_
-#define HITO_CONSENSUS_BFT_ENGINE_H_
+#ifndef HITO_CONSENSUS_BFT_STATE_MACHINE_H_
+#define HITO_CONSENSUS_BFT_STATE_MACHINE_H_
 
 #include <cstdint>
 #include <map>
@@ -56,11 +56,11 @@ struct Config {
   uint32_t future_messages_max = 2048;
   uint32_t future_per_validator_max = 16;
   // Rounds above the current one in which a validator may hold votes at once (the highest
-  // ones are kept), so a peer cannot make the engine allocate a vote set per round.
+  // ones are kept), so a peer cannot make the state machine allocate a vote set per round.
   uint32_t future_rounds_per_validator = 2;
 };
 
-// Signs the engine's own messages. A refusal (non-OK) means "do not send": the engine
+// Signs the state machine's own messages. A refusal (non-OK) means "do not send": the state machine
 // then goes on as if it had voted, which is always safe (a missing vote never conflicts).
 class Signer {
  public:
@@ -125,7 +125,7 @@ struct TimeoutFired {
   uint32_t round = 0;
   Step step = Step::kPropose;
 };
-// The application's verdict on a block the engine asked it to validate.
+// The application's verdict on a block the state machine asked it to validate.
 struct BlockValidated {
   uint64_t height = 0;
   Hash32 block_hash{};
@@ -197,9 +197,9 @@ enum class Rejection : uint8_t {
   kWrongBlockProposer,
 };
 
-class Engine {
+class StateMachine {
  public:
-  Engine(Config config, Signer* signer, Verifier* verifier);
+  StateMachine(Config config, Signer* signer, Verifier* verifier);
 
   // Feeds one event; returns the actions to carry out, in order.
   std::vector<Action> Step(const Event& event);
@@ -215,7 +215,7 @@ class Engine {
   // Why the last incoming message was not counted (kNone if it was, or if none).
   Rejection last_rejection() const { return last_rejection_; }
   size_t buffered_messages() const { return future_.size(); }
-  // The block with this header hash, if the engine holds it (the node writes the block of
+  // The block with this header hash, if the state machine holds it (the node writes the block of
   // its lock to its WAL beside the precommit, so a restart can re-propose it).
   const types::Block* FindBlock(const Hash32& hash) const;
   // Proposer index in the current set for (current height, round).
@@ -306,4 +306,4 @@ types::Commit BuildCommit(const types::ValidatorSet& set, uint64_t height, uint3
 
 }  // namespace hito::consensus::bft
 
-#endif  // HITO_CONSENSUS_BFT_ENGINE_H_
+#endif  // HITO_CONSENSUS_BFT_STATE_MACHINE_H_

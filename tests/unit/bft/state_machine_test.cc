@@ -1,7 +1,7 @@
-// consensus/bft engine: drives one or several real engines with hand-made, really signed
-// events and checks the actions of Algorithm 1 (happy path, locks, timeouts, round skip,
+// consensus/bft StateMachine: drives one or several real state machines with hand-made, really
+// signed events and checks the actions of Algorithm 1 (happy path, locks, timeouts, round skip,
 // rejection of forged / foreign / stale messages, equivocation evidence, buffering).
-#include "consensus/bft/engine.h"
+#include "consensus/bft/state_machine.h"
 
 #include <gtest/gtest.h>
 
@@ -141,7 +141,7 @@ struct Node {
   }
   KeySigner signer;
   Verifier verifier;
-  Engine engine;
+  StateMachine engine;
   uint32_t index;
   std::set<Hash32> invalid;
 };
@@ -633,7 +633,7 @@ TEST(EngineTest, RefusedSignatureSendsNothingButTheEngineMovesOn) {
   const uint32_t me_index = NonProposer(keys, 1, 0);
   RefusingSigner signer(keys.key(me_index).public_key());
   Verifier verifier;
-  Engine engine(TestConfig(), &signer, &verifier);
+  StateMachine engine(TestConfig(), &signer, &verifier);
   engine.Step(StartHeight{1, keys.set(), 0, {}});
   auto a = engine.Step(TimeoutFired{1, 0, Step::kPropose});
   EXPECT_TRUE(Only<BroadcastVote>(a).empty());
