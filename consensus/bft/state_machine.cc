@@ -48,12 +48,12 @@ std::string_view StepName(Step step) {
   return "unknown";
 }
 
-Status KeySigner::SignVote(Vote* vote) {
+Status KeyVoteSigner::SignVote(Vote* vote) {
   types::SignVote(chain_id_, vote, key_);
   return Status::Ok();
 }
 
-Status KeySigner::SignProposal(Proposal* proposal) {
+Status KeyVoteSigner::SignProposal(Proposal* proposal) {
   types::SignProposal(chain_id_, proposal, key_);
   return Status::Ok();
 }
@@ -83,7 +83,7 @@ types::Commit BuildCommit(const types::ValidatorSet& set, uint64_t height, uint3
   return commit;
 }
 
-StateMachine::StateMachine(Config config, Signer* signer, Verifier* verifier)
+StateMachine::StateMachine(Config config, VoteSigner* signer, Verifier* verifier)
     : config_(std::move(config)), signer_(signer), verifier_(verifier) {
   HITO_ASSERT(signer_ != nullptr && verifier_ != nullptr);
 }

@@ -8,13 +8,13 @@
 // always yields the same action sequence.
 //
 // The state machine agrees on block hashes (the paper's id(v)); blocks travel beside proposals.
-// It signs through a Signer handed in by its owner, so the node can put its never-sign-
+// It signs through a VoteSigner handed in by its owner, so the node can put its never-sign-
 // twice record and its WAL in front of every signature (docs/protocol/consensus.md,
 // "Durability"). Incoming votes and proposals are checked (height, membership in the
 // validator set of the height, signature, proposer of the round) before they count.
 //
-// Ownership: the state machine holds pointers to its Signer and Verifier, which must outlive it.
-// Not thread-safe; the owner serialises calls.
+// Ownership: the state machine holds pointers to its VoteSigner and Verifier, which must outlive
+// it. Not thread-safe; the owner serialises calls.
 #ifndef HITO_CONSENSUS_BFT_STATE_MACHINE_H_
 #define HITO_CONSENSUS_BFT_STATE_MACHINE_H_
 
@@ -62,19 +62,19 @@ struct Config {
 
 // Signs the state machine's own messages. A refusal (non-OK) means "do not send": the state machine
 // then goes on as if it had voted, which is always safe (a missing vote never conflicts).
-class Signer {
+class VoteSigner {
  public:
-  virtual ~Signer() = default;
+  virtual ~VoteSigner() = default;
   virtual const Ed25519PublicKey& public_key() const = 0;
   virtual Status SignVote(types::Vote* vote) = 0;
   virtual Status SignProposal(types::Proposal* proposal) = 0;
 };
 
-// A Signer over a plain key with no guard, for tests. The node's signer (and the
-// simulator's RecordSigner) add the never-sign-twice record in front of the key.
-class KeySigner : public Signer {
+// A VoteSigner over a plain key with no guard, for tests. The node's VoteSigner (which
+// the simulator runs too) puts the never-sign-twice record in front of the key.
+class KeyVoteSigner : public VoteSigner {
  public:
-  KeySigner(std::string chain_id, Ed25519PrivateKey key)
+  KeyVoteSigner(std::string chain_id, Ed25519PrivateKey key)
       : chain_id_(std::move(chain_id)), key_(std::move(key)) {}
   const Ed25519PublicKey& public_key() const override { return key_.public_key(); }
   Status SignVote(types::Vote* vote) override;
@@ -199,7 +199,7 @@ enum class Rejection : uint8_t {
 
 class StateMachine {
  public:
-  StateMachine(Config config, Signer* signer, Verifier* verifier);
+  StateMachine(Config config, VoteSigner* signer, Verifier* verifier);
 
   // Feeds one event; returns the actions to carry out, in order.
   std::vector<Action> Step(const Event& event);
@@ -257,7 +257,7 @@ class StateMachine {
   void CheckConflictingProposal(const types::Proposal& first, const types::Proposal& second);
 
   Config config_;
-  Signer* signer_;
+  VoteSigner* signer_;
   Verifier* verifier_;
   std::vector<Action> out_;
   Rejection last_rejection_ = Rejection::kNone;

@@ -132,10 +132,10 @@ Result<WalMessage> DecodeRecord(ByteView rec) {
 
 }  // namespace
 
-// The state machine's Signer over the node's never-sign-twice io::Signer. A refusal (conflict
+// The state machine's VoteSigner over the node's never-sign-twice io::Signer. A refusal (conflict
 // with the record) is normal after a restart and means "do not send"; any other failure
 // is a failed write of the record, which stops the node.
-class BftDriver::SignerAdapter : public bft::Signer {
+class BftDriver::SignerAdapter : public bft::VoteSigner {
  public:
   explicit SignerAdapter(io::Signer* signer) : signer_(signer) {}
   const Ed25519PublicKey& public_key() const override { return signer_->public_key(); }

@@ -139,7 +139,7 @@ struct Node {
     }
     return all;
   }
-  KeySigner signer;
+  KeyVoteSigner signer;
   Verifier verifier;
   StateMachine engine;
   uint32_t index;
@@ -617,9 +617,9 @@ TEST(EngineTest, NextHeightMessagesAreBufferedBoundedAndReplayed) {
 }
 
 // A signer that refuses everything (as the node's guard does for a conflicting vote).
-class RefusingSigner : public Signer {
+class RefusingVoteSigner : public VoteSigner {
  public:
-  explicit RefusingSigner(Ed25519PublicKey pk) : pk_(pk) {}
+  explicit RefusingVoteSigner(Ed25519PublicKey pk) : pk_(pk) {}
   const Ed25519PublicKey& public_key() const override { return pk_; }
   Status SignVote(Vote*) override { return FailedPreconditionError("already signed"); }
   Status SignProposal(Proposal*) override { return FailedPreconditionError("already signed"); }
@@ -631,7 +631,7 @@ class RefusingSigner : public Signer {
 TEST(EngineTest, RefusedSignatureSendsNothingButTheEngineMovesOn) {
   Keys keys({1, 1, 1, 1});
   const uint32_t me_index = NonProposer(keys, 1, 0);
-  RefusingSigner signer(keys.key(me_index).public_key());
+  RefusingVoteSigner signer(keys.key(me_index).public_key());
   Verifier verifier;
   StateMachine engine(TestConfig(), &signer, &verifier);
   engine.Step(StartHeight{1, keys.set(), 0, {}});
