@@ -132,12 +132,12 @@ Result<WalMessage> DecodeRecord(ByteView rec) {
 
 }  // namespace
 
-// The state machine's VoteSigner over the node's never-sign-twice io::Signer. A refusal (conflict
-// with the record) is normal after a restart and means "do not send"; any other failure
+// The state machine's VoteSigner over the node's never-sign-twice io::DurableSigner. A refusal
+// (conflict with the record) is normal after a restart and means "do not send"; any other failure
 // is a failed write of the record, which stops the node.
 class BftDriver::SignerAdapter : public bft::VoteSigner {
  public:
-  explicit SignerAdapter(io::Signer* signer) : signer_(signer) {}
+  explicit SignerAdapter(io::DurableSigner* signer) : signer_(signer) {}
   const Ed25519PublicKey& public_key() const override { return signer_->public_key(); }
   Status SignVote(types::Vote* vote) override {
     if (Refused(vote->height)) return FailedPreconditionError("not signing at this height");
@@ -160,7 +160,7 @@ class BftDriver::SignerAdapter : public bft::VoteSigner {
     }
     FatalStop("signer record not persisted", s);
   }
-  io::Signer* signer_;
+  io::DurableSigner* signer_;
   std::optional<uint64_t> refused_height_;
 };
 
@@ -234,8 +234,8 @@ Result<std::unique_ptr<BftDriver>> BftDriver::Open(io::Env* env, io::Clock* cloc
       new BftDriver(clock, chain_id, app, store, transport, std::move(options)));
   BftPaths paths{home};
   HITO_RETURN_IF_ERROR(env->CreateDirs(paths.dir().string()));
-  HITO_ASSIGN_OR_RETURN(
-      e->signer_, io::Signer::Open(env, paths.signer_state().string(), std::move(key), chain_id));
+  HITO_ASSIGN_OR_RETURN(e->signer_, io::DurableSigner::Open(env, paths.signer_state().string(),
+                                                            std::move(key), chain_id));
   e->signer_adapter_ = std::make_unique<SignerAdapter>(e->signer_.get());
   HITO_ASSIGN_OR_RETURN(e->wal_, io::Wal::Open(env, paths.wal().string(), &e->wal_recovery_));
   const io::WalRecovery& rec = e->wal_recovery_;

@@ -1,8 +1,8 @@
 // BftDriver: the Tendermint driver's logic, single-threaded and free of real time and
 // real files.
 //
-// It owns the consensus::bft state machine, the validator's never-sign-twice Signer
-// (node/io/signer.h) and the consensus WAL (node/io/wal.h), both in the home and both
+// It owns the consensus::bft state machine, the validator's never-sign-twice DurableSigner
+// (node/io/durable_signer.h) and the consensus WAL (node/io/wal.h), both in the home and both
 // reached through an io::Env; it reads time only through an io::Clock. It starts no
 // thread and never sleeps: its owner (BftEngine, bft_engine.h, in the node; the
 // deterministic simulator in tests) hands it inputs with Handle(), calls Tick() when
@@ -13,7 +13,7 @@
 //   is
 //     appended to the WAL (buffered), before anything the state machine did with it leaves the
 //     process;
-//   - an own proposal or vote is signed by the Signer (its record synced, file and
+//   - an own proposal or vote is signed by the DurableSigner (its record synced, file and
 //     directory, before the signature exists), then appended to the WAL and synced, then
 //     broadcast; beside a non-nil precommit the WAL gets the block of the lock;
 //   - on Decide: Application::Commit (block + commit in one synced batch, state in a
@@ -27,7 +27,7 @@
 // signer record holds, then replays the WAL records of that height into the state machine. If
 // the cut lost the last message the signer record names, the driver signs nothing more
 // at that height (docs/decisions.md).
-// The Signer returns the recorded signature for a byte-identical message and refuses
+// The DurableSigner returns the recorded signature for a byte-identical message and refuses
 // anything conflicting, so a replay never equivocates.
 //
 // Liveness helpers: every gossip_interval_ms the driver re-broadcasts the own proposal of
@@ -71,8 +71,8 @@
 #include "node/chain/application.h"
 #include "node/chain/consensus_transport.h"
 #include "node/io/clock.h"
+#include "node/io/durable_signer.h"
 #include "node/io/env.h"
-#include "node/io/signer.h"
 #include "node/io/wal.h"
 #include "node/store/store.h"
 
@@ -245,7 +245,7 @@ class BftDriver {
   ConsensusTransport* const transport_;
   const BftEngineOptions options_;
 
-  std::unique_ptr<io::Signer> signer_;
+  std::unique_ptr<io::DurableSigner> signer_;
   std::unique_ptr<SignerAdapter> signer_adapter_;
   consensus::bft::Verifier verifier_;
   std::unique_ptr<consensus::bft::StateMachine> machine_;

@@ -19,7 +19,7 @@
 #include "consensus/types/vote.h"
 #include "hito/p2p/v1/p2p.pb.h"
 #include "node/config/config.h"
-#include "node/io/signer.h"
+#include "node/io/durable_signer.h"
 #include "node/io/wal.h"
 #include "wallet/keystore.h"
 
