@@ -28,11 +28,11 @@ namespace hito::node {
 struct NodeOptions {
   std::filesystem::path home;
   std::optional<std::string> grpc_addr;  // overrides config.toml
-  RpcOptions rpc;
+  rpc::RpcOptions rpc;
   size_t max_tx_waiters = 100'000;
   // The peer network for a multi-validator genesis (not owned; must outlive the node).
   // Unset: a transport that reaches no peer (logged), until node/p2p is wired in.
-  ConsensusTransport* transport = nullptr;
+  chain::ConsensusTransport* transport = nullptr;
 };
 
 class Node {
@@ -44,15 +44,15 @@ class Node {
   void Stop();
 
   int grpc_port() const { return rpc_->port(); }
-  RpcServer* rpc() { return rpc_.get(); }
-  const NodeConfig& config() const { return config_; }
+  rpc::RpcServer* rpc() { return rpc_.get(); }
+  const config::NodeConfig& config() const { return config_; }
   const std::string& chain_id() const { return chain_id_; }
   // The engine in use: SoloEngine for a one-validator genesis, BftEngine otherwise.
-  SoloEngine* engine() { return engine_.get(); }
-  BftEngine* bft_engine() { return bft_.get(); }
-  Mempool* mempool() { return mempool_.get(); }
-  Store* store() { return store_.get(); }
-  ChainApp* app() { return app_.get(); }
+  chain::SoloEngine* engine() { return engine_.get(); }
+  chain::BftEngine* bft_engine() { return bft_.get(); }
+  mempool::Mempool* mempool() { return mempool_.get(); }
+  store::Store* store() { return store_.get(); }
+  chain::ChainApp* app() { return app_.get(); }
 
  private:
   Node() = default;
@@ -61,17 +61,17 @@ class Node {
   // The public gRPC server over the opened parts.
   Status StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
                   const Ed25519PublicKey& validator);
-  NodeConfig config_;
+  config::NodeConfig config_;
   std::string chain_id_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Mempool> mempool_;
-  std::unique_ptr<CommitEvents> events_;
-  std::unique_ptr<ChainApp> app_;
-  std::unique_ptr<SoloEngine> engine_;
-  std::unique_ptr<ConsensusTransport> own_transport_;
-  TxRelay* relay_ = nullptr;  // own_transport_ when it is the peer network
-  std::unique_ptr<BftEngine> bft_;
-  std::unique_ptr<RpcServer> rpc_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<mempool::Mempool> mempool_;
+  std::unique_ptr<chain::CommitEvents> events_;
+  std::unique_ptr<chain::ChainApp> app_;
+  std::unique_ptr<chain::SoloEngine> engine_;
+  std::unique_ptr<chain::ConsensusTransport> own_transport_;
+  mempool::TxRelay* relay_ = nullptr;  // own_transport_ when it is the peer network
+  std::unique_ptr<chain::BftEngine> bft_;
+  std::unique_ptr<rpc::RpcServer> rpc_;
   bool stopped_ = false;
 };
 

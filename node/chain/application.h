@@ -19,7 +19,7 @@
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/block.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 // The last committed block, as the next one builds on it.
 struct ChainTip {
@@ -66,6 +66,6 @@ class Application {
                       FinalizedBlock finalized) = 0;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_APPLICATION_H_

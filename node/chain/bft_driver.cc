@@ -12,7 +12,7 @@
 #include "consensus/ledger/validators.h"
 #include "consensus/types/limits.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 namespace types = consensus::types;
 namespace bft = consensus::bft;
@@ -204,7 +204,7 @@ Status CheckCommittedBlock(const Application& app, std::string_view chain_id,
   return app.ProcessProposal(block);
 }
 
-BftDriver::BftDriver(io::Clock* clock, std::string chain_id, Application* app, Store* store,
+BftDriver::BftDriver(io::Clock* clock, std::string chain_id, Application* app, store::Store* store,
                      ConsensusTransport* transport, BftEngineOptions options)
     : clock_(clock),
       chain_id_(std::move(chain_id)),
@@ -218,7 +218,7 @@ BftDriver::~BftDriver() = default;
 Result<std::unique_ptr<BftDriver>> BftDriver::Open(io::Env* env, io::Clock* clock,
                                                    const std::filesystem::path& home,
                                                    std::string chain_id, Ed25519PrivateKey key,
-                                                   Application* app, Store* store,
+                                                   Application* app, store::Store* store,
                                                    ConsensusTransport* transport,
                                                    BftEngineOptions options) {
   const uint64_t next_height = app->Tip().height + 1;
@@ -751,7 +751,7 @@ namespace {
 // in them stay (new ones are dropped; each proposal drops the pieces no longer valid, so
 // the pools drain).
 template <typename Evidence>
-bool AdmitEvidence(Store* store, const std::string& chain_id, uint64_t committed_height,
+bool AdmitEvidence(store::Store* store, const std::string& chain_id, uint64_t committed_height,
                    size_t room, const Evidence& e, std::map<Bytes, Evidence>* pool) {
   auto state = store->State();
   Status s = consensus::ledger::CheckPendingEvidence(*state, chain_id, committed_height, e);
@@ -817,4 +817,4 @@ void BftDriver::TakeEvidence(uint64_t height, types::Block* block) {
   evidence_pending_ = evidence_pool_.size() + proposal_evidence_pool_.size();
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

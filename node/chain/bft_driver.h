@@ -76,7 +76,7 @@
 #include "node/io/wal.h"
 #include "node/store/store.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 struct BftEngineOptions {
   consensus::bft::Config bft;  // chain_id is filled in by the driver
@@ -161,7 +161,7 @@ class BftDriver {
   static Result<std::unique_ptr<BftDriver>> Open(io::Env* env, io::Clock* clock,
                                                  const std::filesystem::path& home,
                                                  std::string chain_id, Ed25519PrivateKey key,
-                                                 Application* app, Store* store,
+                                                 Application* app, store::Store* store,
                                                  ConsensusTransport* transport,
                                                  BftEngineOptions options);
   ~BftDriver();
@@ -196,7 +196,7 @@ class BftDriver {
  private:
   class SignerAdapter;
 
-  BftDriver(io::Clock* clock, std::string chain_id, Application* app, Store* store,
+  BftDriver(io::Clock* clock, std::string chain_id, Application* app, store::Store* store,
             ConsensusTransport* transport, BftEngineOptions options);
 
   void Feed(consensus::bft::Event event);
@@ -241,7 +241,7 @@ class BftDriver {
   io::Clock* const clock_;
   const std::string chain_id_;
   Application* const app_;
-  Store* const store_;
+  store::Store* const store_;
   ConsensusTransport* const transport_;
   const BftEngineOptions options_;
 
@@ -285,6 +285,6 @@ class BftDriver {
   std::atomic<size_t> replayed_{0};
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_BFT_DRIVER_H_

@@ -11,7 +11,7 @@
 #include "base/file_io.h"
 #include "consensus/types/limits.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 namespace types = consensus::types;
@@ -234,4 +234,4 @@ Result<NodeConfig> LoadConfig(const std::filesystem::path& path) {
   return c;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::config

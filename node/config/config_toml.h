@@ -13,7 +13,7 @@
 
 #include "base/status.h"
 
-namespace hito::node {
+namespace hito::node::config {
 
 // A peer validator, as `hitod testnet` writes it for the p2p layer: where it listens and
 // its validator public key (hex), which the peer proves on connect.
@@ -60,6 +60,6 @@ std::string ConfigToToml(const NodeConfig& config);
 Result<NodeConfig> ParseConfigToml(std::string_view text);
 Result<NodeConfig> LoadConfig(const std::filesystem::path& path);
 
-}  // namespace hito::node
+}  // namespace hito::node::config
 
 #endif  // HITO_NODE_CONFIG_CONFIG_TOML_H_

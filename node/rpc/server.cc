@@ -24,7 +24,7 @@
 #include "node/rpc/errors.h"
 #include "node/version.h"
 
-namespace hito::node {
+namespace hito::node::rpc {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -70,7 +70,7 @@ void FillTxView(const types::Transaction& tx, pb::TransactionView* v) {
 
 // Fills a GetBlockResponse or StreamBlocksResponse (same fields) for a stored height.
 template <typename Msg>
-Status FillBlock(const Store& store, uint64_t height, Msg* out) {
+Status FillBlock(const store::Store& store, uint64_t height, Msg* out) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.GetBlock(height));
   if (!raw) return NotFoundError("no block at height " + std::to_string(height));
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> commit, store.GetCommit(height));
@@ -97,7 +97,7 @@ Status FillBlock(const Store& store, uint64_t height, Msg* out) {
   return Status::Ok();
 }
 
-std::map<std::string, std::string> RefusalMetadata(const AdmitOutcome& o) {
+std::map<std::string, std::string> RefusalMetadata(const mempool::AdmitOutcome& o) {
   std::map<std::string, std::string> md{{"tx_hash", HexEncode(o.hash)}};
   if (o.code == ledger::TxCode::kAlreadyKnown) {
     md["status"] = o.pending ? "PENDING" : "COMMITTED";
@@ -111,28 +111,28 @@ std::map<std::string, std::string> RefusalMetadata(const AdmitOutcome& o) {
 
 // The reason code of a refused transaction: the ledger's name, except that a full pool
 // says which limit refused it.
-std::string_view TxRefusalReason(const AdmitOutcome& o) {
+std::string_view TxRefusalReason(const mempool::AdmitOutcome& o) {
   if (o.code == ledger::TxCode::kMempoolFull) {
     switch (o.refusal) {
-      case PoolRefusal::kFeeTooLowToEvict:
+      case mempool::PoolRefusal::kFeeTooLowToEvict:
         return "MEMPOOL_FULL_FEE_TOO_LOW";
-      case PoolRefusal::kSenderOverCap:
+      case mempool::PoolRefusal::kSenderOverCap:
         return "SENDER_OVER_CAP";
-      case PoolRefusal::kNone:
-      case PoolRefusal::kPoolFull:
+      case mempool::PoolRefusal::kNone:
+      case mempool::PoolRefusal::kPoolFull:
         break;
     }
   }
   return ledger::TxCodeName(o.code);
 }
 
-grpc::Status TxRefusal(const AdmitOutcome& o) {
+grpc::Status TxRefusal(const mempool::AdmitOutcome& o) {
   if (!o.storage_error.ok()) return InternalRpcError(o.storage_error);
   return RpcError(GrpcCodeForTx(o.code), TxRefusalReason(o), o.message, RefusalMetadata(o));
 }
 
 // One SubmitTransactions item: what SubmitTransaction would have answered.
-void FillResult(const AdmitOutcome& o, pb::SubmitTransactionResult* r) {
+void FillResult(const mempool::AdmitOutcome& o, pb::SubmitTransactionResult* r) {
   r->set_tx_hash(AsString(o.hash));
   if (o.ok()) {
     r->set_accepted(true);
@@ -351,7 +351,7 @@ class NodeServiceImpl final : public pb::NodeService::CallbackService {
       r->Finish(refusal);
       return r;
     }
-    ChainTip tip = b_->app->Tip();
+    chain::ChainTip tip = b_->app->Tip();
     resp->set_chain_id(b_->chain_id);
     resp->set_height(tip.height);
     if (tip.height > 0) resp->set_block_hash(AsString(tip.block_hash));
@@ -412,7 +412,7 @@ class AccountServiceImpl final : public pb::AccountService::CallbackService {
       return RpcError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ADDRESS",
                       "address \"" + req.address() + "\": " + id.status().message());
     }
-    std::shared_ptr<const StateView> state = b_->store->State();
+    std::shared_ptr<const store::StateView> state = b_->store->State();
     const uint64_t served = state->height();
     if (req.height() != 0 && req.height() != served) {
       std::map<std::string, std::string> md{{"latest_height", std::to_string(served)}};
@@ -678,7 +678,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
       r->Finish(refusal);
       return r;
     }
-    AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
+    mempool::AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
     if (!o.ok()) {
       r->Finish(TxRefusal(o));
       return r;
@@ -716,10 +716,10 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     std::vector<ByteView> views;
     views.reserve(static_cast<size_t>(n));
     for (const std::string& tx : req->txs()) views.push_back(AsBytes(tx));
-    std::vector<AdmitOutcome> outs = b_->mempool->AdmitBatch(views);
+    std::vector<mempool::AdmitOutcome> outs = b_->mempool->AdmitBatch(views);
     uint32_t accepted = 0;
     resp->mutable_results()->Reserve(n);
-    for (const AdmitOutcome& o : outs) {
+    for (const mempool::AdmitOutcome& o : outs) {
       FillResult(o, resp->add_results());
       if (o.ok()) {
         ++accepted;
@@ -753,7 +753,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     }
     // Register before admission so that a fast commit is not missed.
     uint64_t id = b_->events->AddTxWaiter(
-        hash, deadline, [r, resp, hash, deadline, ticket](std::optional<TxLocation> loc) {
+        hash, deadline, [r, resp, hash, deadline, ticket](std::optional<store::TxLocation> loc) {
           if (!loc) {
             if (Steady::now() < deadline) {
               r->Finish(RpcError(grpc::StatusCode::UNAVAILABLE, "NODE_SHUTTING_DOWN",
@@ -780,7 +780,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
                          "SubmitTransaction"));
       return r;
     }
-    AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
+    mempool::AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
     if (o.ok()) Relay(o);
     if (!o.ok()) {
       // Finish here unless the waiter already fired (the commit raced the refusal).
@@ -800,7 +800,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
   }
 
  private:
-  void Relay(const AdmitOutcome& o) {
+  void Relay(const mempool::AdmitOutcome& o) {
     if (b_->relay != nullptr && o.admitted) b_->relay->Relay(o.admitted);
   }
 
@@ -815,12 +815,12 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
       FillTxView(ptx->tx, resp->mutable_tx());
       return grpc::Status::OK;
     }
-    Result<std::optional<TxLocation>> loc = b_->store->GetTx(*hash);
+    Result<std::optional<store::TxLocation>> loc = b_->store->GetTx(*hash);
     if (!loc.ok()) return InternalRpcError(loc.status());
     if (!loc->has_value()) {
-      if (std::optional<DropReason> dropped = b_->mempool->DroppedReason(*hash)) {
+      if (std::optional<mempool::DropReason> dropped = b_->mempool->DroppedReason(*hash)) {
         // Left the pool uncommitted: the bytes are gone, the submitter learns why.
-        const bool evicted = *dropped == DropReason::kEvicted;
+        const bool evicted = *dropped == mempool::DropReason::kEvicted;
         resp->set_status(evicted ? pb::TX_STATUS_EVICTED : pb::TX_STATUS_EXPIRED);
         resp->set_result_name(evicted ? "EVICTED" : "EXPIRED");
         resp->set_result_message(
@@ -833,7 +833,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
       return RpcError(grpc::StatusCode::NOT_FOUND, "TX_NOT_FOUND",
                       "no pending or committed transaction " + HexEncode(*hash));
     }
-    const TxLocation& l = **loc;
+    const store::TxLocation& l = **loc;
     resp->set_status(pb::TX_STATUS_COMMITTED);
     resp->set_tx_bytes(AsString(l.tx_bytes));
     Result<types::Transaction> tx = types::DecodeTransaction(l.tx_bytes);
@@ -920,4 +920,4 @@ RpcServer::~RpcServer() {
   server_.reset();
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::rpc

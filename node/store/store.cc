@@ -5,7 +5,7 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
-namespace hito::node {
+namespace hito::node::store {
 namespace {
 
 constexpr std::string_view kBlockPrefix = "b/blk/";
@@ -246,4 +246,4 @@ std::shared_ptr<const StateView> Store::LiveState() const {
   return std::make_shared<StateView>(db_, nullptr);
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::store

@@ -37,7 +37,7 @@ class FilterPolicy;
 class Snapshot;
 }  // namespace leveldb
 
-namespace hito::node {
+namespace hito::node::store {
 
 // Where and how a committed transaction ended up.
 struct TxLocation {
@@ -128,6 +128,6 @@ class Store {
   const leveldb::FilterPolicy* filter_ = nullptr;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::store
 
 #endif  // HITO_NODE_STORE_STORE_H_

@@ -569,20 +569,20 @@ int Main(int argc, char** argv) {
         "--scenario NAME --seconds N");
     return 2;
   }
-  node::HomePaths home{o->home};
-  auto key = node::ReadSeedFile(home.validator_key());
-  auto genesis_text = node::ReadFile(home.genesis());
+  node::config::HomePaths home{o->home};
+  auto key = node::config::ReadSeedFile(home.validator_key());
+  auto genesis_text = ReadFile(home.genesis());
   if (!key.ok() || !genesis_text.ok()) {
     Say("error: cannot read the validator key or genesis in " + o->home);
     return 2;
   }
-  auto genesis = node::ParseGenesisJson(*genesis_text);
+  auto genesis = node::config::ParseGenesisJson(*genesis_text);
   if (!genesis.ok()) {
     Say("error: genesis: " + genesis.status().ToString());
     return 2;
   }
   Hostile h(std::move(*o), std::move(key).value(), genesis->validators, genesis->chain_id,
-            node::GenesisHash(*genesis_text));
+            node::config::GenesisHash(*genesis_text));
   return h.Run();
 }
 

@@ -30,7 +30,7 @@ namespace {
 
 namespace bft = consensus::bft;
 namespace ledger = consensus::ledger;
-using node::BftDriver;
+using node::chain::BftDriver;
 
 constexpr char kChainId[] = "hito-sim";
 constexpr uint64_t kGenesisTimeMs = 1'700'000'000'000;
@@ -123,10 +123,10 @@ class CachingVerifier : public bft::Verifier {
 class Simulation;
 
 // The driver's network: hands every message to the simulated one.
-class SimTransport : public node::ConsensusTransport {
+class SimTransport : public node::chain::ConsensusTransport {
  public:
   SimTransport(Simulation* sim, uint32_t proc) : sim_(sim), proc_(proc) {}
-  void SetHandler(node::ConsensusHandler*) override {}
+  void SetHandler(node::chain::ConsensusHandler*) override {}
   void BroadcastProposal(const types::Proposal& proposal, const types::Block& block) override;
   void BroadcastVote(const types::Vote& vote) override;
   void BroadcastEvidence(const types::DuplicateVoteEvidence& evidence) override;
@@ -242,7 +242,7 @@ class Simulation {
   std::vector<Ed25519PrivateKey> account_keys_;
   std::vector<types::AccountId> account_ids_;
   std::vector<Ed25519PrivateKey> outsider_keys_;
-  node::BftEngineOptions driver_options_;
+  node::chain::BftEngineOptions driver_options_;
   CachingVerifier verifier_;
   std::vector<Process> procs_;
   std::map<std::pair<uint64_t, uint64_t>, Item> queue_;
@@ -349,8 +349,8 @@ Ed25519Seed SimKeySeed(uint64_t sim_seed, uint64_t i) {
   return h.Finish();
 }
 
-node::BftEngineOptions DriverOptions(Rng& rng) {
-  node::BftEngineOptions o;
+node::chain::BftEngineOptions DriverOptions(Rng& rng) {
+  node::chain::BftEngineOptions o;
   o.bft.timeout_propose_base_ms = 1000;
   o.bft.timeout_propose_delta_ms = 200;
   o.bft.timeout_prevote_base_ms = 500;
@@ -712,7 +712,7 @@ void Simulation::OnDeliver(uint32_t to, const Message& msg) {
     if (served) Send(to, req->from, SyncReply{std::move(served->first), std::move(served->second)});
   } else if (const auto* rep = std::get_if<SyncReply>(&msg)) {
     Enter(to, [&](BftDriver& d) {
-      d.Handle(node::CommittedBlockReceived{rep->block, rep->commit});
+      d.Handle(node::chain::CommittedBlockReceived{rep->block, rep->commit});
     });
   }
 }
@@ -838,8 +838,8 @@ Status Simulation::CheckBlock(const types::Block& b, const types::BlockHeader* p
 
 Status Simulation::CheckStored(uint32_t p) {
   Process& proc = procs_[p];
-  const node::ChainTip tip = proc.chain->app->Tip();
-  node::Store& store = *proc.chain->store;
+  const node::chain::ChainTip tip = proc.chain->app->Tip();
+  node::store::Store& store = *proc.chain->store;
   std::optional<types::BlockHeader> parent;
   for (uint64_t h = proc.checked_height + 1; h <= tip.height; ++h) {
     const std::string where = "height " + std::to_string(h) + ": process " + std::to_string(p);

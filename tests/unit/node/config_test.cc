@@ -8,7 +8,7 @@
 #include "base/bech32m.h"
 #include "tests/unit/node/testing.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 using testing::TempDir;
@@ -196,4 +196,4 @@ TEST(InitHomeTest, WritesHomeAndRefusesToOverwrite) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::config

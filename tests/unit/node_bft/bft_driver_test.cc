@@ -21,7 +21,7 @@
 #include "node/store/store.h"
 #include "tests/unit/node/testing.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
@@ -111,8 +111,8 @@ class Mesh {
 };
 
 struct Node {
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Mempool> mempool;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<mempool::Mempool> mempool;
   std::unique_ptr<CommitEvents> events;
   std::unique_ptr<ChainApp> app;
   std::unique_ptr<BftDriver> driver;
@@ -146,10 +146,11 @@ class BftDriverTest : public ::testing::Test {
   // Opens node i's parts (its store stays across OpenDriver calls).
   void OpenNode(int i) {
     auto n = std::make_unique<Node>();
-    n->store = Store::Open(dir_.path() / ("data" + std::to_string(i))).value();
+    n->store = store::Store::Open(dir_.path() / ("data" + std::to_string(i))).value();
     ChainTip tip = RecoverChain(n->store.get(), genesis_, Hash32{1}).value();
-    Store* store = n->store.get();
-    n->mempool = std::make_unique<Mempool>(kChain, MempoolLimits{}, store->State(),
+    store::Store* store = n->store.get();
+    n->mempool =
+        std::make_unique<mempool::Mempool>(kChain, mempool::MempoolLimits{}, store->State(),
                                            [store](const Hash32& h) { return store->GetTx(h); });
     n->events = std::make_unique<CommitEvents>(1000);
     n->app = std::make_unique<ChainApp>(kChain, std::move(tip), store, n->mempool.get(),
@@ -741,4 +742,4 @@ TEST_F(BftDriverTest, NextHeightBufferIsBoundedPerKeyInBytes) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

@@ -9,7 +9,7 @@
 #include "node/config/config.h"
 #include "tests/unit/node/testing.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 namespace types = consensus::types;
@@ -131,4 +131,4 @@ TEST(ConsensusConfigTest, GenesisValidatorScheduleIsStrict) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::config
