@@ -4,7 +4,7 @@
 
 #include "base/hex.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
 namespace {
 
 void PutU32(Bytes* out, uint32_t v) {
@@ -65,4 +65,4 @@ Status CheckCompatible(const HelloInfo& ours, const HelloInfo& theirs) {
   return Status::Ok();
 }
 
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p

@@ -15,7 +15,7 @@
 #include "base/ed25519.h"
 #include "base/status.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
 
 inline constexpr uint32_t kProtocolVersion = 1;
 
@@ -42,6 +42,6 @@ Ed25519Signature SignHello(const HelloInfo& self, const HelloInfo& peer,
 // different node key (a node never talks to itself). kFailedPrecondition naming the field.
 Status CheckCompatible(const HelloInfo& ours, const HelloInfo& theirs);
 
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p
 
 #endif  // HITO_NODE_P2P_HANDSHAKE_H_

@@ -22,7 +22,10 @@
 #include "hito/p2p/v1/p2p.grpc.pb.h"
 #include "node/p2p/handshake.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
+
+// The peer protocol's generated code keeps its package's namespace.
+namespace v1 = ::hito::p2p::v1;
 
 namespace ct = consensus::types;
 using Clock = std::chrono::steady_clock;
@@ -1308,4 +1311,4 @@ bool PeerNetwork::IsBanned(const PeerId& p) const { return impl_->IsBanned(p); }
 uint32_t PeerNetwork::Score(const PeerId& p) const { return impl_->Score(p); }
 uint64_t PeerNetwork::DuplicatesDropped() const { return impl_->DuplicatesDropped(); }
 
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p

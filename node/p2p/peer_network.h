@@ -47,7 +47,7 @@
 #include "consensus/types/limits.h"
 #include "consensus/types/vote.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
 
 // A peer is identified by its node public key (proved in the hello).
 using PeerId = Ed25519PublicKey;
@@ -232,6 +232,6 @@ class PeerNetwork {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p
 
 #endif  // HITO_NODE_P2P_PEER_NETWORK_H_

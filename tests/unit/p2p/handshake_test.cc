@@ -7,7 +7,7 @@
 
 #include "tests/unit/types/test_util.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
 namespace {
 
 using consensus::types::testing::H;
@@ -64,4 +64,4 @@ TEST(Handshake, CheckCompatible) {
 }
 
 }  // namespace
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p
