@@ -18,7 +18,7 @@
 // At the first block of each epoch, before its transactions, BeginEpoch expires what
 // expires then and freezes a new snapshot of every cohort that changed, so everything a
 // block does takes effect in the next snapshot; a dead slot holds
-// zk::membership::Filler(position in the cohort), so indices never move. Consecutive
+// zk::proof::membership::Filler(position in the cohort), so indices never move. Consecutive
 // epochs of an unchanged cohort share one set record, addressed by its hash.
 //
 // Deterministic: integer arithmetic only, checked; ordered containers; state reached
@@ -52,7 +52,7 @@ struct RegistryParams {
                                              // snapshots stay in state
   friend bool operator==(const RegistryParams&, const RegistryParams&) = default;
 };
-// A cohort is one membership set: at most zk::membership::kMaxSetSize = 2^16 members.
+// A cohort is one membership set: at most zk::proof::membership::kMaxSetSize = 2^16 members.
 inline constexpr uint8_t kCohortBitsMax = 16;
 // Bounds any genesis may choose, so products and sums below cannot overflow.
 inline constexpr uint64_t kMaxAttestationEpochsMax = uint64_t{1} << 32;
@@ -162,7 +162,7 @@ Result<std::optional<Hash32>> SnapshotHash(const RegistryStore& store, uint64_t 
 Result<std::optional<std::vector<types::IdentityPoint>>> SnapshotMembers(const RegistryStore& store,
                                                                          uint32_t cohort,
                                                                          const Hash32& set_hash);
-// The hash zk::membership::PreparedSet gives these members (spec section 5).
+// The hash zk::proof::membership::PreparedSet gives these members (spec section 5).
 Hash32 MembershipSetHash(const std::vector<types::IdentityPoint>& members);
 
 }  // namespace registry
