@@ -4,7 +4,8 @@
 
 #include "base/bech32m.h"
 #include "base/hex.h"
-#include "node/chain/p2p_transport.h"
+#include "node/chain/bft_engine.h"
+#include "node/chain/solo_engine.h"
 
 namespace hito::node {
 
@@ -47,10 +48,12 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
                                                  node->mempool_.get(), node->events_.get());
   // One validator for ever: the solo engine. Any schedule of set changes needs BFT.
   if (genesis.validators.size() == 1 && genesis.validator_schedule.empty()) {
-    node->engine_ = std::make_unique<chain::SoloEngine>(
+    auto solo = std::make_unique<chain::SoloEngine>(
         node->chain_id_, genesis.validators, std::move(key), node->app_.get(),
         chain::SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
                                  node->config_.block_max_bytes});
+    node->solo_ = solo.get();
+    node->engine_ = std::move(solo);
   } else {
     HITO_RETURN_IF_ERROR(node->OpenBft(options, genesis_hash, std::move(key)));
     spdlog::info("BFT consensus with {} validators", genesis.validators.size());
@@ -74,7 +77,6 @@ Status Node::OpenBft(const NodeOptions& options, const Hash32& genesis_hash,
     if (!started.ok()) return started.WithContext("p2p listen " + config_.p2p_addr);
     spdlog::info("p2p listening on {} with {} peers", config_.p2p_addr, config_.peers.size());
     transport = net.get();
-    relay_ = net.get();  // RPC-admitted txs are gossiped to the peers
     own_transport_ = std::move(net);
   }
   chain::BftEngineOptions bo;
@@ -87,8 +89,8 @@ Status Node::OpenBft(const NodeOptions& options, const Hash32& genesis_hash,
   bo.bft.timeout_prevote_delta_ms = config_.timeout_prevote_delta_ms;
   bo.bft.timeout_precommit_base_ms = config_.timeout_precommit_base_ms;
   bo.bft.timeout_precommit_delta_ms = config_.timeout_precommit_delta_ms;
-  HITO_ASSIGN_OR_RETURN(bft_, chain::BftEngine::Open(options.home, chain_id_, std::move(key),
-                                                     app_.get(), store_.get(), transport, bo));
+  HITO_ASSIGN_OR_RETURN(engine_, chain::BftEngine::Open(options.home, chain_id_, std::move(key),
+                                                        app_.get(), store_.get(), transport, bo));
   return Status::Ok();
 }
 
@@ -102,7 +104,7 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
   backend.mempool = mempool_.get();
   backend.events = events_.get();
   backend.app = app_.get();
-  backend.relay = relay_;
+  backend.relay = own_transport_.get();  // RPC-admitted txs are gossiped to the peers
   HITO_ASSIGN_OR_RETURN(rpc_,
                         rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc));
   spdlog::info("gRPC listening on {} (port {}), validator {}", config_.grpc_addr, rpc_->port(),
@@ -112,15 +114,13 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
 
 void Node::StartEngine() {
   if (engine_) engine_->Start();
-  if (bft_) bft_->Start();
 }
 
 void Node::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (engine_) engine_->Stop();
-  if (bft_) bft_->Stop();
-  if (auto* net = dynamic_cast<chain::P2pTransport*>(own_transport_.get())) net->Stop();
+  if (own_transport_) own_transport_->Stop();
   if (events_) events_->Shutdown();
   if (rpc_) rpc_->Shutdown();
 }

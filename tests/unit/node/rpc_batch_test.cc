@@ -118,7 +118,7 @@ TEST_F(RpcBatchTest, PerItemResultsWithTheUnaryReasons) {
   ExpectSameAsUnary(resp.results(5), Submit(gap));
   EXPECT_EQ(MempoolTxs(), 2u);
 
-  ASSERT_TRUE(node_->engine()->ProduceBlock().ok());
+  ASSERT_TRUE(node_->solo_engine()->ProduceBlock().ok());
   EXPECT_EQ(MempoolTxs(), 0u);
   // Now committed: a resubmission says where.
   pb::SubmitTransactionsResponse again;

@@ -77,7 +77,7 @@ class RpcTest : public ::testing::Test {
   }
 
   void Produce(int n = 1) {
-    for (int i = 0; i < n; ++i) ASSERT_TRUE(node_->engine()->ProduceBlock().ok());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(node_->solo_engine()->ProduceBlock().ok());
   }
 
   static void ExpectReason(const grpc::Status& s, grpc::StatusCode code,
