@@ -83,12 +83,7 @@ Status Node::OpenBft(const NodeOptions& options, const Hash32& genesis_hash,
   bo.block_max_txs = config_.block_max_txs;
   bo.block_max_bytes = config_.block_max_bytes;
   bo.commit_wait_ms = config_.block_interval_ms;
-  bo.bft.timeout_propose_base_ms = config_.timeout_propose_base_ms;
-  bo.bft.timeout_propose_delta_ms = config_.timeout_propose_delta_ms;
-  bo.bft.timeout_prevote_base_ms = config_.timeout_prevote_base_ms;
-  bo.bft.timeout_prevote_delta_ms = config_.timeout_prevote_delta_ms;
-  bo.bft.timeout_precommit_base_ms = config_.timeout_precommit_base_ms;
-  bo.bft.timeout_precommit_delta_ms = config_.timeout_precommit_delta_ms;
+  bo.bft.timeouts = config_.timeouts;
   HITO_ASSIGN_OR_RETURN(engine_, chain::BftEngine::Open(options.home, chain_id_, std::move(key),
                                                         app_.get(), store_.get(), transport, bo));
   return Status::Ok();

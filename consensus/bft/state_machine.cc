@@ -197,7 +197,8 @@ void StateMachine::StartRound(uint32_t round) {
   }
   // Line 21. Deviation: the proposer schedules timeoutPropose too, so that a block the
   // application never builds (or a refused signature) cannot stall the round.
-  Schedule(bft::Step::kPropose, config_.timeout_propose_base_ms, config_.timeout_propose_delta_ms);
+  Schedule(bft::Step::kPropose, config_.timeouts.propose_base_ms,
+           config_.timeouts.propose_delta_ms);
 }
 
 void StateMachine::OnBlockBuilt(const BlockBuilt& e) {
@@ -516,8 +517,8 @@ void StateMachine::EvaluateRules() {
     if (step_ == bft::Step::kPrevote && !prevote_timeout_scheduled_ && prevotes != nullptr &&
         prevotes->total_power() >= quorum) {
       prevote_timeout_scheduled_ = true;
-      Schedule(bft::Step::kPrevote, config_.timeout_prevote_base_ms,
-               config_.timeout_prevote_delta_ms);
+      Schedule(bft::Step::kPrevote, config_.timeouts.prevote_base_ms,
+               config_.timeouts.prevote_delta_ms);
     }
     // Lines 36-43: upon PROPOSAL(h_p, round_p, v, *) from proposer AND 2f+1
     // <PREVOTE, h_p, round_p, id(v)> while valid(v) and step >= prevote, first time.
@@ -550,8 +551,8 @@ void StateMachine::EvaluateRules() {
     if (!precommit_timeout_scheduled_ && precommits != nullptr &&
         precommits->total_power() >= quorum) {
       precommit_timeout_scheduled_ = true;
-      Schedule(bft::Step::kPrecommit, config_.timeout_precommit_base_ms,
-               config_.timeout_precommit_delta_ms);
+      Schedule(bft::Step::kPrecommit, config_.timeouts.precommit_base_ms,
+               config_.timeouts.precommit_delta_ms);
     }
     if (!fired) return;
   }

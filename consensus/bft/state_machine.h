@@ -32,6 +32,7 @@
 #include "base/ed25519.h"
 #include "base/status.h"
 #include "consensus/bft/proposer.h"
+#include "consensus/bft/round_timeouts.h"
 #include "consensus/bft/vote_set.h"
 #include "consensus/types/block.h"
 #include "consensus/types/validator_set.h"
@@ -42,15 +43,9 @@ namespace hito::consensus::bft {
 enum class Step : uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
 std::string_view StepName(Step step);
 
-// Timeouts grow linearly with the round: timeout_x(r) = x_base_ms + r * x_delta_ms.
 struct Config {
   std::string chain_id;
-  uint64_t timeout_propose_base_ms = 3000;
-  uint64_t timeout_propose_delta_ms = 500;
-  uint64_t timeout_prevote_base_ms = 1000;
-  uint64_t timeout_prevote_delta_ms = 500;
-  uint64_t timeout_precommit_base_ms = 1000;
-  uint64_t timeout_precommit_delta_ms = 500;
+  RoundTimeouts timeouts;
   // Messages for the next height held until it starts: at most this many in all, and at
   // most future_per_validator_max from one validator key.
   uint32_t future_messages_max = 2048;

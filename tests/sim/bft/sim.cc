@@ -351,12 +351,12 @@ Ed25519Seed SimKeySeed(uint64_t sim_seed, uint64_t i) {
 
 node::chain::BftEngineOptions DriverOptions(Rng& rng) {
   node::chain::BftEngineOptions o;
-  o.bft.timeout_propose_base_ms = 1000;
-  o.bft.timeout_propose_delta_ms = 200;
-  o.bft.timeout_prevote_base_ms = 500;
-  o.bft.timeout_prevote_delta_ms = 100;
-  o.bft.timeout_precommit_base_ms = 500;
-  o.bft.timeout_precommit_delta_ms = 100;
+  o.bft.timeouts.propose_base_ms = 1000;
+  o.bft.timeouts.propose_delta_ms = 200;
+  o.bft.timeouts.prevote_base_ms = 500;
+  o.bft.timeouts.prevote_delta_ms = 100;
+  o.bft.timeouts.precommit_base_ms = 500;
+  o.bft.timeouts.precommit_delta_ms = 100;
   o.gossip_interval_ms = kGossipMs;
   o.commit_wait_ms = rng.Chance(500) ? 0 : static_cast<uint32_t>(rng.Range(100, 600));
   return o;

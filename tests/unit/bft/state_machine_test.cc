@@ -97,12 +97,12 @@ Block MakeBlockBy(const Keys& keys, uint32_t proposer, uint64_t height, uint8_t 
 Config TestConfig() {
   Config c;
   c.chain_id = kChain;
-  c.timeout_propose_base_ms = 300;
-  c.timeout_propose_delta_ms = 100;
-  c.timeout_prevote_base_ms = 200;
-  c.timeout_prevote_delta_ms = 50;
-  c.timeout_precommit_base_ms = 200;
-  c.timeout_precommit_delta_ms = 50;
+  c.timeouts.propose_base_ms = 300;
+  c.timeouts.propose_delta_ms = 100;
+  c.timeouts.prevote_base_ms = 200;
+  c.timeouts.prevote_delta_ms = 50;
+  c.timeouts.precommit_base_ms = 200;
+  c.timeouts.precommit_delta_ms = 50;
   return c;
 }
 

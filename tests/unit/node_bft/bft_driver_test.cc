@@ -128,12 +128,12 @@ class BftDriverTest : public ::testing::Test {
 
   static BftEngineOptions Options() {
     BftEngineOptions o;
-    o.bft.timeout_propose_base_ms = 400;
-    o.bft.timeout_propose_delta_ms = 100;
-    o.bft.timeout_prevote_base_ms = 200;
-    o.bft.timeout_prevote_delta_ms = 100;
-    o.bft.timeout_precommit_base_ms = 200;
-    o.bft.timeout_precommit_delta_ms = 100;
+    o.bft.timeouts.propose_base_ms = 400;
+    o.bft.timeouts.propose_delta_ms = 100;
+    o.bft.timeouts.prevote_base_ms = 200;
+    o.bft.timeouts.prevote_delta_ms = 100;
+    o.bft.timeouts.precommit_base_ms = 200;
+    o.bft.timeouts.precommit_delta_ms = 100;
     o.gossip_interval_ms = 200;
     o.commit_wait_ms = 50;
     return o;
@@ -461,7 +461,7 @@ TEST_F(BftDriverTest, MaximumSizeProposalGoesThroughWalAndRestart) {
   const uint32_t round = ProposerOf(0) == 0 ? 1 : 0;
   const int proposer = ProposerOf(round);
   OpenDriver(0);
-  if (round == 1) Run(Options().bft.timeout_propose_base_ms + 400);  // into round 1
+  if (round == 1) Run(Options().bft.timeouts.propose_base_ms + 400);  // into round 1
   types::Block block = ValidBlock(0, proposer, kGenesisMs + 500);
   block.header.app_hash = Hash32{9};  // invalid: prevoted nil, never executed
   // Fill to just under the limit with 60 KiB transactions, then top up.

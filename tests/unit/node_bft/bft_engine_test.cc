@@ -143,12 +143,12 @@ class BftEngineTest : public ::testing::Test {
     v->app = std::make_unique<ChainApp>(kChain, std::move(tip), store, v->mempool.get(),
                                         v->events.get());
     BftEngineOptions o;
-    o.bft.timeout_propose_base_ms = 400;
-    o.bft.timeout_propose_delta_ms = 100;
-    o.bft.timeout_prevote_base_ms = 200;
-    o.bft.timeout_prevote_delta_ms = 100;
-    o.bft.timeout_precommit_base_ms = 200;
-    o.bft.timeout_precommit_delta_ms = 100;
+    o.bft.timeouts.propose_base_ms = 400;
+    o.bft.timeouts.propose_delta_ms = 100;
+    o.bft.timeouts.prevote_base_ms = 200;
+    o.bft.timeouts.prevote_delta_ms = 100;
+    o.bft.timeouts.precommit_base_ms = 200;
+    o.bft.timeouts.precommit_delta_ms = 100;
     o.gossip_interval_ms = 200;
     o.commit_wait_ms = 50;
     Result<std::unique_ptr<BftEngine>> e =
