@@ -115,8 +115,8 @@ class UbiChain {
     a.dedup_tag = types::DedupTag(types::DedupKey{9}, c.handle);
     a.expiry_epoch = expiry;
     types::SignAttestation(&a, Attester());
-    return types::Transaction{
-        types::Registration{a, zk::SchnorrProve(c.secret, types::PossessionMessage(a))->Encode()}};
+    return types::Transaction{types::Registration{
+        a, zk::proof::SchnorrProve(c.secret, types::PossessionMessage(a))->Encode()}};
   }
   types::Transaction Revoke(const Citizen& c) const {
     types::Revocation r;
@@ -127,7 +127,7 @@ class UbiChain {
   }
 
   // The prepared snapshot of (epoch, cohort) in committed state.
-  std::optional<zk::membership::PreparedSet> Set(uint64_t e, uint32_t cohort) const {
+  std::optional<zk::proof::membership::PreparedSet> Set(uint64_t e, uint32_t cohort) const {
     const RegistryStore store(&kv);
     const std::optional<Hash32> hash = *registry::SnapshotHash(store, e, cohort);
     if (!hash) return std::nullopt;
@@ -147,9 +147,9 @@ class UbiChain {
     types::Claim claim{e, cohort, to, {}};
     const auto set = Set(set_epoch.value_or(e), cohort);
     EXPECT_TRUE(set.has_value()) << "no snapshot to prove against";
-    auto proof = zk::membership::Prove(*set, index & 3, c.secret, kChain,
-                                       context.value_or(types::ClaimContext(e)),
-                                       types::ClaimMessage(kChain, e, cohort, to));
+    auto proof = zk::proof::membership::Prove(*set, index & 3, c.secret, kChain,
+                                              context.value_or(types::ClaimContext(e)),
+                                              types::ClaimMessage(kChain, e, cohort, to));
     EXPECT_TRUE(proof.ok()) << proof.status().ToString();
     claim.proof = proof->Encode();
     return claim;
@@ -218,9 +218,9 @@ TEST(Ubi, ADoubleClaimInOneBlockPaysOnce) {
   // block carries both executes the first and refuses the second.
   UbiChain chain;
   const auto people = Populate(&chain, 2);
-  const auto results = chain.Apply({chain.ClaimTx(people[0], 1, Account(1)),
-                                    chain.ClaimTx(people[0], 1, Account(2)),
-                                    chain.ClaimTx(people[1], 1, Account(2))});
+  const auto results =
+      chain.Apply({chain.ClaimTx(people[0], 1, Account(1)), chain.ClaimTx(people[0], 1, Account(2)),
+                   chain.ClaimTx(people[1], 1, Account(2))});
   ExpectCode(results[0], TxCode::kOk);
   ExpectCode(results[1], TxCode::kAlreadyClaimed);
   ExpectCode(results[2], TxCode::kOk);
@@ -347,8 +347,9 @@ TEST(Ubi, ReplacedRevokedAndExpiredIdentitiesLeaveTheNextSnapshot) {
   const auto set3 = chain.Set(3, 0);
   for (const Citizen& gone : {people[0], people[1], people[3]}) {
     const uint64_t slot = chain.IndexOf(gone) & 3;
-    EXPECT_FALSE(zk::membership::Prove(*set3, slot, gone.secret, kChain, types::ClaimContext(3),
-                                       types::ClaimMessage(kChain, 3, 0, Account(1)))
+    EXPECT_FALSE(zk::proof::membership::Prove(*set3, slot, gone.secret, kChain,
+                                              types::ClaimContext(3),
+                                              types::ClaimMessage(kChain, 3, 0, Account(1)))
                      .ok())
         << "a dead identity is still a member of the snapshot";
     // A proof from an older set (where it was live) relabelled for epoch 3: refused.
@@ -365,9 +366,9 @@ TEST(Ubi, ABlockCarriesAtMostMaxClaimsPerBlock) {
   cp.max_claims_per_block = 2;
   UbiChain chain(cp);
   const auto people = Populate(&chain, 3);
-  const auto results = chain.Apply({chain.ClaimTx(people[0], 1, Account(1)),
-                                    chain.ClaimTx(people[1], 1, Account(1)),
-                                    chain.ClaimTx(people[2], 1, Account(1))});
+  const auto results =
+      chain.Apply({chain.ClaimTx(people[0], 1, Account(1)), chain.ClaimTx(people[1], 1, Account(1)),
+                   chain.ClaimTx(people[2], 1, Account(1))});
   ExpectCode(results[0], TxCode::kOk);
   ExpectCode(results[1], TxCode::kOk);
   ExpectCode(results[2], TxCode::kClaimsPerBlock);
@@ -403,14 +404,15 @@ TEST(Ubi, NullifiersOfClosedEpochsArePruned) {
     EXPECT_LE(chain.CountWithPrefix("u/k/"), 3u);
     EXPECT_LE(chain.CountWithPrefix("u/l/"), 3u);
   }
-  EXPECT_FALSE(*ubi::NullifierUsed(RegistryStore(&chain.kv), 3, types::ClaimNullifier(
-                                       chain.MakeClaim(people[0], 6, Account(1)))));
+  EXPECT_FALSE(
+      *ubi::NullifierUsed(RegistryStore(&chain.kv), 3,
+                          types::ClaimNullifier(chain.MakeClaim(people[0], 6, Account(1)))));
 }
 
 TEST(Ubi, SupplyEqualsTheSumOfBalancesWithinTheBoundOver1000Epochs) {
   // 1,000 epochs of 2 blocks with 1% demurrage: random transfers between 6 accounts
-  // funded by claims only, and the claims by 4 citizens (some skip epochs and catch up within the window).
-  // At every epoch, every balance is materialised: sum <= supply <= sum + accounts with a
+  // funded by claims only, and the claims by 4 citizens (some skip epochs and catch up within the
+  // window). At every epoch, every balance is materialised: sum <= supply <= sum + accounts with a
   // nonzero record (docs/protocol/ubi.md, "Supply").
   ChainParams cp;
   cp.demurrage_ppm = 10'000;
