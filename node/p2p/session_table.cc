@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "base/assert.h"
+
 namespace hito::p2p {
 
 SessionTable::SessionTable(PeerId self, size_t max_inbound_peers)
@@ -68,8 +70,10 @@ std::vector<SessionPtr> SessionTable::HelloOverdue(Clock::time_point now,
 
 SessionTable::Admission SessionTable::Register(
     const SessionPtr& s, const std::function<bool(const PeerId&)>& is_banned) {
+  HITO_ASSERT(s->established.load());
   Admission a;
   std::lock_guard<std::mutex> l(mu_);
+  HITO_ASSERT(all_.count(s) == 1);  // tracked before its hello
   if (stopping_) return a;
   if (is_banned(s->key)) {
     a.loser = s;
