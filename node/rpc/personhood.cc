@@ -311,7 +311,10 @@ grpc::Status PersonhoodRpc::ListSnapshotMembers(const pb::ListSnapshotMembersReq
   }
   const std::string where =
       "cohort " + std::to_string(req.cohort()) + " in epoch " + std::to_string(req.epoch());
-  Result<std::optional<Hash32>> hash = registry::SnapshotHash(*s.store, req.epoch(), req.cohort());
+  // The registry answers a future epoch with the latest snapshot; it is not frozen yet.
+  Result<std::optional<Hash32>> hash =
+      req.epoch() > s.epoch ? std::optional<Hash32>()
+                            : registry::SnapshotHash(*s.store, req.epoch(), req.cohort());
   if (!hash.ok()) return InternalRpcError(hash.status());
   std::optional<std::vector<types::IdentityPoint>> members;
   if (hash->has_value()) {
