@@ -29,6 +29,7 @@
 #include "node/chain/commit_events.h"
 #include "node/mempool/mempool.h"
 #include "node/rpc/errors.h"
+#include "node/rpc/personhood.h"
 #include "node/rpc/server.h"
 #include "node/store/store.h"
 #include "tests/unit/node/testing.h"
