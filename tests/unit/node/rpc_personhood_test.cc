@@ -341,7 +341,7 @@ TEST_F(PersonhoodChainTest, GetTransactionShowsPersonhoodFields) {
   EXPECT_EQ(reg.signature().size(), 64u);
 
   pb::TransactionView rev = get(Revoke(citizens_[1], Attester(1)));
-  EXPECT_EQ(rev.kind(), pb::TX_KIND_ATTESTER);  // kind 6: a revocation
+  EXPECT_EQ(rev.kind(), pb::TX_KIND_REVOKE);
   EXPECT_EQ(rev.identity(), S(citizens_[1].point));
   EXPECT_EQ(rev.attester(), S(Attester(1).public_key()));
 
