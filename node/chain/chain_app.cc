@@ -152,7 +152,7 @@ ChainApp::ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* me
       tip_(std::move(tip)) {}
 
 ChainTip ChainApp::Tip() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return tip_;
 }
 
@@ -265,7 +265,7 @@ void ChainApp::Commit(const types::Block& block, const types::Commit& commit, Fi
   const double store_ms = MsSince(start);
   exec_ledger_.OnCommitted(fin.outcome);  // the next block starts with a warm cache
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     tip_.height = height;
     tip_.block_hash = fin.block_hash;
     tip_.time_ms = block.header.time_ms;
