@@ -48,7 +48,7 @@ Bytes IdentityKey(uint64_t index) { return U64Key("r/i/", index); }
 Bytes PointKey(const types::IdentityPoint& p) { return Prefixed("r/p/", p); }
 Bytes TagKey(const Hash32& tag) { return Prefixed("r/g/", tag); }
 Bytes UsedKey(const Hash32& id) { return Prefixed("r/a/", id); }
-Bytes AttesterKey(const Ed25519PublicKey& pk) { return Prefixed("r/t/", pk); }
+Bytes AttesterKey(const Ed25519PublicKey& pk) { return Prefixed(registry::kAttesterKeyPrefix, pk); }
 Bytes ExpiryKey(uint64_t epoch) { return U64Key("r/e/", epoch); }
 Bytes KeyOf(std::string_view k) { return Bytes(k.begin(), k.end()); }
 
@@ -719,6 +719,13 @@ Result<TxResult> AddCommitment(RegistryStore* store, std::string_view chain_id,
   id->commitments.push_back(commitment);
   HITO_RETURN_IF_ERROR(WriteIdentity(store, *id));
   return TxResult{};
+}
+
+Result<std::optional<AttesterQuota>> GetAttesterQuota(const RegistryStore& store,
+                                                      const Ed25519PublicKey& attester) {
+  HITO_ASSIGN_OR_RETURN(std::optional<AttesterRecord> rec, ReadAttester(store, attester));
+  if (!rec) return std::optional<AttesterQuota>();
+  return std::optional<AttesterQuota>(AttesterQuota{rec->quota_epoch, rec->used});
 }
 
 Result<uint64_t> Size(const RegistryStore& store) {

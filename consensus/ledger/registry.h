@@ -126,6 +126,16 @@ Status InitGenesis(RegistryStore* store, const RegistryParams& p,
 Status AddAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Status RemoveAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Result<bool> IsAttester(const RegistryStore& store, const Ed25519PublicKey& attester);
+// An accredited attester's registrations counted against its quota (in `quota_epoch`;
+// a later epoch starts from 0); nullopt when `attester` is not accredited.
+struct AttesterQuota {
+  uint64_t quota_epoch = 0;
+  uint32_t used = 0;
+};
+Result<std::optional<AttesterQuota>> GetAttesterQuota(const RegistryStore& store,
+                                                      const Ed25519PublicKey& attester);
+// The key prefix of the attester records ("r/t/"); each key is it plus the 32-byte key.
+inline constexpr std::string_view kAttesterKeyPrefix = "r/t/";
 
 // At the first block of `epoch`, before its transactions: expiries of that epoch, the
 // snapshots of changed cohorts, and pruning of snapshots older than the window.

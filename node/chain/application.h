@@ -36,6 +36,7 @@ struct FinalizedBlock {
   std::vector<Hash32> tx_hashes;
   std::vector<consensus::types::AccountId> senders;  // zero for non-transfer kinds
   consensus::ledger::BlockOutcome outcome;
+  Bytes events;           // EncodeBlockEvents of the block's events (block_events.h); empty: none
   double execute_ms = 0;  // time FinalizeBlock took, for the commit log line
 };
 

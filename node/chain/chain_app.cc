@@ -11,6 +11,7 @@
 #include "consensus/ledger/tx_result.h"
 #include "consensus/ledger/validators.h"
 #include "consensus/types/limits.h"
+#include "node/chain/block_events.h"
 
 namespace hito::node {
 namespace {
@@ -127,6 +128,7 @@ BlockRecord MakeBlockRecord(const types::Block& block, const types::Commit& comm
   record.hash = fin.block_hash;
   record.block_bytes = types::EncodeBlock(block);
   record.commit_bytes = types::EncodeCommit(commit);
+  record.events = fin.events;
   record.txs.reserve(block.txs.size());
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const ledger::TxResult& r = fin.outcome.results[i];
@@ -247,6 +249,10 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");
   }
+  HITO_ASSIGN_OR_RETURN(
+      std::vector<BlockEvent> events,
+      ComputeBlockEvents(chain_id_, *live_state_, fin.outcome.changes, txs, fin.outcome.results));
+  fin.events = EncodeBlockEvents(events);
   fin.execute_ms = MsSince(start);
   return fin;
 }

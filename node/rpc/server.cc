@@ -20,8 +20,12 @@
 #include "hito/v1/account.grpc.pb.h"
 #include "hito/v1/block.grpc.pb.h"
 #include "hito/v1/node.grpc.pb.h"
+#include "hito/v1/personhood.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
+#include "hito/v1/ubi.grpc.pb.h"
+#include "node/chain/block_events.h"
 #include "node/rpc/errors.h"
+#include "node/rpc/personhood.h"
 #include "node/version.h"
 
 namespace hito::node {
@@ -65,7 +69,9 @@ void FillTxView(const types::Transaction& tx, pb::TransactionView* v) {
     v->set_nonce(t->nonce);
     v->set_memo(AsString(t->memo));
     v->set_signature(AsString(t->signature));
+    return;
   }
+  FillPersonhoodTxView(tx, v);
 }
 
 // Fills a GetBlockResponse or StreamBlocksResponse (same fields) for a stored height.
@@ -94,6 +100,14 @@ Status FillBlock(const Store& store, uint64_t height, Msg* out) {
   v->set_proposer_address(EncodeAddress(types::AccountIdFromPublicKey(h.proposer)));
   v->set_tx_count(static_cast<uint32_t>(block.txs.size()));
   for (const Bytes& tx : block.txs) v->add_tx_hashes(AsString(types::TransactionHash(tx)));
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> events, store.GetBlockEvents(height));
+  if (events) {
+    HITO_ASSIGN_OR_RETURN(std::vector<BlockEvent> decoded, DecodeBlockEvents(*events));
+    for (const BlockEvent& e : decoded) {
+      if (e.tx_index >= block.txs.size()) return DataLossError("block event past the block's txs");
+    }
+    FillBlockEvents(decoded, block.txs, out->mutable_events());
+  }
   return Status::Ok();
 }
 
@@ -414,19 +428,7 @@ class AccountServiceImpl final : public pb::AccountService::CallbackService {
     }
     std::shared_ptr<const StateView> state = b_->store->State();
     const uint64_t served = state->height();
-    if (req.height() != 0 && req.height() != served) {
-      std::map<std::string, std::string> md{{"latest_height", std::to_string(served)}};
-      if (req.height() > served) {
-        return RpcError(grpc::StatusCode::FAILED_PRECONDITION, "HEIGHT_NOT_YET_COMMITTED",
-                        "height " + std::to_string(req.height()) +
-                            " is not committed yet (latest " + std::to_string(served) + ")",
-                        md);
-      }
-      return RpcError(grpc::StatusCode::FAILED_PRECONDITION, "HEIGHT_NOT_AVAILABLE",
-                      "only the latest state (height " + std::to_string(served) +
-                          ") is kept; historical reads are not supported",
-                      md);
-    }
+    if (grpc::Status h = HeightRefusal(req.height(), served); !h.ok()) return h;
     ledger::Ledger l(b_->chain_id, state.get());
     Result<ledger::Account> acct = l.GetAccount(*id);
     if (!acct.ok()) return InternalRpcError(acct.status());
@@ -865,6 +867,57 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
   const RpcOptions* o_;
 };
 
+// ---------------------------------------------------------------------------------------
+
+// A unary call: the size check and a place among the calls, then `handle`.
+template <typename Req, typename Resp, typename Handle>
+grpc::ServerUnaryReactor* Unary(const ServiceDeps& d, grpc::CallbackServerContext* ctx,
+                                const Req* req, Resp* resp, Handle handle) {
+  auto* r = ctx->DefaultReactor();
+  grpc::Status refusal;
+  CallLimits::TicketPtr ticket = AdmitCall(d.limits, *d.o, *req, &refusal);
+  r->Finish(ticket ? handle(*req, resp) : refusal);
+  return r;
+}
+
+// A method of PersonhoodService or UbiService: PersonhoodRpc's handler of the same name.
+#define HITO_RPC_UNARY(Method)                                                                 \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
+                                   const pb::Method##Request* req, pb::Method##Response* resp) \
+      override {                                                                               \
+    return Unary(d_, ctx, req, resp,                                                           \
+                 [this](const auto& q, auto* p) { return rpc_->Method(q, p); });               \
+  }
+
+class PersonhoodServiceImpl final : public pb::PersonhoodService::CallbackService {
+ public:
+  PersonhoodServiceImpl(ServiceDeps d, PersonhoodRpc* rpc) : d_(d), rpc_(rpc) {}
+  HITO_RPC_UNARY(GetRegistry)
+  HITO_RPC_UNARY(GetIdentity)
+  HITO_RPC_UNARY(ListSnapshotMembers)
+  HITO_RPC_UNARY(ListAttesters)
+
+ private:
+  ServiceDeps d_;
+  PersonhoodRpc* rpc_;
+};
+
+class UbiServiceImpl final : public pb::UbiService::CallbackService {
+ public:
+  UbiServiceImpl(ServiceDeps d, PersonhoodRpc* rpc) : d_(d), rpc_(rpc) {}
+  HITO_RPC_UNARY(GetUbiParams)
+  HITO_RPC_UNARY(GetEpoch)
+  HITO_RPC_UNARY(GetNullifier)
+  HITO_RPC_UNARY(GetSupply)
+  HITO_RPC_UNARY(GetEpochClaims)
+
+ private:
+  ServiceDeps d_;
+  PersonhoodRpc* rpc_;
+};
+
+#undef HITO_RPC_UNARY
+
 }  // namespace
 
 struct RpcServer::Services {
@@ -877,6 +930,9 @@ struct RpcServer::Services {
   AccountServiceImpl account{deps};
   BlockServiceImpl block{deps};
   TxServiceImpl tx{deps};
+  PersonhoodRpc personhood_rpc{backend.chain_id, backend.store};
+  PersonhoodServiceImpl personhood{deps, &personhood_rpc};
+  UbiServiceImpl ubi{deps, &personhood_rpc};
   Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {}
 };
 
@@ -915,6 +971,8 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   builder.RegisterService(&server->services_->account);
   builder.RegisterService(&server->services_->block);
   builder.RegisterService(&server->services_->tx);
+  builder.RegisterService(&server->services_->personhood);
+  builder.RegisterService(&server->services_->ubi);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return UnavailableError("cannot listen on " + address + " (in use or invalid)");

@@ -1,5 +1,6 @@
-// The public gRPC server: NodeService, BlockService, TxService, AccountService
-// (proto/hito/v1), plus grpc.health.v1 and server reflection.
+// The public gRPC server: NodeService, BlockService, TxService, AccountService,
+// PersonhoodService and UbiService (proto/hito/v1; handlers of the last two in
+// node/rpc/personhood.h), plus grpc.health.v1 and server reflection.
 //
 // SubmitTransaction, SubmitTransactions and SubmitTransactionAndWait hand every admitted
 // transaction to the backend's TxRelay (tx gossip), if there is one.

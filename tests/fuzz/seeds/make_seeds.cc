@@ -157,6 +157,7 @@ void P2p() {
   const hito::Ed25519PrivateKey k = Key(1);
   auto put = [](const std::string& name, const v1::PeerMessage& m) {
     Put("fuzz_p2p_message", name, m.SerializeAsString());
+    Put("fuzz_p2p_inbound", name, m.SerializeAsString());
   };
   v1::PeerMessage hello;
   hello.mutable_hello()->set_protocol_version(1);
