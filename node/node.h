@@ -17,6 +17,7 @@
 #include "node/chain/bft_engine.h"
 #include "node/chain/chain_app.h"
 #include "node/chain/commit_events.h"
+#include "node/chain/prepared_set_cache.h"
 #include "node/chain/solo_engine.h"
 #include "node/config/config.h"
 #include "node/mempool/mempool.h"
@@ -64,6 +65,8 @@ class Node {
   NodeConfig config_;
   std::string chain_id_;
   std::unique_ptr<Store> store_;
+  // Shared by the mempool's and the executor's ledgers; outlives both.
+  std::unique_ptr<PreparedSetCache> prepared_sets_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<CommitEvents> events_;
   std::unique_ptr<ChainApp> app_;

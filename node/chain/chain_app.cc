@@ -151,6 +151,12 @@ ChainApp::ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* me
       exec_ledger_(chain_id_, live_state_.get()),
       tip_(std::move(tip)) {}
 
+void ChainApp::SetPreparedSets(ledger::PreparedSets* sets) {
+  HITO_ASSERT(sets != nullptr);
+  sets_ = sets;
+  exec_ledger_.SetPreparedSets(sets);
+}
+
 ChainTip ChainApp::Tip() const {
   std::lock_guard lock(mu_);
   return tip_;

@@ -34,6 +34,10 @@ class ChainApp : public Application {
   ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* mempool,
            CommitEvents* events);
 
+  // Where claim proofs get their prepared sets (default: built on every use); `sets`
+  // must outlive this. Call before the engine starts.
+  void SetPreparedSets(consensus::ledger::PreparedSets* sets);
+
   ChainTip Tip() const override;
   std::vector<Bytes> PrepareProposal(uint32_t max_txs, uint64_t max_bytes) override;
   Result<consensus::types::ValidatorSet> ValidatorSetAt(uint64_t height) const override;
@@ -51,6 +55,7 @@ class ChainApp : public Application {
   // execution cache carries decoded accounts and tree pages from block to block.
   std::shared_ptr<const StateView> live_state_;
   consensus::ledger::Ledger exec_ledger_;
+  consensus::ledger::PreparedSets* sets_ = nullptr;
   mutable std::mutex mu_;
   ChainTip tip_;
 };

@@ -51,6 +51,11 @@ Mempool::Mempool(std::string chain_id, MempoolLimits limits,
   HITO_ASSERT(clock_ != nullptr);
 }
 
+void Mempool::SetPreparedSets(ledger::PreparedSets* sets) {
+  HITO_ASSERT(sets != nullptr);
+  sets_ = sets;
+}
+
 std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
                                               const std::shared_ptr<PendingTx>& ptx) {
   const Hash32 hash = types::TransactionHash(tx_bytes);

@@ -54,6 +54,7 @@
 #include "base/status.h"
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/tx_result.h"
+#include "consensus/ledger/ubi.h"
 #include "consensus/types/transaction.h"
 #include "node/io/clock.h"
 #include "node/store/store.h"
@@ -141,6 +142,10 @@ class Mempool {
           std::shared_ptr<const consensus::ledger::KvReader> state, CommittedLookup lookup,
           io::Clock* clock = io::Clock::Real());
 
+  // Where claim proofs get their prepared sets (default: built on every use); `sets`
+  // must outlive this. Call before the first admission.
+  void SetPreparedSets(consensus::ledger::PreparedSets* sets);
+
   AdmitOutcome Admit(ByteView tx_bytes);
   // One outcome per item, in order (see the header comment).
   std::vector<AdmitOutcome> AdmitBatch(const std::vector<ByteView>& txs);
@@ -202,6 +207,8 @@ class Mempool {
   const MempoolLimits limits_;
   const CommittedLookup lookup_;
   io::Clock* const clock_;
+
+  consensus::ledger::PreparedSets* sets_ = nullptr;
 
   mutable std::mutex mu_;
   std::shared_ptr<const consensus::ledger::KvReader> state_;
