@@ -3,7 +3,7 @@
 #include "base/fatal.h"
 #include "zk/ec.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 namespace ledger = consensus::ledger;
 
@@ -99,4 +99,4 @@ bool PreparedSetCache::Contains(uint32_t cohort, const Hash32& set_hash) const {
   return entries_.count(Key{cohort, set_hash}) != 0;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

@@ -1,7 +1,7 @@
 // PreparedSetCache: the node's shared cache of prepared anonymity sets (ledger::PreparedSets).
 //
 // A claim proof is verified against the prepared set of one frozen cohort snapshot
-// (zk::membership::PreparedSet). Preparing a 2^14-member set and its verifier tables costs
+// (zk::proof::membership::PreparedSet). Preparing a 2^14-member set and its verifier tables costs
 // tens of megabytes and a noticeable time, and every claim of an epoch in one cohort uses
 // the same set, so the mempool's checks and block execution share one cache
 // (Ledger::SetPreparedSets on both ledgers). Entries are keyed by (cohort, set hash): a
@@ -36,13 +36,13 @@
 #include "consensus/ledger/ubi.h"
 #include "zk/proof/triptych.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 inline constexpr uint64_t kDefaultPreparedSetCacheBytes = uint64_t{512} << 20;
 
 class PreparedSetCache final : public consensus::ledger::PreparedSets {
  public:
-  using PreparedSet = zk::membership::PreparedSet;
+  using PreparedSet = zk::proof::membership::PreparedSet;
   using LoadResult = Result<std::optional<PreparedSet>>;
   // How a missing set is built; the default is ledger::LoadPreparedSet. Tests pass their
   // own to count builds and control timing.
@@ -92,6 +92,6 @@ class PreparedSetCache final : public consensus::ledger::PreparedSets {
   uint64_t builds_ = 0;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_PREPARED_SET_CACHE_H_

@@ -12,7 +12,7 @@
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -266,4 +266,4 @@ uint64_t GenesisTimeMsOrNow(uint64_t requested_ms) {
                                    .count());
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::config

@@ -10,7 +10,7 @@
 #include "consensus/types/limits.h"
 #include "consensus/types/personhood.h"
 
-namespace hito::node {
+namespace hito::node::mempool {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -25,7 +25,7 @@ AdmitOutcome Refuse(const Hash32& hash, TxCode code, std::string message) {
   return out;
 }
 
-AdmitOutcome KnownCommitted(const Hash32& hash, TxLocation loc) {
+AdmitOutcome KnownCommitted(const Hash32& hash, store::TxLocation loc) {
   AdmitOutcome out =
       Refuse(hash, TxCode::kAlreadyKnown,
              "transaction already committed at height " + std::to_string(loc.height) + ", index " +
@@ -169,7 +169,7 @@ void Mempool::VerifyClaims(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
   const ledger::RegistryStore store(state);
   Result<ledger::ubi::VerifyOutcome> v = ledger::ubi::VerifyStatements(
       store, chain_id_, ptrs, sets_ != nullptr ? sets_ : ledger.prepared_sets(),
-      zk::membership::BatchMode::kAllInvalid);
+      zk::proof::membership::BatchMode::kAllInvalid);
   std::lock_guard lock(mu_);
   for (size_t k = 0; k < owner.size(); ++k) {
     const size_t i = owner[k];
@@ -197,7 +197,7 @@ std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
     std::lock_guard lock(mu_);
     if (txs_.count(hash) != 0) return KnownPending(hash);
   }
-  Result<std::optional<TxLocation>> committed = lookup_(hash);
+  Result<std::optional<store::TxLocation>> committed = lookup_(hash);
   if (!committed.ok()) {
     AdmitOutcome out;
     out.hash = hash;
@@ -358,7 +358,7 @@ AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
   if (!r.ok()) {
     if (r.code == TxCode::kNonceTooLow) {
       // It may have been committed between the lookup above and now.
-      Result<std::optional<TxLocation>> committed = lookup_(hash);
+      Result<std::optional<store::TxLocation>> committed = lookup_(hash);
       if (committed.ok() && committed->has_value())
         return KnownCommitted(hash, std::move(**committed));
     }
@@ -735,4 +735,4 @@ uint64_t Mempool::bytes() const {
   return total_bytes_;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::mempool

@@ -9,7 +9,7 @@
 #include "base/hex.h"
 #include "tests/unit/node/testing.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 using testing::TempDir;
@@ -295,4 +295,4 @@ TEST(InitHomeTest, WritesHomeAndRefusesToOverwrite) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::config

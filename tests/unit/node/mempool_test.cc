@@ -19,7 +19,7 @@
 #include "zk/proof/sigma.h"
 #include "zk/scalar.h"
 
-namespace hito::node {
+namespace hito::node::mempool {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -43,13 +43,13 @@ class MempoolTest : public ::testing::Test {
   }
 
   std::unique_ptr<Mempool> MakePool(MempoolLimits limits) {
-    return std::make_unique<Mempool>(kChain, limits, std::make_shared<ledger::MemoryKv>(kv_),
-                                     [this](const Hash32& h) -> Result<std::optional<TxLocation>> {
-                                       auto it = committed_.find(h);
-                                       if (it == committed_.end())
-                                         return std::optional<TxLocation>();
-                                       return std::optional<TxLocation>(it->second);
-                                     });
+    return std::make_unique<Mempool>(
+        kChain, limits, std::make_shared<ledger::MemoryKv>(kv_),
+        [this](const Hash32& h) -> Result<std::optional<store::TxLocation>> {
+          auto it = committed_.find(h);
+          if (it == committed_.end()) return std::optional<store::TxLocation>();
+          return std::optional<store::TxLocation>(it->second);
+        });
   }
 
   // Executes `txs` as the next block on kv_ and tells the pool.
@@ -65,7 +65,7 @@ class MempoolTest : public ::testing::Test {
     for (size_t i = 0; i < raw.size(); ++i) {
       txs.push_back(types::DecodeTransaction(raw[i]).value());
       Hash32 hash = types::TransactionHash(raw[i]);
-      committed_[hash] = TxLocation{height, static_cast<uint32_t>(i), 0, "", raw[i]};
+      committed_[hash] = store::TxLocation{height, static_cast<uint32_t>(i), 0, "", raw[i]};
       committed.push_back({hash, AccountOf(KeyFor(0)) /*replaced below*/});
       committed.back().sender =
           types::AccountIdFromPublicKey(std::get<types::Transfer>(txs.back().body).sender);
@@ -78,7 +78,7 @@ class MempoolTest : public ::testing::Test {
   }
 
   ledger::MemoryKv kv_;
-  std::map<Hash32, TxLocation> committed_;
+  std::map<Hash32, store::TxLocation> committed_;
   std::unique_ptr<Mempool> pool_;
 };
 
@@ -259,8 +259,8 @@ class MempoolEvictionTest : public ::testing::Test {
   void MakePool(MempoolLimits limits) {
     pool_ = std::make_unique<Mempool>(
         kChain, limits, std::make_shared<ledger::MemoryKv>(kv_),
-        [](const Hash32&) -> Result<std::optional<TxLocation>> {
-          return std::optional<TxLocation>();
+        [](const Hash32&) -> Result<std::optional<store::TxLocation>> {
+          return std::optional<store::TxLocation>();
         },
         &clock_);
   }
@@ -449,8 +449,8 @@ class MempoolPersonhoodTest : public ::testing::Test {
     kv_.Apply(g->changes);
     pool_ =
         std::make_unique<Mempool>(kChain, MempoolLimits{}, std::make_shared<ledger::MemoryKv>(kv_),
-                                  [](const Hash32&) -> Result<std::optional<TxLocation>> {
-                                    return std::optional<TxLocation>();
+                                  [](const Hash32&) -> Result<std::optional<store::TxLocation>> {
+                                    return std::optional<store::TxLocation>();
                                   });
   }
   void SetUp() override { Init({}); }
@@ -589,7 +589,7 @@ TEST_F(MempoolPersonhoodTest, RegistrationsAndRevocationsByTheirKeys) {
     types::SignAttestation(&a, forge ? forger : attester);
     a.attester = attester.public_key();
     types::Registration r{
-        a, zk::SchnorrProve(zk::Scalar::FromU64(secret), types::PossessionMessage(a))->Encode()};
+        a, zk::proof::SchnorrProve(zk::Scalar::FromU64(secret), types::PossessionMessage(a))->Encode()};
     return types::EncodeTransaction(types::Transaction{r});
   };
   AdmitOutcome ok = pool_->Admit(registration(555, "alice"));
@@ -608,4 +608,4 @@ TEST_F(MempoolPersonhoodTest, RegistrationsAndRevocationsByTheirKeys) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::mempool

@@ -14,11 +14,11 @@
 #include "zk/point.h"
 #include "zk/scalar.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace ledger = consensus::ledger;
-using zk::membership::PreparedSet;
+using zk::proof::membership::PreparedSet;
 
 PreparedSet SetOf(uint32_t seed, size_t n = 16) {
   std::vector<zk::Point> members;
@@ -145,4 +145,4 @@ TEST_F(PreparedSetCacheTest, DefaultLoaderReadsTheRegistryStore) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

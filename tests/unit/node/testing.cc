@@ -96,10 +96,10 @@ types::Claim MakeClaim(const consensus::ledger::KvReader& state, const std::stri
   auto members = ledger::registry::SnapshotMembers(store, c.cohort, set_hash).value().value();
   std::vector<zk::Point> points;
   for (const auto& m : members) points.push_back(zk::Point::Decode(m).value());
-  auto set = zk::membership::PreparedSet::Create(points).value();
+  auto set = zk::proof::membership::PreparedSet::Create(points).value();
   const uint64_t position = i - (uint64_t{c.cohort} << rp.cohort_bits);
   c.proof =
-      zk::membership::Prove(set, position, CitizenSecret(i), chain_id, types::ClaimContext(epoch),
+      zk::proof::membership::Prove(set, position, CitizenSecret(i), chain_id, types::ClaimContext(epoch),
                             types::ClaimMessage(chain_id, epoch, c.cohort, recipient))
           .value()
           .Encode();

@@ -23,7 +23,7 @@
 #include "node/store/store.h"
 #include "tests/unit/node/testing.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
@@ -103,8 +103,8 @@ consensus::ledger::Genesis MakeGenesis() {
 
 // One validator's parts over a home that outlives them.
 struct Validator {
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Mempool> mempool;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<mempool::Mempool> mempool;
   std::unique_ptr<CommitEvents> events;
   std::unique_ptr<ChainApp> app;
   std::unique_ptr<BftEngine> engine;
@@ -133,21 +133,22 @@ class BftEngineTest : public ::testing::Test {
   void Open(int i) {
     auto v = std::make_unique<Validator>();
     std::filesystem::create_directories(Home(i));
-    v->store = Store::Open(Home(i) / "data").value();
+    v->store = store::Store::Open(Home(i) / "data").value();
     ChainTip tip = RecoverChain(v->store.get(), genesis_, Hash32{1}).value();
-    Store* store = v->store.get();
-    v->mempool = std::make_unique<Mempool>(kChain, MempoolLimits{}, store->State(),
+    store::Store* store = v->store.get();
+    v->mempool =
+        std::make_unique<mempool::Mempool>(kChain, mempool::MempoolLimits{}, store->State(),
                                            [store](const Hash32& h) { return store->GetTx(h); });
     v->events = std::make_unique<CommitEvents>(1000);
     v->app = std::make_unique<ChainApp>(kChain, std::move(tip), store, v->mempool.get(),
                                         v->events.get());
     BftEngineOptions o;
-    o.bft.timeout_propose_base_ms = 400;
-    o.bft.timeout_propose_delta_ms = 100;
-    o.bft.timeout_prevote_base_ms = 200;
-    o.bft.timeout_prevote_delta_ms = 100;
-    o.bft.timeout_precommit_base_ms = 200;
-    o.bft.timeout_precommit_delta_ms = 100;
+    o.bft.timeouts.propose_base_ms = 400;
+    o.bft.timeouts.propose_delta_ms = 100;
+    o.bft.timeouts.prevote_base_ms = 200;
+    o.bft.timeouts.prevote_delta_ms = 100;
+    o.bft.timeouts.precommit_base_ms = 200;
+    o.bft.timeouts.precommit_delta_ms = 100;
     o.gossip_interval_ms = 200;
     o.commit_wait_ms = 50;
     Result<std::unique_ptr<BftEngine>> e =
@@ -315,11 +316,11 @@ TEST_F(BftEngineTest, NoDecisionWithoutQuorumThenResumes) {
 TEST(BftEngineOpen, KeyOutsideTheSetObservesOnly) {
   TempDir dir;
   consensus::ledger::Genesis g = MakeGenesis();
-  auto store = Store::Open(dir.path() / "data").value();
+  auto store = store::Store::Open(dir.path() / "data").value();
   ChainTip tip = RecoverChain(store.get(), g, Hash32{1}).value();
-  Store* s = store.get();
-  Mempool mempool(kChain, MempoolLimits{}, s->State(),
-                  [s](const Hash32& h) { return s->GetTx(h); });
+  store::Store* s = store.get();
+  mempool::Mempool mempool(kChain, mempool::MempoolLimits{}, s->State(),
+                           [s](const Hash32& h) { return s->GetTx(h); });
   CommitEvents events(10);
   ChainApp app(kChain, tip, s, &mempool, &events);
   Network net;
@@ -343,11 +344,11 @@ TEST(BftEngineOpen, SkipsUndecodableWalRecordAndRuns) {
   Bytes bad_vote = io::FrameWalRecord(Bytes{static_cast<uint8_t>(WalRecordKind::kVote), 0xff});
   image.insert(image.end(), bad_vote.begin(), bad_vote.end());
   ASSERT_TRUE(WriteFile(BftPaths{dir.path()}.wal(), std::string(image.begin(), image.end())).ok());
-  auto store = Store::Open(dir.path() / "data").value();
+  auto store = store::Store::Open(dir.path() / "data").value();
   ChainTip tip = RecoverChain(store.get(), g, Hash32{1}).value();
-  Store* s = store.get();
-  Mempool mempool(kChain, MempoolLimits{}, s->State(),
-                  [s](const Hash32& h) { return s->GetTx(h); });
+  store::Store* s = store.get();
+  mempool::Mempool mempool(kChain, mempool::MempoolLimits{}, s->State(),
+                           [s](const Hash32& h) { return s->GetTx(h); });
   CommitEvents events(10);
   ChainApp app(kChain, tip, s, &mempool, &events);
   Network net;
@@ -363,4 +364,4 @@ TEST(BftEngineOpen, SkipsUndecodableWalRecordAndRuns) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

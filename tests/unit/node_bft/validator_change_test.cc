@@ -29,7 +29,7 @@
 #include "node/store/store.h"
 #include "tests/unit/node/testing.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
@@ -114,8 +114,8 @@ types::ValidatorSet SetOf(std::vector<size_t> ids) {
 
 // One node's parts.
 struct Node {
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Mempool> mempool;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<mempool::Mempool> mempool;
   std::unique_ptr<CommitEvents> events;
   std::unique_ptr<ChainApp> app;
   std::unique_ptr<BftEngine> engine;
@@ -129,10 +129,11 @@ struct Node {
 std::unique_ptr<Node> OpenNode(const std::filesystem::path& home, const ledger::Genesis& g) {
   auto n = std::make_unique<Node>();
   std::filesystem::create_directories(home);
-  n->store = Store::Open(home / "data").value();
+  n->store = store::Store::Open(home / "data").value();
   ChainTip tip = RecoverChain(n->store.get(), g, Hash32{7}).value();
-  Store* store = n->store.get();
-  n->mempool = std::make_unique<Mempool>(kChain, MempoolLimits{}, store->State(),
+  store::Store* store = n->store.get();
+  n->mempool =
+      std::make_unique<mempool::Mempool>(kChain, mempool::MempoolLimits{}, store->State(),
                                          [store](const Hash32& h) { return store->GetTx(h); });
   n->events = std::make_unique<CommitEvents>(100);
   n->app =
@@ -142,12 +143,12 @@ std::unique_ptr<Node> OpenNode(const std::filesystem::path& home, const ledger::
 
 BftEngineOptions FastOptions() {
   BftEngineOptions o;
-  o.bft.timeout_propose_base_ms = 400;
-  o.bft.timeout_propose_delta_ms = 100;
-  o.bft.timeout_prevote_base_ms = 200;
-  o.bft.timeout_prevote_delta_ms = 100;
-  o.bft.timeout_precommit_base_ms = 200;
-  o.bft.timeout_precommit_delta_ms = 100;
+  o.bft.timeouts.propose_base_ms = 400;
+  o.bft.timeouts.propose_delta_ms = 100;
+  o.bft.timeouts.prevote_base_ms = 200;
+  o.bft.timeouts.prevote_delta_ms = 100;
+  o.bft.timeouts.precommit_base_ms = 200;
+  o.bft.timeouts.precommit_delta_ms = 100;
   o.gossip_interval_ms = 200;
   o.commit_wait_ms = 50;
   return o;
@@ -461,4 +462,4 @@ TEST(ValidatorSetChangeTest, EquivocationEvidenceLandsInACommittedBlock) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain
