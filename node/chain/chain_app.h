@@ -47,6 +47,12 @@ class ChainApp : public Application {
               FinalizedBlock finalized) override;
 
  private:
+  // ProcessProposal's claim rules: at most max_claims_per_block claims, and the proofs not
+  // verified here before verified in batches (kFirstInvalid) against `state`; the first
+  // bad proof refuses the block. Verified claims are remembered for FinalizeBlock.
+  Status CheckClaims(const consensus::types::Block& block,
+                     const consensus::ledger::KvReader* state) const;
+
   const std::string chain_id_;
   store::Store* store_;
   mempool::Mempool* mempool_;
