@@ -570,8 +570,9 @@ TEST(Registry, GenesisIdentitiesClaimInEpochZero) {
   claim.epoch = 0;
   claim.cohort = 1;
   claim.recipient = Hash32{9};
-  auto proof = zk::proof::membership::Prove(*set, 1, citizens[5].secret, kChain, types::ClaimContext(0),
-                                     types::ClaimMessage(kChain, 0, 1, claim.recipient));
+  auto proof =
+      zk::proof::membership::Prove(*set, 1, citizens[5].secret, kChain, types::ClaimContext(0),
+                                   types::ClaimMessage(kChain, 0, 1, claim.recipient));
   ASSERT_TRUE(proof.ok());
   claim.proof = proof->Encode();
   Ledger ledger(kChain, &kv);

@@ -589,7 +589,8 @@ TEST_F(MempoolPersonhoodTest, RegistrationsAndRevocationsByTheirKeys) {
     types::SignAttestation(&a, forge ? forger : attester);
     a.attester = attester.public_key();
     types::Registration r{
-        a, zk::proof::SchnorrProve(zk::Scalar::FromU64(secret), types::PossessionMessage(a))->Encode()};
+        a, zk::proof::SchnorrProve(zk::Scalar::FromU64(secret), types::PossessionMessage(a))
+               ->Encode()};
     return types::EncodeTransaction(types::Transaction{r});
   };
   AdmitOutcome ok = pool_->Admit(registration(555, "alice"));

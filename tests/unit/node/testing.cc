@@ -98,11 +98,11 @@ types::Claim MakeClaim(const consensus::ledger::KvReader& state, const std::stri
   for (const auto& m : members) points.push_back(zk::Point::Decode(m).value());
   auto set = zk::proof::membership::PreparedSet::Create(points).value();
   const uint64_t position = i - (uint64_t{c.cohort} << rp.cohort_bits);
-  c.proof =
-      zk::proof::membership::Prove(set, position, CitizenSecret(i), chain_id, types::ClaimContext(epoch),
-                            types::ClaimMessage(chain_id, epoch, c.cohort, recipient))
-          .value()
-          .Encode();
+  c.proof = zk::proof::membership::Prove(set, position, CitizenSecret(i), chain_id,
+                                         types::ClaimContext(epoch),
+                                         types::ClaimMessage(chain_id, epoch, c.cohort, recipient))
+                .value()
+                .Encode();
   return c;
 }
 
