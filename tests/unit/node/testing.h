@@ -9,6 +9,7 @@
 #include "base/ed25519.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/transaction.h"
+#include "zk/scalar.h"
 
 namespace hito::node::testing {
 
@@ -42,6 +43,27 @@ Bytes SignedTransfer(const Ed25519PrivateKey& from, const TransferSpec& spec);
 // A genesis with one validator (KeyFor(100)) and the given funded keys.
 consensus::ledger::Genesis MakeGenesis(const std::string& chain_id,
                                        const std::vector<std::pair<uint8_t, uint64_t>>& funded);
+
+// Personhood: a genesis as MakeGenesis, plus the attester KeyFor(101) and `citizens`
+// genesis identities (secret CitizenSecret(i) at index i), in cohorts of 2^cohort_bits
+// (16: proofs with m = 2, fast to make), claimable from epoch 0.
+struct PersonhoodSpec {
+  uint32_t citizens = 20;
+  uint8_t cohort_bits = 4;
+  uint64_t epoch_blocks = 1000;
+  uint64_t claim_window = 4;
+  uint32_t max_claims_per_block = 2048;
+};
+consensus::ledger::Genesis MakePersonhoodGenesis(
+    const std::string& chain_id, const std::vector<std::pair<uint8_t, uint64_t>>& funded,
+    const PersonhoodSpec& spec = {});
+zk::Scalar CitizenSecret(uint64_t i);
+// Citizen i's claim for `epoch` to `recipient`, proved against its cohort's snapshot of
+// that epoch in `state` (fresh randomness: two calls give two nullifier-equal claims).
+consensus::types::Claim MakeClaim(const consensus::ledger::KvReader& state,
+                                  const std::string& chain_id, uint64_t i, uint64_t epoch,
+                                  const consensus::types::AccountId& recipient);
+Bytes EncodeClaim(const consensus::types::Claim& claim);
 
 }  // namespace hito::node::testing
 
