@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!proof.ok()) return 0;
   if (proof->Encode() != hito::Bytes(data, data + size)) std::abort();  // not canonical
   hito::Status st = hito::zk::proof::membership::Verify(set, "hito-vectors", "vote/9",
-                                                 hito::AsBytes("ballot:yes"), *proof);
+                                                        hito::AsBytes("ballot:yes"), *proof);
   if (st.ok() && !IsHonestTag(proof->tag)) std::abort();
   return 0;
 }

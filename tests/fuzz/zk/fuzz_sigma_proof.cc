@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rest = rest.subspan(proof_bytes.size());
   const Point p = PointOr(&rest, 1), h = PointOr(&rest, 2), q = PointOr(&rest, 3);
   const ByteView message = rest;
-  const Point f1 = hito::zk::proof::membership::Filler(1), f2 = hito::zk::proof::membership::Filler(2),
+  const Point f1 = hito::zk::proof::membership::Filler(1),
+              f2 = hito::zk::proof::membership::Filler(2),
               f3 = hito::zk::proof::membership::Filler(3);
   if (dleq) {
     auto proof = hito::zk::proof::DleqProof::Decode(proof_bytes);
