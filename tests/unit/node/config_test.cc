@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 
 #include "base/bech32m.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/temp_dir.h"
 
 namespace hito::node {
 namespace {

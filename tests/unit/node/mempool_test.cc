@@ -11,7 +11,9 @@
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/limits.h"
 #include "node/io/clock.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/transactions.h"
 
 namespace hito::node {
 namespace {
