@@ -45,14 +45,14 @@ TxResult Unsupported(const types::Transaction& tx) {
   return r;
 }
 
-// Registrations and revocations (registry.h); any other kind without a transfer body is
-// not executed.
+// Registrations and revocations (registry.h); claims are executed by the ledger itself
+// (they move money), any other kind without a transfer body is not executed.
 Result<TxResult> ApplyPersonhood(RegistryStore* store, std::string_view chain_id,
-                                 const std::optional<RegistryParams>& params, uint64_t height,
+                                 const std::optional<RegistryParams>& params, uint64_t epoch,
                                  const types::Transaction& tx, SignatureCheck sigs) {
   if (!params) return Unsupported(tx);
   if (const auto* reg = std::get_if<types::Registration>(&tx.body)) {
-    return registry::ApplyRegistration(store, chain_id, *params, height, *reg, sigs);
+    return registry::ApplyRegistration(store, chain_id, *params, epoch, *reg, sigs);
   }
   if (const auto* rev = std::get_if<types::Revocation>(&tx.body)) {
     return registry::ApplyRevocation(store, chain_id, *params, *rev, sigs);
@@ -80,10 +80,25 @@ Status CheckBlockFrame(const types::BlockHeader& header, size_t tx_count, std::s
   return Status::Ok();
 }
 
-// The registry's parameters (nullopt: not enabled) after its start-of-block work.
-Result<std::optional<RegistryParams>> BeginRegistryBlock(RegistryStore* store, uint64_t height) {
-  HITO_ASSIGN_OR_RETURN(std::optional<RegistryParams> p, registry::ReadParams(*store));
-  if (p) HITO_RETURN_IF_ERROR(registry::BeginBlock(store, *p, height));
+// The registry's and UBI's parameters (nullopt: not enabled) after their start-of-block
+// work: at an epoch's first block, the registry's snapshots and expiries and the pruning
+// of closed epochs' nullifiers.
+struct PersonhoodParams {
+  std::optional<RegistryParams> registry;
+  std::optional<UbiParams> ubi;
+};
+Result<PersonhoodParams> BeginPersonhoodBlock(RegistryStore* store, const Params& params,
+                                              uint64_t height) {
+  PersonhoodParams p;
+  HITO_ASSIGN_OR_RETURN(p.registry, registry::ReadParams(*store));
+  if (!p.registry) return p;
+  HITO_ASSIGN_OR_RETURN(p.ubi, ubi::ReadParams(*store));
+  if (!p.ubi) return DataLossError("ubi: r/params without u/params");
+  if (IsEpochStart(params, height)) {
+    const uint64_t epoch = EpochOf(params, height);
+    HITO_RETURN_IF_ERROR(registry::BeginEpoch(store, *p.registry, epoch));
+    HITO_RETURN_IF_ERROR(ubi::BeginEpoch(store, *p.registry, epoch));
+  }
   return p;
 }
 
@@ -162,6 +177,19 @@ struct Ledger::Cache {
     cursor = 0;
     has_staged = false;
     staged_accounts.clear();
+  }
+
+  // Records what a successful ApplyBlock wrote on top of (pre_root, pre_height).
+  void Stage(const Hash32& pre_root, uint64_t pre_height, const Hash32& new_root,
+             uint64_t new_height,
+             std::vector<std::pair<types::AccountId, Account>> accounts_written) {
+    has_staged = true;
+    staged_pre_root = pre_root;
+    staged_pre_height = pre_height;
+    staged_root = new_root;
+    staged_height = new_height;
+    staged_accounts = std::move(accounts_written);
+    Evict();
   }
 
   // Evicts a run of accounts in slab order from a rotating cursor until at most 7/8 of
@@ -277,28 +305,143 @@ Result<TxResult> ExecuteTransfer(const types::Transfer& t, const types::AccountI
   return r;
 }
 
+// Mints `amount` to `to`: the account settled to the block's epoch, credited, and the
+// supply grown by the amount. False (nothing changed) if the balance or the supply would
+// overflow.
+Result<bool> CreditAccount(uint64_t amount, const types::AccountId& to, const Params& params,
+                           uint64_t epoch, AccountOverlay* overlay,
+                           demurrage::SupplyState* supply) {
+  HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot slot, overlay->Load(to));
+  Account settled = overlay->Entry(slot).pending;
+  if (settled.epoch > epoch) return DataLossError("account record settled in a later epoch");
+  demurrage::SupplyState credited_supply = *supply;
+  bank::SettleInto(params, epoch, &settled, &credited_supply);
+  if (!bank::Credit(amount, &settled, &credited_supply)) return false;
+  overlay->Entry(slot).pending = settled;
+  *supply = credited_supply;
+  overlay->MarkDirty(slot);
+  return true;
+}
+
 // Test support (Ledger::ApplyBlockWithCreditsForTesting): mints like a UBI claim.
 Status ApplyCredits(const std::vector<Ledger::CreditForTesting>& credits, const Params& params,
                     uint64_t epoch, AccountOverlay* overlay, demurrage::SupplyState* supply) {
   for (const Ledger::CreditForTesting& credit : credits) {
-    HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot slot, overlay->Load(credit.to));
-    Account settled = overlay->Entry(slot).pending;
-    if (settled.epoch > epoch) return DataLossError("account record settled in a later epoch");
-    demurrage::SupplyState credited_supply = *supply;
-    bank::SettleInto(params, epoch, &settled, &credited_supply);
-    if (!bank::Credit(credit.amount, &settled, &credited_supply)) {
-      return InvalidArgumentError("credit overflows the balance or the supply");
-    }
-    overlay->Entry(slot).pending = settled;
-    *supply = credited_supply;
-    overlay->MarkDirty(slot);
+    HITO_ASSIGN_OR_RETURN(bool credited,
+                          CreditAccount(credit.amount, credit.to, params, epoch, overlay, supply));
+    if (!credited) return InvalidArgumentError("credit overflows the balance or the supply");
   }
   return Status::Ok();
 }
 
+// Which claims of a block carry a proof that does not verify. With kVerify, the claims
+// that pass the cheap checks on the state at the block's start (before any transaction:
+// snapshots are frozen then and never change within the block) are verified in batches;
+// the first max_claims_per_block claims only, as the rest are refused unverified. The
+// verdict of a proof does not depend on the order of execution, so this pre-pass gives
+// the result a one-by-one check in the loop would.
+Result<std::vector<bool>> BadClaimProofs(const RegistryStore& store, std::string_view chain_id,
+                                         const PersonhoodParams& pp, uint64_t epoch,
+                                         const std::vector<types::Transaction>& txs,
+                                         SignatureCheck sigs, PreparedSets* sets) {
+  std::vector<bool> bad(txs.size(), false);
+  if (sigs == SignatureCheck::kAlreadyVerified || !pp.registry) return bad;
+  std::vector<ubi::ClaimStatement> statements;
+  std::vector<size_t> where;
+  size_t claims = 0;
+  for (size_t i = 0; i < txs.size() && claims < pp.ubi->max_claims_per_block; ++i) {
+    const auto* claim = std::get_if<types::Claim>(&txs[i].body);
+    if (claim == nullptr) continue;
+    ++claims;
+    HITO_ASSIGN_OR_RETURN(ubi::ClaimCheck check,
+                          ubi::CheckClaim(store, chain_id, *pp.registry, epoch, *claim));
+    if (!check.statement) continue;
+    statements.push_back(*std::move(check.statement));
+    where.push_back(i);
+  }
+  std::vector<const ubi::ClaimStatement*> views;
+  views.reserve(statements.size());
+  for (const ubi::ClaimStatement& st : statements) views.push_back(&st);
+  HITO_ASSIGN_OR_RETURN(
+      ubi::VerifyOutcome outcome,
+      ubi::VerifyStatements(store, chain_id, views, sets, zk::membership::BatchMode::kAllInvalid));
+  for (size_t k = 0; k < where.size(); ++k) bad[where[k]] = !outcome.valid[k];
+  return bad;
+}
+
+// What executing one block's transactions needs besides the transaction itself.
+struct BlockRun {
+  std::string_view chain_id;
+  const Params& params;
+  uint64_t epoch;
+  const PersonhoodParams& personhood;
+  RegistryStore* registry;
+  AccountOverlay* overlay;
+  demurrage::SupplyState* supply;
+  size_t claims = 0;  // claims met so far in the block
+};
+
+// A claim, in block order (ubi.h for the rules): refused, or the recipient credited and
+// the nullifier spent.
+Result<TxResult> ExecuteClaim(const types::Claim& claim, bool bad_proof, BlockRun* run) {
+  const PersonhoodParams& pp = run->personhood;
+  if (++run->claims > pp.ubi->max_claims_per_block) {
+    TxResult r;
+    r.code = TxCode::kClaimsPerBlock;
+    r.message = "the block holds " + std::to_string(pp.ubi->max_claims_per_block) + " claims";
+    return r;
+  }
+  HITO_ASSIGN_OR_RETURN(ubi::ClaimCheck check, ubi::CheckClaim(*run->registry, run->chain_id,
+                                                               *pp.registry, run->epoch, claim));
+  if (!check.statement) return check.refusal;
+  TxResult r;
+  if (bad_proof) {
+    r.code = TxCode::kBadProof;
+    r.message = "membership proof does not verify";
+    return r;
+  }
+  HITO_ASSIGN_OR_RETURN(
+      bool credited, CreditAccount(pp.ubi->ubi_per_epoch, claim.recipient, run->params, run->epoch,
+                                   run->overlay, run->supply));
+  if (!credited) {
+    r.code = TxCode::kAmountOverflow;
+    r.message = "the credit would overflow the recipient's balance or the supply";
+    return r;
+  }
+  HITO_RETURN_IF_ERROR(ubi::RecordClaim(run->registry, claim.epoch, check.statement->nullifier));
+  return r;
+}
+
+// One transaction of a block, in order.
+Result<TxResult> ExecuteTx(const types::Transaction& tx, bool bad_proof, SignatureCheck sigs,
+                           BlockRun* run) {
+  if (const auto* t = std::get_if<types::Transfer>(&tx.body)) {
+    const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
+    TxResult r = bank::CheckTransferStateless(*t, sender_id, run->chain_id, run->params, sigs);
+    if (!r.ok()) return r;
+    return ExecuteTransfer(*t, sender_id, run->params, run->epoch, run->overlay, run->supply);
+  }
+  if (const auto* claim = std::get_if<types::Claim>(&tx.body)) {
+    if (!run->personhood.registry) return Unsupported(tx);
+    return ExecuteClaim(*claim, bad_proof, run);
+  }
+  return ApplyPersonhood(run->registry, run->chain_id, run->personhood.registry, run->epoch, tx,
+                         sigs);
+}
+
 }  // namespace
 
-bool TxKindEnabled(types::TxKind kind) { return kind == types::TxKind::kTransfer; }
+bool TxKindEnabled(types::TxKind kind) {
+  switch (kind) {
+    case types::TxKind::kTransfer:
+    case types::TxKind::kRegister:
+    case types::TxKind::kRevoke:
+    case types::TxKind::kClaim:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   if (genesis.chain_id.empty() || genesis.chain_id.size() > types::kChainIdMaxLen) {
@@ -346,6 +489,7 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   if (!genesis.attesters.empty()) {
     RegistryStore registry(&empty);
     HITO_RETURN_IF_ERROR(registry::InitGenesis(&registry, genesis.registry, genesis.attesters));
+    HITO_RETURN_IF_ERROR(ubi::InitGenesis(&registry, genesis.ubi));
     for (const auto& [key, value] : registry.writes()) {
       HITO_ASSERT(value.has_value());  // genesis only adds records
       PutRecord(key, *value, &out.changes, &batch);
@@ -356,20 +500,34 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   return out;
 }
 
+namespace {
+PreparedSets* UncachedSets() {
+  static UncachedPreparedSets sets;  // stateless
+  return &sets;
+}
+}  // namespace
+
 Ledger::Ledger(std::string chain_id, const KvReader* state)
-    : chain_id_(std::move(chain_id)), state_(state), cache_(std::make_unique<Cache>()) {
+    : chain_id_(std::move(chain_id)),
+      state_(state),
+      sets_(UncachedSets()),
+      cache_(std::make_unique<Cache>()) {
   HITO_ASSERT(state_ != nullptr);
 }
 
 Ledger::~Ledger() = default;
 Ledger::Ledger(const Ledger& other)
-    : chain_id_(other.chain_id_), state_(other.state_), cache_(std::make_unique<Cache>()) {
+    : chain_id_(other.chain_id_),
+      state_(other.state_),
+      sets_(other.sets_),
+      cache_(std::make_unique<Cache>()) {
   cache_->max_accounts = other.cache_->max_accounts;
 }
 Ledger& Ledger::operator=(const Ledger& other) {
   if (this != &other) {
     chain_id_ = other.chain_id_;
     state_ = other.state_;
+    sets_ = other.sets_;
     cache_ = std::make_unique<Cache>();
     cache_->max_accounts = other.cache_->max_accounts;
   }
@@ -469,6 +627,23 @@ Result<std::optional<RegistryParams>> Ledger::GetRegistryParams() const {
   return registry::ReadParams(RegistryStore(state_));
 }
 
+Result<std::optional<UbiParams>> Ledger::GetUbiParams() const {
+  return ubi::ReadParams(RegistryStore(state_));
+}
+
+Result<ubi::ClaimCheck> Ledger::PrepareClaim(const types::Claim& claim) const {
+  const RegistryStore store(state_);
+  HITO_ASSIGN_OR_RETURN(std::optional<RegistryParams> rp, registry::ReadParams(store));
+  if (!rp) {
+    ubi::ClaimCheck off;
+    off.refusal = Unsupported(types::Transaction{claim});
+    return off;
+  }
+  HITO_ASSIGN_OR_RETURN(const Params params, GetParams());
+  HITO_ASSIGN_OR_RETURN(const uint64_t height, Height());
+  return ubi::CheckClaim(store, chain_id_, *rp, EpochOf(params, height), claim);
+}
+
 Result<StateProof> Ledger::ProveRecord(ByteView kv_key) const {
   return StateTree(state_).Prove(StateTreeKey(kv_key));
 }
@@ -483,6 +658,20 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
     r.message = "state unavailable: " + s.ToString();
     return r;
   };
+  if (const auto* claim = std::get_if<types::Claim>(&tx.body)) {
+    auto check = PrepareClaim(*claim);
+    if (!check.ok()) return storage_failure(check.status());
+    if (!check->statement || sigs == SignatureCheck::kAlreadyVerified) return check->refusal;
+    auto outcome = ubi::VerifyStatements(RegistryStore(state_), chain_id_, {&*check->statement},
+                                         sets_, zk::membership::BatchMode::kAllInvalid);
+    if (!outcome.ok()) return storage_failure(outcome.status());
+    TxResult r;
+    if (!outcome->valid[0]) {
+      r.code = TxCode::kBadProof;
+      r.message = "membership proof does not verify";
+    }
+    return r;
+  }
   const auto* t = std::get_if<types::Transfer>(&tx.body);
   if (t == nullptr) {
     // Judged as the next block would: a throwaway overlay over the committed state.
@@ -491,8 +680,10 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
     if (!reg_params.ok()) return storage_failure(reg_params.status());
     auto height = Height();
     if (!height.ok()) return storage_failure(height.status());
+    auto params = GetParams();
+    if (!params.ok()) return storage_failure(params.status());
     const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
-    auto r = ApplyPersonhood(&scratch, chain_id_, *reg_params, next, tx, sigs);
+    auto r = ApplyPersonhood(&scratch, chain_id_, *reg_params, EpochOf(*params, next), tx, sigs);
     if (!r.ok()) return storage_failure(r.status());
     return *std::move(r);
   }
@@ -535,44 +726,105 @@ Result<BlockOutcome> Ledger::ApplyBlockWithCreditsForTesting(
   return ApplyBlockImpl(header, txs, SignatureCheck::kVerify, {}, {}, credits);
 }
 
+// What a block starts from: the committed height, the parameters, the supply brought to
+// the block's epoch, the validator records of its evidence, and the personhood modules'
+// start-of-block work.
+struct Ledger::BlockStart {
+  uint64_t height = 0;  // committed
+  Params params;
+  uint64_t epoch = 0;  // the block's
+  demurrage::SupplyState supply_before;
+  demurrage::SupplyState supply;
+  std::vector<std::pair<Bytes, Bytes>> validator_records;
+  PersonhoodParams personhood;
+  Hash32 root_before{};
+};
+
+Result<Ledger::BlockStart> Ledger::StartBlock(
+    const types::BlockHeader& header, size_t tx_count,
+    const std::vector<types::DuplicateVoteEvidence>& evidence,
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
+    RegistryStore* registry) const {
+  if (header.chain_id != chain_id_) {
+    return InvalidArgumentError("block for chain \"" + header.chain_id + "\", this chain is \"" +
+                                chain_id_ + "\"");
+  }
+  BlockStart b;
+  HITO_ASSIGN_OR_RETURN(b.height, Height());
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> stored_chain, Read(kChainIdKey));
+  HITO_RETURN_IF_ERROR(CheckBlockFrame(header, tx_count, chain_id_, b.height, stored_chain));
+  HITO_ASSIGN_OR_RETURN(b.params, GetParams());
+  HITO_ASSIGN_OR_RETURN(b.supply_before, ReadSupply());
+  // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
+  HITO_ASSIGN_OR_RETURN(b.validator_records, ValidatorRecords(*state_, chain_id_, header.height,
+                                                              evidence, proposal_evidence));
+  // Demurrage: the supply decays at the first block of each epoch, and every account a
+  // transaction touches is settled to the block's epoch first (bank.h).
+  b.epoch = EpochOf(b.params, header.height);
+  HITO_ASSIGN_OR_RETURN(b.supply, SupplyAt(b.params, b.supply_before, b.epoch));
+  // An epoch's first block freezes snapshots and prunes before any transaction.
+  HITO_ASSIGN_OR_RETURN(b.personhood, BeginPersonhoodBlock(registry, b.params, header.height));
+  HITO_ASSIGN_OR_RETURN(b.root_before, StateRoot());
+  return b;
+}
+
+// The cache is used only if it describes the committed state (same root and height).
+Ledger::Cache& Ledger::CacheFor(const Hash32& root, uint64_t height) const {
+  Cache& cache = *cache_;
+  if (!cache.valid || cache.root != root || cache.height != height) {
+    cache.Clear();
+    cache.valid = true;
+    cache.root = root;
+    cache.height = height;
+  }
+  cache.has_staged = false;
+  cache.staged_accounts.clear();
+  return cache;
+}
+
+namespace {
+
+// The changed accounts as records and tree leaves, encoded in place in the change set
+// (accounts come in id order: an append). Returns them for the cache to stage.
+std::vector<std::pair<types::AccountId, Account>> FlushAccounts(
+    AccountOverlay* overlay, std::vector<StateTree::SortedUpdate>* batch, ChangeSet* changes) {
+  const std::vector<AccountOverlay::Slot> dirty = overlay->TakeDirty();
+  batch->reserve(batch->size() + dirty.size() + 1);
+  std::vector<std::pair<types::AccountId, Account>> staged;
+  staged.reserve(dirty.size());
+  for (const AccountOverlay::Slot& slot : dirty) {
+    const types::AccountId& id = overlay->Id(slot);
+    CachedAccount& entry = overlay->Entry(slot);
+    if (!entry.has_tree_key) {
+      entry.tree_key = StateTreeKey(AccountKey(id));
+      entry.has_tree_key = true;
+    }
+    std::array<uint8_t, 2 + 32> key;
+    std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
+    std::copy(id.begin(), id.end(), key.begin() + 2);
+    const std::span<uint8_t> record =
+        changes->PutUninitialized(key, AccountRecordSize(entry.pending));
+    EncodeAccountTo(entry.pending, record);
+    batch->emplace_back(entry.tree_key, StateValueHash(record));
+    staged.emplace_back(id, entry.pending);
+  }
+  return staged;
+}
+
+}  // namespace
+
 Result<BlockOutcome> Ledger::ApplyBlockImpl(
     const types::BlockHeader& header, const std::vector<types::Transaction>& txs,
     SignatureCheck sigs, const std::vector<types::DuplicateVoteEvidence>& evidence,
     const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
     const std::vector<CreditForTesting>& credits) const {
-  if (header.chain_id != chain_id_) {
-    return InvalidArgumentError("block for chain \"" + header.chain_id + "\", this chain is \"" +
-                                chain_id_ + "\"");
-  }
-  HITO_ASSIGN_OR_RETURN(uint64_t height, Height());
-  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> stored_chain, Read(kChainIdKey));
-  HITO_RETURN_IF_ERROR(CheckBlockFrame(header, txs.size(), chain_id_, height, stored_chain));
-  HITO_ASSIGN_OR_RETURN(Params params, GetParams());
-  HITO_ASSIGN_OR_RETURN(const demurrage::SupplyState supply_before, ReadSupply());
-  // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
-  HITO_ASSIGN_OR_RETURN(auto validator_records, ValidatorRecords(*state_, chain_id_, header.height,
-                                                                 evidence, proposal_evidence));
-  // Demurrage: the block's epoch; the supply decays at the first block of each epoch, and
-  // every account a transfer or credit touches is settled to it first (bank.h).
-  const uint64_t epoch = EpochOf(params, header.height);
-  HITO_ASSIGN_OR_RETURN(demurrage::SupplyState supply, SupplyAt(params, supply_before, epoch));
-  // The registry: an epoch's first block freezes snapshots before any transaction.
   RegistryStore registry(state_);
-  HITO_ASSIGN_OR_RETURN(const std::optional<RegistryParams> registry_params,
-                        BeginRegistryBlock(&registry, header.height));
-
-  // The cache is used only if it describes the committed state (same root and height).
-  HITO_ASSIGN_OR_RETURN(const Hash32 root_before, StateRoot());
-  Cache& cache = *cache_;
-  if (!cache.valid || cache.root != root_before || cache.height != height) {
-    cache.Clear();
-    cache.valid = true;
-    cache.root = root_before;
-    cache.height = height;
-  }
-  cache.has_staged = false;
-  cache.staged_accounts.clear();
-
+  HITO_ASSIGN_OR_RETURN(BlockStart b,
+                        StartBlock(header, txs.size(), evidence, proposal_evidence, &registry));
+  HITO_ASSIGN_OR_RETURN(
+      const std::vector<bool> bad_proofs,
+      BadClaimProofs(registry, chain_id_, b.personhood, b.epoch, txs, sigs, sets_));
+  Cache& cache = CacheFor(b.root_before, b.height);
   BlockOutcome out;
   out.results.reserve(txs.size());
   // About two account records and two tree pages per transfer, and the tree's upper
@@ -581,61 +833,32 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
   // address space only.
   out.changes.Reserve(4 * txs.size() + 8, 1024 * txs.size() + (size_t{2} << 20));
   AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed, txs.size());
-  for (const types::Transaction& tx : txs) {
-    const auto* t = std::get_if<types::Transfer>(&tx.body);
-    if (t == nullptr) {
-      HITO_ASSIGN_OR_RETURN(TxResult r, ApplyPersonhood(&registry, chain_id_, registry_params,
-                                                        header.height, tx, sigs));
-      out.results.push_back(std::move(r));
-      continue;
-    }
-    const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
-    TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, params, sigs);
-    if (r.ok()) {
-      HITO_ASSIGN_OR_RETURN(r, ExecuteTransfer(*t, sender_id, params, epoch, &overlay, &supply));
-    }
+  BlockRun run{chain_id_, b.params, b.epoch, b.personhood, &registry, &overlay, &b.supply};
+  for (size_t i = 0; i < txs.size(); ++i) {
+    HITO_ASSIGN_OR_RETURN(TxResult r, ExecuteTx(txs[i], bad_proofs[i], sigs, &run));
     out.results.push_back(std::move(r));
   }
-  HITO_RETURN_IF_ERROR(ApplyCredits(credits, params, epoch, &overlay, &supply));
+  HITO_RETURN_IF_ERROR(ApplyCredits(credits, b.params, b.epoch, &overlay, &b.supply));
 
-  // The tree batch as a vector sorted by tree key (a map of k entries costs k cache-
-  // missing node allocations; the sort is over contiguous memory).
-  const std::vector<AccountOverlay::Slot> dirty = overlay.TakeDirty();
   std::vector<StateTree::SortedUpdate> batch;
-  batch.reserve(dirty.size() + 1);
-  std::vector<std::pair<types::AccountId, Account>> staged;
-  staged.reserve(dirty.size());
-  for (const AccountOverlay::Slot& slot : dirty) {
-    const types::AccountId& id = overlay.Id(slot);
-    CachedAccount& entry = overlay.Entry(slot);
-    if (!entry.has_tree_key) {
-      entry.tree_key = StateTreeKey(AccountKey(id));
-      entry.has_tree_key = true;
-    }
-    // Encoded in place in the change set (accounts come in id order: an append).
-    std::array<uint8_t, 2 + 32> key;
-    std::copy(kAccountPrefix.begin(), kAccountPrefix.end(), key.begin());
-    std::copy(id.begin(), id.end(), key.begin() + 2);
-    const std::span<uint8_t> record =
-        out.changes.PutUninitialized(key, AccountRecordSize(entry.pending));
-    EncodeAccountTo(entry.pending, record);
-    batch.emplace_back(entry.tree_key, StateValueHash(record));
-    staged.emplace_back(id, entry.pending);
-  }
-  if (supply != supply_before) {
-    Bytes record = EncodeSupply(supply);
+  std::vector<std::pair<types::AccountId, Account>> staged =
+      FlushAccounts(&overlay, &batch, &out.changes);
+  if (b.supply != b.supply_before) {
+    Bytes record = EncodeSupply(b.supply);
     batch.emplace_back(StateTreeKey(AsBytes(kSupplyKey)), StateValueHash(record));
     out.changes.Put(AsBytes(kSupplyKey), record);
   }
-  for (auto& [key, record] : validator_records) {
+  for (auto& [key, record] : b.validator_records) {
     batch.emplace_back(StateTreeKey(key), StateValueHash(record));
     out.changes.Put(key, record);
   }
   HITO_RETURN_IF_ERROR(FlushRegistry(*state_, registry, &batch, &out.changes));
+  // The tree batch as a vector sorted by tree key (a map of k entries costs k cache-
+  // missing node allocations; the sort is over contiguous memory).
   SortByWord(
       &batch, [](const StateTree::SortedUpdate& u) { return LoadBE64(u.first.data()); },
-      [](const StateTree::SortedUpdate& a, const StateTree::SortedUpdate& b) {
-        return KeyLess(a.first, b.first);
+      [](const StateTree::SortedUpdate& a, const StateTree::SortedUpdate& c) {
+        return KeyLess(a.first, c.first);
       });
   HITO_ASSIGN_OR_RETURN(Hash32 tree_root,
                         StateTree(state_, &cache.pages).UpdateSorted(batch, &out.changes));
@@ -643,13 +866,7 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
   out.changes.Put(AsBytes(kRootKey), tree_root);
   out.changes.Normalize();  // callers may read it from other threads
   out.state_root = tree_root;
-  cache.has_staged = true;
-  cache.staged_pre_root = root_before;
-  cache.staged_pre_height = height;
-  cache.staged_root = tree_root;
-  cache.staged_height = header.height;
-  cache.staged_accounts = std::move(staged);
-  cache.Evict();
+  cache.Stage(b.root_before, b.height, tree_root, header.height, std::move(staged));
   return out;
 }
 

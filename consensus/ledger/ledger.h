@@ -21,6 +21,7 @@
 #include "consensus/ledger/registry.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/ledger/tx_result.h"
+#include "consensus/ledger/ubi.h"
 #include "consensus/ledger/validators.h"
 #include "consensus/types/block.h"
 #include "consensus/types/transaction.h"
@@ -46,9 +47,15 @@ struct Params {
   friend bool operator==(const Params&, const Params&) = default;
 };
 
-// The epoch of block `height` under `params`.
+// The epoch of block `height` under `params`: the one definition of an epoch, used by
+// demurrage, the registry's snapshots and UBI claims alike.
 inline uint64_t EpochOf(const Params& params, uint64_t height) {
   return height / params.epoch_blocks;
+}
+// Whether block `height` is the first of its epoch (where snapshots freeze and closed
+// epochs are pruned). Genesis (height 0) opens epoch 0 and runs no block logic.
+inline bool IsEpochStart(const Params& params, uint64_t height) {
+  return height >= 1 && height % params.epoch_blocks == 0;
 }
 
 struct Genesis {
@@ -59,11 +66,12 @@ struct Genesis {
   std::vector<ValidatorSetChange> validator_schedule;
   std::vector<GenesisAccount> accounts;
   Params params;
-  // The personhood registry (registry.h) is enabled iff genesis accredits at least one
-  // attester; without attesters `registry` is ignored and registrations and revocations
-  // are refused as TX_UNSUPPORTED_KIND.
+  // The personhood registry (registry.h) and UBI claims (ubi.h) are enabled iff genesis
+  // accredits at least one attester; without attesters `registry` and `ubi` are ignored
+  // and registrations, revocations and claims are refused as TX_UNSUPPORTED_KIND.
   std::vector<Ed25519PublicKey> attesters;
   RegistryParams registry;
+  UbiParams ubi;
 };
 
 struct Account {
@@ -82,11 +90,10 @@ struct BlockOutcome {
   std::vector<TxResult> results;  // one per transaction, in block order
 };
 
-// Whether the node admits and proposes transactions of `kind` (transfers today). A block
-// holding another kind is refused before voting (the node's ProcessProposal). Registrations
-// and revocations are executed by ApplyBlock when the registry is enabled (genesis has
-// attesters) but stay off here until the node admits them (mempool, RPC); ApplyBlock
-// records any kind it does not execute as TX_UNSUPPORTED_KIND.
+// Whether the node admits and proposes transactions of `kind`: transfers, registrations,
+// revocations and claims. A block holding another kind is refused before voting (the
+// node's ProcessProposal). ApplyBlock records any kind it does not execute, and the
+// personhood kinds on a chain whose genesis enabled no registry, as TX_UNSUPPORTED_KIND.
 bool TxKindEnabled(types::TxKind kind);
 
 // Whether signatures in a block were already checked (by the mempool, in parallel) so
@@ -116,6 +123,8 @@ class Ledger {
   Result<Params> GetParams() const;
   // The registry's parameters; nullopt when genesis enabled no registry.
   Result<std::optional<RegistryParams>> GetRegistryParams() const;
+  // UBI's parameters; nullopt when genesis enabled no registry.
+  Result<std::optional<UbiParams>> GetUbiParams() const;
   // Total supply at Height(). Without demurrage it is exactly the sum of all balances
   // (fees are burned, so it only falls until the ubi module mints). With demurrage, the
   // sum of every balance from GetAccount is <= Supply() <= that sum + the number of
@@ -131,14 +140,29 @@ class Ledger {
   // signature unless kAlreadyVerified). Registrations and revocations are judged against
   // the committed registry in the next block's epoch (height + 1), without the expiries
   // an epoch's first block applies, and ignore `pending_from_sender` (two pending
-  // registrations of one attestation both pass here; the block takes the first). For
-  // the mempool; changes nothing.
+  // registrations of one attestation both pass here; the block takes the first). Claims
+  // get PrepareClaim's checks and, unless kAlreadyVerified, their proof verified alone.
+  // For the mempool; changes nothing.
   TxResult CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                             SignatureCheck sigs) const;
 
+  // The cheap checks of a claim (ubi::CheckClaim) against the committed state, in the
+  // epoch of the committed height: a claim for an epoch whose first block is not
+  // committed yet is refused as TX_EPOCH_NOT_OPEN (its snapshot does not exist yet).
+  // Verifies nothing: the mempool batches the statements (ubi::VerifyStatements).
+  Result<ubi::ClaimCheck> PrepareClaim(const types::Claim& claim) const;
+
+  // Where claim proofs get their prepared sets (default: built on every use). `sets` must
+  // outlive this Ledger and its copies; it never changes a result, only the cost.
+  void SetPreparedSets(PreparedSets* sets) { sets_ = sets; }
+  PreparedSets* prepared_sets() const { return sets_; }
+
   // Executes a block's transactions in order on top of the committed state. Invalid
   // transactions are recorded with their reject code and change nothing (no fee either);
-  // valid ones burn their fee. The returned changes are not yet committed. `evidence`
+  // valid ones burn their fee; a valid claim credits ubi_per_epoch to its recipient and
+  // spends its nullifier. With kVerify, claim proofs are verified in batches per (set,
+  // epoch) before execution; kAlreadyVerified skips them as it skips signatures. The
+  // returned changes are not yet committed. `evidence`
   // and `proposal_evidence` (the block's) are checked and recorded by the validators
   // module (validators.h, ValidatorRecords). Fails (non-OK) for content only on another
   // chain's header, a height that does not follow the committed one, more than
@@ -185,7 +209,16 @@ class Ledger {
 
  private:
   struct Cache;
+  struct BlockStart;
 
+  // ApplyBlock's first step: the block-level checks and what the block starts from.
+  Result<BlockStart> StartBlock(
+      const types::BlockHeader& header, size_t tx_count,
+      const std::vector<types::DuplicateVoteEvidence>& evidence,
+      const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
+      RegistryStore* registry) const;
+  // The execution cache, cleared unless it describes the state at (root, height).
+  Cache& CacheFor(const Hash32& root, uint64_t height) const;
   Result<std::optional<Bytes>> Read(std::string_view key) const;
   Result<uint64_t> ReadU64(std::string_view key) const;
   Result<demurrage::SupplyState> ReadSupply() const;
@@ -200,6 +233,7 @@ class Ledger {
 
   std::string chain_id_;
   const KvReader* state_;
+  PreparedSets* sets_;
   // Mutable state behind a pointer: ApplyBlock is const, and the cache never changes
   // what it returns. Not thread-safe, like the rest of Ledger.
   std::unique_ptr<Cache> cache_;

@@ -19,7 +19,6 @@ namespace {
 
 using types::Reader;
 using types::Writer;
-namespace rc = registry_code;
 
 constexpr uint8_t kParamsVersion = 1;
 constexpr uint8_t kStateVersion = 1;
@@ -321,8 +320,8 @@ Status FreezeCohort(RegistryStore* store, const RegistryParams& p, const Registr
 // and a dropped entry's set record is used by no other entry.
 Status PruneSnapshots(RegistryStore* store, const RegistryParams& p, const RegistryState& state,
                       uint64_t epoch) {
-  if (epoch + 1 < p.snapshot_window_epochs) return Status::Ok();
-  const uint64_t oldest = epoch + 1 - p.snapshot_window_epochs;
+  if (epoch + 1 < p.claim_window) return Status::Ok();
+  const uint64_t oldest = epoch + 1 - p.claim_window;
   const uint64_t cohorts = (state.next_index >> p.cohort_bits) +
                            ((state.next_index & ((uint64_t{1} << p.cohort_bits) - 1)) != 0 ? 1 : 0);
   for (uint64_t c = 0; c < cohorts; ++c) {
@@ -412,11 +411,10 @@ Result<Identity> DecodeIdentity(uint64_t index, ByteView bytes) {
 Bytes EncodeRegistryParams(const RegistryParams& p) {
   return types::EncodeWith([&](Writer* w) {
     w->U8(kParamsVersion);
-    w->U64(p.epoch_blocks);
     w->U8(p.cohort_bits);
     w->U64(p.max_attestation_epochs);
     w->U32(p.attester_quota_per_epoch);
-    w->U64(p.snapshot_window_epochs);
+    w->U64(p.claim_window);
   });
 }
 
@@ -427,11 +425,10 @@ Result<RegistryParams> DecodeRegistryParams(ByteView bytes) {
         uint8_t version = 0;
         HITO_RETURN_IF_ERROR(r->U8("version", &version));
         if (version != kParamsVersion) return InvalidArgumentError("unknown version");
-        HITO_RETURN_IF_ERROR(r->U64("epoch_blocks", &p->epoch_blocks));
         HITO_RETURN_IF_ERROR(r->U8("cohort_bits", &p->cohort_bits));
         HITO_RETURN_IF_ERROR(r->U64("max_attestation_epochs", &p->max_attestation_epochs));
         HITO_RETURN_IF_ERROR(r->U32("attester_quota_per_epoch", &p->attester_quota_per_epoch));
-        return r->U64("snapshot_window_epochs", &p->snapshot_window_epochs);
+        return r->U64("claim_window", &p->claim_window);
       }));
   const Status valid = ValidateRegistryParams(p);
   if (!valid.ok()) return DataLossError("r/params record: " + valid.message());
@@ -443,31 +440,18 @@ Status ValidateRegistryParams(const RegistryParams& p) {
     return InvalidArgumentError("registry params: " + std::string(what) + " must be in " +
                                 std::to_string(lo) + ".." + std::to_string(hi));
   };
-  if (p.epoch_blocks < 1 || p.epoch_blocks > kEpochBlocksMax) {
-    return bad("epoch_blocks", 1, kEpochBlocksMax);
-  }
   if (p.cohort_bits > kCohortBitsMax) return bad("cohort_bits", 0, kCohortBitsMax);
   if (p.max_attestation_epochs < 1 || p.max_attestation_epochs > kMaxAttestationEpochsMax) {
     return bad("max_attestation_epochs", 1, kMaxAttestationEpochsMax);
   }
   if (p.attester_quota_per_epoch < 1) return bad("attester_quota_per_epoch", 1, UINT32_MAX);
-  if (p.snapshot_window_epochs < 1 || p.snapshot_window_epochs > kSnapshotWindowMax) {
-    return bad("snapshot_window_epochs", 1, kSnapshotWindowMax);
+  if (p.claim_window < 1 || p.claim_window > kSnapshotWindowMax) {
+    return bad("claim_window", 1, kSnapshotWindowMax);
   }
   return Status::Ok();
 }
 
 namespace registry {
-
-uint64_t EpochOfHeight(const RegistryParams& p, uint64_t height) {
-  HITO_ASSERT(p.epoch_blocks >= 1);
-  return height == 0 ? 0 : (height - 1) / p.epoch_blocks;
-}
-
-bool IsEpochStart(const RegistryParams& p, uint64_t height) {
-  HITO_ASSERT(p.epoch_blocks >= 1);
-  return height >= 1 && (height - 1) % p.epoch_blocks == 0;
-}
 
 uint32_t CohortOf(const RegistryParams& p, uint64_t index) {
   // Indices grow by one per registration: below 2^48 for any conceivable chain, and the
@@ -517,9 +501,7 @@ Result<bool> IsAttester(const RegistryStore& store, const Ed25519PublicKey& atte
   return rec.has_value();
 }
 
-Status BeginBlock(RegistryStore* store, const RegistryParams& p, uint64_t height) {
-  if (!IsEpochStart(p, height)) return Status::Ok();
-  const uint64_t epoch = EpochOfHeight(p, height);
+Status BeginEpoch(RegistryStore* store, const RegistryParams& p, uint64_t epoch) {
   HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
   HITO_RETURN_IF_ERROR(ExpireEpoch(store, p, &state, epoch));
   for (uint32_t cohort : state.dirty) {
@@ -541,18 +523,18 @@ std::optional<TxResult> CheckStatement(std::string_view chain_id, const Registry
                                            "\", this chain is \"" + std::string(chain_id) + "\"");
   }
   if (a.expiry_epoch <= epoch) {
-    return Reject(rc::kAttestationExpired, "attestation expired at epoch " +
-                                               std::to_string(a.expiry_epoch) + ", this is epoch " +
-                                               std::to_string(epoch));
+    return Reject(TxCode::kAttestationExpired, "attestation expired at epoch " +
+                                                   std::to_string(a.expiry_epoch) +
+                                                   ", this is epoch " + std::to_string(epoch));
   }
   if (a.expiry_epoch - epoch > p.max_attestation_epochs) {
-    return Reject(rc::kAttestationTooLong, "attestation expiry " + std::to_string(a.expiry_epoch) +
-                                               " is more than " +
-                                               std::to_string(p.max_attestation_epochs) +
-                                               " epochs after " + std::to_string(epoch));
+    return Reject(TxCode::kAttestationTooLong,
+                  "attestation expiry " + std::to_string(a.expiry_epoch) + " is more than " +
+                      std::to_string(p.max_attestation_epochs) + " epochs after " +
+                      std::to_string(epoch));
   }
   if (!zk::Point::Decode(a.identity).ok()) {
-    return Reject(rc::kBadProof, "identity is not a canonical non-identity ristretto255 point");
+    return Reject(TxCode::kBadProof, "identity is not a canonical non-identity ristretto255 point");
   }
   return std::nullopt;
 }
@@ -568,7 +550,7 @@ std::optional<TxResult> VerifyRegistration(const types::Registration& reg) {
   Result<zk::SchnorrProof> proof = zk::SchnorrProof::Decode(reg.possession);
   if (!point.ok() || !proof.ok() ||
       !zk::SchnorrVerify(*point, types::PossessionMessage(a), *proof).ok()) {
-    return Reject(rc::kBadProof, "proof of possession does not verify for this identity");
+    return Reject(TxCode::kBadProof, "proof of possession does not verify for this identity");
   }
   return std::nullopt;
 }
@@ -577,13 +559,13 @@ std::optional<TxResult> VerifyRegistration(const types::Registration& reg) {
 // tag and a later expiry, refused otherwise.
 Result<TxResult> Renew(RegistryStore* store, Identity id, const types::Attestation& a) {
   if (id.status != IdentityStatus::kLive || id.dedup_tag != a.dedup_tag) {
-    return Reject(rc::kIdentityExists, "identity " + Short(a.identity) + " is registered (index " +
-                                           std::to_string(id.index) +
-                                           "); a renewal needs it live with the same tag");
+    return Reject(TxCode::kIdentityExists, "identity " + Short(a.identity) +
+                                               " is registered (index " + std::to_string(id.index) +
+                                               "); a renewal needs it live with the same tag");
   }
   if (a.expiry_epoch <= id.expiry_epoch) {
-    return Reject(rc::kRenewalNotLater, "renewal expiry " + std::to_string(a.expiry_epoch) +
-                                            " is not after " + std::to_string(id.expiry_epoch));
+    return Reject(TxCode::kRenewalNotLater, "renewal expiry " + std::to_string(a.expiry_epoch) +
+                                                " is not after " + std::to_string(id.expiry_epoch));
   }
   id.expiry_epoch = a.expiry_epoch;
   id.attester = a.attester;
@@ -598,7 +580,7 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
   HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
   const uint64_t index = state.next_index;
   if ((index >> p.cohort_bits) >= UINT32_MAX) {
-    return Reject(rc::kAttesterQuota, "the registry is full (cohort numbers exhausted)");
+    return Reject(TxCode::kAttesterQuota, "the registry is full (cohort numbers exhausted)");
   }
   HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> holder, ReadIndex(*store, TagKey(a.dedup_tag)));
   if (holder) {
@@ -611,9 +593,9 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
     // each attester's own: only the attester of the identity holding a tag may replace
     // it, or any attester could kill anyone's identity by copying its tag.
     if (old.attester != a.attester) {
-      return Reject(rc::kNotIssuer, "dedup tag held by identity " + std::to_string(old.index) +
-                                        " of attester " + Short(old.attester) +
-                                        "; only that attester may replace it");
+      return Reject(TxCode::kNotIssuer, "dedup tag held by identity " + std::to_string(old.index) +
+                                            " of attester " + Short(old.attester) +
+                                            "; only that attester may replace it");
     }
     HITO_RETURN_IF_ERROR(Kill(store, p, &state, std::move(old), IdentityStatus::kReplaced));
   }
@@ -637,26 +619,25 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
 }  // namespace
 
 Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_id,
-                                   const RegistryParams& p, uint64_t height,
+                                   const RegistryParams& p, uint64_t epoch,
                                    const types::Registration& reg, SignatureCheck sigs) {
   const types::Attestation& a = reg.attestation;
-  const uint64_t epoch = EpochOfHeight(p, height);
   if (std::optional<TxResult> refused = CheckStatement(chain_id, p, epoch, a)) {
     return *std::move(refused);
   }
   HITO_ASSIGN_OR_RETURN(std::optional<AttesterRecord> attester, ReadAttester(*store, a.attester));
   if (!attester) {
-    return Reject(rc::kAttesterNotAccredited,
+    return Reject(TxCode::kAttesterNotAccredited,
                   "attester " + Short(a.attester) + " is not accredited");
   }
   const Hash32 attestation_id = types::AttestationId(a);
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> used, store->Get(UsedKey(attestation_id)));
-  if (used) return Reject(rc::kAttestationUsed, "this attestation has registered already");
+  if (used) return Reject(TxCode::kAttestationUsed, "this attestation has registered already");
   AttesterRecord quota = attester->quota_epoch == epoch ? *attester : AttesterRecord{epoch, 0};
   if (quota.used >= p.attester_quota_per_epoch) {
-    return Reject(rc::kAttesterQuota, "attester " + Short(a.attester) + " used its " +
-                                          std::to_string(p.attester_quota_per_epoch) +
-                                          " registrations of epoch " + std::to_string(epoch));
+    return Reject(TxCode::kAttesterQuota, "attester " + Short(a.attester) + " used its " +
+                                              std::to_string(p.attester_quota_per_epoch) +
+                                              " registrations of epoch " + std::to_string(epoch));
   }
   if (sigs == SignatureCheck::kVerify) {
     if (std::optional<TxResult> refused = VerifyRegistration(reg)) return *std::move(refused);
@@ -685,20 +666,22 @@ Result<TxResult> ApplyRevocation(RegistryStore* store, std::string_view chain_id
   }
   HITO_ASSIGN_OR_RETURN(bool accredited, IsAttester(*store, rev.attester));
   if (!accredited) {
-    return Reject(rc::kAttesterNotAccredited,
+    return Reject(TxCode::kAttesterNotAccredited,
                   "attester " + Short(rev.attester) + " is not accredited");
   }
   if (sigs == SignatureCheck::kVerify && !types::VerifyRevocationSignature(rev)) {
     return Reject(TxCode::kBadSignature, "revocation signature does not verify");
   }
   HITO_ASSIGN_OR_RETURN(std::optional<Identity> id, FindIdentity(*store, rev.identity));
-  if (!id) return Reject(rc::kIdentityUnknown, "no identity " + Short(rev.identity));
+  if (!id) return Reject(TxCode::kIdentityUnknown, "no identity " + Short(rev.identity));
   if (id->status != IdentityStatus::kLive) {
-    return Reject(rc::kIdentityNotLive, "identity " + std::to_string(id->index) + " is not live");
+    return Reject(TxCode::kIdentityNotLive,
+                  "identity " + std::to_string(id->index) + " is not live");
   }
   if (id->attester != rev.attester) {
-    return Reject(rc::kNotIssuer, "identity " + std::to_string(id->index) + " was attested by " +
-                                      Short(id->attester) + ", not by " + Short(rev.attester));
+    return Reject(TxCode::kNotIssuer, "identity " + std::to_string(id->index) +
+                                          " was attested by " + Short(id->attester) + ", not by " +
+                                          Short(rev.attester));
   }
   HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
   HITO_RETURN_IF_ERROR(Kill(store, p, &state, *std::move(id), IdentityStatus::kRevoked));
@@ -710,27 +693,28 @@ Result<TxResult> AddCommitment(RegistryStore* store, std::string_view chain_id,
                                const types::IdentityPoint& point, const Commitment& commitment,
                                const types::PossessionProof& proof) {
   HITO_ASSIGN_OR_RETURN(std::optional<Identity> id, FindIdentity(*store, point));
-  if (!id) return Reject(rc::kIdentityUnknown, "no identity " + Short(point));
+  if (!id) return Reject(TxCode::kIdentityUnknown, "no identity " + Short(point));
   if (id->status != IdentityStatus::kLive) {
-    return Reject(rc::kIdentityNotLive, "identity " + std::to_string(id->index) + " is not live");
+    return Reject(TxCode::kIdentityNotLive,
+                  "identity " + std::to_string(id->index) + " is not live");
   }
   for (const Commitment& c : id->commitments) {
     if (c.kind == commitment.kind) {
-      return Reject(rc::kCommitmentRefused,
+      return Reject(TxCode::kCommitmentRefused,
                     "identity already holds a commitment of kind " + std::to_string(c.kind));
     }
   }
   if (id->commitments.size() >= kIdentityCommitmentsMax) {
-    return Reject(rc::kCommitmentRefused, "identity holds the maximum of " +
-                                              std::to_string(kIdentityCommitmentsMax) +
-                                              " commitments");
+    return Reject(TxCode::kCommitmentRefused, "identity holds the maximum of " +
+                                                  std::to_string(kIdentityCommitmentsMax) +
+                                                  " commitments");
   }
   Result<zk::Point> p = zk::Point::Decode(point);
   Result<zk::SchnorrProof> pop = zk::SchnorrProof::Decode(proof);
   const Bytes message =
       types::CommitmentPossessionMessage(chain_id, point, commitment.kind, commitment.value);
   if (!p.ok() || !pop.ok() || !zk::SchnorrVerify(*p, message, *pop).ok()) {
-    return Reject(rc::kBadProof, "proof of possession does not verify for this identity");
+    return Reject(TxCode::kBadProof, "proof of possession does not verify for this identity");
   }
   id->commitments.push_back(commitment);
   HITO_RETURN_IF_ERROR(WriteIdentity(store, *id));

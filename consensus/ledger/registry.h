@@ -14,8 +14,8 @@
 //   r/c/<cohort:u32>          snapshot history of a cohort: (first epoch, set hash)*
 //   r/s/<cohort:u32><hash:32> a frozen set: the members of one snapshot of one cohort
 //
-// Epochs come from block heights: block h (h >= 1) is in epoch (h - 1) / epoch_blocks.
-// At the first block of each epoch, before its transactions, BeginBlock expires what
+// Epochs are the ledger's (ledger.h, EpochOf: block h is in epoch h / epoch_blocks).
+// At the first block of each epoch, before its transactions, BeginEpoch expires what
 // expires then and freezes a new snapshot of every cohort that changed, so everything a
 // block does takes effect in the next snapshot; a dead slot holds
 // zk::membership::Filler(position in the cohort), so indices never move. Consecutive
@@ -44,18 +44,17 @@ namespace hito::consensus::ledger {
 enum class SignatureCheck;  // ledger.h
 
 struct RegistryParams {
-  uint64_t epoch_blocks = 600;               // blocks per epoch (>= 1)
   uint8_t cohort_bits = 14;                  // cohort of index i: i >> cohort_bits (0..16)
   uint64_t max_attestation_epochs = 8760;    // an expiry at most this many epochs ahead
   uint32_t attester_quota_per_epoch = 1000;  // registrations per attester per epoch
-  uint64_t snapshot_window_epochs = 14;      // epochs whose snapshots stay in state (the
-                                             // claim window)
+  uint64_t claim_window = 14;                // epochs open to claims: the current one and
+                                             // the claim_window - 1 before it; their
+                                             // snapshots stay in state
   friend bool operator==(const RegistryParams&, const RegistryParams&) = default;
 };
 // A cohort is one membership set: at most zk::membership::kMaxSetSize = 2^16 members.
 inline constexpr uint8_t kCohortBitsMax = 16;
 // Bounds any genesis may choose, so products and sums below cannot overflow.
-inline constexpr uint64_t kEpochBlocksMax = uint64_t{1} << 32;
 inline constexpr uint64_t kMaxAttestationEpochsMax = uint64_t{1} << 32;
 inline constexpr uint64_t kSnapshotWindowMax = 1024;
 
@@ -110,10 +109,6 @@ class RegistryStore {
 
 namespace registry {
 
-// Epoch of block `height` (>= 1); the state after genesis (height 0) is in epoch 0.
-uint64_t EpochOfHeight(const RegistryParams& p, uint64_t height);
-// Whether `height` is the first block of its epoch (snapshots are frozen there).
-bool IsEpochStart(const RegistryParams& p, uint64_t height);
 uint32_t CohortOf(const RegistryParams& p, uint64_t index);
 
 // The registry's parameters, or nullopt when genesis enabled no registry (no attesters):
@@ -132,16 +127,16 @@ Status AddAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Status RemoveAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Result<bool> IsAttester(const RegistryStore& store, const Ed25519PublicKey& attester);
 
-// Before the transactions of block `height`: at an epoch's first block, expiries of that
-// epoch, the snapshots of changed cohorts, and pruning of snapshots older than the window.
-Status BeginBlock(RegistryStore* store, const RegistryParams& p, uint64_t height);
+// At the first block of `epoch`, before its transactions: expiries of that epoch, the
+// snapshots of changed cohorts, and pruning of snapshots older than the window.
+Status BeginEpoch(RegistryStore* store, const RegistryParams& p, uint64_t epoch);
 
-// A registration in block `height` (rules and their order: personhood.md). A non-OK
+// A registration in a block of `epoch` (rules and their order: personhood.md). A non-OK
 // Result is a storage failure; refusals are TxResults and change nothing.
 // SignatureCheck::kAlreadyVerified skips the attester signature and the proof of
 // possession (for blocks whose transactions the node itself verified).
 Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_id,
-                                   const RegistryParams& p, uint64_t height,
+                                   const RegistryParams& p, uint64_t epoch,
                                    const types::Registration& reg, SignatureCheck sigs);
 // A revocation by the identity's issuing attester.
 Result<TxResult> ApplyRevocation(RegistryStore* store, std::string_view chain_id,

@@ -2,27 +2,6 @@
 
 namespace hito::consensus::ledger {
 
-namespace {
-
-std::string_view RegistryCodeName(TxCode code) {
-  namespace rc = registry_code;
-  if (code == rc::kAttesterNotAccredited) return "TX_ATTESTER_NOT_ACCREDITED";
-  if (code == rc::kAttestationExpired) return "TX_ATTESTATION_EXPIRED";
-  if (code == rc::kAttestationTooLong) return "TX_ATTESTATION_TOO_LONG";
-  if (code == rc::kBadProof) return "TX_BAD_PROOF";
-  if (code == rc::kIdentityExists) return "TX_IDENTITY_EXISTS";
-  if (code == rc::kAttestationUsed) return "TX_ATTESTATION_USED";
-  if (code == rc::kAttesterQuota) return "TX_ATTESTER_QUOTA";
-  if (code == rc::kNotIssuer) return "TX_NOT_ISSUER";
-  if (code == rc::kIdentityUnknown) return "TX_IDENTITY_UNKNOWN";
-  if (code == rc::kIdentityNotLive) return "TX_IDENTITY_NOT_LIVE";
-  if (code == rc::kRenewalNotLater) return "TX_RENEWAL_NOT_LATER";
-  if (code == rc::kCommitmentRefused) return "TX_COMMITMENT_REFUSED";
-  return "TX_UNKNOWN";
-}
-
-}  // namespace
-
 std::string_view TxCodeName(TxCode code) {
   switch (code) {
     case TxCode::kOk:
@@ -57,8 +36,40 @@ std::string_view TxCodeName(TxCode code) {
       return "TX_TOO_LARGE";
     case TxCode::kStateUnavailable:
       return "TX_STATE_UNAVAILABLE";
+    case TxCode::kAttesterNotAccredited:
+      return "TX_ATTESTER_NOT_ACCREDITED";
+    case TxCode::kAttestationExpired:
+      return "TX_ATTESTATION_EXPIRED";
+    case TxCode::kAttestationTooLong:
+      return "TX_ATTESTATION_TOO_LONG";
+    case TxCode::kBadProof:
+      return "TX_BAD_PROOF";
+    case TxCode::kIdentityExists:
+      return "TX_IDENTITY_EXISTS";
+    case TxCode::kAttestationUsed:
+      return "TX_ATTESTATION_USED";
+    case TxCode::kAttesterQuota:
+      return "TX_ATTESTER_QUOTA";
+    case TxCode::kNotIssuer:
+      return "TX_NOT_ISSUER";
+    case TxCode::kIdentityUnknown:
+      return "TX_IDENTITY_UNKNOWN";
+    case TxCode::kIdentityNotLive:
+      return "TX_IDENTITY_NOT_LIVE";
+    case TxCode::kRenewalNotLater:
+      return "TX_RENEWAL_NOT_LATER";
+    case TxCode::kCommitmentRefused:
+      return "TX_COMMITMENT_REFUSED";
+    case TxCode::kEpochNotOpen:
+      return "TX_EPOCH_NOT_OPEN";
+    case TxCode::kNoSnapshot:
+      return "TX_NO_SNAPSHOT";
+    case TxCode::kAlreadyClaimed:
+      return "TX_ALREADY_CLAIMED";
+    case TxCode::kClaimsPerBlock:
+      return "TX_CLAIMS_PER_BLOCK";
   }
-  return RegistryCodeName(code);
+  return "TX_UNKNOWN";
 }
 
 }  // namespace hito::consensus::ledger

@@ -29,27 +29,25 @@ enum class TxCode : uint16_t {
   kAlreadyKnown = 13,    // admission only: same hash already pending or committed
   kTooLarge = 14,
   kStateUnavailable = 15,  // admission only: the node could not read its state; retry
+  // Personhood registry (registry.h).
+  kAttesterNotAccredited = 16,  // attester key not accredited
+  kAttestationExpired = 17,     // expiry epoch already reached
+  kAttestationTooLong = 18,     // expiry beyond max_attestation_epochs
+  kBadProof = 19,               // proof of possession, identity point or membership proof
+  kIdentityExists = 20,         // identity point registered before
+  kAttestationUsed = 21,        // this attestation registered once already
+  kAttesterQuota = 22,          // attester's registrations this epoch used up
+  kNotIssuer = 23,              // revocation by another attester
+  kIdentityUnknown = 24,        // no identity with this point
+  kIdentityNotLive = 25,        // revoked, replaced or expired
+  kRenewalNotLater = 26,        // renewal must extend the expiry
+  kCommitmentRefused = 27,      // commitment slot taken or list full
+  // UBI claims (ubi.h).
+  kEpochNotOpen = 28,    // the claim's epoch is in the future or left the claim window
+  kNoSnapshot = 29,      // the cohort had no snapshot in that epoch
+  kAlreadyClaimed = 30,  // the nullifier was used in that epoch (state, block or pool)
+  kClaimsPerBlock = 31,  // the block already holds max_claims_per_block claims
 };
-
-// Personhood registry refusals (registry.h). They are TxCode values with fixed numbers
-// and names like the enumerators above, declared as constants so that code switching
-// exhaustively over the enumerators (the RPC layer's gRPC mapping, which files outside
-// consensus/ own) keeps compiling until it maps them; they become enumerators with the
-// same numbers then. Until mapped, RPC reports them as INVALID_ARGUMENT.
-namespace registry_code {
-inline constexpr TxCode kAttesterNotAccredited{16};  // attester key not accredited
-inline constexpr TxCode kAttestationExpired{17};     // expiry epoch already reached
-inline constexpr TxCode kAttestationTooLong{18};     // expiry beyond max_attestation_epochs
-inline constexpr TxCode kBadProof{19};               // proof of possession or identity point
-inline constexpr TxCode kIdentityExists{20};         // identity point registered before
-inline constexpr TxCode kAttestationUsed{21};        // this attestation registered once already
-inline constexpr TxCode kAttesterQuota{22};          // attester's registrations this epoch used up
-inline constexpr TxCode kNotIssuer{23};              // revocation by another attester
-inline constexpr TxCode kIdentityUnknown{24};        // no identity with this point
-inline constexpr TxCode kIdentityNotLive{25};        // revoked, replaced or expired
-inline constexpr TxCode kRenewalNotLater{26};        // renewal must extend the expiry
-inline constexpr TxCode kCommitmentRefused{27};      // commitment slot taken or list full
-}  // namespace registry_code
 
 // Stable upper-snake reason, e.g. "TX_NONCE_TOO_LOW".
 std::string_view TxCodeName(TxCode code);

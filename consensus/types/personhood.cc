@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "base/assert.h"
 #include "base/hash.h"
 #include "consensus/types/limits.h"
@@ -16,6 +18,8 @@ constexpr std::string_view kAttestationIdLabel = "hito/v1/attestation-id";
 constexpr std::string_view kPossessionLabel = "hito/v1/register-possession";
 constexpr std::string_view kRevokeSignLabel = "hito/v1/revoke-sign";
 constexpr std::string_view kCommitmentLabel = "hito/v1/identity-commitment";
+constexpr std::string_view kClaimContextPrefix = "ubi/";
+constexpr std::string_view kClaimMessageLabel = "hito/v1/claim-message";
 
 std::string Path(std::string_view prefix, std::string_view field) {
   std::string s(prefix);
@@ -153,6 +157,53 @@ Bytes CommitmentPossessionMessage(std::string_view chain_id, const IdentityPoint
     w->U16(kind);
     w->Fixed(value);
   });
+}
+
+std::string ClaimContext(uint64_t epoch) {
+  std::string out(kClaimContextPrefix);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((epoch >> shift) & 0xff));
+  }
+  return out;
+}
+
+Bytes ClaimMessage(std::string_view chain_id, uint64_t epoch, uint32_t cohort,
+                   const Hash32& recipient) {
+  return EncodeWith([&](Writer* w) {
+    WriteSigningLabel(w, kClaimMessageLabel);
+    w->String(chain_id);
+    w->U64(epoch);
+    w->U32(cohort);
+    w->Fixed(recipient);
+  });
+}
+
+Hash32 ClaimNullifier(const Claim& c) {
+  HITO_ASSERT(c.proof.size() >= 32);
+  Hash32 out;
+  std::copy(c.proof.begin(), c.proof.begin() + 32, out.begin());
+  return out;
+}
+
+void WriteClaimBody(Writer* w, const Claim& c) {
+  w->U64(c.epoch);
+  w->U32(c.cohort);
+  w->Fixed(c.recipient);
+  w->VarBytes(c.proof);
+}
+
+Status ReadClaimBody(Reader* r, Claim* c) {
+  HITO_RETURN_IF_ERROR(r->U64("claim.epoch", &c->epoch));
+  HITO_RETURN_IF_ERROR(r->U32("claim.cohort", &c->cohort));
+  HITO_RETURN_IF_ERROR(r->Fixed("claim.recipient", &c->recipient));
+  HITO_RETURN_IF_ERROR(r->VarBytes("claim.proof", kClaimProofMaxBytes, &c->proof));
+  // Only the sizes 32 * (8 + 5m), m = 2..8, are proofs; the ledger decodes the points.
+  const size_t n = c->proof.size();
+  if (n < kClaimProofMinBytes || n % 32 != 0 || (n / 32 - 8) % 5 != 0) {
+    return InvalidArgumentError("claim.proof: " + std::to_string(n) +
+                                " bytes is not the size of a membership proof");
+  }
+  return Status::Ok();
 }
 
 }  // namespace hito::consensus::types

@@ -6,6 +6,8 @@
 //   register     = attestation possession:bytes64        (transaction kind 2)
 //   revoke       = chain_id:str(<=64) attester:pubkey32 identity:point32 signature:sig64
 //                                                         (transaction kind 6)
+//   claim        = epoch:u64 cohort:u32 recipient:account32 proof:bytes(<=1536)
+//                                                         (transaction kind 3)
 // An identity point is the 32-byte ristretto255 encoding of P = sk*G; this module keeps
 // it opaque (the ledger decodes it), so the wallet can build and sign without zk/. The
 // dedup tag is 32 opaque bytes everywhere: only DedupTag knows how it is derived.
@@ -86,6 +88,34 @@ struct Revocation {
   friend bool operator==(const Revocation&, const Revocation&) = default;
 };
 
+// A UBI claim (docs/protocol/ubi.md): a membership proof that its maker is a live member
+// of cohort `cohort` in the snapshot of epoch `epoch`, bound to ClaimMessage, with the
+// proof's tag as the claim's nullifier. No signature, fee or nonce: the proof is the
+// authorisation. The proof stays opaque bytes here (the ledger decodes it strictly), so
+// its length is all this module checks: ProofSize(m) = 32 * (8 + 5m) for m in 2..8.
+struct Claim {
+  uint64_t epoch = 0;
+  uint32_t cohort = 0;
+  Hash32 recipient{};  // an AccountId
+  Bytes proof;
+
+  friend bool operator==(const Claim&, const Claim&) = default;
+};
+inline constexpr size_t kClaimProofMinBytes = 32 * (8 + 5 * 2);
+inline constexpr size_t kClaimProofMaxBytes = 32 * (8 + 5 * 8);
+// The proof's context, derived from the epoch alone in one binary form: the 4 bytes
+// "ubi/" then epoch:u64 big-endian (12 bytes). Never taken from a transaction, so no
+// second spelling of an epoch ("ubi/42", "ubi/042") names the same context.
+std::string ClaimContext(uint64_t epoch);
+// The message the proof is bound to: label "hito/v1/claim-message" framing, then
+// chain_id:str epoch:u64 cohort:u32 recipient:32. A recipient changed in transit breaks
+// the proof.
+Bytes ClaimMessage(std::string_view chain_id, uint64_t epoch, uint32_t cohort,
+                   const Hash32& recipient);
+// The claim's nullifier: the proof's tag J (its first 32 bytes, spec section 4).
+// Requires proof.size() >= 32 (every decoded claim has it).
+Hash32 ClaimNullifier(const Claim& c);
+
 // Label "hito/v1/revoke-sign" framing, then the transaction encoding without the
 // signature (version, kind, chain id, attester, identity).
 Bytes RevocationSigningBytes(const Revocation& r);
@@ -105,6 +135,8 @@ void WriteRegistrationBody(Writer* w, const Registration& reg);
 Status ReadRegistrationBody(Reader* r, Registration* reg);
 void WriteRevocationUnsigned(Writer* w, const Revocation& rev);  // version and kind too
 Status ReadRevocationBody(Reader* r, Revocation* rev);
+void WriteClaimBody(Writer* w, const Claim& c);
+Status ReadClaimBody(Reader* r, Claim* c);
 
 }  // namespace hito::consensus::types
 

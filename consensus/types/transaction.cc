@@ -55,10 +55,12 @@ Status ReadTransaction(Reader* r, Transaction* tx) {
       return ReadRegistrationBody(r, &tx->body.emplace<Registration>());
     case TxKind::kRevoke:
       return ReadRevocationBody(r, &tx->body.emplace<Revocation>());
+    case TxKind::kClaim:
+      return ReadClaimBody(r, &tx->body.emplace<Claim>());
     default:
       break;
   }
-  if (kind >= static_cast<uint8_t>(TxKind::kClaim) &&
+  if (kind >= static_cast<uint8_t>(TxKind::kProposal) &&
       kind <= static_cast<uint8_t>(TxKind::kValidator)) {
     return UnimplementedError(
         "transaction.kind: " + std::string(TxKindName(static_cast<TxKind>(kind))) + " (" +
@@ -96,6 +98,7 @@ AccountId AccountIdFromPublicKey(const Ed25519PublicKey& pk) {
 TxKind Transaction::kind() const {
   if (std::holds_alternative<Registration>(body)) return TxKind::kRegister;
   if (std::holds_alternative<Revocation>(body)) return TxKind::kRevoke;
+  if (std::holds_alternative<Claim>(body)) return TxKind::kClaim;
   return TxKind::kTransfer;
 }
 
@@ -108,6 +111,10 @@ Bytes EncodeTransaction(const Transaction& tx) {
       w->U8(kTxVersion);
       w->U8(static_cast<uint8_t>(TxKind::kRegister));
       WriteRegistrationBody(w, *reg);
+    } else if (const auto* claim = std::get_if<Claim>(&tx.body)) {
+      w->U8(kTxVersion);
+      w->U8(static_cast<uint8_t>(TxKind::kClaim));
+      WriteClaimBody(w, *claim);
     } else {
       const Revocation& rev = std::get<Revocation>(tx.body);
       WriteRevocationUnsigned(w, rev);

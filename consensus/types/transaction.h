@@ -32,7 +32,7 @@ inline constexpr uint8_t kTxVersion = 1;
 enum class TxKind : uint8_t {
   kTransfer = 1,
   kRegister = 2,   // personhood registration with an attestation
-  kClaim = 3,      // UBI claim with a membership proof (reserved)
+  kClaim = 3,      // UBI claim with a membership proof
   kProposal = 4,   // governance proposal (reserved)
   kBallot = 5,     // anonymous quadratic ballot (reserved)
   kRevoke = 6,     // an attester revokes an identity it issued
@@ -58,7 +58,7 @@ struct Transfer {
 };
 
 struct Transaction {
-  std::variant<Transfer, Registration, Revocation> body;
+  std::variant<Transfer, Registration, Revocation, Claim> body;
 
   TxKind kind() const;
   friend bool operator==(const Transaction&, const Transaction&) = default;
@@ -66,7 +66,7 @@ struct Transaction {
 
 Bytes EncodeTransaction(const Transaction& tx);
 // Strict: exactly one encoding decodes; errors are kInvalidArgument naming the field,
-// or kUnimplemented for a reserved kind (3, 4, 5, 7).
+// or kUnimplemented for a reserved kind (4, 5, 7).
 Result<Transaction> DecodeTransaction(ByteView bytes);
 
 // BLAKE2b-256 "hito/v1/tx" of the full encoding.

@@ -30,6 +30,8 @@ grpc::StatusCode GrpcCodeForTx(TxCode code) {
     case TxCode::kZeroAmount:
     case TxCode::kSelfTransfer:
     case TxCode::kTooLarge:
+    case TxCode::kAttestationTooLong:
+    case TxCode::kBadProof:
       return grpc::StatusCode::INVALID_ARGUMENT;
     case TxCode::kUnsupportedKind:
       return grpc::StatusCode::UNIMPLEMENTED;
@@ -37,7 +39,23 @@ grpc::StatusCode GrpcCodeForTx(TxCode code) {
     case TxCode::kNonceTooHigh:
     case TxCode::kInsufficientFunds:
     case TxCode::kAmountOverflow:
+    case TxCode::kAttesterNotAccredited:
+    case TxCode::kAttestationExpired:
+    case TxCode::kNotIssuer:
+    case TxCode::kIdentityUnknown:
+    case TxCode::kIdentityNotLive:
+    case TxCode::kRenewalNotLater:
+    case TxCode::kCommitmentRefused:
+    case TxCode::kEpochNotOpen:
+    case TxCode::kNoSnapshot:
       return grpc::StatusCode::FAILED_PRECONDITION;
+    case TxCode::kIdentityExists:
+    case TxCode::kAttestationUsed:
+    case TxCode::kAlreadyClaimed:
+      return grpc::StatusCode::ALREADY_EXISTS;
+    case TxCode::kAttesterQuota:
+    case TxCode::kClaimsPerBlock:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case TxCode::kMempoolFull:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case TxCode::kAlreadyKnown:

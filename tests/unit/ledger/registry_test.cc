@@ -28,7 +28,6 @@
 namespace hito::consensus::ledger {
 namespace {
 
-namespace rc = registry_code;
 constexpr char kChain[] = "hito-test-1";
 
 Ed25519PrivateKey AttesterKey(int i) {
@@ -38,13 +37,14 @@ Ed25519PrivateKey AttesterKey(int i) {
   return Ed25519PrivateKey::FromSeed(seed);
 }
 
+constexpr uint64_t kEpochBlocks = 4;
+
 RegistryParams SmallParams() {
   RegistryParams p;
-  p.epoch_blocks = 4;
   p.cohort_bits = 2;
   p.max_attestation_epochs = 10;
   p.attester_quota_per_epoch = 3;
-  p.snapshot_window_epochs = 3;
+  p.claim_window = 3;
   return p;
 }
 
@@ -92,9 +92,12 @@ types::BlockHeader Header(uint64_t height) { return hito::testing::HeaderAt(kCha
 // A chain whose genesis accredits attesters 1 and 2 (not 3), committed to a MemoryKv.
 class RegistryChain {
  public:
-  explicit RegistryChain(RegistryParams p = SmallParams()) : params(p) {
+  explicit RegistryChain(RegistryParams p = SmallParams(), uint64_t epoch_blocks = kEpochBlocks)
+      : params(p) {
+    ledger_params.epoch_blocks = epoch_blocks;
     Genesis g;
     g.chain_id = kChain;
+    g.params = ledger_params;
     g.attesters = {AttesterKey(1).public_key(), AttesterKey(2).public_key()};
     g.registry = p;
     auto out = Ledger::InitGenesis(g);
@@ -104,7 +107,7 @@ class RegistryChain {
 
   Ledger ledger() const { return Ledger(kChain, &kv); }
   uint64_t height() const { return *ledger().Height(); }
-  uint64_t epoch() const { return registry::EpochOfHeight(params, height()); }
+  uint64_t epoch() const { return EpochOf(ledger_params, height()); }
 
   std::vector<TxResult> Apply(const std::vector<types::Transaction>& txs) {
     auto out = ledger().ApplyBlock(Header(height() + 1), txs, SignatureCheck::kVerify);
@@ -116,7 +119,7 @@ class RegistryChain {
 
   // Applies empty blocks until the first block of `e` is committed.
   void EnterEpoch(uint64_t e) {
-    while (!(epoch() == e && registry::IsEpochStart(params, height()))) Apply({});
+    while (!(epoch() == e && IsEpochStart(ledger_params, height()))) Apply({});
   }
 
   RegistryStore store() const { return RegistryStore(&kv); }
@@ -148,6 +151,7 @@ class RegistryChain {
   }
 
   RegistryParams params;
+  Params ledger_params;
   MemoryKv kv;
 };
 
@@ -156,7 +160,7 @@ using hito::testing::RootFromRecords;
 // Applies `tx` alone in a block that is not an epoch's first (whose snapshot work would
 // change r/ records by itself) and checks it is refused with `code` and changes nothing.
 void ExpectRefused(RegistryChain* chain, const types::Transaction& tx, TxCode code) {
-  if (registry::IsEpochStart(chain->params, chain->height() + 1)) chain->Apply({});
+  if (IsEpochStart(chain->ledger_params, chain->height() + 1)) chain->Apply({});
   const auto before = chain->RegistryRecords();
   const TxResult check = chain->ledger().CheckTransaction(tx, 0, SignatureCheck::kVerify);
   EXPECT_EQ(check.code, code) << TxCodeName(check.code) << ": " << check.message;
@@ -218,22 +222,22 @@ TEST(Registry, PossessionProofForAnotherIdentityOrChainIsRefused) {
   const auto a = Attest(AttesterKey(1), c.point, Tag("a"), 5);
   // Someone who holds another secret cannot register c's point.
   ExpectRefused(&chain, types::Transaction{types::Registration{a, Prove(other.secret, a)}},
-                rc::kBadProof);
+                TxCode::kBadProof);
   // A proof bound to the same attestation on another chain.
   types::Attestation elsewhere = a;
   elsewhere.chain_id = "other-chain";
   ExpectRefused(&chain, types::Transaction{types::Registration{a, Prove(c.secret, elsewhere)}},
-                rc::kBadProof);
+                TxCode::kBadProof);
   // A proof bound to another attestation of the same point.
   const auto a2 = Attest(AttesterKey(1), c.point, Tag("a"), 6);
   ExpectRefused(&chain, types::Transaction{types::Registration{a, Prove(c.secret, a2)}},
-                rc::kBadProof);
+                TxCode::kBadProof);
   // Garbage proof bytes and a point that is not canonical.
   ExpectRefused(&chain, types::Transaction{types::Registration{a, types::PossessionProof{}}},
-                rc::kBadProof);
+                TxCode::kBadProof);
   types::IdentityPoint bad{};
   bad.fill(0xff);
-  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), bad, Tag("a"), 5)), rc::kBadProof);
+  ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), bad, Tag("a"), 5)), TxCode::kBadProof);
   // The whole attestation for another chain.
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5, "other-chain")),
                 TxCode::kWrongChain);
@@ -241,17 +245,15 @@ TEST(Registry, PossessionProofForAnotherIdentityOrChainIsRefused) {
 }
 
 TEST(Registry, ExpiryMustBeAheadAndWithinTheMaximum) {
-  RegistryParams p = SmallParams();
-  p.epoch_blocks = 20;  // the refusals below stay within epoch 3
-  RegistryChain chain(p);
+  RegistryChain chain(SmallParams(), /*epoch_blocks=*/20);  // the refusals stay in epoch 3
   chain.EnterEpoch(3);
   const Citizen c = MakeCitizen(1);
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3)),
-                rc::kAttestationExpired);
+                TxCode::kAttestationExpired);
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 2)),
-                rc::kAttestationExpired);
+                TxCode::kAttestationExpired);
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3 + 11)),
-                rc::kAttestationTooLong);
+                TxCode::kAttestationTooLong);
   EXPECT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3 + 10))).ok());
 }
 
@@ -259,7 +261,7 @@ TEST(Registry, UnaccreditedAttesterIsRefused) {
   RegistryChain chain;
   const Citizen c = MakeCitizen(1);
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(3), c.point, Tag("a"), 5)),
-                rc::kAttesterNotAccredited);
+                TxCode::kAttesterNotAccredited);
 }
 
 TEST(Registry, AttesterQuotaPerEpoch) {
@@ -271,7 +273,7 @@ TEST(Registry, AttesterQuotaPerEpoch) {
   }
   const std::vector<TxResult> r = chain.Apply({txs[0], txs[1], txs[2]});
   for (const TxResult& x : r) EXPECT_TRUE(x.ok()) << x.message;
-  ExpectRefused(&chain, txs[3], rc::kAttesterQuota);
+  ExpectRefused(&chain, txs[3], TxCode::kAttesterQuota);
   // Another attester has its own quota; the next epoch resets it.
   const Citizen d = MakeCitizen(9);
   EXPECT_TRUE(chain.ApplyOne(Register(d, Attest(AttesterKey(2), d.point, Tag("d"), 5))).ok());
@@ -286,9 +288,9 @@ TEST(Registry, AnAttestationRegistersOnce) {
   // Twice in one block: the second sees the first.
   const std::vector<TxResult> r = chain.Apply({Register(c, a), Register(c, a)});
   EXPECT_TRUE(r[0].ok());
-  EXPECT_EQ(r[1].code, rc::kAttestationUsed);
+  EXPECT_EQ(r[1].code, TxCode::kAttestationUsed);
   // Again later, and with a fresh proof of possession.
-  ExpectRefused(&chain, Register(c, a), rc::kAttestationUsed);
+  ExpectRefused(&chain, Register(c, a), TxCode::kAttestationUsed);
   EXPECT_EQ(*registry::Size(chain.store()), 1u);
 }
 
@@ -297,9 +299,9 @@ TEST(Registry, ARegisteredPointCannotRegisterAgainUnderAnotherTag) {
   const Citizen c = MakeCitizen(1);
   ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5))).ok());
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("b"), 6)),
-                rc::kIdentityExists);
+                TxCode::kIdentityExists);
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(2), c.point, Tag("a2"), 6)),
-                rc::kIdentityExists);
+                TxCode::kIdentityExists);
 }
 
 TEST(Registry, SameTagReplacesTheOldIdentity) {
@@ -321,8 +323,8 @@ TEST(Registry, SameTagReplacesTheOldIdentity) {
             (std::vector<types::IdentityPoint>{zk::membership::Filler(0).bytes(), fresh.point}));
   // The replaced identity cannot come back with its old key, nor be revoked.
   ExpectRefused(&chain, Register(lost, Attest(AttesterKey(1), lost.point, Tag("p"), 7)),
-                rc::kIdentityExists);
-  ExpectRefused(&chain, Revoke(AttesterKey(1), lost.point), rc::kIdentityNotLive);
+                TxCode::kIdentityExists);
+  ExpectRefused(&chain, Revoke(AttesterKey(1), lost.point), TxCode::kIdentityNotLive);
 }
 
 TEST(Registry, AnotherAttesterCannotReplaceByCopyingATag) {
@@ -333,7 +335,7 @@ TEST(Registry, AnotherAttesterCannotReplaceByCopyingATag) {
       chain.ApplyOne(Register(victim, Attest(AttesterKey(1), victim.point, Tag("v"), 5))).ok());
   const Hash32 tag = chain.IdentityOf(victim.point).dedup_tag;  // public in state
   ExpectRefused(&chain, Register(intruder, Attest(AttesterKey(2), intruder.point, tag, 5)),
-                rc::kNotIssuer);
+                TxCode::kNotIssuer);
   EXPECT_EQ(chain.IdentityOf(victim.point).status, IdentityStatus::kLive);
 }
 
@@ -342,9 +344,9 @@ TEST(Registry, RenewalExtendsTheExpiryInPlace) {
   const Citizen c = MakeCitizen(1);
   ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3))).ok());
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 3)),
-                rc::kAttestationUsed);
+                TxCode::kAttestationUsed);
   ExpectRefused(&chain, Register(c, Attest(AttesterKey(2), c.point, Tag("a"), 2)),
-                rc::kRenewalNotLater);
+                TxCode::kRenewalNotLater);
   ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(2), c.point, Tag("a"), 6))).ok());
   const Identity id = chain.IdentityOf(c.point);
   EXPECT_EQ(id.index, 0u);
@@ -363,8 +365,8 @@ TEST(Registry, RevocationOnlyByTheIssuingAttester) {
   const Citizen d = MakeCitizen(2);
   ASSERT_TRUE(chain.ApplyOne(Register(c, Attest(AttesterKey(1), c.point, Tag("a"), 5))).ok());
   ASSERT_TRUE(chain.ApplyOne(Register(d, Attest(AttesterKey(1), d.point, Tag("b"), 5))).ok());
-  ExpectRefused(&chain, Revoke(AttesterKey(2), c.point), rc::kNotIssuer);
-  ExpectRefused(&chain, Revoke(AttesterKey(3), c.point), rc::kAttesterNotAccredited);
+  ExpectRefused(&chain, Revoke(AttesterKey(2), c.point), TxCode::kNotIssuer);
+  ExpectRefused(&chain, Revoke(AttesterKey(3), c.point), TxCode::kAttesterNotAccredited);
   types::Transaction forged = Revoke(AttesterKey(1), c.point);
   std::get<types::Revocation>(forged.body).signature[0] ^= 1;
   ExpectRefused(&chain, forged, TxCode::kBadSignature);
@@ -372,10 +374,10 @@ TEST(Registry, RevocationOnlyByTheIssuingAttester) {
   types::Transaction moved = Revoke(AttesterKey(1), d.point);
   std::get<types::Revocation>(moved.body).identity = c.point;
   ExpectRefused(&chain, moved, TxCode::kBadSignature);
-  ExpectRefused(&chain, Revoke(AttesterKey(1), MakeCitizen(7).point), rc::kIdentityUnknown);
+  ExpectRefused(&chain, Revoke(AttesterKey(1), MakeCitizen(7).point), TxCode::kIdentityUnknown);
   ASSERT_TRUE(chain.ApplyOne(Revoke(AttesterKey(1), c.point)).ok());
   EXPECT_EQ(chain.IdentityOf(c.point).status, IdentityStatus::kRevoked);
-  ExpectRefused(&chain, Revoke(AttesterKey(1), c.point), rc::kIdentityNotLive);
+  ExpectRefused(&chain, Revoke(AttesterKey(1), c.point), TxCode::kIdentityNotLive);
 }
 
 TEST(Registry, SnapshotsFreezeAtEpochStartAndMatchTheMembershipSet) {
@@ -464,7 +466,7 @@ TEST(Registry, OldSnapshotsAndUsedAttestationsArePruned) {
   // a expired at 4: its attestation's single-use mark went with it (it can no longer
   // register anyway: its expiry is past).
   EXPECT_EQ(chain.CountWithPrefix("r/a/"), 1u);
-  ExpectRefused(&chain, Register(a, att), rc::kAttestationExpired);
+  ExpectRefused(&chain, Register(a, att), TxCode::kAttestationExpired);
   EXPECT_EQ(chain.CountWithPrefix("r/e/"), 1u);  // only b's bucket (epoch 9) is left
   EXPECT_EQ(*chain.ledger().StateRoot(), RootFromRecords(chain.kv));
 }
@@ -485,9 +487,12 @@ TEST(Registry, DisabledWithoutAttesters) {
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(applied->results[0].code, TxCode::kUnsupportedKind);
   EXPECT_EQ(applied->results[1].code, TxCode::kUnsupportedKind);
-  // The node keeps refusing blocks with these kinds until it admits them end to end.
-  EXPECT_FALSE(TxKindEnabled(types::TxKind::kRegister));
-  EXPECT_FALSE(TxKindEnabled(types::TxKind::kRevoke));
+  // The kinds themselves are enabled; this chain's genesis is what turns them off.
+  EXPECT_TRUE(TxKindEnabled(types::TxKind::kRegister));
+  EXPECT_TRUE(TxKindEnabled(types::TxKind::kRevoke));
+  EXPECT_TRUE(TxKindEnabled(types::TxKind::kClaim));
+  EXPECT_FALSE(TxKindEnabled(types::TxKind::kProposal));
+  EXPECT_FALSE(TxKindEnabled(types::TxKind::kBallot));
 }
 
 TEST(Registry, GenesisRejectsBadParamsAndDuplicateAttesters) {
@@ -497,15 +502,17 @@ TEST(Registry, GenesisRejectsBadParamsAndDuplicateAttesters) {
   EXPECT_EQ(Ledger::InitGenesis(g).status().code(), StatusCode::kInvalidArgument);
   g.attesters = {AttesterKey(1).public_key()};
   ASSERT_TRUE(Ledger::InitGenesis(g).ok());
-  for (auto bad : {+[](RegistryParams* p) { p->epoch_blocks = 0; },
-                   +[](RegistryParams* p) { p->cohort_bits = 17; },
+  for (auto bad : {+[](RegistryParams* p) { p->cohort_bits = 17; },
                    +[](RegistryParams* p) { p->max_attestation_epochs = 0; },
                    +[](RegistryParams* p) { p->attester_quota_per_epoch = 0; },
-                   +[](RegistryParams* p) { p->snapshot_window_epochs = 0; }}) {
+                   +[](RegistryParams* p) { p->claim_window = 0; }}) {
     Genesis b = g;
     bad(&b.registry);
     EXPECT_EQ(Ledger::InitGenesis(b).status().code(), StatusCode::kInvalidArgument);
   }
+  Genesis no_claims = g;
+  no_claims.ubi.max_claims_per_block = 0;
+  EXPECT_EQ(Ledger::InitGenesis(no_claims).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(Registry, AddAndRemoveAttester) {
@@ -528,7 +535,7 @@ TEST(Registry, AddAndRemoveAttester) {
                                         types::Registration{a, Prove(c.secret, a)},
                                         SignatureCheck::kVerify);
   };
-  EXPECT_EQ(reg(1).code, rc::kAttesterNotAccredited);
+  EXPECT_EQ(reg(1).code, TxCode::kAttesterNotAccredited);
   EXPECT_TRUE(reg(3).ok());
 }
 
@@ -546,11 +553,11 @@ TEST(Registry, OwnerAddsCommitmentsWithProofOfPossession) {
   EXPECT_EQ(registry::AddCommitment(&store, kChain, c.point, commitment,
                                     proof_by(MakeCitizen(2).secret, kChain))
                 ->code,
-            rc::kBadProof);
+            TxCode::kBadProof);
   EXPECT_EQ(registry::AddCommitment(&store, kChain, c.point, commitment,
                                     proof_by(c.secret, "other-chain"))
                 ->code,
-            rc::kBadProof);
+            TxCode::kBadProof);
   ASSERT_TRUE(
       registry::AddCommitment(&store, kChain, c.point, commitment, proof_by(c.secret, kChain))
           ->ok());
@@ -558,7 +565,7 @@ TEST(Registry, OwnerAddsCommitmentsWithProofOfPossession) {
   EXPECT_EQ(id.commitments, std::vector<Commitment>{commitment});
   EXPECT_EQ(registry::AddCommitment(&store, kChain, c.point, commitment, proof_by(c.secret, kChain))
                 ->code,
-            rc::kCommitmentRefused);
+            TxCode::kCommitmentRefused);
   // The record round-trips with its commitments, and a record of another version is
   // refused as corrupt.
   Bytes record = EncodeIdentity(id);
@@ -579,11 +586,11 @@ TEST(Registry, TwoLedgersAgreeAndRefusalCodesHaveStableNames) {
     b.EnterEpoch(i + 1);
   }
   EXPECT_EQ(a.kv.entries(), b.kv.entries());
-  EXPECT_EQ(TxCodeName(rc::kAttesterNotAccredited), "TX_ATTESTER_NOT_ACCREDITED");
-  EXPECT_EQ(TxCodeName(rc::kBadProof), "TX_BAD_PROOF");
-  EXPECT_EQ(TxCodeName(rc::kCommitmentRefused), "TX_COMMITMENT_REFUSED");
-  EXPECT_EQ(static_cast<int>(rc::kAttesterNotAccredited), 16);
-  EXPECT_EQ(static_cast<int>(rc::kCommitmentRefused), 27);
+  EXPECT_EQ(TxCodeName(TxCode::kAttesterNotAccredited), "TX_ATTESTER_NOT_ACCREDITED");
+  EXPECT_EQ(TxCodeName(TxCode::kBadProof), "TX_BAD_PROOF");
+  EXPECT_EQ(TxCodeName(TxCode::kCommitmentRefused), "TX_COMMITMENT_REFUSED");
+  EXPECT_EQ(static_cast<int>(TxCode::kAttesterNotAccredited), 16);
+  EXPECT_EQ(static_cast<int>(TxCode::kCommitmentRefused), 27);
 }
 
 TEST(Registry, ALongLivedLedgerWithItsCacheAgreesWithFreshOnes) {
