@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/assert.h"
+#include "base/hex.h"
+
 namespace hito::testing {
 
 std::string VectorPath(const std::string& file) {
@@ -17,6 +20,12 @@ nlohmann::json LoadVectors(const std::string& file) {
   EXPECT_TRUE(f.good()) << "missing " << VectorPath(file);
   if (!f.good()) return nlohmann::json();
   return nlohmann::json::parse(f);
+}
+
+Bytes Hex(const nlohmann::json& hex_string) {
+  Result<Bytes> b = HexDecode(hex_string.get<std::string>());
+  HITO_ASSERT(b.ok());
+  return *b;
 }
 
 bool GoldenRewriteRequested() {

@@ -20,6 +20,9 @@ std::string VectorPath(const std::string& file);
 // gives a null document.
 nlohmann::json LoadVectors(const std::string& file);
 
+// A hex string of a vector file, decoded (a vector file with bad hex is broken: asserts).
+Bytes Hex(const nlohmann::json& hex_string);
+
 // A fuzz corpus seed: tests/fuzz/corpus/<target>/<name>.
 struct CorpusSeed {
   std::string target;

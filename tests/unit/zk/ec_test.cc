@@ -17,11 +17,7 @@ namespace {
 
 nlohmann::json LoadVectors() { return hito::testing::LoadVectors("ristretto255.json"); }
 
-Bytes Hex(const nlohmann::json& j) {
-  auto b = HexDecode(j.get<std::string>());
-  HITO_ASSERT(b.ok());
-  return *b;
-}
+using hito::testing::Hex;
 
 Bytes B(const std::array<uint8_t, 32>& a) { return Bytes(a.begin(), a.end()); }
 

@@ -17,11 +17,7 @@ namespace {
 
 nlohmann::json Load(const std::string& name) { return hito::testing::LoadVectors(name); }
 
-Bytes Hex(const nlohmann::json& j) {
-  auto b = HexDecode(j.get<std::string>());
-  HITO_ASSERT(b.ok());
-  return *b;
-}
+using hito::testing::Hex;
 
 Bytes B(const Point& p) { return Bytes(p.bytes().begin(), p.bytes().end()); }
 Bytes B(const Scalar& s) { return Bytes(s.bytes().begin(), s.bytes().end()); }

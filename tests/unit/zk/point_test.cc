@@ -16,11 +16,7 @@ namespace {
 
 nlohmann::json LoadVectors() { return hito::testing::LoadVectors("ristretto255.json"); }
 
-Bytes Hex(const nlohmann::json& j) {
-  auto b = HexDecode(j.get<std::string>());
-  HITO_ASSERT(b.ok());
-  return *b;
-}
+using hito::testing::Hex;
 
 TEST(PointTest, GeneratorMultiplesEncodeExactly) {
   auto v = LoadVectors()["generator_multiples"]["encodings"];
