@@ -20,6 +20,7 @@
 #include "consensus/ledger/records.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
+#include "tests/support/ledger.h"
 #include "zk/point.h"
 #include "zk/proof/sigma.h"
 #include "zk/proof/triptych.h"
@@ -55,13 +56,7 @@ types::AccountId Account(uint8_t i) {
   return types::AccountIdFromPublicKey(KeyFor(0xAC, i).public_key());
 }
 
-types::BlockHeader Header(uint64_t height) {
-  types::BlockHeader h;
-  h.chain_id = kChain;
-  h.height = height;
-  h.time_ms = 1'700'000'000'000 + height * 1000;
-  return h;
-}
+types::BlockHeader Header(uint64_t height) { return hito::testing::HeaderAt(kChain, height); }
 
 struct ChainParams {
   uint64_t epoch_blocks = 2;
@@ -218,9 +213,9 @@ TEST(Ubi, ADoubleClaimInOneBlockPaysOnce) {
   // block carries both executes the first and refuses the second.
   UbiChain chain;
   const auto people = Populate(&chain, 2);
-  const auto results = chain.Apply({chain.ClaimTx(people[0], 1, Account(1)),
-                                    chain.ClaimTx(people[0], 1, Account(2)),
-                                    chain.ClaimTx(people[1], 1, Account(2))});
+  const auto results =
+      chain.Apply({chain.ClaimTx(people[0], 1, Account(1)), chain.ClaimTx(people[0], 1, Account(2)),
+                   chain.ClaimTx(people[1], 1, Account(2))});
   ExpectCode(results[0], TxCode::kOk);
   ExpectCode(results[1], TxCode::kAlreadyClaimed);
   ExpectCode(results[2], TxCode::kOk);
@@ -365,9 +360,9 @@ TEST(Ubi, ABlockCarriesAtMostMaxClaimsPerBlock) {
   cp.max_claims_per_block = 2;
   UbiChain chain(cp);
   const auto people = Populate(&chain, 3);
-  const auto results = chain.Apply({chain.ClaimTx(people[0], 1, Account(1)),
-                                    chain.ClaimTx(people[1], 1, Account(1)),
-                                    chain.ClaimTx(people[2], 1, Account(1))});
+  const auto results =
+      chain.Apply({chain.ClaimTx(people[0], 1, Account(1)), chain.ClaimTx(people[1], 1, Account(1)),
+                   chain.ClaimTx(people[2], 1, Account(1))});
   ExpectCode(results[0], TxCode::kOk);
   ExpectCode(results[1], TxCode::kOk);
   ExpectCode(results[2], TxCode::kClaimsPerBlock);
@@ -403,14 +398,15 @@ TEST(Ubi, NullifiersOfClosedEpochsArePruned) {
     EXPECT_LE(chain.CountWithPrefix("u/k/"), 3u);
     EXPECT_LE(chain.CountWithPrefix("u/l/"), 3u);
   }
-  EXPECT_FALSE(*ubi::NullifierUsed(RegistryStore(&chain.kv), 3, types::ClaimNullifier(
-                                       chain.MakeClaim(people[0], 6, Account(1)))));
+  EXPECT_FALSE(
+      *ubi::NullifierUsed(RegistryStore(&chain.kv), 3,
+                          types::ClaimNullifier(chain.MakeClaim(people[0], 6, Account(1)))));
 }
 
 TEST(Ubi, SupplyEqualsTheSumOfBalancesWithinTheBoundOver1000Epochs) {
   // 1,000 epochs of 2 blocks with 1% demurrage: random transfers between 6 accounts
-  // funded by claims only, and the claims by 4 citizens (some skip epochs and catch up within the window).
-  // At every epoch, every balance is materialised: sum <= supply <= sum + accounts with a
+  // funded by claims only, and the claims by 4 citizens (some skip epochs and catch up within the
+  // window). At every epoch, every balance is materialised: sum <= supply <= sum + accounts with a
   // nonzero record (docs/protocol/ubi.md, "Supply").
   ChainParams cp;
   cp.demurrage_ppm = 10'000;
