@@ -49,7 +49,8 @@ sigset_t BlockStopSignals() {
 
 int RunNode(const std::filesystem::path& home, const std::optional<std::string>& grpc_addr,
             const sigset_t& stop_signals, const std::function<void(const node::Node&)>& banner) {
-  Result<node::NodeConfig> cfg = node::LoadConfig(node::HomePaths{home}.config());
+  Result<node::config::NodeConfig> cfg =
+      node::config::LoadConfig(node::config::HomePaths{home}.config());
   if (cfg.ok()) spdlog::set_level(spdlog::level::from_str(cfg->log_level));
   node::NodeOptions options;
   options.home = home;
@@ -103,7 +104,7 @@ struct InitCommand {
   }
 
   int Run() const {
-    node::InitOptions o;
+    node::config::InitOptions o;
     o.chain_id = chain_id;
     if (!grpc_addr.empty()) o.config.grpc_addr = grpc_addr;
     for (const std::string& f : fund) {
@@ -111,7 +112,7 @@ struct InitCommand {
       if (!account.ok()) return Fail(account.status());
       o.accounts.push_back(*account);
     }
-    Result<node::InitResult> r = node::InitHome(home, o);
+    Result<node::config::InitResult> r = node::config::InitHome(home, o);
     if (!r.ok()) return Fail(r.status());
     std::printf("initialised %s\nchain id: %s\nvalidator: %s\n", home.c_str(), chain_id.c_str(),
                 r->validator_address.c_str());
@@ -139,7 +140,7 @@ struct StartCommand {
 // ---- hitod testnet ----
 struct TestnetCommand {
   CLI::App* cmd = nullptr;
-  node::TestnetOptions o;
+  node::config::TestnetOptions o;
   std::string out;
 
   void Add(CLI::App& app) {
@@ -154,11 +155,11 @@ struct TestnetCommand {
 
   int Run() {
     o.out = out;
-    Result<std::vector<node::TestnetNode>> r = node::WriteTestnet(o);
+    Result<std::vector<node::config::TestnetNode>> r = node::config::WriteTestnet(o);
     if (!r.ok()) return Fail(r.status());
     std::printf("testnet %s: %u validators in %s (dev key: %s/dev.key, list: %s/nodes.json)\n",
                 o.chain_id.c_str(), o.validators, out.c_str(), out.c_str(), out.c_str());
-    for (const node::TestnetNode& n : *r) {
+    for (const node::config::TestnetNode& n : *r) {
       std::printf("  %s  grpc %s  p2p %s\n", n.home.c_str(), n.grpc_addr.c_str(),
                   n.p2p_addr.c_str());
     }
@@ -196,17 +197,17 @@ struct DevCommand {
     Result<std::filesystem::path> dev_home = Home();
     if (!dev_home.ok()) return Fail(dev_home.status());
     const std::optional<std::string> addr = OptionalString(grpc_addr);
-    node::HomePaths paths{*dev_home};
+    node::config::HomePaths paths{*dev_home};
     std::error_code ec;
     if (!std::filesystem::exists(paths.config(), ec)) {
-      node::InitOptions o;
+      node::config::InitOptions o;
       o.chain_id = chain_option->count() > 0 ? chain_id : "hito-dev";
       o.dev_account = true;
       if (addr) o.config.grpc_addr = *addr;
-      Result<node::InitResult> r = node::InitHome(*dev_home, o);
+      Result<node::config::InitResult> r = node::config::InitHome(*dev_home, o);
       if (!r.ok()) return Fail(r.status());
     }
-    Result<hito::Ed25519PrivateKey> dev_key = node::ReadSeedFile(paths.dev_key());
+    Result<hito::Ed25519PrivateKey> dev_key = node::config::ReadSeedFile(paths.dev_key());
     if (!dev_key.ok()) return Fail(dev_key.status().WithContext("dev home without dev.key"));
     const std::string dev_address =
         hito::EncodeAddress(hito::consensus::types::AccountIdFromPublicKey(dev_key->public_key()));

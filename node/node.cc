@@ -4,7 +4,8 @@
 
 #include "base/bech32m.h"
 #include "base/hex.h"
-#include "node/chain/p2p_transport.h"
+#include "node/chain/bft_engine.h"
+#include "node/chain/solo_engine.h"
 
 namespace hito::node {
 
@@ -12,44 +13,47 @@ namespace types = consensus::types;
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   std::unique_ptr<Node> node(new Node());
-  HomePaths paths{options.home};
-  HITO_ASSIGN_OR_RETURN(node->config_, LoadConfig(paths.config()));
+  config::HomePaths paths{options.home};
+  HITO_ASSIGN_OR_RETURN(node->config_, config::LoadConfig(paths.config()));
   if (options.grpc_addr) node->config_.grpc_addr = *options.grpc_addr;
   HITO_ASSIGN_OR_RETURN(std::string genesis_text, ReadFile(paths.genesis()));
-  Result<consensus::ledger::Genesis> genesis_r = ParseGenesisJson(genesis_text);
+  Result<consensus::ledger::Genesis> genesis_r = config::ParseGenesisJson(genesis_text);
   if (!genesis_r.ok()) return genesis_r.status().WithContext(paths.genesis().string());
   consensus::ledger::Genesis genesis = std::move(genesis_r).value();
-  const Hash32 genesis_hash = GenesisHash(genesis_text);
+  const Hash32 genesis_hash = config::GenesisHash(genesis_text);
   node->chain_id_ = genesis.chain_id;
-  HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey key, ReadSeedFile(paths.validator_key()));
+  HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey key, config::ReadSeedFile(paths.validator_key()));
   if (!genesis.validators.IndexOf(key.public_key())) {
     return FailedPreconditionError("validator.key is not in the genesis validator set");
   }
   const Ed25519PublicKey validator = key.public_key();
 
-  HITO_ASSIGN_OR_RETURN(node->store_, Store::Open(paths.data()));
-  HITO_ASSIGN_OR_RETURN(ChainTip tip, RecoverChain(node->store_.get(), genesis, genesis_hash));
+  HITO_ASSIGN_OR_RETURN(node->store_, store::Store::Open(paths.data()));
+  HITO_ASSIGN_OR_RETURN(chain::ChainTip tip,
+                        chain::RecoverChain(node->store_.get(), genesis, genesis_hash));
   spdlog::info("chain {} at height {}, state root {}", node->chain_id_, tip.height,
                HexEncode(tip.state_root));
 
-  Store* store = node->store_.get();
-  node->mempool_ = std::make_unique<Mempool>(
+  store::Store* store = node->store_.get();
+  node->mempool_ = std::make_unique<mempool::Mempool>(
       node->chain_id_,
-      MempoolLimits{.max_txs = node->config_.mempool_max_txs,
-                    .max_bytes = node->config_.mempool_max_bytes,
-                    .max_txs_per_sender = node->config_.mempool_max_txs_per_sender,
-                    .max_bytes_per_sender = node->config_.mempool_max_bytes_per_sender,
-                    .tx_ttl_ms = node->config_.mempool_tx_ttl_ms},
+      mempool::MempoolLimits{.max_txs = node->config_.mempool_max_txs,
+                             .max_bytes = node->config_.mempool_max_bytes,
+                             .max_txs_per_sender = node->config_.mempool_max_txs_per_sender,
+                             .max_bytes_per_sender = node->config_.mempool_max_bytes_per_sender,
+                             .tx_ttl_ms = node->config_.mempool_tx_ttl_ms},
       store->State(), [store](const Hash32& h) { return store->GetTx(h); });
-  node->events_ = std::make_unique<CommitEvents>(options.max_tx_waiters);
-  node->app_ = std::make_unique<ChainApp>(node->chain_id_, std::move(tip), store,
-                                          node->mempool_.get(), node->events_.get());
+  node->events_ = std::make_unique<chain::CommitEvents>(options.max_tx_waiters);
+  node->app_ = std::make_unique<chain::ChainApp>(node->chain_id_, std::move(tip), store,
+                                                 node->mempool_.get(), node->events_.get());
   // One validator for ever: the solo engine. Any schedule of set changes needs BFT.
   if (genesis.validators.size() == 1 && genesis.validator_schedule.empty()) {
-    node->engine_ = std::make_unique<SoloEngine>(
+    auto solo = std::make_unique<chain::SoloEngine>(
         node->chain_id_, genesis.validators, std::move(key), node->app_.get(),
-        SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
-                          node->config_.block_max_bytes});
+        chain::SoloEngineOptions{node->config_.block_interval_ms, node->config_.block_max_txs,
+                                 node->config_.block_max_bytes});
+    node->solo_ = solo.get();
+    node->engine_ = std::move(solo);
   } else {
     HITO_RETURN_IF_ERROR(node->OpenBft(options, genesis_hash, std::move(key)));
     spdlog::info("BFT consensus with {} validators", genesis.validators.size());
@@ -60,40 +64,34 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
 
 Status Node::OpenBft(const NodeOptions& options, const Hash32& genesis_hash,
                      Ed25519PrivateKey key) {
-  ConsensusTransport* transport = options.transport;
+  chain::ConsensusTransport* transport = options.transport;
   if (transport == nullptr) {
     // The peer network; the node key is the validator key (docs/protocol/p2p.md).
     HITO_ASSIGN_OR_RETURN(p2p::PeerNetworkConfig pc,
-                          PeerNetworkConfigFor(config_, chain_id_, genesis_hash));
+                          chain::PeerNetworkConfigFor(config_, chain_id_, genesis_hash));
     HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey node_key,
-                          ReadSeedFile(HomePaths{options.home}.validator_key()));
-    auto net = std::make_unique<P2pTransport>(std::move(pc), std::move(node_key),
-                                              app_->Tip().height, mempool_.get());
+                          config::ReadSeedFile(config::HomePaths{options.home}.validator_key()));
+    auto net = std::make_unique<chain::P2pTransport>(std::move(pc), std::move(node_key),
+                                                     app_->Tip().height, mempool_.get());
     Status started = net->Start();
     if (!started.ok()) return started.WithContext("p2p listen " + config_.p2p_addr);
     spdlog::info("p2p listening on {} with {} peers", config_.p2p_addr, config_.peers.size());
     transport = net.get();
-    relay_ = net.get();  // RPC-admitted txs are gossiped to the peers
     own_transport_ = std::move(net);
   }
-  BftEngineOptions bo;
+  chain::BftEngineOptions bo;
   bo.block_max_txs = config_.block_max_txs;
   bo.block_max_bytes = config_.block_max_bytes;
   bo.commit_wait_ms = config_.block_interval_ms;
-  bo.bft.timeout_propose_base_ms = config_.timeout_propose_base_ms;
-  bo.bft.timeout_propose_delta_ms = config_.timeout_propose_delta_ms;
-  bo.bft.timeout_prevote_base_ms = config_.timeout_prevote_base_ms;
-  bo.bft.timeout_prevote_delta_ms = config_.timeout_prevote_delta_ms;
-  bo.bft.timeout_precommit_base_ms = config_.timeout_precommit_base_ms;
-  bo.bft.timeout_precommit_delta_ms = config_.timeout_precommit_delta_ms;
-  HITO_ASSIGN_OR_RETURN(bft_, BftEngine::Open(options.home, chain_id_, std::move(key), app_.get(),
-                                              store_.get(), transport, bo));
+  bo.bft.timeouts = config_.timeouts;
+  HITO_ASSIGN_OR_RETURN(engine_, chain::BftEngine::Open(options.home, chain_id_, std::move(key),
+                                                        app_.get(), store_.get(), transport, bo));
   return Status::Ok();
 }
 
 Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
                       const Ed25519PublicKey& validator) {
-  RpcBackend backend;
+  rpc::RpcBackend backend;
   backend.chain_id = chain_id_;
   backend.genesis_hash = genesis_hash;
   backend.validator = validator;
@@ -101,8 +99,9 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
   backend.mempool = mempool_.get();
   backend.events = events_.get();
   backend.app = app_.get();
-  backend.relay = relay_;
-  HITO_ASSIGN_OR_RETURN(rpc_, RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc));
+  backend.relay = own_transport_.get();  // RPC-admitted txs are gossiped to the peers
+  HITO_ASSIGN_OR_RETURN(rpc_,
+                        rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc));
   spdlog::info("gRPC listening on {} (port {}), validator {}", config_.grpc_addr, rpc_->port(),
                EncodeAddress(types::AccountIdFromPublicKey(validator)));
   return Status::Ok();
@@ -110,15 +109,13 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
 
 void Node::StartEngine() {
   if (engine_) engine_->Start();
-  if (bft_) bft_->Start();
 }
 
 void Node::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (engine_) engine_->Stop();
-  if (bft_) bft_->Stop();
-  if (auto* net = dynamic_cast<P2pTransport*>(own_transport_.get())) net->Stop();
+  if (own_transport_) own_transport_->Stop();
   if (events_) events_->Shutdown();
   if (rpc_) rpc_->Shutdown();
 }

@@ -2,9 +2,11 @@
 //
 // Open loads the home (config.toml, genesis.json, validator.key), opens the store,
 // recovers (genesis on a fresh database; re-applying a block whose state batch is
-// missing), builds the mempool, CommitEvents, the ChainApp and the SoloEngine, and starts
-// the gRPC server. StartEngine starts block production. Stop shuts down in reverse:
-// engine first (no block in progress), then waiters, then the gRPC server.
+// missing), builds the mempool, CommitEvents, the ChainApp and the one engine the genesis
+// calls for (SoloEngine for a single validator, BftEngine over the peer network otherwise;
+// the node owns that network and hands it to the engine), and starts the gRPC server.
+// StartEngine starts block production. Stop shuts down in reverse: engine first (no block
+// in progress), then the peer network, then waiters, then the gRPC server.
 #ifndef HITO_NODE_NODE_H_
 #define HITO_NODE_NODE_H_
 
@@ -14,9 +16,10 @@
 #include <string>
 
 #include "base/status.h"
-#include "node/chain/bft_engine.h"
 #include "node/chain/chain_app.h"
 #include "node/chain/commit_events.h"
+#include "node/chain/engine.h"
+#include "node/chain/p2p_transport.h"
 #include "node/chain/solo_engine.h"
 #include "node/config/config.h"
 #include "node/mempool/mempool.h"
@@ -28,11 +31,11 @@ namespace hito::node {
 struct NodeOptions {
   std::filesystem::path home;
   std::optional<std::string> grpc_addr;  // overrides config.toml
-  RpcOptions rpc;
+  rpc::RpcOptions rpc;
   size_t max_tx_waiters = 100'000;
   // The peer network for a multi-validator genesis (not owned; must outlive the node).
-  // Unset: a transport that reaches no peer (logged), until node/p2p is wired in.
-  ConsensusTransport* transport = nullptr;
+  // Unset: the node opens its own (a P2pTransport over node/p2p, from config.toml).
+  chain::ConsensusTransport* transport = nullptr;
 };
 
 class Node {
@@ -44,15 +47,16 @@ class Node {
   void Stop();
 
   int grpc_port() const { return rpc_->port(); }
-  RpcServer* rpc() { return rpc_.get(); }
-  const NodeConfig& config() const { return config_; }
+  rpc::RpcServer* rpc() { return rpc_.get(); }
+  const config::NodeConfig& config() const { return config_; }
   const std::string& chain_id() const { return chain_id_; }
   // The engine in use: SoloEngine for a one-validator genesis, BftEngine otherwise.
-  SoloEngine* engine() { return engine_.get(); }
-  BftEngine* bft_engine() { return bft_.get(); }
-  Mempool* mempool() { return mempool_.get(); }
-  Store* store() { return store_.get(); }
-  ChainApp* app() { return app_.get(); }
+  chain::Engine* engine() { return engine_.get(); }
+  // The engine when it is the SoloEngine (tests produce blocks with it by hand), else null.
+  chain::SoloEngine* solo_engine() { return solo_; }
+  mempool::Mempool* mempool() { return mempool_.get(); }
+  store::Store* store() { return store_.get(); }
+  chain::ChainApp* app() { return app_.get(); }
 
  private:
   Node() = default;
@@ -61,17 +65,18 @@ class Node {
   // The public gRPC server over the opened parts.
   Status StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
                   const Ed25519PublicKey& validator);
-  NodeConfig config_;
+  config::NodeConfig config_;
   std::string chain_id_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Mempool> mempool_;
-  std::unique_ptr<CommitEvents> events_;
-  std::unique_ptr<ChainApp> app_;
-  std::unique_ptr<SoloEngine> engine_;
-  std::unique_ptr<ConsensusTransport> own_transport_;
-  TxRelay* relay_ = nullptr;  // own_transport_ when it is the peer network
-  std::unique_ptr<BftEngine> bft_;
-  std::unique_ptr<RpcServer> rpc_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<mempool::Mempool> mempool_;
+  std::unique_ptr<chain::CommitEvents> events_;
+  std::unique_ptr<chain::ChainApp> app_;
+  // The peer network, unless options.transport was given; declared before engine_, which
+  // talks over it, so that it outlives the engine.
+  std::unique_ptr<chain::P2pTransport> own_transport_;
+  std::unique_ptr<chain::Engine> engine_;
+  chain::SoloEngine* solo_ = nullptr;  // engine_, when it is the SoloEngine
+  std::unique_ptr<rpc::RpcServer> rpc_;
   bool stopped_ = false;
 };
 

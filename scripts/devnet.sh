@@ -150,6 +150,7 @@ if [ "$validators" = 1 ]; then
   fi
   "$hito" --node "$addr" --home "$wallet_home" status
   key="$node_home/dev.key"
+  attester_key="$node_home/attester.key"
   echo
   echo "The single-validator dev chain is up."
   echo "  node:  gRPC $addr  home $node_home  log $dir/hitod.log  pid $(pid_of hitod)"
@@ -197,6 +198,7 @@ else
   fi
   "$hito" --node "$addr" --home "$wallet_home" status
   key="$tn/dev.key"
+  attester_key="$tn/attester.key"
   echo
   echo "The $validators-validator chain is up (node addresses also in $tn/nodes.json):"
   for i in $(seq 0 $((validators - 1))); do
@@ -214,4 +216,12 @@ Use it with hito (the keystore passphrase is asked on the terminal, or set HITO_
   $rel_hito --node $addr send --from dev --to alice --amount 1000000
   $rel_hito --node $addr balance alice
   $rel_hito --node $addr block latest --json
+
+A citizen's first five commands (the dev attester is accredited in genesis; epochs last a
+few seconds, and a new identity claims from the epoch after its registration):
+  $rel_hito --node $addr attester import dev-attester --seed-file $attester_key
+  $rel_hito --node $addr identity new carol --json
+  $rel_hito --node $addr attester attest --attester dev-attester --identity <identity from above> --handle carol@example.org --expires-in 1000 > carol.attestation.json
+  $rel_hito --node $addr identity register carol --attestation carol.attestation.json --json
+  $rel_hito --node $addr ubi claim carol --to alice --json      (then: ubi status carol)
 EOT

@@ -18,6 +18,7 @@
 #include "base/hex.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
+#include "wallet/cli_internal.h"
 #include "wallet/client.h"
 #include "wallet/keystore.h"
 #include "wallet/passphrase.h"
@@ -28,29 +29,6 @@ namespace {
 
 namespace types = consensus::types;
 using Json = nlohmann::ordered_json;
-
-struct Globals {
-  std::string node{kDefaultNodeAddress};
-  std::string home;
-  bool json = false;
-};
-
-// What a command produced: the JSON document and its human-readable rendering.
-struct Output {
-  Json json;
-  std::string text;
-};
-
-// A failure and whether it was the user's invocation (exit 2) or anything else (exit 1).
-struct Failure {
-  Status status;
-  bool usage = false;
-};
-
-using CmdResult = std::variant<Output, Failure>;
-
-Failure Usage(Status s) { return Failure{std::move(s), true}; }
-Failure Fail(Status s) { return Failure{std::move(s), false}; }
 
 std::string DefaultHome() {
   if (const char* h = std::getenv("HITO_HOME"); h != nullptr && *h != '\0') return h;
@@ -144,13 +122,6 @@ CmdResult KeysShow(const Globals& g, const std::string& name) {
                                     "\npublic key: " + HexEncode(info->public_key)};
 }
 
-Result<Ed25519PrivateKey> UnlockKey(const Globals& g, const std::string& name) {
-  Keystore ks(g.home);
-  HITO_RETURN_IF_ERROR(ks.Info(name).status());
-  HITO_ASSIGN_OR_RETURN(SecretString pass, GetPassphrase(name, PassphraseUse::kUnlock));
-  return ks.Open(name, pass, KdfStrengthFromEnv() == KdfStrength::kInsecureFast);
-}
-
 CmdResult KeysExport(const Globals& g, const std::string& name, bool unsafe_print_seed) {
   if (Status s = ValidateKeyName(name); !s.ok()) return Usage(s);
   if (!unsafe_print_seed) {
@@ -181,24 +152,6 @@ CmdResult KeysDelete(const Globals& g, const std::string& name, bool yes) {
 }
 
 // ---------------------------------------------------------------------------- chain
-
-// An address, or the name of a key in the keystore.
-Result<std::string> ResolveAddress(const Globals& g, const std::string& arg) {
-  if (arg.starts_with("hito1") || arg.starts_with("HITO1")) {
-    auto id = DecodeAddress(arg);
-    if (!id.ok())
-      return InvalidArgumentError("invalid address '" + arg + "': " + id.status().message());
-    return EncodeAddress(*id);
-  }
-  if (!ValidateKeyName(arg).ok()) {
-    return InvalidArgumentError("'" + arg + "' is neither a hito1... address nor a key name");
-  }
-  auto info = Keystore(g.home).Info(arg);
-  if (!info.ok()) {
-    return InvalidArgumentError("'" + arg + "' is not an address and " + info.status().message());
-  }
-  return AddressOf(info->public_key);
-}
 
 CmdResult Balance(const Globals& g, const std::string& who) {
   auto addr = ResolveAddress(g, who);
@@ -385,13 +338,6 @@ void AddGlobalFlags(CLI::App* app, Globals* g) {
   app->add_flag("--json", g->json, "print the result as JSON (docs/cli.md)");
 }
 
-// A parsed subcommand and what it runs. The arguments live in the closure, so each
-// subcommand's options and its call sit in one function.
-struct Command {
-  CLI::App* app;
-  std::function<CmdResult()> run;
-};
-
 CLI::App* AddNameOption(CLI::App* cmd, std::string* name) {
   cmd->add_option("NAME", *name, "key name")->required();
   return cmd;
@@ -504,6 +450,7 @@ std::vector<Command> AddCommands(CLI::App* app, const Globals& g) {
   AddStatus(app, g, &commands);
   AddBlock(app, g, &commands);
   AddTx(app, g, &commands);
+  AddPersonhoodCommands(app, g, &commands);
   return commands;
 }
 
@@ -553,6 +500,31 @@ int Report(const Globals& g, CmdResult* r) {
 }
 
 }  // namespace
+
+Result<Ed25519PrivateKey> UnlockKey(const Globals& g, const std::string& name, SecretKind kind) {
+  Keystore ks(g.home, kind);
+  HITO_RETURN_IF_ERROR(ks.Info(name).status());
+  HITO_ASSIGN_OR_RETURN(SecretString pass, GetPassphrase(name, PassphraseUse::kUnlock));
+  return ks.Open(name, pass, KdfStrengthFromEnv() == KdfStrength::kInsecureFast);
+}
+
+// An address, or the name of a key in the keystore.
+Result<std::string> ResolveAddress(const Globals& g, const std::string& arg) {
+  if (arg.starts_with("hito1") || arg.starts_with("HITO1")) {
+    auto id = DecodeAddress(arg);
+    if (!id.ok())
+      return InvalidArgumentError("invalid address '" + arg + "': " + id.status().message());
+    return EncodeAddress(*id);
+  }
+  if (!ValidateKeyName(arg).ok()) {
+    return InvalidArgumentError("'" + arg + "' is neither a hito1... address nor a key name");
+  }
+  auto info = Keystore(g.home).Info(arg);
+  if (!info.ok()) {
+    return InvalidArgumentError("'" + arg + "' is not an address and " + info.status().message());
+  }
+  return AddressOf(info->public_key);
+}
 
 int RunCli(int argc, char** argv) {
   Globals g;

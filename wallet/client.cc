@@ -33,7 +33,9 @@ NodeClient::NodeClient(const std::string& target, std::chrono::milliseconds call
       node_(v1::NodeService::NewStub(channel_)),
       accounts_(v1::AccountService::NewStub(channel_)),
       blocks_(v1::BlockService::NewStub(channel_)),
-      txs_(v1::TxService::NewStub(channel_)) {}
+      txs_(v1::TxService::NewStub(channel_)),
+      personhood_(v1::PersonhoodService::NewStub(channel_)),
+      ubi_(v1::UbiService::NewStub(channel_)) {}
 
 void NodeClient::SetDeadline(grpc::ClientContext* ctx, std::chrono::milliseconds timeout) const {
   ctx->set_deadline(std::chrono::system_clock::now() + timeout);
@@ -101,6 +103,71 @@ Result<v1::SubmitTransactionAndWaitResponse> NodeClient::SubmitAndWait(
   v1::SubmitTransactionAndWaitResponse resp;
   grpc::Status s = txs_->SubmitTransactionAndWait(&ctx, req, &resp);
   if (!s.ok()) return FromGrpc(s, "send");
+  return resp;
+}
+
+Result<v1::GetRegistryResponse> NodeClient::GetRegistry() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetRegistryResponse resp;
+  grpc::Status s = personhood_->GetRegistry(&ctx, v1::GetRegistryRequest(), &resp);
+  if (!s.ok()) return FromGrpc(s, "get registry");
+  return resp;
+}
+
+Result<v1::GetIdentityResponse> NodeClient::GetIdentity(const std::array<uint8_t, 32>& identity) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetIdentityRequest req;
+  req.set_identity(std::string(AsChars(identity)));
+  v1::GetIdentityResponse resp;
+  grpc::Status s = personhood_->GetIdentity(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "get identity");
+  return resp;
+}
+
+Result<v1::ListSnapshotMembersResponse> NodeClient::ListSnapshotMembers(
+    uint64_t epoch, uint32_t cohort, uint32_t page_size, const std::string& page_token) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::ListSnapshotMembersRequest req;
+  req.set_epoch(epoch);
+  req.set_cohort(cohort);
+  req.set_page_size(page_size);
+  req.set_page_token(page_token);
+  v1::ListSnapshotMembersResponse resp;
+  grpc::Status s = personhood_->ListSnapshotMembers(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "list snapshot members");
+  return resp;
+}
+
+Result<v1::GetUbiParamsResponse> NodeClient::GetUbiParams() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetUbiParamsResponse resp;
+  grpc::Status s = ubi_->GetUbiParams(&ctx, v1::GetUbiParamsRequest(), &resp);
+  if (!s.ok()) return FromGrpc(s, "get ubi params");
+  return resp;
+}
+
+Result<v1::GetEpochResponse> NodeClient::GetEpoch() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetEpochResponse resp;
+  grpc::Status s = ubi_->GetEpoch(&ctx, v1::GetEpochRequest(), &resp);
+  if (!s.ok()) return FromGrpc(s, "get epoch");
+  return resp;
+}
+
+Result<v1::GetNullifierResponse> NodeClient::GetNullifier(uint64_t epoch, const Hash32& nullifier) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetNullifierRequest req;
+  req.set_epoch(epoch);
+  req.set_nullifier(std::string(AsChars(nullifier)));
+  v1::GetNullifierResponse resp;
+  grpc::Status s = ubi_->GetNullifier(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "get nullifier");
   return resp;
 }
 

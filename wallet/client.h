@@ -9,6 +9,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -19,7 +20,9 @@
 #include "hito/v1/block.grpc.pb.h"
 #include "hito/v1/errors.pb.h"
 #include "hito/v1/node.grpc.pb.h"
+#include "hito/v1/personhood.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
+#include "hito/v1/ubi.grpc.pb.h"
 
 namespace hito::wallet {
 
@@ -43,6 +46,16 @@ class NodeClient {
   Result<v1::SubmitTransactionAndWaitResponse> SubmitAndWait(const Bytes& tx_bytes,
                                                              std::chrono::milliseconds timeout);
 
+  // Personhood and UBI (latest state only).
+  Result<v1::GetRegistryResponse> GetRegistry();
+  Result<v1::GetIdentityResponse> GetIdentity(const std::array<uint8_t, 32>& identity);
+  Result<v1::ListSnapshotMembersResponse> ListSnapshotMembers(uint64_t epoch, uint32_t cohort,
+                                                              uint32_t page_size,
+                                                              const std::string& page_token);
+  Result<v1::GetUbiParamsResponse> GetUbiParams();
+  Result<v1::GetEpochResponse> GetEpoch();
+  Result<v1::GetNullifierResponse> GetNullifier(uint64_t epoch, const Hash32& nullifier);
+
   const std::string& target() const { return target_; }
 
  private:
@@ -55,6 +68,8 @@ class NodeClient {
   std::unique_ptr<v1::AccountService::Stub> accounts_;
   std::unique_ptr<v1::BlockService::Stub> blocks_;
   std::unique_ptr<v1::TxService::Stub> txs_;
+  std::unique_ptr<v1::PersonhoodService::Stub> personhood_;
+  std::unique_ptr<v1::UbiService::Stub> ubi_;
 };
 
 }  // namespace hito::wallet

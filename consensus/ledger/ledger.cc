@@ -362,9 +362,9 @@ Result<std::vector<bool>> BadClaimProofs(const RegistryStore& store, std::string
   std::vector<const ubi::ClaimStatement*> views;
   views.reserve(statements.size());
   for (const ubi::ClaimStatement& st : statements) views.push_back(&st);
-  HITO_ASSIGN_OR_RETURN(
-      ubi::VerifyOutcome outcome,
-      ubi::VerifyStatements(store, chain_id, views, sets, zk::membership::BatchMode::kAllInvalid));
+  HITO_ASSIGN_OR_RETURN(ubi::VerifyOutcome outcome,
+                        ubi::VerifyStatements(store, chain_id, views, sets,
+                                              zk::proof::membership::BatchMode::kAllInvalid));
   for (size_t k = 0; k < where.size(); ++k) bad[where[k]] = !outcome.valid[k];
   return bad;
 }
@@ -663,7 +663,7 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
     if (!check.ok()) return storage_failure(check.status());
     if (!check->statement || sigs == SignatureCheck::kAlreadyVerified) return check->refusal;
     auto outcome = ubi::VerifyStatements(RegistryStore(state_), chain_id_, {&*check->statement},
-                                         sets_, zk::membership::BatchMode::kAllInvalid);
+                                         sets_, zk::proof::membership::BatchMode::kAllInvalid);
     if (!outcome.ok()) return storage_failure(outcome.status());
     TxResult r;
     if (!outcome->valid[0]) {

@@ -48,7 +48,7 @@ Bytes IdentityKey(uint64_t index) { return U64Key("r/i/", index); }
 Bytes PointKey(const types::IdentityPoint& p) { return Prefixed("r/p/", p); }
 Bytes TagKey(const Hash32& tag) { return Prefixed("r/g/", tag); }
 Bytes UsedKey(const Hash32& id) { return Prefixed("r/a/", id); }
-Bytes AttesterKey(const Ed25519PublicKey& pk) { return Prefixed("r/t/", pk); }
+Bytes AttesterKey(const Ed25519PublicKey& pk) { return Prefixed(registry::kAttesterKeyPrefix, pk); }
 Bytes ExpiryKey(uint64_t epoch) { return U64Key("r/e/", epoch); }
 Bytes KeyOf(std::string_view k) { return Bytes(k.begin(), k.end()); }
 
@@ -291,7 +291,7 @@ Result<std::vector<types::IdentityPoint>> CohortMembers(const RegistryStore& sto
     if (id.status == IdentityStatus::kLive) {
       members.push_back(id.point);
     } else {
-      members.push_back(zk::membership::Filler(i - begin).bytes());
+      members.push_back(zk::proof::membership::Filler(i - begin).bytes());
     }
   }
   return members;
@@ -547,9 +547,9 @@ std::optional<TxResult> VerifyRegistration(const types::Registration& reg) {
     return Reject(TxCode::kBadSignature, "attestation signature does not verify");
   }
   Result<zk::Point> point = zk::Point::Decode(a.identity);
-  Result<zk::SchnorrProof> proof = zk::SchnorrProof::Decode(reg.possession);
+  Result<zk::proof::SchnorrProof> proof = zk::proof::SchnorrProof::Decode(reg.possession);
   if (!point.ok() || !proof.ok() ||
-      !zk::SchnorrVerify(*point, types::PossessionMessage(a), *proof).ok()) {
+      !zk::proof::SchnorrVerify(*point, types::PossessionMessage(a), *proof).ok()) {
     return Reject(TxCode::kBadProof, "proof of possession does not verify for this identity");
   }
   return std::nullopt;
@@ -710,15 +710,22 @@ Result<TxResult> AddCommitment(RegistryStore* store, std::string_view chain_id,
                                                   " commitments");
   }
   Result<zk::Point> p = zk::Point::Decode(point);
-  Result<zk::SchnorrProof> pop = zk::SchnorrProof::Decode(proof);
+  Result<zk::proof::SchnorrProof> pop = zk::proof::SchnorrProof::Decode(proof);
   const Bytes message =
       types::CommitmentPossessionMessage(chain_id, point, commitment.kind, commitment.value);
-  if (!p.ok() || !pop.ok() || !zk::SchnorrVerify(*p, message, *pop).ok()) {
+  if (!p.ok() || !pop.ok() || !zk::proof::SchnorrVerify(*p, message, *pop).ok()) {
     return Reject(TxCode::kBadProof, "proof of possession does not verify for this identity");
   }
   id->commitments.push_back(commitment);
   HITO_RETURN_IF_ERROR(WriteIdentity(store, *id));
   return TxResult{};
+}
+
+Result<std::optional<AttesterQuota>> GetAttesterQuota(const RegistryStore& store,
+                                                      const Ed25519PublicKey& attester) {
+  HITO_ASSIGN_OR_RETURN(std::optional<AttesterRecord> rec, ReadAttester(store, attester));
+  if (!rec) return std::optional<AttesterQuota>();
+  return std::optional<AttesterQuota>(AttesterQuota{rec->quota_epoch, rec->used});
 }
 
 Result<uint64_t> Size(const RegistryStore& store) {

@@ -18,7 +18,7 @@
 // At the first block of each epoch, before its transactions, BeginEpoch expires what
 // expires then and freezes a new snapshot of every cohort that changed, so everything a
 // block does takes effect in the next snapshot; a dead slot holds
-// zk::membership::Filler(position in the cohort), so indices never move. Consecutive
+// zk::proof::membership::Filler(position in the cohort), so indices never move. Consecutive
 // epochs of an unchanged cohort share one set record, addressed by its hash.
 //
 // Deterministic: integer arithmetic only, checked; ordered containers; state reached
@@ -52,7 +52,7 @@ struct RegistryParams {
                                              // snapshots stay in state
   friend bool operator==(const RegistryParams&, const RegistryParams&) = default;
 };
-// A cohort is one membership set: at most zk::membership::kMaxSetSize = 2^16 members.
+// A cohort is one membership set: at most zk::proof::membership::kMaxSetSize = 2^16 members.
 inline constexpr uint8_t kCohortBitsMax = 16;
 // Bounds any genesis may choose, so products and sums below cannot overflow.
 inline constexpr uint64_t kMaxAttestationEpochsMax = uint64_t{1} << 32;
@@ -126,6 +126,16 @@ Status InitGenesis(RegistryStore* store, const RegistryParams& p,
 Status AddAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Status RemoveAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Result<bool> IsAttester(const RegistryStore& store, const Ed25519PublicKey& attester);
+// An accredited attester's registrations counted against its quota (in `quota_epoch`;
+// a later epoch starts from 0); nullopt when `attester` is not accredited.
+struct AttesterQuota {
+  uint64_t quota_epoch = 0;
+  uint32_t used = 0;
+};
+Result<std::optional<AttesterQuota>> GetAttesterQuota(const RegistryStore& store,
+                                                      const Ed25519PublicKey& attester);
+// The key prefix of the attester records ("r/t/"); each key is it plus the 32-byte key.
+inline constexpr std::string_view kAttesterKeyPrefix = "r/t/";
 
 // At the first block of `epoch`, before its transactions: expiries of that epoch, the
 // snapshots of changed cohorts, and pruning of snapshots older than the window.
@@ -162,7 +172,7 @@ Result<std::optional<Hash32>> SnapshotHash(const RegistryStore& store, uint64_t 
 Result<std::optional<std::vector<types::IdentityPoint>>> SnapshotMembers(const RegistryStore& store,
                                                                          uint32_t cohort,
                                                                          const Hash32& set_hash);
-// The hash zk::membership::PreparedSet gives these members (spec section 5).
+// The hash zk::proof::membership::PreparedSet gives these members (spec section 5).
 Hash32 MembershipSetHash(const std::vector<types::IdentityPoint>& members);
 
 }  // namespace registry

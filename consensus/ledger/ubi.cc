@@ -143,10 +143,9 @@ Status ValidateUbiParams(const UbiParams& p) {
   return Status::Ok();
 }
 
-Result<std::optional<zk::membership::PreparedSet>> LoadPreparedSet(const RegistryStore& store,
-                                                                   uint32_t cohort,
-                                                                   const Hash32& set_hash) {
-  using Prepared = std::optional<zk::membership::PreparedSet>;
+Result<std::optional<zk::proof::membership::PreparedSet>> LoadPreparedSet(
+    const RegistryStore& store, uint32_t cohort, const Hash32& set_hash) {
+  using Prepared = std::optional<zk::proof::membership::PreparedSet>;
   HITO_ASSIGN_OR_RETURN(auto members, registry::SnapshotMembers(store, cohort, set_hash));
   if (!members) return Prepared();
   std::vector<zk::Point> points;
@@ -156,7 +155,8 @@ Result<std::optional<zk::membership::PreparedSet>> LoadPreparedSet(const Registr
     if (!p.ok()) return DataLossError("r/s member is not a canonical point");
     points.push_back(*p);
   }
-  Result<zk::membership::PreparedSet> set = zk::membership::PreparedSet::Create(points);
+  Result<zk::proof::membership::PreparedSet> set =
+      zk::proof::membership::PreparedSet::Create(points);
   if (!set.ok()) return DataLossError("r/s set cannot be prepared: " + set.status().message());
   if (set->hash() != set_hash) return DataLossError("r/s members do not hash to their key");
   return Prepared(*std::move(set));
@@ -211,7 +211,7 @@ Result<ClaimCheck> CheckClaim(const RegistryStore& store, std::string_view chain
                                         " had no snapshot in epoch " + std::to_string(claim.epoch));
     return out;
   }
-  Result<zk::membership::Proof> proof = zk::membership::Proof::Decode(claim.proof);
+  Result<zk::proof::membership::Proof> proof = zk::proof::membership::Proof::Decode(claim.proof);
   if (!proof.ok()) {
     out.refusal = Reject(TxCode::kBadProof, "claim proof: " + proof.status().message());
     return out;
@@ -237,7 +237,7 @@ Result<ClaimCheck> CheckClaim(const RegistryStore& store, std::string_view chain
 
 Result<VerifyOutcome> VerifyStatements(const RegistryStore& store, std::string_view chain_id,
                                        const std::vector<const ClaimStatement*>& statements,
-                                       PreparedSets* sets, zk::membership::BatchMode mode) {
+                                       PreparedSets* sets, zk::proof::membership::BatchMode mode) {
   VerifyOutcome out;
   out.valid.assign(statements.size(), true);
   // Groups in a fixed order (set, cohort, context) so the work done is the same on every
@@ -254,25 +254,25 @@ Result<VerifyOutcome> VerifyStatements(const RegistryStore& store, std::string_v
       continue;
     }
     const auto& [set_hash, cohort, context] = key;
-    HITO_ASSIGN_OR_RETURN(std::optional<zk::membership::PreparedSet> set,
+    HITO_ASSIGN_OR_RETURN(std::optional<zk::proof::membership::PreparedSet> set,
                           sets->Get(store, cohort, set_hash));
     if (!set) {
       return FailedPreconditionError("snapshot set " + HexEncode(set_hash).substr(0, 16) +
                                      " of cohort " + std::to_string(cohort) + " is not in state");
     }
     std::vector<ByteView> messages;
-    std::vector<zk::membership::Proof> proofs;
+    std::vector<zk::proof::membership::Proof> proofs;
     messages.reserve(members.size());
     proofs.reserve(members.size());
     for (size_t i : members) {
       messages.emplace_back(statements[i]->message);
       proofs.push_back(statements[i]->proof);
     }
-    const zk::membership::BatchResult r =
-        zk::membership::BatchVerify(*set, chain_id, context, messages, proofs, mode);
+    const zk::proof::membership::BatchResult r =
+        zk::proof::membership::BatchVerify(*set, chain_id, context, messages, proofs, mode);
     out.checks += r.checks;
     for (size_t bad : r.invalid) out.valid[members[bad]] = false;
-    if (!r.invalid.empty() && mode == zk::membership::BatchMode::kFirstInvalid) {
+    if (!r.invalid.empty() && mode == zk::proof::membership::BatchMode::kFirstInvalid) {
       failed = true;
       for (size_t j = r.invalid.front() + 1; j < members.size(); ++j) out.valid[members[j]] = false;
     }

@@ -57,22 +57,21 @@ class PreparedSets {
  public:
   virtual ~PreparedSets() = default;
   // nullopt when the store holds no such set (pruned or never frozen).
-  virtual Result<std::optional<zk::membership::PreparedSet>> Get(const RegistryStore& store,
-                                                                 uint32_t cohort,
-                                                                 const Hash32& set_hash) = 0;
+  virtual Result<std::optional<zk::proof::membership::PreparedSet>> Get(const RegistryStore& store,
+                                                                        uint32_t cohort,
+                                                                        const Hash32& set_hash) = 0;
 };
 
 // Reads a frozen set's members and prepares it (kDataLoss if they do not hash to
 // `set_hash` or do not decode).
-Result<std::optional<zk::membership::PreparedSet>> LoadPreparedSet(const RegistryStore& store,
-                                                                   uint32_t cohort,
-                                                                   const Hash32& set_hash);
+Result<std::optional<zk::proof::membership::PreparedSet>> LoadPreparedSet(
+    const RegistryStore& store, uint32_t cohort, const Hash32& set_hash);
 
 class UncachedPreparedSets final : public PreparedSets {
  public:
-  Result<std::optional<zk::membership::PreparedSet>> Get(const RegistryStore& store,
-                                                         uint32_t cohort,
-                                                         const Hash32& set_hash) override {
+  Result<std::optional<zk::proof::membership::PreparedSet>> Get(const RegistryStore& store,
+                                                                uint32_t cohort,
+                                                                const Hash32& set_hash) override {
     return LoadPreparedSet(store, cohort, set_hash);
   }
 };
@@ -97,7 +96,7 @@ struct ClaimStatement {
   Hash32 set_hash{};
   std::string context;  // types::ClaimContext(epoch)
   Bytes message;        // types::ClaimMessage(chain id, epoch, cohort, recipient)
-  zk::membership::Proof proof;
+  zk::proof::membership::Proof proof;
   Hash32 nullifier{};
 };
 // Either a refusal or the statement to verify.
@@ -115,7 +114,7 @@ Result<ClaimCheck> CheckClaim(const RegistryStore& store, std::string_view chain
                               const RegistryParams& rp, uint64_t epoch, const types::Claim& claim);
 
 // Verifies the proofs of `statements` (already cheap-checked), grouped by (set, context),
-// with zk::membership::BatchVerify. Returns one verdict per statement (true: valid).
+// with zk::proof::membership::BatchVerify. Returns one verdict per statement (true: valid).
 // kFirstInvalid stops at the first failure (a block: the rest are reported invalid too);
 // kAllInvalid finds exactly the invalid ones (the mempool). A set the store no longer
 // holds fails the call (kFailedPrecondition).
@@ -125,7 +124,7 @@ struct VerifyOutcome {
 };
 Result<VerifyOutcome> VerifyStatements(const RegistryStore& store, std::string_view chain_id,
                                        const std::vector<const ClaimStatement*>& statements,
-                                       PreparedSets* sets, zk::membership::BatchMode mode);
+                                       PreparedSets* sets, zk::proof::membership::BatchMode mode);
 
 // Records a valid claim's nullifier in `epoch_claimed` (the claim's epoch).
 Status RecordClaim(RegistryStore* store, uint64_t epoch_claimed, const Hash32& nullifier);

@@ -28,7 +28,7 @@
 namespace hito::consensus::types {
 
 using IdentityPoint = std::array<uint8_t, 32>;    // ristretto255 encoding of P
-using PossessionProof = std::array<uint8_t, 64>;  // zk::SchnorrProof encoding R || s
+using PossessionProof = std::array<uint8_t, 64>;  // zk::proof::SchnorrProof encoding R || s
 // The secret key under which an attester derives dedup tags (today: keyed BLAKE2b).
 using DedupKey = std::array<uint8_t, 32>;
 

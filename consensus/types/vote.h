@@ -1,4 +1,4 @@
-// Votes, proposals and equivocation evidence of the BFT engine, with their signing bytes.
+// Votes, proposals and equivocation evidence of BFT consensus, with their signing bytes.
 //
 // Every signature covers a domain label, the chain id, the height, the round and the
 // step, so a signature for one step can never be replayed as another.
@@ -85,7 +85,7 @@ Status VerifyProposalEvidence(std::string_view chain_id, const ConflictingPropos
 // tag:u8 (kConflictingProposalEvidenceTag), a:proposal, b:proposal.
 Bytes EncodeProposalEvidence(const ConflictingProposalEvidence& e);
 Result<ConflictingProposalEvidence> DecodeProposalEvidence(ByteView bytes);
-// Orders a and b canonically (the engine finds them in arrival order).
+// Orders a and b canonically (the state machine finds them in arrival order).
 ConflictingProposalEvidence MakeProposalEvidence(Proposal first, Proposal second);
 
 }  // namespace hito::consensus::types

@@ -19,7 +19,7 @@
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/block.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 // The last committed block, as the next one builds on it.
 struct ChainTip {
@@ -36,6 +36,7 @@ struct FinalizedBlock {
   std::vector<Hash32> tx_hashes;
   std::vector<consensus::types::AccountId> senders;  // zero for non-transfer kinds
   consensus::ledger::BlockOutcome outcome;
+  Bytes events;           // EncodeBlockEvents of the block's events (block_events.h); empty: none
   double execute_ms = 0;  // time FinalizeBlock took, for the commit log line
 };
 
@@ -66,6 +67,6 @@ class Application {
                       FinalizedBlock finalized) = 0;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_APPLICATION_H_

@@ -12,7 +12,7 @@
 #include "consensus/ledger/validators.h"
 #include "consensus/types/limits.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 namespace types = consensus::types;
 namespace bft = consensus::bft;
@@ -132,12 +132,12 @@ Result<WalMessage> DecodeRecord(ByteView rec) {
 
 }  // namespace
 
-// The engine's Signer over the node's never-sign-twice io::Signer. A refusal (conflict
-// with the record) is normal after a restart and means "do not send"; any other failure
+// The state machine's VoteSigner over the node's never-sign-twice io::DurableSigner. A refusal
+// (conflict with the record) is normal after a restart and means "do not send"; any other failure
 // is a failed write of the record, which stops the node.
-class BftDriver::SignerAdapter : public bft::Signer {
+class BftDriver::SignerAdapter : public bft::VoteSigner {
  public:
-  explicit SignerAdapter(io::Signer* signer) : signer_(signer) {}
+  explicit SignerAdapter(io::DurableSigner* signer) : signer_(signer) {}
   const Ed25519PublicKey& public_key() const override { return signer_->public_key(); }
   Status SignVote(types::Vote* vote) override {
     if (Refused(vote->height)) return FailedPreconditionError("not signing at this height");
@@ -160,7 +160,7 @@ class BftDriver::SignerAdapter : public bft::Signer {
     }
     FatalStop("signer record not persisted", s);
   }
-  io::Signer* signer_;
+  io::DurableSigner* signer_;
   std::optional<uint64_t> refused_height_;
 };
 
@@ -204,7 +204,7 @@ Status CheckCommittedBlock(const Application& app, std::string_view chain_id,
   return app.ProcessProposal(block);
 }
 
-BftDriver::BftDriver(io::Clock* clock, std::string chain_id, Application* app, Store* store,
+BftDriver::BftDriver(io::Clock* clock, std::string chain_id, Application* app, store::Store* store,
                      ConsensusTransport* transport, BftEngineOptions options)
     : clock_(clock),
       chain_id_(std::move(chain_id)),
@@ -218,7 +218,7 @@ BftDriver::~BftDriver() = default;
 Result<std::unique_ptr<BftDriver>> BftDriver::Open(io::Env* env, io::Clock* clock,
                                                    const std::filesystem::path& home,
                                                    std::string chain_id, Ed25519PrivateKey key,
-                                                   Application* app, Store* store,
+                                                   Application* app, store::Store* store,
                                                    ConsensusTransport* transport,
                                                    BftEngineOptions options) {
   const uint64_t next_height = app->Tip().height + 1;
@@ -234,8 +234,8 @@ Result<std::unique_ptr<BftDriver>> BftDriver::Open(io::Env* env, io::Clock* cloc
       new BftDriver(clock, chain_id, app, store, transport, std::move(options)));
   BftPaths paths{home};
   HITO_RETURN_IF_ERROR(env->CreateDirs(paths.dir().string()));
-  HITO_ASSIGN_OR_RETURN(
-      e->signer_, io::Signer::Open(env, paths.signer_state().string(), std::move(key), chain_id));
+  HITO_ASSIGN_OR_RETURN(e->signer_, io::DurableSigner::Open(env, paths.signer_state().string(),
+                                                            std::move(key), chain_id));
   e->signer_adapter_ = std::make_unique<SignerAdapter>(e->signer_.get());
   HITO_ASSIGN_OR_RETURN(e->wal_, io::Wal::Open(env, paths.wal().string(), &e->wal_recovery_));
   const io::WalRecovery& rec = e->wal_recovery_;
@@ -259,7 +259,7 @@ Result<std::unique_ptr<BftDriver>> BftDriver::Open(io::Env* env, io::Clock* cloc
     }
     if (in_height) e->replay_.push_back(r);
   }
-  e->engine_ = std::make_unique<bft::Engine>(
+  e->machine_ = std::make_unique<bft::StateMachine>(
       e->options_.bft, e->signer_adapter_.get(),
       e->options_.verifier != nullptr ? e->options_.verifier : &e->verifier_);
   return e;
@@ -434,7 +434,7 @@ void BftDriver::Handle(Input input) {
 }
 
 void BftDriver::OnPeerMessage(Input input) {
-  const uint64_t height = engine_->height();
+  const uint64_t height = machine_->height();
   Bytes record;
   Ed25519PublicKey sender{};
   uint64_t msg_height = 0;
@@ -456,13 +456,13 @@ void BftDriver::OnPeerMessage(Input input) {
   } else {
     return;
   }
-  if (!engine_->started() || record.size() > io::kWalRecordMaxBytes) return;
+  if (!machine_->started() || record.size() > io::kWalRecordMaxBytes) return;
   if (msg_height == height + 1) {
     BufferNext(std::move(input), record, sender);
     return;
   }
   // A decided height takes nothing more: its log is already the next height's.
-  if (msg_height != height || engine_->decided()) return;
+  if (msg_height != height || machine_->decided()) return;
   // A block apart from its proposal is taken only for a proposal taken at this height: a
   // block that only votes name could be any signer's 8 MiB, logged at will.
   if (std::holds_alternative<bft::BlockReceived>(input) && proposed_.count(*block_hash) == 0) {
@@ -470,17 +470,17 @@ void BftDriver::OnPeerMessage(Input input) {
   }
   const Hash32 key = DomainHash("hito/v1/wal-record", record);
   if (seen_.count(key) != 0) return;
-  // Past the height's log budget a peer's message is neither logged nor fed: the engine
+  // Past the height's log budget a peer's message is neither logged nor fed: the state machine
   // must never act on what a restart could not replay.
   if (!WalRoomFor(sender, record.size())) return;
-  const bool block_known = block_hash && engine_->FindBlock(*block_hash) != nullptr;
-  std::vector<bft::Action> actions = engine_->Step(ToEvent(input));
+  const bool block_known = block_hash && machine_->FindBlock(*block_hash) != nullptr;
+  std::vector<bft::Action> actions = machine_->Step(ToEvent(input));
   bool accepted = !std::holds_alternative<bft::BlockReceived>(input) &&
-                  engine_->last_rejection() == bft::Rejection::kNone;
-  // A block is taken when the engine now holds it (a copy, or one nobody proposed, is not).
-  if (block_hash && !block_known && engine_->FindBlock(*block_hash) != nullptr) accepted = true;
+                  machine_->last_rejection() == bft::Rejection::kNone;
+  // A block is taken when the state machine now holds it (a copy, or one nobody proposed, is not).
+  if (block_hash && !block_known && machine_->FindBlock(*block_hash) != nullptr) accepted = true;
   if (accepted) {
-    // Logged before anything the engine did with it leaves the process (Carry below).
+    // Logged before anything the state machine did with it leaves the process (Carry below).
     seen_.insert(key);
     if (const auto* p = std::get_if<bft::ProposalReceived>(&input)) {
       proposed_.insert(p->proposal.block_hash);
@@ -493,7 +493,7 @@ void BftDriver::OnPeerMessage(Input input) {
 }
 
 void BftDriver::Relay(const Input& input) {
-  // Re-broadcast once (seen_ holds it now) what the engine took, so that validators
+  // Re-broadcast once (seen_ holds it now) what the state machine took, so that validators
   // connected only through this node hear each other. Bounded by the height's log budget.
   if (const auto* p = std::get_if<bft::ProposalReceived>(&input)) {
     if (p->block) transport_->BroadcastProposal(p->proposal, *p->block);
@@ -564,13 +564,13 @@ void BftDriver::OnCommittedBlock(const CommittedBlockReceived& cb) {
   transport_->RequestCommittedBlock(block.header.height + 1);
 }
 
-void BftDriver::Feed(bft::Event event) { CarryAll(engine_->Step(event)); }
+void BftDriver::Feed(bft::Event event) { CarryAll(machine_->Step(event)); }
 
 void BftDriver::CarryAll(std::vector<bft::Action> actions) {
   std::deque<bft::Event> pending;
   for (const bft::Action& a : actions) Carry(a, &pending);
   while (!pending.empty()) {
-    std::vector<bft::Action> more = engine_->Step(pending.front());
+    std::vector<bft::Action> more = machine_->Step(pending.front());
     pending.pop_front();
     for (const bft::Action& a : more) Carry(a, &pending);
   }
@@ -585,7 +585,7 @@ void BftDriver::Carry(const bft::Action& action, std::deque<bft::Event>* next) {
   } else if (const auto* bv = std::get_if<bft::BroadcastVote>(&action)) {
     const types::Vote& v = bv->vote;
     if (v.type == types::VoteType::kPrecommit && v.block_hash) {
-      if (const types::Block* b = engine_->FindBlock(*v.block_hash)) {
+      if (const types::Block* b = machine_->FindBlock(*v.block_hash)) {
         WalAppend(Tagged(WalRecordKind::kBlock, types::EncodeBlock(*b)),
                   io::Wal::Durability::kBuffered);
       }
@@ -703,8 +703,8 @@ void BftDriver::Gossip() {
   // own votes of the current and the previous round (a peer one round behind finishes
   // it), and the latest own non-nil precommit (it may still complete an older round's
   // decision).
-  const uint64_t height = engine_->height();
-  const uint32_t round = engine_->round();
+  const uint64_t height = machine_->height();
+  const uint32_t round = machine_->round();
   if (own_proposal_ && own_proposal_->first.height == height &&
       own_proposal_->first.round == round) {
     transport_->BroadcastProposal(own_proposal_->first, own_proposal_->second);
@@ -712,8 +712,8 @@ void BftDriver::Gossip() {
   // And the own prevote of the round whose polka this node holds as valid (and of its
   // lock's round): a re-proposal names that round, and a peer that missed its prevotes
   // (lost, or cut from a torn WAL) can accept the re-proposal only once it has them.
-  const std::optional<uint32_t> valid_round = engine_->valid_round();
-  const std::optional<bft::Lock> lock = engine_->lock();
+  const std::optional<uint32_t> valid_round = machine_->valid_round();
+  const std::optional<bft::Lock> lock = machine_->lock();
   auto polka_round = [&](const types::Vote& v) {
     return v.type == types::VoteType::kPrevote && v.block_hash &&
            ((valid_round && v.round == *valid_round) || (lock && v.round == lock->round));
@@ -751,7 +751,7 @@ namespace {
 // in them stay (new ones are dropped; each proposal drops the pieces no longer valid, so
 // the pools drain).
 template <typename Evidence>
-bool AdmitEvidence(Store* store, const std::string& chain_id, uint64_t committed_height,
+bool AdmitEvidence(store::Store* store, const std::string& chain_id, uint64_t committed_height,
                    size_t room, const Evidence& e, std::map<Bytes, Evidence>* pool) {
   auto state = store->State();
   Status s = consensus::ledger::CheckPendingEvidence(*state, chain_id, committed_height, e);
@@ -817,4 +817,4 @@ void BftDriver::TakeEvidence(uint64_t height, types::Block* block) {
   evidence_pending_ = evidence_pool_.size() + proposal_evidence_pool_.size();
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

@@ -1,18 +1,19 @@
 // BftDriver: the Tendermint driver's logic, single-threaded and free of real time and
 // real files.
 //
-// It owns the consensus::bft engine state, the validator's never-sign-twice Signer
-// (node/io/signer.h) and the consensus WAL (node/io/wal.h), both in the home and both
+// It owns the consensus::bft state machine, the validator's never-sign-twice DurableSigner
+// (node/io/durable_signer.h) and the consensus WAL (node/io/wal.h), both in the home and both
 // reached through an io::Env; it reads time only through an io::Clock. It starts no
 // thread and never sleeps: its owner (BftEngine, bft_engine.h, in the node; the
 // deterministic simulator in tests) hands it inputs with Handle(), calls Tick() when
 // NextWake() has come, and serialises every call except ServeCommittedBlock.
 //
 // The durability order (docs/protocol/consensus.md, "Durability" and "Node driver"):
-//   - a received message is judged by the engine first; only one the engine accepted is
-//     appended to the WAL (buffered), before anything the engine did with it leaves the
+//   - a received message is judged by the state machine first; only one the state machine accepted
+//   is
+//     appended to the WAL (buffered), before anything the state machine did with it leaves the
 //     process;
-//   - an own proposal or vote is signed by the Signer (its record synced, file and
+//   - an own proposal or vote is signed by the DurableSigner (its record synced, file and
 //     directory, before the signature exists), then appended to the WAL and synced, then
 //     broadcast; beside a non-nil precommit the WAL gets the block of the lock;
 //   - on Decide: Application::Commit (block + commit in one synced batch, state in a
@@ -23,17 +24,17 @@
 //
 // Restart: Open() reads the WAL (a torn or corrupt tail is cut and logged), and Resume()
 // resumes the current height in the round the signer record names, with the lock the
-// signer record holds, then replays the WAL records of that height into the engine. If
+// signer record holds, then replays the WAL records of that height into the state machine. If
 // the cut lost the last message the signer record names, the driver signs nothing more
 // at that height (docs/decisions.md).
-// The Signer returns the recorded signature for a byte-identical message and refuses
+// The DurableSigner returns the recorded signature for a byte-identical message and refuses
 // anything conflicting, so a replay never equivocates.
 //
 // Liveness helpers: every gossip_interval_ms the driver re-broadcasts the own proposal of
 // the current round, own votes of the current and previous round and its latest non-nil
 // precommit, and asks peers for the committed block of the next height; a committed block
 // that arrives is applied after its commit verifies against the set. A peer's message the
-// engine took is relayed once.
+// state machine took is relayed once.
 //
 // Bounds: the peers' records of a height in the WAL (bytes, records, a share per
 // validator; past them a peer's message is neither logged nor fed), the next-height
@@ -65,21 +66,21 @@
 #include <vector>
 
 #include "base/ed25519.h"
-#include "consensus/bft/engine.h"
+#include "consensus/bft/state_machine.h"
 #include "consensus/types/validator_set.h"
 #include "node/chain/application.h"
 #include "node/chain/consensus_transport.h"
 #include "node/io/clock.h"
+#include "node/io/durable_signer.h"
 #include "node/io/env.h"
-#include "node/io/signer.h"
 #include "node/io/wal.h"
 #include "node/store/store.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 struct BftEngineOptions {
-  consensus::bft::Config bft;  // chain_id is filled in by the engine
-  // Checks the signatures of proposals and votes; null for the engine's own. Not owned.
+  consensus::bft::Config bft;  // chain_id is filled in by the driver
+  // Checks the signatures of proposals and votes; null for the state machine's own. Not owned.
   // The simulator shares one caching verifier between its validators (a pure function,
   // so the verdicts are the same, computed once).
   consensus::bft::Verifier* verifier = nullptr;
@@ -95,7 +96,7 @@ struct BftEngineOptions {
   // prevote it (a block further ahead gets a nil prevote).
   uint64_t max_clock_drift_ms = 10'000;
   // The consensus WAL of one height, peers' records only (own ones are always logged):
-  // past either bound a peer's message is neither logged nor fed to the engine. Each
+  // past either bound a peer's message is neither logged nor fed to the state machine. Each
   // validator of the height gets an equal share of the records. This also bounds what a
   // restart reads.
   uint64_t wal_height_max_bytes = 256ull * 1024 * 1024;
@@ -108,7 +109,7 @@ struct BftEngineOptions {
   size_t inbox_max_bytes = 64 * 1024 * 1024;
 };
 
-// Files of the engine inside a home.
+// Files of the BFT engine inside a home.
 struct BftPaths {
   std::filesystem::path home;
   std::filesystem::path dir() const { return home / "consensus"; }
@@ -160,7 +161,7 @@ class BftDriver {
   static Result<std::unique_ptr<BftDriver>> Open(io::Env* env, io::Clock* clock,
                                                  const std::filesystem::path& home,
                                                  std::string chain_id, Ed25519PrivateKey key,
-                                                 Application* app, Store* store,
+                                                 Application* app, store::Store* store,
                                                  ConsensusTransport* transport,
                                                  BftEngineOptions options);
   ~BftDriver();
@@ -190,17 +191,17 @@ class BftDriver {
   size_t replayed_records() const { return replayed_.load(); }
   // Views for the owner's thread.
   size_t next_height_buffer_bytes() const { return next_bytes_; }
-  const consensus::bft::Engine& engine() const { return *engine_; }
+  const consensus::bft::StateMachine& state_machine() const { return *machine_; }
 
  private:
   class SignerAdapter;
 
-  BftDriver(io::Clock* clock, std::string chain_id, Application* app, Store* store,
+  BftDriver(io::Clock* clock, std::string chain_id, Application* app, store::Store* store,
             ConsensusTransport* transport, BftEngineOptions options);
 
   void Feed(consensus::bft::Event event);
   void CarryAll(std::vector<consensus::bft::Action> actions);
-  // A peer's proposal, block or vote: judged by the engine first, then logged and relayed
+  // A peer's proposal, block or vote: judged by the state machine first, then logged and relayed
   // if it was taken.
   void OnPeerMessage(Input input);
   void OnPeerEvidence(const consensus::types::DuplicateVoteEvidence& ev);
@@ -240,14 +241,14 @@ class BftDriver {
   io::Clock* const clock_;
   const std::string chain_id_;
   Application* const app_;
-  Store* const store_;
+  store::Store* const store_;
   ConsensusTransport* const transport_;
   const BftEngineOptions options_;
 
-  std::unique_ptr<io::Signer> signer_;
+  std::unique_ptr<io::DurableSigner> signer_;
   std::unique_ptr<SignerAdapter> signer_adapter_;
   consensus::bft::Verifier verifier_;
-  std::unique_ptr<consensus::bft::Engine> engine_;
+  std::unique_ptr<consensus::bft::StateMachine> machine_;
   std::unique_ptr<io::Wal> wal_;
   io::WalRecovery wal_recovery_;
   std::vector<Bytes> replay_;  // WAL records of the height to resume (consumed by Resume)
@@ -255,10 +256,10 @@ class BftDriver {
   std::multimap<io::Clock::TimePoint, consensus::bft::TimeoutFired> timers_;
   std::optional<io::Clock::TimePoint> start_next_at_;  // commit wait of the decided height
   io::Clock::TimePoint next_gossip_{};
-  consensus::types::ValidatorSet current_set_;  // of the engine's height
-  // Hashes of the received records the engine took at this height (all are in the WAL):
+  consensus::types::ValidatorSet current_set_;  // of the state machine's height
+  // Hashes of the received records the state machine took at this height (all are in the WAL):
   // peers re-send every gossip tick, and a stalled height must not grow the log with
-  // copies. A message the engine did not take is not here, so a copy sent later (a round
+  // copies. A message the state machine did not take is not here, so a copy sent later (a round
   // ahead then, the height not started yet) is judged again.
   std::set<Hash32> seen_;
   // Block hashes named by the proposals taken (or made) at this height.
@@ -284,6 +285,6 @@ class BftDriver {
   std::atomic<size_t> replayed_{0};
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_BFT_DRIVER_H_

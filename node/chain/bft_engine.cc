@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <chrono>
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace types = consensus::types;
 namespace bft = consensus::bft;
 
 Result<std::unique_ptr<BftEngine>> BftEngine::Open(const std::filesystem::path& home,
                                                    std::string chain_id, Ed25519PrivateKey key,
-                                                   Application* app, Store* store,
+                                                   Application* app, store::Store* store,
                                                    ConsensusTransport* transport,
                                                    BftEngineOptions options) {
   return Open(io::Env::Posix(), io::Clock::Real(), home, std::move(chain_id), std::move(key), app,
@@ -19,7 +19,7 @@ Result<std::unique_ptr<BftEngine>> BftEngine::Open(const std::filesystem::path& 
 Result<std::unique_ptr<BftEngine>> BftEngine::Open(io::Env* env, io::Clock* clock,
                                                    const std::filesystem::path& home,
                                                    std::string chain_id, Ed25519PrivateKey key,
-                                                   Application* app, Store* store,
+                                                   Application* app, store::Store* store,
                                                    ConsensusTransport* transport,
                                                    BftEngineOptions options) {
   const size_t inbox_max_bytes = options.inbox_max_bytes;
@@ -99,4 +99,4 @@ void BftEngine::Run() {
   }
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

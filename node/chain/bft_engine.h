@@ -20,7 +20,7 @@
 #include "node/chain/bft_driver.h"
 #include "node/chain/engine.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 // Received inputs waiting for the driver's thread, bounded in bytes (BftInputBytes): a
 // push that would pass the bound is refused. Not thread-safe (BftEngine holds its mutex).
@@ -43,14 +43,14 @@ class BftEngine : public EngineThread, private ConsensusHandler {
   // The node's engine over the real file system and clocks (Env::Posix, Clock::Real).
   static Result<std::unique_ptr<BftEngine>> Open(const std::filesystem::path& home,
                                                  std::string chain_id, Ed25519PrivateKey key,
-                                                 Application* app, Store* store,
+                                                 Application* app, store::Store* store,
                                                  ConsensusTransport* transport,
                                                  BftEngineOptions options);
   // The same over the given Env and Clock (not owned; they must outlive this).
   static Result<std::unique_ptr<BftEngine>> Open(io::Env* env, io::Clock* clock,
                                                  const std::filesystem::path& home,
                                                  std::string chain_id, Ed25519PrivateKey key,
-                                                 Application* app, Store* store,
+                                                 Application* app, store::Store* store,
                                                  ConsensusTransport* transport,
                                                  BftEngineOptions options);
   ~BftEngine() override;
@@ -91,6 +91,6 @@ class BftEngine : public EngineThread, private ConsensusHandler {
   InputInbox inbox_;  // guarded by mu_ (EngineThread's)
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_BFT_ENGINE_H_

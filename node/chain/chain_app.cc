@@ -11,8 +11,9 @@
 #include "consensus/ledger/tx_result.h"
 #include "consensus/ledger/validators.h"
 #include "consensus/types/limits.h"
+#include "node/chain/block_events.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -66,7 +67,7 @@ double MsSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
+Result<ChainTip> RecoverChain(store::Store* store, const ledger::Genesis& genesis,
                               const Hash32& genesis_hash) {
   HITO_ASSIGN_OR_RETURN(std::optional<Hash32> stored_genesis, store->GenesisHash());
   if (!stored_genesis) {
@@ -120,17 +121,18 @@ Result<ChainTip> RecoverChain(Store* store, const ledger::Genesis& genesis,
   return tip;
 }
 
-BlockRecord MakeBlockRecord(const types::Block& block, const types::Commit& commit,
-                            const FinalizedBlock& fin) {
-  BlockRecord record;
+store::BlockRecord MakeBlockRecord(const types::Block& block, const types::Commit& commit,
+                                   const FinalizedBlock& fin) {
+  store::BlockRecord record;
   record.height = block.header.height;
   record.hash = fin.block_hash;
   record.block_bytes = types::EncodeBlock(block);
   record.commit_bytes = types::EncodeCommit(commit);
+  record.events = fin.events;
   record.txs.reserve(block.txs.size());
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const ledger::TxResult& r = fin.outcome.results[i];
-    TxLocation loc;
+    store::TxLocation loc;
     loc.height = block.header.height;
     loc.index = static_cast<uint32_t>(i);
     loc.code = static_cast<uint16_t>(r.code);
@@ -141,8 +143,8 @@ BlockRecord MakeBlockRecord(const types::Block& block, const types::Commit& comm
   return record;
 }
 
-ChainApp::ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* mempool,
-                   CommitEvents* events)
+ChainApp::ChainApp(std::string chain_id, ChainTip tip, store::Store* store,
+                   mempool::Mempool* mempool, CommitEvents* events)
     : chain_id_(std::move(chain_id)),
       store_(store),
       mempool_(mempool),
@@ -247,6 +249,10 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");
   }
+  HITO_ASSIGN_OR_RETURN(
+      std::vector<BlockEvent> events,
+      ComputeBlockEvents(chain_id_, *live_state_, fin.outcome.changes, txs, fin.outcome.results));
+  fin.events = EncodeBlockEvents(events);
   fin.execute_ms = MsSince(start);
   return fin;
 }
@@ -254,7 +260,7 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
 void ChainApp::Commit(const types::Block& block, const types::Commit& commit, FinalizedBlock fin) {
   const uint64_t height = block.header.height;
   const auto start = std::chrono::steady_clock::now();
-  BlockRecord record = MakeBlockRecord(block, commit, fin);
+  store::BlockRecord record = MakeBlockRecord(block, commit, fin);
   // 1. The block, its commit and its tx index: one synced batch.
   // A failed write on the commit path leaves the node unable to continue consistently:
   // stop, and let the restart recover from what is durable.
@@ -273,7 +279,7 @@ void ChainApp::Commit(const types::Block& block, const types::Commit& commit, Fi
     tip_.last_commit = commit;
   }
   // 3. Only now the mempool and the subscribers hear of it.
-  std::vector<CommittedTx> committed;
+  std::vector<mempool::CommittedTx> committed;
   committed.reserve(fin.tx_hashes.size());
   for (size_t i = 0; i < fin.tx_hashes.size(); ++i) {
     committed.push_back({fin.tx_hashes[i], fin.senders[i]});
@@ -290,4 +296,4 @@ void ChainApp::Commit(const types::Block& block, const types::Commit& commit, Fi
       MsSince(start) - store_ms);
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

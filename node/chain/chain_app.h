@@ -15,23 +15,23 @@
 #include "node/mempool/mempool.h"
 #include "node/store/store.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 // Brings the store to a consistent state for `genesis` (hash `genesis_hash`) and returns
 // the tip. Fails if the store belongs to another genesis or is inconsistent.
-Result<ChainTip> RecoverChain(Store* store, const consensus::ledger::Genesis& genesis,
+Result<ChainTip> RecoverChain(store::Store* store, const consensus::ledger::Genesis& genesis,
                               const Hash32& genesis_hash);
 
 // The block batch of a finalized block: block and commit bytes, hash index, tx index with
 // each transaction's result.
-BlockRecord MakeBlockRecord(const consensus::types::Block& block,
-                            const consensus::types::Commit& commit,
-                            const FinalizedBlock& finalized);
+store::BlockRecord MakeBlockRecord(const consensus::types::Block& block,
+                                   const consensus::types::Commit& commit,
+                                   const FinalizedBlock& finalized);
 
 class ChainApp : public Application {
  public:
   // None of the pointers is owned; all must outlive this.
-  ChainApp(std::string chain_id, ChainTip tip, Store* store, Mempool* mempool,
+  ChainApp(std::string chain_id, ChainTip tip, store::Store* store, mempool::Mempool* mempool,
            CommitEvents* events);
 
   ChainTip Tip() const override;
@@ -44,17 +44,17 @@ class ChainApp : public Application {
 
  private:
   const std::string chain_id_;
-  Store* store_;
-  Mempool* mempool_;
+  store::Store* store_;
+  mempool::Mempool* mempool_;
   CommitEvents* events_;
   // The executor's long-lived ledger over the live state (engine thread only): its
   // execution cache carries decoded accounts and tree pages from block to block.
-  std::shared_ptr<const StateView> live_state_;
+  std::shared_ptr<const store::StateView> live_state_;
   consensus::ledger::Ledger exec_ledger_;
   mutable std::mutex mu_;
   ChainTip tip_;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_CHAIN_APP_H_

@@ -1,6 +1,6 @@
 #include "node/chain/commit_events.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 CommitEvents::CommitEvents(size_t max_tx_waiters) : max_tx_waiters_(max_tx_waiters) {
   dispatcher_ = std::thread([this] { DispatchLoop(); });
@@ -56,8 +56,8 @@ void CommitEvents::Unsubscribe(uint64_t id) {
 }
 
 void CommitEvents::PublishBlock(uint64_t height,
-                                const std::vector<std::pair<Hash32, TxLocation>>& txs) {
-  std::vector<std::pair<TxCallback, const TxLocation*>> fire;
+                                const std::vector<std::pair<Hash32, store::TxLocation>>& txs) {
+  std::vector<std::pair<TxCallback, const store::TxLocation*>> fire;
   {
     std::lock_guard lock(mu_);
     if (!waiters_.empty()) {
@@ -141,4 +141,4 @@ size_t CommitEvents::tx_waiters() const {
   return waiters_.size();
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

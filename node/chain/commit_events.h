@@ -32,11 +32,11 @@
 #include "node/mempool/mempool.h"
 #include "node/store/store.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 class CommitEvents {
  public:
-  using TxCallback = std::function<void(std::optional<TxLocation>)>;
+  using TxCallback = std::function<void(std::optional<store::TxLocation>)>;
   using BlockCallback = std::function<void(uint64_t height)>;
   using Clock = std::chrono::steady_clock;
 
@@ -52,7 +52,7 @@ class CommitEvents {
   uint64_t Subscribe(BlockCallback cb);
   void Unsubscribe(uint64_t id);
 
-  void PublishBlock(uint64_t height, const std::vector<std::pair<Hash32, TxLocation>>& txs);
+  void PublishBlock(uint64_t height, const std::vector<std::pair<Hash32, store::TxLocation>>& txs);
   // Completes every waiter with nullopt and stops the dispatcher.
   void Shutdown();
 
@@ -72,13 +72,13 @@ class CommitEvents {
   bool stopping_ = false;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, Waiter> waiters_;
-  std::unordered_multimap<Hash32, uint64_t, Hash32Hasher> by_hash_;
+  std::unordered_multimap<Hash32, uint64_t, mempool::Hash32Hasher> by_hash_;
   std::multimap<Clock::time_point, uint64_t> by_deadline_;
   std::map<uint64_t, std::shared_ptr<BlockCallback>> subscribers_;
   std::vector<uint64_t> published_;  // heights not yet told to subscribers
   std::thread dispatcher_;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_COMMIT_EVENTS_H_

@@ -21,7 +21,7 @@
 #include "consensus/types/block.h"
 #include "consensus/types/vote.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 // Implemented by the driver. Every call may come from any thread and must not block long.
 class ConsensusHandler {
@@ -63,6 +63,6 @@ class ConsensusTransport {
   virtual void RequestCommittedBlock(uint64_t height) = 0;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_CONSENSUS_TRANSPORT_H_

@@ -12,7 +12,7 @@
 
 #include "base/assert.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 class Engine {
  public:
@@ -60,6 +60,6 @@ class EngineThread : public Engine {
   std::thread thread_;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_ENGINE_H_

@@ -10,7 +10,7 @@
 #include "consensus/ledger/tx_result.h"
 #include "node/io/wal.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 namespace types = consensus::types;
 
@@ -28,14 +28,14 @@ static_assert(p2p::kMaxFrameBytes >= io::kWalRecordMaxBytes,
 static_assert(p2p::kMaxFrameBytes >= types::kBlockMaxBytes + kCommitMaxBytes + kFrameOverheadBytes,
               "a block-sync answer of a maximum block with its commit must fit in a p2p frame");
 
-Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
+Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const config::NodeConfig& config,
                                                     const std::string& chain_id,
                                                     const Hash32& genesis_hash) {
   p2p::PeerNetworkConfig pc;
   pc.listen_address = config.p2p_addr;
   pc.chain_id = chain_id;
   pc.genesis_hash = genesis_hash;
-  for (const PeerConfig& peer : config.peers) {
+  for (const config::PeerConfig& peer : config.peers) {
     Result<Hash32> key = HexDecode32(peer.public_key);
     if (!key.ok()) {
       return InvalidArgumentError("config: peer " + peer.address +
@@ -50,7 +50,7 @@ Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
 }
 
 P2pTransport::P2pTransport(p2p::PeerNetworkConfig config, Ed25519PrivateKey node_key,
-                           uint64_t height, Mempool* mempool, TxGossipOptions gossip)
+                           uint64_t height, mempool::Mempool* mempool, TxGossipOptions gossip)
     : mempool_(mempool),
       gossip_(gossip),
       batch_limit_(std::max<size_t>(1, config.limits.max_txs_per_batch)),
@@ -80,7 +80,7 @@ void P2pTransport::Stop() {
 
 void P2pTransport::BroadcastTxs(const std::vector<Bytes>& txs) { network_->BroadcastTxs(txs); }
 
-void P2pTransport::Relay(std::shared_ptr<const PendingTx> tx) {
+void P2pTransport::Relay(std::shared_ptr<const mempool::PendingTx> tx) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(gossip_mu_);
@@ -117,7 +117,7 @@ void P2pTransport::FlushLoop() {
     gossip_cv_.wait_until(lock, deadline,
                           [&] { return gossip_stop_ || gossip_queue_.size() >= batch_limit_; });
     if (gossip_stop_) return;
-    std::vector<std::shared_ptr<const PendingTx>> take;
+    std::vector<std::shared_ptr<const mempool::PendingTx>> take;
     const size_t n = std::min(gossip_queue_.size(), batch_limit_);
     take.reserve(n);
     for (size_t i = 0; i < n; ++i) {
@@ -218,10 +218,10 @@ size_t P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>
   if (mempool_ == nullptr || txs.empty()) return 0;
   std::vector<ByteView> views(txs.begin(), txs.end());
   // Admitted here only: a peer's transactions are not relayed again (full mesh).
-  std::vector<AdmitOutcome> outs = mempool_->AdmitBatch(views);
+  std::vector<mempool::AdmitOutcome> outs = mempool_->AdmitBatch(views);
   uint64_t admitted = 0;
   size_t bad_signatures = 0;
-  for (const AdmitOutcome& out : outs) {
+  for (const mempool::AdmitOutcome& out : outs) {
     if (!out.storage_error.ok()) {
       spdlog::warn("mempool admission of a peer's tx: {}", out.storage_error.ToString());
       continue;
@@ -276,4 +276,4 @@ void P2pTransport::OnStatus(const p2p::PeerId& /*from*/, uint64_t /*height*/) {
   // Peers() carries the height; nothing else to do.
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

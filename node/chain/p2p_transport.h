@@ -54,11 +54,11 @@
 #include "node/mempool/tx_relay.h"
 #include "node/p2p/peer_network.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 // The PeerNetworkConfig for a node: listen on config.p2p_addr, dial config.peers (their
 // public keys are hex). kInvalidArgument on a malformed peer key.
-Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const NodeConfig& config,
+Result<p2p::PeerNetworkConfig> PeerNetworkConfigFor(const config::NodeConfig& config,
                                                     const std::string& chain_id,
                                                     const Hash32& genesis_hash);
 
@@ -67,11 +67,11 @@ struct TxGossipOptions {
   size_t max_queued = 50'000;  // transactions waiting to be gossiped, at most
 };
 
-class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public TxRelay {
+class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public mempool::TxRelay {
  public:
   // `mempool` may be null (peers' transactions are then ignored); it must outlive this.
   P2pTransport(p2p::PeerNetworkConfig config, Ed25519PrivateKey node_key, uint64_t height,
-               Mempool* mempool, TxGossipOptions gossip = {});
+               mempool::Mempool* mempool, TxGossipOptions gossip = {});
   ~P2pTransport() override;
   P2pTransport(const P2pTransport&) = delete;
   P2pTransport& operator=(const P2pTransport&) = delete;
@@ -86,7 +86,7 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public 
   void BroadcastTxs(const std::vector<Bytes>& txs);
 
   // TxRelay: queues a locally admitted transaction for the next gossip batch.
-  void Relay(std::shared_ptr<const PendingTx> tx) override;
+  void Relay(std::shared_ptr<const mempool::PendingTx> tx) override;
   // Counters: transactions sent in gossip batches, batches sent, transactions not
   // gossiped because the queue was full, and peers' transactions admitted / refused.
   struct GossipStats {
@@ -132,15 +132,15 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public 
   // `from` answered (or failed to answer) the request for `height`.
   void SyncAnswered(const p2p::PeerId& from, uint64_t height, bool retry);
 
-  Mempool* mempool_;
+  mempool::Mempool* mempool_;
   const TxGossipOptions gossip_;
   size_t batch_limit_;
 
   mutable std::mutex gossip_mu_;
   std::condition_variable gossip_cv_;
-  std::deque<std::shared_ptr<const PendingTx>> gossip_queue_;  // guarded by gossip_mu_
-  bool gossip_stop_ = false;                                   // guarded by gossip_mu_
-  GossipStats gossip_stats_;                                   // guarded by gossip_mu_
+  std::deque<std::shared_ptr<const mempool::PendingTx>> gossip_queue_;  // guarded by gossip_mu_
+  bool gossip_stop_ = false;                                            // guarded by gossip_mu_
+  GossipStats gossip_stats_;                                            // guarded by gossip_mu_
   std::thread flusher_;
 
   std::shared_mutex handler_mu_;
@@ -153,6 +153,6 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public 
   std::unique_ptr<p2p::PeerNetwork> network_;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_P2P_TRANSPORT_H_

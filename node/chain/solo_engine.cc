@@ -7,7 +7,7 @@
 
 #include "base/fatal.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 namespace types = consensus::types;
 
@@ -98,4 +98,4 @@ Status SoloEngine::ProduceBlock() {
   return Status::Ok();
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::chain

@@ -23,7 +23,7 @@
 #include "node/chain/application.h"
 #include "node/chain/engine.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 
 struct SoloEngineOptions {
   uint32_t block_interval_ms = 1000;
@@ -55,6 +55,6 @@ class SoloEngine : public EngineThread {
   const SoloEngineOptions options_;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::chain
 
 #endif  // HITO_NODE_CHAIN_SOLO_ENGINE_H_

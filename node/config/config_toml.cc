@@ -11,7 +11,7 @@
 #include "base/file_io.h"
 #include "consensus/types/limits.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 namespace types = consensus::types;
@@ -106,9 +106,9 @@ Status ValidateConfig(const NodeConfig& c) {
     const char* name;
     uint32_t base_ms, delta_ms;
   } timeouts[] = {
-      {"propose", c.timeout_propose_base_ms, c.timeout_propose_delta_ms},
-      {"prevote", c.timeout_prevote_base_ms, c.timeout_prevote_delta_ms},
-      {"precommit", c.timeout_precommit_base_ms, c.timeout_precommit_delta_ms},
+      {"propose", c.timeouts.propose_base_ms, c.timeouts.propose_delta_ms},
+      {"prevote", c.timeouts.prevote_base_ms, c.timeouts.prevote_delta_ms},
+      {"precommit", c.timeouts.precommit_base_ms, c.timeouts.precommit_delta_ms},
   };
   for (const auto& t : timeouts) {
     if (t.base_ms < kTimeoutBaseMinMs || t.base_ms > kTimeoutBaseMaxMs) {
@@ -158,12 +158,12 @@ std::string ConfigToToml(const NodeConfig& c) {
     << "block_max_bytes = " << c.block_max_bytes << "\n"
     << "# Round timeouts: timeout(round) = base + round * delta. Use the same values on\n"
     << "# every validator.\n"
-    << "timeout_propose_base_ms = " << c.timeout_propose_base_ms << "\n"
-    << "timeout_propose_delta_ms = " << c.timeout_propose_delta_ms << "\n"
-    << "timeout_prevote_base_ms = " << c.timeout_prevote_base_ms << "\n"
-    << "timeout_prevote_delta_ms = " << c.timeout_prevote_delta_ms << "\n"
-    << "timeout_precommit_base_ms = " << c.timeout_precommit_base_ms << "\n"
-    << "timeout_precommit_delta_ms = " << c.timeout_precommit_delta_ms << "\n\n"
+    << "timeout_propose_base_ms = " << c.timeouts.propose_base_ms << "\n"
+    << "timeout_propose_delta_ms = " << c.timeouts.propose_delta_ms << "\n"
+    << "timeout_prevote_base_ms = " << c.timeouts.prevote_base_ms << "\n"
+    << "timeout_prevote_delta_ms = " << c.timeouts.prevote_delta_ms << "\n"
+    << "timeout_precommit_base_ms = " << c.timeouts.precommit_base_ms << "\n"
+    << "timeout_precommit_delta_ms = " << c.timeouts.precommit_delta_ms << "\n\n"
     << "[mempool]\n"
     << "max_txs = " << c.mempool_max_txs << "\n"
     << "max_bytes = " << c.mempool_max_bytes << "\n"
@@ -193,17 +193,17 @@ Result<NodeConfig> ParseConfigToml(std::string_view text) {
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_max_txs", &c.block_max_txs));
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_max_bytes", &c.block_max_bytes));
   HITO_RETURN_IF_ERROR(
-      ReadUint(t, "consensus", "timeout_propose_base_ms", &c.timeout_propose_base_ms));
+      ReadUint(t, "consensus", "timeout_propose_base_ms", &c.timeouts.propose_base_ms));
   HITO_RETURN_IF_ERROR(
-      ReadUint(t, "consensus", "timeout_propose_delta_ms", &c.timeout_propose_delta_ms));
+      ReadUint(t, "consensus", "timeout_propose_delta_ms", &c.timeouts.propose_delta_ms));
   HITO_RETURN_IF_ERROR(
-      ReadUint(t, "consensus", "timeout_prevote_base_ms", &c.timeout_prevote_base_ms));
+      ReadUint(t, "consensus", "timeout_prevote_base_ms", &c.timeouts.prevote_base_ms));
   HITO_RETURN_IF_ERROR(
-      ReadUint(t, "consensus", "timeout_prevote_delta_ms", &c.timeout_prevote_delta_ms));
+      ReadUint(t, "consensus", "timeout_prevote_delta_ms", &c.timeouts.prevote_delta_ms));
   HITO_RETURN_IF_ERROR(
-      ReadUint(t, "consensus", "timeout_precommit_base_ms", &c.timeout_precommit_base_ms));
+      ReadUint(t, "consensus", "timeout_precommit_base_ms", &c.timeouts.precommit_base_ms));
   HITO_RETURN_IF_ERROR(
-      ReadUint(t, "consensus", "timeout_precommit_delta_ms", &c.timeout_precommit_delta_ms));
+      ReadUint(t, "consensus", "timeout_precommit_delta_ms", &c.timeouts.precommit_delta_ms));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_txs", &c.mempool_max_txs));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_bytes", &c.mempool_max_bytes));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "max_txs_per_sender", &c.mempool_max_txs_per_sender));
@@ -234,4 +234,4 @@ Result<NodeConfig> LoadConfig(const std::filesystem::path& path) {
   return c;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::config

@@ -12,8 +12,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "consensus/bft/round_timeouts.h"
 
-namespace hito::node {
+namespace hito::node::config {
 
 // A peer validator, as `hitod testnet` writes it for the p2p layer: where it listens and
 // its validator public key (hex), which the peer proves on connect.
@@ -28,14 +29,8 @@ struct NodeConfig {
   std::string p2p_addr = "127.0.0.1:26656";
   std::vector<PeerConfig> peers;
   uint32_t block_interval_ms = 1000;
-  // Tendermint round timeouts (docs/protocol/consensus.md, "Timeouts"):
-  // timeout_x(round) = x_base_ms + round * x_delta_ms. All validators should use the same.
-  uint32_t timeout_propose_base_ms = 3000;
-  uint32_t timeout_propose_delta_ms = 500;
-  uint32_t timeout_prevote_base_ms = 1000;
-  uint32_t timeout_prevote_delta_ms = 500;
-  uint32_t timeout_precommit_base_ms = 1000;
-  uint32_t timeout_precommit_delta_ms = 500;
+  // [consensus] timeout_x_base_ms and timeout_x_delta_ms, handed to the engine as they are.
+  consensus::bft::RoundTimeouts timeouts;
   uint32_t block_max_txs = 20'000;
   uint64_t block_max_bytes = 8 * 1024 * 1024 - 64 * 1024;  // headroom for header, commit
   uint32_t mempool_max_txs = 200'000;
@@ -60,6 +55,6 @@ std::string ConfigToToml(const NodeConfig& config);
 Result<NodeConfig> ParseConfigToml(std::string_view text);
 Result<NodeConfig> LoadConfig(const std::filesystem::path& path);
 
-}  // namespace hito::node
+}  // namespace hito::node::config
 
 #endif  // HITO_NODE_CONFIG_CONFIG_TOML_H_

@@ -10,7 +10,7 @@
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -142,4 +142,4 @@ uint64_t GenesisTimeMsOrNow(uint64_t requested_ms) {
                                    .count());
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::config

@@ -12,7 +12,7 @@
 #include "base/status.h"
 #include "consensus/ledger/ledger.h"
 
-namespace hito::node {
+namespace hito::node::config {
 
 // genesis.json <-> ledger::Genesis. Accounts are bech32m addresses, balances integers of
 // base units, validator keys hex. An optional "validator_schedule" lists later sets:
@@ -27,6 +27,6 @@ Hash32 GenesisHash(std::string_view genesis_file_bytes);
 // (init and testnet take a fixed time only for reproducible tests).
 uint64_t GenesisTimeMsOrNow(uint64_t requested_ms);
 
-}  // namespace hito::node
+}  // namespace hito::node::config
 
 #endif  // HITO_NODE_CONFIG_GENESIS_JSON_H_

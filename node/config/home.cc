@@ -9,7 +9,7 @@
 #include "consensus/types/transaction.h"
 #include "node/config/genesis_json.h"
 
-namespace hito::node {
+namespace hito::node::config {
 
 namespace ledger = consensus::ledger;
 namespace types = consensus::types;
@@ -77,4 +77,4 @@ Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions
   return out;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::config

@@ -24,7 +24,7 @@
 #include "consensus/ledger/ledger.h"
 #include "node/config/config_toml.h"
 
-namespace hito::node {
+namespace hito::node::config {
 
 using ::hito::ReadFile;
 using ::hito::WriteFile;
@@ -71,6 +71,6 @@ struct InitResult {
 // The folder itself may exist if it is empty.
 Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options);
 
-}  // namespace hito::node
+}  // namespace hito::node::config
 
 #endif  // HITO_NODE_CONFIG_HOME_H_

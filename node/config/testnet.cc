@@ -10,7 +10,7 @@
 #include "consensus/types/transaction.h"
 #include "node/config/config.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 namespace types = consensus::types;
@@ -119,4 +119,4 @@ Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
   return nodes;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::config

@@ -16,7 +16,7 @@
 
 #include "base/status.h"
 
-namespace hito::node {
+namespace hito::node::config {
 
 struct TestnetOptions {
   uint32_t validators = 4;
@@ -38,6 +38,6 @@ inline constexpr uint32_t kTestnetMaxValidators = 100;
 // Refuses (kAlreadyExists) when `out` exists and is not empty, like `init`.
 Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options);
 
-}  // namespace hito::node
+}  // namespace hito::node::config
 
 #endif  // HITO_NODE_CONFIG_TESTNET_H_

@@ -8,7 +8,7 @@
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/limits.h"
 
-namespace hito::node {
+namespace hito::node::mempool {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -23,7 +23,7 @@ AdmitOutcome Refuse(const Hash32& hash, TxCode code, std::string message) {
   return out;
 }
 
-AdmitOutcome KnownCommitted(const Hash32& hash, TxLocation loc) {
+AdmitOutcome KnownCommitted(const Hash32& hash, store::TxLocation loc) {
   AdmitOutcome out =
       Refuse(hash, TxCode::kAlreadyKnown,
              "transaction already committed at height " + std::to_string(loc.height) + ", index " +
@@ -64,7 +64,7 @@ std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
     std::lock_guard lock(mu_);
     if (txs_.count(hash) != 0) return KnownPending(hash);
   }
-  Result<std::optional<TxLocation>> committed = lookup_(hash);
+  Result<std::optional<store::TxLocation>> committed = lookup_(hash);
   if (!committed.ok()) {
     AdmitOutcome out;
     out.hash = hash;
@@ -174,7 +174,7 @@ AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
   if (!r.ok()) {
     if (r.code == TxCode::kNonceTooLow) {
       // It may have been committed between the lookup above and now.
-      Result<std::optional<TxLocation>> committed = lookup_(hash);
+      Result<std::optional<store::TxLocation>> committed = lookup_(hash);
       if (committed.ok() && committed->has_value())
         return KnownCommitted(hash, std::move(**committed));
     }
@@ -471,4 +471,4 @@ uint64_t Mempool::bytes() const {
   return total_bytes_;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::mempool

@@ -58,7 +58,7 @@
 #include "node/io/clock.h"
 #include "node/store/store.h"
 
-namespace hito::node {
+namespace hito::node::mempool {
 
 struct Hash32Hasher {
   size_t operator()(const Hash32& h) const {
@@ -114,7 +114,7 @@ struct AdmitOutcome {
   Hash32 hash{};
   // For kAlreadyKnown: whether it is pending, or where it was committed.
   bool pending = false;
-  std::optional<TxLocation> committed;
+  std::optional<store::TxLocation> committed;
   // A storage failure while checking (the code is then meaningless).
   Status storage_error;
   // On success: the admitted transaction (shared with the pool; its bytes are not copied
@@ -133,7 +133,7 @@ struct CommittedTx {
 
 class Mempool {
  public:
-  using CommittedLookup = std::function<Result<std::optional<TxLocation>>(const Hash32&)>;
+  using CommittedLookup = std::function<Result<std::optional<store::TxLocation>>(const Hash32&)>;
 
   // `state` is the committed state the pending transactions build on. `clock` (not
   // owned) times the TTL.
@@ -218,6 +218,6 @@ class Mempool {
   uint64_t total_bytes_ = 0;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::mempool
 
 #endif  // HITO_NODE_MEMPOOL_MEMPOOL_H_

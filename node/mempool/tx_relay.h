@@ -15,7 +15,7 @@
 
 #include "node/mempool/mempool.h"
 
-namespace hito::node {
+namespace hito::node::mempool {
 
 class TxRelay {
  public:
@@ -23,6 +23,6 @@ class TxRelay {
   virtual void Relay(std::shared_ptr<const PendingTx> tx) = 0;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::mempool
 
 #endif  // HITO_NODE_MEMPOOL_TX_RELAY_H_

@@ -1,7 +1,6 @@
 #include "node/p2p/peer_network.h"
 
 #include <grpcpp/grpcpp.h>
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,21 +11,22 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <utility>
 
 #include "base/hash.h"
-#include "base/hex.h"
-#include "consensus/types/transaction.h"
 #include "hito/p2p/v1/p2p.grpc.pb.h"
 #include "node/p2p/handshake.h"
+#include "node/p2p/inbound.h"
+#include "node/p2p/session.h"
+#include "node/p2p/session_table.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
+
+// The peer protocol's generated code keeps its package's namespace.
+namespace v1 = ::hito::p2p::v1;
 
 namespace ct = consensus::types;
-using Clock = std::chrono::steady_clock;
-using MsgPtr = std::shared_ptr<const v1::PeerMessage>;
 
 // gRPC's hard cap is this much above max_message_bytes, so a message just over the limit
 // is seen (and punished) by the application; anything larger fails the stream in gRPC.
@@ -75,107 +75,10 @@ bool IsMisbehaviour(DropReason r) {
          r == DropReason::kFalseHeight;
 }
 
-// A token bucket that may go into debt: a message larger than the burst still passes,
-// and the debt tells the reader how long to stop reading. A rate of 0 means no limit.
-class TokenBucket {
- public:
-  TokenBucket() = default;
-  TokenBucket(uint64_t rate_per_second, uint64_t burst)
-      : rate_(std::min(rate_per_second, kMaxTokens)),
-        burst_(static_cast<int64_t>(std::min<uint64_t>(burst, kMaxTokens))),
-        tokens_(burst_),
-        last_(Clock::now()) {}
+std::string Str(ByteView b) { return std::string(AsChars(b)); }
 
-  // Takes `n` tokens; returns how long until the balance is back to zero.
-  Clock::duration Take(uint64_t n, Clock::time_point now) {
-    if (rate_ == 0) return Clock::duration::zero();
-    Refill(now);
-    tokens_ -= static_cast<int64_t>(std::min<uint64_t>(n, kMaxTokens));
-    tokens_ = std::max(tokens_, -static_cast<int64_t>(kMaxTokens));
-    if (tokens_ >= 0) return Clock::duration::zero();
-    const uint64_t debt = static_cast<uint64_t>(-tokens_);
-    return std::chrono::microseconds(debt / rate_ * 1'000'000 + debt % rate_ * 1'000'000 / rate_);
-  }
-  // Takes `n` tokens only if the balance covers them.
-  bool TryTake(uint64_t n, Clock::time_point now) {
-    if (rate_ == 0) return true;
-    Refill(now);
-    if (tokens_ < 0 || static_cast<uint64_t>(tokens_) < n) return false;
-    tokens_ -= static_cast<int64_t>(n);
-    return true;
-  }
-
- private:
-  static constexpr uint64_t kMaxTokens = uint64_t{1} << 40;
-  void Refill(Clock::time_point now) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - last_).count();
-    if (us <= 0) return;
-    last_ = now;
-    const uint64_t elapsed = std::min<uint64_t>(static_cast<uint64_t>(us), 3'600'000'000);
-    const uint64_t add = elapsed / 1'000'000 * rate_ + elapsed % 1'000'000 * rate_ / 1'000'000;
-    tokens_ = std::min(tokens_ + static_cast<int64_t>(std::min(add, 2 * kMaxTokens)), burst_);
-  }
-
-  uint64_t rate_ = 0;
-  int64_t burst_ = 0;
-  int64_t tokens_ = 0;
-  Clock::time_point last_{};
-};
-
-std::string ShortKey(const PeerId& k) { return HexEncode(ByteView(k.data(), 8)); }
-
-ByteView View(const std::string& s) {
-  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
-std::string Str(ByteView b) { return std::string(b.begin(), b.end()); }
-
-template <size_t N>
-bool CopyFixed(const std::string& s, std::array<uint8_t, N>* out) {
-  if (s.size() != N) return false;
-  std::copy(s.begin(), s.end(), out->begin());
-  return true;
-}
-
-v1::Hello ToProto(const HelloInfo& h) {
-  v1::Hello p;
-  p.set_protocol_version(h.protocol_version);
-  p.set_chain_id(h.chain_id);
-  p.set_genesis_hash(Str(h.genesis_hash));
-  p.set_node_key(Str(h.node_key));
-  p.set_height(h.height);
-  p.set_nonce(Str(h.nonce));
-  return p;
-}
-
-Result<HelloInfo> FromProto(const v1::Hello& p) {
-  HelloInfo h;
-  h.protocol_version = p.protocol_version();
-  if (p.chain_id().size() > ct::kChainIdMaxLen) {
-    return InvalidArgumentError("hello: chain_id longer than kChainIdMaxLen");
-  }
-  h.chain_id = p.chain_id();
-  if (!CopyFixed(p.genesis_hash(), &h.genesis_hash)) {
-    return InvalidArgumentError("hello: genesis_hash must be 32 bytes");
-  }
-  if (!CopyFixed(p.node_key(), &h.node_key)) {
-    return InvalidArgumentError("hello: node_key must be 32 bytes");
-  }
-  if (!CopyFixed(p.nonce(), &h.nonce)) return InvalidArgumentError("hello: nonce must be 32 bytes");
-  h.height = p.height();
-  return h;
-}
-
-// A decoded, checked inbound message waiting for the handler.
-struct BlockResp {
-  uint64_t height = 0;
-  std::optional<BlockAndCommit> block;
-};
-struct BlockReq {
-  uint64_t height = 0;
-};
-struct StatusMsg {
-  uint64_t height = 0;
-};
+// What the dispatch threads hand to the handler: decoded inbound messages and the
+// network's own events.
 struct BlockTimeout {
   uint64_t height = 0;
 };
@@ -183,7 +86,7 @@ struct Connected {
   uint64_t height = 0;
 };
 struct Disconnected {};
-using Payload = std::variant<ConsensusMessage, std::vector<Bytes>, BlockReq, BlockResp, StatusMsg,
+using Payload = std::variant<ConsensusMessage, TxBatch, BlockRequest, BlockAnswer, StatusUpdate,
                              BlockTimeout, Connected, Disconnected>;
 
 // Dispatch queues. The consensus thread serves kConsensusLane before kControlLane; the tx
@@ -193,8 +96,8 @@ enum Lane : size_t { kConsensusLane = 0, kControlLane, kTxLane, kBlockLane, kLan
 
 Lane LaneOf(const Payload& p) {
   if (std::holds_alternative<ConsensusMessage>(p)) return kConsensusLane;
-  if (std::holds_alternative<std::vector<Bytes>>(p)) return kTxLane;
-  if (std::holds_alternative<BlockReq>(p)) return kBlockLane;
+  if (std::holds_alternative<TxBatch>(p)) return kTxLane;
+  if (std::holds_alternative<BlockRequest>(p)) return kBlockLane;
   return kControlLane;
 }
 
@@ -211,18 +114,26 @@ Hash32 RecentKey(const v1::ConsensusMessage& c) {
   h.Update(ByteView(&kind, 1));
   switch (c.kind_case()) {
     case v1::ConsensusMessage::kProposal:
-      h.Update(View(c.proposal().proposal()));
+      h.Update(AsBytes(c.proposal().proposal()));
       break;
     case v1::ConsensusMessage::kVote:
-      h.Update(View(c.vote()));
+      h.Update(AsBytes(c.vote()));
       break;
     case v1::ConsensusMessage::kEvidence:
-      h.Update(View(c.evidence()));
+      h.Update(AsBytes(c.evidence()));
       break;
     case v1::ConsensusMessage::KIND_NOT_SET:
       break;
   }
   return h.Finish();
+}
+
+bool WithBlock(const v1::ConsensusMessage& c) {
+  return c.kind_case() == v1::ConsensusMessage::kProposal && !c.proposal().block().empty();
+}
+
+uint64_t AnswerHeight(const v1::PeerMessage& m) {
+  return m.has_block_response() ? m.block_response().height() : m.block_not_found().height();
 }
 
 // Consensus messages verified recently, with the peers that sent them. Bounded by count
@@ -302,44 +213,12 @@ MsgPtr EncodeConsensus(const ConsensusMessage& m) {
 
 class PeerNetwork::Impl : public v1::PeerService::Service {
  public:
-  struct Session {
-    explicit Session(const Limits& l)
-        : in_bytes(l.peer_bytes_per_second, l.peer_bytes_burst),
-          in_messages(l.peer_messages_per_second, l.peer_messages_burst),
-          tx_out(l.peer_bytes_per_second / 2, l.peer_bytes_burst / 2) {}
-    bool outbound = false;
-    std::string address;
-    std::optional<PeerId> expected_key;  // outbound: from the config
-    Clock::time_point started = Clock::now();
-
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<MsgPtr> outq;                        // guarded by mu
-    size_t outq_bytes = 0;                          // guarded by mu
-    bool closed = false;                            // guarded by mu
-    std::function<void()> cancel;                   // guarded by mu; cleared before the stream dies
-    std::map<uint64_t, Clock::time_point> pending;  // our block requests in flight; mu
-    std::deque<uint64_t> timed_out;  // expired requests whose late answer is welcome; mu
-    TokenBucket in_bytes;            // guarded by mu
-    TokenBucket in_messages;         // guarded by mu
-    TokenBucket tx_out;              // paces our tx gossip to this peer; guarded by mu
-    std::set<Hash32> sent_blocks;    // blocks sent with a proposal; guarded by mu
-    std::deque<Hash32> sent_order;   // the same, oldest first; guarded by mu
-    std::atomic<bool> established{false};
-    PeerId key{};  // set before established
-    std::atomic<uint64_t> height{0};
-
-    // Inbound queue accounting; guarded by Impl::dmu_.
-    size_t inq_count = 0;
-    size_t inq_bytes = 0;
-    size_t inq_block_requests = 0;
-  };
-  using SessionPtr = std::shared_ptr<Session>;
-
   Impl(PeerNetworkConfig config, Ed25519PrivateKey key, PeerHandler* handler)
       : cfg_(std::move(config)),
         key_(std::move(key)),
         handler_(handler),
+        rules_(RulesFor(cfg_)),
+        sessions_(key_.public_key(), cfg_.limits.max_inbound_peers),
         recent_(cfg_.limits.recent_messages,
                 std::chrono::milliseconds(cfg_.limits.duplicate_window_ms)) {}
 
@@ -357,7 +236,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       server_.reset();
       return UnavailableError("p2p: cannot listen on " + cfg_.listen_address);
     }
-    started_ = true;
+    sessions_.MarkStarted();
     for (size_t w = 0; w < kWorkers; ++w) workers_[w] = std::thread([this, w] { DispatchLoop(w); });
     maintenance_ = std::thread([this] { MaintenanceLoop(); });
     for (const PeerAddress& p : cfg_.peers) {
@@ -369,21 +248,13 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   }
 
   void Stop() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      if (!started_ || stopping_) return;
-      stopping_ = true;
-    }
-    stop_cv_.notify_all();
+    if (!sessions_.BeginStop()) return;
     CloseAll();
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     for (std::thread& t : dialers_) t.join();
     dialers_.clear();
-    {
-      // Every connection was cancelled above; wait for their threads to leave.
-      std::unique_lock<std::mutex> l(mu_);
-      stop_cv_.wait(l, [&] { return all_.empty(); });
-    }
+    // Every connection was cancelled above; wait for their threads to leave.
+    sessions_.WaitUntilEmpty();
     {
       std::lock_guard<std::mutex> l(dmu_);
       dstop_ = true;
@@ -421,21 +292,8 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     }
   }
 
-  std::vector<SessionPtr> Snapshot() const {
-    std::lock_guard<std::mutex> l(mu_);
-    std::vector<SessionPtr> out;
-    for (const auto& [k, s] : peers_) out.push_back(s);
-    return out;
-  }
-
-  SessionPtr Find(const PeerId& k) const {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = peers_.find(k);
-    return it == peers_.end() ? nullptr : it->second;
-  }
-
   void BroadcastMsg(const MsgPtr& m) {
-    for (const SessionPtr& s : Snapshot()) Enqueue(s, m);
+    for (const SessionPtr& s : sessions_.Registered()) Enqueue(s, m);
   }
 
   bool SentUs(const std::vector<PeerId>& senders, const SessionPtr& s) const {
@@ -451,7 +309,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   void Broadcast(const ConsensusMessage& m) {
     MsgPtr e = EncodeConsensus(m);
     std::vector<PeerId> senders = SendersOf(e);
-    for (const SessionPtr& s : Snapshot()) {
+    for (const SessionPtr& s : sessions_.Registered()) {
       if (!SentUs(senders, s)) Enqueue(s, e);
     }
   }
@@ -460,7 +318,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     MsgPtr bare = EncodeConsensus(ProposalWithBlock{p, std::nullopt});
     MsgPtr full;
     std::vector<PeerId> senders = SendersOf(bare);
-    for (const SessionPtr& s : Snapshot()) {
+    for (const SessionPtr& s : sessions_.Registered()) {
       if (SentUs(senders, s)) continue;
       if (!FirstSendOfBlock(s, p.block_hash)) {
         Enqueue(s, bare);
@@ -484,7 +342,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   }
 
   Status SendTo(const PeerId& peer, const ConsensusMessage& m) {
-    SessionPtr s = Find(peer);
+    SessionPtr s = sessions_.Find(peer);
     if (!s) return NotFoundError("p2p: peer " + ShortKey(peer) + " not connected");
     Enqueue(s, EncodeConsensus(m));
     return Status::Ok();
@@ -498,7 +356,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
         m->mutable_txs()->add_txs(Str(txs[j]));
       }
       const size_t n = m->ByteSizeLong();
-      for (const SessionPtr& s : Snapshot()) {
+      for (const SessionPtr& s : sessions_.Registered()) {
         if (MayGossipTxs(s, n)) Enqueue(s, m);
       }
     }
@@ -522,7 +380,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   }
 
   Status RequestBlock(const PeerId& peer, uint64_t h) {
-    SessionPtr s = Find(peer);
+    SessionPtr s = sessions_.Find(peer);
     if (!s) return NotFoundError("p2p: peer " + ShortKey(peer) + " not connected");
     {
       std::lock_guard<std::mutex> l(s->mu);
@@ -539,7 +397,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   std::vector<PeerInfo> Peers() const {
     std::vector<PeerInfo> out;
-    for (const SessionPtr& s : Snapshot()) {
+    for (const SessionPtr& s : sessions_.Registered()) {
       out.push_back(PeerInfo{s->key, s->address, s->outbound, s->height.load()});
     }
     return out;
@@ -571,7 +429,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     s->outbound = false;
     s->address = ctx->peer();
     s->cancel = [ctx] { ctx->TryCancel(); };
-    if (!Track(s)) {
+    if (!sessions_.Track(s)) {
       drops_[static_cast<size_t>(DropReason::kClosed)].fetch_add(1);
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopping or too many pending peers");
     }
@@ -581,20 +439,6 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
  private:
   // ---- connections ----
-
-  // Adds a connection to the live set. Unauthenticated inbound connections are bounded by
-  // max_inbound_peers too, so a peer cannot pin threads by opening streams and not talking.
-  bool Track(const SessionPtr& s) {
-    std::lock_guard<std::mutex> l(mu_);
-    if (stopping_) return false;
-    if (!s->outbound) {
-      size_t pending = 0;
-      for (const SessionPtr& o : all_) pending += (!o->outbound && !o->established) ? 1 : 0;
-      if (pending >= cfg_.limits.max_inbound_peers) return false;
-    }
-    all_.insert(s);
-    return true;
-  }
 
   void Close(const SessionPtr& s, DropReason r, const std::string& why) {
     bool est = s->established.load();
@@ -667,88 +511,21 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   }
 
   void CloseAll() {
-    std::vector<SessionPtr> all;
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      all.assign(all_.begin(), all_.end());
-    }
-    for (const SessionPtr& s : all) Close(s, DropReason::kClosed, "network stopping");
+    for (const SessionPtr& s : sessions_.Live()) Close(s, DropReason::kClosed, "network stopping");
   }
 
-  // Adds an authenticated session to the peer table. Called with no lock held.
+  // Adds an authenticated session to the peer table, closing the connection that loses.
+  // Called with no lock held.
   bool Register(const SessionPtr& s) {
-    SessionPtr loser;
-    DropReason why = DropReason::kDuplicate;
-    std::string text;
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      if (stopping_) return false;
-      if (IsBanned(s->key)) {
-        loser = s;
-        why = DropReason::kBanned;
-        text = "peer is banned";
-      } else if (!s->outbound && CountInbound() >= cfg_.limits.max_inbound_peers) {
-        loser = s;
-        why = DropReason::kClosed;
-        text = "too many inbound peers";
-      } else {
-        auto it = peers_.find(s->key);
-        if (it == peers_.end()) {
-          peers_[s->key] = s;
-        } else {
-          const SessionPtr& old = it->second;
-          bool keep_new = old->outbound == s->outbound || Preferred(*s);
-          if (keep_new) {
-            loser = old;
-            it->second = s;
-            text = "replaced by a newer connection";
-          } else {
-            loser = s;
-            text = "a connection to this peer already exists";
-          }
-        }
-      }
-    }
-    if (loser) Close(loser, why, text);
-    return loser != s;
-  }
-
-  size_t CountInbound() const {
-    size_t n = 0;
-    for (const auto& [k, s] : peers_) n += s->outbound ? 0 : 1;
-    return n;
-  }
-
-  // Of two connections in opposite directions, both ends keep the one dialed by the node
-  // with the smaller key.
-  bool Preferred(const Session& s) const {
-    const PeerId& dialer = s.outbound ? key_.public_key() : s.key;
-    const PeerId& listener = s.outbound ? s.key : key_.public_key();
-    return dialer < listener;
-  }
-
-  void Unregister(const SessionPtr& s) {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = peers_.find(s->key);
-    if (s->established && it != peers_.end() && it->second == s) peers_.erase(it);
-  }
-
-  // Last touch of the network by a connection's thread; Stop() waits for all of them.
-  void Untrack(const SessionPtr& s) {
-    std::lock_guard<std::mutex> l(mu_);
-    all_.erase(s);
-    stop_cv_.notify_all();
-  }
-
-  bool IsConnected(const PeerId& k) const {
-    std::lock_guard<std::mutex> l(mu_);
-    return peers_.count(k) > 0;
+    SessionTable::Admission a =
+        sessions_.Register(s, [this](const PeerId& k) { return IsBanned(k); });
+    if (a.loser) Close(a.loser, a.reason, a.why);
+    return a.admitted;
   }
 
   // Runs one connection: hello, then reads until the stream ends or the session is closed.
   // Returns whether the hello succeeded.
-  bool RunSession(const SessionPtr& s, grpc::internal::ReaderInterface<v1::PeerMessage>* r,
-                  grpc::internal::WriterInterface<v1::PeerMessage>* w) {
+  bool RunSession(const SessionPtr& s, MessageReader* r, MessageWriter* w) {
     bool ok = Handshake(s, r, w);
     std::thread writer;
     if (ok) {
@@ -771,69 +548,23 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       s->outq.clear();
     }
     bool was_registered = ok;
-    Unregister(s);
+    sessions_.Unregister(s);
     if (was_registered) Deliver(s, Disconnected{}, 0);
-    Untrack(s);
+    sessions_.Untrack(s);
     return was_registered;
   }
 
-  bool Handshake(const SessionPtr& s, grpc::internal::ReaderInterface<v1::PeerMessage>* r,
-                 grpc::internal::WriterInterface<v1::PeerMessage>* w) {
+  bool Handshake(const SessionPtr& s, MessageReader* r, MessageWriter* w) {
     HelloInfo ours;
     ours.chain_id = cfg_.chain_id;
     ours.genesis_hash = cfg_.genesis_hash;
     ours.node_key = key_.public_key();
     ours.height = height_.load();
-    randombytes_buf(ours.nonce.data(), ours.nonce.size());
-    v1::PeerMessage out;
-    *out.mutable_hello() = ToProto(ours);
-    if (!w->Write(out)) {
-      Close(s, DropReason::kClosed, "could not send hello");
-      return false;
-    }
-    v1::PeerMessage in;
-    if (!r->Read(&in)) {
-      Close(s, DropReason::kClosed, "stream ended before hello");
-      return false;
-    }
-    if (!in.has_hello()) {
-      Close(s, DropReason::kHandshakeFailed, "first message is not a hello");
-      return false;
-    }
-    Result<HelloInfo> theirs = FromProto(in.hello());
+    Result<HelloInfo> theirs = ExchangeHellos(std::move(ours), key_, s->expected_key, r, w);
     if (!theirs.ok()) {
-      Close(s, DropReason::kHandshakeFailed, theirs.status().message());
-      return false;
-    }
-    if (Status st = CheckCompatible(ours, *theirs); !st.ok()) {
-      Close(s, DropReason::kHandshakeFailed, st.message());
-      return false;
-    }
-    if (s->expected_key && *s->expected_key != theirs->node_key) {
-      Close(s, DropReason::kHandshakeFailed,
-            "hello: node_key " + ShortKey(theirs->node_key) + ", configured " +
-                ShortKey(*s->expected_key));
-      return false;
-    }
-    out.Clear();
-    Ed25519Signature sig = SignHello(ours, *theirs, key_);
-    out.mutable_hello_auth()->set_signature(Str(sig));
-    if (!w->Write(out)) {
-      Close(s, DropReason::kClosed, "could not send hello_auth");
-      return false;
-    }
-    in.Clear();
-    if (!r->Read(&in)) {
-      Close(s, DropReason::kClosed, "stream ended before hello_auth");
-      return false;
-    }
-    Ed25519Signature theirs_sig{};
-    if (!in.has_hello_auth() || !CopyFixed(in.hello_auth().signature(), &theirs_sig)) {
-      Close(s, DropReason::kHandshakeFailed, "second message is not a 64-byte hello_auth");
-      return false;
-    }
-    if (!VerifyHello(*theirs, ours, theirs_sig)) {
-      Close(s, DropReason::kHandshakeFailed, "hello_auth: invalid signature");
+      const bool ended = theirs.status().code() == StatusCode::kUnavailable;
+      Close(s, ended ? DropReason::kClosed : DropReason::kHandshakeFailed,
+            theirs.status().message());
       return false;
     }
     s->key = theirs->node_key;
@@ -842,7 +573,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     return true;
   }
 
-  void WriteLoop(const SessionPtr& s, grpc::internal::WriterInterface<v1::PeerMessage>* w) {
+  void WriteLoop(const SessionPtr& s, MessageWriter* w) {
     for (;;) {
       MsgPtr m;
       {
@@ -860,59 +591,28 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     }
   }
 
-  // Checks one inbound message; queues it for the handler or drops the peer.
+  // Checks one inbound message; queues it for the handler or drops the peer. The order
+  // is part of the protocol: the size before the budget (an oversized frame is not
+  // charged), the budget before any work, and recent copies and unsolicited block answers
+  // before their bytes are decoded or signatures checked.
   bool HandleInbound(const SessionPtr& s, const v1::PeerMessage& m) {
-    size_t n = m.ByteSizeLong();
-    if (n > cfg_.limits.max_message_bytes) {
-      Close(s, DropReason::kOversized,
-            std::to_string(n) + " bytes > max " + std::to_string(cfg_.limits.max_message_bytes));
-      return false;
-    }
-    const bool solicited_kind = m.kind_case() == v1::PeerMessage::kBlockResponse ||
-                                m.kind_case() == v1::PeerMessage::kBlockNotFound;
-    if (!Throttle(s, solicited_kind ? 0 : n)) return false;
-    switch (m.kind_case()) {
-      case v1::PeerMessage::kConsensus:
-        return HandleConsensus(s, m.consensus(), n);
-      case v1::PeerMessage::kTxs: {
-        const auto& txs = m.txs().txs();
-        if (static_cast<size_t>(txs.size()) > cfg_.limits.max_txs_per_batch) {
-          Close(s, DropReason::kMalformed,
-                "tx batch of " + std::to_string(txs.size()) + " > " +
-                    std::to_string(cfg_.limits.max_txs_per_batch));
-          return false;
-        }
-        std::vector<Bytes> out;
-        out.reserve(static_cast<size_t>(txs.size()));
-        for (const std::string& t : txs) {
-          if (t.size() > ct::kTxMaxBytes) {
-            Close(s, DropReason::kMalformed, "tx over kTxMaxBytes");
-            return false;
-          }
-          if (Result<ct::Transaction> d = ct::DecodeTransaction(View(t)); !d.ok()) {
-            Close(s, DropReason::kMalformed, "tx: " + d.status().ToString());
-            return false;
-          }
-          out.emplace_back(t.begin(), t.end());
-        }
-        return Deliver(s, std::move(out), n);
-      }
-      case v1::PeerMessage::kStatus:
-        s->height.store(m.status().height());
-        return Deliver(s, StatusMsg{m.status().height()}, n);
-      case v1::PeerMessage::kBlockRequest:
-        return Deliver(s, BlockReq{m.block_request().height()}, n);
-      case v1::PeerMessage::kBlockResponse:
-      case v1::PeerMessage::kBlockNotFound:
-        return HandleBlockAnswer(s, m, n);
-      case v1::PeerMessage::kHello:
-      case v1::PeerMessage::kHelloAuth:
-        Close(s, DropReason::kMalformed, "hello after the handshake");
-        return false;
-      case v1::PeerMessage::KIND_NOT_SET:
-        break;
-    }
-    Close(s, DropReason::kMalformed, "empty or unknown message kind");
+    const size_t n = m.ByteSizeLong();
+    if (Status st = CheckFrameSize(n, rules_); !st.ok()) return Refuse(s, st);
+    const bool answer = m.kind_case() == v1::PeerMessage::kBlockResponse ||
+                        m.kind_case() == v1::PeerMessage::kBlockNotFound;
+    if (!Throttle(s, answer ? 0 : n)) return false;
+    const Hash32 recent = m.has_consensus() ? RecentKey(m.consensus()) : Hash32{};
+    const bool with_block = m.has_consensus() && WithBlock(m.consensus());
+    if (m.has_consensus() && IsRecentCopy(s, recent, with_block)) return true;
+    if (answer && !TakeSolicited(s, AnswerHeight(m))) return false;
+    Result<InboundMessage> in = DecodeInbound(m, n, rules_);
+    if (!in.ok()) return Refuse(s, in.status());
+    if (m.has_consensus()) RecordRecent(s, recent, with_block);
+    return std::visit([&](auto& v) { return Accept(s, std::move(v), n); }, in.value());
+  }
+
+  bool Refuse(const SessionPtr& s, const Status& refusal) {
+    Close(s, RefusalReason(refusal), refusal.message());
     return false;
   }
 
@@ -935,29 +635,23 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   // Copies of a recently verified message are dropped before any decoding or signature
   // check (and not punished: relays send them honestly).
-  bool HandleConsensus(const SessionPtr& s, const v1::ConsensusMessage& c, size_t n) {
-    const Hash32 key = RecentKey(c);
-    const bool with_block =
-        c.kind_case() == v1::ConsensusMessage::kProposal && !c.proposal().block().empty();
-    {
-      std::lock_guard<std::mutex> l(recent_mu_);
-      if (recent_.IsDuplicate(key, with_block, s->key, Clock::now())) {
-        duplicates_.fetch_add(1);
-        return true;
-      }
-    }
-    Result<ConsensusMessage> decoded = DecodeConsensus(s, c);
-    if (!decoded.ok()) return false;  // already closed with the reason
-    {
-      std::lock_guard<std::mutex> l(recent_mu_);
-      recent_.Record(key, with_block, s->key, Clock::now());
-    }
-    return Deliver(s, std::move(decoded).value(), n);
+  bool IsRecentCopy(const SessionPtr& s, const Hash32& key, bool with_block) {
+    std::lock_guard<std::mutex> l(recent_mu_);
+    if (!recent_.IsDuplicate(key, with_block, s->key, Clock::now())) return false;
+    duplicates_.fetch_add(1);
+    return true;
   }
 
-  bool HandleBlockAnswer(const SessionPtr& s, const v1::PeerMessage& m, size_t n) {
-    const bool found = m.kind_case() == v1::PeerMessage::kBlockResponse;
-    const uint64_t h = found ? m.block_response().height() : m.block_not_found().height();
+  // Only a message whose signature verified is recorded, so a forged copy cannot make
+  // the real one look like a duplicate.
+  void RecordRecent(const SessionPtr& s, const Hash32& key, bool with_block) {
+    std::lock_guard<std::mutex> l(recent_mu_);
+    recent_.Record(key, with_block, s->key, Clock::now());
+  }
+
+  // A block answer must answer one of our pending (or timed-out) requests to this peer;
+  // otherwise the peer is dropped as unsolicited.
+  bool TakeSolicited(const SessionPtr& s, uint64_t h) {
     bool asked = false;
     {
       std::lock_guard<std::mutex> l(s->mu);
@@ -971,83 +665,34 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     if (!asked) {
       Close(s, DropReason::kUnsolicited,
             "block answer for height " + std::to_string(h) + " not requested");
-      return false;
     }
-    if (!found) {
-      if (!Deliver(s, BlockResp{h, std::nullopt}, n)) return false;
-      const uint64_t claimed = s->height.load();
-      if (h <= claimed) {
-        Penalize(s, DropReason::kFalseHeight, cfg_.limits.score_false_height,
-                 "no block at height " + std::to_string(h) + " though it claimed height " +
-                     std::to_string(claimed));
-      }
-      std::lock_guard<std::mutex> l(s->mu);
-      return !s->closed;
-    }
-    Result<BlockAndCommit> bc = DecodeBlockResponse(m.block_response());
-    if (!bc.ok()) {
-      Close(s, DropReason::kMalformed, bc.status().message());
-      return false;
-    }
-    return Deliver(s, BlockResp{h, std::move(bc).value()}, n);
+    return asked;
   }
 
-  Result<ConsensusMessage> DecodeConsensus(const SessionPtr& s, const v1::ConsensusMessage& c) {
-    switch (c.kind_case()) {
-      case v1::ConsensusMessage::kProposal: {
-        Result<ct::Proposal> p = ct::DecodeProposal(View(c.proposal().proposal()));
-        if (!p.ok()) return Fail(s, DropReason::kMalformed, "proposal: " + p.status().ToString());
-        if (!ct::VerifyProposalSignature(cfg_.chain_id, *p)) {
-          return Fail(s, DropReason::kBadSignature, "proposal signature invalid");
-        }
-        if (c.proposal().block().empty()) {
-          return ConsensusMessage(ProposalWithBlock{std::move(p).value(), std::nullopt});
-        }
-        Result<ct::Block> b = ct::DecodeBlock(View(c.proposal().block()));
-        if (!b.ok()) return Fail(s, DropReason::kMalformed, "block: " + b.status().ToString());
-        if (b->header.chain_id != cfg_.chain_id || b->header.height != p->height ||
-            ct::HeaderHash(b->header) != p->block_hash) {
-          return Fail(s, DropReason::kMalformed, "proposed block does not match the proposal");
-        }
-        return ConsensusMessage(ProposalWithBlock{std::move(p).value(), std::move(b).value()});
-      }
-      case v1::ConsensusMessage::kVote: {
-        Result<ct::Vote> v = ct::DecodeVote(View(c.vote()));
-        if (!v.ok()) return Fail(s, DropReason::kMalformed, "vote: " + v.status().ToString());
-        if (!ct::VerifyVoteSignature(cfg_.chain_id, *v)) {
-          return Fail(s, DropReason::kBadSignature, "vote signature invalid");
-        }
-        return ConsensusMessage(std::move(v).value());
-      }
-      case v1::ConsensusMessage::kEvidence: {
-        Result<ct::DuplicateVoteEvidence> e = ct::DecodeEvidence(View(c.evidence()));
-        if (!e.ok()) return Fail(s, DropReason::kMalformed, "evidence: " + e.status().ToString());
-        if (Status st = ct::VerifyEvidence(cfg_.chain_id, *e); !st.ok()) {
-          return Fail(s, DropReason::kBadSignature, "evidence: " + st.ToString());
-        }
-        return ConsensusMessage(std::move(e).value());
-      }
-      case v1::ConsensusMessage::KIND_NOT_SET:
-        break;
-    }
-    return Fail(s, DropReason::kMalformed, "empty consensus message");
+  // ---- accepting decoded messages ----
+
+  template <typename T>
+  bool Accept(const SessionPtr& s, T msg, size_t n) {
+    return Deliver(s, std::move(msg), n);
   }
 
-  Status Fail(const SessionPtr& s, DropReason r, const std::string& why) {
-    Close(s, r, why);
-    return InvalidArgumentError(why);
+  bool Accept(const SessionPtr& s, StatusUpdate msg, size_t n) {
+    s->height.store(msg.height);
+    return Deliver(s, msg, n);
   }
 
-  Result<BlockAndCommit> DecodeBlockResponse(const v1::BlockResponse& r) {
-    Result<ct::Block> b = ct::DecodeBlock(View(r.block()));
-    if (!b.ok()) return InvalidArgumentError("block response: block: " + b.status().ToString());
-    Result<ct::Commit> c = ct::DecodeCommit(View(r.commit()));
-    if (!c.ok()) return InvalidArgumentError("block response: commit: " + c.status().ToString());
-    if (b->header.chain_id != cfg_.chain_id || b->header.height != r.height() ||
-        c->height != r.height() || c->block_hash != ct::HeaderHash(b->header)) {
-      return InvalidArgumentError("block response: block/commit do not match the height");
+  bool Accept(const SessionPtr& s, BlockAnswer msg, size_t n) {
+    if (msg.block) return Deliver(s, std::move(msg), n);
+    const uint64_t h = msg.height;
+    if (!Deliver(s, std::move(msg), n)) return false;
+    const uint64_t claimed = s->height.load();
+    if (h <= claimed) {
+      Penalize(s, DropReason::kFalseHeight, cfg_.limits.score_false_height,
+               "no block at height " + std::to_string(h) + " though it claimed height " +
+                   std::to_string(claimed));
     }
-    return BlockAndCommit{std::move(b).value(), std::move(c).value()};
+    std::lock_guard<std::mutex> l(s->mu);
+    return !s->closed;
   }
 
   // ---- delivery ----
@@ -1139,15 +784,15 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, ConsensusMessage>) {
             handler_->OnConsensusMessage(from, v);
-          } else if constexpr (std::is_same_v<T, std::vector<Bytes>>) {
+          } else if constexpr (std::is_same_v<T, TxBatch>) {
             const size_t bad = handler_->OnTxs(from, v);
             Penalize(it.s, DropReason::kBadTransactions, uint64_t{bad} * cfg_.limits.score_bad_tx,
                      std::to_string(bad) + " transactions with an invalid signature");
-          } else if constexpr (std::is_same_v<T, BlockReq>) {
+          } else if constexpr (std::is_same_v<T, BlockRequest>) {
             ServeBlock(it.s, v.height);
-          } else if constexpr (std::is_same_v<T, BlockResp>) {
+          } else if constexpr (std::is_same_v<T, BlockAnswer>) {
             handler_->OnBlockResponse(from, v.height, v.block);
-          } else if constexpr (std::is_same_v<T, StatusMsg>) {
+          } else if constexpr (std::is_same_v<T, StatusUpdate>) {
             handler_->OnStatus(from, v.height);
           } else if constexpr (std::is_same_v<T, BlockTimeout>) {
             handler_->OnBlockRequestTimeout(from, v.height);
@@ -1162,13 +807,6 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   // ---- dialing and housekeeping ----
 
-  // Waits up to `d`; false if stopping.
-  bool SleepFor(std::chrono::milliseconds d) {
-    std::unique_lock<std::mutex> l(mu_);
-    stop_cv_.wait_for(l, d, [&] { return stopping_; });
-    return !stopping_;
-  }
-
   void DialLoop(const PeerAddress& p) {
     std::chrono::milliseconds backoff = cfg_.backoff_initial;
     grpc::ChannelArguments args;
@@ -1179,8 +817,8 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
                 static_cast<int>(cfg_.backoff_initial.count()));
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(cfg_.backoff_max.count()));
     for (;;) {
-      if (IsConnected(p.node_key) || IsBanned(p.node_key)) {
-        if (!SleepFor(cfg_.backoff_initial)) return;
+      if (sessions_.IsConnected(p.node_key) || IsBanned(p.node_key)) {
+        if (!sessions_.SleepFor(cfg_.backoff_initial)) return;
         continue;
       }
       auto channel = grpc::CreateCustomChannel(p.address, grpc::InsecureChannelCredentials(), args);
@@ -1191,7 +829,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       s->address = p.address;
       s->expected_key = p.node_key;
       s->cancel = [&ctx] { ctx.TryCancel(); };
-      if (!Track(s)) return;
+      if (!sessions_.Track(s)) return;
       auto stream = stub->Connect(&ctx);
       bool established = RunSession(s, stream.get(), stream.get());
       grpc::Status st = stream->Finish();
@@ -1199,21 +837,15 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
         spdlog::debug("p2p: dial {} failed: {}", p.address, st.error_message());
       }
       backoff = established ? cfg_.backoff_initial : std::min(backoff * 2, cfg_.backoff_max);
-      if (!SleepFor(backoff)) return;
+      if (!sessions_.SleepFor(backoff)) return;
     }
   }
 
   void MaintenanceLoop() {
-    while (SleepFor(std::chrono::milliseconds(50))) {
-      std::vector<SessionPtr> late;
+    while (sessions_.SleepFor(std::chrono::milliseconds(50))) {
       Clock::time_point now = Clock::now();
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        for (const SessionPtr& s : all_) {
-          if (!s->established.load() && now - s->started > cfg_.hello_timeout) late.push_back(s);
-        }
-      }
-      for (const SessionPtr& s : late) Close(s, DropReason::kHandshakeFailed, "hello timeout");
+      for (const SessionPtr& s : sessions_.HelloOverdue(now, cfg_.hello_timeout))
+        Close(s, DropReason::kHandshakeFailed, "hello timeout");
       ExpireBlockRequests(now);
       std::lock_guard<std::mutex> l(bans_mu_);
       for (auto it = bans_.begin(); it != bans_.end();) {
@@ -1228,7 +860,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   // A request unanswered for block_request_timeout is reported to the handler (which asks
   // someone else); a late answer is still accepted, up to max_pending_block_requests.
   void ExpireBlockRequests(Clock::time_point now) {
-    for (const SessionPtr& s : Snapshot()) {
+    for (const SessionPtr& s : sessions_.Registered()) {
       std::vector<uint64_t> expired;
       {
         std::lock_guard<std::mutex> l(s->mu);
@@ -1256,14 +888,11 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   int port_ = 0;
   std::atomic<uint64_t> height_{0};
 
-  // Lock order: mu_ -> Session::mu -> bans_mu_; dmu_ and recent_mu_ are never held with
-  // another lock.
-  mutable std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool started_ = false;                // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
-  std::set<SessionPtr> all_;            // every live connection; guarded by mu_
-  std::map<PeerId, SessionPtr> peers_;  // authenticated, registered; guarded by mu_
+  const InboundRules rules_;
+
+  // Lock order: the session table's lock -> Session::mu -> bans_mu_; dmu_ and recent_mu_
+  // are never held with another lock.
+  SessionTable sessions_;
 
   mutable std::mutex bans_mu_;
   std::map<PeerId, Clock::time_point> bans_;  // guarded by bans_mu_
@@ -1308,4 +937,4 @@ bool PeerNetwork::IsBanned(const PeerId& p) const { return impl_->IsBanned(p); }
 uint32_t PeerNetwork::Score(const PeerId& p) const { return impl_->Score(p); }
 uint64_t PeerNetwork::DuplicatesDropped() const { return impl_->DuplicatesDropped(); }
 
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p

@@ -12,7 +12,9 @@
 // way. A peer whose outbound queue is full (slow reader) is dropped. Copies of a
 // consensus message verified moments ago are dropped before their signature check, and
 // a message is never sent back to a peer it came from, so relaying is cheap. Our block
-// requests expire after `block_request_timeout`.
+// requests expire after `block_request_timeout`. The hello is in handshake.h, the checks
+// of each later message (DecodeInbound) in inbound.h, the connection table in
+// session_table.h.
 //
 // Threads and thread-safety:
 //  - Each connected peer has one reader (a gRPC sync-server thread for inbound streams, a
@@ -47,7 +49,7 @@
 #include "consensus/types/limits.h"
 #include "consensus/types/vote.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
 
 // A peer is identified by its node public key (proved in the hello).
 using PeerId = Ed25519PublicKey;
@@ -232,6 +234,6 @@ class PeerNetwork {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p
 
 #endif  // HITO_NODE_P2P_PEER_NETWORK_H_

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace hito::node {
+namespace hito::node::rpc {
 
 using consensus::ledger::TxCode;
 
@@ -84,4 +84,4 @@ std::optional<hito::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
   return std::nullopt;
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::rpc

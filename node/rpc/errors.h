@@ -18,7 +18,7 @@
 #include "consensus/ledger/tx_result.h"
 #include "hito/v1/errors.pb.h"
 
-namespace hito::node {
+namespace hito::node::rpc {
 
 inline constexpr std::string_view kErrorDomain = "hito.v1";
 
@@ -36,6 +36,6 @@ grpc::Status InternalRpcError(const Status& status);
 // The ErrorInfo in a status' details, if any (for tests and clients).
 std::optional<hito::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status);
 
-}  // namespace hito::node
+}  // namespace hito::node::rpc
 
 #endif  // HITO_NODE_RPC_ERRORS_H_

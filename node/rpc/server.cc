@@ -20,11 +20,15 @@
 #include "hito/v1/account.grpc.pb.h"
 #include "hito/v1/block.grpc.pb.h"
 #include "hito/v1/node.grpc.pb.h"
+#include "hito/v1/personhood.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
+#include "hito/v1/ubi.grpc.pb.h"
+#include "node/chain/block_events.h"
 #include "node/rpc/errors.h"
+#include "node/rpc/personhood.h"
 #include "node/version.h"
 
-namespace hito::node {
+namespace hito::node::rpc {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -65,12 +69,14 @@ void FillTxView(const types::Transaction& tx, pb::TransactionView* v) {
     v->set_nonce(t->nonce);
     v->set_memo(AsString(t->memo));
     v->set_signature(AsString(t->signature));
+    return;
   }
+  FillPersonhoodTxView(tx, v);
 }
 
 // Fills a GetBlockResponse or StreamBlocksResponse (same fields) for a stored height.
 template <typename Msg>
-Status FillBlock(const Store& store, uint64_t height, Msg* out) {
+Status FillBlock(const store::Store& store, uint64_t height, Msg* out) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.GetBlock(height));
   if (!raw) return NotFoundError("no block at height " + std::to_string(height));
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> commit, store.GetCommit(height));
@@ -94,10 +100,19 @@ Status FillBlock(const Store& store, uint64_t height, Msg* out) {
   v->set_proposer_address(EncodeAddress(types::AccountIdFromPublicKey(h.proposer)));
   v->set_tx_count(static_cast<uint32_t>(block.txs.size()));
   for (const Bytes& tx : block.txs) v->add_tx_hashes(AsString(types::TransactionHash(tx)));
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> events, store.GetBlockEvents(height));
+  if (events) {
+    HITO_ASSIGN_OR_RETURN(std::vector<chain::BlockEvent> decoded,
+                          chain::DecodeBlockEvents(*events));
+    for (const chain::BlockEvent& e : decoded) {
+      if (e.tx_index >= block.txs.size()) return DataLossError("block event past the block's txs");
+    }
+    FillBlockEvents(decoded, block.txs, out->mutable_events());
+  }
   return Status::Ok();
 }
 
-std::map<std::string, std::string> RefusalMetadata(const AdmitOutcome& o) {
+std::map<std::string, std::string> RefusalMetadata(const mempool::AdmitOutcome& o) {
   std::map<std::string, std::string> md{{"tx_hash", HexEncode(o.hash)}};
   if (o.code == ledger::TxCode::kAlreadyKnown) {
     md["status"] = o.pending ? "PENDING" : "COMMITTED";
@@ -111,28 +126,28 @@ std::map<std::string, std::string> RefusalMetadata(const AdmitOutcome& o) {
 
 // The reason code of a refused transaction: the ledger's name, except that a full pool
 // says which limit refused it.
-std::string_view TxRefusalReason(const AdmitOutcome& o) {
+std::string_view TxRefusalReason(const mempool::AdmitOutcome& o) {
   if (o.code == ledger::TxCode::kMempoolFull) {
     switch (o.refusal) {
-      case PoolRefusal::kFeeTooLowToEvict:
+      case mempool::PoolRefusal::kFeeTooLowToEvict:
         return "MEMPOOL_FULL_FEE_TOO_LOW";
-      case PoolRefusal::kSenderOverCap:
+      case mempool::PoolRefusal::kSenderOverCap:
         return "SENDER_OVER_CAP";
-      case PoolRefusal::kNone:
-      case PoolRefusal::kPoolFull:
+      case mempool::PoolRefusal::kNone:
+      case mempool::PoolRefusal::kPoolFull:
         break;
     }
   }
   return ledger::TxCodeName(o.code);
 }
 
-grpc::Status TxRefusal(const AdmitOutcome& o) {
+grpc::Status TxRefusal(const mempool::AdmitOutcome& o) {
   if (!o.storage_error.ok()) return InternalRpcError(o.storage_error);
   return RpcError(GrpcCodeForTx(o.code), TxRefusalReason(o), o.message, RefusalMetadata(o));
 }
 
 // One SubmitTransactions item: what SubmitTransaction would have answered.
-void FillResult(const AdmitOutcome& o, pb::SubmitTransactionResult* r) {
+void FillResult(const mempool::AdmitOutcome& o, pb::SubmitTransactionResult* r) {
   r->set_tx_hash(AsString(o.hash));
   if (o.ok()) {
     r->set_accepted(true);
@@ -351,7 +366,7 @@ class NodeServiceImpl final : public pb::NodeService::CallbackService {
       r->Finish(refusal);
       return r;
     }
-    ChainTip tip = b_->app->Tip();
+    chain::ChainTip tip = b_->app->Tip();
     resp->set_chain_id(b_->chain_id);
     resp->set_height(tip.height);
     if (tip.height > 0) resp->set_block_hash(AsString(tip.block_hash));
@@ -412,21 +427,9 @@ class AccountServiceImpl final : public pb::AccountService::CallbackService {
       return RpcError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ADDRESS",
                       "address \"" + req.address() + "\": " + id.status().message());
     }
-    std::shared_ptr<const StateView> state = b_->store->State();
+    std::shared_ptr<const store::StateView> state = b_->store->State();
     const uint64_t served = state->height();
-    if (req.height() != 0 && req.height() != served) {
-      std::map<std::string, std::string> md{{"latest_height", std::to_string(served)}};
-      if (req.height() > served) {
-        return RpcError(grpc::StatusCode::FAILED_PRECONDITION, "HEIGHT_NOT_YET_COMMITTED",
-                        "height " + std::to_string(req.height()) +
-                            " is not committed yet (latest " + std::to_string(served) + ")",
-                        md);
-      }
-      return RpcError(grpc::StatusCode::FAILED_PRECONDITION, "HEIGHT_NOT_AVAILABLE",
-                      "only the latest state (height " + std::to_string(served) +
-                          ") is kept; historical reads are not supported",
-                      md);
-    }
+    if (grpc::Status h = HeightRefusal(req.height(), served); !h.ok()) return h;
     ledger::Ledger l(b_->chain_id, state.get());
     Result<ledger::Account> acct = l.GetAccount(*id);
     if (!acct.ok()) return InternalRpcError(acct.status());
@@ -678,7 +681,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
       r->Finish(refusal);
       return r;
     }
-    AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
+    mempool::AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
     if (!o.ok()) {
       r->Finish(TxRefusal(o));
       return r;
@@ -716,10 +719,10 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     std::vector<ByteView> views;
     views.reserve(static_cast<size_t>(n));
     for (const std::string& tx : req->txs()) views.push_back(AsBytes(tx));
-    std::vector<AdmitOutcome> outs = b_->mempool->AdmitBatch(views);
+    std::vector<mempool::AdmitOutcome> outs = b_->mempool->AdmitBatch(views);
     uint32_t accepted = 0;
     resp->mutable_results()->Reserve(n);
-    for (const AdmitOutcome& o : outs) {
+    for (const mempool::AdmitOutcome& o : outs) {
       FillResult(o, resp->add_results());
       if (o.ok()) {
         ++accepted;
@@ -753,7 +756,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
     }
     // Register before admission so that a fast commit is not missed.
     uint64_t id = b_->events->AddTxWaiter(
-        hash, deadline, [r, resp, hash, deadline, ticket](std::optional<TxLocation> loc) {
+        hash, deadline, [r, resp, hash, deadline, ticket](std::optional<store::TxLocation> loc) {
           if (!loc) {
             if (Steady::now() < deadline) {
               r->Finish(RpcError(grpc::StatusCode::UNAVAILABLE, "NODE_SHUTTING_DOWN",
@@ -780,7 +783,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
                          "SubmitTransaction"));
       return r;
     }
-    AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
+    mempool::AdmitOutcome o = b_->mempool->Admit(AsBytes(req->tx_bytes()));
     if (o.ok()) Relay(o);
     if (!o.ok()) {
       // Finish here unless the waiter already fired (the commit raced the refusal).
@@ -800,7 +803,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
   }
 
  private:
-  void Relay(const AdmitOutcome& o) {
+  void Relay(const mempool::AdmitOutcome& o) {
     if (b_->relay != nullptr && o.admitted) b_->relay->Relay(o.admitted);
   }
 
@@ -815,12 +818,12 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
       FillTxView(ptx->tx, resp->mutable_tx());
       return grpc::Status::OK;
     }
-    Result<std::optional<TxLocation>> loc = b_->store->GetTx(*hash);
+    Result<std::optional<store::TxLocation>> loc = b_->store->GetTx(*hash);
     if (!loc.ok()) return InternalRpcError(loc.status());
     if (!loc->has_value()) {
-      if (std::optional<DropReason> dropped = b_->mempool->DroppedReason(*hash)) {
+      if (std::optional<mempool::DropReason> dropped = b_->mempool->DroppedReason(*hash)) {
         // Left the pool uncommitted: the bytes are gone, the submitter learns why.
-        const bool evicted = *dropped == DropReason::kEvicted;
+        const bool evicted = *dropped == mempool::DropReason::kEvicted;
         resp->set_status(evicted ? pb::TX_STATUS_EVICTED : pb::TX_STATUS_EXPIRED);
         resp->set_result_name(evicted ? "EVICTED" : "EXPIRED");
         resp->set_result_message(
@@ -833,7 +836,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
       return RpcError(grpc::StatusCode::NOT_FOUND, "TX_NOT_FOUND",
                       "no pending or committed transaction " + HexEncode(*hash));
     }
-    const TxLocation& l = **loc;
+    const store::TxLocation& l = **loc;
     resp->set_status(pb::TX_STATUS_COMMITTED);
     resp->set_tx_bytes(AsString(l.tx_bytes));
     Result<types::Transaction> tx = types::DecodeTransaction(l.tx_bytes);
@@ -851,6 +854,57 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
   const RpcOptions* o_;
 };
 
+// ---------------------------------------------------------------------------------------
+
+// A unary call: the size check and a place among the calls, then `handle`.
+template <typename Req, typename Resp, typename Handle>
+grpc::ServerUnaryReactor* Unary(const ServiceDeps& d, grpc::CallbackServerContext* ctx,
+                                const Req* req, Resp* resp, Handle handle) {
+  auto* r = ctx->DefaultReactor();
+  grpc::Status refusal;
+  CallLimits::TicketPtr ticket = AdmitCall(d.limits, *d.o, *req, &refusal);
+  r->Finish(ticket ? handle(*req, resp) : refusal);
+  return r;
+}
+
+// A method of PersonhoodService or UbiService: PersonhoodRpc's handler of the same name.
+#define HITO_RPC_UNARY(Method)                                                                 \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
+                                   const pb::Method##Request* req, pb::Method##Response* resp) \
+      override {                                                                               \
+    return Unary(d_, ctx, req, resp,                                                           \
+                 [this](const auto& q, auto* p) { return rpc_->Method(q, p); });               \
+  }
+
+class PersonhoodServiceImpl final : public pb::PersonhoodService::CallbackService {
+ public:
+  PersonhoodServiceImpl(ServiceDeps d, PersonhoodRpc* rpc) : d_(d), rpc_(rpc) {}
+  HITO_RPC_UNARY(GetRegistry)
+  HITO_RPC_UNARY(GetIdentity)
+  HITO_RPC_UNARY(ListSnapshotMembers)
+  HITO_RPC_UNARY(ListAttesters)
+
+ private:
+  ServiceDeps d_;
+  PersonhoodRpc* rpc_;
+};
+
+class UbiServiceImpl final : public pb::UbiService::CallbackService {
+ public:
+  UbiServiceImpl(ServiceDeps d, PersonhoodRpc* rpc) : d_(d), rpc_(rpc) {}
+  HITO_RPC_UNARY(GetUbiParams)
+  HITO_RPC_UNARY(GetEpoch)
+  HITO_RPC_UNARY(GetNullifier)
+  HITO_RPC_UNARY(GetSupply)
+  HITO_RPC_UNARY(GetEpochClaims)
+
+ private:
+  ServiceDeps d_;
+  PersonhoodRpc* rpc_;
+};
+
+#undef HITO_RPC_UNARY
+
 }  // namespace
 
 struct RpcServer::Services {
@@ -863,6 +917,9 @@ struct RpcServer::Services {
   AccountServiceImpl account{deps};
   BlockServiceImpl block{deps};
   TxServiceImpl tx{deps};
+  PersonhoodRpc personhood_rpc{backend.chain_id, backend.store};
+  PersonhoodServiceImpl personhood{deps, &personhood_rpc};
+  UbiServiceImpl ubi{deps, &personhood_rpc};
   Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {}
 };
 
@@ -901,6 +958,8 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   builder.RegisterService(&server->services_->account);
   builder.RegisterService(&server->services_->block);
   builder.RegisterService(&server->services_->tx);
+  builder.RegisterService(&server->services_->personhood);
+  builder.RegisterService(&server->services_->ubi);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return UnavailableError("cannot listen on " + address + " (in use or invalid)");
@@ -920,4 +979,4 @@ RpcServer::~RpcServer() {
   server_.reset();
 }
 
-}  // namespace hito::node
+}  // namespace hito::node::rpc

@@ -1,5 +1,6 @@
-// The public gRPC server: NodeService, BlockService, TxService, AccountService
-// (proto/hito/v1), plus grpc.health.v1 and server reflection.
+// The public gRPC server: NodeService, BlockService, TxService, AccountService,
+// PersonhoodService and UbiService (proto/hito/v1; handlers of the last two in
+// node/rpc/personhood.h), plus grpc.health.v1 and server reflection.
 //
 // SubmitTransaction, SubmitTransactions and SubmitTransactionAndWait hand every admitted
 // transaction to the backend's TxRelay (tx gossip), if there is one.
@@ -41,19 +42,19 @@ namespace grpc {
 class Server;
 }  // namespace grpc
 
-namespace hito::node {
+namespace hito::node::rpc {
 
 // What the handlers read. Pointers are not owned and must outlive the server.
 struct RpcBackend {
   std::string chain_id;
   Hash32 genesis_hash{};
   Ed25519PublicKey validator{};
-  Store* store = nullptr;
-  Mempool* mempool = nullptr;
-  CommitEvents* events = nullptr;
-  const Application* app = nullptr;
+  store::Store* store = nullptr;
+  mempool::Mempool* mempool = nullptr;
+  chain::CommitEvents* events = nullptr;
+  const chain::Application* app = nullptr;
   // Where admitted client transactions are gossiped (null: single validator, no peers).
-  TxRelay* relay = nullptr;
+  mempool::TxRelay* relay = nullptr;
 };
 
 // SubmitTransactions takes at most this many transactions per call.
@@ -107,6 +108,6 @@ class RpcServer {
   std::unique_ptr<grpc::Server> server_;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::rpc
 
 #endif  // HITO_NODE_RPC_SERVER_H_

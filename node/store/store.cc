@@ -3,15 +3,17 @@
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
+#include <leveldb/iterator.h>
 #include <leveldb/write_batch.h>
 
-namespace hito::node {
+namespace hito::node::store {
 namespace {
 
 constexpr std::string_view kBlockPrefix = "b/blk/";
 constexpr std::string_view kCommitPrefix = "b/cmt/";
 constexpr std::string_view kHashPrefix = "b/hash/";
 constexpr std::string_view kTxPrefix = "b/tx/";
+constexpr std::string_view kEventsPrefix = "b/evt/";
 constexpr std::string_view kStatePrefix = "s/";
 constexpr std::string_view kBlockHeightKey = "m/block_height";
 constexpr std::string_view kStateHeightKey = "m/state_height";
@@ -131,6 +133,25 @@ Status StateView::Get(ByteView key, std::optional<Bytes>* value) const {
   return Status::Ok();
 }
 
+Result<std::vector<Bytes>> StateView::ScanKeys(ByteView prefix, ByteView start_after,
+                                               size_t limit) const {
+  leveldb::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  ro.fill_cache = false;  // a scan must not push the hot records out of the block cache
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  const std::string full_prefix = StateKey(prefix);
+  const std::string from = start_after.empty() ? full_prefix : StateKey(start_after);
+  std::vector<Bytes> keys;
+  for (it->Seek(from); it->Valid() && keys.size() < limit; it->Next()) {
+    const std::string_view k(it->key().data(), it->key().size());
+    if (!k.starts_with(full_prefix)) break;
+    if (!start_after.empty() && k == from) continue;
+    keys.push_back(ToBytes(AsBytes(k.substr(kStatePrefix.size()))));
+  }
+  HITO_RETURN_IF_ERROR(FromLevelDb(it->status(), "state scan"));
+  return keys;
+}
+
 Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir, leveldb::Env* env) {
   leveldb::Options options;
   if (env != nullptr) options.env = env;
@@ -197,6 +218,7 @@ Status Store::WriteBlock(const BlockRecord& r) {
     Bytes enc = EncodeTxLocation(loc);
     batch.Put(HashKey(kTxPrefix, hash), ToSlice(enc));
   }
+  if (!r.events.empty()) batch.Put(HeightKey(kEventsPrefix, r.height), ToSlice(r.events));
   batch.Put(std::string(kBlockHeightKey), U64Value(r.height));
   return SyncedWrite(db_, &batch, "write block " + std::to_string(r.height));
 }
@@ -246,4 +268,8 @@ std::shared_ptr<const StateView> Store::LiveState() const {
   return std::make_shared<StateView>(db_, nullptr);
 }
 
-}  // namespace hito::node
+Result<std::optional<Bytes>> Store::GetBlockEvents(uint64_t height) const {
+  return Get(HeightKey(kEventsPrefix, height));
+}
+
+}  // namespace hito::node::store

@@ -1,7 +1,8 @@
 // The node's storage: one LevelDB database with three key spaces.
 //
 //   b/...  blocks: canonical block bytes and seen commit by height, block hash -> height,
-//          the tx index (tx hash -> height, index, result, tx bytes)
+//          the tx index (tx hash -> height, index, result, tx bytes), and the encoded
+//          events of blocks that have any (node/chain/block_events.h)
 //   s/...  state: the ledger's key-value state, exactly the keys of its ChangeSets
 //   m/...  metadata: last stored block height (written with the block), last applied
 //          state height (written with the state changes), genesis hash
@@ -37,7 +38,7 @@ class FilterPolicy;
 class Snapshot;
 }  // namespace leveldb
 
-namespace hito::node {
+namespace hito::node::store {
 
 // Where and how a committed transaction ended up.
 struct TxLocation {
@@ -59,6 +60,7 @@ struct BlockRecord {
   Bytes block_bytes;
   Bytes commit_bytes;  // the seen commit of this block
   std::vector<std::pair<Hash32, TxLocation>> txs;
+  Bytes events;  // EncodeBlockEvents of its events; empty: none, nothing is written
 };
 
 // A read-only view of the state key space: at one moment (a LevelDB snapshot), or, with
@@ -72,6 +74,10 @@ class StateView : public consensus::ledger::KvReader {
   StateView& operator=(const StateView&) = delete;
 
   Status Get(ByteView key, std::optional<Bytes>* value) const override;
+  // Up to `limit` state keys that start with `prefix` and sort after `start_after` (empty:
+  // from the first), in key order. For queries over a record family (the registry's
+  // attesters); not part of the ledger's KvReader, whose reads are by key only.
+  Result<std::vector<Bytes>> ScanKeys(ByteView prefix, ByteView start_after, size_t limit) const;
   // The state height this view was taken at (for a live view: when it was created).
   uint64_t height() const { return height_; }
 
@@ -112,6 +118,8 @@ class Store {
   Result<std::optional<Bytes>> GetCommit(uint64_t height) const;
   Result<std::optional<uint64_t>> GetHeightByHash(const Hash32& hash) const;
   Result<std::optional<TxLocation>> GetTx(const Hash32& tx_hash) const;
+  // The block's encoded events; nullopt when it has none.
+  Result<std::optional<Bytes>> GetBlockEvents(uint64_t height) const;
 
   // A snapshot of the current state.
   std::shared_ptr<const StateView> State() const;
@@ -128,6 +136,6 @@ class Store {
   const leveldb::FilterPolicy* filter_ = nullptr;
 };
 
-}  // namespace hito::node
+}  // namespace hito::node::store
 
 #endif  // HITO_NODE_STORE_STORE_H_

@@ -24,34 +24,34 @@ std::unique_ptr<ChainNode> OpenChainNode(const std::filesystem::path& data_dir,
                                          const consensus::ledger::Genesis& genesis) {
   auto n = std::make_unique<ChainNode>();
   std::filesystem::create_directories(data_dir.parent_path());
-  n->store = node::Store::Open(data_dir).value();
-  node::ChainTip tip = node::RecoverChain(n->store.get(), genesis, Hash32{1}).value();
-  node::Store* store = n->store.get();
-  n->mempool =
-      std::make_unique<node::Mempool>(genesis.chain_id, node::MempoolLimits{}, store->State(),
-                                      [store](const Hash32& h) { return store->GetTx(h); });
-  n->events = std::make_unique<node::CommitEvents>(1000);
-  n->app = std::make_unique<node::ChainApp>(genesis.chain_id, std::move(tip), store,
-                                            n->mempool.get(), n->events.get());
+  n->store = node::store::Store::Open(data_dir).value();
+  node::chain::ChainTip tip = node::chain::RecoverChain(n->store.get(), genesis, Hash32{1}).value();
+  node::store::Store* store = n->store.get();
+  n->mempool = std::make_unique<node::mempool::Mempool>(
+      genesis.chain_id, node::mempool::MempoolLimits{}, store->State(),
+      [store](const Hash32& h) { return store->GetTx(h); });
+  n->events = std::make_unique<node::chain::CommitEvents>(1000);
+  n->app = std::make_unique<node::chain::ChainApp>(genesis.chain_id, std::move(tip), store,
+                                                   n->mempool.get(), n->events.get());
   return n;
 }
 
-node::BftEngineOptions FastBftOptions() {
-  node::BftEngineOptions o;
-  o.bft.timeout_propose_base_ms = 400;
-  o.bft.timeout_propose_delta_ms = 100;
-  o.bft.timeout_prevote_base_ms = 200;
-  o.bft.timeout_prevote_delta_ms = 100;
-  o.bft.timeout_precommit_base_ms = 200;
-  o.bft.timeout_precommit_delta_ms = 100;
+node::chain::BftEngineOptions FastBftOptions() {
+  node::chain::BftEngineOptions o;
+  o.bft.timeouts.propose_base_ms = 400;
+  o.bft.timeouts.propose_delta_ms = 100;
+  o.bft.timeouts.prevote_base_ms = 200;
+  o.bft.timeouts.prevote_delta_ms = 100;
+  o.bft.timeouts.precommit_base_ms = 200;
+  o.bft.timeouts.precommit_delta_ms = 100;
   o.gossip_interval_ms = 200;
   o.commit_wait_ms = 50;
   return o;
 }
 
-types::Block NextBlock(const node::ChainApp& app, const std::string& chain_id,
+types::Block NextBlock(const node::chain::ChainApp& app, const std::string& chain_id,
                        const Ed25519PublicKey& proposer, uint64_t time_ms) {
-  const node::ChainTip tip = app.Tip();
+  const node::chain::ChainTip tip = app.Tip();
   types::Block b;
   types::BlockHeader& h = b.header;
   h.chain_id = chain_id;
@@ -70,7 +70,7 @@ types::Block NextBlock(const node::ChainApp& app, const std::string& chain_id,
 }
 
 EngineCluster::EngineCluster(size_t n, consensus::ledger::Genesis genesis,
-                             node::BftEngineOptions options)
+                             node::chain::BftEngineOptions options)
     : genesis_(std::move(genesis)),
       options_(options),
       mesh_(n, ConsensusMesh::Delivery::kImmediate),
@@ -90,8 +90,8 @@ Status EngineCluster::Open(size_t i) {
   HITO_ASSERT(i < nodes_.size());
   nodes_[i].reset();
   auto n = OpenChainNode(Home(i) / "data", genesis_);
-  HITO_ASSIGN_OR_RETURN(
-      n->engine, node::BftEngine::Open(Home(i), genesis_.chain_id, ValidatorKey(i), n->app.get(),
+  HITO_ASSIGN_OR_RETURN(n->engine, node::chain::BftEngine::Open(
+                                       Home(i), genesis_.chain_id, ValidatorKey(i), n->app.get(),
                                        n->store.get(), mesh_.port(i), options_));
   nodes_[i] = std::move(n);
   return Status::Ok();

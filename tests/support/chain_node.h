@@ -31,12 +31,12 @@ namespace hito::testing {
 // Destroyed in a safe order: the engine is stopped and the driver closed before the
 // parts they use.
 struct ChainNode {
-  std::unique_ptr<node::Store> store;
-  std::unique_ptr<node::Mempool> mempool;
-  std::unique_ptr<node::CommitEvents> events;
-  std::unique_ptr<node::ChainApp> app;
-  std::unique_ptr<node::BftDriver> driver;  // a test on simulated time runs one of these,
-  std::unique_ptr<node::BftEngine> engine;  // a threaded test the other
+  std::unique_ptr<node::store::Store> store;
+  std::unique_ptr<node::mempool::Mempool> mempool;
+  std::unique_ptr<node::chain::CommitEvents> events;
+  std::unique_ptr<node::chain::ChainApp> app;
+  std::unique_ptr<node::chain::BftDriver> driver;  // a test on simulated time runs one of these,
+  std::unique_ptr<node::chain::BftEngine> engine;  // a threaded test the other
   ~ChainNode();
 };
 
@@ -48,11 +48,11 @@ std::unique_ptr<ChainNode> OpenChainNode(const std::filesystem::path& data_dir,
 // Short round timeouts (propose 400 + 100 per round, prevote and precommit 200 + 100),
 // gossip every 200 ms and a 50 ms commit wait: a 4-validator chain decides a height in
 // well under a second.
-node::BftEngineOptions FastBftOptions();
+node::chain::BftEngineOptions FastBftOptions();
 
 // A valid empty block for the height after `app`'s tip, built as `proposer` would build
 // it, dated `time_ms`.
-consensus::types::Block NextBlock(const node::ChainApp& app, const std::string& chain_id,
+consensus::types::Block NextBlock(const node::chain::ChainApp& app, const std::string& chain_id,
                                   const Ed25519PublicKey& proposer, uint64_t time_ms);
 
 class EngineCluster {
@@ -60,7 +60,7 @@ class EngineCluster {
   // n validators: node i runs as ValidatorKey(i) in Home(i) over a full kImmediate mesh.
   // Nothing is open yet.
   EngineCluster(size_t n, consensus::ledger::Genesis genesis,
-                node::BftEngineOptions options = FastBftOptions());
+                node::chain::BftEngineOptions options = FastBftOptions());
   ~EngineCluster();
   EngineCluster(const EngineCluster&) = delete;
   EngineCluster& operator=(const EngineCluster&) = delete;
@@ -96,7 +96,7 @@ class EngineCluster {
  private:
   TempDir dir_;
   consensus::ledger::Genesis genesis_;
-  node::BftEngineOptions options_;
+  node::chain::BftEngineOptions options_;
   ConsensusMesh mesh_;
   std::vector<std::unique_ptr<ChainNode>> nodes_;
 };

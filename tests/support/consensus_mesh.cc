@@ -10,7 +10,7 @@ namespace hito::testing {
 namespace types = consensus::types;
 namespace bft = consensus::bft;
 
-void ConsensusMesh::Port::SetHandler(node::ConsensusHandler* handler) {
+void ConsensusMesh::Port::SetHandler(node::chain::ConsensusHandler* handler) {
   std::lock_guard lock(mesh_->mu_);
   mesh_->handlers_[index_] = handler;
 }
@@ -48,7 +48,7 @@ void ConsensusMesh::FullMesh() {
   }
 }
 
-void ConsensusMesh::Attach(size_t i, node::BftDriver* driver) {
+void ConsensusMesh::Attach(size_t i, node::chain::BftDriver* driver) {
   HITO_ASSERT(delivery_ == Delivery::kQueued);
   drivers_[i] = driver;
 }
@@ -58,7 +58,7 @@ void ConsensusMesh::Deliver() {
   for (int guard = 0; guard < 1'000'000 && !queue_.empty(); ++guard) {
     auto [to, input] = std::move(queue_.front());
     queue_.pop_front();
-    if (node::BftDriver* d = drivers_[to]) d->Handle(std::move(input));
+    if (node::chain::BftDriver* d = drivers_[to]) d->Handle(std::move(input));
   }
 }
 
@@ -68,12 +68,12 @@ void ConsensusMesh::Inject(const types::Vote& vote) {
     return;
   }
   std::lock_guard lock(mu_);
-  for (node::ConsensusHandler* h : handlers_) {
+  for (node::chain::ConsensusHandler* h : handlers_) {
     if (h != nullptr) h->OnVote(vote);
   }
 }
 
-void ConsensusMesh::Send(size_t from, const node::BftInput& input) {
+void ConsensusMesh::Send(size_t from, const node::chain::BftInput& input) {
   if (delivery_ == Delivery::kQueued) {
     ports_[from]->sent.push_back(input);
     for (size_t j : links_[from]) queue_.push_back({j, input});
@@ -93,10 +93,10 @@ void ConsensusMesh::RequestCommittedBlock(size_t to, uint64_t height) {
     return;
   }
   std::lock_guard lock(mu_);
-  node::ConsensusHandler* me = handlers_[to];
+  node::chain::ConsensusHandler* me = handlers_[to];
   if (me == nullptr) return;
   for (size_t j : links_[to]) {
-    node::ConsensusHandler* h = handlers_[j];
+    node::chain::ConsensusHandler* h = handlers_[j];
     if (h == nullptr) continue;
     if (auto bc = h->ServeCommittedBlock(height)) {
       me->OnCommittedBlock(bc->first, bc->second);
@@ -107,16 +107,17 @@ void ConsensusMesh::RequestCommittedBlock(size_t to, uint64_t height) {
 
 void ConsensusMesh::RequestQueued(size_t to, uint64_t height) {
   for (size_t j : links_[to]) {
-    node::BftDriver* d = drivers_[j];
+    node::chain::BftDriver* d = drivers_[j];
     if (d == nullptr) continue;
     if (auto bc = d->ServeCommittedBlock(height)) {
-      queue_.push_back({to, node::CommittedBlockReceived{bc->first, bc->second}});
+      queue_.push_back({to, node::chain::CommittedBlockReceived{bc->first, bc->second}});
       return;
     }
   }
 }
 
-void ConsensusMesh::Dispatch(node::ConsensusHandler* handler, const node::BftInput& input) {
+void ConsensusMesh::Dispatch(node::chain::ConsensusHandler* handler,
+                             const node::chain::BftInput& input) {
   std::visit(
       [handler](const auto& in) {
         using T = std::decay_t<decltype(in)>;

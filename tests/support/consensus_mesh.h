@@ -30,10 +30,10 @@ class ConsensusMesh {
  public:
   enum class Delivery { kImmediate, kQueued };
 
-  class Port : public node::ConsensusTransport {
+  class Port : public node::chain::ConsensusTransport {
    public:
     Port(ConsensusMesh* mesh, size_t index) : mesh_(mesh), index_(index) {}
-    void SetHandler(node::ConsensusHandler* handler) override;
+    void SetHandler(node::chain::ConsensusHandler* handler) override;
     void BroadcastProposal(const consensus::types::Proposal& p,
                            const consensus::types::Block& b) override;
     void BroadcastVote(const consensus::types::Vote& v) override;
@@ -41,7 +41,7 @@ class ConsensusMesh {
     void RequestCommittedBlock(uint64_t height) override;
 
     // What this port broadcast, in order (kQueued only).
-    std::vector<node::BftInput> sent;
+    std::vector<node::chain::BftInput> sent;
 
    private:
     ConsensusMesh* const mesh_;
@@ -59,7 +59,7 @@ class ConsensusMesh {
   size_t size() const { return ports_.size(); }
 
   // kQueued: the driver that receives what is queued for port i (nullptr: dropped).
-  void Attach(size_t i, node::BftDriver* driver);
+  void Attach(size_t i, node::chain::BftDriver* driver);
   // kQueued: hands every queued message (and those sent meanwhile) to its driver.
   void Deliver();
   // A vote to every node (handler or attached driver), as if a peer had sent it.
@@ -69,18 +69,18 @@ class ConsensusMesh {
   bool sync = true;
 
  private:
-  void Send(size_t from, const node::BftInput& input);
+  void Send(size_t from, const node::chain::BftInput& input);
   void RequestCommittedBlock(size_t to, uint64_t height);
   void RequestQueued(size_t to, uint64_t height);
-  static void Dispatch(node::ConsensusHandler* handler, const node::BftInput& input);
+  static void Dispatch(node::chain::ConsensusHandler* handler, const node::chain::BftInput& input);
 
   const Delivery delivery_;
   std::vector<std::unique_ptr<Port>> ports_;
   std::vector<std::set<size_t>> links_;
   std::mutex mu_;  // kImmediate: guards handlers_ and the calls made to them
-  std::vector<node::ConsensusHandler*> handlers_;
-  std::vector<node::BftDriver*> drivers_;                // kQueued
-  std::deque<std::pair<size_t, node::BftInput>> queue_;  // kQueued
+  std::vector<node::chain::ConsensusHandler*> handlers_;
+  std::vector<node::chain::BftDriver*> drivers_;                // kQueued
+  std::deque<std::pair<size_t, node::chain::BftInput>> queue_;  // kQueued
 };
 
 }  // namespace hito::testing

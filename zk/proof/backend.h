@@ -26,7 +26,7 @@
 #include "zk/point.h"
 #include "zk/scalar.h"
 
-namespace hito::zk::internal {
+namespace hito::zk::proof::internal {
 
 struct SodiumBackend {
   using Elem = Point;
@@ -84,6 +84,6 @@ struct EcBackend {
   }
 };
 
-}  // namespace hito::zk::internal
+}  // namespace hito::zk::proof::internal
 
 #endif  // HITO_ZK_PROOF_BACKEND_H_

@@ -1,6 +1,6 @@
 #include "zk/proof/ct.h"
 
-namespace hito::zk::ct {
+namespace hito::zk::proof::ct {
 namespace {
 
 // l - 2, little-endian.
@@ -19,4 +19,4 @@ Scalar Invert(const Scalar& s) {
   return acc;
 }
 
-}  // namespace hito::zk::ct
+}  // namespace hito::zk::proof::ct

@@ -24,7 +24,7 @@
 #endif
 #endif
 
-namespace hito::zk::ct {
+namespace hito::zk::proof::ct {
 
 inline void Declassify(const void* p, size_t n) {
 #ifdef HITO_HAVE_MEMCHECK
@@ -79,6 +79,6 @@ void Select(T* out, const T* items, size_t count, uint64_t index) {
 // s^-1 for s != 0 as s^(l-2), by square-and-multiply over the public exponent.
 Scalar Invert(const Scalar& s);
 
-}  // namespace hito::zk::ct
+}  // namespace hito::zk::proof::ct
 
 #endif  // HITO_ZK_PROOF_CT_H_

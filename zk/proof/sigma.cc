@@ -2,7 +2,7 @@
 
 #include "zk/proof/transcript.h"
 
-namespace hito::zk {
+namespace hito::zk::proof {
 namespace {
 
 // A nonzero uniform nonce whose commitment k*G is not the identity (k != 0 suffices).
@@ -127,4 +127,4 @@ Status DleqVerify(const Point& h, const Point& p, const Point& q, ByteView messa
   return Status::Ok();
 }
 
-}  // namespace hito::zk
+}  // namespace hito::zk::proof

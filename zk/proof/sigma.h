@@ -18,7 +18,7 @@
 #include "zk/point.h"
 #include "zk/scalar.h"
 
-namespace hito::zk {
+namespace hito::zk::proof {
 
 struct SchnorrProof {
   static constexpr size_t kSize = 64;
@@ -50,6 +50,6 @@ Result<DleqProof> DleqProve(const Scalar& x, const Point& h, ByteView message);
 Status DleqVerify(const Point& h, const Point& p, const Point& q, ByteView message,
                   const DleqProof& proof);
 
-}  // namespace hito::zk
+}  // namespace hito::zk::proof
 
 #endif  // HITO_ZK_PROOF_SIGMA_H_

@@ -2,7 +2,7 @@
 
 #include <array>
 
-namespace hito::zk {
+namespace hito::zk::proof {
 namespace {
 
 constexpr std::string_view kTranscriptLabel = "hito/v1/transcript";
@@ -57,4 +57,4 @@ Scalar Transcript::ChallengeScalar(std::string_view label) {
   }
 }
 
-}  // namespace hito::zk
+}  // namespace hito::zk::proof

@@ -22,7 +22,7 @@
 #include "zk/point.h"
 #include "zk/scalar.h"
 
-namespace hito::zk {
+namespace hito::zk::proof {
 
 class Transcript {
  public:
@@ -44,6 +44,6 @@ class Transcript {
   crypto_generichash_state state_;
 };
 
-}  // namespace hito::zk
+}  // namespace hito::zk::proof
 
 #endif  // HITO_ZK_PROOF_TRANSCRIPT_H_

@@ -17,9 +17,9 @@
 #include "zk/proof/triptych_internal.h"
 #include "zk/scalar_vt.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 
-using Backend = zk::internal::EcBackend;
+using Backend = proof::internal::EcBackend;
 using Elem = Backend::Elem;
 
 struct SetData {
@@ -817,4 +817,4 @@ Status Verify(const PreparedSet& set, std::string_view chain_id, std::string_vie
   return Status::Ok();
 }
 
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership

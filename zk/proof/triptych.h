@@ -26,7 +26,7 @@
 #include "zk/point.h"
 #include "zk/scalar.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 
 inline constexpr size_t kBase = 4;  // n
 inline constexpr size_t kMinM = 2;
@@ -135,6 +135,6 @@ BatchResult BatchVerify(const PreparedSet& set, std::string_view chain_id, std::
                         std::span<const ByteView> messages, std::span<const Proof> proofs,
                         BatchMode mode = BatchMode::kAllInvalid);
 
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership
 
 #endif  // HITO_ZK_PROOF_TRIPTYCH_H_

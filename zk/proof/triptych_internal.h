@@ -19,7 +19,7 @@
 #include "zk/proof/triptych.h"
 #include "zk/scalar.h"
 
-namespace hito::zk::membership::internal {
+namespace hito::zk::proof::membership::internal {
 
 // Scalars one proof consumes for parameter m, in this order: r_A, r_B, r_C, r_D, a_{j,i}
 // (j-major, i = 1..3), rho_j.
@@ -33,6 +33,6 @@ Result<Proof> ProveWithNonces(const PreparedSet& set, uint64_t index, const Scal
                               std::string_view chain_id, std::string_view context, ByteView message,
                               const Point& tag, std::span<const Scalar> nonces);
 
-}  // namespace hito::zk::membership::internal
+}  // namespace hito::zk::proof::membership::internal
 
 #endif  // HITO_ZK_PROOF_TRIPTYCH_INTERNAL_H_

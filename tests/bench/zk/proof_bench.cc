@@ -12,7 +12,7 @@
 #include "base/assert.h"
 #include "zk/proof/triptych.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 namespace {
 
 constexpr std::string_view kChain = "hito-bench";
@@ -105,4 +105,4 @@ BENCHMARK(BM_Verify)->Arg(1 << 10)->Arg(1 << 12)->Arg(1 << 14)->Arg(1 << 16)->Un
 BENCHMARK(BM_BatchVerify)->Args({1 << 14, 64})->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership

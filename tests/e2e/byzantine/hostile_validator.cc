@@ -93,7 +93,7 @@ void Say(const std::string& line) {
 
 struct Options {
   std::string home;
-  std::vector<p2p::PeerAddress> peers;
+  std::vector<node::p2p::PeerAddress> peers;
   std::vector<std::string> grpc;
   std::string scenario;
   int seconds = 20;
@@ -129,22 +129,24 @@ std::optional<Tip> FetchTip(wallet::NodeClient& client, BlockReader& blocks) {
 
 // Records the (height, round) of every vote the honest nodes send, so the proposer knows
 // which round they are in. Called on the network's dispatcher thread.
-class RoundObserver : public p2p::PeerHandler {
+class RoundObserver : public node::p2p::PeerHandler {
  public:
-  void OnConsensusMessage(const p2p::PeerId&, const p2p::ConsensusMessage& msg) override {
+  void OnConsensusMessage(const node::p2p::PeerId&,
+                          const node::p2p::ConsensusMessage& msg) override {
     if (const auto* v = std::get_if<ct::Vote>(&msg)) {
       std::lock_guard<std::mutex> l(mu_);
       uint32_t& r = max_round_[v->height];
       r = std::max(r, v->round);
     }
   }
-  size_t OnTxs(const p2p::PeerId&, const std::vector<Bytes>&) override { return 0; }
-  std::optional<p2p::BlockAndCommit> OnBlockRequest(const p2p::PeerId&, uint64_t) override {
+  size_t OnTxs(const node::p2p::PeerId&, const std::vector<Bytes>&) override { return 0; }
+  std::optional<node::p2p::BlockAndCommit> OnBlockRequest(const node::p2p::PeerId&,
+                                                          uint64_t) override {
     return std::nullopt;
   }
-  void OnBlockResponse(const p2p::PeerId&, uint64_t,
-                       const std::optional<p2p::BlockAndCommit>&) override {}
-  void OnStatus(const p2p::PeerId&, uint64_t) override {}
+  void OnBlockResponse(const node::p2p::PeerId&, uint64_t,
+                       const std::optional<node::p2p::BlockAndCommit>&) override {}
+  void OnStatus(const node::p2p::PeerId&, uint64_t) override {}
 
   // The highest round of a vote seen at `height`, if any.
   std::optional<uint32_t> MaxRound(uint64_t height) {
@@ -230,7 +232,7 @@ class Hostile {
   // A new network with a fresh node key; the validator key signs consensus messages.
   bool Connect() {
     net_.reset();
-    p2p::PeerNetworkConfig c;
+    node::p2p::PeerNetworkConfig c;
     c.listen_address = "127.0.0.1:0";
     c.chain_id = chain_id_;
     c.genesis_hash = genesis_hash_;
@@ -240,7 +242,7 @@ class Hostile {
     // Our own side must not be the bottleneck of a flood.
     c.limits.outbound_queue_messages = 200'000;
     c.limits.outbound_queue_bytes = 512ull * 1024 * 1024;
-    net_ = std::make_unique<p2p::PeerNetwork>(c, Ed25519PrivateKey::Generate(), &observer_);
+    net_ = std::make_unique<node::p2p::PeerNetwork>(c, Ed25519PrivateKey::Generate(), &observer_);
     Status s = net_->Start();
     if (!s.ok()) {
       Say("error: p2p start: " + s.ToString());
@@ -291,7 +293,7 @@ class Hostile {
     ct::Block block = HostileBlock(tip);
     if (o_.scenario == "conflicting-proposals") return Conflicting(std::move(block), round);
     ct::Proposal p = SignedProposal(block, round, key_);
-    Send(p2p::ProposalWithBlock{p, std::move(block)}, true);
+    Send(node::p2p::ProposalWithBlock{p, std::move(block)}, true);
     Attack("height " + std::to_string(h) + " round " + std::to_string(round) + " block " +
            HexEncode(p.block_hash));
   }
@@ -301,7 +303,7 @@ class Hostile {
     Say("attack " + o_.scenario + " " + what);
   }
 
-  void Send(const p2p::ConsensusMessage& m, bool keep_resending) {
+  void Send(const node::p2p::ConsensusMessage& m, bool keep_resending) {
     net_->Broadcast(m);
     if (keep_resending) resend_.push_back(m);
   }
@@ -380,8 +382,8 @@ class Hostile {
     Seal(&b);
     ct::Proposal pa = SignedProposal(a, round, key_);
     ct::Proposal pb = SignedProposal(b, round, key_);
-    p2p::ConsensusMessage ma = p2p::ProposalWithBlock{pa, std::move(a)};
-    p2p::ConsensusMessage mb = p2p::ProposalWithBlock{pb, std::move(b)};
+    node::p2p::ConsensusMessage ma = node::p2p::ProposalWithBlock{pa, std::move(a)};
+    node::p2p::ConsensusMessage mb = node::p2p::ProposalWithBlock{pb, std::move(b)};
     // Each honest node first sees one of the two, then both.
     for (size_t i = 0; i < o_.peers.size(); ++i) {
       (void)net_->SendTo(o_.peers[i].node_key, i == 0 ? ma : mb);
@@ -437,7 +439,7 @@ class Hostile {
     ct::Block b = BaseBlock(tip, proposer.public_key());
     Seal(&b);
     ct::Proposal p = SignedProposal(b, round, proposer);
-    Send(p2p::ProposalWithBlock{p, std::move(b)}, true);
+    Send(node::p2p::ProposalWithBlock{p, std::move(b)}, true);
     for (const Ed25519PrivateKey& k : strangers_) {
       Send(SignedVote(ct::VoteType::kPrevote, h, round, p.block_hash, k), true);
       Send(SignedVote(ct::VoteType::kPrecommit, h, round, p.block_hash, k), true);
@@ -490,11 +492,11 @@ class Hostile {
   std::vector<std::unique_ptr<BlockReader>> readers_;
   std::vector<Ed25519PrivateKey> strangers_;
   RoundObserver observer_;
-  std::unique_ptr<p2p::PeerNetwork> net_;
+  std::unique_ptr<node::p2p::PeerNetwork> net_;
   Clock::time_point last_connected_;
   uint64_t height_ = 0;
   std::set<uint32_t> acted_rounds_;
-  std::vector<p2p::ConsensusMessage> resend_;
+  std::vector<node::p2p::ConsensusMessage> resend_;
   Clock::time_point next_resend_;
   std::set<uint64_t> junk_sent_heights_;
   std::vector<Bytes> big_txs_;
@@ -514,12 +516,12 @@ const std::set<std::string>& Scenarios() {
 }
 
 // HOST:PORT:PUBKEYHEX
-std::optional<p2p::PeerAddress> ParsePeer(const std::string& s) {
+std::optional<node::p2p::PeerAddress> ParsePeer(const std::string& s) {
   const size_t colon = s.rfind(':');
   if (colon == std::string::npos) return std::nullopt;
   auto key = HexDecode32(s.substr(colon + 1));
   if (!key.ok()) return std::nullopt;
-  return p2p::PeerAddress{s.substr(0, colon), *key};
+  return node::p2p::PeerAddress{s.substr(0, colon), *key};
 }
 
 std::optional<Options> ParseArgs(int argc, char** argv) {
@@ -558,20 +560,20 @@ int Main(int argc, char** argv) {
         "--scenario NAME --seconds N");
     return 2;
   }
-  node::HomePaths home{o->home};
-  auto key = node::ReadSeedFile(home.validator_key());
-  auto genesis_text = node::ReadFile(home.genesis());
+  node::config::HomePaths home{o->home};
+  auto key = node::config::ReadSeedFile(home.validator_key());
+  auto genesis_text = ReadFile(home.genesis());
   if (!key.ok() || !genesis_text.ok()) {
     Say("error: cannot read the validator key or genesis in " + o->home);
     return 2;
   }
-  auto genesis = node::ParseGenesisJson(*genesis_text);
+  auto genesis = node::config::ParseGenesisJson(*genesis_text);
   if (!genesis.ok()) {
     Say("error: genesis: " + genesis.status().ToString());
     return 2;
   }
   Hostile h(std::move(*o), std::move(key).value(), genesis->validators, genesis->chain_id,
-            node::GenesisHash(*genesis_text));
+            node::config::GenesisHash(*genesis_text));
   return h.Run();
 }
 

@@ -19,14 +19,14 @@ void Fail(const char* why, const std::string& detail) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  hito::Result<hito::node::NodeConfig> c = hito::node::ParseConfigToml(in);
+  hito::Result<hito::node::config::NodeConfig> c = hito::node::config::ParseConfigToml(in);
   if (!c.ok()) return 0;
-  const std::string written = hito::node::ConfigToToml(*c);
-  hito::Result<hito::node::NodeConfig> again = hito::node::ParseConfigToml(written);
+  const std::string written = hito::node::config::ConfigToToml(*c);
+  hito::Result<hito::node::config::NodeConfig> again = hito::node::config::ParseConfigToml(written);
   if (!again.ok()) {
     Fail("ConfigToToml wrote a config that does not parse back", again.status().ToString());
   }
-  if (hito::node::ConfigToToml(*again) != written) {
+  if (hito::node::config::ConfigToToml(*again) != written) {
     Fail("the config read back differs from the one written", written);
   }
   return 0;

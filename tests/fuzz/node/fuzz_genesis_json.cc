@@ -21,17 +21,17 @@ void Fail(const char* why, const std::string& detail) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  auto g = hito::node::ParseGenesisJson(in);
+  auto g = hito::node::config::ParseGenesisJson(in);
   if (!g.ok()) return 0;
   if (!hito::consensus::types::ValidateChainId("chain_id", g->chain_id).ok()) {
     Fail("accepted a chain id no header can carry", g->chain_id);
   }
-  const std::string written = hito::node::GenesisToJson(*g);
-  auto again = hito::node::ParseGenesisJson(written);
+  const std::string written = hito::node::config::GenesisToJson(*g);
+  auto again = hito::node::config::ParseGenesisJson(written);
   if (!again.ok()) {
     Fail("GenesisToJson wrote a genesis that does not parse back", again.status().ToString());
   }
-  if (hito::node::GenesisToJson(*again) != written) {
+  if (hito::node::config::GenesisToJson(*again) != written) {
     Fail("the genesis read back differs from the one written", written);
   }
   return 0;

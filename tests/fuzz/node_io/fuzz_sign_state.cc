@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "node/io/signer.h"
+#include "node/io/durable_signer.h"
 
 namespace io = hito::node::io;
 

@@ -1,9 +1,8 @@
 // Fuzzes a p2p frame: the input is parsed as a PeerMessage (what gRPC hands PeerNetwork),
-// and every byte field is given to the decoder PeerNetwork uses for it (node/p2p/
-// peer_network.cc, HandleInbound and DecodeConsensus), each required to re-encode what it
-// accepts to the same bytes. The frame itself must survive a serialize/parse round trip.
-// PeerNetwork's own glue (Hello field lengths, cross-field checks) is private to the class
-// and not reached here; see docs/developer-notes.md, "Fuzzing".
+// and every byte field is given to the types decoder PeerNetwork uses for it, each
+// required to re-encode what it accepts to the same bytes, whatever the rest of the frame
+// says. The frame itself must survive a serialize/parse round trip. PeerNetwork's own
+// checks on top (kinds, limits, cross-field agreement, signatures) are fuzz_p2p_inbound's.
 #include <cstdio>
 #include <cstdlib>
 #include <string>

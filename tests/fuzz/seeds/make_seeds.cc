@@ -19,7 +19,7 @@
 #include "consensus/types/vote.h"
 #include "hito/p2p/v1/p2p.pb.h"
 #include "node/config/config.h"
-#include "node/io/signer.h"
+#include "node/io/durable_signer.h"
 #include "node/io/wal.h"
 #include "wallet/keystore.h"
 
@@ -104,12 +104,12 @@ void Wal() {
 }
 
 void Config() {
-  hito::node::NodeConfig c;
-  Put("fuzz_config_toml", "default", hito::node::ConfigToToml(c));
+  hito::node::config::NodeConfig c;
+  Put("fuzz_config_toml", "default", hito::node::config::ConfigToToml(c));
   c.peers.push_back({"127.0.0.1:26657", hito::HexEncode(Key(2).public_key())});
   c.peers.push_back({"validator-3.example:26656", hito::HexEncode(Key(3).public_key())});
   c.log_level = "debug";
-  Put("fuzz_config_toml", "testnet_peers", hito::node::ConfigToToml(c));
+  Put("fuzz_config_toml", "testnet_peers", hito::node::config::ConfigToToml(c));
 
   ledger::Genesis g;
   g.chain_id = "hito-local";
@@ -119,10 +119,10 @@ void Config() {
   g.validators = *types::ValidatorSet::Create(vs);
   g.accounts.push_back({types::AccountIdFromPublicKey(Key(1).public_key()), 1'000'000});
   g.accounts.push_back({types::AccountIdFromPublicKey(Key(9).public_key()), 5});
-  Put("fuzz_genesis_json", "four_validators", hito::node::GenesisToJson(g));
+  Put("fuzz_genesis_json", "four_validators", hito::node::config::GenesisToJson(g));
   vs.pop_back();
   g.validator_schedule.push_back({100, *types::ValidatorSet::Create(vs)});
-  Put("fuzz_genesis_json", "with_schedule", hito::node::GenesisToJson(g));
+  Put("fuzz_genesis_json", "with_schedule", hito::node::config::GenesisToJson(g));
 }
 
 void Keystore() {
@@ -157,6 +157,7 @@ void P2p() {
   const hito::Ed25519PrivateKey k = Key(1);
   auto put = [](const std::string& name, const v1::PeerMessage& m) {
     Put("fuzz_p2p_message", name, m.SerializeAsString());
+    Put("fuzz_p2p_inbound", name, m.SerializeAsString());
   };
   v1::PeerMessage hello;
   hello.mutable_hello()->set_protocol_version(1);

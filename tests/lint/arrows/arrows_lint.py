@@ -84,7 +84,7 @@ PLANTED = {
     "zk/planted.cc": '#include "consensus/types/block.h"\n',
     "zk/planted2.cc": '#include "node/node.h"\n',
     "consensus/types/planted.cc": '#include "consensus/ledger/ledger.h"\n',
-    "consensus/ledger/planted.cc": '#include "consensus/bft/engine.h"\n',
+    "consensus/ledger/planted.cc": '#include "consensus/bft/state_machine.h"\n',
     "consensus/bft/planted.cc": '#include "node/chain/engine.h"\n',
     "consensus/ledger/planted2.h": '#include "hito/v1/tx.pb.h"\n',
     "wallet/planted.cc": '#include "node/rpc/server.h"\n',

@@ -30,7 +30,7 @@ namespace {
 
 namespace bft = consensus::bft;
 namespace ledger = consensus::ledger;
-using node::BftDriver;
+using node::chain::BftDriver;
 
 constexpr char kChainId[] = "hito-sim";
 constexpr uint64_t kGenesisTimeMs = 1'700'000'000'000;
@@ -123,10 +123,10 @@ class CachingVerifier : public bft::Verifier {
 class Simulation;
 
 // The driver's network: hands every message to the simulated one.
-class SimTransport : public node::ConsensusTransport {
+class SimTransport : public node::chain::ConsensusTransport {
  public:
   SimTransport(Simulation* sim, uint32_t proc) : sim_(sim), proc_(proc) {}
-  void SetHandler(node::ConsensusHandler*) override {}
+  void SetHandler(node::chain::ConsensusHandler*) override {}
   void BroadcastProposal(const types::Proposal& proposal, const types::Block& block) override;
   void BroadcastVote(const types::Vote& vote) override;
   void BroadcastEvidence(const types::DuplicateVoteEvidence& evidence) override;
@@ -242,7 +242,7 @@ class Simulation {
   std::vector<Ed25519PrivateKey> account_keys_;
   std::vector<types::AccountId> account_ids_;
   std::vector<Ed25519PrivateKey> outsider_keys_;
-  node::BftEngineOptions driver_options_;
+  node::chain::BftEngineOptions driver_options_;
   CachingVerifier verifier_;
   std::vector<Process> procs_;
   std::map<std::pair<uint64_t, uint64_t>, Item> queue_;
@@ -349,14 +349,14 @@ Ed25519Seed SimKeySeed(uint64_t sim_seed, uint64_t i) {
   return h.Finish();
 }
 
-node::BftEngineOptions DriverOptions(Rng& rng) {
-  node::BftEngineOptions o;
-  o.bft.timeout_propose_base_ms = 1000;
-  o.bft.timeout_propose_delta_ms = 200;
-  o.bft.timeout_prevote_base_ms = 500;
-  o.bft.timeout_prevote_delta_ms = 100;
-  o.bft.timeout_precommit_base_ms = 500;
-  o.bft.timeout_precommit_delta_ms = 100;
+node::chain::BftEngineOptions DriverOptions(Rng& rng) {
+  node::chain::BftEngineOptions o;
+  o.bft.timeouts.propose_base_ms = 1000;
+  o.bft.timeouts.propose_delta_ms = 200;
+  o.bft.timeouts.prevote_base_ms = 500;
+  o.bft.timeouts.prevote_delta_ms = 100;
+  o.bft.timeouts.precommit_base_ms = 500;
+  o.bft.timeouts.precommit_delta_ms = 100;
   o.gossip_interval_ms = kGossipMs;
   o.commit_wait_ms = rng.Chance(500) ? 0 : static_cast<uint32_t>(rng.Range(100, 600));
   return o;
@@ -585,7 +585,7 @@ void Simulation::AfterCall(uint32_t p) {
   Process& proc = procs_[p];
   Status s = CheckStored(p);
   if (!s.ok()) return Fail(s);
-  report_.max_round = std::max<uint64_t>(report_.max_round, proc.driver->engine().round());
+  report_.max_round = std::max<uint64_t>(report_.max_round, proc.driver->state_machine().round());
   if (proc.dying || proc.machine.disk->powered_off()) {
     if (!proc.dying) Push(now_ + rng_.Range(50, 3'000), Restart{p});
     CrashProcess(p);
@@ -712,7 +712,7 @@ void Simulation::OnDeliver(uint32_t to, const Message& msg) {
     if (served) Send(to, req->from, SyncReply{std::move(served->first), std::move(served->second)});
   } else if (const auto* rep = std::get_if<SyncReply>(&msg)) {
     Enter(to, [&](BftDriver& d) {
-      d.Handle(node::CommittedBlockReceived{rep->block, rep->commit});
+      d.Handle(node::chain::CommittedBlockReceived{rep->block, rep->commit});
     });
   }
 }
@@ -757,8 +757,8 @@ void Simulation::SubmitClientTxs() {
 void Simulation::SendJunk(uint32_t p) {
   Process& proc = procs_[p];
   if (proc.crashed || !proc.driver) return;
-  const uint64_t height = proc.driver->engine().height();
-  const uint32_t round = proc.driver->engine().round();
+  const uint64_t height = proc.driver->state_machine().height();
+  const uint32_t round = proc.driver->state_machine().round();
   const uint64_t wall = proc.machine.clock->WallMs();
   const uint32_t victim = static_cast<uint32_t>(rng_.Below(keys_.size()));
   Broadcast(p, EvidenceMsg{JunkEvidence(keys_[victim], height > 1 ? height - 1 : 1, rng_)});
@@ -838,8 +838,8 @@ Status Simulation::CheckBlock(const types::Block& b, const types::BlockHeader* p
 
 Status Simulation::CheckStored(uint32_t p) {
   Process& proc = procs_[p];
-  const node::ChainTip tip = proc.chain->app->Tip();
-  node::Store& store = *proc.chain->store;
+  const node::chain::ChainTip tip = proc.chain->app->Tip();
+  node::store::Store& store = *proc.chain->store;
   std::optional<types::BlockHeader> parent;
   for (uint64_t h = proc.checked_height + 1; h <= tip.height; ++h) {
     const std::string where = "height " + std::to_string(h) + ": process " + std::to_string(p);
@@ -967,7 +967,7 @@ void Simulation::DumpState() const {
                 proc.twin_side, proc.crashed ? 1 : 0,
                 static_cast<unsigned long long>(proc.height()));
     if (proc.driver) {
-      const bft::Engine& e = proc.driver->engine();
+      const bft::StateMachine& e = proc.driver->state_machine();
       auto lock = e.lock();
       std::printf(" engine h %llu r %u step %s lock %s valid_round %d",
                   static_cast<unsigned long long>(e.height()), e.round(),

@@ -1,5 +1,5 @@
 // Deterministic simulation of a validator network running the real node code: per
-// validator a BftDriver with its Wal and Signer, and a ChainApp over a Store, a Mempool
+// validator a BftDriver with its Wal and DurableSigner, and a ChainApp over a Store, a Mempool
 // and CommitEvents (sim_node.h), on a simulated transport and clock.
 //
 // Many validators live in one process and one thread on a simulated clock and network

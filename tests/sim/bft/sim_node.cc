@@ -25,17 +25,17 @@ Result<std::unique_ptr<ChainStack>> OpenChainStack(SimMachine* machine,
                                                    const consensus::ledger::Genesis& genesis,
                                                    const Hash32& genesis_hash) {
   auto stack = std::make_unique<ChainStack>();
-  HITO_ASSIGN_OR_RETURN(stack->store,
-                        node::Store::Open(machine->home + "/data", machine->store_disk.get()));
-  HITO_ASSIGN_OR_RETURN(node::ChainTip tip,
-                        node::RecoverChain(stack->store.get(), genesis, genesis_hash));
-  node::Store* store = stack->store.get();
-  stack->mempool =
-      std::make_unique<node::Mempool>(genesis.chain_id, node::MempoolLimits{}, store->State(),
-                                      [store](const Hash32& h) { return store->GetTx(h); });
-  stack->events = std::make_unique<node::CommitEvents>(16);
-  stack->app = std::make_unique<node::ChainApp>(genesis.chain_id, std::move(tip), store,
-                                                stack->mempool.get(), stack->events.get());
+  HITO_ASSIGN_OR_RETURN(
+      stack->store, node::store::Store::Open(machine->home + "/data", machine->store_disk.get()));
+  HITO_ASSIGN_OR_RETURN(node::chain::ChainTip tip,
+                        node::chain::RecoverChain(stack->store.get(), genesis, genesis_hash));
+  node::store::Store* store = stack->store.get();
+  stack->mempool = std::make_unique<node::mempool::Mempool>(
+      genesis.chain_id, node::mempool::MempoolLimits{}, store->State(),
+      [store](const Hash32& h) { return store->GetTx(h); });
+  stack->events = std::make_unique<node::chain::CommitEvents>(16);
+  stack->app = std::make_unique<node::chain::ChainApp>(genesis.chain_id, std::move(tip), store,
+                                                       stack->mempool.get(), stack->events.get());
   return stack;
 }
 

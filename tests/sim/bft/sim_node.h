@@ -44,10 +44,10 @@ struct SimMachine {
 // Volatile: lost in a crash. Destroyed in reverse order of construction.
 struct ChainStack {
   ~ChainStack();
-  std::unique_ptr<node::Store> store;
-  std::unique_ptr<node::Mempool> mempool;
-  std::unique_ptr<node::CommitEvents> events;
-  std::unique_ptr<node::ChainApp> app;
+  std::unique_ptr<node::store::Store> store;
+  std::unique_ptr<node::mempool::Mempool> mempool;
+  std::unique_ptr<node::chain::CommitEvents> events;
+  std::unique_ptr<node::chain::ChainApp> app;
 };
 
 // Opens the store on `machine`, writes genesis on first use or re-applies a block whose

@@ -72,7 +72,7 @@ types::Attestation Attest(const Ed25519PrivateKey& attester, const types::Identi
 }
 
 types::PossessionProof Prove(const zk::Scalar& secret, const types::Attestation& a) {
-  return zk::SchnorrProve(secret, types::PossessionMessage(a))->Encode();
+  return zk::proof::SchnorrProve(secret, types::PossessionMessage(a))->Encode();
 }
 
 types::Transaction Register(const Citizen& c, const types::Attestation& a) {
@@ -319,8 +319,8 @@ TEST(Registry, SameTagReplacesTheOldIdentity) {
   // Still the old set until the next snapshot; then the old slot is a filler.
   EXPECT_EQ(chain.Snapshot(1, 0), std::vector<types::IdentityPoint>{lost.point});
   chain.EnterEpoch(2);
-  EXPECT_EQ(chain.Snapshot(2, 0),
-            (std::vector<types::IdentityPoint>{zk::membership::Filler(0).bytes(), fresh.point}));
+  EXPECT_EQ(chain.Snapshot(2, 0), (std::vector<types::IdentityPoint>{
+                                      zk::proof::membership::Filler(0).bytes(), fresh.point}));
   // The replaced identity cannot come back with its old key, nor be revoked.
   ExpectRefused(&chain, Register(lost, Attest(AttesterKey(1), lost.point, Tag("p"), 7)),
                 TxCode::kIdentityExists);
@@ -399,7 +399,7 @@ TEST(Registry, SnapshotsFreezeAtEpochStartAndMatchTheMembershipSet) {
   EXPECT_EQ(members, (std::vector<types::IdentityPoint>{cs[0].point, cs[1].point, cs[2].point}));
   std::vector<zk::Point> points;
   for (const auto& m : members) points.push_back(*zk::Point::Decode(m));
-  EXPECT_EQ(*chain.SnapshotHash(1, 0), zk::membership::PreparedSet::Create(points)->hash());
+  EXPECT_EQ(*chain.SnapshotHash(1, 0), zk::proof::membership::PreparedSet::Create(points)->hash());
   chain.EnterEpoch(2);
   EXPECT_EQ(chain.Snapshot(2, 0).size(), 4u);
   EXPECT_FALSE(chain.SnapshotHash(2, 1).has_value());
@@ -431,7 +431,7 @@ TEST(Registry, DeadSlotsBecomeFillersAndIndicesStay) {
   chain.EnterEpoch(1);
   ASSERT_TRUE(chain.ApplyOne(Revoke(AttesterKey(1), cs[1].point)).ok());
   chain.EnterEpoch(2);
-  const auto filler = [](uint64_t i) { return zk::membership::Filler(i).bytes(); };
+  const auto filler = [](uint64_t i) { return zk::proof::membership::Filler(i).bytes(); };
   EXPECT_EQ(chain.Snapshot(2, 0),
             (std::vector<types::IdentityPoint>{cs[0].point, filler(1), cs[2].point}));
   EXPECT_EQ(chain.IdentityOf(cs[2].point).status, IdentityStatus::kLive);
@@ -546,8 +546,9 @@ TEST(Registry, OwnerAddsCommitmentsWithProofOfPossession) {
   RegistryStore store = chain.store();
   const Commitment commitment{1, Hash32{9}};
   const auto proof_by = [&](const zk::Scalar& secret, std::string_view chain_id) {
-    return zk::SchnorrProve(secret, types::CommitmentPossessionMessage(
-                                        chain_id, c.point, commitment.kind, commitment.value))
+    return zk::proof::SchnorrProve(
+               secret, types::CommitmentPossessionMessage(chain_id, c.point, commitment.kind,
+                                                          commitment.value))
         ->Encode();
   };
   EXPECT_EQ(registry::AddCommitment(&store, kChain, c.point, commitment,

@@ -22,7 +22,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/votes.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
@@ -134,7 +134,7 @@ class BftDriverTest : public ::testing::Test {
   // Moves driver i through rounds up to `to_round` at height 1: two others (more than a
   // third) prevote nil in each, and a second of time passes in each (timeouts fire).
   void PushRounds(int i, uint32_t to_round) {
-    for (uint32_t r = driver(i).engine().round() + 1; r <= to_round; ++r) {
+    for (uint32_t r = driver(i).state_machine().round() + 1; r <= to_round; ++r) {
       int sent = 0;
       for (int j = 0; j < kN && sent < 2; ++j) {
         if (j == i) continue;
@@ -211,7 +211,7 @@ TEST_F(BftDriverTest, ProposalRefusedForARoundAheadIsTakenWhenResent) {
   const types::Block block = ValidBlock(0, proposer, kGenesisMs + 500);
   const types::Proposal p = SignedProposal(proposer, round, block);
   driver(0).Handle(bft::ProposalReceived{p, block});
-  EXPECT_EQ(driver(0).engine().last_rejection(), bft::Rejection::kRoundTooFar);
+  EXPECT_EQ(driver(0).state_machine().last_rejection(), bft::Rejection::kRoundTooFar);
   // Two of four (more than a third) prevote in `round`: the driver skips to it.
   int sent = 0;
   for (int i = 1; i < kN && sent < 2; ++i) {
@@ -220,7 +220,7 @@ TEST_F(BftDriverTest, ProposalRefusedForARoundAheadIsTakenWhenResent) {
         SignedVote(ValKey(i), types::VoteType::kPrevote, 1, round, std::nullopt)});
     ++sent;
   }
-  ASSERT_EQ(driver(0).engine().round(), round);
+  ASSERT_EQ(driver(0).state_machine().round(), round);
   driver(0).Handle(bft::ProposalReceived{p, block});
   bool prevoted_block = false;
   for (const types::Vote& v : SentVotes(0)) {
@@ -242,12 +242,12 @@ TEST_F(BftDriverTest, NextHeightVoteRefusedInTheCommitWaitIsTakenWhenResent) {
   for (int i = 0; i < kN; ++i) OpenDriver(i, o);
   for (int t = 0; t < 200 && Height(0) < 1; ++t) Run(100);
   ASSERT_EQ(Height(0), 1u);
-  ASSERT_TRUE(driver(0).engine().decided()) << "node 0 should be in its commit wait";
+  ASSERT_TRUE(driver(0).state_machine().decided()) << "node 0 should be in its commit wait";
   for (int i = 1; i < kN; ++i) CloseDriver(i);
   const types::Vote vote = SignedVote(ValKey(1), types::VoteType::kPrecommit, 2, 1, std::nullopt);
   driver(0).Handle(bft::VoteReceived{vote});
   Run(o.commit_wait_ms + 100);
-  ASSERT_EQ(driver(0).engine().height(), 2u);
+  ASSERT_EQ(driver(0).state_machine().height(), 2u);
   const size_t before = WalSize(0);
   driver(0).Handle(bft::VoteReceived{vote});
   EXPECT_GT(WalSize(0), before) << "the re-sent vote was not taken";
@@ -299,7 +299,7 @@ TEST_F(BftDriverTest, BlockNamedOnlyByAVoteIsNotLogged) {
   const size_t before = WalSize(0);
   driver(0).Handle(bft::BlockReceived{block});
   EXPECT_LT(WalSize(0), before + 1024) << "the block was logged";
-  EXPECT_EQ(driver(0).engine().FindBlock(hash), nullptr);
+  EXPECT_EQ(driver(0).state_machine().FindBlock(hash), nullptr);
 }
 
 // In a long stall, a gossip tick re-sends the current round's own proposal only, and own
@@ -309,11 +309,11 @@ TEST_F(BftDriverTest, GossipResendsOnlyTheCurrentRound) {
   OpenNode(me);
   OpenDriver(me);
   PushRounds(me, 12);
-  const uint32_t round = driver(me).engine().round();
+  const uint32_t round = driver(me).state_machine().round();
   ASSERT_EQ(round, 12u);
   port(me)->sent.clear();
   Run(Options().gossip_interval_ms + 10);
-  const uint32_t now_round = driver(me).engine().round();
+  const uint32_t now_round = driver(me).state_machine().round();
   size_t proposals = 0;
   for (const BftInput& in : port(me)->sent) {
     if (const auto* p = std::get_if<bft::ProposalReceived>(&in)) {
@@ -334,7 +334,7 @@ TEST_F(BftDriverTest, MaximumSizeProposalGoesThroughWalAndRestart) {
   const uint32_t round = ProposerOf(0) == 0 ? 1 : 0;
   const int proposer = ProposerOf(round);
   OpenDriver(0);
-  if (round == 1) Run(Options().bft.timeout_propose_base_ms + 400);  // into round 1
+  if (round == 1) Run(Options().bft.timeouts.propose_base_ms + 400);  // into round 1
   types::Block block = ValidBlock(0, proposer, kGenesisMs + 500);
   block.header.app_hash = Hash32{9};  // invalid: prevoted nil, never executed
   // Fill to just under the limit with 60 KiB transactions, then top up.
@@ -354,7 +354,7 @@ TEST_F(BftDriverTest, MaximumSizeProposalGoesThroughWalAndRestart) {
   OpenDriver(0);
   EXPECT_EQ(driver(0).wal_recovery().tail, io::WalTail::kClean);
   EXPECT_GE(driver(0).replayed_records(), 1u);
-  EXPECT_NE(driver(0).engine().FindBlock(p.block_hash), nullptr);
+  EXPECT_NE(driver(0).state_machine().FindBlock(p.block_hash), nullptr);
 }
 
 // An Application whose mempool offers more transaction bytes than a block may hold (as
@@ -420,7 +420,7 @@ class LockedDriverTest : public BftDriverTest {
       driver(0).Handle(
           bft::VoteReceived{SignedVote(ValKey(i), types::VoteType::kPrevote, 1, 0, hash_)});
     }
-    ASSERT_TRUE(driver(0).engine().lock().has_value());
+    ASSERT_TRUE(driver(0).state_machine().lock().has_value());
     ASSERT_TRUE(driver(0).signer_state().has_lock);
     EXPECT_EQ(driver(0).signer_state().lock_block_hash, hash_);
   }
@@ -437,8 +437,8 @@ TEST_F(LockedDriverTest, LockComesBackFromTheSignerRecordWhenTheWalLostIt) {
   ASSERT_TRUE(
       io::WriteFileAtomic(&env_, Home(0) + "/consensus/wal", io::FrameWalRecord(marker)).ok());
   OpenDriver(0);
-  ASSERT_TRUE(driver(0).engine().lock().has_value());
-  EXPECT_EQ(driver(0).engine().lock()->block_hash, hash_);
+  ASSERT_TRUE(driver(0).state_machine().lock().has_value());
+  EXPECT_EQ(driver(0).state_machine().lock()->block_hash, hash_);
 }
 
 TEST_F(LockedDriverTest, TornWalThatLostTheLastSignatureStopsSigningAtThatHeight) {
@@ -453,7 +453,7 @@ TEST_F(LockedDriverTest, TornWalThatLostTheLastSignatureStopsSigningAtThatHeight
   OpenDriver(0);
   EXPECT_EQ(driver(0).wal_recovery().tail, io::WalTail::kTorn);
   PushRounds(0, 4);  // nothing may be signed at height 1 in these rounds
-  ASSERT_EQ(driver(0).engine().round(), 4u);
+  ASSERT_EQ(driver(0).state_machine().round(), 4u);
   const io::SignState after = driver(0).signer_state();
   EXPECT_EQ(after.height, before.height);
   EXPECT_EQ(after.round, before.round);
@@ -463,7 +463,7 @@ TEST_F(LockedDriverTest, TornWalThatLostTheLastSignatureStopsSigningAtThatHeight
   OpenDriver(0);
   EXPECT_EQ(driver(0).wal_recovery().tail, io::WalTail::kClean);
   PushRounds(0, 8);
-  ASSERT_EQ(driver(0).engine().round(), 8u);
+  ASSERT_EQ(driver(0).state_machine().round(), 8u);
   EXPECT_EQ(driver(0).signer_state().round, before.round);
   EXPECT_EQ(driver(0).signer_state().step, before.step);
 }
@@ -480,7 +480,7 @@ TEST_F(LockedDriverTest, CorruptRecordBeforeTheLastSignatureStopsSigningToo) {
   OpenDriver(0);
   EXPECT_EQ(driver(0).wal_recovery().tail, io::WalTail::kCorrupt);
   PushRounds(0, 4);
-  ASSERT_EQ(driver(0).engine().round(), 4u);
+  ASSERT_EQ(driver(0).state_machine().round(), 4u);
   EXPECT_EQ(driver(0).signer_state().round, before.round);
   EXPECT_EQ(driver(0).signer_state().step, before.step);
 }
@@ -591,7 +591,7 @@ TEST_F(BftDriverTest, NextHeightBufferIsBoundedPerKeyInBytes) {
   RunUntilHeight(1, 20'000);
   ASSERT_GE(Height(0), 1u);
   // A member floods node 0 with proposals for the height after the one it is in.
-  const uint64_t next = driver(0).engine().height() + 1;
+  const uint64_t next = driver(0).state_machine().height() + 1;
   types::Block big;
   big.header.height = next;
   big.txs.assign(8, Bytes(64 * 1024, 2));  // half a MiB
@@ -607,4 +607,4 @@ TEST_F(BftDriverTest, NextHeightBufferIsBoundedPerKeyInBytes) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

@@ -24,7 +24,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/transactions.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
@@ -229,4 +229,4 @@ TEST(BftEngineOpen, SkipsUndecodableWalRecordAndRuns) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

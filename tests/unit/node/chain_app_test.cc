@@ -23,7 +23,7 @@
 #include "tests/support/transactions.h"
 #include "tests/support/votes.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -40,7 +40,7 @@ class ChainAppTest : public ::testing::Test {
   void SetUp() override {
     genesis_ = testing::MakeGenesis(
         kChain, {{1, 1'000'000'000}, {2, 1'000'000'000}, {3, 1'000'000'000}, {4, 1'000'000'000}});
-    store_ = Store::Open(dir_.path()).value();
+    store_ = store::Store::Open(dir_.path()).value();
     Hash32 genesis_hash{};
     genesis_hash.fill(9);
     Result<ChainTip> tip = RecoverChain(store_.get(), genesis_, genesis_hash);
@@ -51,8 +51,9 @@ class ChainAppTest : public ::testing::Test {
   // A new ChainApp on `tip` (a test may move the tip's time).
   void Reopen(const ChainTip& tip) {
     app_.reset();
-    pool_ = std::make_unique<Mempool>(kChain, MempoolLimits{}, store_->State(),
-                                      [this](const Hash32& h) { return store_->GetTx(h); });
+    pool_ =
+        std::make_unique<mempool::Mempool>(kChain, mempool::MempoolLimits{}, store_->State(),
+                                           [this](const Hash32& h) { return store_->GetTx(h); });
     app_ = std::make_unique<ChainApp>(kChain, tip, store_.get(), pool_.get(), &events_);
   }
 
@@ -87,9 +88,9 @@ class ChainAppTest : public ::testing::Test {
 
   TempDir dir_;
   ledger::Genesis genesis_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<store::Store> store_;
   CommitEvents events_{10};
-  std::unique_ptr<Mempool> pool_;
+  std::unique_ptr<mempool::Mempool> pool_;
   std::unique_ptr<ChainApp> app_;
 };
 
@@ -280,4 +281,4 @@ TEST_F(ChainAppTest, EveryBlockProcessProposalAcceptsExecutes) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

@@ -10,7 +10,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/temp_dir.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 using testing::TempDir;
@@ -198,4 +198,4 @@ TEST(InitHomeTest, WritesHomeAndRefusesToOverwrite) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::config

@@ -9,7 +9,7 @@
 #include "node/config/config.h"
 #include "tests/support/keys.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 namespace types = consensus::types;
@@ -17,27 +17,27 @@ using testing::KeyFor;
 
 TEST(ConsensusConfigTest, TimeoutDefaultsAndRoundTrip) {
   NodeConfig c;
-  EXPECT_EQ(c.timeout_propose_base_ms, 3000u);
-  EXPECT_EQ(c.timeout_precommit_delta_ms, 500u);
-  c.timeout_propose_base_ms = 1234;
-  c.timeout_propose_delta_ms = 56;
-  c.timeout_prevote_base_ms = 700;
-  c.timeout_prevote_delta_ms = 70;
-  c.timeout_precommit_base_ms = 800;
-  c.timeout_precommit_delta_ms = 80;
+  EXPECT_EQ(c.timeouts.propose_base_ms, 3000u);
+  EXPECT_EQ(c.timeouts.precommit_delta_ms, 500u);
+  c.timeouts.propose_base_ms = 1234;
+  c.timeouts.propose_delta_ms = 56;
+  c.timeouts.prevote_base_ms = 700;
+  c.timeouts.prevote_delta_ms = 70;
+  c.timeouts.precommit_base_ms = 800;
+  c.timeouts.precommit_delta_ms = 80;
   auto back = ParseConfigToml(ConfigToToml(c));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->timeout_propose_base_ms, 1234u);
-  EXPECT_EQ(back->timeout_propose_delta_ms, 56u);
-  EXPECT_EQ(back->timeout_prevote_base_ms, 700u);
-  EXPECT_EQ(back->timeout_prevote_delta_ms, 70u);
-  EXPECT_EQ(back->timeout_precommit_base_ms, 800u);
-  EXPECT_EQ(back->timeout_precommit_delta_ms, 80u);
+  EXPECT_EQ(back->timeouts.propose_base_ms, 1234u);
+  EXPECT_EQ(back->timeouts.propose_delta_ms, 56u);
+  EXPECT_EQ(back->timeouts.prevote_base_ms, 700u);
+  EXPECT_EQ(back->timeouts.prevote_delta_ms, 70u);
+  EXPECT_EQ(back->timeouts.precommit_base_ms, 800u);
+  EXPECT_EQ(back->timeouts.precommit_delta_ms, 80u);
   // Absent keys keep the defaults.
   auto minimal = ParseConfigToml("[consensus]\ntimeout_prevote_base_ms = 250\n");
   ASSERT_TRUE(minimal.ok()) << minimal.status().ToString();
-  EXPECT_EQ(minimal->timeout_prevote_base_ms, 250u);
-  EXPECT_EQ(minimal->timeout_propose_base_ms, 3000u);
+  EXPECT_EQ(minimal->timeouts.prevote_base_ms, 250u);
+  EXPECT_EQ(minimal->timeouts.propose_base_ms, 3000u);
 }
 
 TEST(ConsensusConfigTest, TimeoutsOutOfRangeAreRefusedByName) {
@@ -131,4 +131,4 @@ TEST(ConsensusConfigTest, GenesisValidatorScheduleIsStrict) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::config

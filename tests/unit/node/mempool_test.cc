@@ -15,7 +15,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/transactions.h"
 
-namespace hito::node {
+namespace hito::node::mempool {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -39,13 +39,13 @@ class MempoolTest : public ::testing::Test {
   }
 
   std::unique_ptr<Mempool> MakePool(MempoolLimits limits) {
-    return std::make_unique<Mempool>(kChain, limits, std::make_shared<ledger::MemoryKv>(kv_),
-                                     [this](const Hash32& h) -> Result<std::optional<TxLocation>> {
-                                       auto it = committed_.find(h);
-                                       if (it == committed_.end())
-                                         return std::optional<TxLocation>();
-                                       return std::optional<TxLocation>(it->second);
-                                     });
+    return std::make_unique<Mempool>(
+        kChain, limits, std::make_shared<ledger::MemoryKv>(kv_),
+        [this](const Hash32& h) -> Result<std::optional<store::TxLocation>> {
+          auto it = committed_.find(h);
+          if (it == committed_.end()) return std::optional<store::TxLocation>();
+          return std::optional<store::TxLocation>(it->second);
+        });
   }
 
   // Executes `txs` as the next block on kv_ and tells the pool.
@@ -61,7 +61,7 @@ class MempoolTest : public ::testing::Test {
     for (size_t i = 0; i < raw.size(); ++i) {
       txs.push_back(types::DecodeTransaction(raw[i]).value());
       Hash32 hash = types::TransactionHash(raw[i]);
-      committed_[hash] = TxLocation{height, static_cast<uint32_t>(i), 0, "", raw[i]};
+      committed_[hash] = store::TxLocation{height, static_cast<uint32_t>(i), 0, "", raw[i]};
       committed.push_back({hash, AccountOf(KeyFor(0)) /*replaced below*/});
       committed.back().sender =
           types::AccountIdFromPublicKey(std::get<types::Transfer>(txs.back().body).sender);
@@ -74,7 +74,7 @@ class MempoolTest : public ::testing::Test {
   }
 
   ledger::MemoryKv kv_;
-  std::map<Hash32, TxLocation> committed_;
+  std::map<Hash32, store::TxLocation> committed_;
   std::unique_ptr<Mempool> pool_;
 };
 
@@ -255,8 +255,8 @@ class MempoolEvictionTest : public ::testing::Test {
   void MakePool(MempoolLimits limits) {
     pool_ = std::make_unique<Mempool>(
         kChain, limits, std::make_shared<ledger::MemoryKv>(kv_),
-        [](const Hash32&) -> Result<std::optional<TxLocation>> {
-          return std::optional<TxLocation>();
+        [](const Hash32&) -> Result<std::optional<store::TxLocation>> {
+          return std::optional<store::TxLocation>();
         },
         &clock_);
   }
@@ -435,4 +435,4 @@ TEST_F(MempoolEvictionTest, TransactionsOlderThanTheTtlExpireWithTheirLaterNonce
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::mempool

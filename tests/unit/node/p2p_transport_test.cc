@@ -19,7 +19,7 @@
 #include "consensus/types/vote.h"
 #include "tests/unit/types/test_util.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
@@ -104,7 +104,7 @@ TEST(P2pTransportTest, DeliversVotesAndDetachWaitsForTheRunningCall) {
 }
 
 TEST(P2pTransportTest, MalformedPeerKeyIsRefused) {
-  NodeConfig c;
+  config::NodeConfig c;
   c.peers.push_back({"127.0.0.1:1", "not-hex"});
   EXPECT_EQ(PeerNetworkConfigFor(c, "x", Hash32{}).status().code(), StatusCode::kInvalidArgument);
   c.peers[0].public_key = std::string(62, 'a');
@@ -341,4 +341,4 @@ TEST(P2pTransportTest, BlockSyncBansAPeerThatCannotServeItsClaimedHeight) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

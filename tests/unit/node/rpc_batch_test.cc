@@ -14,7 +14,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/transactions.h"
 
-namespace hito::node {
+namespace hito::node::rpc {
 namespace {
 
 namespace pb = hito::v1;
@@ -28,12 +28,13 @@ std::string S(ByteView b) { return std::string(AsChars(b)); }
 class RpcBatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    InitOptions init;
+    config::InitOptions init;
     init.chain_id = kChain;
     init.dev_account = true;
-    auto r = InitHome(dir_.path() / "home", init);
+    auto r = config::InitHome(dir_.path() / "home", init);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
-    dev_key_.emplace(ReadSeedFile(HomePaths{dir_.path() / "home"}.dev_key()).value());
+    dev_key_.emplace(
+        config::ReadSeedFile(config::HomePaths{dir_.path() / "home"}.dev_key()).value());
     NodeOptions o;
     o.home = dir_.path() / "home";
     o.grpc_addr = "127.0.0.1:0";
@@ -118,7 +119,7 @@ TEST_F(RpcBatchTest, PerItemResultsWithTheUnaryReasons) {
   ExpectSameAsUnary(resp.results(5), Submit(gap));
   EXPECT_EQ(MempoolTxs(), 2u);
 
-  ASSERT_TRUE(node_->engine()->ProduceBlock().ok());
+  ASSERT_TRUE(node_->solo_engine()->ProduceBlock().ok());
   EXPECT_EQ(MempoolTxs(), 0u);
   // Now committed: a resubmission says where.
   pb::SubmitTransactionsResponse again;
@@ -156,4 +157,4 @@ TEST_F(RpcBatchTest, EmptyAndOversizedBatchesAreRefusedWhole) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::rpc

@@ -28,7 +28,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/transactions.h"
 
-namespace hito::node {
+namespace hito::node::rpc {
 namespace {
 
 namespace pb = hito::v1;
@@ -43,16 +43,17 @@ std::string S(ByteView b) { return std::string(AsChars(b)); }
 
 class RpcTest : public ::testing::Test {
  protected:
-  void StartNode(RpcOptions rpc = {}, NodeConfig config = {}) {
-    InitOptions init;
+  void StartNode(RpcOptions rpc = {}, config::NodeConfig config = {}) {
+    config::InitOptions init;
     init.config = config;
     init.chain_id = kChain;
     init.dev_account = true;
     init.config.block_max_txs = 100;
-    auto r = InitHome(dir_.path() / "home", init);
+    auto r = config::InitHome(dir_.path() / "home", init);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     dev_address_ = r->dev_address;
-    dev_key_.emplace(ReadSeedFile(HomePaths{dir_.path() / "home"}.dev_key()).value());
+    dev_key_.emplace(
+        config::ReadSeedFile(config::HomePaths{dir_.path() / "home"}.dev_key()).value());
     NodeOptions o;
     o.home = dir_.path() / "home";
     o.grpc_addr = "127.0.0.1:0";
@@ -78,7 +79,7 @@ class RpcTest : public ::testing::Test {
   }
 
   void Produce(int n = 1) {
-    for (int i = 0; i < n; ++i) ASSERT_TRUE(node_->engine()->ProduceBlock().ok());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(node_->solo_engine()->ProduceBlock().ok());
   }
 
   static void ExpectReason(const grpc::Status& s, grpc::StatusCode code,
@@ -215,7 +216,7 @@ TEST_F(RpcTest, SubmitCommitAndQuery) {
   pb::GetAccountResponse acct;
   ASSERT_TRUE(account_stub_->GetAccount(&c3, ga, &acct).ok());
   EXPECT_EQ(acct.address(), dev_address_);
-  EXPECT_EQ(acct.balance(), kInitBalance - 5'000 - 1'000);
+  EXPECT_EQ(acct.balance(), config::kInitBalance - 5'000 - 1'000);
   EXPECT_EQ(acct.nonce(), 1u);
   EXPECT_EQ(acct.height(), 1u);
 
@@ -252,8 +253,8 @@ TEST_F(RpcTest, RefusalsCarryReasonCodes) {
   ExpectReason(Submit(Transfer(5), &sub), grpc::StatusCode::FAILED_PRECONDITION,
                "TX_NONCE_TOO_HIGH");
   ExpectReason(Submit(Bytes{1, 1, 0}, &sub), grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
-  ExpectReason(Submit(Transfer(0, kInitBalance), &sub), grpc::StatusCode::FAILED_PRECONDITION,
-               "TX_INSUFFICIENT_FUNDS");
+  ExpectReason(Submit(Transfer(0, config::kInitBalance), &sub),
+               grpc::StatusCode::FAILED_PRECONDITION, "TX_INSUFFICIENT_FUNDS");
   {
     grpc::ClientContext ctx;
     pb::GetAccountRequest req;
@@ -626,12 +627,13 @@ TEST_F(RpcTest, StuckSubscriberIsEndedAndGivesItsBufferBytesBack) {
 // and a dropped transaction read as TX_NOT_FOUND. Now each refusal has its own reason and
 // GetTransaction tells the submitter of a displaced or expired transaction what happened.
 TEST_F(RpcTest, FullPoolReasonsAndEvictedOrExpiredStatus) {
-  NodeConfig config;
+  config::NodeConfig config;
   config.mempool_max_txs = 1;
   config.mempool_max_txs_per_sender = 1;
   config.mempool_tx_ttl_ms = 1'000;
   StartNode({}, config);
-  auto validator_key = ReadSeedFile(HomePaths{dir_.path() / "home"}.validator_key()).value();
+  auto validator_key =
+      config::ReadSeedFile(config::HomePaths{dir_.path() / "home"}.validator_key()).value();
   Bytes low = Transfer(0);  // fee 1000
   pb::SubmitTransactionResponse resp;
   ASSERT_TRUE(Submit(low, &resp).ok());
@@ -657,9 +659,9 @@ TEST_F(RpcTest, FullPoolReasonsAndEvictedOrExpiredStatus) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::rpc
 
-namespace hito::node {
+namespace hito::node::rpc {
 namespace {
 
 // The documented reason enum and the ledger's TxCodeName agree, number for number.
@@ -679,9 +681,9 @@ TEST(ReasonEnumTest, TxCodesMatchErrorReasonNames) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::rpc
 
-namespace hito::node {
+namespace hito::node::rpc {
 namespace {
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
@@ -755,4 +757,4 @@ TEST_F(RpcTest, HealthAndReflection) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::rpc

@@ -20,7 +20,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/transactions.h"
 
-namespace hito::node {
+namespace hito::node::store {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -147,33 +147,34 @@ TEST(StoreTest, OnlyOneProcessOpensAStore) {
 
 // Commits like ChainApp but "crashes" after the block batch of a chosen height: it
 // writes the block batch only, and records the state root execution produced.
-class CrashAfterBlockBatch : public Application {
+class CrashAfterBlockBatch : public chain::Application {
  public:
-  CrashAfterBlockBatch(ChainApp* inner, Store* store, uint64_t crash_height)
+  CrashAfterBlockBatch(chain::ChainApp* inner, Store* store, uint64_t crash_height)
       : inner_(inner), store_(store), crash_height_(crash_height) {}
-  ChainTip Tip() const override { return inner_->Tip(); }
+  chain::ChainTip Tip() const override { return inner_->Tip(); }
   std::vector<Bytes> PrepareProposal(uint32_t n, uint64_t b) override {
     return inner_->PrepareProposal(n, b);
   }
   Status ProcessProposal(const types::Block& block) const override {
     return inner_->ProcessProposal(block);
   }
-  Result<FinalizedBlock> FinalizeBlock(const types::Block& block) override {
+  Result<chain::FinalizedBlock> FinalizeBlock(const types::Block& block) override {
     return inner_->FinalizeBlock(block);
   }
-  void Commit(const types::Block& block, const types::Commit& commit, FinalizedBlock fin) override {
+  void Commit(const types::Block& block, const types::Commit& commit,
+              chain::FinalizedBlock fin) override {
     if (block.header.height != crash_height_) {
       inner_->Commit(block, commit, std::move(fin));
       return;
     }
-    BlockRecord r = MakeBlockRecord(block, commit, fin);
+    BlockRecord r = chain::MakeBlockRecord(block, commit, fin);
     ASSERT_TRUE(store_->WriteBlock(r).ok());
     lost_root = fin.outcome.state_root;
   }
   Hash32 lost_root{};
 
  private:
-  ChainApp* inner_;
+  chain::ChainApp* inner_;
   Store* store_;
   uint64_t crash_height_;
 };
@@ -189,14 +190,15 @@ TEST(RecoveryTest, ReappliesAStoredBlockWhoseStateIsMissing) {
   Hash32 lost_root{};
   {
     auto store = Store::Open(dir.path()).value();
-    auto tip = RecoverChain(store.get(), genesis, genesis_hash);
+    auto tip = chain::RecoverChain(store.get(), genesis, genesis_hash);
     ASSERT_TRUE(tip.ok()) << tip.status().ToString();
     EXPECT_EQ(tip->height, 0u);
-    Mempool pool(chain, {}, store->State(), [&](const Hash32& h) { return store->GetTx(h); });
-    CommitEvents events(10);
-    ChainApp app(chain, *tip, store.get(), &pool, &events);
+    mempool::Mempool pool(chain, {}, store->State(),
+                          [&](const Hash32& h) { return store->GetTx(h); });
+    chain::CommitEvents events(10);
+    chain::ChainApp app(chain, *tip, store.get(), &pool, &events);
     CrashAfterBlockBatch crashing(&app, store.get(), /*crash_height=*/2);
-    SoloEngine engine(chain, genesis.validators, KeyFor(100), &crashing, {});
+    chain::SoloEngine engine(chain, genesis.validators, KeyFor(100), &crashing, {});
     ASSERT_TRUE(pool.Admit(tx1).ok());
     ASSERT_TRUE(engine.ProduceBlock().ok());  // block 1, committed fully
     ASSERT_TRUE(pool.Admit(tx2).ok());
@@ -207,7 +209,7 @@ TEST(RecoveryTest, ReappliesAStoredBlockWhoseStateIsMissing) {
   }
   // Restart.
   auto store = Store::Open(dir.path()).value();
-  auto tip = RecoverChain(store.get(), genesis, genesis_hash);
+  auto tip = chain::RecoverChain(store.get(), genesis, genesis_hash);
   ASSERT_TRUE(tip.ok()) << tip.status().ToString();
   EXPECT_EQ(tip->height, 2u);
   EXPECT_EQ(tip->state_root, lost_root);
@@ -236,10 +238,10 @@ TEST(RecoveryTest, RefusesAStoreOfAnotherGenesis) {
   Hash32 h2{};
   h2.fill(2);
   auto store = Store::Open(dir.path()).value();
-  ASSERT_TRUE(RecoverChain(store.get(), genesis, h1).ok());
-  auto again = RecoverChain(store.get(), genesis, h2);
+  ASSERT_TRUE(chain::RecoverChain(store.get(), genesis, h1).ok());
+  auto again = chain::RecoverChain(store.get(), genesis, h2);
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::store

@@ -14,7 +14,7 @@
 #include "node/config/config.h"
 #include "tests/support/temp_dir.h"
 
-namespace hito::node {
+namespace hito::node::config {
 namespace {
 
 using testing::TempDir;
@@ -114,4 +114,4 @@ TEST(Testnet, PeerListRoundTripsAndMalformedPeerIsRejected) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::config

@@ -23,7 +23,7 @@
 #include "tests/support/keys.h"
 #include "tests/support/transactions.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace ledger = consensus::ledger;
@@ -45,11 +45,12 @@ std::shared_ptr<ledger::MemoryKv> GenesisState() {
   return kv;
 }
 
-std::unique_ptr<Mempool> NewPool() {
-  return std::make_unique<Mempool>(kChain, MempoolLimits{}, GenesisState(),
-                                   [](const Hash32&) -> Result<std::optional<TxLocation>> {
-                                     return std::optional<TxLocation>();
-                                   });
+std::unique_ptr<mempool::Mempool> NewPool() {
+  return std::make_unique<mempool::Mempool>(
+      kChain, mempool::MempoolLimits{}, GenesisState(),
+      [](const Hash32&) -> Result<std::optional<store::TxLocation>> {
+        return std::optional<store::TxLocation>();
+      });
 }
 
 std::vector<ByteView> Views(const std::vector<Bytes>& v) { return {v.begin(), v.end()}; }
@@ -79,7 +80,7 @@ TEST(AdmitBatchTest, EachItemGetsItsOwnOutcome) {
       SignedTransfer(KeyFor(4), {.nonce = 1}),  // gap
       SignedTransfer(KeyFor(5), {.nonce = 0}),
   };
-  std::vector<AdmitOutcome> out = pool->AdmitBatch(Views(batch));
+  std::vector<mempool::AdmitOutcome> out = pool->AdmitBatch(Views(batch));
   ASSERT_EQ(out.size(), batch.size());
   EXPECT_TRUE(out[0].ok()) << out[0].message;
   EXPECT_TRUE(out[1].ok()) << out[1].message;
@@ -106,7 +107,7 @@ TEST(AdmitBatchTest, RefusedNonceMakesLaterNoncesAGap) {
   bad[bad.size() - 1] ^= 0x01;
   std::vector<Bytes> batch = {SignedTransfer(KeyFor(1), {.nonce = 0}), bad,
                               SignedTransfer(KeyFor(1), {.nonce = 2})};
-  std::vector<AdmitOutcome> out = pool->AdmitBatch(Views(batch));
+  std::vector<mempool::AdmitOutcome> out = pool->AdmitBatch(Views(batch));
   EXPECT_TRUE(out[0].ok());
   EXPECT_EQ(out[1].code, TxCode::kBadSignature);
   EXPECT_EQ(out[2].code, TxCode::kNonceTooHigh);
@@ -120,7 +121,7 @@ TEST(AdmitBatchTest, LargeBatchOnTwoThreadsAdmitsAllInNonceOrder) {
     for (uint8_t k = 1; k <= 4; ++k) batch.push_back(SignedTransfer(KeyFor(k), {.nonce = n}));
   }
   batch[257][batch[257].size() - 1] ^= 0x01;  // one forged, in the helper thread's half
-  std::vector<AdmitOutcome> out = pool->AdmitBatch(Views(batch));
+  std::vector<mempool::AdmitOutcome> out = pool->AdmitBatch(Views(batch));
   size_t ok = 0;
   for (const auto& o : out) ok += o.ok() ? 1 : 0;
   EXPECT_EQ(out[257].code, TxCode::kBadSignature);
@@ -158,12 +159,12 @@ class TxGossipTest : public ::testing::Test {
   }
   // Admits `raw` at A (as the RPC server does) and relays it.
   void SubmitAtA(const Bytes& raw) {
-    AdmitOutcome o = pool_a_->Admit(raw);
+    mempool::AdmitOutcome o = pool_a_->Admit(raw);
     ASSERT_TRUE(o.ok()) << o.message;
     a_->Relay(o.admitted);
   }
 
-  std::unique_ptr<Mempool> pool_a_, pool_b_;
+  std::unique_ptr<mempool::Mempool> pool_a_, pool_b_;
   std::unique_ptr<P2pTransport> a_, b_;
 };
 
@@ -244,4 +245,4 @@ TEST_F(TxGossipTest, QueueIsBounded) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

@@ -30,7 +30,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/votes.h"
 
-namespace hito::node {
+namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
@@ -267,4 +267,4 @@ TEST(ValidatorSetChangeTest, EquivocationEvidenceLandsInACommittedBlock) {
 }
 
 }  // namespace
-}  // namespace hito::node
+}  // namespace hito::node::chain

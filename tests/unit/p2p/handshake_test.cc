@@ -1,13 +1,15 @@
 // Covers the hello transcript of node/p2p/handshake.h: a signature verifies only for the
 // exact pair of Hellos it was made over (fresh nonces, order, every field), cannot be
-// reflected back to its author, and CheckCompatible refuses another chain or genesis.
+// reflected back to its author, and CheckCompatible refuses another chain or genesis. A
+// Hello survives its wire form, and HelloFromProto refuses each field of the wrong size.
+// (ExchangeHellos runs over real streams in peer_network_test.)
 #include "node/p2p/handshake.h"
 
 #include <gtest/gtest.h>
 
 #include "tests/unit/types/test_util.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
 namespace {
 
 using consensus::types::testing::H;
@@ -63,5 +65,36 @@ TEST(Handshake, CheckCompatible) {
   EXPECT_NE(CheckCompatible(ha, MakeHello(a, "x")).message().find("own key"), std::string::npos);
 }
 
+TEST(Handshake, HelloWireFormRoundTripsAndRefusesBadFieldSizes) {
+  const HelloInfo h = MakeHello(Key(1), "n");
+  Result<HelloInfo> back = HelloFromProto(HelloToProto(h));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->chain_id, h.chain_id);
+  EXPECT_EQ(back->genesis_hash, h.genesis_hash);
+  EXPECT_EQ(back->node_key, h.node_key);
+  EXPECT_EQ(back->height, h.height);
+  EXPECT_EQ(back->nonce, h.nonce);
+  EXPECT_EQ(back->protocol_version, h.protocol_version);
+
+  const auto refused = [](const v1::Hello& p, std::string_view field) {
+    Result<HelloInfo> r = HelloFromProto(p);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(field), std::string::npos) << r.status().ToString();
+  };
+  v1::Hello p = HelloToProto(h);
+  p.set_chain_id(std::string(65, 'c'));
+  refused(p, "chain_id");
+  p = HelloToProto(h);
+  p.set_genesis_hash(std::string(31, 'g'));
+  refused(p, "genesis_hash");
+  p = HelloToProto(h);
+  p.set_node_key(std::string(33, 'k'));
+  refused(p, "node_key");
+  p = HelloToProto(h);
+  p.clear_nonce();
+  refused(p, "nonce");
+}
+
 }  // namespace
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p

@@ -33,7 +33,10 @@
 #include "node/p2p/handshake.h"
 #include "tests/unit/types/test_util.h"
 
-namespace hito::p2p {
+namespace hito::node::p2p {
+
+// The peer protocol's generated code keeps its package's namespace.
+namespace v1 = ::hito::p2p::v1;
 namespace {
 
 namespace ct = consensus::types;
@@ -964,4 +967,4 @@ TEST(PeerNetwork, RelayedVoteIsNotEchoedAndCopiesAreDropped) {
 }
 
 }  // namespace
-}  // namespace hito::p2p
+}  // namespace hito::node::p2p

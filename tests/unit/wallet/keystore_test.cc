@@ -1,10 +1,13 @@
 // Keystore: encrypt/decrypt round trips through real files in a temp home, refusal of a
 // wrong passphrase and of every kind of tampering (ciphertext, header fields, rename),
 // name validation against path traversal, 0600/0700 permissions, the weak-KDF switch,
-// and hex seed-file parsing (good, bad hex, wrong length).
+// and hex seed-file parsing (good, bad hex, wrong length). Identity secrets and attester
+// keys: their round trips, their own directories, and refusal of a file moved between
+// kinds or whose identity point was swapped.
 #include "wallet/keystore.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -320,6 +323,70 @@ TEST_F(KeystoreTest, SeedFileErrors) {
   WriteFile(path, "");
   EXPECT_FALSE(ReadSeedFile(path).ok());
   EXPECT_EQ(ReadSeedFile(home_ + "/missing").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(KeystoreTest, IdentityRoundTripRecoversTheSameSecretAndPoint) {
+  Keystore ks(home_, SecretKind::kIdentity);
+  IdentitySecret secret = IdentitySecret::Generate();
+  ASSERT_TRUE(ks.AddIdentity("me", secret, SecretString("pw"), KdfStrength::kInsecureFast).ok());
+  EXPECT_EQ(ks.KeyPath("me"), home_ + "/identities/me.json");
+  auto info = ks.Info("me");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->public_key, secret.Point());
+  auto opened = ks.OpenIdentity("me", SecretString("pw"), /*allow_weak_kdf=*/true);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->bytes(), secret.bytes());
+  // The file names the point under "identity" and holds neither the secret nor its hex.
+  std::string text = ReadFile(ks.KeyPath("me"));
+  EXPECT_NE(text.find("\"identity\": \"" + HexEncode(secret.Point()) + "\""), std::string::npos);
+  EXPECT_EQ(text.find(HexEncode(secret.bytes())), std::string::npos);
+  EXPECT_EQ(ks.OpenIdentity("me", SecretString("wrong"), true).status().code(),
+            StatusCode::kPermissionDenied);
+  // Identities are not account keys.
+  EXPECT_EQ(Keystore(home_).Info("me").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(KeystoreTest, IdentityWithSwappedPointRefused) {
+  Keystore ks(home_, SecretKind::kIdentity);
+  IdentitySecret secret = IdentitySecret::Generate();
+  ASSERT_TRUE(ks.AddIdentity("me", secret, SecretString("pw"), KdfStrength::kInsecureFast).ok());
+  auto j = nlohmann::json::parse(ReadFile(ks.KeyPath("me")));
+  j["identity"] = HexEncode(IdentitySecret::Generate().Point());
+  WriteFile(ks.KeyPath("me"), j.dump());
+  auto r = ks.OpenIdentity("me", SecretString("pw"), true);
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << r.status().ToString();
+}
+
+TEST_F(KeystoreTest, FileMovedBetweenKindsRefused) {
+  Keystore keys(home_);
+  Keystore attesters(home_, SecretKind::kAttester);
+  auto key = Ed25519PrivateKey::Generate();
+  ASSERT_TRUE(attesters.Add("att", key, SecretString("pw"), KdfStrength::kInsecureFast).ok());
+  EXPECT_EQ(attesters.KeyPath("att"), home_ + "/attesters/att.json");
+  auto opened = attesters.Open("att", SecretString("pw"), true);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->public_key(), key.public_key());
+  // The same bytes in keys/ fail authentication: the label differs.
+  fs::create_directories(keys.KeysDir());
+  fs::copy_file(attesters.KeyPath("att"), keys.KeyPath("att"));
+  EXPECT_EQ(keys.Open("att", SecretString("pw"), true).status().code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST(IdentitySecretTest, FromBytesRefusesZeroAndNonCanonical) {
+  InitCrypto();
+  std::array<uint8_t, 32> zero{};
+  EXPECT_EQ(IdentitySecret::FromBytes(zero).status().code(), StatusCode::kInvalidArgument);
+  std::array<uint8_t, 32> big{};
+  big.fill(0xff);  // > l
+  EXPECT_EQ(IdentitySecret::FromBytes(big).status().code(), StatusCode::kInvalidArgument);
+  std::array<uint8_t, 32> one{};
+  one[0] = 1;
+  auto s = IdentitySecret::FromBytes(one);
+  ASSERT_TRUE(s.ok());
+  std::array<uint8_t, 32> base{};
+  ASSERT_EQ(crypto_scalarmult_ristretto255_base(base.data(), one.data()), 0);
+  EXPECT_EQ(s->Point(), base);
 }
 
 TEST(SecretStringTest, MoveLeavesSourceEmpty) {

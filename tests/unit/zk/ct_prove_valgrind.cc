@@ -19,7 +19,7 @@
 #include "tests/unit/zk/ct_valgrind.h"
 #include "zk/proof/triptych.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 namespace {
 
 using ct_test::Poison;
@@ -76,11 +76,11 @@ bool RunOnce(size_t set_size, uint64_t index) {
 }
 
 }  // namespace
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership
 
 int main() {
   hito::InitCrypto();
-  using hito::zk::membership::RunOnce;
+  using hito::zk::proof::membership::RunOnce;
   bool ok = RunOnce(16, 5) && RunOnce(13, 12) && RunOnce(64, 33);
   std::printf("%s\n", ok ? "ct prove: ok" : "ct prove: FAILED");
   if (!RUNNING_ON_VALGRIND) std::printf("(not running under valgrind: no timing checks)\n");

@@ -7,7 +7,7 @@
 
 #include <array>
 
-namespace hito::zk {
+namespace hito::zk::proof {
 namespace {
 
 ByteView Msg(std::string_view s) { return AsBytes(s); }
@@ -108,4 +108,4 @@ TEST(DleqTest, TamperingAndDecoding) {
 }
 
 }  // namespace
-}  // namespace hito::zk
+}  // namespace hito::zk::proof

@@ -27,7 +27,7 @@
 #include "zk/proof/triptych_internal.h"
 #include "zk/scalar.h"
 
-namespace hito::zk::membership::test_prover {
+namespace hito::zk::proof::membership::test_prover {
 
 class SeededProverRng final : public ProverRng {
  public:
@@ -79,6 +79,6 @@ inline Result<Proof> ProveUnchecked(const PreparedSet& set, uint64_t index, cons
                                    tag ? *tag : HonestTag(secret, chain_id, context), nonces);
 }
 
-}  // namespace hito::zk::membership::test_prover
+}  // namespace hito::zk::proof::membership::test_prover
 
 #endif  // HITO_TESTS_UNIT_ZK_TEST_PROVER_H_

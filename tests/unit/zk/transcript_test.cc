@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-namespace hito::zk {
+namespace hito::zk::proof {
 namespace {
 
 Scalar Challenge(std::string_view domain,
@@ -92,4 +92,4 @@ TEST(TranscriptTest, ChallengesLookUniform) {
 }
 
 }  // namespace
-}  // namespace hito::zk
+}  // namespace hito::zk::proof

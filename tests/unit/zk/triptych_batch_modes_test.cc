@@ -14,7 +14,7 @@
 #include "base/hash.h"
 #include "zk/proof/triptych.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 namespace {
 
 constexpr std::string_view kChain = "hito-test";
@@ -179,4 +179,4 @@ TEST(TriptychBatchModesTest, NoProofShapeAborts) {
 }
 
 }  // namespace
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership

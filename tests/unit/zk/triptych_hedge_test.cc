@@ -13,7 +13,7 @@
 #include "tests/unit/zk/test_prover.h"
 #include "zk/proof/triptych.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 namespace {
 
 using test_prover::SeededProverRng;
@@ -89,4 +89,4 @@ TEST(TriptychHedgeTest, FreshRandomnessStillMatters) {
 }
 
 }  // namespace
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership

@@ -16,7 +16,7 @@
 #include "zk/proof/triptych.h"
 #include "zk/proof/triptych_internal.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 namespace {
 
 using test_prover::HonestTag;
@@ -202,4 +202,4 @@ TEST(TriptychSoundnessTest, ErrorsThatCancelInAnUnweightedSumAreCaught) {
 }
 
 }  // namespace
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership

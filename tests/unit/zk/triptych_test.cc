@@ -13,7 +13,7 @@
 
 #include "base/hash.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 namespace {
 
 constexpr std::string_view kChain = "hito-test";
@@ -372,4 +372,4 @@ TEST(TriptychBatchTest, MoreThanOneChunk) {
 }
 
 }  // namespace
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership

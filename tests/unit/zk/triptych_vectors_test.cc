@@ -15,7 +15,7 @@
 #include "tests/unit/zk/test_prover.h"
 #include "zk/proof/triptych.h"
 
-namespace hito::zk::membership {
+namespace hito::zk::proof::membership {
 namespace {
 
 using test_prover::ProveFromSeed;
@@ -134,4 +134,4 @@ TEST(TriptychVectorsTest, DISABLED_Regenerate) {
 }
 
 }  // namespace
-}  // namespace hito::zk::membership
+}  // namespace hito::zk::proof::membership

@@ -1,4 +1,4 @@
-// The validator's signer: signs proposals and votes, and never signs twice.
+// DurableSigner: the validator's signer of proposals and votes, which never signs twice.
 //
 // Before a signature leaves this class, the signer durably records the last signed
 // (height, round, step) with a hash of the signed bytes and the signature (a file written
@@ -9,8 +9,8 @@
 // also carries the lock (the last non-nil precommit of the height), so a restart restores
 // it even when the WAL lost it. A failure to persist returns an error and no signature.
 // Thread-safe.
-#ifndef HITO_NODE_IO_SIGNER_H_
-#define HITO_NODE_IO_SIGNER_H_
+#ifndef HITO_NODE_IO_DURABLE_SIGNER_H_
+#define HITO_NODE_IO_DURABLE_SIGNER_H_
 
 #include <cstdint>
 #include <memory>
@@ -51,12 +51,12 @@ Result<SignState> DecodeSignState(ByteView bytes);
 // The hash a SignState keeps of the signed bytes (sign_bytes_hash).
 Hash32 SignBytesHash(ByteView sign_bytes);
 
-class Signer {
+class DurableSigner {
  public:
   // Loads the record at `state_path` (a missing file means nothing was signed; a present
   // but unreadable one is an error: the operator must look, not the node guess).
-  static Result<std::unique_ptr<Signer>> Open(Env* env, std::string state_path,
-                                              Ed25519PrivateKey key, std::string chain_id);
+  static Result<std::unique_ptr<DurableSigner>> Open(Env* env, std::string state_path,
+                                                     Ed25519PrivateKey key, std::string chain_id);
 
   const Ed25519PublicKey& public_key() const { return key_.public_key(); }
 
@@ -67,7 +67,7 @@ class Signer {
   SignState last() const;
 
  private:
-  Signer(Env* env, std::string path, Ed25519PrivateKey key, std::string chain_id)
+  DurableSigner(Env* env, std::string path, Ed25519PrivateKey key, std::string chain_id)
       : env_(env), path_(std::move(path)), key_(std::move(key)), chain_id_(std::move(chain_id)) {}
   // `locks` is the block of a non-nil precommit.
   Result<Ed25519Signature> Sign(uint64_t height, uint32_t round, SignStep step,
@@ -83,4 +83,4 @@ class Signer {
 
 }  // namespace hito::node::io
 
-#endif  // HITO_NODE_IO_SIGNER_H_
+#endif  // HITO_NODE_IO_DURABLE_SIGNER_H_

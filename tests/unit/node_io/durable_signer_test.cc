@@ -1,8 +1,8 @@
-// The signer never signs twice: conflicting or older (height, round, step) are refused,
+// DurableSigner never signs twice: conflicting or older (height, round, step) are refused,
 // also after a crash and restart; the same message again returns the same signature; a
 // record that could not be made durable releases no signature; a damaged record is an
 // error, not a fresh start.
-#include "node/io/signer.h"
+#include "node/io/durable_signer.h"
 
 #include <gtest/gtest.h>
 
@@ -34,8 +34,8 @@ types::Vote MakeVote(types::VoteType type, uint64_t h, uint32_t r, uint8_t block
   return v;
 }
 
-std::unique_ptr<Signer> OpenSigner(Env* env) {
-  auto s = Signer::Open(env, "home/signer_state", Key(), kChain);
+std::unique_ptr<DurableSigner> OpenSigner(Env* env) {
+  auto s = DurableSigner::Open(env, "home/signer_state", Key(), kChain);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return s.ok() ? std::move(s).value() : nullptr;
 }
@@ -146,7 +146,7 @@ TEST(SignerTest, DamagedRecordIsAnErrorNotAFreshStart) {
   Bytes state = *env.ReadFile("home/signer_state");
   state[3] ^= 1;
   ASSERT_TRUE(WriteFileAtomic(&env, "home/signer_state", state).ok());
-  auto s = Signer::Open(&env, "home/signer_state", Key(), kChain);
+  auto s = DurableSigner::Open(&env, "home/signer_state", Key(), kChain);
   EXPECT_EQ(s.status().code(), StatusCode::kDataLoss);
 }
 

@@ -1,4 +1,4 @@
-#include "node/io/signer.h"
+#include "node/io/durable_signer.h"
 
 #include <tuple>
 
@@ -71,10 +71,11 @@ Result<SignState> DecodeSignState(ByteView bytes) {
   return s;
 }
 
-Result<std::unique_ptr<Signer>> Signer::Open(Env* env, std::string state_path,
-                                             Ed25519PrivateKey key, std::string chain_id) {
-  std::unique_ptr<Signer> signer(
-      new Signer(env, std::move(state_path), std::move(key), std::move(chain_id)));
+Result<std::unique_ptr<DurableSigner>> DurableSigner::Open(Env* env, std::string state_path,
+                                                           Ed25519PrivateKey key,
+                                                           std::string chain_id) {
+  std::unique_ptr<DurableSigner> signer(
+      new DurableSigner(env, std::move(state_path), std::move(key), std::move(chain_id)));
   if (env->FileExists(signer->path_)) {
     HITO_ASSIGN_OR_RETURN(Bytes bytes, env->ReadFile(signer->path_));
     auto state = DecodeSignState(bytes);
@@ -84,13 +85,14 @@ Result<std::unique_ptr<Signer>> Signer::Open(Env* env, std::string state_path,
   return signer;
 }
 
-SignState Signer::last() const {
+SignState DurableSigner::last() const {
   std::lock_guard<std::mutex> lock(mu_);
   return last_;
 }
 
-Result<Ed25519Signature> Signer::Sign(uint64_t height, uint32_t round, SignStep step,
-                                      const Bytes& sign_bytes, const std::optional<Hash32>& locks) {
+Result<Ed25519Signature> DurableSigner::Sign(uint64_t height, uint32_t round, SignStep step,
+                                             const Bytes& sign_bytes,
+                                             const std::optional<Hash32>& locks) {
   std::lock_guard<std::mutex> lock(mu_);
   const Hash32 hash = SignBytesHash(sign_bytes);
   if (!last_.empty) {
@@ -131,7 +133,7 @@ Result<Ed25519Signature> Signer::Sign(uint64_t height, uint32_t round, SignStep 
   return next_state.signature;
 }
 
-Status Signer::SignProposal(types::Proposal* p) {
+Status DurableSigner::SignProposal(types::Proposal* p) {
   if (p->proposer != key_.public_key()) {
     return InvalidArgumentError("proposal names another proposer");
   }
@@ -141,7 +143,7 @@ Status Signer::SignProposal(types::Proposal* p) {
   return Status::Ok();
 }
 
-Status Signer::SignVote(types::Vote* v) {
+Status DurableSigner::SignVote(types::Vote* v) {
   if (v->validator != key_.public_key())
     return InvalidArgumentError("vote names another validator");
   const SignStep step =

@@ -1,7 +1,7 @@
-// consensus/bft engine: drives one or several real engines with hand-made, really signed
-// events and checks the actions of Algorithm 1 (happy path, locks, timeouts, round skip,
+// consensus/bft StateMachine: drives one or several real state machines with hand-made, really
+// signed events and checks the actions of Algorithm 1 (happy path, locks, timeouts, round skip,
 // rejection of forged / foreign / stale messages, equivocation evidence, buffering).
-#include "consensus/bft/engine.h"
+#include "consensus/bft/state_machine.h"
 
 #include <gtest/gtest.h>
 
@@ -97,12 +97,12 @@ Block MakeBlockBy(const Keys& keys, uint32_t proposer, uint64_t height, uint8_t 
 Config TestConfig() {
   Config c;
   c.chain_id = kChain;
-  c.timeout_propose_base_ms = 300;
-  c.timeout_propose_delta_ms = 100;
-  c.timeout_prevote_base_ms = 200;
-  c.timeout_prevote_delta_ms = 50;
-  c.timeout_precommit_base_ms = 200;
-  c.timeout_precommit_delta_ms = 50;
+  c.timeouts.propose_base_ms = 300;
+  c.timeouts.propose_delta_ms = 100;
+  c.timeouts.prevote_base_ms = 200;
+  c.timeouts.prevote_delta_ms = 50;
+  c.timeouts.precommit_base_ms = 200;
+  c.timeouts.precommit_delta_ms = 50;
   return c;
 }
 
@@ -139,9 +139,9 @@ struct Node {
     }
     return all;
   }
-  KeySigner signer;
+  KeyVoteSigner signer;
   Verifier verifier;
-  Engine engine;
+  StateMachine engine;
   uint32_t index;
   std::set<Hash32> invalid;
 };
@@ -617,9 +617,9 @@ TEST(EngineTest, NextHeightMessagesAreBufferedBoundedAndReplayed) {
 }
 
 // A signer that refuses everything (as the node's guard does for a conflicting vote).
-class RefusingSigner : public Signer {
+class RefusingVoteSigner : public VoteSigner {
  public:
-  explicit RefusingSigner(Ed25519PublicKey pk) : pk_(pk) {}
+  explicit RefusingVoteSigner(Ed25519PublicKey pk) : pk_(pk) {}
   const Ed25519PublicKey& public_key() const override { return pk_; }
   Status SignVote(Vote*) override { return FailedPreconditionError("already signed"); }
   Status SignProposal(Proposal*) override { return FailedPreconditionError("already signed"); }
@@ -631,9 +631,9 @@ class RefusingSigner : public Signer {
 TEST(EngineTest, RefusedSignatureSendsNothingButTheEngineMovesOn) {
   Keys keys({1, 1, 1, 1});
   const uint32_t me_index = NonProposer(keys, 1, 0);
-  RefusingSigner signer(keys.key(me_index).public_key());
+  RefusingVoteSigner signer(keys.key(me_index).public_key());
   Verifier verifier;
-  Engine engine(TestConfig(), &signer, &verifier);
+  StateMachine engine(TestConfig(), &signer, &verifier);
   engine.Step(StartHeight{1, keys.set(), 0, {}});
   auto a = engine.Step(TimeoutFired{1, 0, Step::kPropose});
   EXPECT_TRUE(Only<BroadcastVote>(a).empty());

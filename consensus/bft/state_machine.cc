@@ -1,7 +1,7 @@
-// The engine follows Algorithm 1 of arXiv 1807.04938. Comments "Algorithm 1, lines a-b"
+// The state machine follows Algorithm 1 of arXiv 1807.04938. Comments "Algorithm 1, lines a-b"
 // name the pseudocode each piece carries out; docs/protocol/consensus.md lists the
 // mapping and the few deliberate deviations.
-#include "consensus/bft/engine.h"
+#include "consensus/bft/state_machine.h"
 
 #include <algorithm>
 
@@ -48,12 +48,12 @@ std::string_view StepName(Step step) {
   return "unknown";
 }
 
-Status KeySigner::SignVote(Vote* vote) {
+Status KeyVoteSigner::SignVote(Vote* vote) {
   types::SignVote(chain_id_, vote, key_);
   return Status::Ok();
 }
 
-Status KeySigner::SignProposal(Proposal* proposal) {
+Status KeyVoteSigner::SignProposal(Proposal* proposal) {
   types::SignProposal(chain_id_, proposal, key_);
   return Status::Ok();
 }
@@ -83,12 +83,12 @@ types::Commit BuildCommit(const types::ValidatorSet& set, uint64_t height, uint3
   return commit;
 }
 
-Engine::Engine(Config config, Signer* signer, Verifier* verifier)
+StateMachine::StateMachine(Config config, VoteSigner* signer, Verifier* verifier)
     : config_(std::move(config)), signer_(signer), verifier_(verifier) {
   HITO_ASSERT(signer_ != nullptr && verifier_ != nullptr);
 }
 
-std::vector<Action> Engine::Step(const Event& event) {
+std::vector<Action> StateMachine::Step(const Event& event) {
   out_.clear();
   last_rejection_ = Rejection::kNone;
   std::visit(Overloaded{
@@ -107,23 +107,23 @@ std::vector<Action> Engine::Step(const Event& event) {
   return actions;
 }
 
-std::optional<Lock> Engine::lock() const {
+std::optional<Lock> StateMachine::lock() const {
   if (!locked_round_) return std::nullopt;
   return Lock{*locked_round_, locked_hash_};
 }
 
-const Block* Engine::FindBlock(const Hash32& hash) const {
+const Block* StateMachine::FindBlock(const Hash32& hash) const {
   auto it = blocks_.find(hash);
   return it == blocks_.end() ? nullptr : &it->second;
 }
 
-uint32_t Engine::ProposerIndex(uint32_t round) const {
+uint32_t StateMachine::ProposerIndex(uint32_t round) const {
   return schedule_.ProposerIndex(height_, round);
 }
 
 // ---- Height and round changes ----
 
-void Engine::OnStartHeight(const StartHeight& e) {
+void StateMachine::OnStartHeight(const StartHeight& e) {
   if (e.validators.size() == 0) return;  // the owner's bug; nothing to run on
   if (started_ && e.height < height_) return;
   // Algorithm 1, line 53: reset lockedRound, lockedValue, validRound, validValue and
@@ -174,7 +174,7 @@ void Engine::OnStartHeight(const StartHeight& e) {
 }
 
 // Algorithm 1, lines 11-21: StartRound(round).
-void Engine::StartRound(uint32_t round) {
+void StateMachine::StartRound(uint32_t round) {
   round_ = round;               // line 12
   step_ = bft::Step::kPropose;  // line 13
   prevote_timeout_scheduled_ = false;
@@ -197,10 +197,11 @@ void Engine::StartRound(uint32_t round) {
   }
   // Line 21. Deviation: the proposer schedules timeoutPropose too, so that a block the
   // application never builds (or a refused signature) cannot stall the round.
-  Schedule(bft::Step::kPropose, config_.timeout_propose_base_ms, config_.timeout_propose_delta_ms);
+  Schedule(bft::Step::kPropose, config_.timeouts.propose_base_ms,
+           config_.timeouts.propose_delta_ms);
 }
 
-void Engine::OnBlockBuilt(const BlockBuilt& e) {
+void StateMachine::OnBlockBuilt(const BlockBuilt& e) {
   if (!started_ || decided_ || e.height != height_ || e.round != round_ || !awaiting_block_ ||
       step_ != bft::Step::kPropose || e.block.header.height != height_) {
     return;
@@ -210,7 +211,7 @@ void Engine::OnBlockBuilt(const BlockBuilt& e) {
 }
 
 // Algorithm 1, line 19: broadcast <PROPOSAL, h_p, round_p, proposal, validRound_p>.
-void Engine::ProposeBlock(const Block& block, std::optional<uint32_t> pol_round) {
+void StateMachine::ProposeBlock(const Block& block, std::optional<uint32_t> pol_round) {
   Proposal p;
   p.height = height_;
   p.round = round_;
@@ -226,12 +227,12 @@ void Engine::ProposeBlock(const Block& block, std::optional<uint32_t> pol_round)
   verdicts_[p.block_hash] = true;
 }
 
-void Engine::Schedule(bft::Step step, uint64_t base_ms, uint64_t delta_ms) {
+void StateMachine::Schedule(bft::Step step, uint64_t base_ms, uint64_t delta_ms) {
   out_.push_back(ScheduleTimeout{height_, round_, step, TimeoutMs(base_ms, delta_ms, round_)});
 }
 
 // Algorithm 1, lines 57-67: OnTimeoutPropose, OnTimeoutPrevote, OnTimeoutPrecommit.
-void Engine::OnTimeout(const TimeoutFired& e) {
+void StateMachine::OnTimeout(const TimeoutFired& e) {
   if (!started_ || decided_ || e.height != height_ || e.round != round_) return;
   switch (e.step) {
     case bft::Step::kPropose:  // lines 57-60
@@ -254,14 +255,14 @@ void Engine::OnTimeout(const TimeoutFired& e) {
 
 // ---- Incoming messages ----
 
-void Engine::Buffer(const Event& event, const Ed25519PublicKey& sender, uint64_t msg_height) {
+void StateMachine::Buffer(const Event& event, const Ed25519PublicKey& sender, uint64_t msg_height) {
   if (!started_ || !IsNextHeight(msg_height)) {
     last_rejection_ = Rejection::kWrongHeight;
     return;
   }
   // Only keys of the current set may fill the buffer (sets change at boundaries fixed in
   // advance, so the next height's signers are almost always these); bounded in all and per
-  // key so that no peer can make the engine allocate without bound.
+  // key so that no peer can make the state machine allocate without bound.
   if (!validators_.IndexOf(sender)) {
     last_rejection_ = Rejection::kNotMember;
     return;
@@ -275,7 +276,7 @@ void Engine::Buffer(const Event& event, const Ed25519PublicKey& sender, uint64_t
   future_.emplace_back(msg_height, event);
 }
 
-void Engine::OnProposal(const ProposalReceived& e) {
+void StateMachine::OnProposal(const ProposalReceived& e) {
   const Proposal& p = e.proposal;
   if (started_ && IsNextHeight(p.height)) {
     Buffer(e, p.proposer, p.height);
@@ -327,7 +328,7 @@ void Engine::OnProposal(const ProposalReceived& e) {
 // `first` counted for its round (signature checked); `second` is another proposal from
 // the same proposer for the same round. Reported once per round, and only if the two
 // propose different things (a second signature over the same content is no equivocation).
-void Engine::CheckConflictingProposal(const Proposal& first, const Proposal& second) {
+void StateMachine::CheckConflictingProposal(const Proposal& first, const Proposal& second) {
   HITO_ASSERT(first.proposer == second.proposer && first.round == second.round);
   if (first.block_hash == second.block_hash && first.pol_round == second.pol_round) return;
   if (proposal_evidence_done_.count(second.round) != 0) return;
@@ -336,17 +337,17 @@ void Engine::CheckConflictingProposal(const Proposal& first, const Proposal& sec
   out_.push_back(RecordProposalEvidence{types::MakeProposalEvidence(first, second)});
 }
 
-bool Engine::NamesItsProposer(const Proposal& p, const Block& block) {
+bool StateMachine::NamesItsProposer(const Proposal& p, const Block& block) {
   // A re-proposal (pol_round set) carries the block of an earlier round, built by that
   // round's proposer; its 2f+1 prevotes vouch for it.
   return p.pol_round.has_value() || block.header.proposer == p.proposer;
 }
 
-bool Engine::ProposalValid(const Proposal& p) const {
+bool StateMachine::ProposalValid(const Proposal& p) const {
   return IsValid(p.block_hash) && NamesItsProposer(p, blocks_.at(p.block_hash));
 }
 
-bool Engine::Referenced(const Hash32& hash) const {
+bool StateMachine::Referenced(const Hash32& hash) const {
   if (locked_round_ && locked_hash_ == hash) return true;  // a restored lock's block
   for (const auto& [round, p] : proposals_) {
     if (p.block_hash == hash) return true;
@@ -357,7 +358,7 @@ bool Engine::Referenced(const Hash32& hash) const {
   return false;
 }
 
-void Engine::OnBlock(const Block& block) {
+void StateMachine::OnBlock(const Block& block) {
   if (!started_ || block.header.height != height_) return;
   const Hash32 hash = types::HeaderHash(block.header);
   if (BlockKnown(hash) || !Referenced(hash)) return;  // keep only blocks someone proposed
@@ -365,7 +366,7 @@ void Engine::OnBlock(const Block& block) {
   MaybeValidate(hash);
 }
 
-void Engine::MaybeValidate(const Hash32& hash) {
+void StateMachine::MaybeValidate(const Hash32& hash) {
   if (verdicts_.count(hash) != 0 || validating_.count(hash) != 0) return;
   const Block& block = blocks_.at(hash);
   if (block.header.chain_id != config_.chain_id || block.header.height != height_) {
@@ -376,13 +377,13 @@ void Engine::MaybeValidate(const Hash32& hash) {
   out_.push_back(ValidateBlock{block, hash});
 }
 
-void Engine::OnBlockValidated(const BlockValidated& e) {
+void StateMachine::OnBlockValidated(const BlockValidated& e) {
   if (!started_ || e.height != height_ || validating_.count(e.block_hash) == 0) return;
   validating_.erase(e.block_hash);
   verdicts_[e.block_hash] = e.valid;
 }
 
-void Engine::EvictFutureRounds(uint32_t index) {
+void StateMachine::EvictFutureRounds(uint32_t index) {
   auto& rounds = future_rounds_[index];
   const uint64_t power = validators_.validators()[index].power;
   while (rounds.size() > config_.future_rounds_per_validator) {
@@ -395,7 +396,7 @@ void Engine::EvictFutureRounds(uint32_t index) {
   }
 }
 
-void Engine::OnVote(const Vote& vote) {
+void StateMachine::OnVote(const Vote& vote) {
   if (started_ && IsNextHeight(vote.height)) {
     Buffer(VoteReceived{vote}, vote.validator, vote.height);
     return;
@@ -438,7 +439,7 @@ void Engine::OnVote(const Vote& vote) {
   AddVote(vote, *index);
 }
 
-void Engine::AddVote(const Vote& vote, uint32_t index) {
+void StateMachine::AddVote(const Vote& vote, uint32_t index) {
   const uint64_t power = validators_.validators()[index].power;
   const Vote* first = nullptr;
   auto result = Votes(vote.round, vote.type).Add(index, power, vote, &first);
@@ -464,26 +465,28 @@ void Engine::AddVote(const Vote& vote, uint32_t index) {
   if (vote.block_hash && BlockKnown(*vote.block_hash)) MaybeValidate(*vote.block_hash);
 }
 
-VoteSet& Engine::Votes(uint32_t round, VoteType type) { return votes_[{round, TypeKey(type)}]; }
+VoteSet& StateMachine::Votes(uint32_t round, VoteType type) {
+  return votes_[{round, TypeKey(type)}];
+}
 
-const VoteSet* Engine::FindVotes(uint32_t round, VoteType type) const {
+const VoteSet* StateMachine::FindVotes(uint32_t round, VoteType type) const {
   auto it = votes_.find({round, TypeKey(type)});
   return it == votes_.end() ? nullptr : &it->second;
 }
 
-bool Engine::HasQuorumFor(uint32_t round, VoteType type, const Hash32& hash) const {
+bool StateMachine::HasQuorumFor(uint32_t round, VoteType type, const Hash32& hash) const {
   const VoteSet* set = FindVotes(round, type);
   return set != nullptr && set->PowerFor(hash) >= validators_.QuorumPower();
 }
 
-bool Engine::IsValid(const Hash32& hash) const {
+bool StateMachine::IsValid(const Hash32& hash) const {
   auto it = verdicts_.find(hash);
   return BlockKnown(hash) && it != verdicts_.end() && it->second;
 }
 
 // Casts our vote for the current round (the paper's "broadcast <PREVOTE/PRECOMMIT ...>").
 // The broadcast reaches us too: our own vote is counted directly.
-void Engine::CastVote(VoteType type, std::optional<Hash32> block_hash) {
+void StateMachine::CastVote(VoteType type, std::optional<Hash32> block_hash) {
   if (!my_index_) return;  // not a validator at this height: observe only
   Vote v;
   v.type = type;
@@ -498,7 +501,7 @@ void Engine::CastVote(VoteType type, std::optional<Hash32> block_hash) {
 
 // ---- The "upon" rules, evaluated until none fires ----
 
-void Engine::EvaluateRules() {
+void StateMachine::EvaluateRules() {
   if (!started_) return;
   const uint64_t quorum = validators_.QuorumPower();
   // Every iteration that fires changes the step, the round or decides, and each of those
@@ -514,8 +517,8 @@ void Engine::EvaluateRules() {
     if (step_ == bft::Step::kPrevote && !prevote_timeout_scheduled_ && prevotes != nullptr &&
         prevotes->total_power() >= quorum) {
       prevote_timeout_scheduled_ = true;
-      Schedule(bft::Step::kPrevote, config_.timeout_prevote_base_ms,
-               config_.timeout_prevote_delta_ms);
+      Schedule(bft::Step::kPrevote, config_.timeouts.prevote_base_ms,
+               config_.timeouts.prevote_delta_ms);
     }
     // Lines 36-43: upon PROPOSAL(h_p, round_p, v, *) from proposer AND 2f+1
     // <PREVOTE, h_p, round_p, id(v)> while valid(v) and step >= prevote, first time.
@@ -548,15 +551,15 @@ void Engine::EvaluateRules() {
     if (!precommit_timeout_scheduled_ && precommits != nullptr &&
         precommits->total_power() >= quorum) {
       precommit_timeout_scheduled_ = true;
-      Schedule(bft::Step::kPrecommit, config_.timeout_precommit_base_ms,
-               config_.timeout_precommit_delta_ms);
+      Schedule(bft::Step::kPrecommit, config_.timeouts.precommit_base_ms,
+               config_.timeouts.precommit_delta_ms);
     }
     if (!fired) return;
   }
 }
 
 // Lines 22-33: the proposal of round_p, in step propose.
-bool Engine::RuleProposalPrevote() {
+bool StateMachine::RuleProposalPrevote() {
   if (step_ != bft::Step::kPropose) return false;
   auto it = proposals_.find(round_);
   if (it == proposals_.end()) return false;
@@ -587,7 +590,7 @@ bool Engine::RuleProposalPrevote() {
 // Lines 49-54: upon PROPOSAL(h_p, r, v, *) AND 2f+1 <PRECOMMIT, h_p, r, id(v)> while
 // decision_p[h_p] = nil: if valid(v), decide. Deviation: v may come from any proposal or
 // block message with that hash, not only proposer(h_p, r)'s; the precommits fix id(v).
-bool Engine::RuleDecide() {
+bool StateMachine::RuleDecide() {
   if (decided_) return false;
   const uint64_t quorum = validators_.QuorumPower();
   for (const auto& [key, set] : votes_) {
@@ -608,7 +611,7 @@ bool Engine::RuleDecide() {
 
 // Lines 55-56: upon f+1 <*, h_p, round, *, *> with round > round_p: StartRound(round).
 // Counted over votes (distinct validators, either type); the highest such round wins.
-bool Engine::RuleRoundSkip() {
+bool StateMachine::RuleRoundSkip() {
   const uint64_t total = validators_.total_power();
   std::map<uint32_t, std::set<uint32_t>> voters;  // round -> validator indices
   for (auto it = votes_.rbegin(); it != votes_.rend(); ++it) {

@@ -1,22 +1,22 @@
-// The Tendermint consensus engine as a pure state machine: Step(event) -> actions.
+// StateMachine: Tendermint consensus as a pure state machine, Step(event) -> actions.
 //
 // This is Algorithm 1 of Buchman, Kwon and Milosevic, "The latest gossip on BFT consensus"
-// (arXiv 1807.04938), for one validator, with weighted voting power. The engine reads no
+// (arXiv 1807.04938), for one validator, with weighted voting power. The state machine reads no
 // clock, does no I/O, starts no thread and draws no randomness: the node (or the
 // simulator in tests/sim) feeds it events (messages, fired timeouts, the application's
 // verdicts) and carries out the actions it returns, in order. The same event sequence
 // always yields the same action sequence.
 //
-// The engine agrees on block hashes (the paper's id(v)); blocks travel beside proposals.
-// It signs through a Signer handed in by its owner, so the node can put its never-sign-
+// The state machine agrees on block hashes (the paper's id(v)); blocks travel beside proposals.
+// It signs through a VoteSigner handed in by its owner, so the node can put its never-sign-
 // twice record and its WAL in front of every signature (docs/protocol/consensus.md,
 // "Durability"). Incoming votes and proposals are checked (height, membership in the
 // validator set of the height, signature, proposer of the round) before they count.
 //
-// Ownership: the engine holds pointers to its Signer and Verifier, which must outlive it.
-// Not thread-safe; the owner serialises calls.
-#ifndef HITO_CONSENSUS_BFT_ENGINE_H_
-#define HITO_CONSENSUS_BFT_ENGINE_H_
+// Ownership: the state machine holds pointers to its VoteSigner and Verifier, which must outlive
+// it. Not thread-safe; the owner serialises calls.
+#ifndef HITO_CONSENSUS_BFT_STATE_MACHINE_H_
+#define HITO_CONSENSUS_BFT_STATE_MACHINE_H_
 
 #include <cstdint>
 #include <map>
@@ -32,6 +32,7 @@
 #include "base/ed25519.h"
 #include "base/status.h"
 #include "consensus/bft/proposer.h"
+#include "consensus/bft/round_timeouts.h"
 #include "consensus/bft/vote_set.h"
 #include "consensus/types/block.h"
 #include "consensus/types/validator_set.h"
@@ -42,39 +43,33 @@ namespace hito::consensus::bft {
 enum class Step : uint8_t { kPropose = 1, kPrevote = 2, kPrecommit = 3 };
 std::string_view StepName(Step step);
 
-// Timeouts grow linearly with the round: timeout_x(r) = x_base_ms + r * x_delta_ms.
 struct Config {
   std::string chain_id;
-  uint64_t timeout_propose_base_ms = 3000;
-  uint64_t timeout_propose_delta_ms = 500;
-  uint64_t timeout_prevote_base_ms = 1000;
-  uint64_t timeout_prevote_delta_ms = 500;
-  uint64_t timeout_precommit_base_ms = 1000;
-  uint64_t timeout_precommit_delta_ms = 500;
+  RoundTimeouts timeouts;
   // Messages for the next height held until it starts: at most this many in all, and at
   // most future_per_validator_max from one validator key.
   uint32_t future_messages_max = 2048;
   uint32_t future_per_validator_max = 16;
   // Rounds above the current one in which a validator may hold votes at once (the highest
-  // ones are kept), so a peer cannot make the engine allocate a vote set per round.
+  // ones are kept), so a peer cannot make the state machine allocate a vote set per round.
   uint32_t future_rounds_per_validator = 2;
 };
 
-// Signs the engine's own messages. A refusal (non-OK) means "do not send": the engine
+// Signs the state machine's own messages. A refusal (non-OK) means "do not send": the state machine
 // then goes on as if it had voted, which is always safe (a missing vote never conflicts).
-class Signer {
+class VoteSigner {
  public:
-  virtual ~Signer() = default;
+  virtual ~VoteSigner() = default;
   virtual const Ed25519PublicKey& public_key() const = 0;
   virtual Status SignVote(types::Vote* vote) = 0;
   virtual Status SignProposal(types::Proposal* proposal) = 0;
 };
 
-// A Signer over a plain key with no guard, for tests. The node's signer (and the
-// simulator's RecordSigner) add the never-sign-twice record in front of the key.
-class KeySigner : public Signer {
+// A VoteSigner over a plain key with no guard, for tests. The node's VoteSigner (which
+// the simulator runs too) puts the never-sign-twice record in front of the key.
+class KeyVoteSigner : public VoteSigner {
  public:
-  KeySigner(std::string chain_id, Ed25519PrivateKey key)
+  KeyVoteSigner(std::string chain_id, Ed25519PrivateKey key)
       : chain_id_(std::move(chain_id)), key_(std::move(key)) {}
   const Ed25519PublicKey& public_key() const override { return key_.public_key(); }
   Status SignVote(types::Vote* vote) override;
@@ -125,7 +120,7 @@ struct TimeoutFired {
   uint32_t round = 0;
   Step step = Step::kPropose;
 };
-// The application's verdict on a block the engine asked it to validate.
+// The application's verdict on a block the state machine asked it to validate.
 struct BlockValidated {
   uint64_t height = 0;
   Hash32 block_hash{};
@@ -197,9 +192,9 @@ enum class Rejection : uint8_t {
   kWrongBlockProposer,
 };
 
-class Engine {
+class StateMachine {
  public:
-  Engine(Config config, Signer* signer, Verifier* verifier);
+  StateMachine(Config config, VoteSigner* signer, Verifier* verifier);
 
   // Feeds one event; returns the actions to carry out, in order.
   std::vector<Action> Step(const Event& event);
@@ -215,7 +210,7 @@ class Engine {
   // Why the last incoming message was not counted (kNone if it was, or if none).
   Rejection last_rejection() const { return last_rejection_; }
   size_t buffered_messages() const { return future_.size(); }
-  // The block with this header hash, if the engine holds it (the node writes the block of
+  // The block with this header hash, if the state machine holds it (the node writes the block of
   // its lock to its WAL beside the precommit, so a restart can re-propose it).
   const types::Block* FindBlock(const Hash32& hash) const;
   // Proposer index in the current set for (current height, round).
@@ -257,7 +252,7 @@ class Engine {
   void CheckConflictingProposal(const types::Proposal& first, const types::Proposal& second);
 
   Config config_;
-  Signer* signer_;
+  VoteSigner* signer_;
   Verifier* verifier_;
   std::vector<Action> out_;
   Rejection last_rejection_ = Rejection::kNone;
@@ -306,4 +301,4 @@ types::Commit BuildCommit(const types::ValidatorSet& set, uint64_t height, uint3
 
 }  // namespace hito::consensus::bft
 
-#endif  // HITO_CONSENSUS_BFT_ENGINE_H_
+#endif  // HITO_CONSENSUS_BFT_STATE_MACHINE_H_

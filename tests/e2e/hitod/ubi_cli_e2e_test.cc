@@ -1,0 +1,202 @@
+// End to end through the real `hito` binary, personhood and UBI: a real `hitod dev` whose
+// genesis accredits the attester of `attester.key` (written beside dev.key). The attester
+// key is imported, an identity created, attested, registered and shown; once its first
+// claim epoch opens it claims (the account credited, stderr carrying the progress line and
+// the small-set warning, stdout only JSON), `ubi status` reports the epoch claimed, a
+// second claim finds nothing left, and the attester revokes it. Refusals on the way: a
+// malformed or foreign attestation file (exit 2), a second registration and an
+// unaccredited attester (exit 1 with the reason code), a claim before the identity's first
+// snapshot (TX_NO_SNAPSHOT), an explicit claim of a claimed epoch (TX_ALREADY_CLAIMED),
+// a claim without a recipient, bad handles and points (exit 2).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/e2e/e2e_util.h"
+
+namespace hito::e2e {
+namespace {
+
+using Json = nlohmann::json;
+
+class UbiCliE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    node_home_ = new TempDir("hito_e2e_ubi_node");
+    wallet_home_ = new TempDir("hito_e2e_ubi_wallet");
+    node_ = new NodeProcess(node_home_->path(), FreeLoopbackPort());
+    Status s = node_->Start("dev");
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  static void TearDownTestSuite() {
+    delete node_;
+    delete node_home_;
+    delete wallet_home_;
+  }
+
+  static CliRun Hito(std::vector<std::string> args) {
+    args.insert(args.end(), {"--node", node_->address(), "--home", wallet_home_->path(), "--json"});
+    return RunHito(
+        args, {{"HITO_PASSPHRASE", "e2e passphrase"}, {"HITO_KEYSTORE_INSECURE_FAST_KDF", "1"}},
+        std::chrono::seconds(120));
+  }
+  static Json HitoJson(std::vector<std::string> args) {
+    CliRun r = Hito(args);
+    EXPECT_EQ(r.exit_code, 0) << "hito " << args[0] << " " << args[1] << ": " << r.err;
+    Json j = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  }
+  // Exit code as given, one "error: " line naming `reason` (if any), nothing on stdout.
+  static void ExpectRefused(const CliRun& r, int exit_code, const std::string& reason = "") {
+    EXPECT_EQ(r.exit_code, exit_code) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    if (!reason.empty()) EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+  }
+  static std::string WriteFile(const std::string& name, const std::string& text) {
+    std::string path = wallet_home_->path() + "/" + name;
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    EXPECT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return path;
+  }
+  static std::string Attest(const std::string& attester, const std::string& point,
+                            const std::string& handle) {
+    CliRun r = Hito({"attester", "attest", "--attester", attester, "--identity", point, "--handle",
+                     handle, "--expires-in", "5"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  // Polls `ubi status` until the epoch reaches `epoch` (bounded).
+  static Json WaitForEpoch(const std::string& name, uint64_t epoch) {
+    Json st;
+    for (int i = 0; i < 240; ++i) {
+      st = HitoJson({"ubi", "status", name});
+      if (st.contains("epoch") && st["epoch"].get<uint64_t>() >= epoch) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return st;
+  }
+
+  static TempDir* node_home_;
+  static TempDir* wallet_home_;
+  static NodeProcess* node_;
+};
+
+TempDir* UbiCliE2eTest::node_home_ = nullptr;
+TempDir* UbiCliE2eTest::wallet_home_ = nullptr;
+NodeProcess* UbiCliE2eTest::node_ = nullptr;
+
+TEST_F(UbiCliE2eTest, AttestRegisterClaimRevoke) {
+  Json att =
+      HitoJson({"attester", "import", "att", "--seed-file", node_->home() + "/attester.key"});
+  ASSERT_EQ(att["public_key"].get<std::string>().size(), 64u);
+  Json alice = HitoJson({"identity", "new", "alice"});
+  ASSERT_EQ(alice["name"], "alice");
+  const std::string point = alice["identity"].get<std::string>();
+  ASSERT_EQ(point.size(), 64u);
+
+  const std::string att_text = Attest("att", point, "alice-handle-0001");
+  Json a = Json::parse(att_text);
+  EXPECT_EQ(a["identity"], point);
+  EXPECT_EQ(a["attester"], att["public_key"]);
+  EXPECT_EQ(a["dedup_tag"].get<std::string>().size(), 64u);
+  EXPECT_EQ(att_text.find("alice-handle-0001"), std::string::npos);
+  const std::string file = WriteFile("alice.attestation.json", att_text);
+
+  // Malformed and foreign attestation files never reach the node.
+  ExpectRefused(Hito({"identity", "register", "alice", "--attestation",
+                      WriteFile("bad.json", "{\"bytes\": \"00\"}")}),
+                2);
+  HitoJson({"identity", "new", "carol"});
+  ExpectRefused(Hito({"identity", "register", "carol", "--attestation", file}), 2);
+
+  Json reg = HitoJson({"identity", "register", "alice", "--attestation", file});
+  EXPECT_EQ(reg["tx_hash"].get<std::string>().size(), 64u);
+  EXPECT_TRUE(reg["height"].is_number_unsigned());
+  EXPECT_TRUE(reg["index"].is_number_unsigned());
+  EXPECT_TRUE(reg["cohort"].is_number_unsigned());
+  ExpectRefused(Hito({"identity", "register", "alice", "--attestation", file}), 1, "TX_");
+
+  Json show = HitoJson({"identity", "show", "alice"});
+  EXPECT_EQ(show["status"], "live");
+  EXPECT_EQ(show["index"], reg["index"]);
+  const uint64_t first = show["first_claim_epoch"].get<uint64_t>();
+  EXPECT_EQ(first, show["registered_epoch"].get<uint64_t>() + 1);
+  EXPECT_EQ(HitoJson({"identity", "show", "carol"})["status"], "unregistered");
+
+  // Before its first snapshot the identity has nothing to claim.
+  Json before = HitoJson({"ubi", "status", "alice"});
+  if (before["epoch"].get<uint64_t>() < first) {
+    ExpectRefused(Hito({"ubi", "claim", "alice", "--to", "dev-none", "--epochs",
+                        std::to_string(before["epoch"].get<uint64_t>())}),
+                  2);  // no such key: a usage error before anything else
+    HitoJson({"keys", "new", "bob"});
+    ExpectRefused(Hito({"ubi", "claim", "alice", "--to", "bob", "--epochs",
+                        std::to_string(before["epoch"].get<uint64_t>())}),
+                  1, "TX_NO_SNAPSHOT");
+  } else {
+    HitoJson({"keys", "new", "bob"});
+  }
+  ExpectRefused(Hito({"ubi", "claim", "alice"}), 2);  // no --to and no 'default' key
+
+  Json st = WaitForEpoch("alice", first);
+  ASSERT_GE(st["epoch"].get<uint64_t>(), first) << st.dump();
+  CliRun claim = Hito({"ubi", "claim", "alice", "--to", "bob"});
+  ASSERT_EQ(claim.exit_code, 0) << claim.err;
+  Json claims = Json::parse(claim.out);
+  ASSERT_TRUE(claims.is_array()) << claim.out;
+  ASSERT_GE(claims.size(), 1u) << claim.out;
+  EXPECT_NE(claim.err.find("proving the claim for epoch"), std::string::npos) << claim.err;
+  EXPECT_NE(claim.err.find("warning:"), std::string::npos) << claim.err;  // one live member
+  uint64_t total = 0;
+  for (const auto& c : claims) {
+    EXPECT_EQ(c["tx_hash"].get<std::string>().size(), 64u);
+    total += c["amount"].get<uint64_t>();
+  }
+  EXPECT_EQ(HitoJson({"balance", "bob"})["balance"].get<uint64_t>(), total);
+
+  Json after = HitoJson({"ubi", "status", "alice"});
+  const uint64_t claimed_epoch = claims[0]["epoch"].get<uint64_t>();
+  bool seen = false;
+  for (const auto& e : after["epochs"]) {
+    if (e["epoch"].get<uint64_t>() == claimed_epoch) seen = e["claimed"].get<bool>();
+  }
+  EXPECT_TRUE(seen) << after.dump();
+  ExpectRefused(
+      Hito({"ubi", "claim", "alice", "--to", "bob", "--epochs", std::to_string(claimed_epoch)}), 1,
+      "TX_ALREADY_CLAIMED");
+
+  Json rev = HitoJson({"attester", "revoke", "--attester", "att", "--identity", point});
+  EXPECT_EQ(rev["tx_hash"].get<std::string>().size(), 64u);
+  EXPECT_EQ(HitoJson({"identity", "show", "alice"})["status"], "revoked");
+}
+
+TEST_F(UbiCliE2eTest, UnaccreditedAttesterAndBadArgumentsRefused) {
+  HitoJson({"attester", "new", "stranger"});
+  Json dave = HitoJson({"identity", "new", "dave"});
+  const std::string point = dave["identity"].get<std::string>();
+  const std::string file = WriteFile("dave.json", Attest("stranger", point, "dave-handle"));
+  ExpectRefused(Hito({"identity", "register", "dave", "--attestation", file}), 1,
+                "TX_ATTESTER_NOT_ACCREDITED");
+
+  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
+                      "--handle", " padded", "--expires-in", "5"}),
+                2);
+  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity",
+                      std::string(64, 'f'), "--handle", "h", "--expires-in", "5"}),
+                2);
+  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
+                      "--handle", "h", "--expires-in", "0"}),
+                2);
+  ExpectRefused(Hito({"ubi", "claim", "dave", "--to", "hito1notanaddress"}), 2);
+  ExpectRefused(Hito({"ubi", "claim", "dave", "--to", "dave", "--epochs", "soon"}), 2);
+}
+
+}  // namespace
+}  // namespace hito::e2e

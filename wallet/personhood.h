@@ -1,0 +1,75 @@
+// The wallet's side of personhood and UBI, without a network: attestations and their
+// JSON form, dedup keys and handles, registrations with their proof of possession, claim
+// nullifiers computed locally, and claims proved against a snapshot.
+//
+// Secrets (identity scalars, attester keys, dedup keys) go in by const reference and
+// every copy made here is wiped before returning; nothing here prints or logs. Pure
+// functions apart from the provers' randomness; thread-safe.
+#ifndef HITO_WALLET_PERSONHOOD_H_
+#define HITO_WALLET_PERSONHOOD_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/ed25519.h"
+#include "base/status.h"
+#include "consensus/types/personhood.h"
+#include "wallet/keystore.h"
+#include "zk/proof/triptych.h"
+
+namespace hito::wallet {
+
+// The attester's dedup key: libsodium's KDF (crypto_kdf_derive_from_key, BLAKE2b) keyed
+// with the attester's Ed25519 seed, context "hitodtag", subkey id 1. Derived rather than
+// stored so that importing the same seed elsewhere gives the same tags (a person who
+// comes back must get the tag they had). The caller wipes the result.
+consensus::types::DedupKey DeriveDedupKey(const Ed25519PrivateKey& attester);
+
+// A handle is a person's canonical real-world identifier as the attester writes it: 1 to
+// kDedupHandleMaxLen bytes, no control characters, no leading or trailing whitespace
+// (two spellings of one person would give two tags).
+Status ValidateHandle(std::string_view handle);
+
+// 64 hex digits encoding a canonical, non-identity ristretto255 point.
+Result<consensus::types::IdentityPoint> ParseIdentityPoint(std::string_view hex);
+
+// Signs the attestation (chain id, identity, DedupTag(key, handle), expiry) with the
+// attester's key. Checks the handle and the identity point.
+Result<consensus::types::Attestation> MakeAttestation(std::string_view chain_id,
+                                                      const Ed25519PrivateKey& attester,
+                                                      const consensus::types::IdentityPoint& id,
+                                                      std::string_view handle,
+                                                      uint64_t expiry_epoch);
+
+// The attestation file (docs/cli.md): {"chain_id", "attester", "identity", "dedup_tag",
+// "expiry_epoch", "signature", "bytes"}, hex for keys, points, hashes and bytes.
+inline constexpr size_t kAttestationFileMaxBytes = 16 * 1024;
+nlohmann::ordered_json AttestationToJson(const consensus::types::Attestation& a);
+// Strict: every field present with its type, "bytes" decodes canonically and agrees with
+// every other field, the identity is a canonical non-identity point and the attester's
+// signature verifies. kInvalidArgument naming the field otherwise.
+Result<consensus::types::Attestation> AttestationFromJson(std::string_view text);
+
+// The registration for `a`, with a Schnorr proof of possession of the identity secret
+// over types::PossessionMessage(a). kInvalidArgument if a.identity is not secret's point.
+Result<consensus::types::Registration> BuildRegistration(const consensus::types::Attestation& a,
+                                                         const IdentitySecret& secret);
+
+// The nullifier of a claim for `epoch`: J = r^-1 * ContextBase(chain_id,
+// ClaimContext(epoch)), the tag the claim's proof carries.
+Hash32 LocalNullifier(const IdentitySecret& secret, std::string_view chain_id, uint64_t epoch);
+
+// Proves membership at `position` of `set` (the snapshot of (epoch, cohort)) bound to
+// ClaimMessage(chain_id, epoch, cohort, recipient). kInvalidArgument if that member is
+// not the secret's point.
+Result<consensus::types::Claim> BuildClaim(const zk::proof::membership::PreparedSet& set,
+                                           uint64_t position, const IdentitySecret& secret,
+                                           std::string_view chain_id, uint64_t epoch,
+                                           uint32_t cohort, const Hash32& recipient);
+
+}  // namespace hito::wallet
+
+#endif  // HITO_WALLET_PERSONHOOD_H_
