@@ -1,8 +1,10 @@
-// Personhood encodings (consensus/types/personhood.h): register (kind 2) and revoke
-// (kind 6) round trips inside transactions, strictness (truncation at every offset,
-// trailing bytes, bad chain id), the standalone attestation encoding, what each signature
-// and the proof-of-possession message bind, the single-use attestation id, and DedupTag
-// (keyed: another key gives another tag; the handle stays hidden behind the key).
+// Personhood encodings (consensus/types/personhood.h): register (kind 2), revoke (kind 6)
+// and claim (kind 3) round trips inside transactions, strictness (truncation at every
+// offset, trailing bytes, bad chain id, claim proofs of any length but 32 * (8 + 5m) for
+// m = 2..8), the standalone attestation encoding, what each signature and the
+// proof-of-possession message bind, the single-use attestation id, DedupTag (keyed:
+// another key gives another tag; the handle stays hidden behind the key), and kinds 4, 5
+// and 7 still reserved.
 #include "consensus/types/personhood.h"
 
 #include <gtest/gtest.h>
@@ -129,10 +131,87 @@ TEST(PersonhoodTest, DedupTagIsKeyedAndDeterministic) {
   EXPECT_NE(DedupTag(k1, "alice"), DomainHash("hito/v1/dedup-tag", AsBytes("alice")));
 }
 
-TEST(PersonhoodTest, ClaimAndOtherKindsStayReserved) {
-  Bytes enc = EncodeTransaction(Transaction{testing::SampleRegistration()});
-  enc[1] = static_cast<uint8_t>(TxKind::kClaim);
-  EXPECT_EQ(DecodeTransaction(enc).status().code(), StatusCode::kUnimplemented);
+// A claim whose proof is `proof_bytes` long; the bytes are not a proof (this module only
+// checks the length, the ledger decodes the points).
+Claim ClaimWithProofBytes(size_t proof_bytes) {
+  Claim c;
+  c.epoch = 0x0102030405060708;
+  c.cohort = 0x0a0b0c0d;
+  c.recipient = testing::H("recipient");
+  c.proof.resize(proof_bytes);
+  for (size_t i = 0; i < proof_bytes; ++i) c.proof[i] = static_cast<uint8_t>(i * 7 + 1);
+  return c;
+}
+
+size_t ClaimProofBytes(size_t m) { return 32 * (8 + 5 * m); }
+
+TEST(PersonhoodTest, ClaimRoundTripsAsKind3ForEveryProofSize) {
+  for (size_t m = 2; m <= 8; ++m) {
+    const Transaction tx{ClaimWithProofBytes(ClaimProofBytes(m))};
+    EXPECT_EQ(tx.kind(), TxKind::kClaim);
+    const Bytes enc = EncodeTransaction(tx);
+    EXPECT_EQ(enc[0], kTxVersion);
+    EXPECT_EQ(enc[1], 3);
+    // version, kind, epoch, cohort, recipient, proof length, proof
+    ASSERT_EQ(enc.size(), 2u + 8 + 4 + 32 + 4 + ClaimProofBytes(m)) << "m = " << m;
+    EXPECT_EQ(enc[2], 0x01);   // epoch big-endian
+    EXPECT_EQ(enc[10], 0x0a);  // cohort big-endian
+    Result<Transaction> back = DecodeTransaction(enc);
+    ASSERT_TRUE(back.ok()) << "m = " << m << ": " << back.status().ToString();
+    EXPECT_EQ(*back, tx);
+  }
+  EXPECT_EQ(kClaimProofMinBytes, ClaimProofBytes(2));
+  EXPECT_EQ(kClaimProofMaxBytes, ClaimProofBytes(8));
+  EXPECT_EQ(TxKindName(TxKind::kClaim), "claim");
+}
+
+TEST(PersonhoodTest, ClaimTruncatedAnywhereOrWithTrailingBytesIsRefused) {
+  const Bytes enc = EncodeTransaction(Transaction{ClaimWithProofBytes(ClaimProofBytes(2))});
+  testing::ExpectStrict(enc, [](ByteView b) { return DecodeTransaction(b); });
+}
+
+TEST(PersonhoodTest, ClaimProofOfAnotherLengthIsRefused) {
+  const size_t min = ClaimProofBytes(2);
+  const size_t max = ClaimProofBytes(8);
+  // Not 32 * (8 + 5m) for any m in 2..8: empty, shorter than the smallest proof (m = 1 and
+  // one scalar short), a whole number of scalars between two sizes, a partial scalar.
+  for (size_t n : {size_t{0}, size_t{32}, ClaimProofBytes(1), min - 32, min + 32, min + 4 * 32,
+                   min + 1, max - 1, max - 32}) {
+    const Bytes enc = EncodeTransaction(Transaction{ClaimWithProofBytes(n)});
+    Result<Transaction> r = DecodeTransaction(enc);
+    ASSERT_FALSE(r.ok()) << n << " proof bytes decoded";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_TRUE(HasMessage(r.status(), "claim.proof: " + std::to_string(n) + " bytes is not"))
+        << r.status().ToString();
+  }
+  // Longer than the largest proof (m = 9 and one scalar over): refused at the length prefix.
+  for (size_t n : {ClaimProofBytes(9), max + 32}) {
+    const Bytes enc = EncodeTransaction(Transaction{ClaimWithProofBytes(n)});
+    Result<Transaction> r = DecodeTransaction(enc);
+    ASSERT_FALSE(r.ok()) << n << " proof bytes decoded";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_TRUE(HasMessage(r.status(), "claim.proof")) << r.status().ToString();
+    EXPECT_TRUE(HasMessage(r.status(), "exceeds the maximum of " + std::to_string(max)))
+        << r.status().ToString();
+  }
+}
+
+TEST(PersonhoodTest, ClaimLengthPrefixPastTheEndIsRefused) {
+  Bytes enc = EncodeTransaction(Transaction{ClaimWithProofBytes(ClaimProofBytes(2))});
+  enc.resize(enc.size() - 32);  // the prefix still says the full proof
+  Result<Transaction> r = DecodeTransaction(enc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(HasMessage(r.status(), "claim.proof: truncated")) << r.status().ToString();
+}
+
+TEST(PersonhoodTest, ProposalBallotAndValidatorKindsStayReserved) {
+  for (TxKind kind : {TxKind::kProposal, TxKind::kBallot, TxKind::kValidator}) {
+    Bytes enc = EncodeTransaction(Transaction{testing::SampleRegistration()});
+    enc[1] = static_cast<uint8_t>(kind);
+    EXPECT_EQ(DecodeTransaction(enc).status().code(), StatusCode::kUnimplemented)
+        << TxKindName(kind);
+  }
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Transactions: canonical round trip, one rejection test per class of malformed bytes
 // (truncation at every offset, trailing byte, oversize lengths, bad chain id, unknown
-// version and kind, reserved kinds as UNIMPLEMENTED), and signatures (every signed field
-// is bound; a transfer signed for chain A fails on chain B).
+// version and kind, kinds 4, 5 and 7 reserved as UNIMPLEMENTED, kind 3 read as a claim), and
+// signatures (every signed field is bound; a transfer signed for chain A fails on chain B).
 #include "consensus/types/transaction.h"
 
 #include <gtest/gtest.h>
@@ -122,8 +122,7 @@ TEST(TransactionTest, RejectsUnknownKind) {
 }
 
 TEST(TransactionTest, RejectsReservedKindsAsUnimplementedNamingTheKind) {
-  const std::pair<TxKind, const char*> reserved[] = {{TxKind::kClaim, "claim"},
-                                                     {TxKind::kProposal, "proposal"},
+  const std::pair<TxKind, const char*> reserved[] = {{TxKind::kProposal, "proposal"},
                                                      {TxKind::kBallot, "ballot"},
                                                      {TxKind::kValidator, "validator"}};
   for (const auto& [kind, name] : reserved) {
@@ -135,6 +134,17 @@ TEST(TransactionTest, RejectsReservedKindsAsUnimplementedNamingTheKind) {
     EXPECT_EQ(r.status().code(), StatusCode::kUnimplemented);
     EXPECT_TRUE(HasMessage(r.status(), name)) << r.status().ToString();
   }
+}
+
+// Kind 3 is implemented: a transfer's body under the claim kind is read as a claim and
+// refused as a malformed one, not as a reserved kind.
+TEST(TransactionTest, TransferBodyUnderTheClaimKindIsAMalformedClaim) {
+  Bytes enc = Encoded();
+  enc[1] = static_cast<uint8_t>(TxKind::kClaim);
+  Result<Transaction> r = DecodeTransaction(enc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(HasMessage(r.status(), "claim.")) << r.status().ToString();
 }
 
 TEST(TransactionTest, RejectsInputOverTxMaxBytes) {
