@@ -3,7 +3,9 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(Threads REQUIRED)
 find_package(GTest REQUIRED)
-find_package(benchmark QUIET)
+if(HITO_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
 
 # LevelDB ships a CMake config on Debian 12; fall back to the bare library.
 find_package(leveldb CONFIG QUIET)
@@ -18,8 +20,9 @@ pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 find_library(GRPCPP_REFLECTION_LIBRARY grpc++_reflection REQUIRED)
 
-find_package(CLI11 CONFIG QUIET)
+find_package(CLI11 CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(spdlog CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
-pkg_check_modules(TOMLPLUSPLUS QUIET IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+

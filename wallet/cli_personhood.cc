@@ -446,6 +446,15 @@ CmdResult UbiStatus(const Globals& g, const std::string& name) {
   return Output{j, t.str()};
 }
 
+CmdResult UbiSupply(const Globals& g) {
+  NodeClient client(g.node);
+  auto supply = client.GetSupply();
+  if (!supply.ok()) return Fail(supply.status());
+  Json j{{"height", supply->height()}, {"supply", supply->supply()}};
+  return Output{j, "supply " + std::to_string(supply->supply()) + " units at height " +
+                       std::to_string(supply->height())};
+}
+
 // ---------------------------------------------------------------------------- parsing
 
 CLI::App* WithName(CLI::App* cmd, std::string* name, const char* what) {
@@ -518,6 +527,9 @@ void AddUbi(CLI::App* app, const Globals& g, std::vector<Command>* out) {
   CLI::App* st = WithName(ubi->add_subcommand("status", "open epochs and which are claimed"),
                           sname.get(), "identity");
   out->push_back({st, [&g, sname] { return UbiStatus(g, *sname); }});
+
+  CLI::App* sup = ubi->add_subcommand("supply", "the total supply at the latest height");
+  out->push_back({sup, [&g] { return UbiSupply(g); }});
 }
 
 }  // namespace

@@ -159,6 +159,15 @@ Result<v1::GetEpochResponse> NodeClient::GetEpoch() {
   return resp;
 }
 
+Result<v1::GetSupplyResponse> NodeClient::GetSupply() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetSupplyResponse resp;
+  grpc::Status s = ubi_->GetSupply(&ctx, v1::GetSupplyRequest(), &resp);
+  if (!s.ok()) return FromGrpc(s, "get supply");
+  return resp;
+}
+
 Result<v1::GetNullifierResponse> NodeClient::GetNullifier(uint64_t epoch, const Hash32& nullifier) {
   grpc::ClientContext ctx;
   SetDeadline(&ctx, call_timeout_);

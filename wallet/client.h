@@ -54,6 +54,7 @@ class NodeClient {
                                                               const std::string& page_token);
   Result<v1::GetUbiParamsResponse> GetUbiParams();
   Result<v1::GetEpochResponse> GetEpoch();
+  Result<v1::GetSupplyResponse> GetSupply();
   Result<v1::GetNullifierResponse> GetNullifier(uint64_t epoch, const Hash32& nullifier);
 
   const std::string& target() const { return target_; }

@@ -34,6 +34,22 @@ uint64_t TimeoutMs(uint64_t base_ms, uint64_t delta_ms, uint32_t round) {
   return total;
 }
 
+// Within a round the step only moves forward (propose, prevote, precommit); StartRound is
+// the one way back to propose, in a later round.
+void AdvanceStep(Step* step, Step next) {
+  HITO_ASSERT(next > *step);
+  *step = next;
+}
+
+// lockedRound/lockedValue and validRound/validValue (lines 38-39, 42-43) are only ever
+// set to the current round, which never goes back within a height: they move forward.
+void MoveForward(std::optional<uint32_t>* at_round, Hash32* value, uint32_t round,
+                 const Hash32& hash) {
+  HITO_ASSERT(!at_round->has_value() || **at_round <= round);
+  *at_round = round;
+  *value = hash;
+}
+
 }  // namespace
 
 std::string_view StepName(Step step) {
@@ -124,7 +140,8 @@ uint32_t StateMachine::ProposerIndex(uint32_t round) const {
 // ---- Height and round changes ----
 
 void StateMachine::OnStartHeight(const StartHeight& e) {
-  if (e.validators.size() == 0) return;  // the owner's bug; nothing to run on
+  HITO_ASSERT(e.validators.size() > 0);              // the owner's bug: a height needs validators
+  HITO_ASSERT(!e.lock || e.lock->round <= e.round);  // a restored lock is never ahead
   if (started_ && e.height < height_) return;
   // Algorithm 1, line 53: reset lockedRound, lockedValue, validRound, validValue and
   // empty the message log; then line 54 / line 10: StartRound.
@@ -152,6 +169,7 @@ void StateMachine::OnStartHeight(const StartHeight& e) {
   future_rounds_.clear();
   evidence_done_.clear();
   proposal_evidence_done_.clear();
+  round_ = 0;  // a new height: rounds start again (StartRound sets the one to run)
   StartRound(e.round);
 
   // Replay what was buffered for this height; keep what is for a later one.
@@ -175,8 +193,9 @@ void StateMachine::OnStartHeight(const StartHeight& e) {
 
 // Algorithm 1, lines 11-21: StartRound(round).
 void StateMachine::StartRound(uint32_t round) {
-  round_ = round;               // line 12
-  step_ = bft::Step::kPropose;  // line 13
+  HITO_ASSERT(round >= round_);  // rounds never go back within a height
+  round_ = round;                // line 12
+  step_ = bft::Step::kPropose;   // line 13
   prevote_timeout_scheduled_ = false;
   precommit_timeout_scheduled_ = false;
   line36_done_ = false;
@@ -199,6 +218,7 @@ void StateMachine::StartRound(uint32_t round) {
   // application never builds (or a refused signature) cannot stall the round.
   Schedule(bft::Step::kPropose, config_.timeouts.propose_base_ms,
            config_.timeouts.propose_delta_ms);
+  HITO_ASSERT(round_ == round && step_ == bft::Step::kPropose);
 }
 
 void StateMachine::OnBlockBuilt(const BlockBuilt& e) {
@@ -238,13 +258,13 @@ void StateMachine::OnTimeout(const TimeoutFired& e) {
     case bft::Step::kPropose:  // lines 57-60
       if (step_ == bft::Step::kPropose) {
         CastVote(VoteType::kPrevote, std::nullopt);
-        step_ = bft::Step::kPrevote;
+        AdvanceStep(&step_, bft::Step::kPrevote);
       }
       break;
     case bft::Step::kPrevote:  // lines 61-64
       if (step_ == bft::Step::kPrevote) {
         CastVote(VoteType::kPrecommit, std::nullopt);
-        step_ = bft::Step::kPrecommit;
+        AdvanceStep(&step_, bft::Step::kPrecommit);
       }
       break;
     case bft::Step::kPrecommit:  // lines 65-67 (no round follows the last one)
@@ -529,13 +549,11 @@ void StateMachine::EvaluateRules() {
       line36_done_ = true;
       const Hash32 hash = p->second.block_hash;
       if (step_ == bft::Step::kPrevote) {  // lines 37-41
-        locked_round_ = round_;
-        locked_hash_ = hash;
+        MoveForward(&locked_round_, &locked_hash_, round_, hash);
         CastVote(VoteType::kPrecommit, hash);
-        step_ = bft::Step::kPrecommit;
+        AdvanceStep(&step_, bft::Step::kPrecommit);
       }
-      valid_round_ = round_;  // lines 42-43
-      valid_hash_ = hash;
+      MoveForward(&valid_round_, &valid_hash_, round_, hash);  // lines 42-43
       fired = true;
     }
     // Lines 44-46: upon 2f+1 <PREVOTE, h_p, round_p, nil> while step = prevote.
@@ -543,7 +561,7 @@ void StateMachine::EvaluateRules() {
     if (step_ == bft::Step::kPrevote && prevotes != nullptr &&
         prevotes->PowerFor(std::nullopt) >= quorum) {
       CastVote(VoteType::kPrecommit, std::nullopt);
-      step_ = bft::Step::kPrecommit;
+      AdvanceStep(&step_, bft::Step::kPrecommit);
       fired = true;
     }
     // Lines 47-48: upon 2f+1 <PRECOMMIT, h_p, round_p, *> for the first time.
@@ -583,7 +601,7 @@ bool StateMachine::RuleProposalPrevote() {
     vote_for_block = valid && (!locked_round_ || *locked_round_ <= vr || locked_hash_ == hash);
   }
   CastVote(VoteType::kPrevote, vote_for_block ? std::optional<Hash32>(hash) : std::nullopt);
-  step_ = bft::Step::kPrevote;  // lines 27 / 33
+  AdvanceStep(&step_, bft::Step::kPrevote);  // lines 27 / 33
   return true;
 }
 
@@ -621,7 +639,8 @@ bool StateMachine::RuleRoundSkip() {
   for (auto it = voters.rbegin(); it != voters.rend(); ++it) {
     uint64_t power = 0;
     for (uint32_t index : it->second) power += validators_.validators()[index].power;
-    if (power * 3 > total) {  // more than a third: at least one correct process is there
+    if (power * 3 > total) {            // more than a third: at least one correct process is there
+      HITO_ASSERT(it->first > round_);  // only rounds above ours were counted
       StartRound(it->first);
       return true;
     }

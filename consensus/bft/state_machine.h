@@ -98,7 +98,8 @@ struct Lock {
 };
 
 // ---- Events ----
-// Start (or restart) consensus at `height` with the validator set of that height.
+// Start (or restart) consensus at `height` with the validator set of that height (never
+// empty) and a restored lock no later than `round`; either broken stops the process.
 struct StartHeight {
   uint64_t height = 0;
   types::ValidatorSet validators;

@@ -811,6 +811,48 @@ std::vector<std::pair<types::AccountId, Account>> FlushAccounts(
   return staged;
 }
 
+// What a block's results account for: an accepted claim minted ubi_per_epoch, a test
+// credit its amount (ApplyCredits fails the block otherwise), an accepted transfer burned
+// its fee. Nothing else mints or burns.
+struct SupplyFlow {
+  demurrage::U128 minted = 0;
+  demurrage::U128 burned = 0;
+};
+SupplyFlow FlowOf(const std::vector<types::Transaction>& txs, const std::vector<TxResult>& results,
+                  const PersonhoodParams& pp,
+                  const std::vector<Ledger::CreditForTesting>& credits) {
+  HITO_ASSERT(results.size() == txs.size());
+  SupplyFlow f;
+  for (size_t i = 0; i < txs.size(); ++i) {
+    f.burned += results[i].fee_burned;
+    if (results[i].ok() && std::holds_alternative<types::Claim>(txs[i].body)) {
+      HITO_ASSERT(pp.ubi.has_value());
+      f.minted += pp.ubi->ubi_per_epoch;
+    }
+  }
+  for (const Ledger::CreditForTesting& c : credits) f.minted += c.amount;
+  return f;
+}
+
+// The supply after a block against the one it started from (decayed to its epoch) and its
+// results: end + burned == start + minted exactly without demurrage; with it, settling an
+// account cuts what its rounding toward zero dropped (ubi.md, "Supply"), so only <=.
+// Compared as (units, fraction) pairs so the sums cannot overflow.
+void AssertSupplyAccountedFor(const demurrage::SupplyState& start,
+                              const demurrage::SupplyState& end, const SupplyFlow& flow,
+                              bool demurrage_on) {
+  HITO_ASSERT(end.epoch == start.epoch);
+  const demurrage::U128 end_units = (end.scaled >> 64) + flow.burned;
+  const demurrage::U128 start_units = (start.scaled >> 64) + flow.minted;
+  const uint64_t end_frac = static_cast<uint64_t>(end.scaled);
+  const uint64_t start_frac = static_cast<uint64_t>(start.scaled);
+  if (!demurrage_on) {
+    HITO_ASSERT(end_units == start_units && end_frac == start_frac);
+    return;
+  }
+  HITO_ASSERT(end_units < start_units || (end_units == start_units && end_frac <= start_frac));
+}
+
 }  // namespace
 
 Result<BlockOutcome> Ledger::ApplyBlockImpl(
@@ -833,12 +875,15 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
   // address space only.
   out.changes.Reserve(4 * txs.size() + 8, 1024 * txs.size() + (size_t{2} << 20));
   AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed, txs.size());
+  const demurrage::SupplyState supply_start = b.supply;  // decayed to the block's epoch
   BlockRun run{chain_id_, b.params, b.epoch, b.personhood, &registry, &overlay, &b.supply};
   for (size_t i = 0; i < txs.size(); ++i) {
     HITO_ASSIGN_OR_RETURN(TxResult r, ExecuteTx(txs[i], bad_proofs[i], sigs, &run));
     out.results.push_back(std::move(r));
   }
   HITO_RETURN_IF_ERROR(ApplyCredits(credits, b.params, b.epoch, &overlay, &b.supply));
+  AssertSupplyAccountedFor(supply_start, b.supply, FlowOf(txs, out.results, b.personhood, credits),
+                           b.params.demurrage_ppm_per_epoch != 0);
 
   std::vector<StateTree::SortedUpdate> batch;
   std::vector<std::pair<types::AccountId, Account>> staged =

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/assert.h"
 #include "base/fatal.h"
 #include "base/hash.h"
 #include "base/hex.h"
@@ -739,6 +740,9 @@ types::ValidatorSet BftDriver::SetFor(uint64_t height) const {
 
 bft::StartHeight BftDriver::StartOf(uint64_t height) {
   current_set_ = SetFor(height);
+  // The state never holds an empty set (the ledger refuses one at genesis and in every
+  // scheduled change); the engine asserts it too.
+  HITO_ASSERT(current_set_.size() > 0);
   return bft::StartHeight{height, current_set_, 0, std::nullopt};
 }
 

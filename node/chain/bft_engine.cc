@@ -57,12 +57,12 @@ std::deque<BftInput> InputInbox::TakeAll() {
 
 void BftEngine::Enqueue(BftInput input) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) return;
     // Overloaded: dropped (peers re-send; the driver's own messages never pass here).
     if (!inbox_.Push(std::move(input))) return;
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
 }
 
 void BftEngine::OnProposal(const types::Proposal& proposal, std::optional<types::Block> block) {
@@ -85,17 +85,21 @@ std::optional<std::pair<types::Block, types::Commit>> BftEngine::ServeCommittedB
 void BftEngine::Run() {
   driver_->Resume();
   transport_->SetHandler(this);
-  std::unique_lock lock(mu_);
   while (true) {
-    const auto wait = driver_->NextWake() - clock_->Now();
-    cv_.wait_for(lock, std::max(wait, io::Clock::TimePoint::duration::zero()),
-                 [this] { return stop_ || !inbox_.empty(); });
-    if (stop_) return;
-    std::deque<BftInput> batch = inbox_.TakeAll();
-    lock.unlock();
+    std::deque<BftInput> batch;
+    {
+      MutexLock lock(mu_);
+      const auto wait = driver_->NextWake() - clock_->Now();
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::max(wait, io::Clock::TimePoint::duration::zero());
+      while (!stop_ && inbox_.empty()) {
+        if (!cv_.WaitUntil(mu_, deadline)) break;
+      }
+      if (stop_) return;
+      batch = inbox_.TakeAll();
+    }
     for (BftInput& in : batch) driver_->Handle(std::move(in));
     driver_->Tick();
-    lock.lock();
   }
 }
 

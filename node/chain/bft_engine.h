@@ -88,7 +88,7 @@ class BftEngine : public EngineThread, private ConsensusHandler {
   ConsensusTransport* const transport_;
   const std::unique_ptr<BftDriver> driver_;
 
-  InputInbox inbox_;  // guarded by mu_ (EngineThread's)
+  InputInbox inbox_ GUARDED_BY(mu_);  // EngineThread's mu_
 };
 
 }  // namespace hito::node::chain

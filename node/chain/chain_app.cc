@@ -154,7 +154,7 @@ ChainApp::ChainApp(std::string chain_id, ChainTip tip, store::Store* store,
       tip_(std::move(tip)) {}
 
 ChainTip ChainApp::Tip() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return tip_;
 }
 
@@ -271,7 +271,7 @@ void ChainApp::Commit(const types::Block& block, const types::Commit& commit, Fi
   const double store_ms = MsSince(start);
   exec_ledger_.OnCommitted(fin.outcome);  // the next block starts with a warm cache
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     tip_.height = height;
     tip_.block_hash = fin.block_hash;
     tip_.time_ms = block.header.time_ms;

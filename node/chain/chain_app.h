@@ -7,9 +7,9 @@
 #define HITO_NODE_CHAIN_CHAIN_APP_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "base/mutex.h"
 #include "node/chain/application.h"
 #include "node/chain/commit_events.h"
 #include "node/mempool/mempool.h"
@@ -51,8 +51,8 @@ class ChainApp : public Application {
   // execution cache carries decoded accounts and tree pages from block to block.
   std::shared_ptr<const store::StateView> live_state_;
   consensus::ledger::Ledger exec_ledger_;
-  mutable std::mutex mu_;
-  ChainTip tip_;
+  mutable Mutex mu_;
+  ChainTip tip_ GUARDED_BY(mu_);
 };
 
 }  // namespace hito::node::chain

@@ -10,13 +10,13 @@ CommitEvents::~CommitEvents() { Shutdown(); }
 
 uint64_t CommitEvents::AddTxWaiter(const Hash32& tx_hash, Clock::time_point deadline,
                                    TxCallback cb) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (stopping_ || waiters_.size() >= max_tx_waiters_) return 0;
   uint64_t id = next_id_++;
   waiters_.emplace(id, Waiter{tx_hash, deadline, std::move(cb)});
   by_hash_.emplace(tx_hash, id);
   by_deadline_.emplace(deadline, id);
-  cv_.notify_one();
+  cv_.NotifyOne();
   return id;
 }
 
@@ -34,7 +34,7 @@ void ErasePair(MM* mm, const K& key, uint64_t id) {
 }  // namespace
 
 bool CommitEvents::RemoveTxWaiter(uint64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = waiters_.find(id);
   if (it == waiters_.end()) return false;
   ErasePair(&by_hash_, it->second.hash, id);
@@ -44,14 +44,14 @@ bool CommitEvents::RemoveTxWaiter(uint64_t id) {
 }
 
 uint64_t CommitEvents::Subscribe(BlockCallback cb) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t id = next_id_++;
   subscribers_.emplace(id, std::make_shared<BlockCallback>(std::move(cb)));
   return id;
 }
 
 void CommitEvents::Unsubscribe(uint64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   subscribers_.erase(id);
 }
 
@@ -59,7 +59,7 @@ void CommitEvents::PublishBlock(uint64_t height,
                                 const std::vector<std::pair<Hash32, store::TxLocation>>& txs) {
   std::vector<std::pair<TxCallback, const store::TxLocation*>> fire;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!waiters_.empty()) {
       for (const auto& [hash, loc] : txs) {
         auto [b, e] = by_hash_.equal_range(hash);
@@ -74,34 +74,34 @@ void CommitEvents::PublishBlock(uint64_t height,
     }
     if (!stopping_) {
       published_.push_back(height);
-      cv_.notify_all();
+      cv_.NotifyAll();
     }
   }
   for (auto& [cb, loc] : fire) cb(*loc);
 }
 
 void CommitEvents::DispatchLoop() {
-  std::unique_lock lock(mu_);
+  mu_.Lock();
   while (!stopping_) {
     if (!published_.empty()) {
       std::vector<uint64_t> heights;
       heights.swap(published_);
       std::vector<std::shared_ptr<BlockCallback>> subs;
       for (const auto& [id, cb] : subscribers_) subs.push_back(cb);
-      lock.unlock();
+      mu_.Unlock();
       for (uint64_t h : heights) {
         for (const auto& cb : subs) (*cb)(h);
       }
-      lock.lock();
+      mu_.Lock();
       continue;
     }
     if (by_deadline_.empty()) {
-      cv_.wait(lock);
+      cv_.Wait(mu_);
       continue;
     }
     Clock::time_point next = by_deadline_.begin()->first;
     if (Clock::now() < next) {
-      cv_.wait_until(lock, next);
+      cv_.WaitUntil(mu_, next);
       continue;
     }
     std::vector<TxCallback> expired;
@@ -114,30 +114,31 @@ void CommitEvents::DispatchLoop() {
       expired.push_back(std::move(w->second.cb));
       waiters_.erase(w);
     }
-    lock.unlock();
+    mu_.Unlock();
     for (auto& cb : expired) cb(std::nullopt);
-    lock.lock();
+    mu_.Lock();
   }
+  mu_.Unlock();
 }
 
 void CommitEvents::Shutdown() {
   std::vector<TxCallback> rest;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     stopping_ = true;
     for (auto& [id, w] : waiters_) rest.push_back(std::move(w.cb));
     waiters_.clear();
     by_hash_.clear();
     by_deadline_.clear();
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
   if (dispatcher_.joinable()) dispatcher_.join();
   for (auto& cb : rest) cb(std::nullopt);
 }
 
 size_t CommitEvents::tx_waiters() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return waiters_.size();
 }
 

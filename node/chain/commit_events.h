@@ -16,12 +16,10 @@
 #define HITO_NODE_CHAIN_COMMIT_EVENTS_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -29,6 +27,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/mutex.h"
 #include "node/mempool/mempool.h"
 #include "node/store/store.h"
 
@@ -67,15 +66,15 @@ class CommitEvents {
   void DispatchLoop();
 
   const size_t max_tx_waiters_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  uint64_t next_id_ = 1;
-  std::unordered_map<uint64_t, Waiter> waiters_;
-  std::unordered_multimap<Hash32, uint64_t, mempool::Hash32Hasher> by_hash_;
-  std::multimap<Clock::time_point, uint64_t> by_deadline_;
-  std::map<uint64_t, std::shared_ptr<BlockCallback>> subscribers_;
-  std::vector<uint64_t> published_;  // heights not yet told to subscribers
+  mutable Mutex mu_;
+  CondVar cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  std::unordered_map<uint64_t, Waiter> waiters_ GUARDED_BY(mu_);
+  std::unordered_multimap<Hash32, uint64_t, mempool::Hash32Hasher> by_hash_ GUARDED_BY(mu_);
+  std::multimap<Clock::time_point, uint64_t> by_deadline_ GUARDED_BY(mu_);
+  std::map<uint64_t, std::shared_ptr<BlockCallback>> subscribers_ GUARDED_BY(mu_);
+  std::vector<uint64_t> published_ GUARDED_BY(mu_);  // heights not yet told to subscribers
   std::thread dispatcher_;
 };
 

@@ -6,11 +6,10 @@
 #ifndef HITO_NODE_CHAIN_ENGINE_H_
 #define HITO_NODE_CHAIN_ENGINE_H_
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "base/assert.h"
+#include "base/mutex.h"
 
 namespace hito::node::chain {
 
@@ -37,11 +36,11 @@ class EngineThread : public Engine {
   }
   void Stop() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stop_ && !thread_.joinable()) return;  // stopped before
       stop_ = true;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
     if (thread_.joinable()) thread_.join();
     OnStopped();
   }
@@ -52,9 +51,9 @@ class EngineThread : public Engine {
   // After the thread has left Run(), on the thread that called Stop().
   virtual void OnStopped() {}
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
 
  private:
   std::thread thread_;

@@ -63,17 +63,17 @@ P2pTransport::~P2pTransport() { Stop(); }
 
 Status P2pTransport::Start() {
   HITO_RETURN_IF_ERROR(network_->Start());
-  std::lock_guard<std::mutex> lock(gossip_mu_);
+  MutexLock lock(gossip_mu_);
   if (!flusher_.joinable() && !gossip_stop_) flusher_ = std::thread([this] { FlushLoop(); });
   return Status::Ok();
 }
 
 void P2pTransport::Stop() {
   {
-    std::lock_guard<std::mutex> lock(gossip_mu_);
+    MutexLock lock(gossip_mu_);
     gossip_stop_ = true;
   }
-  gossip_cv_.notify_all();
+  gossip_cv_.NotifyAll();
   if (flusher_.joinable()) flusher_.join();
   network_->Stop();
 }
@@ -83,7 +83,7 @@ void P2pTransport::BroadcastTxs(const std::vector<Bytes>& txs) { network_->Broad
 void P2pTransport::Relay(std::shared_ptr<const mempool::PendingTx> tx) {
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(gossip_mu_);
+    MutexLock lock(gossip_mu_);
     if (gossip_stop_) return;
     if (gossip_queue_.size() >= gossip_.max_queued) {
       // Not gossiped; it stays in our mempool and commits when we propose.
@@ -98,25 +98,26 @@ void P2pTransport::Relay(std::shared_ptr<const mempool::PendingTx> tx) {
     // full batch; in between it is already counting down.
     wake = gossip_queue_.size() == 1 || gossip_queue_.size() == batch_limit_;
   }
-  if (wake) gossip_cv_.notify_one();
+  if (wake) gossip_cv_.NotifyOne();
 }
 
 P2pTransport::GossipStats P2pTransport::gossip_stats() const {
-  std::lock_guard<std::mutex> lock(gossip_mu_);
+  MutexLock lock(gossip_mu_);
   return gossip_stats_;
 }
 
 void P2pTransport::FlushLoop() {
   using Clock = std::chrono::steady_clock;
-  std::unique_lock<std::mutex> lock(gossip_mu_);
+  gossip_mu_.Lock();
   for (;;) {
-    gossip_cv_.wait(lock, [&] { return gossip_stop_ || !gossip_queue_.empty(); });
-    if (gossip_stop_) return;
+    while (!gossip_stop_ && gossip_queue_.empty()) gossip_cv_.Wait(gossip_mu_);
+    if (gossip_stop_) break;
     // A partial batch waits up to flush_ms for more.
     const auto deadline = Clock::now() + std::chrono::milliseconds(gossip_.flush_ms);
-    gossip_cv_.wait_until(lock, deadline,
-                          [&] { return gossip_stop_ || gossip_queue_.size() >= batch_limit_; });
-    if (gossip_stop_) return;
+    while (!gossip_stop_ && gossip_queue_.size() < batch_limit_) {
+      if (!gossip_cv_.WaitUntil(gossip_mu_, deadline)) break;
+    }
+    if (gossip_stop_) break;
     std::vector<std::shared_ptr<const mempool::PendingTx>> take;
     const size_t n = std::min(gossip_queue_.size(), batch_limit_);
     take.reserve(n);
@@ -126,17 +127,18 @@ void P2pTransport::FlushLoop() {
     }
     gossip_stats_.sent_txs += n;
     gossip_stats_.sent_batches += 1;
-    lock.unlock();
+    gossip_mu_.Unlock();
     std::vector<Bytes> batch;
     batch.reserve(take.size());
     for (const auto& ptx : take) batch.push_back(ptx->bytes);
     network_->BroadcastTxs(batch);
-    lock.lock();
+    gossip_mu_.Lock();
   }
+  gossip_mu_.Unlock();
 }
 
 void P2pTransport::SetHandler(ConsensusHandler* handler) {
-  std::unique_lock lock(handler_mu_);
+  WriterLock lock(handler_mu_);
   handler_ = handler;
 }
 
@@ -162,7 +164,7 @@ void P2pTransport::RequestCommittedBlock(uint64_t height) {
       network_->BroadcastStatus(ours);
     }
   }
-  std::lock_guard<std::mutex> lock(sync_mu_);
+  MutexLock lock(sync_mu_);
   if (sync_ && sync_->height == height && sync_->in_flight) return;  // it answers or expires
   if (!sync_ || sync_->height != height) sync_ = SyncRequest{height, {}, false, {}};
   RequestNextPeerLocked();
@@ -193,7 +195,7 @@ void P2pTransport::RequestNextPeerLocked() {
 }
 
 void P2pTransport::SyncAnswered(const p2p::PeerId& from, uint64_t height, bool retry) {
-  std::lock_guard<std::mutex> lock(sync_mu_);
+  MutexLock lock(sync_mu_);
   if (!sync_ || sync_->height != height) return;
   sync_->tried.insert(from);
   if (!sync_->in_flight || sync_->peer != from) return;
@@ -203,7 +205,7 @@ void P2pTransport::SyncAnswered(const p2p::PeerId& from, uint64_t height, bool r
 
 void P2pTransport::OnConsensusMessage(const p2p::PeerId& /*from*/,
                                       const p2p::ConsensusMessage& msg) {
-  std::shared_lock lock(handler_mu_);
+  ReaderLock lock(handler_mu_);
   if (handler_ == nullptr) return;
   if (const auto* pb = std::get_if<p2p::ProposalWithBlock>(&msg)) {
     handler_->OnProposal(pb->proposal, pb->block);
@@ -231,7 +233,7 @@ size_t P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>
     // signature never does: the sender admitted it before gossiping.
     bad_signatures += out.code == consensus::ledger::TxCode::kBadSignature ? 1 : 0;
   }
-  std::lock_guard<std::mutex> lock(gossip_mu_);
+  MutexLock lock(gossip_mu_);
   gossip_stats_.received_admitted += admitted;
   gossip_stats_.received_refused += outs.size() - admitted;
   return bad_signatures;
@@ -239,7 +241,7 @@ size_t P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>
 
 std::optional<p2p::BlockAndCommit> P2pTransport::OnBlockRequest(const p2p::PeerId& /*from*/,
                                                                 uint64_t height) {
-  std::shared_lock lock(handler_mu_);
+  ReaderLock lock(handler_mu_);
   if (handler_ == nullptr) return std::nullopt;
   auto found = handler_->ServeCommittedBlock(height);
   if (!found) return std::nullopt;
@@ -252,7 +254,7 @@ void P2pTransport::OnBlockResponse(const p2p::PeerId& from, uint64_t height,
   // not verify, for this one again, and then another peer is asked first).
   SyncAnswered(from, height, /*retry=*/!block.has_value());
   if (!block) return;
-  std::shared_lock lock(handler_mu_);
+  ReaderLock lock(handler_mu_);
   if (handler_ == nullptr) return;
   handler_->OnCommittedBlock(block->block, block->commit);
 }
@@ -265,7 +267,7 @@ void P2pTransport::OnPeerDisconnected(const p2p::PeerId& peer) {
   // Its pending requests died with the connection: they will neither answer nor expire.
   uint64_t height = 0;
   {
-    std::lock_guard<std::mutex> lock(sync_mu_);
+    MutexLock lock(sync_mu_);
     if (!sync_ || !sync_->in_flight || sync_->peer != peer) return;
     height = sync_->height;
   }

@@ -35,18 +35,16 @@
 #define HITO_NODE_CHAIN_P2P_TRANSPORT_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <thread>
 #include <vector>
 
 #include "base/ed25519.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "node/chain/consensus_transport.h"
 #include "node/config/config.h"
@@ -127,29 +125,29 @@ class P2pTransport : public ConsensusTransport, public p2p::PeerHandler, public 
   };
 
   void FlushLoop();
-  // Asks the next peer for sync_->height. Requires sync_mu_.
-  void RequestNextPeerLocked();
+  // Asks the next peer for sync_->height.
+  void RequestNextPeerLocked() REQUIRES(sync_mu_);
   // `from` answered (or failed to answer) the request for `height`.
-  void SyncAnswered(const p2p::PeerId& from, uint64_t height, bool retry);
+  void SyncAnswered(const p2p::PeerId& from, uint64_t height, bool retry) EXCLUDES(sync_mu_);
 
   mempool::Mempool* mempool_;
   const TxGossipOptions gossip_;
   size_t batch_limit_;
 
-  mutable std::mutex gossip_mu_;
-  std::condition_variable gossip_cv_;
-  std::deque<std::shared_ptr<const mempool::PendingTx>> gossip_queue_;  // guarded by gossip_mu_
-  bool gossip_stop_ = false;                                            // guarded by gossip_mu_
-  GossipStats gossip_stats_;                                            // guarded by gossip_mu_
+  mutable Mutex gossip_mu_;
+  CondVar gossip_cv_;
+  std::deque<std::shared_ptr<const mempool::PendingTx>> gossip_queue_ GUARDED_BY(gossip_mu_);
+  bool gossip_stop_ GUARDED_BY(gossip_mu_) = false;
+  GossipStats gossip_stats_ GUARDED_BY(gossip_mu_);
   std::thread flusher_;
 
-  std::shared_mutex handler_mu_;
-  ConsensusHandler* handler_ = nullptr;  // guarded by handler_mu_
+  SharedMutex handler_mu_;
+  ConsensusHandler* handler_ GUARDED_BY(handler_mu_) = nullptr;
   std::atomic<uint64_t> announced_height_;
 
-  std::mutex sync_mu_;
-  std::optional<SyncRequest> sync_;  // guarded by sync_mu_
-  uint64_t next_peer_ = 0;           // guarded by sync_mu_
+  Mutex sync_mu_;
+  std::optional<SyncRequest> sync_ GUARDED_BY(sync_mu_);
+  uint64_t next_peer_ GUARDED_BY(sync_mu_) = 0;
   std::unique_ptr<p2p::PeerNetwork> network_;
 };
 

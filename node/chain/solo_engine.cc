@@ -35,17 +35,19 @@ void SoloEngine::Run() {
   using Clock = std::chrono::steady_clock;
   const auto interval = std::chrono::milliseconds(options_.block_interval_ms);
   Clock::time_point next = Clock::now() + interval;
-  std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait_until(lock, next, [this] { return stop_; });
-    if (stop_) return;
-    lock.unlock();
+    {
+      MutexLock lock(mu_);
+      while (!stop_) {
+        if (!cv_.WaitUntil(mu_, next)) break;
+      }
+      if (stop_) return;
+    }
     Status s = ProduceBlock();
     if (!s.ok()) {
       // Execution failed on a block we built ourselves: state cannot be trusted.
       FatalStop("block production failed", s);
     }
-    lock.lock();
     next += interval;
     next = std::max(next, Clock::now());
   }

@@ -14,11 +14,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "base/ed25519.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "consensus/types/vote.h"
 #include "node/io/env.h"
@@ -77,8 +77,8 @@ class DurableSigner {
   std::string path_;
   Ed25519PrivateKey key_;
   std::string chain_id_;
-  mutable std::mutex mu_;
-  SignState last_;
+  mutable Mutex mu_;
+  SignState last_ GUARDED_BY(mu_);
 };
 
 }  // namespace hito::node::io

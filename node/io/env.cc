@@ -175,13 +175,13 @@ class MemFile : public WritableFile {
   MemFile(MemEnv* env, std::shared_ptr<MemEnv::Node> node) : env_(env), node_(std::move(node)) {}
 
   Status Append(ByteView data) override {
-    std::lock_guard<std::mutex> lock(env_->mu_);
+    MutexLock lock(env_->mu_);
     if (closed_) return FailedPreconditionError("append to a closed file");
     node_->data.insert(node_->data.end(), data.begin(), data.end());
     return Status::Ok();
   }
   Status Sync() override {
-    std::lock_guard<std::mutex> lock(env_->mu_);
+    MutexLock lock(env_->mu_);
     HITO_RETURN_IF_ERROR(env_->MaybeFailSync());
     node_->synced_len = node_->data.size();
     return Status::Ok();
@@ -207,17 +207,17 @@ Status MemEnv::MaybeFailSync() {
 }
 
 void MemEnv::FailNextSyncs(int n) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   fail_syncs_ = n;
 }
 
 void MemEnv::PowerLossAtSync(int n) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   power_loss_in_ = n;
 }
 
 bool MemEnv::powered_off() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return frozen_.has_value();
 }
 
@@ -230,33 +230,33 @@ void MemEnv::CountDurabilityPoint() {
 }
 
 Result<std::unique_ptr<WritableFile>> MemEnv::NewAppendableFile(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = live_.find(path);
   if (it == live_.end()) it = live_.emplace(path, std::make_shared<Node>()).first;
   return std::unique_ptr<WritableFile>(std::make_unique<MemFile>(this, it->second));
 }
 
 Result<std::unique_ptr<WritableFile>> MemEnv::NewWritableFile(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto node = std::make_shared<Node>();
   live_[path] = node;
   return std::unique_ptr<WritableFile>(std::make_unique<MemFile>(this, node));
 }
 
 Result<Bytes> MemEnv::ReadFile(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = live_.find(path);
   if (it == live_.end()) return NotFoundError("no such file " + path);
   return it->second->data;
 }
 
 bool MemEnv::FileExists(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return live_.count(path) != 0;
 }
 
 Status MemEnv::RenameFile(const std::string& from, const std::string& to) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = live_.find(from);
   if (it == live_.end()) return NotFoundError("rename: no such file " + from);
   auto node = it->second;
@@ -266,13 +266,13 @@ Status MemEnv::RenameFile(const std::string& from, const std::string& to) {
 }
 
 Status MemEnv::RemoveFile(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (live_.erase(path) == 0) return NotFoundError("remove: no such file " + path);
   return Status::Ok();
 }
 
 Status MemEnv::TruncateFile(const std::string& path, uint64_t size) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = live_.find(path);
   if (it == live_.end()) return NotFoundError("truncate: no such file " + path);
   Node& n = *it->second;
@@ -286,7 +286,7 @@ Status MemEnv::TruncateFile(const std::string& path, uint64_t size) {
 Status MemEnv::CreateDirs(const std::string&) { return Status::Ok(); }
 
 Status MemEnv::SyncDir(const std::string& dir) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   HITO_RETURN_IF_ERROR(MaybeFailSync());
   // The durable names inside `dir` become exactly the live ones.
   for (auto it = durable_names_.begin(); it != durable_names_.end();) {
@@ -299,7 +299,7 @@ Status MemEnv::SyncDir(const std::string& dir) {
 }
 
 void MemEnv::Crash(TornTailFn keep_unsynced, void* ctx) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::map<std::string, std::shared_ptr<Node>> survivors;
   const auto& durable = frozen_ ? *frozen_ : durable_names_;
   for (const auto& [name, node] : durable) {

@@ -11,11 +11,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "base/bytes.h"
+#include "base/mutex.h"
 #include "base/status.h"
 
 namespace hito::node::io {
@@ -98,17 +98,18 @@ class MemEnv : public Env {
     Bytes data;               // what a reader sees now
     uint64_t synced_len = 0;  // prefix of `data` that survives a crash
   };
-  Status MaybeFailSync();
+  Status MaybeFailSync() REQUIRES(mu_);
   // Counts a durability point for PowerLossAtSync; freezes the durable image on the last.
-  void CountDurabilityPoint();
-  mutable std::mutex mu_;
+  void CountDurabilityPoint() REQUIRES(mu_);
+  // Also guards the Nodes' contents, which MemFile writes.
+  mutable Mutex mu_;
   // Live names -> file contents, and the durable view of the names.
-  std::map<std::string, std::shared_ptr<Node>> live_;
-  std::map<std::string, std::shared_ptr<Node>> durable_names_;
-  int fail_syncs_ = 0;
-  int power_loss_in_ = 0;
+  std::map<std::string, std::shared_ptr<Node>> live_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<Node>> durable_names_ GUARDED_BY(mu_);
+  int fail_syncs_ GUARDED_BY(mu_) = 0;
+  int power_loss_in_ GUARDED_BY(mu_) = 0;
   // The durable image at the instant of power loss (private copies), until Crash().
-  std::optional<std::map<std::string, std::shared_ptr<Node>>> frozen_;
+  std::optional<std::map<std::string, std::shared_ptr<Node>>> frozen_ GUARDED_BY(mu_);
 };
 
 }  // namespace hito::node::io

@@ -61,7 +61,7 @@ std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
                       std::to_string(types::kTxMaxBytes));
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (txs_.count(hash) != 0) return KnownPending(hash);
   }
   Result<std::optional<store::TxLocation>> committed = lookup_(hash);
@@ -111,7 +111,7 @@ AdmitOutcome Mempool::Admit(ByteView tx_bytes) {
   if (std::optional<AdmitOutcome> refused = PreCheck(tx_bytes, ptx)) return std::move(*refused);
   // The expensive check, outside the lock: handler threads verify in parallel.
   if (std::optional<AdmitOutcome> refused = VerifyAndSum(ptx.get())) return std::move(*refused);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ExpireLocked();
   return CheckAndInsertLocked(std::move(ptx));
 }
@@ -152,7 +152,7 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
   } else {
     check(0, n);
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ExpireLocked();
   for (size_t i = 0; i < n; ++i) {
     if (!refused[i]) out[i] = CheckAndInsertLocked(std::move(ptxs[i]));
@@ -298,7 +298,7 @@ std::optional<AdmitOutcome> Mempool::MakeRoomLocked(const PendingTx& ptx,
 
 std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
                                                             uint64_t max_bytes) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::shared_ptr<const PendingTx>> out;
   out.reserve(std::min<size_t>(max_txs, txs_.size()));
   std::set<types::AccountId> blocked;  // senders with a skipped tx: take none of their later ones
@@ -389,12 +389,12 @@ void Mempool::RememberDroppedLocked(const Hash32& hash, DropReason reason) {
 }
 
 size_t Mempool::Expire() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return ExpireLocked();
 }
 
 std::optional<DropReason> Mempool::DroppedReason(const Hash32& hash) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = dropped_.find(hash);
   if (it == dropped_.end()) return std::nullopt;
   return it->second.first;
@@ -402,7 +402,7 @@ std::optional<DropReason> Mempool::DroppedReason(const Hash32& hash) const {
 
 void Mempool::Update(const std::vector<CommittedTx>& committed,
                      std::shared_ptr<const ledger::KvReader> state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   state_ = std::move(state);
   std::set<types::AccountId> affected;
   for (const CommittedTx& c : committed) {
@@ -455,19 +455,19 @@ void Mempool::RecheckSenderLocked(const types::AccountId& sender) {
 }
 
 std::shared_ptr<const PendingTx> Mempool::Get(const Hash32& hash) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = txs_.find(hash);
   if (it == txs_.end()) return nullptr;
   return it->second;
 }
 
 size_t Mempool::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return txs_.size();
 }
 
 uint64_t Mempool::bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return total_bytes_;
 }
 

@@ -44,13 +44,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/tx_result.h"
@@ -183,19 +183,19 @@ class Mempool {
   // The signature, then amount + fee (fills ptx->spend); the refusal if either fails.
   static std::optional<AdmitOutcome> VerifyAndSum(PendingTx* ptx);
 
-  // Under mu_.
-  AdmitOutcome CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx);
-  void RemoveLocked(const Hash32& hash);
-  void RecheckSenderLocked(const consensus::types::AccountId& sender);
+  AdmitOutcome CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) REQUIRES(mu_);
+  void RemoveLocked(const Hash32& hash) REQUIRES(mu_);
+  void RecheckSenderLocked(const consensus::types::AccountId& sender) REQUIRES(mu_);
   // Keeps tails_ pointing at the sender's highest nonce after its queue changed.
-  void RefreshTailLocked(SenderQueue* queue);
+  void RefreshTailLocked(SenderQueue* queue) REQUIRES(mu_);
   // The per-sender caps; the refusal if `ptx` would exceed one.
-  std::optional<AdmitOutcome> CheckSenderCapLocked(const PendingTx& ptx) const;
+  std::optional<AdmitOutcome> CheckSenderCapLocked(const PendingTx& ptx) const REQUIRES(mu_);
   // Makes room for `ptx` by displacing lower-fee tails, all or nothing; the refusal if
   // the pool is full and cannot be made to fit.
-  std::optional<AdmitOutcome> MakeRoomLocked(const PendingTx& ptx, std::vector<Hash32>* evicted);
-  size_t ExpireLocked();
-  void RememberDroppedLocked(const Hash32& hash, DropReason reason);
+  std::optional<AdmitOutcome> MakeRoomLocked(const PendingTx& ptx, std::vector<Hash32>* evicted)
+      REQUIRES(mu_);
+  size_t ExpireLocked() REQUIRES(mu_);
+  void RememberDroppedLocked(const Hash32& hash, DropReason reason) REQUIRES(mu_);
   bool ExpiredAt(const PendingTx& ptx, io::Clock::TimePoint now) const;
 
   const std::string chain_id_;
@@ -203,19 +203,20 @@ class Mempool {
   const CommittedLookup lookup_;
   io::Clock* const clock_;
 
-  mutable std::mutex mu_;
-  std::shared_ptr<const consensus::ledger::KvReader> state_;
-  std::unordered_map<Hash32, std::shared_ptr<PendingTx>, Hash32Hasher> txs_;
-  std::map<consensus::types::AccountId, SenderQueue> senders_;
-  std::map<uint64_t, Hash32> by_seq_;
+  mutable Mutex mu_;
+  std::shared_ptr<const consensus::ledger::KvReader> state_ GUARDED_BY(mu_);
+  std::unordered_map<Hash32, std::shared_ptr<PendingTx>, Hash32Hasher> txs_ GUARDED_BY(mu_);
+  std::map<consensus::types::AccountId, SenderQueue> senders_ GUARDED_BY(mu_);
+  std::map<uint64_t, Hash32> by_seq_ GUARDED_BY(mu_);
   // Each sender's highest-nonce transaction: the only ones that may be displaced.
-  std::map<EvictKey, consensus::types::AccountId> tails_;
+  std::map<EvictKey, consensus::types::AccountId> tails_ GUARDED_BY(mu_);
   // Recently displaced or expired hashes, oldest first (bounded by kDroppedRemembered).
-  std::unordered_map<Hash32, std::pair<DropReason, uint64_t>, Hash32Hasher> dropped_;
-  std::deque<std::pair<Hash32, uint64_t>> dropped_order_;
-  uint64_t next_drop_id_ = 0;
-  uint64_t next_seq_ = 0;
-  uint64_t total_bytes_ = 0;
+  std::unordered_map<Hash32, std::pair<DropReason, uint64_t>, Hash32Hasher> dropped_
+      GUARDED_BY(mu_);
+  std::deque<std::pair<Hash32, uint64_t>> dropped_order_ GUARDED_BY(mu_);
+  uint64_t next_drop_id_ GUARDED_BY(mu_) = 0;
+  uint64_t next_seq_ GUARDED_BY(mu_) = 0;
+  uint64_t total_bytes_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace hito::node::mempool

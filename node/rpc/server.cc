@@ -11,10 +11,10 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <mutex>
 
 #include "base/bech32m.h"
 #include "base/hex.h"
+#include "base/mutex.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/block.h"
 #include "hito/v1/account.grpc.pb.h"
@@ -190,7 +190,7 @@ class CallLimits {
 
   // A call's place, or null with the refusal in *refusal.
   TicketPtr AcquireCall(grpc::Status* refusal) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (calls_ >= o_->max_calls_total) {
       *refusal = TooManyCalls();
       return nullptr;
@@ -201,7 +201,7 @@ class CallLimits {
 
   // A StreamBlocks stream's place (it is a call too).
   TicketPtr AcquireStream(const std::string& peer, grpc::Status* refusal) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (calls_ >= o_->max_calls_total) {
       *refusal = TooManyCalls();
       return nullptr;
@@ -228,16 +228,16 @@ class CallLimits {
   }
 
   uint32_t calls() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return calls_;
   }
   uint32_t streams() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return streams_;
   }
 
  private:
-  grpc::Status TooManyCalls() const {
+  grpc::Status TooManyCalls() const REQUIRES(mu_) {
     return RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "TOO_MANY_CALLS",
                     "the server has " + std::to_string(calls_) + " calls in progress (limit " +
                         std::to_string(o_->max_calls_total) + "); retry later",
@@ -245,7 +245,7 @@ class CallLimits {
   }
 
   void Release(const std::string& peer, bool stream) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     HITO_ASSERT(calls_ > 0);
     --calls_;
     if (!stream) return;
@@ -257,10 +257,10 @@ class CallLimits {
   }
 
   const RpcOptions* o_;
-  mutable std::mutex mu_;
-  uint32_t calls_ = 0;
-  uint32_t streams_ = 0;
-  std::map<std::string, uint32_t> streams_by_peer_;
+  mutable Mutex mu_;
+  uint32_t calls_ GUARDED_BY(mu_) = 0;
+  uint32_t streams_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, uint32_t> streams_by_peer_ GUARDED_BY(mu_);
 };
 
 // A request of an ordinary method above max_request_bytes (gRPC itself enforces the
@@ -295,7 +295,7 @@ class StreamBuffer {
 
   // True if `n` bytes were reserved; otherwise `who` waits for the next Release.
   bool TryReserve(uint64_t n, const std::shared_ptr<void>& who) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (used_ != 0 && used_ + n > cap_) {
       bool queued = false;
       for (const Waiter& w : waiting_) {
@@ -311,7 +311,7 @@ class StreamBuffer {
 
   // Gives `n` bytes back; returns the waiting streams, to be woken outside any lock.
   std::vector<Waiter> Release(uint64_t n) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     HITO_ASSERT(used_ >= n);
     used_ -= n;
     ++released_;
@@ -321,25 +321,25 @@ class StreamBuffer {
   }
 
   uint64_t used() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return used_;
   }
   uint64_t peak() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return peak_;
   }
   uint64_t released() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return released_;
   }
 
  private:
   const uint64_t cap_;
-  mutable std::mutex mu_;
-  uint64_t used_ = 0;
-  uint64_t peak_ = 0;
-  uint64_t released_ = 0;
-  std::deque<Waiter> waiting_;
+  mutable Mutex mu_;
+  uint64_t used_ GUARDED_BY(mu_) = 0;
+  uint64_t peak_ GUARDED_BY(mu_) = 0;
+  uint64_t released_ GUARDED_BY(mu_) = 0;
+  std::deque<Waiter> waiting_ GUARDED_BY(mu_);
 };
 
 // What every service reads: the backend, the options and the shared limits.
@@ -459,11 +459,14 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
       : d_(d), ticket_(std::move(ticket)), shared_(std::make_shared<Shared>()) {
     HITO_ASSERT(ticket_ != nullptr);
     shared_->self = this;
-    std::lock_guard lock(shared_->mu);
+    MutexLock lock(shared_->mu);
     // Subscribe first, then read the tip, so no commit falls between the two.
     sub_id_ = d_.b->events->Subscribe([sh = shared_](uint64_t height) {
-      std::lock_guard l(sh->mu);
-      if (sh->self != nullptr) sh->self->OnCommittedLocked(height);
+      MutexLock l(sh->mu);
+      BlockStreamReactor* self = sh->self;
+      if (self == nullptr) return;
+      AssertSharedHeld(self, *sh);
+      self->OnCommittedLocked(height);
     });
     latest_ = d_.b->app->Tip().height;
     next_ = from_height == 0 ? std::max<uint64_t>(latest_, 1) : from_height;
@@ -473,7 +476,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
   void OnWriteDone(bool ok) override {
     std::vector<StreamBuffer::Waiter> wake;
     {
-      std::lock_guard lock(shared_->mu);
+      MutexLock lock(shared_->mu);
       writing_ = false;
       wake = ReleaseHeldLocked();
       if (!ok) {
@@ -487,14 +490,14 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
   }
 
   void OnCancel() override {
-    std::lock_guard lock(shared_->mu);
+    MutexLock lock(shared_->mu);
     FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
   }
 
   void OnDone() override {
     std::vector<StreamBuffer::Waiter> wake;
     {
-      std::lock_guard lock(shared_->mu);
+      MutexLock lock(shared_->mu);
       shared_->self = nullptr;
       wake = ReleaseHeldLocked();
     }
@@ -504,24 +507,34 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
   }
 
  private:
+  // Outlives the reactor (callbacks hold it); mu guards the reactor's stream state.
   struct Shared {
-    std::mutex mu;
-    BlockStreamReactor* self = nullptr;
+    Mutex mu;
+    BlockStreamReactor* self GUARDED_BY(mu) = nullptr;
   };
+
+  // `sh` is self->shared_, so holding sh.mu is holding the lock of self's members; the
+  // analysis cannot follow that through the pointer, so it is checked here and declared.
+  static void AssertSharedHeld(BlockStreamReactor* self, Shared& sh) REQUIRES(sh.mu)
+      ASSERT_CAPABILITY(self->shared_->mu) {
+    HITO_ASSERT(self->shared_.get() == &sh);
+  }
 
   // Resumes streams that waited for buffer bytes. Called with no stream's lock held.
   static void Wake(const std::vector<StreamBuffer::Waiter>& waiters) {
     for (const StreamBuffer::Waiter& w : waiters) {
       auto sh = std::static_pointer_cast<Shared>(w.lock());
       if (!sh) continue;
-      std::lock_guard lock(sh->mu);
-      if (sh->self == nullptr) continue;
-      sh->self->parked_ = false;
-      sh->self->PumpLocked();
+      MutexLock lock(sh->mu);
+      BlockStreamReactor* self = sh->self;
+      if (self == nullptr) continue;
+      AssertSharedHeld(self, *sh);
+      self->parked_ = false;
+      self->PumpLocked();
     }
   }
 
-  void OnCommittedLocked(uint64_t height) {
+  void OnCommittedLocked(uint64_t height) REQUIRES(shared_->mu) {
     latest_ = std::max(latest_, height);
     if (finished_) return;
     if (live_ && latest_ >= next_ && latest_ - next_ + 1 > d_.o->stream_max_lag_blocks) {
@@ -540,7 +553,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
     PumpLocked();
   }
 
-  void FinishTooSlowLocked(const std::string& why) {
+  void FinishTooSlowLocked(const std::string& why) REQUIRES(shared_->mu) {
     FinishLocked(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "SUBSCRIBER_TOO_SLOW",
                           "subscriber " + why + "; resume from the last block received + 1",
                           {{"next_height", std::to_string(next_)}}));
@@ -548,7 +561,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
 
   // Starts the next write if there is a block to send and buffer room for it. One response
   // at most is in flight; a parked stream reads nothing until it is woken.
-  void PumpLocked() {
+  void PumpLocked() REQUIRES(shared_->mu) {
     if (finished_ || writing_ || parked_) return;
     if (next_ > latest_) {
       live_ = true;  // caught up: from now on the lag is bounded
@@ -574,7 +587,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
     StartWrite(&resp_);
   }
 
-  std::vector<StreamBuffer::Waiter> ReleaseHeldLocked() {
+  std::vector<StreamBuffer::Waiter> ReleaseHeldLocked() REQUIRES(shared_->mu) {
     if (held_ == 0) return {};
     resp_ = pb::StreamBlocksResponse();
     std::vector<StreamBuffer::Waiter> wake = d_.buffer->Release(held_);
@@ -582,7 +595,7 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
     return wake;
   }
 
-  void FinishLocked(grpc::Status s) {
+  void FinishLocked(grpc::Status s) REQUIRES(shared_->mu) {
     if (finished_) return;
     finished_ = true;
     Finish(std::move(s));
@@ -592,15 +605,16 @@ class BlockStreamReactor final : public grpc::ServerWriteReactor<pb::StreamBlock
   CallLimits::TicketPtr ticket_;  // this stream's place, given back when it is destroyed
   std::shared_ptr<Shared> shared_;
   uint64_t sub_id_ = 0;
-  uint64_t latest_ = 0;
-  uint64_t next_ = 1;
-  uint64_t held_ = 0;  // bytes of resp_ reserved in the StreamBuffer while writing
-  std::chrono::steady_clock::time_point write_started_{};
-  bool writing_ = false;
-  bool finished_ = false;
-  bool live_ = false;
-  bool parked_ = false;  // waiting for StreamBuffer room
-  pb::StreamBlocksResponse resp_;
+  uint64_t latest_ GUARDED_BY(shared_->mu) = 0;
+  uint64_t next_ GUARDED_BY(shared_->mu) = 1;
+  // Bytes of resp_ reserved in the StreamBuffer while writing.
+  uint64_t held_ GUARDED_BY(shared_->mu) = 0;
+  std::chrono::steady_clock::time_point write_started_ GUARDED_BY(shared_->mu){};
+  bool writing_ GUARDED_BY(shared_->mu) = false;
+  bool finished_ GUARDED_BY(shared_->mu) = false;
+  bool live_ GUARDED_BY(shared_->mu) = false;
+  bool parked_ GUARDED_BY(shared_->mu) = false;  // waiting for StreamBuffer room
+  pb::StreamBlocksResponse resp_ GUARDED_BY(shared_->mu);
 };
 
 class BlockServiceImpl final : public pb::BlockService::CallbackService {
@@ -937,7 +951,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
                                                     RpcOptions options) {
   // Debian's abseil runs absl::Mutex (gRPC's lock) with deadlock-cycle detection: a
   // graph update on every lock, ~3% of the node's CPU under load (perf, docs/perf/
-  // node.md). gRPC does not rely on it; our own locks are std::mutex.
+  // node.md). gRPC does not rely on it; our own locks are hito::Mutex (a std::mutex).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<RpcServer> server(new RpcServer());
   server->services_ = std::make_unique<Services>(std::move(backend), options);

@@ -832,5 +832,23 @@ TEST(EngineTest, LastHeightDoesNotWrapToHeightZero) {
   EXPECT_EQ(me.engine.buffered_messages(), 0u);
 }
 
+// A height without validators is the owner's bug, not a state to run on: the engine stops
+// the process instead of silently doing nothing.
+TEST(EngineDeathTest, EmptyValidatorSetIsABug) {
+  Keys keys({1, 1, 1, 1});
+  Node me(keys, 0);
+  EXPECT_DEATH(me.Feed(StartHeight{1, ValidatorSet{}, 0, {}}), "validators.size\\(\\) > 0");
+}
+
+// The owner restores a lock no later than the round it starts in (the driver moves the
+// round up to the lock's): a lock ahead of the round would let it move backwards.
+TEST(EngineDeathTest, RestoredLockAheadOfTheRoundIsABug) {
+  Keys keys({1, 1, 1, 1});
+  Node me(keys, 0);
+  const Block v = MakeBlock(1, 1);
+  EXPECT_DEATH(me.Feed(StartHeight{1, keys.set(), 1, Lock{2, types::HeaderHash(v.header)}}),
+               "lock->round <= e.round");
+}
+
 }  // namespace
 }  // namespace hito::consensus::bft
