@@ -13,12 +13,12 @@
 
 namespace {
 
-using hito::zk::membership::PreparedSet;
+using hito::zk::proof::membership::PreparedSet;
 
 const PreparedSet& FixedSet() {
   static const PreparedSet set = [] {
     hito::InitCrypto();
-    hito::zk::membership::test_prover::SeededProverRng rng(hito::AsBytes("set-b"));
+    hito::zk::proof::membership::test_prover::SeededProverRng rng(hito::AsBytes("set-b"));
     std::vector<hito::zk::Point> members;
     for (int i = 0; i < 16; ++i) members.push_back(hito::zk::Point::MulBase(rng.Next()));
     auto s = PreparedSet::Create(members);
@@ -32,10 +32,10 @@ const PreparedSet& FixedSet() {
 // proof would be a forgery of a tag or of membership.
 bool IsHonestTag(const hito::zk::Point& tag) {
   static const hito::zk::Point expected = [] {
-    hito::zk::membership::test_prover::SeededProverRng rng(hito::AsBytes("set-b"));
+    hito::zk::proof::membership::test_prover::SeededProverRng rng(hito::AsBytes("set-b"));
     hito::zk::Scalar r;
     for (int i = 0; i < 16; ++i) r = rng.Next();
-    return hito::zk::membership::ContextBase("hito-vectors", "vote/9").Mul(r.Invert());
+    return hito::zk::proof::membership::ContextBase("hito-vectors", "vote/9").Mul(r.Invert());
   }();
   return tag == expected;
 }
@@ -44,11 +44,11 @@ bool IsHonestTag(const hito::zk::Point& tag) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const PreparedSet& set = FixedSet();
-  auto proof = hito::zk::membership::Proof::Decode(hito::ByteView(data, size));
+  auto proof = hito::zk::proof::membership::Proof::Decode(hito::ByteView(data, size));
   if (!proof.ok()) return 0;
   if (proof->Encode() != hito::Bytes(data, data + size)) std::abort();  // not canonical
-  hito::Status st = hito::zk::membership::Verify(set, "hito-vectors", "vote/9",
-                                                 hito::AsBytes("ballot:yes"), *proof);
+  hito::Status st = hito::zk::proof::membership::Verify(set, "hito-vectors", "vote/9",
+                                                        hito::AsBytes("ballot:yes"), *proof);
   if (st.ok() && !IsHonestTag(proof->tag)) std::abort();
   return 0;
 }

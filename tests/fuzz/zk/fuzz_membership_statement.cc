@@ -20,7 +20,7 @@ namespace {
 
 using hito::ByteView;
 using hito::zk::Point;
-namespace mp = hito::zk::membership;
+namespace mp = hito::zk::proof::membership;
 
 struct Reader {
   const uint8_t* p;

@@ -20,7 +20,7 @@ Point PointOr(ByteView* rest, uint64_t filler) {
   const size_t k = std::min<size_t>(rest->size(), 32);
   auto p = Point::Decode(rest->first(k));
   *rest = rest->subspan(k);
-  return p.ok() ? *p : hito::zk::membership::Filler(filler);
+  return p.ok() ? *p : hito::zk::proof::membership::Filler(filler);
 }
 
 }  // namespace
@@ -38,22 +38,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rest = rest.subspan(proof_bytes.size());
   const Point p = PointOr(&rest, 1), h = PointOr(&rest, 2), q = PointOr(&rest, 3);
   const ByteView message = rest;
-  const Point f1 = hito::zk::membership::Filler(1), f2 = hito::zk::membership::Filler(2),
-              f3 = hito::zk::membership::Filler(3);
+  const Point f1 = hito::zk::proof::membership::Filler(1),
+              f2 = hito::zk::proof::membership::Filler(2),
+              f3 = hito::zk::proof::membership::Filler(3);
   if (dleq) {
-    auto proof = hito::zk::DleqProof::Decode(proof_bytes);
+    auto proof = hito::zk::proof::DleqProof::Decode(proof_bytes);
     if (!proof.ok()) return 0;
     const auto enc = proof->Encode();
     if (!std::equal(enc.begin(), enc.end(), proof_bytes.begin(), proof_bytes.end())) std::abort();
-    (void)hito::zk::DleqVerify(h, p, q, message, *proof);
-    if (hito::zk::DleqVerify(f2, f1, f3, message, *proof).ok()) std::abort();
+    (void)hito::zk::proof::DleqVerify(h, p, q, message, *proof);
+    if (hito::zk::proof::DleqVerify(f2, f1, f3, message, *proof).ok()) std::abort();
   } else {
-    auto proof = hito::zk::SchnorrProof::Decode(proof_bytes);
+    auto proof = hito::zk::proof::SchnorrProof::Decode(proof_bytes);
     if (!proof.ok()) return 0;
     const auto enc = proof->Encode();
     if (!std::equal(enc.begin(), enc.end(), proof_bytes.begin(), proof_bytes.end())) std::abort();
-    (void)hito::zk::SchnorrVerify(p, message, *proof);
-    if (hito::zk::SchnorrVerify(f1, message, *proof).ok()) std::abort();
+    (void)hito::zk::proof::SchnorrVerify(p, message, *proof);
+    if (hito::zk::proof::SchnorrVerify(f1, message, *proof).ok()) std::abort();
   }
   return 0;
 }
