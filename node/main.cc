@@ -157,8 +157,10 @@ struct TestnetCommand {
     o.out = out;
     Result<std::vector<node::config::TestnetNode>> r = node::config::WriteTestnet(o);
     if (!r.ok()) return Fail(r.status());
-    std::printf("testnet %s: %u validators in %s (dev key: %s/dev.key, list: %s/nodes.json)\n",
-                o.chain_id.c_str(), o.validators, out.c_str(), out.c_str(), out.c_str());
+    std::printf(
+        "testnet %s: %u validators in %s (dev key: %s/dev.key, attester key: "
+        "%s/attester.key, list: %s/nodes.json)\n",
+        o.chain_id.c_str(), o.validators, out.c_str(), out.c_str(), out.c_str(), out.c_str());
     for (const node::config::TestnetNode& n : *r) {
       std::printf("  %s  grpc %s  p2p %s\n", n.home.c_str(), n.grpc_addr.c_str(),
                   n.p2p_addr.c_str());
@@ -216,9 +218,10 @@ struct DevCommand {
       std::printf(
           "hitod dev chain\n  chain id:    %s\n  grpc:        %s:%d\n  home:        %s\n"
           "  dev address: %s\n  dev key:     %s (hex seed; import with "
-          "`hito keys import NAME --seed-file %s`)\n",
+          "`hito keys import NAME --seed-file %s`)\n  attester key: %s (the dev attester's "
+          "hex seed)\n",
           n.chain_id().c_str(), host.c_str(), n.grpc_port(), dev_home->c_str(), dev_address.c_str(),
-          paths.dev_key().c_str(), paths.dev_key().c_str());
+          paths.dev_key().c_str(), paths.dev_key().c_str(), paths.attester_key().c_str());
       std::fflush(stdout);
     });
   }

@@ -35,6 +35,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
                HexEncode(tip.state_root));
 
   store::Store* store = node->store_.get();
+  node->prepared_sets_ =
+      std::make_unique<chain::PreparedSetCache>(node->config_.prepared_set_cache_bytes);
   node->mempool_ = std::make_unique<mempool::Mempool>(
       node->chain_id_,
       mempool::MempoolLimits{.max_txs = node->config_.mempool_max_txs,
@@ -46,6 +48,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   node->events_ = std::make_unique<chain::CommitEvents>(options.max_tx_waiters);
   node->app_ = std::make_unique<chain::ChainApp>(node->chain_id_, std::move(tip), store,
                                                  node->mempool_.get(), node->events_.get());
+  node->mempool_->SetPreparedSets(node->prepared_sets_.get());
+  node->app_->SetPreparedSets(node->prepared_sets_.get());
   // One validator for ever: the solo engine. Any schedule of set changes needs BFT.
   if (genesis.validators.size() == 1 && genesis.validator_schedule.empty()) {
     auto solo = std::make_unique<chain::SoloEngine>(

@@ -20,6 +20,7 @@
 #include "node/chain/commit_events.h"
 #include "node/chain/engine.h"
 #include "node/chain/p2p_transport.h"
+#include "node/chain/prepared_set_cache.h"
 #include "node/chain/solo_engine.h"
 #include "node/config/config.h"
 #include "node/mempool/mempool.h"
@@ -68,6 +69,8 @@ class Node {
   config::NodeConfig config_;
   std::string chain_id_;
   std::unique_ptr<store::Store> store_;
+  // Shared by the mempool's and the executor's ledgers; outlives both.
+  std::unique_ptr<chain::PreparedSetCache> prepared_sets_;
   std::unique_ptr<mempool::Mempool> mempool_;
   std::unique_ptr<chain::CommitEvents> events_;
   std::unique_ptr<chain::ChainApp> app_;

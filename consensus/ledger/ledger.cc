@@ -486,10 +486,15 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
     PutRecord(KeyBytes(kValidatorSetsKey), EncodeValidatorSchedule(schedule), &out.changes, &batch);
   }
   const MemoryKv empty;
+  if (genesis.attesters.empty() && !genesis.identities.empty()) {
+    return InvalidArgumentError("genesis: identities need an accredited attester");
+  }
   if (!genesis.attesters.empty()) {
     RegistryStore registry(&empty);
     HITO_RETURN_IF_ERROR(registry::InitGenesis(&registry, genesis.registry, genesis.attesters));
     HITO_RETURN_IF_ERROR(ubi::InitGenesis(&registry, genesis.ubi));
+    HITO_RETURN_IF_ERROR(
+        registry::GenesisIdentities(&registry, genesis.registry, genesis.identities));
     for (const auto& [key, value] : registry.writes()) {
       HITO_ASSERT(value.has_value());  // genesis only adds records
       PutRecord(key, *value, &out.changes, &batch);

@@ -72,6 +72,9 @@ struct Genesis {
   std::vector<Ed25519PublicKey> attesters;
   RegistryParams registry;
   UbiParams ubi;
+  // Identities registered at genesis (registry::GenesisIdentities; needs attesters): in
+  // the snapshots from epoch 0, so they claim at once. For test and benchmark chains.
+  std::vector<GenesisIdentity> identities;
 };
 
 struct Account {

@@ -658,6 +658,42 @@ Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_
   return result;
 }
 
+Status GenesisIdentities(RegistryStore* store, const RegistryParams& p,
+                         const std::vector<GenesisIdentity>& identities) {
+  for (size_t i = 0; i < identities.size(); ++i) {
+    const GenesisIdentity& g = identities[i];
+    const std::string what = "genesis: identity " + std::to_string(i) + ": ";
+    HITO_ASSIGN_OR_RETURN(std::optional<AttesterRecord> attester, ReadAttester(*store, g.attester));
+    if (!attester) return InvalidArgumentError(what + "attester is not accredited");
+    if (!zk::Point::Decode(g.point).ok()) {
+      return InvalidArgumentError(what + "point is not a canonical non-identity point");
+    }
+    if (g.expiry_epoch == 0 || g.expiry_epoch > p.max_attestation_epochs) {
+      return InvalidArgumentError(what + "expiry_epoch must be 1.." +
+                                  std::to_string(p.max_attestation_epochs));
+    }
+    HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> point, ReadIndex(*store, PointKey(g.point)));
+    HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> tag, ReadIndex(*store, TagKey(g.dedup_tag)));
+    if (point || tag)
+      return InvalidArgumentError(what + (point ? "point" : "dedup tag") + " listed twice");
+    types::Attestation a;
+    a.attester = g.attester;
+    a.identity = g.point;
+    a.dedup_tag = g.dedup_tag;
+    a.expiry_epoch = g.expiry_epoch;
+    HITO_ASSIGN_OR_RETURN(TxResult r, Append(store, p, /*epoch=*/0, a));
+    if (!r.ok()) return InvalidArgumentError(what + r.message);
+  }
+  // Epoch 0 has no first block to freeze them at: genesis freezes them now.
+  HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
+  for (uint32_t cohort : state.dirty) {
+    HITO_RETURN_IF_ERROR(FreezeCohort(store, p, state, cohort, /*epoch=*/0));
+  }
+  state.dirty.clear();
+  store->Put(KeyOf(kStateKey), EncodeState(state));
+  return Status::Ok();
+}
+
 Result<TxResult> ApplyRevocation(RegistryStore* store, std::string_view chain_id,
                                  const RegistryParams& p, const types::Revocation& rev,
                                  SignatureCheck sigs) {

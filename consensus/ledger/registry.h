@@ -82,6 +82,16 @@ struct Identity {
   friend bool operator==(const Identity&, const Identity&) = default;
 };
 
+// An identity written by genesis (test and benchmark chains): as if registered in epoch 0
+// by `attester` with an attestation of this tag and expiry.
+struct GenesisIdentity {
+  types::IdentityPoint point{};
+  Hash32 dedup_tag{};
+  Ed25519PublicKey attester{};
+  uint64_t expiry_epoch = 0;
+  friend bool operator==(const GenesisIdentity&, const GenesisIdentity&) = default;
+};
+
 Bytes EncodeIdentity(const Identity& id);  // the r/i record (the index is in the key)
 Result<Identity> DecodeIdentity(uint64_t index, ByteView bytes);  // strict; kDataLoss
 Bytes EncodeRegistryParams(const RegistryParams& p);
@@ -119,6 +129,14 @@ Result<std::optional<RegistryParams>> ReadParams(const RegistryStore& store);
 // be distinct and non-empty.
 Status InitGenesis(RegistryStore* store, const RegistryParams& p,
                    const std::vector<Ed25519PublicKey>& attesters);
+
+// Genesis, after InitGenesis: registers `identities` at indices 0, 1, ... in order, then
+// freezes the snapshots of their cohorts from epoch 0, so they claim from epoch 0 on.
+// Each must have an accredited attester, a canonical non-identity point and a tag no
+// other holds, and an expiry in 1..max_attestation_epochs; InvalidArgument names the
+// first that does not.
+Status GenesisIdentities(RegistryStore* store, const RegistryParams& p,
+                         const std::vector<GenesisIdentity>& identities);
 
 // For governance: accredit or withdraw an attester. Removal keeps its identities (they
 // expire or are replaced as usual) and stops both its registrations and its revocations.

@@ -153,6 +153,12 @@ ChainApp::ChainApp(std::string chain_id, ChainTip tip, store::Store* store,
       exec_ledger_(chain_id_, live_state_.get()),
       tip_(std::move(tip)) {}
 
+void ChainApp::SetPreparedSets(ledger::PreparedSets* sets) {
+  HITO_ASSERT(sets != nullptr);
+  sets_ = sets;
+  exec_ledger_.SetPreparedSets(sets);
+}
+
 ChainTip ChainApp::Tip() const {
   MutexLock lock(mu_);
   return tip_;
@@ -215,6 +221,51 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
   Result<std::vector<std::pair<Bytes, Bytes>>> records = ledger::ValidatorRecords(
       *state, chain_id_, h.height, block.evidence, block.proposal_evidence);
   if (!records.ok()) return records.status();
+  return CheckClaims(block, state.get());
+}
+
+Status ChainApp::CheckClaims(const types::Block& block, const ledger::KvReader* state) const {
+  ledger::Ledger ledger(chain_id_, state);
+  if (sets_ != nullptr) ledger.SetPreparedSets(sets_);
+  HITO_ASSIGN_OR_RETURN(std::optional<ledger::UbiParams> ubi, ledger.GetUbiParams());
+  std::vector<ledger::ubi::ClaimStatement> statements;
+  std::vector<Hash32> hashes;
+  std::vector<size_t> where;
+  size_t claims = 0;
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    if (block.txs[i].size() < 2 || block.txs[i][1] != static_cast<uint8_t>(types::TxKind::kClaim)) {
+      continue;
+    }
+    HITO_ASSIGN_OR_RETURN(types::Transaction tx, types::DecodeTransaction(block.txs[i]));
+    const types::Claim& claim = std::get<types::Claim>(tx.body);
+    ++claims;
+    const Hash32 hash = types::TransactionHash(block.txs[i]);
+    if (mempool_->ClaimVerified(hash)) continue;
+    HITO_ASSIGN_OR_RETURN(ledger::ubi::ClaimCheck check, ledger.PrepareClaim(claim));
+    // Refused by a cheap rule: a failed result in the block, not a reason to refuse it.
+    if (!check.statement) continue;
+    statements.push_back(std::move(*check.statement));
+    hashes.push_back(hash);
+    where.push_back(i);
+  }
+  if (ubi && claims > ubi->max_claims_per_block) {
+    return InvalidArgumentError("block holds " + std::to_string(claims) + " claims, limit " +
+                                std::to_string(ubi->max_claims_per_block));
+  }
+  if (statements.empty()) return Status::Ok();
+  std::vector<const ledger::ubi::ClaimStatement*> ptrs;
+  for (const auto& s : statements) ptrs.push_back(&s);
+  HITO_ASSIGN_OR_RETURN(ledger::ubi::VerifyOutcome v,
+                        ledger::ubi::VerifyStatements(
+                            ledger::RegistryStore(state), chain_id_, ptrs, ledger.prepared_sets(),
+                            zk::proof::membership::BatchMode::kFirstInvalid));
+  for (size_t k = 0; k < v.valid.size(); ++k) {
+    if (!v.valid[k]) {
+      return InvalidArgumentError("tx " + std::to_string(where[k]) +
+                                  ": claim proof does not verify");
+    }
+  }
+  mempool_->RememberVerifiedClaims(hashes);
   return Status::Ok();
 }
 
@@ -233,7 +284,8 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
   for (size_t i = 0; i < block.txs.size(); ++i) {
     Hash32 hash = types::TransactionHash(block.txs[i]);
     const auto* t = std::get_if<types::Transfer>(&txs[i].body);
-    if (all_verified && mempool_->Get(hash) == nullptr &&
+    // Claims verified here (admission or ProcessProposal) count as checked too.
+    if (all_verified && mempool_->Get(hash) == nullptr && !mempool_->ClaimVerified(hash) &&
         (t == nullptr || !types::VerifyTransferSignature(*t))) {
       all_verified = false;
     }

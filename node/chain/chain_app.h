@@ -34,6 +34,10 @@ class ChainApp : public Application {
   ChainApp(std::string chain_id, ChainTip tip, store::Store* store, mempool::Mempool* mempool,
            CommitEvents* events);
 
+  // Where claim proofs get their prepared sets (default: built on every use); `sets`
+  // must outlive this. Call before the engine starts.
+  void SetPreparedSets(consensus::ledger::PreparedSets* sets);
+
   ChainTip Tip() const override;
   std::vector<Bytes> PrepareProposal(uint32_t max_txs, uint64_t max_bytes) override;
   Result<consensus::types::ValidatorSet> ValidatorSetAt(uint64_t height) const override;
@@ -43,6 +47,12 @@ class ChainApp : public Application {
               FinalizedBlock finalized) override;
 
  private:
+  // ProcessProposal's claim rules: at most max_claims_per_block claims, and the proofs not
+  // verified here before verified in batches (kFirstInvalid) against `state`; the first
+  // bad proof refuses the block. Verified claims are remembered for FinalizeBlock.
+  Status CheckClaims(const consensus::types::Block& block,
+                     const consensus::ledger::KvReader* state) const;
+
   const std::string chain_id_;
   store::Store* store_;
   mempool::Mempool* mempool_;
@@ -51,6 +61,7 @@ class ChainApp : public Application {
   // execution cache carries decoded accounts and tree pages from block to block.
   std::shared_ptr<const store::StateView> live_state_;
   consensus::ledger::Ledger exec_ledger_;
+  consensus::ledger::PreparedSets* sets_ = nullptr;
   mutable Mutex mu_;
   ChainTip tip_ GUARDED_BY(mu_);
 };

@@ -230,8 +230,12 @@ size_t P2pTransport::OnTxs(const p2p::PeerId& /*from*/, const std::vector<Bytes>
     }
     admitted += out.ok() ? 1 : 0;
     // Other refusals (a nonce used meanwhile, a known tx) happen to honest peers; a bad
-    // signature never does: the sender admitted it before gossiping.
-    bad_signatures += out.code == consensus::ledger::TxCode::kBadSignature ? 1 : 0;
+    // signature or proof never does: the sender verified it before gossiping, and a
+    // proof's validity does not change with the state.
+    bad_signatures += out.code == consensus::ledger::TxCode::kBadSignature ||
+                              out.code == consensus::ledger::TxCode::kBadProof
+                          ? 1
+                          : 0;
   }
   MutexLock lock(gossip_mu_);
   gossip_stats_.received_admitted += admitted;

@@ -77,6 +77,10 @@ Status ValidateMempoolConfig(const NodeConfig& c) {
     return InvalidArgumentError(
         "config: mempool.max_bytes_per_sender must be at least one max-size tx");
   }
+  if (c.prepared_set_cache_bytes > kPreparedSetCacheMaxBytes) {
+    return InvalidArgumentError("config: personhood.prepared_set_cache_bytes must be at most " +
+                                std::to_string(kPreparedSetCacheMaxBytes));
+  }
   if (c.mempool_tx_ttl_ms < kMempoolTtlMinMs || c.mempool_tx_ttl_ms > kMempoolTtlMaxMs) {
     return InvalidArgumentError("config: mempool.tx_ttl_ms must be in [" +
                                 std::to_string(kMempoolTtlMinMs) + ", " +
@@ -172,6 +176,9 @@ std::string ConfigToToml(const NodeConfig& c) {
     << "max_bytes_per_sender = " << c.mempool_max_bytes_per_sender << "\n"
     << "# A transaction pending longer than this leaves the pool (resubmit it).\n"
     << "tx_ttl_ms = " << c.mempool_tx_ttl_ms << "\n\n"
+    << "[personhood]\n"
+    << "# Prepared anonymity sets kept for claim proofs, in bytes (~47 MB per 2^14 set).\n"
+    << "prepared_set_cache_bytes = " << c.prepared_set_cache_bytes << "\n\n"
     << "[log]\n"
     << "# trace, debug, info, warn, error, critical, off\n"
     << "level = " << TomlString(c.log_level) << "\n";
@@ -210,6 +217,8 @@ Result<NodeConfig> ParseConfigToml(std::string_view text) {
   HITO_RETURN_IF_ERROR(
       ReadUint(t, "mempool", "max_bytes_per_sender", &c.mempool_max_bytes_per_sender));
   HITO_RETURN_IF_ERROR(ReadUint(t, "mempool", "tx_ttl_ms", &c.mempool_tx_ttl_ms));
+  HITO_RETURN_IF_ERROR(
+      ReadUint(t, "personhood", "prepared_set_cache_bytes", &c.prepared_set_cache_bytes));
   HITO_RETURN_IF_ERROR(ReadString(t, "log", "level", &c.log_level));
   HITO_RETURN_IF_ERROR(ReadString(t, "p2p", "listen_addr", &c.p2p_addr));
   if (const toml::array* peers = t["p2p"]["peers"].as_array()) {

@@ -39,6 +39,9 @@ struct NodeConfig {
   uint32_t mempool_max_txs_per_sender = 5'000;
   uint64_t mempool_max_bytes_per_sender = 8ull * 1024 * 1024;
   uint64_t mempool_tx_ttl_ms = 600'000;
+  // Bytes of prepared anonymity sets kept for claim verification (PreparedSetCache);
+  // a 2^14-member set is charged ~47 MB.
+  uint64_t prepared_set_cache_bytes = uint64_t{512} << 20;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 };
 
@@ -50,6 +53,8 @@ inline constexpr uint32_t kTimeoutDeltaMaxMs = 60'000;
 // mempool.tx_ttl_ms must lie in [kMempoolTtlMinMs, kMempoolTtlMaxMs] (a second to a week).
 inline constexpr uint64_t kMempoolTtlMinMs = 1'000;
 inline constexpr uint64_t kMempoolTtlMaxMs = 7ull * 24 * 3600 * 1000;
+// personhood.prepared_set_cache_bytes is at most kPreparedSetCacheMaxBytes (0 keeps none).
+inline constexpr uint64_t kPreparedSetCacheMaxBytes = uint64_t{1} << 40;
 Status ValidateConfig(const NodeConfig& config);
 std::string ConfigToToml(const NodeConfig& config);
 Result<NodeConfig> ParseConfigToml(std::string_view text);

@@ -1,6 +1,8 @@
 #include "node/config/genesis_json.h"
 
+#include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "base/bech32m.h"
@@ -41,6 +43,124 @@ Result<types::ValidatorSet> ParseValidatorSet(const nlohmann::json& list, const 
   return set;
 }
 
+// Refuses any key of `obj` outside `allowed`, naming it: a misspelt parameter would
+// otherwise silently take its default on a chain that lives for years.
+Status OnlyKeys(const nlohmann::json& obj, std::initializer_list<std::string_view> allowed,
+                const std::string& what) {
+  if (!obj.is_object()) return InvalidArgumentError(what + " must be an object");
+  for (const auto& [key, value] : obj.items()) {
+    (void)value;
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return InvalidArgumentError(what + ": unknown key \"" + key + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+// An optional unsigned field of `obj` in [lo, hi]; absent keeps *out.
+template <typename T>
+Status OptionalUint(const nlohmann::json& obj, const std::string& key, uint64_t lo, uint64_t hi,
+                    const std::string& what, T* out) {
+  if (!obj.contains(key)) return Status::Ok();
+  const std::string name = what + "." + key;
+  HITO_ASSIGN_OR_RETURN(uint64_t v, JsonU64(obj.at(key), "genesis: " + name));
+  if (v < lo || v > hi) {
+    return InvalidArgumentError("genesis: " + name + " must be " + std::to_string(lo) + ".." +
+                                std::to_string(hi) + ", got " + std::to_string(v));
+  }
+  *out = static_cast<T>(v);
+  return Status::Ok();
+}
+
+Status ParseParams(const nlohmann::json& p, ledger::Params* out) {
+  HITO_RETURN_IF_ERROR(OptionalUint(p, "min_fee", 0, UINT64_MAX, "params", &out->min_fee));
+  HITO_RETURN_IF_ERROR(
+      OptionalUint(p, "epoch_blocks", 1, UINT64_MAX, "params", &out->epoch_blocks));
+  HITO_RETURN_IF_ERROR(OptionalUint(p, "demurrage_ppm_per_epoch", 0,
+                                    ledger::demurrage::kMaxPpmPerEpoch, "params",
+                                    &out->demurrage_ppm_per_epoch));
+  return OnlyKeys(p, {"min_fee", "epoch_blocks", "demurrage_ppm_per_epoch"}, "genesis: params");
+}
+
+Status ParseRegistryParams(const nlohmann::json& r, ledger::RegistryParams* out) {
+  HITO_RETURN_IF_ERROR(OnlyKeys(
+      r, {"cohort_bits", "max_attestation_epochs", "attester_quota_per_epoch", "claim_window"},
+      "genesis: registry"));
+  HITO_RETURN_IF_ERROR(
+      OptionalUint(r, "cohort_bits", 0, ledger::kCohortBitsMax, "registry", &out->cohort_bits));
+  HITO_RETURN_IF_ERROR(OptionalUint(r, "max_attestation_epochs", 1,
+                                    ledger::kMaxAttestationEpochsMax, "registry",
+                                    &out->max_attestation_epochs));
+  HITO_RETURN_IF_ERROR(OptionalUint(r, "attester_quota_per_epoch", 1, UINT32_MAX, "registry",
+                                    &out->attester_quota_per_epoch));
+  HITO_RETURN_IF_ERROR(OptionalUint(r, "claim_window", 1, ledger::kSnapshotWindowMax, "registry",
+                                    &out->claim_window));
+  const Status valid = ledger::ValidateRegistryParams(*out);
+  if (!valid.ok()) return valid.WithContext("genesis: registry");
+  return Status::Ok();
+}
+
+Status ParseUbiParams(const nlohmann::json& u, ledger::UbiParams* out) {
+  HITO_RETURN_IF_ERROR(OnlyKeys(u, {"ubi_per_epoch", "max_claims_per_block"}, "genesis: ubi"));
+  HITO_RETURN_IF_ERROR(OptionalUint(u, "ubi_per_epoch", 0, UINT64_MAX, "ubi", &out->ubi_per_epoch));
+  HITO_RETURN_IF_ERROR(OptionalUint(u, "max_claims_per_block", 1, ledger::kMaxClaimsPerBlockMax,
+                                    "ubi", &out->max_claims_per_block));
+  const Status valid = ledger::ValidateUbiParams(*out);
+  if (!valid.ok()) return valid.WithContext("genesis: ubi");
+  return Status::Ok();
+}
+
+Result<Hash32> Hex32Field(const nlohmann::json& v, const std::string& what) {
+  if (!v.is_string()) return InvalidArgumentError(what + " must be a string of 64 hex digits");
+  Result<Hash32> h = HexDecode32(v.get<std::string>());
+  if (!h.ok()) return h.status().WithContext(what);
+  return h;
+}
+
+// "attesters", "registry" and "ubi": present together or not at all (the registry is
+// enabled iff genesis accredits an attester).
+Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
+  if (!j.contains("attesters")) {
+    for (const char* key : {"registry", "ubi"}) {
+      if (j.contains(key)) {
+        return InvalidArgumentError(std::string("genesis: ") + key +
+                                    " given without attesters (the registry is enabled by "
+                                    "accrediting at least one attester)");
+      }
+    }
+    return Status::Ok();
+  }
+  const auto& list = j.at("attesters");
+  if (!list.is_array() || list.empty()) {
+    return InvalidArgumentError("genesis: attesters must be a non-empty list of hex keys");
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string what = "genesis: attesters[" + std::to_string(i) + "]";
+    HITO_ASSIGN_OR_RETURN(Hash32 key, Hex32Field(list[i], what));
+    if (std::find(g->attesters.begin(), g->attesters.end(), key) != g->attesters.end()) {
+      return InvalidArgumentError(what + ": listed twice");
+    }
+    g->attesters.push_back(key);
+  }
+  if (j.contains("registry"))
+    HITO_RETURN_IF_ERROR(ParseRegistryParams(j.at("registry"), &g->registry));
+  if (j.contains("ubi")) HITO_RETURN_IF_ERROR(ParseUbiParams(j.at("ubi"), &g->ubi));
+  return Status::Ok();
+}
+
+nlohmann::ordered_json PersonhoodToJson(const ledger::Genesis& g, nlohmann::ordered_json j) {
+  nlohmann::ordered_json attesters = nlohmann::ordered_json::array();
+  for (const Ed25519PublicKey& a : g.attesters) attesters.push_back(HexEncode(a));
+  j["attesters"] = attesters;
+  j["registry"] = {{"cohort_bits", g.registry.cohort_bits},
+                   {"max_attestation_epochs", g.registry.max_attestation_epochs},
+                   {"attester_quota_per_epoch", g.registry.attester_quota_per_epoch},
+                   {"claim_window", g.registry.claim_window}};
+  j["ubi"] = {{"ubi_per_epoch", g.ubi.ubi_per_epoch},
+              {"max_claims_per_block", g.ubi.max_claims_per_block}};
+  return j;
+}
+
 }  // namespace
 
 std::string GenesisToJson(const ledger::Genesis& g) {
@@ -68,7 +188,10 @@ std::string GenesisToJson(const ledger::Genesis& g) {
     accts.push_back({{"address", EncodeAddress(a.account)}, {"balance", a.balance}});
   }
   j["accounts"] = accts;
-  j["params"] = {{"min_fee", g.params.min_fee}};
+  j["params"] = {{"min_fee", g.params.min_fee},
+                 {"epoch_blocks", g.params.epoch_blocks},
+                 {"demurrage_ppm_per_epoch", g.params.demurrage_ppm_per_epoch}};
+  if (!g.attesters.empty()) j = PersonhoodToJson(g, std::move(j));
   return j.dump(2) + "\n";
 }
 
@@ -76,6 +199,11 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
   ledger::Genesis g;
   try {
     nlohmann::json j = nlohmann::json::parse(text);
+    HITO_RETURN_IF_ERROR(
+        OnlyKeys(j,
+                 {"chain_id", "genesis_time_ms", "validators", "validator_schedule", "accounts",
+                  "params", "attesters", "registry", "ubi"},
+                 "genesis"));
     g.chain_id = j.at("chain_id").get<std::string>();
     if (g.chain_id.empty() || g.chain_id.size() > types::kChainIdMaxLen) {
       return InvalidArgumentError("genesis: chain_id must be 1.." +
@@ -119,12 +247,8 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
       HITO_ASSIGN_OR_RETURN(acct.balance, JsonU64(a.at("balance"), "genesis: account balance"));
       g.accounts.push_back(acct);
     }
-    if (j.contains("params")) {
-      const auto& p = j.at("params");
-      if (p.contains("min_fee")) {
-        HITO_ASSIGN_OR_RETURN(g.params.min_fee, JsonU64(p.at("min_fee"), "genesis: min_fee"));
-      }
-    }
+    if (j.contains("params")) HITO_RETURN_IF_ERROR(ParseParams(j.at("params"), &g.params));
+    HITO_RETURN_IF_ERROR(ParsePersonhood(j, &g));
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("genesis: ") + e.what());
   }

@@ -4,6 +4,7 @@
 
 #include "base/bech32m.h"
 #include "base/bytes.h"
+#include "base/hex.h"
 #include "consensus/types/codec.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
@@ -46,6 +47,17 @@ Status CreateEmptyPrivateDir(const std::filesystem::path& dir) {
   return Status::Ok();
 }
 
+void DevPersonhood(const Ed25519PublicKey& attester, ledger::Genesis* g) {
+  g->attesters = {attester};
+  g->params.epoch_blocks = kDevEpochBlocks;
+  g->registry.cohort_bits = kDevCohortBits;
+  g->registry.claim_window = kDevClaimWindow;
+  // ~97 days of 8-second epochs, and far more registrations than a load test makes.
+  g->registry.max_attestation_epochs = uint64_t{1} << 20;
+  g->registry.attester_quota_per_epoch = 1'000'000;
+  g->ubi = ledger::UbiParams{};
+}
+
 Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options) {
   HITO_RETURN_IF_ERROR(ValidateConfig(options.config));
   HITO_RETURN_IF_ERROR(ValidateNewChainId(options.chain_id));
@@ -69,6 +81,10 @@ Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions
     types::AccountId dev_account = types::AccountIdFromPublicKey(dev.public_key());
     out.dev_address = EncodeAddress(dev_account);
     g.accounts.push_back({dev_account, kInitBalance});
+    Ed25519PrivateKey attester = Ed25519PrivateKey::Generate();
+    HITO_RETURN_IF_ERROR(WriteSeedFile(p.attester_key(), attester.seed()));
+    out.attester_public_key = HexEncode(attester.public_key());
+    DevPersonhood(attester.public_key(), &g);
   }
   for (const ledger::GenesisAccount& a : options.accounts) g.accounts.push_back(a);
 

@@ -6,6 +6,7 @@
 //                   (genesis_json.h)
 //   validator.key   the validator's Ed25519 seed, hex, mode 0600; never logged
 //   dev.key         (dev chains only) the funded dev account's seed, hex, mode 0600
+//   attester.key    (dev chains only) the dev attester's seed, hex, mode 0600
 //   data/           LevelDB (blocks and state)
 // Seed files and plain files are read and written by base/file_io.h. Functions here do
 // file I/O and return errors as values; none is thread-safe with respect to the same home.
@@ -46,6 +47,7 @@ struct HomePaths {
   std::filesystem::path genesis() const { return home / "genesis.json"; }
   std::filesystem::path validator_key() const { return home / "validator.key"; }
   std::filesystem::path dev_key() const { return home / "dev.key"; }
+  std::filesystem::path attester_key() const { return home / "attester.key"; }
   std::filesystem::path data() const { return home / "data"; }
 };
 
@@ -54,7 +56,8 @@ struct InitOptions {
   uint64_t genesis_time_ms = 0;  // 0 = now
   // Extra funded accounts besides the validator's own.
   std::vector<consensus::ledger::GenesisAccount> accounts;
-  // When set, a dev account is created, funded and its seed written to dev.key.
+  // When set, a dev account is created, funded and its seed written to dev.key, and a
+  // dev attester is accredited (DevPersonhood) with its seed written to attester.key.
   bool dev_account = false;
   NodeConfig config;
 };
@@ -62,9 +65,20 @@ struct InitOptions {
 // The balance `init` gives the validator's account and the dev account: 1e9 HITO.
 inline constexpr uint64_t kInitBalance = 1'000'000'000ull * 1'000'000ull;
 
+// The personhood parameters of dev and local test chains: `attester` accredited, epochs
+// of kDevEpochBlocks blocks (seconds at the default 1 s block interval, so a newcomer
+// registers and claims within a minute), cohorts of 2^kDevCohortBits members, a claim
+// window of kDevClaimWindow epochs, and quotas and attestation lifetimes generous enough
+// for load tests (docs/decisions.md).
+inline constexpr uint64_t kDevEpochBlocks = 8;
+inline constexpr uint8_t kDevCohortBits = 6;
+inline constexpr uint64_t kDevClaimWindow = 4;
+void DevPersonhood(const Ed25519PublicKey& attester, consensus::ledger::Genesis* genesis);
+
 struct InitResult {
   std::string validator_address;
-  std::string dev_address;  // empty unless dev_account
+  std::string dev_address;          // empty unless dev_account
+  std::string attester_public_key;  // hex; empty unless dev_account
 };
 
 // Creates a home. Refuses (kAlreadyExists) when the folder holds any of the home files.

@@ -39,10 +39,12 @@ TestnetNode DescribeNode(const TestnetOptions& options, uint32_t i, const Ed2551
   return node;
 }
 
-// Every validator with power 1; each validator's account and the dev account funded.
+// Every validator with power 1; each validator's account and the dev account funded; the
+// dev attester accredited with the dev chain's personhood parameters.
 Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
                                        const std::vector<Ed25519PrivateKey>& keys,
-                                       const Ed25519PublicKey& dev) {
+                                       const Ed25519PublicKey& dev,
+                                       const Ed25519PublicKey& attester) {
   ledger::Genesis g;
   g.chain_id = options.chain_id;
   g.time_ms = GenesisTimeMsOrNow(options.genesis_time_ms);
@@ -53,6 +55,7 @@ Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
     g.accounts.push_back({types::AccountIdFromPublicKey(k.public_key()), kInitBalance});
   }
   g.accounts.push_back({types::AccountIdFromPublicKey(dev), kInitBalance});
+  DevPersonhood(attester, &g);
   return g;
 }
 
@@ -76,9 +79,11 @@ Status WriteNodeHome(const std::vector<TestnetNode>& nodes, uint32_t i,
   return WriteFile(p.genesis(), genesis);
 }
 
-// nodes.json: the chain id, the dev account and each node's addresses and key.
+// nodes.json: the chain id, the dev account, the dev attester and each node's addresses
+// and key.
 std::string NodesJson(const std::string& chain_id, const std::vector<TestnetNode>& nodes,
-                      const std::vector<Ed25519PrivateKey>& keys, const Ed25519PublicKey& dev) {
+                      const std::vector<Ed25519PrivateKey>& keys, const Ed25519PublicKey& dev,
+                      const Ed25519PublicKey& attester) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (size_t i = 0; i < nodes.size(); ++i) {
     list.push_back(
@@ -92,6 +97,7 @@ std::string NodesJson(const std::string& chain_id, const std::vector<TestnetNode
   nlohmann::ordered_json doc;
   doc["chain_id"] = chain_id;
   doc["dev_address"] = EncodeAddress(types::AccountIdFromPublicKey(dev));
+  doc["attester_public_key"] = HexEncode(attester);
   doc["nodes"] = list;
   return doc.dump(2) + "\n";
 }
@@ -108,14 +114,18 @@ Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
     nodes.push_back(DescribeNode(options, i, keys.back()));
   }
   Ed25519PrivateKey dev = Ed25519PrivateKey::Generate();
-  HITO_ASSIGN_OR_RETURN(ledger::Genesis g, TestnetGenesis(options, keys, dev.public_key()));
+  Ed25519PrivateKey attester = Ed25519PrivateKey::Generate();
+  HITO_ASSIGN_OR_RETURN(ledger::Genesis g,
+                        TestnetGenesis(options, keys, dev.public_key(), attester.public_key()));
   HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "dev.key", dev.seed()));
+  HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "attester.key", attester.seed()));
   const std::string genesis = GenesisToJson(g);
   for (uint32_t i = 0; i < options.validators; ++i) {
     HITO_RETURN_IF_ERROR(WriteNodeHome(nodes, i, keys[i], genesis));
   }
   HITO_RETURN_IF_ERROR(
-      WriteFile(options.out / "nodes.json", NodesJson(g.chain_id, nodes, keys, dev.public_key())));
+      WriteFile(options.out / "nodes.json",
+                NodesJson(g.chain_id, nodes, keys, dev.public_key(), attester.public_key())));
   return nodes;
 }
 

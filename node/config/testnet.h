@@ -3,7 +3,8 @@
 // DIR/node0 .. DIR/node<N-1>: each a complete home (own validator.key, config.toml with
 // loopback gRPC and p2p addresses and the list of every other node as a peer, the shared
 // genesis.json). The genesis lists all N validators with power 1 and funds each
-// validator's account and a dev account, whose seed goes to DIR/dev.key (hex, 0600).
+// validator's account and a dev account, whose seed goes to DIR/dev.key (hex, 0600), and
+// accredits a dev attester (DevPersonhood, home.h) whose seed goes to DIR/attester.key.
 // DIR/nodes.json lists each node's home, gRPC address, p2p address and public key.
 // Node i listens on gRPC base_port + 2i and p2p base_port + 2i + 1.
 #ifndef HITO_NODE_CONFIG_TESTNET_H_

@@ -1,5 +1,6 @@
 #include "node/mempool/mempool.h"
 
+#include <initializer_list>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -7,6 +8,7 @@
 #include "base/checked.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/limits.h"
+#include "consensus/types/personhood.h"
 
 namespace hito::node::mempool {
 namespace {
@@ -38,6 +40,45 @@ AdmitOutcome KnownPending(const Hash32& hash) {
   return out;
 }
 
+AdmitOutcome StorageFailure(const Hash32& hash, Status status) {
+  AdmitOutcome out;
+  out.hash = hash;
+  out.storage_error = std::move(status);
+  return out;
+}
+
+// The first byte of a personhood key says what it is (PersonhoodKeys).
+constexpr uint8_t kKeyAttestation = 'a';
+constexpr uint8_t kKeyPoint = 'p';
+constexpr uint8_t kKeyRevocation = 'r';
+constexpr uint8_t kKeyClaim = 'c';
+
+Bytes KeyOf(uint8_t tag, std::initializer_list<ByteView> parts) {
+  Bytes k{tag};
+  for (ByteView p : parts) k.insert(k.end(), p.begin(), p.end());
+  return k;
+}
+
+// The refusal of a personhood transaction whose key `key` is pending already.
+AdmitOutcome PendingKeyRefusal(const Hash32& hash, const Bytes& key) {
+  switch (key.at(0)) {
+    case kKeyClaim:
+      return Refuse(hash, TxCode::kAlreadyClaimed,
+                    "a claim with this nullifier for this epoch is pending");
+    case kKeyAttestation:
+      return Refuse(hash, TxCode::kAttestationUsed,
+                    "a registration of this attestation is pending");
+    case kKeyPoint:
+      return Refuse(hash, TxCode::kIdentityExists, "a registration of this identity is pending");
+    default:
+      return Refuse(hash, TxCode::kIdentityNotLive, "a revocation of this identity is pending");
+  }
+}
+
+const types::Claim* ClaimOf(const PendingTx& ptx) {
+  return std::get_if<types::Claim>(&ptx.tx.body);
+}
+
 }  // namespace
 
 Mempool::Mempool(std::string chain_id, MempoolLimits limits,
@@ -49,6 +90,98 @@ Mempool::Mempool(std::string chain_id, MempoolLimits limits,
       clock_(clock),
       state_(std::move(state)) {
   HITO_ASSERT(clock_ != nullptr);
+  Result<std::optional<ledger::UbiParams>> ubi =
+      ledger::Ledger(chain_id_, state_.get()).GetUbiParams();
+  if (ubi.ok() && ubi->has_value()) max_claims_per_block_ = (*ubi)->max_claims_per_block;
+}
+
+void Mempool::SetPreparedSets(ledger::PreparedSets* sets) {
+  HITO_ASSERT(sets != nullptr);
+  sets_ = sets;
+}
+
+std::shared_ptr<const ledger::KvReader> Mempool::StateSnapshot() const {
+  MutexLock lock(mu_);
+  return state_;
+}
+
+void Mempool::PersonhoodKeys(PendingTx* ptx) {
+  HITO_ASSERT(ptx->keys.empty());
+  ptx->personhood = true;
+  if (const auto* reg = std::get_if<types::Registration>(&ptx->tx.body)) {
+    ptx->keys.push_back(KeyOf(kKeyAttestation, {types::AttestationId(reg->attestation)}));
+    ptx->keys.push_back(KeyOf(kKeyPoint, {reg->attestation.identity}));
+  } else if (const auto* rev = std::get_if<types::Revocation>(&ptx->tx.body)) {
+    ptx->keys.push_back(KeyOf(kKeyRevocation, {rev->attester, rev->identity}));
+  } else {
+    const types::Claim& c = std::get<types::Claim>(ptx->tx.body);
+    Bytes epoch(8);
+    for (size_t i = 0; i < 8; ++i) epoch[i] = static_cast<uint8_t>(c.epoch >> (56 - 8 * i));
+    ptx->keys.push_back(KeyOf(kKeyClaim, {epoch, types::ClaimNullifier(c)}));
+  }
+  HITO_ASSERT(!ptx->keys.empty());
+}
+
+std::optional<AdmitOutcome> Mempool::CheckPersonhood(const PendingTx& ptx,
+                                                     const ledger::KvReader* state) const {
+  HITO_ASSERT(ptx.personhood);
+  if (ClaimOf(ptx) != nullptr) return std::nullopt;  // VerifyClaims, with the batch
+  ledger::Ledger ledger(chain_id_, state);
+  // Signatures and the proof of possession too: this runs outside the lock.
+  ledger::TxResult r = ledger.CheckTransaction(ptx.tx, 0, ledger::SignatureCheck::kVerify);
+  if (!r.ok()) return Refuse(ptx.hash, r.code, r.message);
+  return std::nullopt;
+}
+
+void Mempool::VerifyClaims(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
+                           const ledger::KvReader* state, std::vector<uint8_t>* refused,
+                           std::vector<AdmitOutcome>* out) {
+  ledger::Ledger ledger(chain_id_, state);
+  std::vector<ledger::ubi::ClaimStatement> statements;
+  std::vector<size_t> owner;  // statements[k] belongs to ptxs[owner[k]]
+  for (size_t i = 0; i < ptxs.size(); ++i) {
+    if ((*refused)[i] || ClaimOf(*ptxs[i]) == nullptr) continue;
+    const PendingTx& ptx = *ptxs[i];
+    bool verified = false;
+    {
+      MutexLock lock(mu_);
+      if (personhood_keys_.count(ptx.keys[0]) != 0) {
+        (*out)[i] = PendingKeyRefusal(ptx.hash, ptx.keys[0]);
+        (*refused)[i] = 1;
+        continue;
+      }
+      verified = verified_.count(ptx.hash) != 0;
+    }
+    Result<ledger::ubi::ClaimCheck> check = ledger.PrepareClaim(*ClaimOf(ptx));
+    if (!check.ok() || !check->statement) {
+      (*out)[i] = check.ok() ? Refuse(ptx.hash, check->refusal.code, check->refusal.message)
+                             : StorageFailure(ptx.hash, check.status());
+      (*refused)[i] = 1;
+      continue;
+    }
+    if (verified) continue;
+    statements.push_back(std::move(*check->statement));
+    owner.push_back(i);
+  }
+  if (statements.empty()) return;
+  std::vector<const ledger::ubi::ClaimStatement*> ptrs;
+  for (const auto& s : statements) ptrs.push_back(&s);
+  const ledger::RegistryStore store(state);
+  Result<ledger::ubi::VerifyOutcome> v = ledger::ubi::VerifyStatements(
+      store, chain_id_, ptrs, sets_ != nullptr ? sets_ : ledger.prepared_sets(),
+      zk::proof::membership::BatchMode::kAllInvalid);
+  MutexLock lock(mu_);
+  for (size_t k = 0; k < owner.size(); ++k) {
+    const size_t i = owner[k];
+    if (!v.ok() || !v->valid[k]) {
+      (*out)[i] = v.ok() ? Refuse(ptxs[i]->hash, TxCode::kBadProof,
+                                  "membership proof does not verify for this claim")
+                         : StorageFailure(ptxs[i]->hash, v.status());
+      (*refused)[i] = 1;
+    } else {
+      RememberVerifiedLocked(ptxs[i]->hash);
+    }
+  }
 }
 
 std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
@@ -81,7 +214,16 @@ std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
   }
   ptx->tx = std::move(decoded).value();
   const types::Transfer* t = std::get_if<types::Transfer>(&ptx->tx.body);
-  if (t == nullptr) return Refuse(hash, TxCode::kUnsupportedKind, "only transfers are enabled");
+  if (t == nullptr) {
+    if (!ledger::TxKindEnabled(ptx->tx.kind())) {
+      return Refuse(hash, TxCode::kUnsupportedKind,
+                    std::string("kind ") + std::string(types::TxKindName(ptx->tx.kind())) +
+                        " is not enabled");
+    }
+    PersonhoodKeys(ptx.get());
+    ptx->bytes = ToBytes(tx_bytes);
+    return std::nullopt;
+  }
   if (t->chain_id != chain_id_) {
     return Refuse(
         hash, TxCode::kWrongChain,
@@ -107,13 +249,9 @@ std::optional<AdmitOutcome> Mempool::VerifyAndSum(PendingTx* ptx) {
 }
 
 AdmitOutcome Mempool::Admit(ByteView tx_bytes) {
-  auto ptx = std::make_shared<PendingTx>();
-  if (std::optional<AdmitOutcome> refused = PreCheck(tx_bytes, ptx)) return std::move(*refused);
-  // The expensive check, outside the lock: handler threads verify in parallel.
-  if (std::optional<AdmitOutcome> refused = VerifyAndSum(ptx.get())) return std::move(*refused);
-  MutexLock lock(mu_);
-  ExpireLocked();
-  return CheckAndInsertLocked(std::move(ptx));
+  // The checks of a batch of one, in the same order; the expensive ones run outside the
+  // lock, so handler threads verify in parallel.
+  return std::move(AdmitBatch({tx_bytes})[0]);
 }
 
 std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) {
@@ -121,12 +259,16 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
   std::vector<AdmitOutcome> out(n);
   std::vector<std::shared_ptr<PendingTx>> ptxs(n);
   std::vector<uint8_t> refused(n, 0);
+  const std::shared_ptr<const ledger::KvReader> state = StateSnapshot();
   // Stateless checks and signatures for items [from, to).
   auto check = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
       ptxs[i] = std::make_shared<PendingTx>();
       std::optional<AdmitOutcome> r = PreCheck(txs[i], ptxs[i]);
-      if (!r) r = VerifyAndSum(ptxs[i].get());
+      if (!r) {
+        r = ptxs[i]->personhood ? CheckPersonhood(*ptxs[i], state.get())
+                                : VerifyAndSum(ptxs[i].get());
+      }
       if (r) {
         out[i] = std::move(*r);
         refused[i] = 1;
@@ -152,6 +294,7 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
   } else {
     check(0, n);
   }
+  VerifyClaims(ptxs, state.get(), &refused, &out);
   MutexLock lock(mu_);
   ExpireLocked();
   for (size_t i = 0; i < n; ++i) {
@@ -160,9 +303,50 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
   return out;
 }
 
+AdmitOutcome Mempool::CheckAndInsertPersonhoodLocked(std::shared_ptr<PendingTx> ptx) {
+  const Hash32 hash = ptx->hash;
+  for (const Bytes& key : ptx->keys) {
+    if (personhood_keys_.count(key) != 0) return PendingKeyRefusal(hash, key);
+  }
+  // The state may have moved since the checks outside the lock: the cheap checks again.
+  ledger::Ledger ledger(chain_id_, state_.get());
+  if (const types::Claim* c = ClaimOf(*ptx)) {
+    Result<bool> used = ledger::ubi::NullifierUsed(ledger::RegistryStore(state_.get()), c->epoch,
+                                                   types::ClaimNullifier(*c));
+    if (!used.ok()) return StorageFailure(hash, used.status());
+    if (*used) return Refuse(hash, TxCode::kAlreadyClaimed, "nullifier already used in this epoch");
+  } else {
+    ledger::TxResult r =
+        ledger.CheckTransaction(ptx->tx, 0, ledger::SignatureCheck::kAlreadyVerified);
+    if (!r.ok()) return Refuse(hash, r.code, r.message);
+  }
+  // They pay no fee, so they displace nothing and nothing displaces them.
+  if (txs_.size() + 1 > limits_.max_txs || total_bytes_ + ptx->bytes.size() > limits_.max_bytes) {
+    AdmitOutcome out = Refuse(hash, TxCode::kMempoolFull,
+                              "mempool holds " + std::to_string(txs_.size()) + " transactions, " +
+                                  std::to_string(total_bytes_) + " bytes: retry later");
+    out.refusal = PoolRefusal::kPoolFull;
+    return out;
+  }
+  for (const Bytes& key : ptx->keys) personhood_keys_.emplace(key, hash);
+  ptx->seq = next_seq_++;
+  ptx->admitted_at = clock_->Now();
+  by_seq_.emplace(ptx->seq, hash);
+  personhood_by_seq_.emplace(ptx->seq, hash);
+  total_bytes_ += ptx->bytes.size();
+  dropped_.erase(hash);
+  AdmitOutcome out;
+  out.hash = hash;
+  out.admitted = ptx;
+  txs_.emplace(hash, std::move(ptx));
+  HITO_ASSERT(txs_.size() <= limits_.max_txs && total_bytes_ <= limits_.max_bytes);
+  return out;
+}
+
 AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
   const Hash32 hash = ptx->hash;
   if (txs_.count(hash) != 0) return KnownPending(hash);
+  if (ptx->personhood) return CheckAndInsertPersonhoodLocked(std::move(ptx));
   SenderQueue* queue = nullptr;
   if (auto it = senders_.find(ptx->sender); it != senders_.end()) queue = &it->second;
   const uint64_t pending = queue ? queue->by_nonce.size() : 0;
@@ -303,10 +487,23 @@ std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
   out.reserve(std::min<size_t>(max_txs, txs_.size()));
   std::set<types::AccountId> blocked;  // senders with a skipped tx: take none of their later ones
   uint64_t bytes = 0;
+  uint32_t claims = 0;
   const io::Clock::TimePoint now = clock_->Now();
   for (const auto& [seq, hash] : by_seq_) {
     if (out.size() >= max_txs) break;
     const std::shared_ptr<PendingTx>& ptx = txs_.at(hash);
+    if (ptx->personhood) {
+      const bool claim = ClaimOf(*ptx) != nullptr;
+      // A block holds at most max_claims_per_block claims (more would be refused).
+      if ((claim && claims >= max_claims_per_block_) || bytes + ptx->bytes.size() > max_bytes ||
+          ExpiredAt(*ptx, now)) {
+        continue;
+      }
+      claims += claim ? 1 : 0;
+      bytes += ptx->bytes.size();
+      out.push_back(ptx);
+      continue;
+    }
     if (!blocked.empty() && blocked.count(ptx->sender) != 0) continue;
     // Expired but not yet removed (no admission or commit since): not proposed.
     if (bytes + ptx->bytes.size() > max_bytes || ExpiredAt(*ptx, now)) {
@@ -323,6 +520,14 @@ void Mempool::RemoveLocked(const Hash32& hash) {
   auto it = txs_.find(hash);
   if (it == txs_.end()) return;
   const PendingTx& ptx = *it->second;
+  if (ptx.personhood) {
+    for (const Bytes& key : ptx.keys) personhood_keys_.erase(key);
+    personhood_by_seq_.erase(ptx.seq);
+    by_seq_.erase(ptx.seq);
+    total_bytes_ -= ptx.bytes.size();
+    txs_.erase(it);
+    return;
+  }
   auto s = senders_.find(ptx.sender);
   HITO_ASSERT(s != senders_.end());
   SenderQueue& q = s->second;
@@ -358,6 +563,13 @@ size_t Mempool::ExpireLocked() {
   while (!by_seq_.empty()) {
     const PendingTx& oldest = *txs_.at(by_seq_.begin()->second);
     if (!ExpiredAt(oldest, now)) break;
+    if (oldest.personhood) {
+      const Hash32 h = oldest.hash;
+      RemoveLocked(h);
+      RememberDroppedLocked(h, DropReason::kExpired);
+      ++removed;
+      continue;
+    }
     // It and its sender's later nonces, from the tail down (they cannot execute without it).
     const types::AccountId sender = oldest.sender;
     const uint64_t nonce = oldest.nonce;
@@ -410,7 +622,59 @@ void Mempool::Update(const std::vector<CommittedTx>& committed,
     affected.insert(c.sender);
   }
   for (const types::AccountId& sender : affected) RecheckSenderLocked(sender);
+  RecheckPersonhoodLocked();
   ExpireLocked();
+}
+
+void Mempool::RecheckPersonhoodLocked() {
+  ledger::Ledger ledger(chain_id_, state_.get());
+  Result<std::optional<ledger::UbiParams>> ubi = ledger.GetUbiParams();
+  Result<std::optional<ledger::RegistryParams>> rp = ledger.GetRegistryParams();
+  Result<ledger::Params> params = ledger.GetParams();
+  Result<uint64_t> height = ledger.Height();
+  // A storage failure: keep the txs; the block path stops the node.
+  if (!ubi.ok() || !rp.ok() || !params.ok() || !height.ok()) return;
+  if (ubi->has_value()) max_claims_per_block_ = (*ubi)->max_claims_per_block;
+  if (personhood_by_seq_.empty() || !rp->has_value()) return;
+  // Claims must be open in the next block's epoch: at an epoch start the window moves.
+  const uint64_t oldest = ledger::ubi::OldestOpenEpoch(**rp, ledger::EpochOf(*params, *height + 1));
+  const ledger::RegistryStore store(state_.get());
+  std::vector<Hash32> drop;
+  for (const auto& [seq, hash] : personhood_by_seq_) {
+    const PendingTx& ptx = *txs_.at(hash);
+    if (const types::Claim* c = ClaimOf(ptx)) {
+      Result<bool> used = ledger::ubi::NullifierUsed(store, c->epoch, types::ClaimNullifier(*c));
+      if (c->epoch < oldest || (used.ok() && *used)) drop.push_back(hash);
+      continue;
+    }
+    ledger::TxResult r =
+        ledger.CheckTransaction(ptx.tx, 0, ledger::SignatureCheck::kAlreadyVerified);
+    if (!r.ok() && r.code != TxCode::kStateUnavailable) drop.push_back(hash);
+  }
+  for (const Hash32& h : drop) RemoveLocked(h);
+}
+
+void Mempool::RememberVerifiedLocked(const Hash32& hash) {
+  const uint64_t id = next_verified_id_++;
+  verified_[hash] = id;
+  verified_order_.emplace_back(hash, id);
+  while (verified_order_.size() > kVerifiedClaimsRemembered) {
+    auto [old_hash, old_id] = verified_order_.front();
+    verified_order_.pop_front();
+    auto it = verified_.find(old_hash);
+    if (it != verified_.end() && it->second == old_id) verified_.erase(it);
+  }
+  HITO_ASSERT(verified_.size() <= kVerifiedClaimsRemembered);
+}
+
+bool Mempool::ClaimVerified(const Hash32& hash) const {
+  MutexLock lock(mu_);
+  return verified_.count(hash) != 0;
+}
+
+void Mempool::RememberVerifiedClaims(const std::vector<Hash32>& hashes) {
+  MutexLock lock(mu_);
+  for (const Hash32& h : hashes) RememberVerifiedLocked(h);
 }
 
 void Mempool::RecheckSenderLocked(const types::AccountId& sender) {

@@ -515,6 +515,83 @@ TEST(Registry, GenesisRejectsBadParamsAndDuplicateAttesters) {
   EXPECT_EQ(Ledger::InitGenesis(no_claims).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Genesis identities are in the snapshots of epoch 0, in order, so a claim by one of
+// them executes in the first block; hostile lists (unaccredited attester, repeated point
+// or tag, bad expiry, no attesters at all) are refused.
+TEST(Registry, GenesisIdentitiesClaimInEpochZero) {
+  Genesis g;
+  g.chain_id = kChain;
+  g.params.epoch_blocks = kEpochBlocks;
+  g.attesters = {AttesterKey(1).public_key()};
+  g.registry = SmallParams();
+  std::vector<Citizen> citizens;
+  for (uint64_t i = 0; i < 6; ++i) {
+    citizens.push_back(MakeCitizen(i));
+    g.identities.push_back(GenesisIdentity{citizens.back().point, Tag("g" + std::to_string(i)),
+                                           AttesterKey(1).public_key(), 5});
+  }
+  auto out = Ledger::InitGenesis(g);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  MemoryKv kv;
+  kv.Apply(out->changes);
+  const RegistryStore store(&kv);
+  EXPECT_EQ(*registry::Size(store), 6u);
+  // Cohorts of 4: cohort 0 holds identities 0..3, cohort 1 identities 4..5.
+  const std::optional<Hash32> h0 = *registry::SnapshotHash(store, 0, 0);
+  const std::optional<Hash32> h1 = *registry::SnapshotHash(store, 0, 1);
+  ASSERT_TRUE(h0 && h1);
+  auto members = **registry::SnapshotMembers(store, 1, *h1);
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0], citizens[4].point);
+  EXPECT_EQ(members[1], citizens[5].point);
+  EXPECT_EQ((*registry::FindIdentity(store, citizens[5].point))->index, 5u);
+
+  // A claim by identity 5 (position 1 of cohort 1) in block 1, epoch 0.
+  std::vector<zk::Point> points;
+  for (const auto& m : members) points.push_back(*zk::Point::Decode(m));
+  auto set = zk::proof::membership::PreparedSet::Create(points);
+  ASSERT_TRUE(set.ok());
+  types::Claim claim;
+  claim.epoch = 0;
+  claim.cohort = 1;
+  claim.recipient = Hash32{9};
+  auto proof =
+      zk::proof::membership::Prove(*set, 1, citizens[5].secret, kChain, types::ClaimContext(0),
+                                   types::ClaimMessage(kChain, 0, 1, claim.recipient));
+  ASSERT_TRUE(proof.ok());
+  claim.proof = proof->Encode();
+  Ledger ledger(kChain, &kv);
+  auto applied = ledger.ApplyBlock(Header(1), {types::Transaction{claim}}, SignatureCheck::kVerify);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_TRUE(applied->results.at(0).ok()) << applied->results.at(0).message;
+  kv.Apply(applied->changes);
+  EXPECT_EQ(ledger.GetAccount(claim.recipient)->balance, g.ubi.ubi_per_epoch);
+
+  auto refused = [&](auto mutate) {
+    Genesis b = g;
+    mutate(&b);
+    auto r = Ledger::InitGenesis(b);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    return r.status().message();
+  };
+  EXPECT_NE(refused([](Genesis* b) {
+              b->identities[2].attester = AttesterKey(3).public_key();
+            }).find("identity 2"),
+            std::string::npos);
+  EXPECT_NE(refused([](Genesis* b) {
+              b->identities[3].point = b->identities[1].point;
+            }).find("point listed twice"),
+            std::string::npos);
+  EXPECT_NE(refused([](Genesis* b) {
+              b->identities[3].dedup_tag = b->identities[0].dedup_tag;
+            }).find("dedup tag listed twice"),
+            std::string::npos);
+  refused([](Genesis* b) { b->identities[0].expiry_epoch = 0; });
+  refused([](Genesis* b) { b->identities[0].expiry_epoch = 11; });
+  refused([](Genesis* b) { b->identities[0].point = types::IdentityPoint{}; });
+  refused([](Genesis* b) { b->attesters.clear(); });
+}
+
 TEST(Registry, AddAndRemoveAttester) {
   RegistryChain chain;
   RegistryStore store = chain.store();

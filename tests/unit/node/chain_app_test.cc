@@ -19,6 +19,7 @@
 #include "tests/support/chain_node.h"
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
+#include "tests/support/personhood.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/transactions.h"
 #include "tests/support/votes.h"
@@ -278,6 +279,71 @@ TEST_F(ChainAppTest, EveryBlockProcessProposalAcceptsExecutes) {
   EXPECT_GT(accepted, 20);
   EXPECT_GT(refused, 20);
   EXPECT_GT(executed, 10u);
+}
+
+// ---- Claims in proposals (real proofs, cohorts of 16, at most 3 claims per block) ----
+
+class ChainAppClaimTest : public ChainAppTest {
+ protected:
+  void SetUp() override {
+    testing::PersonhoodSpec spec;
+    spec.max_claims_per_block = 3;
+    genesis_ = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec);
+    store_ = store::Store::Open(dir_.path()).value();
+    Hash32 genesis_hash{};
+    genesis_hash.fill(9);
+    Result<ChainTip> tip = RecoverChain(store_.get(), genesis_, genesis_hash);
+    ASSERT_TRUE(tip.ok()) << tip.status().ToString();
+    Reopen(*tip);
+  }
+  types::Claim MakeClaim(uint64_t citizen, uint8_t to = 9) {
+    return testing::MakeClaim(*store_->State(), kChain, citizen, 0, testing::AccountOf(KeyFor(to)));
+  }
+};
+
+TEST_F(ChainAppClaimTest, ABadProofFromAnotherValidatorRefusesTheBlock) {
+  types::Claim tampered = MakeClaim(2);
+  tampered.recipient = testing::AccountOf(KeyFor(66));
+  const types::Block bad =
+      NextBlock({testing::EncodeClaim(MakeClaim(1)), testing::EncodeClaim(tampered)});
+  Status s = app_->ProcessProposal(bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("tx 1"), std::string::npos) << s.message();
+  // Decided anyway (by others): executed with its own verification, the bad claim fails.
+  Result<FinalizedBlock> fin = app_->FinalizeBlock(bad);
+  ASSERT_TRUE(fin.ok()) << fin.status().ToString();
+  EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
+  EXPECT_EQ(fin->outcome.results[1].code, ledger::TxCode::kBadProof);
+}
+
+TEST_F(ChainAppClaimTest, DoubleClaimAndClosedEpochAreFailedResultsNotBadBlocks) {
+  types::Claim future = MakeClaim(5);
+  future.epoch = 7;
+  const Bytes first = testing::EncodeClaim(MakeClaim(3));
+  const types::Block b =
+      NextBlock({first, testing::EncodeClaim(MakeClaim(3, 10)), testing::EncodeClaim(future)});
+  ASSERT_TRUE(app_->ProcessProposal(b).ok());
+  EXPECT_TRUE(pool_->ClaimVerified(types::TransactionHash(first)));
+  Result<FinalizedBlock> fin = app_->FinalizeBlock(b);
+  ASSERT_TRUE(fin.ok()) << fin.status().ToString();
+  EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
+  EXPECT_EQ(fin->outcome.results[1].code, ledger::TxCode::kAlreadyClaimed);
+  EXPECT_EQ(fin->outcome.results[2].code, ledger::TxCode::kEpochNotOpen);
+}
+
+TEST_F(ChainAppClaimTest, MoreThanMaxClaimsPerBlockIsRefusedAndProposalsStayUnder) {
+  std::vector<Bytes> claims;
+  for (uint64_t i = 0; i < 4; ++i) claims.push_back(testing::EncodeClaim(MakeClaim(i)));
+  Status s = app_->ProcessProposal(NextBlock(claims));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("claims"), std::string::npos) << s.message();
+  for (const Bytes& c : claims) ASSERT_TRUE(pool_->Admit(c).ok());
+  const std::vector<Bytes> proposal = app_->PrepareProposal(100, 1 << 20);
+  EXPECT_EQ(proposal.size(), 3u);
+  const types::Block mine = NextBlock(proposal);
+  ASSERT_TRUE(app_->ProcessProposal(mine).ok());
+  CommitBlock(mine);
+  EXPECT_EQ(pool_->size(), 1u);
 }
 
 }  // namespace

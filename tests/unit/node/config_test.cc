@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "base/bech32m.h"
+#include "base/hex.h"
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
 #include "tests/support/temp_dir.h"
@@ -151,6 +152,104 @@ TEST(GenesisTest, RefusesNegativeOrFractionalNumbersAndBadChainIds) {
   o.chain_id = "My_Chain";
   EXPECT_FALSE(InitHome(dir.path() / "home", o).ok());
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "home" / "genesis.json"));
+}
+
+// The personhood sections and the epoch params round-trip, and each malformed value is
+// refused with an error naming its field.
+TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
+  auto g = testing::MakeGenesis("chain-x", {{1, 5}});
+  g.params.epoch_blocks = 8;
+  g.params.demurrage_ppm_per_epoch = 250;
+  g.attesters = {testing::KeyFor(7).public_key(), testing::KeyFor(8).public_key()};
+  g.registry.cohort_bits = 6;
+  g.registry.max_attestation_epochs = 99;
+  g.registry.attester_quota_per_epoch = 5;
+  g.registry.claim_window = 4;
+  g.ubi.ubi_per_epoch = 123;
+  g.ubi.max_claims_per_block = 17;
+  const std::string good = GenesisToJson(g);
+  auto back = ParseGenesisJson(good);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->params, g.params);
+  EXPECT_EQ(back->attesters, g.attesters);
+  EXPECT_EQ(back->registry, g.registry);
+  EXPECT_EQ(back->ubi, g.ubi);
+
+  auto refused_naming = [&](const std::string& from, const std::string& to,
+                            const std::string& field) {
+    std::string s = good;
+    size_t at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    auto r = ParseGenesisJson(s);
+    ASSERT_FALSE(r.ok()) << to;
+    EXPECT_NE(r.status().message().find(field), std::string::npos)
+        << field << ": " << r.status().message();
+  };
+  refused_naming("\"epoch_blocks\": 8", "\"epoch_blocks\": 0", "epoch_blocks");
+  refused_naming("\"epoch_blocks\": 8", "\"epoch_blocks\": -8", "epoch_blocks");
+  refused_naming("\"demurrage_ppm_per_epoch\": 250", "\"demurrage_ppm_per_epoch\": 1000000",
+                 "demurrage_ppm_per_epoch");
+  refused_naming("\"cohort_bits\": 6", "\"cohort_bits\": 17", "cohort_bits");
+  refused_naming("\"cohort_bits\": 6", "\"cohort_bits\": 300", "cohort_bits");
+  refused_naming("\"claim_window\": 4", "\"claim_window\": 0", "claim_window");
+  refused_naming("\"claim_window\": 4", "\"claim_window\": \"4\"", "claim_window");
+  refused_naming("\"attester_quota_per_epoch\": 5", "\"attester_quota_per_epoch\": 4294967296",
+                 "attester_quota_per_epoch");
+  refused_naming("\"max_attestation_epochs\": 99", "\"max_attestation_epochs\": 0",
+                 "max_attestation_epochs");
+  refused_naming("\"max_claims_per_block\": 17", "\"max_claims_per_block\": 0",
+                 "max_claims_per_block");
+  refused_naming("\"ubi_per_epoch\": 123", "\"ubi_per_epoch\": 1.5", "ubi_per_epoch");
+  refused_naming("\"ubi_per_epoch\": 123", "\"ubi_per_epoch\": 1, \"ubi_per_epch\": 2",
+                 "ubi_per_epch");
+  refused_naming("\"claim_window\": 4", "\"claim_window\": 4, \"cohort_bitz\": 1", "cohort_bitz");
+  refused_naming("\"attesters\": [", "\"atesters\": [", "atesters");
+  refused_naming(HexEncode(g.attesters[1]), "zz", "attesters[1]");
+  refused_naming(HexEncode(g.attesters[1]), HexEncode(g.attesters[0]), "attesters[1]");
+  std::string empty_list = good;
+  const size_t open = empty_list.find('[', empty_list.find("\"attesters\""));
+  empty_list.erase(open + 1, empty_list.find(']', open) - open - 1);
+  auto empty = ParseGenesisJson(empty_list);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("attesters"), std::string::npos);
+
+  // Without attesters the sections are meaningless: refused rather than ignored.
+  std::string no_attesters = good;
+  size_t from = no_attesters.find("\"attesters\"");
+  size_t to = no_attesters.find("\"registry\"");
+  no_attesters.erase(from, to - from);
+  auto orphan = ParseGenesisJson(no_attesters);
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_NE(orphan.status().message().find("without attesters"), std::string::npos);
+}
+
+TEST(InitHomeTest, DevHomeAccreditsAnAttesterWithShortEpochs) {
+  TempDir dir;
+  InitOptions o;
+  o.dev_account = true;
+  auto r = InitHome(dir.path() / "home", o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  HomePaths p{dir.path() / "home"};
+  auto attester = ReadSeedFile(p.attester_key());
+  ASSERT_TRUE(attester.ok());
+  EXPECT_EQ(HexEncode(attester->public_key()), r->attester_public_key);
+  auto genesis = ParseGenesisJson(ReadFile(p.genesis()).value());
+  ASSERT_TRUE(genesis.ok());
+  ASSERT_EQ(genesis->attesters.size(), 1u);
+  EXPECT_EQ(genesis->attesters[0], attester->public_key());
+  EXPECT_EQ(genesis->params.epoch_blocks, kDevEpochBlocks);
+  EXPECT_EQ(genesis->registry.cohort_bits, kDevCohortBits);
+  EXPECT_EQ(genesis->registry.claim_window, kDevClaimWindow);
+  EXPECT_TRUE(consensus::ledger::Ledger::InitGenesis(*genesis).ok());
+
+  // A plain home enables no registry.
+  auto plain = InitHome(dir.path() / "plain", InitOptions{});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "plain" / "attester.key"));
+  auto pg = ParseGenesisJson(ReadFile(HomePaths{dir.path() / "plain"}.genesis()).value());
+  ASSERT_TRUE(pg.ok());
+  EXPECT_TRUE(pg->attesters.empty());
 }
 
 TEST(SeedFileTest, WritesMode0600AndNeverOverwrites) {

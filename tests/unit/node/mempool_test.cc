@@ -1,7 +1,9 @@
 // Mempool admission, every refusal reason, limits, duplicates, nonce-ordered reaping and
 // removal/re-checking after a commit, over a real ledger on an in-memory state; then the
 // full-pool rules (fee-and-age eviction from the tails of senders' nonce chains, the
-// per-sender caps, the TTL on a ManualClock) including hostile senders.
+// per-sender caps, the TTL on a ManualClock) including hostile senders; then claims
+// (batch verification, duplicate nullifiers, bad proofs, closed epochs, the per-block cap,
+// drops after a commit), registrations and revocations, with real proofs.
 #include "node/mempool/mempool.h"
 
 #include <gtest/gtest.h>
@@ -10,10 +12,15 @@
 
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/limits.h"
+#include "consensus/types/personhood.h"
 #include "node/io/clock.h"
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
+#include "tests/support/personhood.h"
 #include "tests/support/transactions.h"
+#include "zk/point.h"
+#include "zk/proof/sigma.h"
+#include "zk/scalar.h"
 
 namespace hito::node::mempool {
 namespace {
@@ -102,7 +109,7 @@ TEST_F(MempoolTest, RefusesEachReasonPrecisely) {
   };
   Bytes forged = SignedTransfer(KeyFor(1), {.nonce = 0, .amount = 5});
   forged[forged.size() - 1] ^= 0x01;  // last byte of the signature
-  Bytes reserved = {types::kTxVersion, static_cast<uint8_t>(types::TxKind::kClaim), 0, 0};
+  Bytes reserved = {types::kTxVersion, static_cast<uint8_t>(types::TxKind::kProposal), 0, 0};
   std::vector<Case> cases = {
       {"too large", Bytes(types::kTxMaxBytes + 1, 0), TxCode::kTooLarge},
       {"bad version", Bytes{9, 1, 0}, TxCode::kMalformed},
@@ -432,6 +439,176 @@ TEST_F(MempoolEvictionTest, TransactionsOlderThanTheTtlExpireWithTheirLaterNonce
   EXPECT_EQ(Dropped(a0), std::nullopt);
   EXPECT_EQ(Dropped(b0), DropReason::kExpired);
   EXPECT_EQ(pool_->size(), 1u);
+}
+
+// ---- Personhood: claims, registrations and revocations (real proofs, cohorts of 16) ----
+
+class MempoolPersonhoodTest : public ::testing::Test {
+ protected:
+  void Init(const testing::PersonhoodSpec& spec) {
+    auto g =
+        ledger::Ledger::InitGenesis(testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000}}, spec));
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    kv_.Apply(g->changes);
+    pool_ =
+        std::make_unique<Mempool>(kChain, MempoolLimits{}, std::make_shared<ledger::MemoryKv>(kv_),
+                                  [](const Hash32&) -> Result<std::optional<store::TxLocation>> {
+                                    return std::optional<store::TxLocation>();
+                                  });
+  }
+  void SetUp() override { Init({}); }
+
+  Bytes Claim(uint64_t citizen, uint64_t epoch = 0, uint8_t to = 9) {
+    return testing::EncodeClaim(
+        testing::MakeClaim(kv_, kChain, citizen, epoch, AccountOf(KeyFor(to))));
+  }
+
+  // Executes `raw` as the next block and tells the pool; returns the results.
+  std::vector<ledger::TxResult> Commit(const std::vector<Bytes>& raw) {
+    ledger::Ledger l(kChain, &kv_);
+    types::BlockHeader h;
+    h.chain_id = kChain;
+    h.height = l.Height().value() + 1;
+    h.time_ms = 1'700'000'000'000 + h.height;
+    std::vector<types::Transaction> txs;
+    std::vector<CommittedTx> committed;
+    for (const Bytes& b : raw) {
+      txs.push_back(types::DecodeTransaction(b).value());
+      committed.push_back({types::TransactionHash(b), {}});
+    }
+    auto out = l.ApplyBlock(h, txs, ledger::SignatureCheck::kVerify);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    kv_.Apply(out->changes);
+    pool_->Update(committed, std::make_shared<ledger::MemoryKv>(kv_));
+    return out->results;
+  }
+
+  ledger::MemoryKv kv_;
+  std::unique_ptr<Mempool> pool_;
+};
+
+TEST_F(MempoolPersonhoodTest, AdmitsAClaimOnceAndRefusesASecondWithItsNullifier) {
+  const Bytes first = Claim(3);
+  AdmitOutcome ok = pool_->Admit(first);
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  EXPECT_TRUE(pool_->ClaimVerified(ok.hash));
+  EXPECT_EQ(pool_->Admit(first).code, TxCode::kAlreadyKnown);
+  // The same citizen proves again (fresh randomness, other recipient): same nullifier.
+  const Bytes second = Claim(3, 0, 10);
+  ASSERT_NE(types::TransactionHash(second), ok.hash);
+  AdmitOutcome dup = pool_->Admit(second);
+  EXPECT_EQ(dup.code, TxCode::kAlreadyClaimed) << dup.message;
+  EXPECT_FALSE(pool_->ClaimVerified(dup.hash));
+  EXPECT_EQ(pool_->size(), 1u);
+  // Two claims of one citizen in one batch: the first wins.
+  auto outs = pool_->AdmitBatch({Claim(4), Claim(4, 0, 11)});
+  EXPECT_TRUE(outs[0].ok()) << outs[0].message;
+  EXPECT_EQ(outs[1].code, TxCode::kAlreadyClaimed);
+}
+
+TEST_F(MempoolPersonhoodTest, BatchRefusesExactlyTheBadProofs) {
+  std::vector<Bytes> raw;
+  for (uint64_t i = 0; i < 8; ++i) raw.push_back(Claim(i));
+  // Tampered recipient: the proof is bound to the original one.
+  types::Claim tampered = std::get<types::Claim>(types::DecodeTransaction(raw[2])->body);
+  tampered.recipient = AccountOf(KeyFor(66));
+  raw[2] = testing::EncodeClaim(tampered);
+  // A proof of another citizen's claim under this one's nullifier slot: valid points,
+  // wrong statement (cohort 1 set, cohort 0 claim).
+  types::Claim moved = std::get<types::Claim>(types::DecodeTransaction(raw[5])->body);
+  types::Claim other = testing::MakeClaim(kv_, kChain, 17, 0, moved.recipient);
+  moved.proof = other.proof;
+  raw[5] = testing::EncodeClaim(moved);
+  std::vector<ByteView> views(raw.begin(), raw.end());
+  auto outs = pool_->AdmitBatch(views);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (i == 2 || i == 5) {
+      EXPECT_EQ(outs[i].code, TxCode::kBadProof) << i << ": " << outs[i].message;
+    } else {
+      EXPECT_TRUE(outs[i].ok()) << i << ": " << outs[i].message;
+    }
+  }
+  EXPECT_EQ(pool_->size(), 6u);
+}
+
+TEST_F(MempoolPersonhoodTest, RefusesClaimsForEpochsNotOpenOrCohortsWithoutSnapshot) {
+  types::Claim c = testing::MakeClaim(kv_, kChain, 1, 0, AccountOf(KeyFor(9)));
+  types::Claim future = c;
+  future.epoch = 1;  // its snapshot is not frozen yet
+  EXPECT_EQ(pool_->Admit(testing::EncodeClaim(future)).code, TxCode::kEpochNotOpen);
+  types::Claim nowhere = c;
+  nowhere.cohort = 7;  // 20 citizens fill cohorts 0 and 1 only
+  EXPECT_EQ(pool_->Admit(testing::EncodeClaim(nowhere)).code, TxCode::kNoSnapshot);
+  types::Claim garbage = c;
+  garbage.proof.assign(garbage.proof.size(), 0xff);
+  EXPECT_EQ(pool_->Admit(testing::EncodeClaim(garbage)).code, TxCode::kBadProof);
+  EXPECT_EQ(pool_->size(), 0u);
+}
+
+TEST_F(MempoolPersonhoodTest, ReapTakesAtMostMaxClaimsPerBlock) {
+  testing::PersonhoodSpec spec;
+  spec.max_claims_per_block = 2;
+  kv_ = ledger::MemoryKv();
+  Init(spec);
+  for (uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(pool_->Admit(Claim(i)).ok());
+  ASSERT_TRUE(pool_->Admit(SignedTransfer(KeyFor(1), TransferSpec{.chain_id = kChain})).ok());
+  auto reaped = pool_->Reap(100, 1 << 20);
+  size_t claims = 0;
+  for (const auto& p : reaped) claims += p->tx.kind() == types::TxKind::kClaim ? 1 : 0;
+  EXPECT_EQ(claims, 2u);
+  EXPECT_EQ(reaped.size(), 3u);
+}
+
+TEST_F(MempoolPersonhoodTest, CommitDropsClaimsWithUsedNullifiersAndClosedEpochs) {
+  testing::PersonhoodSpec spec;
+  spec.epoch_blocks = 3;
+  spec.claim_window = 1;
+  kv_ = ledger::MemoryKv();
+  Init(spec);
+  const Bytes a = Claim(1);
+  const Bytes b = Claim(2);
+  ASSERT_TRUE(pool_->Admit(a).ok());
+  ASSERT_TRUE(pool_->Admit(b).ok());
+  // Block 1 carries another proof by citizen 2: b's nullifier is used now.
+  auto results = Commit({Claim(2, 0, 12)});
+  ASSERT_TRUE(results.at(0).ok()) << results[0].message;
+  EXPECT_NE(pool_->Get(types::TransactionHash(a)), nullptr);
+  EXPECT_EQ(pool_->Get(types::TransactionHash(b)), nullptr);
+  // After block 2 the next block opens epoch 1; with a window of one epoch, a's closes.
+  Commit({});
+  EXPECT_EQ(pool_->Get(types::TransactionHash(a)), nullptr);
+  EXPECT_EQ(pool_->size(), 0u);
+}
+
+TEST_F(MempoolPersonhoodTest, RegistrationsAndRevocationsByTheirKeys) {
+  const Ed25519PrivateKey attester = KeyFor(101);
+  auto registration = [&](uint64_t secret, const std::string& handle, bool forge = false) {
+    types::Attestation a;
+    a.chain_id = kChain;
+    a.identity = zk::Point::MulBase(zk::Scalar::FromU64(secret)).bytes();
+    a.dedup_tag = types::DedupTag(types::DedupKey{1}, handle);
+    a.expiry_epoch = 50;
+    const Ed25519PrivateKey forger = KeyFor(102);
+    types::SignAttestation(&a, forge ? forger : attester);
+    a.attester = attester.public_key();
+    types::Registration r{
+        a, zk::proof::SchnorrProve(zk::Scalar::FromU64(secret), types::PossessionMessage(a))
+               ->Encode()};
+    return types::EncodeTransaction(types::Transaction{r});
+  };
+  AdmitOutcome ok = pool_->Admit(registration(555, "alice"));
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  EXPECT_EQ(pool_->Admit(registration(555, "alice-2")).code, TxCode::kIdentityExists);
+  EXPECT_EQ(pool_->Admit(registration(556, "bob", /*forge=*/true)).code, TxCode::kBadSignature);
+  types::Revocation rev;
+  rev.chain_id = kChain;
+  rev.identity = zk::Point::MulBase(testing::CitizenSecret(0)).bytes();
+  types::SignRevocation(&rev, attester);
+  ASSERT_TRUE(pool_->Admit(types::EncodeTransaction(types::Transaction{rev})).ok());
+  EXPECT_EQ(pool_->size(), 2u);
+  auto results = Commit({pool_->Reap(10, 1 << 20)[0]->bytes, pool_->Reap(10, 1 << 20)[1]->bytes});
+  for (const auto& r : results) EXPECT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(pool_->size(), 0u);
 }
 
 }  // namespace
