@@ -95,10 +95,10 @@ class ChainAppTest : public ::testing::Test {
   std::unique_ptr<ChainApp> app_;
 };
 
-// A transfer's bytes with the kind byte changed to a reserved kind (claim = 3).
+// A transfer's bytes with the kind byte changed to a reserved kind (proposal = 4).
 Bytes ReservedKindTx() {
   Bytes tx = SignedTransfer(KeyFor(1), {.chain_id = kChain});
-  tx[1] = static_cast<uint8_t>(types::TxKind::kClaim);
+  tx[1] = static_cast<uint8_t>(types::TxKind::kProposal);
   return tx;
 }
 
