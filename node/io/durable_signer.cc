@@ -92,7 +92,8 @@ SignState DurableSigner::last() const {
 }
 
 Result<Ed25519Signature> DurableSigner::Sign(uint64_t height, uint32_t round, SignStep step,
-                                      const Bytes& sign_bytes, const std::optional<Hash32>& locks) {
+                                             const Bytes& sign_bytes,
+                                             const std::optional<Hash32>& locks) {
   MutexLock lock(mu_);
   const Hash32 hash = SignBytesHash(sign_bytes);
   if (!last_.empty) {
