@@ -4,7 +4,8 @@
 // value as public for valgrind memcheck (VALGRIND_MAKE_MEM_DEFINED; a few no-op
 // instructions when not running under valgrind, nothing at all where the header is
 // absent): the prover calls it exactly on what the protocol publishes, so the memcheck
-// test in tests/unit/zkct/ flags any other use of a secret in a branch or an address.
+// test in tests/unit/zk/ct_prove_valgrind.cc flags any other use of a secret in a branch or an
+// address.
 #ifndef HITO_ZK_PROOF_CT_H_
 #define HITO_ZK_PROOF_CT_H_
 

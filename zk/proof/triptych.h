@@ -8,8 +8,8 @@
 // transcript and the security argument, is docs/protocol/membership-proof.md.
 //
 // Prove is constant time in the index, the secret and its random scalars (checked under
-// valgrind in tests/unit/zkct/). Verify and BatchVerify use variable-time arithmetic on
-// public data only. A PreparedSet is immutable after Create and safe to share between
+// valgrind in tests/unit/zk/ct_prove_valgrind.cc). Verify and BatchVerify use variable-time
+// arithmetic on public data only. A PreparedSet is immutable after Create and safe to share between
 // threads; all functions here are thread-safe.
 #ifndef HITO_ZK_PROOF_TRIPTYCH_H_
 #define HITO_ZK_PROOF_TRIPTYCH_H_

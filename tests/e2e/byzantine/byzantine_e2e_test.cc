@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <regex>
 #include <string>
@@ -24,8 +23,8 @@
 
 #include "base/hex.h"
 #include "consensus/types/block.h"
-#include "tests/e2e/byzantine/e2e_support.h"
-#include "tests/e2e/testnet/testnet_fixture.h"
+#include "tests/support/e2e/e2e_support.h"
+#include "tests/support/e2e/testnet_fixture.h"
 #include "wallet/client.h"
 
 namespace hito::e2e {
@@ -41,39 +40,17 @@ constexpr uint64_t kHeightsAfterAttack = 4;  // one full proposer cycle past the
 constexpr auto kRecoveryWait = std::chrono::seconds(20);
 constexpr uint64_t kMaxAheadMs = 10 * 60 * 1000;  // far beyond any clock skew on one host
 
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::trunc);
-  f << text;
-}
-
-bool SetConfigValue(std::string* config, const std::string& key, int value) {
-  const size_t at = config->find("\n" + key + " = ");
-  if (at == std::string::npos) return false;
-  const size_t start = at + 1;
-  const size_t end = config->find('\n', start);
-  config->replace(start, end - start, key + " = " + std::to_string(value));
-  return true;
-}
-
 class ByzantineE2eTest : public TestnetE2eTest {
  protected:
   // Shorter rounds, so that a round the hostile proposer wastes costs about 2 s.
   void BeforeStart() override {
-    for (int i = 0; i < kNodes; ++i) {
-      const std::string path = out_ + "/node" + std::to_string(i) + "/config.toml";
-      std::string config = ReadFileOrEmpty(path);
-      for (const auto& [key, value] :
-           std::vector<std::pair<std::string, int>>{{"block_interval_ms", 300},
-                                                    {"timeout_propose_base_ms", 1200},
-                                                    {"timeout_propose_delta_ms", 200},
-                                                    {"timeout_prevote_base_ms", 400},
-                                                    {"timeout_prevote_delta_ms", 200},
-                                                    {"timeout_precommit_base_ms", 400},
-                                                    {"timeout_precommit_delta_ms", 200}}) {
-        ASSERT_TRUE(SetConfigValue(&config, key, value)) << key << " not in config.toml";
-      }
-      WriteText(path, config);
-    }
+    SetConfigValues({{"block_interval_ms", 300},
+                     {"timeout_propose_base_ms", 1200},
+                     {"timeout_propose_delta_ms", 200},
+                     {"timeout_prevote_base_ms", 400},
+                     {"timeout_prevote_delta_ms", 200},
+                     {"timeout_precommit_base_ms", 400},
+                     {"timeout_precommit_delta_ms", 200}});
   }
 
   wallet::NodeClient& Client(int i) {

@@ -7,7 +7,7 @@
 // votes (the round they are in), and runs ONE scenario for a bounded time:
 //
 //   undecodable-tx         its proposals carry a transaction that does not decode
-//   reserved-kind          ... a transaction of a reserved kind (claim)
+//   reserved-kind          ... a transaction of a reserved kind (proposal, kind 4)
 //   time-max               ... header time_ms = UINT64_MAX
 //   time-day               ... header time_ms = now + 1 day
 //   big-block              ... about 7.5 MiB of well-formed transfers (over a 4 MiB WAL
@@ -62,7 +62,8 @@
 #include "consensus/types/vote.h"
 #include "node/config/config.h"
 #include "node/p2p/peer_network.h"
-#include "tests/e2e/byzantine/e2e_support.h"
+#include "tests/support/e2e/e2e_support.h"
+#include "tests/support/votes.h"
 #include "wallet/client.h"
 
 namespace hito::e2e {
@@ -332,13 +333,8 @@ class Hostile {
 
   ct::Proposal SignedProposal(const ct::Block& b, uint32_t round,
                               const Ed25519PrivateKey& key) const {
-    ct::Proposal p;
-    p.height = b.header.height;
-    p.round = round;
-    p.block_hash = ct::HeaderHash(b.header);
-    p.proposer = key.public_key();
-    ct::SignProposal(chain_id_, &p, key);
-    return p;
+    return testing::SignedProposal(chain_id_, key, b.header.height, round,
+                                   ct::HeaderHash(b.header));
   }
 
   ct::Block HostileBlock(const Tip& tip) {
@@ -347,7 +343,7 @@ class Hostile {
     if (s == "undecodable-tx") {
       b.txs.push_back(Bytes{ct::kTxVersion, 0x01, 0xff, 0xff, 0xff});
     } else if (s == "reserved-kind") {
-      Bytes tx{ct::kTxVersion, static_cast<uint8_t>(ct::TxKind::kClaim)};
+      Bytes tx{ct::kTxVersion, static_cast<uint8_t>(ct::TxKind::kProposal)};
       tx.resize(200, 0x42);
       b.txs.push_back(std::move(tx));
     } else if (s == "time-max") {
@@ -400,14 +396,7 @@ class Hostile {
 
   ct::Vote SignedVote(ct::VoteType type, uint64_t h, uint32_t round, std::optional<Hash32> hash,
                       const Ed25519PrivateKey& key) const {
-    ct::Vote v;
-    v.type = type;
-    v.height = h;
-    v.round = round;
-    v.block_hash = hash;
-    v.validator = key.public_key();
-    ct::SignVote(chain_id_, &v, key);
-    return v;
+    return testing::SignedVote(chain_id_, key, type, h, round, hash);
   }
 
   void DuplicateVotes(uint64_t h, uint32_t round) {

@@ -18,8 +18,8 @@
 #include "base/hex.h"
 #include "consensus/types/block.h"
 #include "consensus/types/limits.h"
-#include "tests/e2e/byzantine/e2e_support.h"
-#include "tests/e2e/testnet/testnet_fixture.h"
+#include "tests/support/e2e/e2e_support.h"
+#include "tests/support/e2e/testnet_fixture.h"
 #include "wallet/client.h"
 #include "wallet/transfer.h"
 

@@ -10,7 +10,7 @@
 #include "base/bech32m.h"
 #include "base/hash.h"
 #include "consensus/types/transaction.h"
-#include "tests/e2e/hitod/e2e_util.h"
+#include "tests/support/e2e/e2e_util.h"
 #include "wallet/client.h"
 #include "wallet/keystore.h"
 #include "wallet/transfer.h"

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "tests/e2e/hitod/e2e_util.h"
+#include "tests/support/e2e/e2e_util.h"
 
 namespace hito::e2e {
 namespace {

@@ -23,7 +23,7 @@
 #include <random>
 #include <thread>
 
-#include "tests/e2e/testnet/testnet_fixture.h"
+#include "tests/support/e2e/testnet_fixture.h"
 
 namespace hito::e2e {
 namespace {

@@ -11,7 +11,7 @@
 // by the fixture on failure.
 #include <signal.h>
 
-#include "tests/e2e/testnet/testnet_fixture.h"
+#include "tests/support/e2e/testnet_fixture.h"
 
 namespace hito::e2e {
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/testnet/testnet_fixture.h"
+#include "tests/support/e2e/testnet_fixture.h"
 
 namespace hito::e2e {
 namespace {

@@ -12,30 +12,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "tests/e2e/testnet/testnet_fixture.h"
+#include "tests/support/e2e/testnet_fixture.h"
 
 namespace hito::e2e {
 namespace {
-
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::trunc);
-  f << text;
-}
-
-// Replaces the value of `key = n` in a config.toml text (hitod writes every key).
-bool SetConfigValue(std::string* config, const std::string& key, int value) {
-  const size_t at = config->find("\n" + key + " = ");
-  if (at == std::string::npos) return false;
-  const size_t start = at + 1;
-  const size_t end = config->find('\n', start);
-  config->replace(start, end - start, key + " = " + std::to_string(value));
-  return true;
-}
 
 // The testnet fixture, with the schedule and timeouts written into every home before
 // the first start, and longer waits (a set change costs a few rounds).
@@ -59,20 +43,14 @@ class ValsetE2eTest : public TestnetE2eTest {
                                            Json{{"height", 9}, {"validators", g["validators"]}}});
     const std::string genesis = g.dump(2) + "\n";
     for (int i = 0; i < kNodes; ++i) {
-      const std::string home = out_ + "/node" + std::to_string(i);
-      WriteText(home + "/genesis.json", genesis);
-      std::string config = ReadFileOrEmpty(home + "/config.toml");
-      for (const auto& [key, value] :
-           std::vector<std::pair<std::string, int>>{{"timeout_propose_base_ms", 1500},
-                                                    {"timeout_propose_delta_ms", 250},
-                                                    {"timeout_prevote_base_ms", 500},
-                                                    {"timeout_prevote_delta_ms", 250},
-                                                    {"timeout_precommit_base_ms", 500},
-                                                    {"timeout_precommit_delta_ms", 250}}) {
-        ASSERT_TRUE(SetConfigValue(&config, key, value)) << key << " not in config.toml";
-      }
-      WriteText(home + "/config.toml", config);
+      WriteText(out_ + "/node" + std::to_string(i) + "/genesis.json", genesis);
     }
+    SetConfigValues({{"timeout_propose_base_ms", 1500},
+                     {"timeout_propose_delta_ms", 250},
+                     {"timeout_prevote_base_ms", 500},
+                     {"timeout_prevote_delta_ms", 250},
+                     {"timeout_precommit_base_ms", 500},
+                     {"timeout_precommit_delta_ms", 250}});
   }
   // Node i's validator public key (hex), from the peer list of another node's config.
   std::string NodeKey(int i) {

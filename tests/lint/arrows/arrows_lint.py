@@ -90,7 +90,7 @@ PLANTED = {
     "wallet/planted.cc": '#include "node/rpc/server.h"\n',
     "wallet/planted2.cc": '#include "consensus/ledger/ledger.h"\n',
     "node/planted.cc": '#include "wallet/cli.h"\n',
-    "node/planted2.cc": '#include "tests/unit/node/testing.h"\n',
+    "node/planted2.cc": '#include "tests/support/keys.h"\n',
 }
 CLEAN = {
     "base/clean.h": '#include "base/status.h"\n#include <vector>\n',

@@ -5,21 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "base/bech32m.h"
 #include "base/hex.h"
+#include "tests/support/vectors.h"
 
 namespace hito {
 namespace {
 
-nlohmann::json Load() {
-  std::ifstream f(std::string(HITO_VECTORS_DIR) + "/bech32m.json");
-  EXPECT_TRUE(f.good());
-  return nlohmann::json::parse(f);
-}
+nlohmann::json Load() { return hito::testing::LoadVectors("bech32m.json"); }
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

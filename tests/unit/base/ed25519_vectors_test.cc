@@ -8,12 +8,13 @@
 
 #include "base/ed25519.h"
 #include "base/hex.h"
+#include "tests/support/vectors.h"
 
 namespace hito {
 namespace {
 
 TEST(Ed25519VectorsTest, Rfc8032) {
-  std::ifstream f(std::string(HITO_VECTORS_DIR) + "/ed25519.json");
+  std::ifstream f(hito::testing::VectorPath("ed25519.json"));
   ASSERT_TRUE(f.good());
   const nlohmann::json j = nlohmann::json::parse(f);
   ASSERT_EQ(j.at("vectors").size(), 5u);

@@ -22,6 +22,7 @@
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/records.h"
 #include "consensus/types/transaction.h"
+#include "tests/support/ledger.h"
 
 namespace hito::consensus::ledger {
 namespace {
@@ -178,13 +179,7 @@ Ed25519PrivateKey KeyFor(int i) {
   return Ed25519PrivateKey::FromSeed(seed);
 }
 
-types::BlockHeader Header(uint64_t height) {
-  types::BlockHeader h;
-  h.chain_id = kChain;
-  h.height = height;
-  h.time_ms = 1'700'000'000'000 + height * 1000;
-  return h;
-}
+types::BlockHeader Header(uint64_t height) { return hito::testing::HeaderAt(kChain, height); }
 
 // A chain with `n` funded accounts and the given demurrage params, over a MemoryKv.
 class Chain {

@@ -16,6 +16,7 @@
 #include "consensus/ledger/records.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/types/transaction.h"
+#include "tests/support/ledger.h"
 
 namespace hito::consensus::ledger {
 namespace {
@@ -46,11 +47,7 @@ types::Transaction Tx(const Ed25519PrivateKey& from, uint64_t nonce, const types
 }
 
 types::BlockHeader Header(uint64_t height, std::string chain = kChain) {
-  types::BlockHeader h;
-  h.chain_id = std::move(chain);
-  h.height = height;
-  h.time_ms = 1'700'000'000'000 + height * 1000;
-  return h;
+  return hito::testing::HeaderAt(chain, height);
 }
 
 // A chain with `n` funded accounts, committed to a MemoryKv.
@@ -98,17 +95,7 @@ uint64_t SumOfBalances(const MemoryKv& kv) {
   return sum;
 }
 
-// The root recomputed from scratch over every consensus record in the store.
-Hash32 RootFromRecords(const MemoryKv& kv) {
-  TreeBatch batch;
-  for (const auto& [k, v] : kv.entries()) {
-    if (k[0] == 't' || k[0] == 'm') continue;
-    batch[StateTreeKey(k)] = StateValueHash(v);
-  }
-  MemoryKv fresh;
-  ChangeSet changes;
-  return *StateTree(&fresh).Update(batch, &changes);
-}
+using hito::testing::RootFromRecords;
 
 TEST(TxCodeName, NamesAreStable) {
   EXPECT_EQ(TxCodeName(TxCode::kOk), "TX_OK");

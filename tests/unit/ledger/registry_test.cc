@@ -19,6 +19,7 @@
 #include "consensus/ledger/state_tree.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
+#include "tests/support/ledger.h"
 #include "zk/point.h"
 #include "zk/proof/sigma.h"
 #include "zk/proof/triptych.h"
@@ -86,13 +87,7 @@ types::Transaction Revoke(const Ed25519PrivateKey& attester, const types::Identi
   return types::Transaction{r};
 }
 
-types::BlockHeader Header(uint64_t height) {
-  types::BlockHeader h;
-  h.chain_id = kChain;
-  h.height = height;
-  h.time_ms = 1'700'000'000'000 + height * 1000;
-  return h;
-}
+types::BlockHeader Header(uint64_t height) { return hito::testing::HeaderAt(kChain, height); }
 
 // A chain whose genesis accredits attesters 1 and 2 (not 3), committed to a MemoryKv.
 class RegistryChain {
@@ -160,17 +155,7 @@ class RegistryChain {
   MemoryKv kv;
 };
 
-// The root recomputed from scratch over every consensus record in the store.
-Hash32 RootFromRecords(const MemoryKv& kv) {
-  TreeBatch batch;
-  for (const auto& [k, v] : kv.entries()) {
-    if (k[0] == 't' || k[0] == 'm') continue;
-    batch[StateTreeKey(k)] = StateValueHash(v);
-  }
-  MemoryKv fresh;
-  ChangeSet changes;
-  return *StateTree(&fresh).Update(batch, &changes);
-}
+using hito::testing::RootFromRecords;
 
 // Applies `tx` alone in a block that is not an epoch's first (whose snapshot work would
 // change r/ records by itself) and checks it is refused with `code` and changes nothing.

@@ -20,6 +20,7 @@
 #include "consensus/ledger/records.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
+#include "tests/support/ledger.h"
 #include "zk/point.h"
 #include "zk/proof/sigma.h"
 #include "zk/proof/triptych.h"
@@ -55,13 +56,7 @@ types::AccountId Account(uint8_t i) {
   return types::AccountIdFromPublicKey(KeyFor(0xAC, i).public_key());
 }
 
-types::BlockHeader Header(uint64_t height) {
-  types::BlockHeader h;
-  h.chain_id = kChain;
-  h.height = height;
-  h.time_ms = 1'700'000'000'000 + height * 1000;
-  return h;
-}
+types::BlockHeader Header(uint64_t height) { return hito::testing::HeaderAt(kChain, height); }
 
 struct ChainParams {
   uint64_t epoch_blocks = 10;  // room for a test's blocks inside one epoch

@@ -16,7 +16,13 @@
 #include "node/chain/commit_events.h"
 #include "node/mempool/mempool.h"
 #include "node/store/store.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/chain_node.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/personhood.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/transactions.h"
+#include "tests/support/votes.h"
 
 namespace hito::node::chain {
 namespace {
@@ -54,19 +60,9 @@ class ChainAppTest : public ::testing::Test {
 
   // A block on the tip that ProcessProposal accepts, with these transactions.
   types::Block NextBlock(std::vector<Bytes> txs) const {
-    const ChainTip tip = app_->Tip();
-    types::Block b;
-    types::BlockHeader& h = b.header;
-    h.chain_id = kChain;
-    h.height = tip.height + 1;
-    h.time_ms = tip.time_ms + 1000;
-    h.prev_hash = tip.block_hash;
-    h.app_hash = tip.state_root;
-    h.validators_hash = app_->ValidatorSetAt(h.height).value().Hash();
-    h.next_validators_hash = app_->ValidatorSetAt(h.height + 1).value().Hash();
-    h.proposer = KeyFor(100).public_key();
+    types::Block b =
+        testing::NextBlock(*app_, kChain, KeyFor(100).public_key(), app_->Tip().time_ms + 1000);
     b.txs = std::move(txs);
-    b.last_commit = tip.last_commit;
     Seal(&b);
     return b;
   }
@@ -82,12 +78,8 @@ class ChainAppTest : public ::testing::Test {
   void CommitBlock(const types::Block& b) {
     Result<FinalizedBlock> fin = app_->FinalizeBlock(b);
     ASSERT_TRUE(fin.ok()) << fin.status().ToString();
-    types::Vote vote;
-    vote.type = types::VoteType::kPrecommit;
-    vote.height = b.header.height;
-    vote.block_hash = fin->block_hash;
-    vote.validator = KeyFor(100).public_key();
-    types::SignVote(kChain, &vote, KeyFor(100));
+    const types::Vote vote = testing::SignedVote(kChain, KeyFor(100), types::VoteType::kPrecommit,
+                                                 b.header.height, 0, fin->block_hash);
     types::Commit commit;
     commit.height = b.header.height;
     commit.block_hash = fin->block_hash;
@@ -103,10 +95,10 @@ class ChainAppTest : public ::testing::Test {
   std::unique_ptr<ChainApp> app_;
 };
 
-// A transfer's bytes with the kind byte changed to a reserved kind (claim = 3).
+// A transfer's bytes with the kind byte changed to a reserved kind (proposal = 4).
 Bytes ReservedKindTx() {
   Bytes tx = SignedTransfer(KeyFor(1), {.chain_id = kChain});
-  tx[1] = static_cast<uint8_t>(types::TxKind::kClaim);
+  tx[1] = static_cast<uint8_t>(types::TxKind::kProposal);
   return tx;
 }
 
@@ -195,15 +187,8 @@ TEST_F(ChainAppTest, RefusesAProposerOutsideTheSet) {
 
 // Two different proposals signed by `key` for (height, round 0).
 types::ConflictingProposalEvidence ProposalEvidence(const Ed25519PrivateKey& key, uint64_t height) {
-  types::Proposal a;
-  a.height = height;
-  a.block_hash[0] = 1;
-  a.proposer = key.public_key();
-  types::SignProposal(kChain, &a, key);
-  types::Proposal b = a;
-  b.block_hash[0] = 2;
-  types::SignProposal(kChain, &b, key);
-  return types::MakeProposalEvidence(a, b);
+  return testing::ConflictingProposals(kChain, key, height, 0, testing::HashOf(1),
+                                       testing::HashOf(2));
 }
 
 TEST_F(ChainAppTest, ConflictingProposalEvidenceIsCheckedAndRecorded) {

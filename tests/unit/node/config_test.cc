@@ -7,7 +7,9 @@
 
 #include "base/bech32m.h"
 #include "base/hex.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/temp_dir.h"
 
 namespace hito::node::config {
 namespace {

@@ -11,7 +11,8 @@
 #include "hito/v1/tx.grpc.pb.h"
 #include "node/node.h"
 #include "node/rpc/errors.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/transactions.h"
 
 namespace hito::node::rpc {
 namespace {

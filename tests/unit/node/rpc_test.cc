@@ -24,7 +24,9 @@
 #include "node/io/clock.h"
 #include "node/node.h"
 #include "node/rpc/errors.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/keys.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/transactions.h"
 
 namespace hito::node::rpc {
 namespace {

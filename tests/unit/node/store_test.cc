@@ -15,7 +15,10 @@
 #include "node/chain/commit_events.h"
 #include "node/chain/solo_engine.h"
 #include "node/mempool/mempool.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/transactions.h"
 
 namespace hito::node::store {
 namespace {

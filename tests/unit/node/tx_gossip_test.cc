@@ -19,7 +19,9 @@
 #include "consensus/ledger/ledger.h"
 #include "node/chain/p2p_transport.h"
 #include "node/mempool/mempool.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/transactions.h"
 
 namespace hito::node::chain {
 namespace {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "consensus/types/limits.h"
+#include "tests/support/votes.h"
 #include "tests/unit/types/test_util.h"
 
 namespace hito::consensus::types {
@@ -263,16 +264,7 @@ TEST(BlockTest, RejectsListsAndSizesOverLimits) {
 }
 
 ConflictingProposalEvidence ProposalEvidence(const Ed25519PrivateKey& key, uint64_t height) {
-  Proposal a;
-  a.height = height;
-  a.round = 1;
-  a.block_hash = H("one");
-  a.proposer = key.public_key();
-  SignProposal(kChain, &a, key);
-  Proposal b = a;
-  b.block_hash = H("two");
-  SignProposal(kChain, &b, key);
-  return MakeProposalEvidence(a, b);
+  return hito::testing::ConflictingProposals(kChain, key, height, 1, H("one"), H("two"));
 }
 
 TEST(ProposalEvidenceTest, RealEquivocationVerifiesRoundTripsAndIsStrict) {

@@ -16,7 +16,7 @@
 #include "base/hex.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
-#include "tests/unit/types/golden.h"
+#include "tests/support/vectors.h"
 #include "tests/unit/types/test_util.h"
 
 namespace hito::consensus::types {
@@ -77,18 +77,18 @@ Built Build() {
   return out;
 }
 
-std::string VectorsPath() { return testing::GoldenPath("personhood.json"); }
+std::string VectorsPath() { return hito::testing::VectorPath("personhood.json"); }
 
 TEST(PersonhoodVectorsTest, MatchGoldenFile) {
   const Built built = Build();
-  if (testing::GoldenRewriteRequested()) {
-    testing::WriteGolden(built.doc, VectorsPath(),
-                         {{"fuzz_tx_decode", "register", built.registration},
-                          {"fuzz_tx_decode", "revoke", built.revocation},
-                          {"fuzz_attestation_decode", "attestation", built.attestation}});
+  if (hito::testing::GoldenRewriteRequested()) {
+    hito::testing::WriteGolden(built.doc, VectorsPath(),
+                               {{"fuzz_tx_decode", "register", built.registration},
+                                {"fuzz_tx_decode", "revoke", built.revocation},
+                                {"fuzz_attestation_decode", "attestation", built.attestation}});
     GTEST_SKIP() << "wrote " << VectorsPath();
   }
-  testing::ExpectMatchesGolden(built.doc, VectorsPath());
+  hito::testing::ExpectMatchesGolden(built.doc, VectorsPath());
 }
 
 TEST(PersonhoodVectorsTest, FileEncodingsDecodeAndVerify) {

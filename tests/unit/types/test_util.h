@@ -15,6 +15,7 @@
 #include "consensus/types/transaction.h"
 #include "consensus/types/validator_set.h"
 #include "consensus/types/vote.h"
+#include "tests/support/votes.h"
 
 namespace hito::consensus::types::testing {
 
@@ -70,14 +71,7 @@ inline Validators MakeValidators(std::vector<uint64_t> powers = {1, 2, 3, 4}) {
 
 inline Vote SignedVote(const Ed25519PrivateKey& key, VoteType type, uint64_t height, uint32_t round,
                        std::optional<Hash32> block_hash, std::string_view chain = kChain) {
-  Vote v;
-  v.type = type;
-  v.height = height;
-  v.round = round;
-  v.block_hash = block_hash;
-  v.validator = key.public_key();
-  SignVote(chain, &v, key);
-  return v;
+  return hito::testing::SignedVote(chain, key, type, height, round, block_hash);
 }
 
 // Commit for block_hash at (height, round): flags[i] says what validator i contributes.
@@ -103,10 +97,7 @@ inline Commit MakeCommit(const Validators& vals, uint64_t height, uint32_t round
 }
 
 inline DuplicateVoteEvidence MakeEvidence(const Ed25519PrivateKey& key, uint64_t height) {
-  Vote a = SignedVote(key, VoteType::kPrevote, height, 0, H("block-x"));
-  Vote b = SignedVote(key, VoteType::kPrevote, height, 0, H("block-y"));
-  if (!(EncodeVote(a) < EncodeVote(b))) std::swap(a, b);
-  return {a, b};
+  return hito::testing::DuplicateVotes(kChain, key, height, 0, H("block-x"), H("block-y"));
 }
 
 // A block at height 2 with two transfers, the commit of block 1 and one evidence.

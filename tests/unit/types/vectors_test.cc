@@ -5,6 +5,8 @@
 //
 // Generator mode: HITO_WRITE_VECTORS=1 rewrites the file (and the fuzz seed corpora) from
 // the code; run it once, inspect the diff, commit it.
+#include "tests/support/vectors.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -15,7 +17,6 @@
 #include "base/bech32m.h"
 #include "base/hex.h"
 #include "consensus/types/block.h"
-#include "tests/unit/types/golden.h"
 #include "tests/unit/types/test_util.h"
 
 namespace hito::consensus::types {
@@ -141,12 +142,12 @@ Built Build() {
   return out;
 }
 
-std::string VectorsPath() { return testing::GoldenPath("consensus_types.json"); }
+std::string VectorsPath() { return hito::testing::VectorPath("consensus_types.json"); }
 
 TEST(ConsensusTypesVectorsTest, MatchGoldenFile) {
   const Built built = Build();
-  if (testing::GoldenRewriteRequested()) {
-    std::vector<testing::CorpusSeed> seeds = {
+  if (hito::testing::GoldenRewriteRequested()) {
+    std::vector<hito::testing::CorpusSeed> seeds = {
         {"fuzz_tx_decode", "transfer", built.transfer},
         {"fuzz_tx_decode", "transfer_empty_memo", built.transfer_empty_memo},
         {"fuzz_block_decode", "block_2", built.block},
@@ -154,10 +155,10 @@ TEST(ConsensusTypesVectorsTest, MatchGoldenFile) {
     for (const auto& [name, bytes] : built.messages) {
       seeds.push_back({"fuzz_msg_decode", name, bytes});
     }
-    testing::WriteGolden(built.doc, VectorsPath(), seeds);
+    hito::testing::WriteGolden(built.doc, VectorsPath(), seeds);
     GTEST_SKIP() << "wrote " << VectorsPath();
   }
-  testing::ExpectMatchesGolden(built.doc, VectorsPath());
+  hito::testing::ExpectMatchesGolden(built.doc, VectorsPath());
 }
 
 TEST(ConsensusTypesVectorsTest, FileEncodingsDecode) {

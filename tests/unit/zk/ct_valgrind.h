@@ -1,5 +1,5 @@
 // Shared setup of the two valgrind constant-time harnesses (tests/unit/zk/msm_ct_valgrind.cc
-// and tests/unit/zkct/ct_prove.cc): Poison marks a value secret for memcheck
+// and tests/unit/zk/ct_prove_valgrind.cc): Poison marks a value secret for memcheck
 // (VALGRIND_MAKE_MEM_UNDEFINED), so any branch or memory index computed from it is
 // reported; Declassify marks it public again once the computation has produced a result
 // that is published anyway. Test-only; the library's own declassification of published

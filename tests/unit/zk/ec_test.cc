@@ -6,25 +6,18 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/hex.h"
+#include "tests/support/vectors.h"
 
 namespace hito::zk {
 namespace {
 
-nlohmann::json LoadVectors() {
-  std::ifstream f(std::string(HITO_VECTORS_DIR) + "/ristretto255.json");
-  return nlohmann::json::parse(f);
-}
+nlohmann::json LoadVectors() { return hito::testing::LoadVectors("ristretto255.json"); }
 
-Bytes Hex(const nlohmann::json& j) {
-  auto b = HexDecode(j.get<std::string>());
-  HITO_ASSERT(b.ok());
-  return *b;
-}
+using hito::testing::Hex;
 
 Bytes B(const std::array<uint8_t, 32>& a) { return Bytes(a.begin(), a.end()); }
 

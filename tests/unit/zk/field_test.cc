@@ -6,11 +6,11 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/hex.h"
+#include "tests/support/vectors.h"
 #include "zk/ec_internal.h"
 
 namespace hito::zk::internal {
@@ -166,8 +166,7 @@ TEST(FieldTest, SqrtRatioMatchesDefinition) {
 }
 
 TEST(FieldTest, Rfc9496SqrtRatioVectors) {
-  std::ifstream f(std::string(HITO_VECTORS_DIR) + "/ristretto255.json");
-  auto j = nlohmann::json::parse(f);
+  auto j = hito::testing::LoadVectors("ristretto255.json");
   auto vs = j["sqrt_ratio_m1"]["vectors"];
   ASSERT_EQ(vs.size(), 6u);
   auto fe = [](const nlohmann::json& h) {

@@ -6,25 +6,18 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/hex.h"
+#include "tests/support/vectors.h"
 
 namespace hito::zk {
 namespace {
 
-nlohmann::json Load(const std::string& name) {
-  std::ifstream f(std::string(HITO_VECTORS_DIR) + "/" + name);
-  return nlohmann::json::parse(f);
-}
+nlohmann::json Load(const std::string& name) { return hito::testing::LoadVectors(name); }
 
-Bytes Hex(const nlohmann::json& j) {
-  auto b = HexDecode(j.get<std::string>());
-  HITO_ASSERT(b.ok());
-  return *b;
-}
+using hito::testing::Hex;
 
 Bytes B(const Point& p) { return Bytes(p.bytes().begin(), p.bytes().end()); }
 Bytes B(const Scalar& s) { return Bytes(s.bytes().begin(), s.bytes().end()); }

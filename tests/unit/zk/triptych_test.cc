@@ -88,7 +88,8 @@ TEST(TriptychTest, CompletenessEveryFullSizeUpTo2To14) {
   for (size_t m = 2; m <= 7; ++m) CheckCompleteness(size_t{1} << (2 * m), m);
 }
 
-// N = 65,536: registered separately with the "slow" label (see tests/unit/zkct/).
+// N = 65,536: registered separately with the "slow" label (zk_triptych_slow in
+// tests/unit/zk/CMakeLists.txt).
 TEST(TriptychSlowTest, DISABLED_Completeness2To16) {
   CheckCompleteness(size_t{1} << 16, 8);
   CheckCompleteness((size_t{1} << 14) + 1, 8);

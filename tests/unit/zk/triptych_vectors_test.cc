@@ -5,13 +5,13 @@
 // 4/5) and needs a version bump. The DISABLED_Regenerate test prints the file.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "base/hex.h"
+#include "tests/support/vectors.h"
 #include "tests/unit/zk/test_prover.h"
 #include "zk/proof/triptych.h"
 
@@ -64,10 +64,7 @@ Outcome Compute(const Case& c) {
           HexEncode(proof->tag.bytes()), HexEncode(proof->Encode()), set->m()};
 }
 
-nlohmann::json Load() {
-  std::ifstream f(std::string(HITO_VECTORS_DIR) + "/membership_proof.json");
-  return nlohmann::json::parse(f);
-}
+nlohmann::json Load() { return hito::testing::LoadVectors("membership_proof.json"); }
 
 TEST(TriptychVectorsTest, RecomputedProofsMatchTheFile) {
   const nlohmann::json v = Load();

@@ -8,168 +8,66 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <memory>
-#include <set>
 #include <vector>
 
 #include "consensus/bft/proposer.h"
 #include "consensus/types/limits.h"
 #include "node/chain/bft_engine.h"
 #include "node/chain/chain_app.h"
-#include "node/mempool/mempool.h"
-#include "node/store/store.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/chain_node.h"
+#include "tests/support/consensus_mesh.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/votes.h"
 
 namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
 namespace bft = consensus::bft;
-using testing::AccountOf;
 using testing::KeyFor;
-using testing::TempDir;
 
 constexpr int kN = 4;
 constexpr const char* kChain = "driver-test";
-constexpr uint64_t kGenesisMs = 1'700'000'000'000;
+constexpr uint64_t kGenesisMs = testing::kGenesisTimeMs;
 
-Ed25519PrivateKey ValKey(int i) { return KeyFor(static_cast<uint8_t>(100 + i)); }
+Ed25519PrivateKey ValKey(int i) { return testing::ValidatorKey(static_cast<size_t>(i)); }
 
 consensus::ledger::Genesis MakeGenesis() {
-  consensus::ledger::Genesis g;
-  g.chain_id = kChain;
-  g.time_ms = kGenesisMs;
-  std::vector<types::Validator> vals;
-  for (int i = 0; i < kN; ++i) vals.push_back({ValKey(i).public_key(), 1});
-  g.validators = types::ValidatorSet::Create(vals).value();
-  g.accounts.push_back({AccountOf(KeyFor(1)), 1'000'000'000});
-  return g;
+  return testing::MakeGenesis(kChain, testing::FirstValidators(kN), {{1, 1'000'000'000}});
 }
-
-// Queued links between drivers; what each driver sent is kept for the tests.
-class Mesh {
- public:
-  class Port : public ConsensusTransport {
-   public:
-    Port(Mesh* mesh, int index) : mesh_(mesh), index_(index) {}
-    void SetHandler(ConsensusHandler*) override {}
-    void BroadcastProposal(const types::Proposal& p, const types::Block& b) override {
-      Send(bft::ProposalReceived{p, b});
-    }
-    void BroadcastVote(const types::Vote& v) override { Send(bft::VoteReceived{v}); }
-    void BroadcastEvidence(const types::DuplicateVoteEvidence& e) override { Send(e); }
-    void RequestCommittedBlock(uint64_t height) override {
-      if (!mesh_->sync) return;
-      for (int j : mesh_->links_[static_cast<size_t>(index_)]) {
-        BftDriver* d = mesh_->drivers_[static_cast<size_t>(j)];
-        if (d == nullptr) continue;
-        if (auto bc = d->ServeCommittedBlock(height)) {
-          mesh_->queue_.push_back({index_, CommittedBlockReceived{bc->first, bc->second}});
-          return;
-        }
-      }
-    }
-    std::vector<BftInput> sent;
-
-   private:
-    void Send(BftInput in) {
-      sent.push_back(in);
-      for (int j : mesh_->links_[static_cast<size_t>(index_)]) mesh_->queue_.push_back({j, in});
-    }
-    Mesh* mesh_;
-    int index_;
-  };
-
-  Mesh() {
-    for (int i = 0; i < kN; ++i) ports_.push_back(std::make_unique<Port>(this, i));
-  }
-  void Link(int a, int b) {
-    links_[static_cast<size_t>(a)].insert(b);
-    links_[static_cast<size_t>(b)].insert(a);
-  }
-  void FullMesh() {
-    for (int a = 0; a < kN; ++a)
-      for (int b = a + 1; b < kN; ++b) Link(a, b);
-  }
-  Port* port(int i) { return ports_[static_cast<size_t>(i)].get(); }
-  void Attach(int i, BftDriver* d) { drivers_[static_cast<size_t>(i)] = d; }
-  void Deliver() {
-    for (int guard = 0; guard < 1'000'000 && !queue_.empty(); ++guard) {
-      auto [to, in] = std::move(queue_.front());
-      queue_.pop_front();
-      if (BftDriver* d = drivers_[static_cast<size_t>(to)]) d->Handle(std::move(in));
-    }
-  }
-  bool sync = true;
-
- private:
-  std::vector<std::unique_ptr<Port>> ports_;
-  std::array<std::set<int>, kN> links_;
-  std::array<BftDriver*, kN> drivers_{};
-  std::deque<std::pair<int, BftInput>> queue_;
-};
-
-struct Node {
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<mempool::Mempool> mempool;
-  std::unique_ptr<CommitEvents> events;
-  std::unique_ptr<ChainApp> app;
-  std::unique_ptr<BftDriver> driver;
-  ~Node() {
-    driver.reset();
-    if (events) events->Shutdown();
-  }
-};
 
 class BftDriverTest : public ::testing::Test {
  public:
   BftDriverTest() : clock_(kGenesisMs + 1000) { genesis_ = MakeGenesis(); }
 
-  static BftEngineOptions Options() {
-    BftEngineOptions o;
-    o.bft.timeouts.propose_base_ms = 400;
-    o.bft.timeouts.propose_delta_ms = 100;
-    o.bft.timeouts.prevote_base_ms = 200;
-    o.bft.timeouts.prevote_delta_ms = 100;
-    o.bft.timeouts.precommit_base_ms = 200;
-    o.bft.timeouts.precommit_delta_ms = 100;
-    o.gossip_interval_ms = 200;
-    o.commit_wait_ms = 50;
-    return o;
-  }
+  static BftEngineOptions Options() { return testing::FastBftOptions(); }
 
+  static size_t Idx(int i) { return static_cast<size_t>(i); }
   std::string Home(int i) { return "/home" + std::to_string(i); }
-  Node& node(int i) { return *nodes_[static_cast<size_t>(i)]; }
+  testing::ChainNode& node(int i) { return *nodes_[Idx(i)]; }
   BftDriver& driver(int i) { return *node(i).driver; }
+  testing::ConsensusMesh::Port* port(int i) { return mesh_.port(Idx(i)); }
 
   // Opens node i's parts (its store stays across OpenDriver calls).
   void OpenNode(int i) {
-    auto n = std::make_unique<Node>();
-    n->store = store::Store::Open(dir_.path() / ("data" + std::to_string(i))).value();
-    ChainTip tip = RecoverChain(n->store.get(), genesis_, Hash32{1}).value();
-    store::Store* store = n->store.get();
-    n->mempool =
-        std::make_unique<mempool::Mempool>(kChain, mempool::MempoolLimits{}, store->State(),
-                                           [store](const Hash32& h) { return store->GetTx(h); });
-    n->events = std::make_unique<CommitEvents>(1000);
-    n->app = std::make_unique<ChainApp>(kChain, std::move(tip), store, n->mempool.get(),
-                                        n->events.get());
-    nodes_[static_cast<size_t>(i)] = std::move(n);
+    nodes_[Idx(i)] = testing::OpenChainNode(dir_.path() / ("data" + std::to_string(i)), genesis_);
   }
   void OpenDriver(int i, BftEngineOptions o = Options()) {
-    Node& n = node(i);
-    mesh_.Attach(i, nullptr);
+    testing::ChainNode& n = node(i);
+    mesh_.Attach(Idx(i), nullptr);
     n.driver.reset();
     auto d = BftDriver::Open(&env_, &clock_, Home(i), kChain, ValKey(i), n.app.get(), n.store.get(),
-                             mesh_.port(i), o);
+                             port(i), o);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     n.driver = std::move(d).value();
-    mesh_.Attach(i, n.driver.get());
+    mesh_.Attach(Idx(i), n.driver.get());
     n.driver->Resume();
   }
   void CloseDriver(int i) {
-    mesh_.Attach(i, nullptr);
+    mesh_.Attach(Idx(i), nullptr);
     node(i).driver.reset();
   }
 
@@ -210,48 +108,23 @@ class BftDriverTest : public ::testing::Test {
 
   // A block for height 1 that node `at`'s ChainApp accepts, proposed by `proposer`.
   types::Block ValidBlock(int at, int proposer, uint64_t time_ms) {
-    const ChainTip tip = node(at).app->Tip();
-    types::Block b;
-    types::BlockHeader& h = b.header;
-    h.chain_id = kChain;
-    h.height = tip.height + 1;
-    h.time_ms = time_ms;
-    h.prev_hash = tip.block_hash;
-    h.tx_root = types::TxRoot(b.txs);
-    h.app_hash = tip.state_root;
-    h.validators_hash = node(at).app->ValidatorSetAt(h.height)->Hash();
-    h.next_validators_hash = node(at).app->ValidatorSetAt(h.height + 1)->Hash();
-    b.last_commit = tip.last_commit;
-    h.last_commit_hash = types::CommitHash(b.last_commit);
-    h.evidence_hash = types::EvidenceHash(b.evidence);
-    h.proposer = ValKey(proposer).public_key();
+    types::Block b =
+        testing::NextBlock(*node(at).app, kChain, ValKey(proposer).public_key(), time_ms);
     EXPECT_TRUE(node(at).app->ProcessProposal(b).ok());
     return b;
   }
   static types::Proposal SignedProposal(int proposer, uint32_t round, const types::Block& b) {
-    types::Proposal p;
-    p.height = b.header.height;
-    p.round = round;
-    p.block_hash = types::HeaderHash(b.header);
-    p.proposer = ValKey(proposer).public_key();
-    types::SignProposal(kChain, &p, ValKey(proposer));
-    return p;
+    return testing::SignedProposal(kChain, ValKey(proposer), b.header.height, round,
+                                   types::HeaderHash(b.header));
   }
   static types::Vote SignedVote(const Ed25519PrivateKey& key, types::VoteType type, uint64_t height,
                                 uint32_t round, std::optional<Hash32> hash) {
-    types::Vote v;
-    v.type = type;
-    v.height = height;
-    v.round = round;
-    v.block_hash = hash;
-    v.validator = key.public_key();
-    types::SignVote(kChain, &v, key);
-    return v;
+    return testing::SignedVote(kChain, key, type, height, round, hash);
   }
   // Own votes node i broadcast, in order.
   std::vector<types::Vote> SentVotes(int i) {
     std::vector<types::Vote> out;
-    for (const BftInput& in : mesh_.port(i)->sent) {
+    for (const BftInput& in : port(i)->sent) {
       if (const auto* v = std::get_if<bft::VoteReceived>(&in)) {
         if (v->vote.validator == ValKey(i).public_key()) out.push_back(v->vote);
       }
@@ -274,12 +147,12 @@ class BftDriverTest : public ::testing::Test {
   }
   size_t WalSize(int i) { return env_.ReadFile(Home(i) + "/consensus/wal").value().size(); }
 
-  TempDir dir_;
+  testing::TempDir dir_;
   io::MemEnv env_;
   io::ManualClock clock_;
-  Mesh mesh_;
+  testing::ConsensusMesh mesh_{kN, testing::ConsensusMesh::Delivery::kQueued};
   consensus::ledger::Genesis genesis_;
-  std::array<std::unique_ptr<Node>, kN> nodes_;
+  std::array<std::unique_ptr<testing::ChainNode>, kN> nodes_;
 };
 
 TEST_F(BftDriverTest, FourDriversDecideOnSimulatedTime) {
@@ -307,7 +180,7 @@ TEST_F(BftDriverTest, RelayKeepsAPartialMeshLive) {
 TEST_F(BftDriverTest, RelaysEachTakenMessageOnce) {
   OpenNode(0);
   OpenDriver(0);
-  mesh_.port(0)->sent.clear();
+  port(0)->sent.clear();
   const types::Vote member = SignedVote(ValKey(1), types::VoteType::kPrevote, 1, 0, std::nullopt);
   const types::Vote stranger =
       SignedVote(KeyFor(77), types::VoteType::kPrevote, 1, 0, std::nullopt);
@@ -317,7 +190,7 @@ TEST_F(BftDriverTest, RelaysEachTakenMessageOnce) {
   }
   size_t member_relays = 0;
   size_t stranger_relays = 0;
-  for (const BftInput& in : mesh_.port(0)->sent) {
+  for (const BftInput& in : port(0)->sent) {
     if (const auto* v = std::get_if<bft::VoteReceived>(&in)) {
       member_relays += v->vote == member ? 1 : 0;
       stranger_relays += v->vote == stranger ? 1 : 0;
@@ -438,11 +311,11 @@ TEST_F(BftDriverTest, GossipResendsOnlyTheCurrentRound) {
   PushRounds(me, 12);
   const uint32_t round = driver(me).state_machine().round();
   ASSERT_EQ(round, 12u);
-  mesh_.port(me)->sent.clear();
+  port(me)->sent.clear();
   Run(Options().gossip_interval_ms + 10);
   const uint32_t now_round = driver(me).state_machine().round();
   size_t proposals = 0;
-  for (const BftInput& in : mesh_.port(me)->sent) {
+  for (const BftInput& in : port(me)->sent) {
     if (const auto* p = std::get_if<bft::ProposalReceived>(&in)) {
       ++proposals;
       EXPECT_EQ(p->proposal.round, round) << "proposal of an earlier round re-sent";
@@ -518,11 +391,11 @@ TEST_F(BftDriverTest, OwnProposalFromAnOverfullMempoolFitsTheLimits) {
   OpenNode(me);
   OverfullApp app(node(me).app.get());
   auto d = BftDriver::Open(&env_, &clock_, Home(me), kChain, ValKey(me), &app, node(me).store.get(),
-                           mesh_.port(me), Options());
+                           port(me), Options());
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   (*d)->Resume();
-  ASSERT_FALSE(mesh_.port(me)->sent.empty());
-  const auto* p = std::get_if<bft::ProposalReceived>(&mesh_.port(me)->sent.front());
+  ASSERT_FALSE(port(me)->sent.empty());
+  const auto* p = std::get_if<bft::ProposalReceived>(&port(me)->sent.front());
   ASSERT_NE(p, nullptr);
   const size_t size = types::EncodeBlock(*p->block).size();
   EXPECT_LE(size, types::kBlockMaxBytes);
@@ -635,8 +508,8 @@ TEST_F(BftDriverTest, OwnBlockTimeIsBoundedByTheParent) {
   OpenNode(me);
   clock_.SetWallMs(kGenesisMs + 24ull * 3600 * 1000);
   OpenDriver(me);
-  ASSERT_FALSE(mesh_.port(me)->sent.empty());
-  const auto* p = std::get_if<bft::ProposalReceived>(&mesh_.port(me)->sent.front());
+  ASSERT_FALSE(port(me)->sent.empty());
+  const auto* p = std::get_if<bft::ProposalReceived>(&port(me)->sent.front());
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->block->header.time_ms, kGenesisMs + types::kBlockTimeMaxStepMs);
 }
@@ -670,11 +543,7 @@ TEST_F(BftDriverTest, ProposalWithinTheDriftIsPrevoted) {
 
 types::DuplicateVoteEvidence Equivocation(const Ed25519PrivateKey& key, uint64_t height,
                                           uint32_t round) {
-  types::DuplicateVoteEvidence e;
-  e.a = BftDriverTest::SignedVote(key, types::VoteType::kPrevote, height, round, Hash32{1});
-  e.b = BftDriverTest::SignedVote(key, types::VoteType::kPrevote, height, round, Hash32{2});
-  if (!(types::EncodeVote(e.a) < types::EncodeVote(e.b))) std::swap(e.a, e.b);
-  return e;
+  return testing::DuplicateVotes(kChain, key, height, round, Hash32{1}, Hash32{2});
 }
 
 // Junk evidence (a non-member's real equivocations, or a member's far in the future)
@@ -728,12 +597,8 @@ TEST_F(BftDriverTest, NextHeightBufferIsBoundedPerKeyInBytes) {
   big.txs.assign(8, Bytes(64 * 1024, 2));  // half a MiB
   const size_t before = WalSize(0);
   for (uint32_t r = 0; r < 64; ++r) {
-    types::Proposal p;
-    p.height = next;
-    p.round = r;
-    p.block_hash = types::HeaderHash(big.header);
-    p.proposer = ValKey(1).public_key();
-    types::SignProposal(kChain, &p, ValKey(1));
+    const types::Proposal p =
+        testing::SignedProposal(kChain, ValKey(1), next, r, types::HeaderHash(big.header));
     driver(0).Handle(bft::ProposalReceived{p, big});
   }
   EXPECT_EQ(WalSize(0), before) << "next-height messages are not logged before it starts";

@@ -2,9 +2,10 @@
 // `hitod testnet --validators 4` on a free loopback port range, four real `hitod start`
 // processes (NodeProcess: SIGKILLed and reaped by its destructor, also on failure), the
 // dev key imported into a `hito` wallet, and helpers that call the `hito` CLI against
-// node i. Every wait is bounded.
-#ifndef HITO_TESTS_E2E_TESTNET_TESTNET_FIXTURE_H_
-#define HITO_TESTS_E2E_TESTNET_TESTNET_FIXTURE_H_
+// node i. A test that needs another genesis or config edits the homes in BeforeStart
+// (SetConfigValues for config.toml keys). Every wait is bounded.
+#ifndef HITO_TESTS_SUPPORT_E2E_TESTNET_FIXTURE_H_
+#define HITO_TESTS_SUPPORT_E2E_TESTNET_FIXTURE_H_
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -16,14 +17,18 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
-#include "tests/e2e/hitod/e2e_util.h"
+#include "tests/support/e2e/e2e_util.h"
 
 namespace hito::e2e {
 
@@ -41,6 +46,21 @@ inline bool PortFree(int port) {
   bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(fd);
   return ok;
+}
+
+inline void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::trunc);
+  f << text;
+}
+
+// Replaces the value of `key = n` in a config.toml text (hitod writes every key).
+inline bool SetConfigValue(std::string* config, const std::string& key, int value) {
+  const size_t at = config->find("\n" + key + " = ");
+  if (at == std::string::npos) return false;
+  const size_t start = at + 1;
+  const size_t end = config->find('\n', start);
+  config->replace(start, end - start, key + " = " + std::to_string(value));
+  return true;
 }
 
 // A base port with 2 * kNodes consecutive free ports.
@@ -99,6 +119,19 @@ class TestnetE2eTest : public ::testing::Test {
   // Runs once the homes are written (in out_) and before any node starts: a test that
   // needs another genesis or config edits the homes here.
   virtual void BeforeStart() {}
+
+  // Sets `key = value` for each pair in every node's config.toml (in BeforeStart); a key
+  // the file does not have is a fatal failure.
+  void SetConfigValues(const std::vector<std::pair<std::string, int>>& values) {
+    for (int i = 0; i < kNodes; ++i) {
+      const std::string path = out_ + "/node" + std::to_string(i) + "/config.toml";
+      std::string config = ReadFileOrEmpty(path);
+      for (const auto& [key, value] : values) {
+        ASSERT_TRUE(SetConfigValue(&config, key, value)) << key << " not in config.toml";
+      }
+      WriteText(path, config);
+    }
+  }
 
   NodeProcess& node(int i) { return *nodes_[static_cast<size_t>(i)]; }
 
@@ -164,4 +197,4 @@ class TestnetE2eTest : public ::testing::Test {
 
 }  // namespace hito::e2e
 
-#endif  // HITO_TESTS_E2E_TESTNET_TESTNET_FIXTURE_H_
+#endif  // HITO_TESTS_SUPPORT_E2E_TESTNET_FIXTURE_H_

@@ -17,7 +17,6 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -25,193 +24,37 @@
 #include "consensus/ledger/validators.h"
 #include "node/chain/bft_engine.h"
 #include "node/chain/chain_app.h"
-#include "node/mempool/mempool.h"
-#include "node/store/store.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/chain_node.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/votes.h"
 
 namespace hito::node::chain {
 namespace {
 
 namespace types = consensus::types;
 namespace ledger = consensus::ledger;
-using testing::AccountOf;
-using testing::KeyFor;
-using testing::TempDir;
 
 constexpr const char* kChain = "valset-test";
 
-// Full mesh of n ports; a port without a handler neither sends nor receives.
-class Mesh {
- public:
-  class Port : public ConsensusTransport {
-   public:
-    Port(Mesh* mesh, size_t index) : mesh_(mesh), index_(index) {}
-    void SetHandler(ConsensusHandler* h) override {
-      std::lock_guard lock(mesh_->mu_);
-      mesh_->handlers_[index_] = h;
-    }
-    void BroadcastProposal(const types::Proposal& p, const types::Block& b) override {
-      mesh_->Each(index_, [&](ConsensusHandler* h) { h->OnProposal(p, b); });
-    }
-    void BroadcastVote(const types::Vote& v) override {
-      mesh_->Each(index_, [&](ConsensusHandler* h) { h->OnVote(v); });
-    }
-    void BroadcastEvidence(const types::DuplicateVoteEvidence& e) override {
-      mesh_->Each(index_, [&](ConsensusHandler* h) { h->OnEvidence(e); });
-    }
-    void RequestCommittedBlock(uint64_t height) override {
-      std::lock_guard lock(mesh_->mu_);
-      ConsensusHandler* me = mesh_->handlers_[index_];
-      if (me == nullptr) return;
-      for (size_t j = 0; j < mesh_->handlers_.size(); ++j) {
-        ConsensusHandler* h = mesh_->handlers_[j];
-        if (j == index_ || h == nullptr) continue;
-        if (auto bc = h->ServeCommittedBlock(height)) {
-          me->OnCommittedBlock(bc->first, bc->second);
-          return;
-        }
-      }
-    }
+Ed25519PrivateKey ValKey(size_t i) { return testing::ValidatorKey(i); }
 
-   private:
-    Mesh* mesh_;
-    size_t index_;
-  };
-
-  explicit Mesh(size_t n) : handlers_(n, nullptr) {
-    for (size_t i = 0; i < n; ++i) ports_.push_back(std::make_unique<Port>(this, i));
-  }
-  Port* port(size_t i) { return ports_[i].get(); }
-  // Delivers a vote to every attached engine, as if a peer had sent it.
-  void Inject(const types::Vote& v) {
-    std::lock_guard lock(mu_);
-    for (ConsensusHandler* h : handlers_) {
-      if (h != nullptr) h->OnVote(v);
-    }
-  }
-
- private:
-  template <typename F>
-  void Each(size_t from, F f) {
-    std::lock_guard lock(mu_);
-    if (handlers_[from] == nullptr) return;
-    for (size_t j = 0; j < handlers_.size(); ++j) {
-      if (j != from && handlers_[j] != nullptr) f(handlers_[j]);
-    }
-  }
-  std::mutex mu_;
-  std::vector<ConsensusHandler*> handlers_;
-  std::vector<std::unique_ptr<Port>> ports_;
-};
-
-Ed25519PrivateKey ValKey(size_t i) { return KeyFor(static_cast<uint8_t>(100 + i)); }
-
-types::ValidatorSet SetOf(std::vector<size_t> ids) {
-  std::vector<types::Validator> vs;
-  for (size_t i : ids) vs.push_back({ValKey(i).public_key(), 1});
-  return types::ValidatorSet::Create(std::move(vs)).value();
-}
-
-// One node's parts.
-struct Node {
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<mempool::Mempool> mempool;
-  std::unique_ptr<CommitEvents> events;
-  std::unique_ptr<ChainApp> app;
-  std::unique_ptr<BftEngine> engine;
-  ~Node() {
-    if (engine) engine->Stop();
-    engine.reset();
-    if (events) events->Shutdown();
-  }
-};
-
-std::unique_ptr<Node> OpenNode(const std::filesystem::path& home, const ledger::Genesis& g) {
-  auto n = std::make_unique<Node>();
-  std::filesystem::create_directories(home);
-  n->store = store::Store::Open(home / "data").value();
-  ChainTip tip = RecoverChain(n->store.get(), g, Hash32{7}).value();
-  store::Store* store = n->store.get();
-  n->mempool =
-      std::make_unique<mempool::Mempool>(kChain, mempool::MempoolLimits{}, store->State(),
-                                         [store](const Hash32& h) { return store->GetTx(h); });
-  n->events = std::make_unique<CommitEvents>(100);
-  n->app =
-      std::make_unique<ChainApp>(kChain, std::move(tip), store, n->mempool.get(), n->events.get());
-  return n;
-}
-
-BftEngineOptions FastOptions() {
-  BftEngineOptions o;
-  o.bft.timeouts.propose_base_ms = 400;
-  o.bft.timeouts.propose_delta_ms = 100;
-  o.bft.timeouts.prevote_base_ms = 200;
-  o.bft.timeouts.prevote_delta_ms = 100;
-  o.bft.timeouts.precommit_base_ms = 200;
-  o.bft.timeouts.precommit_delta_ms = 100;
-  o.gossip_interval_ms = 200;
-  o.commit_wait_ms = 50;
-  return o;
-}
+types::ValidatorSet SetOf(std::vector<size_t> ids) { return testing::ValidatorSetOf(ids); }
 
 // A running network of n engines over one genesis.
-class Cluster {
+class Cluster : public testing::EngineCluster {
  public:
-  Cluster(size_t n, ledger::Genesis g) : genesis_(std::move(g)), mesh_(n) {
-    for (size_t i = 0; i < n; ++i) {
-      nodes_.push_back(OpenNode(dir_.path() / ("node" + std::to_string(i)), genesis_));
-      auto e = BftEngine::Open(dir_.path() / ("node" + std::to_string(i)), kChain, ValKey(i),
-                               nodes_[i]->app.get(), nodes_[i]->store.get(), mesh_.port(i),
-                               FastOptions());
-      EXPECT_TRUE(e.ok()) << e.status().ToString();
-      nodes_[i]->engine = std::move(e).value();
-    }
-    for (auto& node : nodes_) node->engine->Start();
+  Cluster(size_t n, ledger::Genesis g) : EngineCluster(n, std::move(g)) {
+    const Status s = StartAll();
+    EXPECT_TRUE(s.ok()) << s.ToString();
   }
-  ~Cluster() {
-    for (auto& node : nodes_) node.reset();
-  }
-  Node& node(size_t i) { return *nodes_[i]; }
-  size_t size() const { return nodes_.size(); }
-  Mesh& mesh() { return mesh_; }
-  uint64_t MinHeight() {
-    uint64_t m = UINT64_MAX;
-    for (auto& n : nodes_) m = std::min(m, n->app->Tip().height);
-    return m;
-  }
-  bool WaitAll(uint64_t height, int seconds = 90) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (MinHeight() >= height) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-  types::Block Block(size_t i, uint64_t h) {
-    auto raw = nodes_[i]->store->GetBlock(h);
-    EXPECT_TRUE(raw.ok() && raw->has_value()) << "node " << i << " lacks block " << h;
-    return types::DecodeBlock(**raw).value();
-  }
-  types::Commit CommitOf(size_t i, uint64_t h) {
-    auto raw = nodes_[i]->store->GetCommit(h);
-    EXPECT_TRUE(raw.ok() && raw->has_value());
-    return types::DecodeCommit(**raw).value();
-  }
-
- private:
-  TempDir dir_;
-  ledger::Genesis genesis_;
-  Mesh mesh_;
-  std::vector<std::unique_ptr<Node>> nodes_;
+  bool WaitAll(uint64_t height) { return EngineCluster::WaitAll(height, std::chrono::seconds(90)); }
 };
 
 ledger::Genesis BaseGenesis(types::ValidatorSet set, std::vector<ledger::ValidatorSetChange> s) {
-  ledger::Genesis g;
-  g.chain_id = kChain;
-  g.time_ms = 1'700'000'000'000;
-  g.validators = std::move(set);
+  ledger::Genesis g = testing::MakeGenesis(kChain, std::move(set), {{1, 1'000'000'000}});
   g.validator_schedule = std::move(s);
-  g.accounts.push_back({AccountOf(KeyFor(1)), 1'000'000'000});
   return g;
 }
 
@@ -248,22 +91,7 @@ TEST(ValidatorSetChangeTest, AddRemoveAndSwapAllAcrossNineEngines) {
 
 // A block for the next height on `app`, built as a proposer would.
 types::Block NextBlock(const ChainApp& app, const Ed25519PublicKey& proposer) {
-  const ChainTip tip = app.Tip();
-  types::Block b;
-  types::BlockHeader& h = b.header;
-  h.chain_id = kChain;
-  h.height = tip.height + 1;
-  h.time_ms = tip.time_ms + 1000;
-  h.prev_hash = tip.block_hash;
-  h.tx_root = types::TxRoot(b.txs);
-  h.app_hash = tip.state_root;
-  h.validators_hash = app.ValidatorSetAt(h.height)->Hash();
-  h.next_validators_hash = app.ValidatorSetAt(h.height + 1)->Hash();
-  b.last_commit = tip.last_commit;
-  h.last_commit_hash = types::CommitHash(b.last_commit);
-  h.evidence_hash = types::EvidenceHash(b.evidence);
-  h.proposer = proposer;
-  return b;
+  return testing::NextBlock(app, kChain, proposer, app.Tip().time_ms + 1000);
 }
 
 // A commit for `block` signed by `signers` (keys ValKey(i)) laid out over `set`.
@@ -274,12 +102,8 @@ types::Commit SignCommit(const types::Block& block, const types::ValidatorSet& s
   c.block_hash = types::HeaderHash(block.header);
   c.signatures.resize(set.size());
   for (size_t i : signers) {
-    types::Vote v;
-    v.type = types::VoteType::kPrecommit;
-    v.height = c.height;
-    v.block_hash = c.block_hash;
-    v.validator = ValKey(i).public_key();
-    types::SignVote(kChain, &v, ValKey(i));
+    const types::Vote v = testing::SignedVote(kChain, ValKey(i), types::VoteType::kPrecommit,
+                                              c.height, 0, c.block_hash);
     auto idx = set.IndexOf(v.validator);
     if (!idx) idx = static_cast<uint32_t>(i % set.size());  // an outsider's best guess
     c.signatures[*idx] = {types::CommitFlag::kCommit, v.signature};
@@ -290,8 +114,8 @@ types::Commit SignCommit(const types::Block& block, const types::ValidatorSet& s
 TEST(ValidatorSetChangeTest, BlockSyncVerifiesEachCommitAgainstTheSetOfItsHeight) {
   const types::ValidatorSet old_set = SetOf({0, 1, 2, 3});
   const types::ValidatorSet new_set = SetOf({4, 5, 6, 7});
-  TempDir dir;
-  auto n = OpenNode(dir.path(), BaseGenesis(old_set, {{2, new_set}}));
+  testing::TempDir dir;
+  auto n = testing::OpenChainNode(dir.path() / "data", BaseGenesis(old_set, {{2, new_set}}));
   ChainApp& app = *n->app;
   EXPECT_EQ(*app.ValidatorSetAt(1), old_set);
   EXPECT_EQ(*app.ValidatorSetAt(2), new_set);
@@ -329,26 +153,14 @@ TEST(ValidatorSetChangeTest, BlockSyncVerifiesEachCommitAgainstTheSetOfItsHeight
 }
 
 types::DuplicateVoteEvidence MakeEvidence(size_t who, uint64_t height, uint32_t round = 0) {
-  auto vote = [&](uint8_t value) {
-    types::Vote v;
-    v.type = types::VoteType::kPrevote;
-    v.height = height;
-    v.round = round;
-    Hash32 h{};
-    h[0] = value;
-    v.block_hash = h;
-    v.validator = ValKey(who).public_key();
-    types::SignVote(kChain, &v, ValKey(who));
-    return v;
-  };
-  types::Vote a = vote(1), b = vote(2);
-  if (types::EncodeVote(b) < types::EncodeVote(a)) std::swap(a, b);
-  return {a, b};
+  return testing::DuplicateVotes(kChain, ValKey(who), height, round, testing::HashOf(1),
+                                 testing::HashOf(2));
 }
 
 TEST(ValidatorSetChangeTest, ProcessProposalChecksSetHashesAndEvidence) {
-  TempDir dir;
-  auto n = OpenNode(dir.path(), BaseGenesis(SetOf({0, 1, 2, 3}), {{3, SetOf({1, 2, 3})}}));
+  testing::TempDir dir;
+  auto n = testing::OpenChainNode(dir.path() / "data",
+                                  BaseGenesis(SetOf({0, 1, 2, 3}), {{3, SetOf({1, 2, 3})}}));
   ChainApp& app = *n->app;
   types::Block b1 = NextBlock(app, ValKey(0).public_key());
   ASSERT_TRUE(app.ProcessProposal(b1).ok());
@@ -406,17 +218,10 @@ TEST(ValidatorSetChangeTest, EquivocationEvidenceLandsInACommittedBlock) {
   while (!detected && std::chrono::steady_clock::now() < deadline) {
     const uint64_t h = c.node(0).app->Tip().height + 1;
     for (uint8_t value : {uint8_t{0xA0}, uint8_t{0xB0}}) {
-      types::Vote v;
-      v.type = types::VoteType::kPrevote;
-      v.height = h;
-      v.round = 0;
-      Hash32 hash{};
-      hash[0] = value;
+      Hash32 hash = testing::HashOf(value);
       hash[1] = static_cast<uint8_t>(++salt);
-      v.block_hash = hash;
-      v.validator = ValKey(3).public_key();
-      types::SignVote(kChain, &v, ValKey(3));
-      c.mesh().Inject(v);
+      c.mesh().Inject(
+          testing::SignedVote(kChain, ValKey(3), types::VoteType::kPrevote, h, 0, hash));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     detected = c.node(0).engine->evidence_count() > 0;

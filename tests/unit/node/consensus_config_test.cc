@@ -7,7 +7,7 @@
 #include <string>
 
 #include "node/config/config.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/keys.h"
 
 namespace hito::node::config {
 namespace {

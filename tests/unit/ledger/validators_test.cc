@@ -16,6 +16,7 @@
 #include "base/ed25519.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/records.h"
+#include "tests/support/votes.h"
 
 namespace hito::consensus::ledger {
 namespace {
@@ -35,24 +36,9 @@ types::ValidatorSet SetOf(std::vector<int> ids, uint64_t power = 10) {
   return types::ValidatorSet::Create(std::move(vs)).value();
 }
 
-types::Vote SignedVote(int who, uint64_t height, uint8_t value, uint32_t round = 0) {
-  types::Vote v;
-  v.type = types::VoteType::kPrevote;
-  v.height = height;
-  v.round = round;
-  Hash32 h{};
-  h[0] = value;
-  v.block_hash = h;
-  v.validator = KeyFor(who).public_key();
-  types::SignVote(kChain, &v, KeyFor(who));
-  return v;
-}
-
 types::DuplicateVoteEvidence Evidence(int who, uint64_t height, uint32_t round = 0) {
-  types::Vote a = SignedVote(who, height, 1, round);
-  types::Vote b = SignedVote(who, height, 2, round);
-  if (types::EncodeVote(b) < types::EncodeVote(a)) std::swap(a, b);
-  return {a, b};
+  return hito::testing::DuplicateVotes(kChain, KeyFor(who), height, round, hito::testing::HashOf(1),
+                                       hito::testing::HashOf(2));
 }
 
 // A chain whose genesis set is {0,1,2,3} with `schedule`, blocks applied and committed.
@@ -221,16 +207,8 @@ TEST(ValidatorsTest, EvidenceRefusals) {
 }
 
 types::ConflictingProposalEvidence ProposalEvidence(int who, uint64_t height) {
-  types::Proposal a;
-  a.height = height;
-  a.round = 0;
-  a.block_hash[0] = 1;
-  a.proposer = KeyFor(who).public_key();
-  types::SignProposal(kChain, &a, KeyFor(who));
-  types::Proposal b = a;
-  b.block_hash[0] = 2;
-  types::SignProposal(kChain, &b, KeyFor(who));
-  return types::MakeProposalEvidence(a, b);
+  return hito::testing::ConflictingProposals(kChain, KeyFor(who), height, 0,
+                                             hito::testing::HashOf(1), hito::testing::HashOf(2));
 }
 
 TEST(ValidatorsTest, PendingEvidenceIsForAValidatorOfItsHeightAndNotBeyondTheNext) {

@@ -2,8 +2,8 @@
 // process with its output in a file, SIGKILLed and reaped when its owner dies; a block
 // reader whose gRPC channel takes a full 8 MiB block (a default channel stops at 4 MiB);
 // and the peak resident set of a process. Header-only; not thread-safe.
-#ifndef HITO_TESTS_E2E_BYZANTINE_E2E_SUPPORT_H_
-#define HITO_TESTS_E2E_BYZANTINE_E2E_SUPPORT_H_
+#ifndef HITO_TESTS_SUPPORT_E2E_E2E_SUPPORT_H_
+#define HITO_TESTS_SUPPORT_E2E_E2E_SUPPORT_H_
 
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
@@ -126,4 +126,4 @@ inline bool Alive(pid_t pid) {
 
 }  // namespace hito::e2e
 
-#endif  // HITO_TESTS_E2E_BYZANTINE_E2E_SUPPORT_H_
+#endif  // HITO_TESTS_SUPPORT_E2E_E2E_SUPPORT_H_

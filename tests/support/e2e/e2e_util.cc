@@ -1,4 +1,4 @@
-#include "tests/e2e/hitod/e2e_util.h"
+#include "tests/support/e2e/e2e_util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

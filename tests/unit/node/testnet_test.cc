@@ -12,7 +12,7 @@
 
 #include "base/hex.h"
 #include "node/config/config.h"
-#include "tests/unit/node/testing.h"
+#include "tests/support/temp_dir.h"
 
 namespace hito::node::config {
 namespace {

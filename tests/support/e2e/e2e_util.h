@@ -4,8 +4,8 @@
 // with posix_spawn (safe in a process that already runs gRPC threads), on a free loopback
 // port, in a temporary home; every wait has a bound, and a node left running is killed
 // when its NodeProcess dies.
-#ifndef HITO_TESTS_E2E_HITOD_E2E_UTIL_H_
-#define HITO_TESTS_E2E_HITOD_E2E_UTIL_H_
+#ifndef HITO_TESTS_SUPPORT_E2E_E2E_UTIL_H_
+#define HITO_TESTS_SUPPORT_E2E_E2E_UTIL_H_
 
 #include <sys/types.h>
 
@@ -82,4 +82,4 @@ class NodeProcess {
 
 }  // namespace hito::e2e
 
-#endif  // HITO_TESTS_E2E_HITOD_E2E_UTIL_H_
+#endif  // HITO_TESTS_SUPPORT_E2E_E2E_UTIL_H_

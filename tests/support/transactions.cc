@@ -1,0 +1,26 @@
+#include "tests/support/transactions.h"
+
+#include "tests/support/keys.h"
+
+namespace hito::testing {
+
+namespace types = consensus::types;
+
+types::Transfer MakeTransfer(const Ed25519PrivateKey& from, const TransferSpec& spec) {
+  types::Transfer t;
+  t.chain_id = spec.chain_id;
+  t.sender = from.public_key();
+  t.nonce = spec.nonce;
+  t.fee = spec.fee;
+  t.to = spec.to;
+  if (t.to == types::AccountId{}) t.to = AccountOf(KeyFor(200));
+  t.amount = spec.amount;
+  types::SignTransfer(&t, from);
+  return t;
+}
+
+Bytes SignedTransfer(const Ed25519PrivateKey& from, const TransferSpec& spec) {
+  return types::EncodeTransaction(types::Transaction{MakeTransfer(from, spec)});
+}
+
+}  // namespace hito::testing
