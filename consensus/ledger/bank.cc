@@ -8,43 +8,34 @@
 #include "consensus/types/limits.h"
 
 namespace hito::consensus::ledger::bank {
-namespace {
-
-TxResult Reject(TxCode code, std::string message) {
-  TxResult r;
-  r.code = code;
-  r.message = std::move(message);
-  return r;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TxResult CheckTransferStateless(const types::Transfer& t, const types::AccountId& sender_id,
                                 std::string_view chain_id, const Params& params,
                                 SignatureCheck sigs) {
   if (t.chain_id.empty() || t.chain_id.size() > types::kChainIdMaxLen) {
-    return Reject(TxCode::kMalformed,
-                  "chain id must be 1.." + std::to_string(types::kChainIdMaxLen) + " bytes");
+    return Refused(TxCode::kMalformed,
+                   "chain id must be 1.." + std::to_string(types::kChainIdMaxLen) + " bytes");
   }
   if (t.memo.size() > types::kMemoMaxLen) {
-    return Reject(TxCode::kMalformed, "memo of " + std::to_string(t.memo.size()) +
-                                          " bytes exceeds " + std::to_string(types::kMemoMaxLen));
+    return Refused(TxCode::kMalformed, "memo of " + std::to_string(t.memo.size()) +
+                                           " bytes exceeds " + std::to_string(types::kMemoMaxLen));
   }
   if (t.chain_id != chain_id) {
-    return Reject(TxCode::kWrongChain, "chain id \"" + t.chain_id + "\", this chain is \"" +
-                                           std::string(chain_id) + "\"");
+    return Refused(TxCode::kWrongChain, "chain id \"" + t.chain_id + "\", this chain is \"" +
+                                            std::string(chain_id) + "\"");
   }
   if (t.fee < params.min_fee) {
-    return Reject(TxCode::kFeeTooLow, "fee " + std::to_string(t.fee) + " below minimum " +
-                                          std::to_string(params.min_fee));
+    return Refused(TxCode::kFeeTooLow, "fee " + std::to_string(t.fee) + " below minimum " +
+                                           std::to_string(params.min_fee));
   }
-  if (t.amount == 0) return Reject(TxCode::kZeroAmount, "amount is zero");
-  if (t.to == sender_id) return Reject(TxCode::kSelfTransfer, "recipient is the sender");
+  if (t.amount == 0) return Refused(TxCode::kZeroAmount, "amount is zero");
+  if (t.to == sender_id) return Refused(TxCode::kSelfTransfer, "recipient is the sender");
   if (!CheckedAdd(t.amount, t.fee)) {
-    return Reject(TxCode::kAmountOverflow, "amount + fee overflows");
+    return Refused(TxCode::kAmountOverflow, "amount + fee overflows");
   }
   if (sigs == SignatureCheck::kVerify && !types::VerifyTransferSignature(t)) {
-    return Reject(TxCode::kBadSignature, "signature does not verify under the sender key");
+    return Refused(TxCode::kBadSignature, "signature does not verify under the sender key");
   }
   return TxResult{};
 }
@@ -52,23 +43,23 @@ TxResult CheckTransferStateless(const types::Transfer& t, const types::AccountId
 TxResult CheckTransferStateful(const types::Transfer& t, const Account& sender,
                                uint64_t expected_nonce, const Account& recipient) {
   if (t.nonce < expected_nonce) {
-    return Reject(TxCode::kNonceTooLow, "nonce " + std::to_string(t.nonce) + " expected " +
-                                            std::to_string(expected_nonce));
-  }
-  if (t.nonce > expected_nonce) {
-    return Reject(TxCode::kNonceTooHigh, "nonce " + std::to_string(t.nonce) + " expected " +
+    return Refused(TxCode::kNonceTooLow, "nonce " + std::to_string(t.nonce) + " expected " +
                                              std::to_string(expected_nonce));
   }
+  if (t.nonce > expected_nonce) {
+    return Refused(TxCode::kNonceTooHigh, "nonce " + std::to_string(t.nonce) + " expected " +
+                                              std::to_string(expected_nonce));
+  }
   if (sender.nonce == UINT64_MAX) {
-    return Reject(TxCode::kNonceTooHigh, "account nonce exhausted");
+    return Refused(TxCode::kNonceTooHigh, "account nonce exhausted");
   }
   const uint64_t total = t.amount + t.fee;  // checked in CheckTransferStateless
   if (sender.balance < total) {
-    return Reject(TxCode::kInsufficientFunds, "balance " + std::to_string(sender.balance) +
-                                                  " below amount + fee " + std::to_string(total));
+    return Refused(TxCode::kInsufficientFunds, "balance " + std::to_string(sender.balance) +
+                                                   " below amount + fee " + std::to_string(total));
   }
   if (!CheckedAdd(recipient.balance, t.amount)) {
-    return Reject(TxCode::kAmountOverflow, "recipient balance would overflow");
+    return Refused(TxCode::kAmountOverflow, "recipient balance would overflow");
   }
   TxResult ok;
   ok.fee_burned = t.fee;

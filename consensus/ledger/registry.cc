@@ -9,6 +9,7 @@
 #include "base/hash.h"
 #include "base/hex.h"
 #include "consensus/ledger/ledger.h"
+#include "consensus/ledger/state_record.h"
 #include "consensus/types/codec.h"
 #include "zk/point.h"
 #include "zk/proof/sigma.h"
@@ -52,21 +53,6 @@ Bytes AttesterKey(const Ed25519PublicKey& pk) { return Prefixed(registry::kAttes
 Bytes ExpiryKey(uint64_t epoch) { return U64Key("r/e/", epoch); }
 Bytes KeyOf(std::string_view k) { return Bytes(k.begin(), k.end()); }
 
-// State is trusted data: a record that does not decode means a corrupt store.
-template <typename T, typename ReadFn>
-Result<T> DecodeRecord(ByteView bytes, std::string_view what, ReadFn&& read) {
-  Result<T> r = types::DecodeWhole<T>(bytes, what, std::forward<ReadFn>(read));
-  if (!r.ok()) return DataLossError(std::string(what) + " record: " + r.status().message());
-  return r;
-}
-
-TxResult Reject(TxCode code, std::string message) {
-  TxResult r;
-  r.code = code;
-  r.message = std::move(message);
-  return r;
-}
-
 std::string Short(ByteView b) { return HexEncode(b).substr(0, 16); }
 
 // r/state: the next index and the cohorts changed since the last snapshot.
@@ -87,7 +73,7 @@ Bytes EncodeState(const RegistryState& s) {
 Result<RegistryState> ReadState(const RegistryStore& store) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(KeyOf(kStateKey)));
   if (!raw) return DataLossError("registry: r/params without r/state");
-  return DecodeRecord<RegistryState>(*raw, "r/state", [](Reader* r, RegistryState* s) {
+  return DecodeStateRecord<RegistryState>(*raw, "r/state", [](Reader* r, RegistryState* s) {
     uint8_t version = 0;
     HITO_RETURN_IF_ERROR(r->U8("version", &version));
     if (version != kStateVersion) return InvalidArgumentError("unknown version");
@@ -127,16 +113,17 @@ Result<std::optional<AttesterRecord>> ReadAttester(const RegistryStore& store,
                                                    const Ed25519PublicKey& pk) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(AttesterKey(pk)));
   if (!raw) return std::optional<AttesterRecord>();
-  HITO_ASSIGN_OR_RETURN(AttesterRecord a,
-                        DecodeRecord<AttesterRecord>(*raw, "r/t", [](Reader* r, AttesterRecord* a) {
-                          uint8_t version = 0;
-                          HITO_RETURN_IF_ERROR(r->U8("version", &version));
-                          if (version != kAttesterVersion) {
-                            return InvalidArgumentError("unknown version");
-                          }
-                          HITO_RETURN_IF_ERROR(r->U64("quota_epoch", &a->quota_epoch));
-                          return r->U32("used", &a->used);
-                        }));
+  HITO_ASSIGN_OR_RETURN(
+      AttesterRecord a,
+      DecodeStateRecord<AttesterRecord>(*raw, "r/t", [](Reader* r, AttesterRecord* a) {
+        uint8_t version = 0;
+        HITO_RETURN_IF_ERROR(r->U8("version", &version));
+        if (version != kAttesterVersion) {
+          return InvalidArgumentError("unknown version");
+        }
+        HITO_RETURN_IF_ERROR(r->U64("quota_epoch", &a->quota_epoch));
+        return r->U32("used", &a->used);
+      }));
   return std::optional<AttesterRecord>(a);
 }
 
@@ -144,7 +131,7 @@ Result<std::optional<uint64_t>> ReadIndex(const RegistryStore& store, const Byte
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(key));
   if (!raw) return std::optional<uint64_t>();
   HITO_ASSIGN_OR_RETURN(
-      uint64_t v, DecodeRecord<uint64_t>(
+      uint64_t v, DecodeStateRecord<uint64_t>(
                       *raw, "r/ index", [](Reader* r, uint64_t* v) { return r->U64("index", v); }));
   return std::optional<uint64_t>(v);
 }
@@ -165,7 +152,7 @@ constexpr uint8_t kBucketAttestation = 1;
 Result<ExpiryBucket> ReadBucket(const RegistryStore& store, uint64_t epoch) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(ExpiryKey(epoch)));
   if (!raw) return ExpiryBucket{};
-  return DecodeRecord<ExpiryBucket>(*raw, "r/e", [](Reader* r, ExpiryBucket* b) {
+  return DecodeStateRecord<ExpiryBucket>(*raw, "r/e", [](Reader* r, ExpiryBucket* b) {
     while (r->remaining() > 0) {
       uint8_t tag = 0;
       HITO_RETURN_IF_ERROR(r->U8("tag", &tag));
@@ -201,7 +188,7 @@ Bytes EncodeHistory(const SnapshotHistory& h) {
 Result<SnapshotHistory> ReadHistory(const RegistryStore& store, uint32_t cohort) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(CohortKey(cohort)));
   if (!raw) return SnapshotHistory{};
-  return DecodeRecord<SnapshotHistory>(*raw, "r/c", [](Reader* r, SnapshotHistory* h) {
+  return DecodeStateRecord<SnapshotHistory>(*raw, "r/c", [](Reader* r, SnapshotHistory* h) {
     uint32_t n = 0;
     HITO_RETURN_IF_ERROR(r->Count("entries", UINT32_MAX, 40, &n));
     h->resize(n);
@@ -377,7 +364,8 @@ Bytes EncodeIdentity(const Identity& id) {
 Result<Identity> DecodeIdentity(uint64_t index, ByteView bytes) {
   Identity out;
   out.index = index;
-  HITO_ASSIGN_OR_RETURN(out, DecodeRecord<Identity>(bytes, "r/i", [index](Reader* r, Identity* id) {
+  HITO_ASSIGN_OR_RETURN(out,
+                        DecodeStateRecord<Identity>(bytes, "r/i", [index](Reader* r, Identity* id) {
                           id->index = index;
                           uint8_t version = 0;
                           HITO_RETURN_IF_ERROR(r->U8("version", &version));
@@ -421,7 +409,7 @@ Bytes EncodeRegistryParams(const RegistryParams& p) {
 Result<RegistryParams> DecodeRegistryParams(ByteView bytes) {
   HITO_ASSIGN_OR_RETURN(
       RegistryParams p,
-      DecodeRecord<RegistryParams>(bytes, "r/params", [](Reader* r, RegistryParams* p) {
+      DecodeStateRecord<RegistryParams>(bytes, "r/params", [](Reader* r, RegistryParams* p) {
         uint8_t version = 0;
         HITO_RETURN_IF_ERROR(r->U8("version", &version));
         if (version != kParamsVersion) return InvalidArgumentError("unknown version");
@@ -519,22 +507,23 @@ namespace {
 std::optional<TxResult> CheckStatement(std::string_view chain_id, const RegistryParams& p,
                                        uint64_t epoch, const types::Attestation& a) {
   if (a.chain_id != chain_id) {
-    return Reject(TxCode::kWrongChain, "attestation for chain \"" + a.chain_id +
-                                           "\", this chain is \"" + std::string(chain_id) + "\"");
+    return Refused(TxCode::kWrongChain, "attestation for chain \"" + a.chain_id +
+                                            "\", this chain is \"" + std::string(chain_id) + "\"");
   }
   if (a.expiry_epoch <= epoch) {
-    return Reject(TxCode::kAttestationExpired, "attestation expired at epoch " +
-                                                   std::to_string(a.expiry_epoch) +
-                                                   ", this is epoch " + std::to_string(epoch));
+    return Refused(TxCode::kAttestationExpired, "attestation expired at epoch " +
+                                                    std::to_string(a.expiry_epoch) +
+                                                    ", this is epoch " + std::to_string(epoch));
   }
   if (a.expiry_epoch - epoch > p.max_attestation_epochs) {
-    return Reject(TxCode::kAttestationTooLong,
-                  "attestation expiry " + std::to_string(a.expiry_epoch) + " is more than " +
-                      std::to_string(p.max_attestation_epochs) + " epochs after " +
-                      std::to_string(epoch));
+    return Refused(TxCode::kAttestationTooLong,
+                   "attestation expiry " + std::to_string(a.expiry_epoch) + " is more than " +
+                       std::to_string(p.max_attestation_epochs) + " epochs after " +
+                       std::to_string(epoch));
   }
   if (!zk::Point::Decode(a.identity).ok()) {
-    return Reject(TxCode::kBadProof, "identity is not a canonical non-identity ristretto255 point");
+    return Refused(TxCode::kBadProof,
+                   "identity is not a canonical non-identity ristretto255 point");
   }
   return std::nullopt;
 }
@@ -544,13 +533,13 @@ std::optional<TxResult> CheckStatement(std::string_view chain_id, const Registry
 std::optional<TxResult> VerifyRegistration(const types::Registration& reg) {
   const types::Attestation& a = reg.attestation;
   if (!types::VerifyAttestationSignature(a)) {
-    return Reject(TxCode::kBadSignature, "attestation signature does not verify");
+    return Refused(TxCode::kBadSignature, "attestation signature does not verify");
   }
   Result<zk::Point> point = zk::Point::Decode(a.identity);
   Result<zk::proof::SchnorrProof> proof = zk::proof::SchnorrProof::Decode(reg.possession);
   if (!point.ok() || !proof.ok() ||
       !zk::proof::SchnorrVerify(*point, types::PossessionMessage(a), *proof).ok()) {
-    return Reject(TxCode::kBadProof, "proof of possession does not verify for this identity");
+    return Refused(TxCode::kBadProof, "proof of possession does not verify for this identity");
   }
   return std::nullopt;
 }
@@ -559,13 +548,14 @@ std::optional<TxResult> VerifyRegistration(const types::Registration& reg) {
 // tag and a later expiry, refused otherwise.
 Result<TxResult> Renew(RegistryStore* store, Identity id, const types::Attestation& a) {
   if (id.status != IdentityStatus::kLive || id.dedup_tag != a.dedup_tag) {
-    return Reject(TxCode::kIdentityExists, "identity " + Short(a.identity) +
-                                               " is registered (index " + std::to_string(id.index) +
-                                               "); a renewal needs it live with the same tag");
+    return Refused(TxCode::kIdentityExists,
+                   "identity " + Short(a.identity) + " is registered (index " +
+                       std::to_string(id.index) + "); a renewal needs it live with the same tag");
   }
   if (a.expiry_epoch <= id.expiry_epoch) {
-    return Reject(TxCode::kRenewalNotLater, "renewal expiry " + std::to_string(a.expiry_epoch) +
-                                                " is not after " + std::to_string(id.expiry_epoch));
+    return Refused(TxCode::kRenewalNotLater, "renewal expiry " + std::to_string(a.expiry_epoch) +
+                                                 " is not after " +
+                                                 std::to_string(id.expiry_epoch));
   }
   id.expiry_epoch = a.expiry_epoch;
   id.attester = a.attester;
@@ -580,7 +570,7 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
   HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
   const uint64_t index = state.next_index;
   if ((index >> p.cohort_bits) >= UINT32_MAX) {
-    return Reject(TxCode::kAttesterQuota, "the registry is full (cohort numbers exhausted)");
+    return Refused(TxCode::kAttesterQuota, "the registry is full (cohort numbers exhausted)");
   }
   HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> holder, ReadIndex(*store, TagKey(a.dedup_tag)));
   if (holder) {
@@ -593,9 +583,9 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
     // each attester's own: only the attester of the identity holding a tag may replace
     // it, or any attester could kill anyone's identity by copying its tag.
     if (old.attester != a.attester) {
-      return Reject(TxCode::kNotIssuer, "dedup tag held by identity " + std::to_string(old.index) +
-                                            " of attester " + Short(old.attester) +
-                                            "; only that attester may replace it");
+      return Refused(TxCode::kNotIssuer, "dedup tag held by identity " + std::to_string(old.index) +
+                                             " of attester " + Short(old.attester) +
+                                             "; only that attester may replace it");
     }
     HITO_RETURN_IF_ERROR(Kill(store, p, &state, std::move(old), IdentityStatus::kReplaced));
   }
@@ -627,17 +617,17 @@ Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_
   }
   HITO_ASSIGN_OR_RETURN(std::optional<AttesterRecord> attester, ReadAttester(*store, a.attester));
   if (!attester) {
-    return Reject(TxCode::kAttesterNotAccredited,
-                  "attester " + Short(a.attester) + " is not accredited");
+    return Refused(TxCode::kAttesterNotAccredited,
+                   "attester " + Short(a.attester) + " is not accredited");
   }
   const Hash32 attestation_id = types::AttestationId(a);
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> used, store->Get(UsedKey(attestation_id)));
-  if (used) return Reject(TxCode::kAttestationUsed, "this attestation has registered already");
+  if (used) return Refused(TxCode::kAttestationUsed, "this attestation has registered already");
   AttesterRecord quota = attester->quota_epoch == epoch ? *attester : AttesterRecord{epoch, 0};
   if (quota.used >= p.attester_quota_per_epoch) {
-    return Reject(TxCode::kAttesterQuota, "attester " + Short(a.attester) + " used its " +
-                                              std::to_string(p.attester_quota_per_epoch) +
-                                              " registrations of epoch " + std::to_string(epoch));
+    return Refused(TxCode::kAttesterQuota, "attester " + Short(a.attester) + " used its " +
+                                               std::to_string(p.attester_quota_per_epoch) +
+                                               " registrations of epoch " + std::to_string(epoch));
   }
   if (sigs == SignatureCheck::kVerify) {
     if (std::optional<TxResult> refused = VerifyRegistration(reg)) return *std::move(refused);
@@ -698,26 +688,26 @@ Result<TxResult> ApplyRevocation(RegistryStore* store, std::string_view chain_id
                                  const RegistryParams& p, const types::Revocation& rev,
                                  SignatureCheck sigs) {
   if (rev.chain_id != chain_id) {
-    return Reject(TxCode::kWrongChain, "revocation for chain \"" + rev.chain_id + "\"");
+    return Refused(TxCode::kWrongChain, "revocation for chain \"" + rev.chain_id + "\"");
   }
   HITO_ASSIGN_OR_RETURN(bool accredited, IsAttester(*store, rev.attester));
   if (!accredited) {
-    return Reject(TxCode::kAttesterNotAccredited,
-                  "attester " + Short(rev.attester) + " is not accredited");
+    return Refused(TxCode::kAttesterNotAccredited,
+                   "attester " + Short(rev.attester) + " is not accredited");
   }
   if (sigs == SignatureCheck::kVerify && !types::VerifyRevocationSignature(rev)) {
-    return Reject(TxCode::kBadSignature, "revocation signature does not verify");
+    return Refused(TxCode::kBadSignature, "revocation signature does not verify");
   }
   HITO_ASSIGN_OR_RETURN(std::optional<Identity> id, FindIdentity(*store, rev.identity));
-  if (!id) return Reject(TxCode::kIdentityUnknown, "no identity " + Short(rev.identity));
+  if (!id) return Refused(TxCode::kIdentityUnknown, "no identity " + Short(rev.identity));
   if (id->status != IdentityStatus::kLive) {
-    return Reject(TxCode::kIdentityNotLive,
-                  "identity " + std::to_string(id->index) + " is not live");
+    return Refused(TxCode::kIdentityNotLive,
+                   "identity " + std::to_string(id->index) + " is not live");
   }
   if (id->attester != rev.attester) {
-    return Reject(TxCode::kNotIssuer, "identity " + std::to_string(id->index) +
-                                          " was attested by " + Short(id->attester) + ", not by " +
-                                          Short(rev.attester));
+    return Refused(TxCode::kNotIssuer, "identity " + std::to_string(id->index) +
+                                           " was attested by " + Short(id->attester) + ", not by " +
+                                           Short(rev.attester));
   }
   HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
   HITO_RETURN_IF_ERROR(Kill(store, p, &state, *std::move(id), IdentityStatus::kRevoked));
@@ -729,28 +719,28 @@ Result<TxResult> AddCommitment(RegistryStore* store, std::string_view chain_id,
                                const types::IdentityPoint& point, const Commitment& commitment,
                                const types::PossessionProof& proof) {
   HITO_ASSIGN_OR_RETURN(std::optional<Identity> id, FindIdentity(*store, point));
-  if (!id) return Reject(TxCode::kIdentityUnknown, "no identity " + Short(point));
+  if (!id) return Refused(TxCode::kIdentityUnknown, "no identity " + Short(point));
   if (id->status != IdentityStatus::kLive) {
-    return Reject(TxCode::kIdentityNotLive,
-                  "identity " + std::to_string(id->index) + " is not live");
+    return Refused(TxCode::kIdentityNotLive,
+                   "identity " + std::to_string(id->index) + " is not live");
   }
   for (const Commitment& c : id->commitments) {
     if (c.kind == commitment.kind) {
-      return Reject(TxCode::kCommitmentRefused,
-                    "identity already holds a commitment of kind " + std::to_string(c.kind));
+      return Refused(TxCode::kCommitmentRefused,
+                     "identity already holds a commitment of kind " + std::to_string(c.kind));
     }
   }
   if (id->commitments.size() >= kIdentityCommitmentsMax) {
-    return Reject(TxCode::kCommitmentRefused, "identity holds the maximum of " +
-                                                  std::to_string(kIdentityCommitmentsMax) +
-                                                  " commitments");
+    return Refused(TxCode::kCommitmentRefused, "identity holds the maximum of " +
+                                                   std::to_string(kIdentityCommitmentsMax) +
+                                                   " commitments");
   }
   Result<zk::Point> p = zk::Point::Decode(point);
   Result<zk::proof::SchnorrProof> pop = zk::proof::SchnorrProof::Decode(proof);
   const Bytes message =
       types::CommitmentPossessionMessage(chain_id, point, commitment.kind, commitment.value);
   if (!p.ok() || !pop.ok() || !zk::proof::SchnorrVerify(*p, message, *pop).ok()) {
-    return Reject(TxCode::kBadProof, "proof of possession does not verify for this identity");
+    return Refused(TxCode::kBadProof, "proof of possession does not verify for this identity");
   }
   id->commitments.push_back(commitment);
   HITO_RETURN_IF_ERROR(WriteIdentity(store, *id));
@@ -804,7 +794,7 @@ Result<std::optional<std::vector<types::IdentityPoint>>> SnapshotMembers(const R
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(SetKey(cohort, set_hash)));
   if (!raw) return std::optional<Members>();
   HITO_ASSIGN_OR_RETURN(Members members,
-                        DecodeRecord<Members>(*raw, "r/s", [](Reader* r, Members* m) {
+                        DecodeStateRecord<Members>(*raw, "r/s", [](Reader* r, Members* m) {
                           uint32_t n = 0;
                           HITO_RETURN_IF_ERROR(r->Count("members", UINT32_MAX, 32, &n));
                           m->resize(n);

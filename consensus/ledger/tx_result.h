@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace hito::consensus::ledger {
 
@@ -58,6 +59,14 @@ struct TxResult {
   uint64_t fee_burned = 0;
   bool ok() const { return code == TxCode::kOk; }
 };
+
+// A refusal with its reason code and detail.
+inline TxResult Refused(TxCode code, std::string message) {
+  TxResult r;
+  r.code = code;
+  r.message = std::move(message);
+  return r;
+}
 
 }  // namespace hito::consensus::ledger
 

@@ -9,6 +9,7 @@
 
 #include "base/checked.h"
 #include "base/hex.h"
+#include "consensus/ledger/state_record.h"
 #include "consensus/types/codec.h"
 #include "zk/point.h"
 
@@ -47,26 +48,12 @@ Bytes ChunkKey(uint64_t epoch, uint32_t chunk) {
   });
 }
 
-TxResult Reject(TxCode code, std::string message) {
-  TxResult r;
-  r.code = code;
-  r.message = std::move(message);
-  return r;
-}
-
-// State is trusted data: a record that does not decode means a corrupt store.
-template <typename T, typename ReadFn>
-Result<T> DecodeRecord(ByteView bytes, std::string_view what, ReadFn&& read) {
-  Result<T> r = types::DecodeWhole<T>(bytes, what, std::forward<ReadFn>(read));
-  if (!r.ok()) return DataLossError(std::string(what) + " record: " + r.status().message());
-  return r;
-}
-
 Result<uint64_t> ReadU64Record(const RegistryStore& store, const Bytes& key,
                                std::string_view what) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(key));
   if (!raw) return uint64_t{0};
-  return DecodeRecord<uint64_t>(*raw, what, [](Reader* r, uint64_t* v) { return r->U64("n", v); });
+  return DecodeStateRecord<uint64_t>(*raw, what,
+                                     [](Reader* r, uint64_t* v) { return r->U64("n", v); });
 }
 Bytes EncodeU64Record(uint64_t v) {
   return types::EncodeWith([&](Writer* w) { w->U64(v); });
@@ -75,7 +62,7 @@ Bytes EncodeU64Record(uint64_t v) {
 Result<uint64_t> ReadPrunedBefore(const RegistryStore& store) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(KeyOf(kStateKey)));
   if (!raw) return DataLossError("ubi: u/params without u/state");
-  return DecodeRecord<uint64_t>(*raw, "u/state", [](Reader* r, uint64_t* v) {
+  return DecodeStateRecord<uint64_t>(*raw, "u/state", [](Reader* r, uint64_t* v) {
     uint8_t version = 0;
     HITO_RETURN_IF_ERROR(r->U8("version", &version));
     if (version != kStateVersion) return InvalidArgumentError("unknown version");
@@ -120,16 +107,16 @@ Bytes EncodeUbiParams(const UbiParams& p) {
 }
 
 Result<UbiParams> DecodeUbiParams(ByteView bytes) {
-  HITO_ASSIGN_OR_RETURN(UbiParams p,
-                        DecodeRecord<UbiParams>(bytes, "u/params", [](Reader* r, UbiParams* p) {
-                          uint8_t version = 0;
-                          HITO_RETURN_IF_ERROR(r->U8("version", &version));
-                          if (version != kParamsVersion) {
-                            return InvalidArgumentError("unknown version");
-                          }
-                          HITO_RETURN_IF_ERROR(r->U64("ubi_per_epoch", &p->ubi_per_epoch));
-                          return r->U32("max_claims_per_block", &p->max_claims_per_block);
-                        }));
+  HITO_ASSIGN_OR_RETURN(
+      UbiParams p, DecodeStateRecord<UbiParams>(bytes, "u/params", [](Reader* r, UbiParams* p) {
+        uint8_t version = 0;
+        HITO_RETURN_IF_ERROR(r->U8("version", &version));
+        if (version != kParamsVersion) {
+          return InvalidArgumentError("unknown version");
+        }
+        HITO_RETURN_IF_ERROR(r->U64("ubi_per_epoch", &p->ubi_per_epoch));
+        return r->U32("max_claims_per_block", &p->max_claims_per_block);
+      }));
   const Status valid = ValidateUbiParams(p);
   if (!valid.ok()) return DataLossError("u/params record: " + valid.message());
   return p;
@@ -198,30 +185,30 @@ Result<ClaimCheck> CheckClaim(const RegistryStore& store, std::string_view chain
   ClaimCheck out;
   const uint64_t oldest = OldestOpenEpoch(rp, epoch);
   if (claim.epoch > epoch || claim.epoch < oldest) {
-    out.refusal = Reject(TxCode::kEpochNotOpen,
-                         "epoch " + std::to_string(claim.epoch) + " is not open: epochs " +
-                             std::to_string(oldest) + ".." + std::to_string(epoch) + " are");
+    out.refusal = Refused(TxCode::kEpochNotOpen,
+                          "epoch " + std::to_string(claim.epoch) + " is not open: epochs " +
+                              std::to_string(oldest) + ".." + std::to_string(epoch) + " are");
     return out;
   }
   HITO_ASSIGN_OR_RETURN(std::optional<Hash32> set_hash,
                         registry::SnapshotHash(store, claim.epoch, claim.cohort));
   if (!set_hash) {
-    out.refusal =
-        Reject(TxCode::kNoSnapshot, "cohort " + std::to_string(claim.cohort) +
-                                        " had no snapshot in epoch " + std::to_string(claim.epoch));
+    out.refusal = Refused(TxCode::kNoSnapshot, "cohort " + std::to_string(claim.cohort) +
+                                                   " had no snapshot in epoch " +
+                                                   std::to_string(claim.epoch));
     return out;
   }
   Result<zk::proof::membership::Proof> proof = zk::proof::membership::Proof::Decode(claim.proof);
   if (!proof.ok()) {
-    out.refusal = Reject(TxCode::kBadProof, "claim proof: " + proof.status().message());
+    out.refusal = Refused(TxCode::kBadProof, "claim proof: " + proof.status().message());
     return out;
   }
   const Hash32 nullifier = types::ClaimNullifier(claim);
   HITO_ASSIGN_OR_RETURN(bool used, NullifierUsed(store, claim.epoch, nullifier));
   if (used) {
-    out.refusal = Reject(TxCode::kAlreadyClaimed,
-                         "epoch " + std::to_string(claim.epoch) + " was claimed with nullifier " +
-                             HexEncode(nullifier).substr(0, 16) + " already");
+    out.refusal = Refused(TxCode::kAlreadyClaimed,
+                          "epoch " + std::to_string(claim.epoch) + " was claimed with nullifier " +
+                              HexEncode(nullifier).substr(0, 16) + " already");
     return out;
   }
   ClaimStatement st;
