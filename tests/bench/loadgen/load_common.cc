@@ -129,6 +129,27 @@ void Drain(Inflight* inflight, std::chrono::seconds drain) {
   }
 }
 
+nlohmann::ordered_json RunLoad(
+    const std::string& follow_addr, uint64_t from_height, uint32_t threads,
+    std::chrono::seconds drain,
+    const std::function<void(uint32_t t, Inflight* inflight, CommitStats* stats)>& submit) {
+  Inflight inflight;
+  CommitStats stats;
+  std::atomic<bool> stop_stream{false};
+  std::thread follower(FollowBlocks, follow_addr, from_height, &inflight, &stats, &stop_stream);
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> workers;
+  for (uint32_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] { submit(t, &inflight, &stats); });
+  }
+  for (auto& w : workers) w.join();
+  const Clock::time_point submit_end = Clock::now();
+  Drain(&inflight, drain);
+  stop_stream = true;
+  follower.join();
+  return Summary(stats, inflight, start, submit_end);
+}
+
 int64_t Percentile(std::vector<int64_t>& v, double p) {
   if (v.empty()) return 0;
   size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));

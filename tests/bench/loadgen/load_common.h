@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -77,6 +78,14 @@ void FollowBlocks(const std::string& addr, uint64_t from_height, Inflight* infli
 
 // Waits (bounded by `drain`) until nothing is in flight.
 void Drain(Inflight* inflight, std::chrono::seconds drain);
+
+// One timed run: follows blocks from `from_height` on `follow_addr`, runs `submit(t,
+// inflight, stats)` on `threads` threads, waits for them, then (bounded by `drain`) for
+// their transactions to commit; the run's Summary, timed from just before the threads.
+nlohmann::ordered_json RunLoad(
+    const std::string& follow_addr, uint64_t from_height, uint32_t threads,
+    std::chrono::seconds drain,
+    const std::function<void(uint32_t t, Inflight* inflight, CommitStats* stats)>& submit);
 
 // The p-th percentile (0..1) of v (reorders v); 0 when empty.
 int64_t Percentile(std::vector<int64_t>& v, double p);

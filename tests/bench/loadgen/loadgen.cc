@@ -310,13 +310,6 @@ int Run(const Options& o) {
     receivers[i] = DomainHash("hito/v1/loadgen-receiver", AsBytes(std::to_string(i)));
   }
 
-  st = client.GetStatus();
-  if (!st.ok()) Die(st.status().ToString());
-  Inflight inflight;
-  CommitStats stats;
-  std::atomic<bool> stop_stream{false};
-  std::thread follower(FollowBlocks, o.node, st->height() + 1, &inflight, &stats, &stop_stream);
-
   // With --count, every transfer is built and signed before the clock starts, so the
   // generator's signing does not compete with the node for the CPU during the window.
   // presigned[i][n] is sender i's transfer with nonce n.
@@ -331,20 +324,14 @@ int Run(const Options& o) {
     }
   }
 
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point end = start + std::chrono::seconds(o.duration_s);
-  std::vector<std::thread> workers;
-  for (uint32_t t = 0; t < o.threads; ++t) {
-    workers.emplace_back([&, t] {
-      SubmitLoop(o, t, chain_id, senders, receivers, presigned, end, &inflight, &stats);
-    });
-  }
-  for (auto& w : workers) w.join();
-  const Clock::time_point submit_end = Clock::now();
-  // Drain: wait (bounded) until every admitted transfer was seen committed.
-  Drain(&inflight, std::chrono::seconds(o.drain_s));
-  stop_stream = true;
-  follower.join();
+  st = client.GetStatus();
+  if (!st.ok()) Die(st.status().ToString());
+  const Clock::time_point end = Clock::now() + std::chrono::seconds(o.duration_s);
+  nlohmann::ordered_json summary =
+      RunLoad(o.node, st->height() + 1, o.threads, std::chrono::seconds(o.drain_s),
+              [&](uint32_t t, Inflight* inflight, CommitStats* stats) {
+                SubmitLoop(o, t, chain_id, senders, receivers, presigned, end, inflight, stats);
+              });
 
   nlohmann::ordered_json j;
   j["node"] = o.node;
@@ -354,9 +341,9 @@ int Run(const Options& o) {
   j["senders"] = o.senders;
   j["threads"] = o.threads;
   j["max_inflight"] = o.max_inflight;
-  j.update(Summary(stats, inflight, start, submit_end));
+  j.update(summary);
   PrintSummary(j, "transfers", o.json);
-  return stats.committed > 0 ? 0 : 1;
+  return j["committed"].get<uint64_t>() > 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -162,28 +162,18 @@ nlohmann::ordered_json SubmitAll(const SubmitOptions& o, const std::vector<Bytes
   wallet::NodeClient client(o.targets[0]);
   auto st = client.GetStatus();
   if (!st.ok()) Die(st.status().ToString());
-  Inflight inflight;
-  CommitStats stats;
-  std::atomic<bool> stop_stream{false};
-  std::thread follower(FollowBlocks, o.targets[0], st->height() + 1, &inflight, &stats,
-                       &stop_stream);
   std::atomic<size_t> cursor{0};
-  const Clock::time_point start = Clock::now();
-  std::vector<std::thread> workers;
-  for (uint32_t t = 0; t < o.concurrency; ++t) {
-    workers.emplace_back(SubmitWorker, std::cref(o), t, std::cref(txs), &cursor, &inflight, &stats);
-  }
-  for (auto& w : workers) w.join();
-  const Clock::time_point submit_end = Clock::now();
-  Drain(&inflight, std::chrono::seconds(o.drain_s));
-  stop_stream = true;
-  follower.join();
+  nlohmann::ordered_json summary =
+      RunLoad(o.targets[0], st->height() + 1, o.concurrency, std::chrono::seconds(o.drain_s),
+              [&](uint32_t t, Inflight* inflight, CommitStats* stats) {
+                SubmitWorker(o, t, txs, &cursor, inflight, stats);
+              });
   nlohmann::ordered_json j;
   j["nodes"] = o.targets;
   j["chain_id"] = st->chain_id();
   j["batch"] = o.batch;
   j["concurrency"] = o.concurrency;
-  j.update(Summary(stats, inflight, start, submit_end));
+  j.update(summary);
   return j;
 }
 
