@@ -229,7 +229,7 @@ uint64_t PersonhoodRpc::LiveMembers(uint32_t cohort, const Hash32& set_hash,
                                     const std::vector<types::IdentityPoint>& members) {
   const std::pair<uint32_t, Hash32> key{cohort, set_hash};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = live_members_.find(key); it != live_members_.end()) return it->second;
   }
   uint64_t live = 0;
@@ -237,7 +237,7 @@ uint64_t PersonhoodRpc::LiveMembers(uint32_t cohort, const Hash32& set_hash,
     live += members[j] == zk::proof::membership::Filler(j).bytes() ? 0 : 1;
   }
   HITO_ASSERT(live <= members.size());
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Every snapshot in the window, for a registry of a few thousand cohorts, fits; beyond
   // that the cache starts over rather than grow without bound.
   if (live_members_.size() >= 65536) live_members_.clear();

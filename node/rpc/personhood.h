@@ -19,10 +19,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <utility>
 
 #include "base/bytes.h"
+#include "base/mutex.h"
 #include "consensus/types/transaction.h"
 #include "hito/v1/block.pb.h"
 #include "hito/v1/personhood.pb.h"
@@ -86,8 +86,8 @@ class PersonhoodRpc {
 
   const std::string chain_id_;
   const store::Store* store_;
-  std::mutex mu_;
-  std::map<std::pair<uint32_t, Hash32>, uint64_t> live_members_;  // guarded by mu_
+  Mutex mu_;
+  std::map<std::pair<uint32_t, Hash32>, uint64_t> live_members_ GUARDED_BY(mu_);
 };
 
 }  // namespace hito::node::rpc

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include "base/hash.h"
+#include "base/mutex.h"
 #include "zk/hash_to_group.h"
 #include "zk/proof/backend.h"
 #include "zk/proof/ct.h"
@@ -69,13 +69,17 @@ const Generators& Gens() {
 }
 
 // Fillers F_0.. computed once and cached (they are a fixed function of the position).
+struct FillerCache {
+  Mutex mu;
+  std::vector<Point> points GUARDED_BY(mu);
+};
+
 std::vector<Point> Fillers(size_t begin, size_t end) {
-  static std::mutex mu;
-  static std::vector<Point> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  while (cache.size() < end) cache.push_back(Filler(cache.size()));
-  return std::vector<Point>(cache.begin() + static_cast<std::ptrdiff_t>(begin),
-                            cache.begin() + static_cast<std::ptrdiff_t>(end));
+  static FillerCache cache;
+  MutexLock lock(cache.mu);
+  while (cache.points.size() < end) cache.points.push_back(Filler(cache.points.size()));
+  return std::vector<Point>(cache.points.begin() + static_cast<std::ptrdiff_t>(begin),
+                            cache.points.begin() + static_cast<std::ptrdiff_t>(end));
 }
 
 class SodiumRng final : public ProverRng {
