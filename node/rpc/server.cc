@@ -350,6 +350,17 @@ struct ServiceDeps {
   StreamBuffer* buffer;
 };
 
+// A unary call: the size check and a place among the calls, then `handle`.
+template <typename Req, typename Resp, typename Handle>
+grpc::ServerUnaryReactor* Unary(const ServiceDeps& d, grpc::CallbackServerContext* ctx,
+                                const Req* req, Resp* resp, Handle handle) {
+  auto* r = ctx->DefaultReactor();
+  grpc::Status refusal;
+  CallLimits::TicketPtr ticket = AdmitCall(d.limits, *d.o, *req, &refusal);
+  r->Finish(ticket ? handle(*req, resp) : refusal);
+  return r;
+}
+
 // ---------------------------------------------------------------------------------------
 
 class NodeServiceImpl final : public pb::NodeService::CallbackService {
@@ -359,44 +370,32 @@ class NodeServiceImpl final : public pb::NodeService::CallbackService {
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
                                       const pb::GetStatusRequest* req,
                                       pb::GetStatusResponse* resp) override {
-    auto* r = ctx->DefaultReactor();
-    grpc::Status refusal;
-    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
-    if (!ticket) {
-      r->Finish(refusal);
-      return r;
-    }
-    chain::ChainTip tip = b_->app->Tip();
-    resp->set_chain_id(b_->chain_id);
-    resp->set_height(tip.height);
-    if (tip.height > 0) resp->set_block_hash(AsString(tip.block_hash));
-    resp->set_state_root(AsString(tip.state_root));
-    resp->set_time_ms(tip.time_ms);
-    resp->set_syncing(false);
-    resp->set_node_version(std::string(kNodeVersion));
-    resp->set_validator_address(EncodeAddress(types::AccountIdFromPublicKey(b_->validator)));
-    resp->set_validator_public_key(AsString(b_->validator));
-    resp->set_mempool_txs(b_->mempool->size());
-    r->Finish(grpc::Status::OK);
-    return r;
+    return Unary(d_, ctx, req, resp, [this](const auto&, pb::GetStatusResponse* out) {
+      chain::ChainTip tip = b_->app->Tip();
+      out->set_chain_id(b_->chain_id);
+      out->set_height(tip.height);
+      if (tip.height > 0) out->set_block_hash(AsString(tip.block_hash));
+      out->set_state_root(AsString(tip.state_root));
+      out->set_time_ms(tip.time_ms);
+      out->set_syncing(false);
+      out->set_node_version(std::string(kNodeVersion));
+      out->set_validator_address(EncodeAddress(types::AccountIdFromPublicKey(b_->validator)));
+      out->set_validator_public_key(AsString(b_->validator));
+      out->set_mempool_txs(b_->mempool->size());
+      return grpc::Status::OK;
+    });
   }
 
   grpc::ServerUnaryReactor* GetVersion(grpc::CallbackServerContext* ctx,
                                        const pb::GetVersionRequest* req,
                                        pb::GetVersionResponse* resp) override {
-    auto* r = ctx->DefaultReactor();
-    grpc::Status refusal;
-    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
-    if (!ticket) {
-      r->Finish(refusal);
-      return r;
-    }
-    resp->set_node_version(std::string(kNodeVersion));
-    resp->set_protocol_version(kProtocolVersion);
-    resp->set_chain_id(b_->chain_id);
-    resp->set_genesis_hash(AsString(b_->genesis_hash));
-    r->Finish(grpc::Status::OK);
-    return r;
+    return Unary(d_, ctx, req, resp, [this](const auto&, pb::GetVersionResponse* out) {
+      out->set_node_version(std::string(kNodeVersion));
+      out->set_protocol_version(kProtocolVersion);
+      out->set_chain_id(b_->chain_id);
+      out->set_genesis_hash(AsString(b_->genesis_hash));
+      return grpc::Status::OK;
+    });
   }
 
  private:
@@ -413,11 +412,7 @@ class AccountServiceImpl final : public pb::AccountService::CallbackService {
   grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* ctx,
                                        const pb::GetAccountRequest* req,
                                        pb::GetAccountResponse* resp) override {
-    auto* r = ctx->DefaultReactor();
-    grpc::Status refusal;
-    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
-    r->Finish(ticket ? Handle(*req, resp) : refusal);
-    return r;
+    return Unary(d_, ctx, req, resp, [this](const auto& q, auto* p) { return Handle(q, p); });
   }
 
  private:
@@ -624,11 +619,7 @@ class BlockServiceImpl final : public pb::BlockService::CallbackService {
   grpc::ServerUnaryReactor* GetBlock(grpc::CallbackServerContext* ctx,
                                      const pb::GetBlockRequest* req,
                                      pb::GetBlockResponse* resp) override {
-    auto* r = ctx->DefaultReactor();
-    grpc::Status refusal;
-    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *d_.o, *req, &refusal);
-    r->Finish(ticket ? Handle(*req, resp) : refusal);
-    return r;
+    return Unary(d_, ctx, req, resp, [this](const auto& q, auto* p) { return Handle(q, p); });
   }
 
   grpc::ServerWriteReactor<pb::StreamBlocksResponse>* StreamBlocks(
@@ -809,11 +800,7 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
   grpc::ServerUnaryReactor* GetTransaction(grpc::CallbackServerContext* ctx,
                                            const pb::GetTransactionRequest* req,
                                            pb::GetTransactionResponse* resp) override {
-    auto* r = ctx->DefaultReactor();
-    grpc::Status refusal;
-    CallLimits::TicketPtr ticket = AdmitCall(d_.limits, *o_, *req, &refusal);
-    r->Finish(ticket ? HandleGet(*req, resp) : refusal);
-    return r;
+    return Unary(d_, ctx, req, resp, [this](const auto& q, auto* p) { return HandleGet(q, p); });
   }
 
  private:
@@ -869,17 +856,6 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
 };
 
 // ---------------------------------------------------------------------------------------
-
-// A unary call: the size check and a place among the calls, then `handle`.
-template <typename Req, typename Resp, typename Handle>
-grpc::ServerUnaryReactor* Unary(const ServiceDeps& d, grpc::CallbackServerContext* ctx,
-                                const Req* req, Resp* resp, Handle handle) {
-  auto* r = ctx->DefaultReactor();
-  grpc::Status refusal;
-  CallLimits::TicketPtr ticket = AdmitCall(d.limits, *d.o, *req, &refusal);
-  r->Finish(ticket ? handle(*req, resp) : refusal);
-  return r;
-}
 
 // A method of PersonhoodService or UbiService: PersonhoodRpc's handler of the same name.
 #define HITO_RPC_UNARY(Method)                                                                 \
