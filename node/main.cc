@@ -69,6 +69,16 @@ int RunNode(const std::filesystem::path& home, const std::optional<std::string>&
   return 0;
 }
 
+// The test-registry options of `dev` and `testnet` (node/config/test_identities.h).
+void AddTestRegistryOptions(CLI::App* cmd, node::config::TestRegistryOptions* o) {
+  cmd->add_option("--identities", o->identities,
+                  "Register N test identities at genesis, with secrets derived by a public rule "
+                  "and written to identities.secrets (tests and benchmarks only)");
+  cmd->add_option("--cohort-bits", o->cohort_bits, "Cohorts of 2^B identities (default: dev's)");
+  cmd->add_option("--epoch-blocks", o->epoch_blocks, "Blocks per epoch (default: dev's)");
+  cmd->add_option("--claim-window", o->claim_window, "Epochs open to claims (default: dev's)");
+}
+
 // ---- hitod init ----
 struct InitCommand {
   CLI::App* cmd = nullptr;
@@ -151,6 +161,7 @@ struct TestnetCommand {
     cmd->add_option("--base-port", o.base_port, "Node i: gRPC base+2i, p2p base+2i+1")
         ->capture_default_str();
     cmd->add_option("--chain-id", o.chain_id, "Chain id")->capture_default_str();
+    AddTestRegistryOptions(cmd, &o.test_registry);
   }
 
   int Run() {
@@ -176,6 +187,7 @@ struct DevCommand {
   std::string home;
   std::string grpc_addr;
   std::string chain_id;
+  node::config::TestRegistryOptions test_registry;
 
   void Add(CLI::App& app) {
     cmd = app.add_subcommand("dev", "One-command dev chain with a funded dev account");
@@ -183,6 +195,7 @@ struct DevCommand {
     cmd->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
     chain_option = cmd->add_option("--chain-id", chain_id,
                                    "Chain id when creating the home (default hito-dev)");
+    AddTestRegistryOptions(cmd, &test_registry);
   }
 
   // The home to run: --home, or a new temporary folder.
@@ -201,10 +214,18 @@ struct DevCommand {
     const std::optional<std::string> addr = OptionalString(grpc_addr);
     node::config::HomePaths paths{*dev_home};
     std::error_code ec;
-    if (!std::filesystem::exists(paths.config(), ec)) {
+    const bool exists = std::filesystem::exists(paths.config(), ec);
+    if (exists && test_registry.any()) {
+      return Fail(hito::InvalidArgumentError(
+          "--identities, --cohort-bits, --epoch-blocks and --claim-window shape a new chain's "
+          "genesis; " +
+          dev_home->string() + " already holds one"));
+    }
+    if (!exists) {
       node::config::InitOptions o;
       o.chain_id = chain_option->count() > 0 ? chain_id : "hito-dev";
       o.dev_account = true;
+      o.test_registry = test_registry;
       if (addr) o.config.grpc_addr = *addr;
       Result<node::config::InitResult> r = node::config::InitHome(*dev_home, o);
       if (!r.ok()) return Fail(r.status());

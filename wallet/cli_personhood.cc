@@ -257,18 +257,6 @@ CmdResult IdentityShow(const Globals& g, const std::string& name) {
 
 // ---------------------------------------------------------------------------- ubi
 
-class NodeSnapshotSource final : public SnapshotSource {
- public:
-  explicit NodeSnapshotSource(NodeClient* client) : client_(client) {}
-  Result<v1::ListSnapshotMembersResponse> Page(uint64_t epoch, uint32_t cohort, uint32_t page_size,
-                                               const std::string& token) override {
-    return client_->ListSnapshotMembers(epoch, cohort, page_size, token);
-  }
-
- private:
-  NodeClient* client_;
-};
-
 // Everything a claim run reads from the node before proving.
 struct ClaimInputs {
   std::string chain_id;

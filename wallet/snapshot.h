@@ -20,18 +20,32 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "hito/v1/personhood.pb.h"
+#include "wallet/client.h"
 #include "zk/point.h"
 #include "zk/proof/triptych.h"
 
 namespace hito::wallet {
 
-// Where snapshot pages come from: the node (NodeSnapshotSource in cli) or a test fake.
+// Where snapshot pages come from: the node (NodeSnapshotSource) or a test fake.
 class SnapshotSource {
  public:
   virtual ~SnapshotSource() = default;
   virtual Result<v1::ListSnapshotMembersResponse> Page(uint64_t epoch, uint32_t cohort,
                                                        uint32_t page_size,
                                                        const std::string& page_token) = 0;
+};
+
+// Pages from a node's PersonhoodService.ListSnapshotMembers; `client` must outlive it.
+class NodeSnapshotSource final : public SnapshotSource {
+ public:
+  explicit NodeSnapshotSource(NodeClient* client) : client_(client) {}
+  Result<v1::ListSnapshotMembersResponse> Page(uint64_t epoch, uint32_t cohort, uint32_t page_size,
+                                               const std::string& page_token) override {
+    return client_->ListSnapshotMembers(epoch, cohort, page_size, page_token);
+  }
+
+ private:
+  NodeClient* client_;
 };
 
 struct Snapshot {

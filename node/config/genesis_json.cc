@@ -117,11 +117,32 @@ Result<Hash32> Hex32Field(const nlohmann::json& v, const std::string& what) {
   return h;
 }
 
+// "identities": [{"identity", "dedup_tag", "attester", "expiry_epoch"}, ...], hex for the
+// first three. The ledger checks the rest (accredited attester, canonical point, no tag
+// or point twice) when it writes genesis.
+Status ParseIdentities(const nlohmann::json& list, ledger::Genesis* g) {
+  if (!list.is_array()) return InvalidArgumentError("genesis: identities must be a list");
+  g->identities.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string what = "genesis: identities[" + std::to_string(i) + "]";
+    const nlohmann::json& e = list[i];
+    if (!e.is_object()) return InvalidArgumentError(what + " must be an object");
+    HITO_RETURN_IF_ERROR(OnlyKeys(e, {"identity", "dedup_tag", "attester", "expiry_epoch"}, what));
+    ledger::GenesisIdentity id;
+    HITO_ASSIGN_OR_RETURN(id.point, Hex32Field(e.at("identity"), what + ".identity"));
+    HITO_ASSIGN_OR_RETURN(id.dedup_tag, Hex32Field(e.at("dedup_tag"), what + ".dedup_tag"));
+    HITO_ASSIGN_OR_RETURN(id.attester, Hex32Field(e.at("attester"), what + ".attester"));
+    HITO_ASSIGN_OR_RETURN(id.expiry_epoch, JsonU64(e.at("expiry_epoch"), what + ".expiry_epoch"));
+    g->identities.push_back(id);
+  }
+  return Status::Ok();
+}
+
 // "attesters", "registry" and "ubi": present together or not at all (the registry is
 // enabled iff genesis accredits an attester).
 Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
   if (!j.contains("attesters")) {
-    for (const char* key : {"registry", "ubi"}) {
+    for (const char* key : {"registry", "ubi", "identities"}) {
       if (j.contains(key)) {
         return InvalidArgumentError(std::string("genesis: ") + key +
                                     " given without attesters (the registry is enabled by "
@@ -145,6 +166,7 @@ Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
   if (j.contains("registry"))
     HITO_RETURN_IF_ERROR(ParseRegistryParams(j.at("registry"), &g->registry));
   if (j.contains("ubi")) HITO_RETURN_IF_ERROR(ParseUbiParams(j.at("ubi"), &g->ubi));
+  if (j.contains("identities")) HITO_RETURN_IF_ERROR(ParseIdentities(j.at("identities"), g));
   return Status::Ok();
 }
 
@@ -158,6 +180,16 @@ nlohmann::ordered_json PersonhoodToJson(const ledger::Genesis& g, nlohmann::orde
                    {"claim_window", g.registry.claim_window}};
   j["ubi"] = {{"ubi_per_epoch", g.ubi.ubi_per_epoch},
               {"max_claims_per_block", g.ubi.max_claims_per_block}};
+  if (!g.identities.empty()) {
+    nlohmann::ordered_json ids = nlohmann::ordered_json::array();
+    for (const ledger::GenesisIdentity& id : g.identities) {
+      ids.push_back({{"identity", HexEncode(id.point)},
+                     {"dedup_tag", HexEncode(id.dedup_tag)},
+                     {"attester", HexEncode(id.attester)},
+                     {"expiry_epoch", id.expiry_epoch}});
+    }
+    j["identities"] = std::move(ids);
+  }
   return j;
 }
 
@@ -202,7 +234,7 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
     HITO_RETURN_IF_ERROR(
         OnlyKeys(j,
                  {"chain_id", "genesis_time_ms", "validators", "validator_schedule", "accounts",
-                  "params", "attesters", "registry", "ubi"},
+                  "params", "attesters", "registry", "ubi", "identities"},
                  "genesis"));
     g.chain_id = j.at("chain_id").get<std::string>();
     if (g.chain_id.empty() || g.chain_id.size() > types::kChainIdMaxLen) {

@@ -9,6 +9,7 @@
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
 #include "node/config/genesis_json.h"
+#include "node/config/test_identities.h"
 
 namespace hito::node::config {
 
@@ -60,6 +61,10 @@ void DevPersonhood(const Ed25519PublicKey& attester, ledger::Genesis* g) {
 
 Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options) {
   HITO_RETURN_IF_ERROR(ValidateConfig(options.config));
+  HITO_RETURN_IF_ERROR(ValidateTestRegistryOptions(options.test_registry));
+  if (!options.dev_account && options.test_registry.identities > 0) {
+    return InvalidArgumentError("test identities need the dev attester (a dev chain)");
+  }
   HITO_RETURN_IF_ERROR(ValidateNewChainId(options.chain_id));
   HITO_RETURN_IF_ERROR(CreateEmptyPrivateDir(home));
   HomePaths p{home};
@@ -85,6 +90,10 @@ Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions
     HITO_RETURN_IF_ERROR(WriteSeedFile(p.attester_key(), attester.seed()));
     out.attester_public_key = HexEncode(attester.public_key());
     DevPersonhood(attester.public_key(), &g);
+    HITO_RETURN_IF_ERROR(AddTestRegistry(options.test_registry, &g));
+    if (!g.identities.empty()) {
+      HITO_RETURN_IF_ERROR(WriteTestIdentitySecrets(p.test_identities(), g.identities.size()));
+    }
   }
   for (const ledger::GenesisAccount& a : options.accounts) g.accounts.push_back(a);
 

@@ -7,6 +7,8 @@
 //   validator.key   the validator's Ed25519 seed, hex, mode 0600; never logged
 //   dev.key         (dev chains only) the funded dev account's seed, hex, mode 0600
 //   attester.key    (dev chains only) the dev attester's seed, hex, mode 0600
+//   identities.secrets  (dev chains with test identities only) their public-by-rule
+//                   secrets, for load generators (test_identities.h)
 //   data/           LevelDB (blocks and state)
 // Seed files and plain files are read and written by base/file_io.h. Functions here do
 // file I/O and return errors as values; none is thread-safe with respect to the same home.
@@ -24,6 +26,7 @@
 #include "base/status.h"
 #include "consensus/ledger/ledger.h"
 #include "node/config/config_toml.h"
+#include "node/config/test_identities.h"
 
 namespace hito::node::config {
 
@@ -48,6 +51,7 @@ struct HomePaths {
   std::filesystem::path validator_key() const { return home / "validator.key"; }
   std::filesystem::path dev_key() const { return home / "dev.key"; }
   std::filesystem::path attester_key() const { return home / "attester.key"; }
+  std::filesystem::path test_identities() const { return home / kTestIdentitiesFile; }
   std::filesystem::path data() const { return home / "data"; }
 };
 
@@ -59,6 +63,8 @@ struct InitOptions {
   // When set, a dev account is created, funded and its seed written to dev.key, and a
   // dev attester is accredited (DevPersonhood) with its seed written to attester.key.
   bool dev_account = false;
+  // With dev_account: a large deterministic registry for tests and benchmarks.
+  TestRegistryOptions test_registry;
   NodeConfig config;
 };
 

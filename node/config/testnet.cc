@@ -22,6 +22,7 @@ Status ValidateTestnetOptions(const TestnetOptions& options) {
     return InvalidArgumentError("--validators must be 1.." + std::to_string(kTestnetMaxValidators));
   }
   HITO_RETURN_IF_ERROR(ValidateNewChainId(options.chain_id));
+  HITO_RETURN_IF_ERROR(ValidateTestRegistryOptions(options.test_registry));
   if (options.base_port == 0 || uint32_t{options.base_port} + 2 * n > 65535) {
     return InvalidArgumentError("--base-port leaves no room for " + std::to_string(n) +
                                 " nodes (two ports each)");
@@ -56,6 +57,7 @@ Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
   }
   g.accounts.push_back({types::AccountIdFromPublicKey(dev), kInitBalance});
   DevPersonhood(attester, &g);
+  HITO_RETURN_IF_ERROR(AddTestRegistry(options.test_registry, &g));
   return g;
 }
 
@@ -119,6 +121,10 @@ Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
                         TestnetGenesis(options, keys, dev.public_key(), attester.public_key()));
   HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "dev.key", dev.seed()));
   HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "attester.key", attester.seed()));
+  if (!g.identities.empty()) {
+    HITO_RETURN_IF_ERROR(
+        WriteTestIdentitySecrets(options.out / kTestIdentitiesFile, g.identities.size()));
+  }
   const std::string genesis = GenesisToJson(g);
   for (uint32_t i = 0; i < options.validators; ++i) {
     HITO_RETURN_IF_ERROR(WriteNodeHome(nodes, i, keys[i], genesis));

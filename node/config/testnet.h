@@ -4,7 +4,8 @@
 // loopback gRPC and p2p addresses and the list of every other node as a peer, the shared
 // genesis.json). The genesis lists all N validators with power 1 and funds each
 // validator's account and a dev account, whose seed goes to DIR/dev.key (hex, 0600), and
-// accredits a dev attester (DevPersonhood, home.h) whose seed goes to DIR/attester.key.
+// accredits a dev attester (DevPersonhood, home.h) whose seed goes to DIR/attester.key;
+// with test identities (test_identities.h), their secrets go to DIR/identities.secrets.
 // DIR/nodes.json lists each node's home, gRPC address, p2p address and public key.
 // Node i listens on gRPC base_port + 2i and p2p base_port + 2i + 1.
 #ifndef HITO_NODE_CONFIG_TESTNET_H_
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "node/config/test_identities.h"
 
 namespace hito::node::config {
 
@@ -25,6 +27,9 @@ struct TestnetOptions {
   uint16_t base_port = 26600;
   std::string chain_id = "hito-testnet";
   uint64_t genesis_time_ms = 0;  // 0 = now
+  // A large deterministic registry for tests and benchmarks; its secrets go to
+  // DIR/identities.secrets.
+  TestRegistryOptions test_registry;
 };
 
 struct TestnetNode {

@@ -6,15 +6,15 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <utility>
 
+#include "base/assert.h"
 #include "base/hash.h"
+#include "base/mutex.h"
 #include "hito/p2p/v1/p2p.grpc.pb.h"
 #include "node/p2p/handshake.h"
 #include "node/p2p/inbound.h"
@@ -256,10 +256,10 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     // Every connection was cancelled above; wait for their threads to leave.
     sessions_.WaitUntilEmpty();
     {
-      std::lock_guard<std::mutex> l(dmu_);
+      MutexLock l(dmu_);
       dstop_ = true;
     }
-    for (std::condition_variable& cv : dcv_) cv.notify_all();
+    for (CondVar& cv : dcv_) cv.NotifyAll();
     for (std::thread& t : workers_) t.join();
     maintenance_.join();
     server_->Wait();
@@ -271,11 +271,11 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   // ---- sending ----
 
-  void Enqueue(const SessionPtr& s, const MsgPtr& m) {
+  void Enqueue(const SessionPtr& s, const MsgPtr& m) EXCLUDES(s->mu) {
     size_t n = m->ByteSizeLong();
     bool overflow = false;
     {
-      std::lock_guard<std::mutex> l(s->mu);
+      MutexLock l(s->mu);
       if (s->closed) return;
       if (s->outq.size() >= cfg_.limits.outbound_queue_messages ||
           s->outq_bytes + n > cfg_.limits.outbound_queue_bytes) {
@@ -288,7 +288,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     if (overflow) {
       Close(s, DropReason::kSlow, "outbound queue full");
     } else {
-      s->cv.notify_all();
+      s->cv.NotifyAll();
     }
   }
 
@@ -302,7 +302,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   std::vector<PeerId> SendersOf(const MsgPtr& m) {
     Hash32 key = RecentKey(m->consensus());
-    std::lock_guard<std::mutex> l(recent_mu_);
+    MutexLock l(recent_mu_);
     return recent_.SendersOf(key);
   }
 
@@ -331,7 +331,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   // Records that `hash` goes to `s` now; false if it already went on this connection.
   bool FirstSendOfBlock(const SessionPtr& s, const Hash32& hash) {
-    std::lock_guard<std::mutex> l(s->mu);
+    MutexLock l(s->mu);
     if (!s->sent_blocks.insert(hash).second) return false;
     s->sent_order.push_back(hash);
     while (s->sent_order.size() > std::max<size_t>(1, cfg_.limits.sent_blocks_per_peer)) {
@@ -367,7 +367,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   // get this node penalised or dropped as slow. A batch not sent still commits when this
   // node proposes.
   bool MayGossipTxs(const SessionPtr& s, size_t n) {
-    std::lock_guard<std::mutex> l(s->mu);
+    MutexLock l(s->mu);
     if (s->outq_bytes + n > cfg_.limits.outbound_queue_bytes / 2) return false;
     return s->tx_out.TryTake(n, Clock::now());
   }
@@ -383,7 +383,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     SessionPtr s = sessions_.Find(peer);
     if (!s) return NotFoundError("p2p: peer " + ShortKey(peer) + " not connected");
     {
-      std::lock_guard<std::mutex> l(s->mu);
+      MutexLock l(s->mu);
       if (s->pending.size() >= cfg_.limits.max_pending_block_requests && !s->pending.count(h)) {
         return ResourceExhaustedError("p2p: too many block requests pending to " + ShortKey(peer));
       }
@@ -405,14 +405,14 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   uint64_t DropCount(DropReason r) const { return drops_[static_cast<size_t>(r)].load(); }
 
-  bool IsBanned(const PeerId& k) const {
-    std::lock_guard<std::mutex> l(bans_mu_);
+  bool IsBanned(const PeerId& k) const EXCLUDES(bans_mu_) {
+    MutexLock l(bans_mu_);
     auto it = bans_.find(k);
     return it != bans_.end() && it->second > Clock::now();
   }
 
   uint32_t Score(const PeerId& k) const {
-    std::lock_guard<std::mutex> l(bans_mu_);
+    MutexLock l(bans_mu_);
     auto it = scores_.find(k);
     if (it == scores_.end()) return 0;
     return static_cast<uint32_t>(std::min<uint64_t>(Decayed(it->second, Clock::now()), UINT32_MAX));
@@ -428,7 +428,10 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     auto s = std::make_shared<Session>(cfg_.limits);
     s->outbound = false;
     s->address = ctx->peer();
-    s->cancel = [ctx] { ctx->TryCancel(); };
+    {
+      MutexLock l(s->mu);
+      s->cancel = [ctx] { ctx->TryCancel(); };
+    }
     if (!sessions_.Track(s)) {
       drops_[static_cast<size_t>(DropReason::kClosed)].fetch_add(1);
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopping or too many pending peers");
@@ -440,22 +443,22 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
  private:
   // ---- connections ----
 
-  void Close(const SessionPtr& s, DropReason r, const std::string& why) {
+  void Close(const SessionPtr& s, DropReason r, const std::string& why) EXCLUDES(s->mu, bans_mu_) {
     bool est = s->established.load();
     {
-      std::lock_guard<std::mutex> l(s->mu);
+      MutexLock l(s->mu);
       if (s->closed) return;
       s->closed = true;
       // Counted and banned before the stream is cancelled, so whoever sees the stream end
       // also sees the counter and the ban.
       drops_[static_cast<size_t>(r)].fetch_add(1);
       if (IsMisbehaviour(r) && est) {
-        std::lock_guard<std::mutex> bl(bans_mu_);
+        MutexLock bl(bans_mu_);
         bans_[s->key] = Clock::now() + cfg_.ban_duration;
       }
       if (s->cancel) s->cancel();
     }
-    s->cv.notify_all();
+    s->cv.NotifyAll();
     std::string who = est ? ShortKey(s->key) : std::string("?");
     if (IsMisbehaviour(r) && est) {
       spdlog::warn("p2p: dropped and banned peer {} ({}) for {} ms: {}: {}", who, s->address,
@@ -483,11 +486,12 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
 
   // Adds `points` to the peer's score; at ban_score the peer is dropped and banned with
   // `offence` as the reason. Scores are by key, so reconnecting does not clear them.
-  void Penalize(const SessionPtr& s, DropReason offence, uint64_t points, const std::string& why) {
+  void Penalize(const SessionPtr& s, DropReason offence, uint64_t points, const std::string& why)
+      EXCLUDES(s->mu, bans_mu_) {
     if (points == 0 || !s->established.load()) return;
     uint64_t total = points;
     {
-      std::lock_guard<std::mutex> l(bans_mu_);
+      MutexLock l(bans_mu_);
       const Clock::time_point now = Clock::now();
       auto it = scores_.find(s->key);
       if (it == scores_.end() && scores_.size() < cfg_.limits.max_scored_peers) {
@@ -543,7 +547,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     Close(s, DropReason::kClosed, "stream ended");
     if (writer.joinable()) writer.join();
     {
-      std::lock_guard<std::mutex> l(s->mu);
+      MutexLock l(s->mu);
       s->cancel = nullptr;
       s->outq.clear();
     }
@@ -577,8 +581,8 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     for (;;) {
       MsgPtr m;
       {
-        std::unique_lock<std::mutex> l(s->mu);
-        s->cv.wait(l, [&] { return s->closed || !s->outq.empty(); });
+        MutexLock l(s->mu);
+        while (!s->closed && s->outq.empty()) s->cv.Wait(s->mu);
         if (s->closed) return;
         m = s->outq.front();
         s->outq.pop_front();
@@ -621,22 +625,25 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   bool Throttle(const SessionPtr& s, size_t bytes) {
     Clock::duration wait{};
     {
-      std::lock_guard<std::mutex> l(s->mu);
+      MutexLock l(s->mu);
       const Clock::time_point now = Clock::now();
       wait = std::max(s->in_messages.Take(1, now), s->in_bytes.Take(bytes, now));
     }
     if (wait <= Clock::duration::zero()) return true;
     Penalize(s, DropReason::kOverBudget, cfg_.limits.score_over_budget,
              "traffic over its budget (" + std::to_string(bytes) + " bytes)");
-    std::unique_lock<std::mutex> l(s->mu);
-    s->cv.wait_for(l, wait, [&] { return s->closed; });
+    MutexLock l(s->mu);
+    const Clock::time_point deadline = Clock::now() + wait;
+    while (!s->closed) {
+      if (!s->cv.WaitUntil(s->mu, deadline)) break;
+    }
     return !s->closed;
   }
 
   // Copies of a recently verified message are dropped before any decoding or signature
   // check (and not punished: relays send them honestly).
   bool IsRecentCopy(const SessionPtr& s, const Hash32& key, bool with_block) {
-    std::lock_guard<std::mutex> l(recent_mu_);
+    MutexLock l(recent_mu_);
     if (!recent_.IsDuplicate(key, with_block, s->key, Clock::now())) return false;
     duplicates_.fetch_add(1);
     return true;
@@ -645,7 +652,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   // Only a message whose signature verified is recorded, so a forged copy cannot make
   // the real one look like a duplicate.
   void RecordRecent(const SessionPtr& s, const Hash32& key, bool with_block) {
-    std::lock_guard<std::mutex> l(recent_mu_);
+    MutexLock l(recent_mu_);
     recent_.Record(key, with_block, s->key, Clock::now());
   }
 
@@ -654,7 +661,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   bool TakeSolicited(const SessionPtr& s, uint64_t h) {
     bool asked = false;
     {
-      std::lock_guard<std::mutex> l(s->mu);
+      MutexLock l(s->mu);
       asked = s->pending.erase(h) > 0;
       if (auto it = std::find(s->timed_out.begin(), s->timed_out.end(), h);
           !asked && it != s->timed_out.end()) {
@@ -691,31 +698,33 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
                "no block at height " + std::to_string(h) + " though it claimed height " +
                    std::to_string(claimed));
     }
-    std::lock_guard<std::mutex> l(s->mu);
+    MutexLock l(s->mu);
     return !s->closed;
   }
 
   // ---- delivery ----
 
-  bool Deliver(const SessionPtr& s, Payload p, size_t bytes) {
+  bool Deliver(const SessionPtr& s, Payload p, size_t bytes) EXCLUDES(dmu_) {
     const Lane lane = LaneOf(p);
     bool flood = false;
     {
-      std::lock_guard<std::mutex> l(dmu_);
+      MutexLock l(dmu_);
       if (dstop_) return false;
       const bool control = IsControl(p);
       const bool is_request = lane == kBlockLane;
+      InboundShare& share = inq_[s.get()];
       if (!control &&
-          (s->inq_count + 1 > cfg_.limits.inbound_queue_messages ||
-           s->inq_bytes + bytes > cfg_.limits.inbound_queue_bytes ||
-           (is_request && s->inq_block_requests + 1 > cfg_.limits.max_pending_block_requests))) {
+          (share.count + 1 > cfg_.limits.inbound_queue_messages ||
+           share.bytes + bytes > cfg_.limits.inbound_queue_bytes ||
+           (is_request && share.block_requests + 1 > cfg_.limits.max_pending_block_requests))) {
         flood = true;
+        if (share.count == 0) inq_.erase(s.get());
       } else {
-        s->inq_count += 1;
-        s->inq_bytes += bytes;
-        s->inq_block_requests += is_request ? 1 : 0;
+        share.count += 1;
+        share.bytes += bytes;
+        share.block_requests += is_request ? 1 : 0;
         lanes_[lane].push_back(Item{s, std::move(p), bytes});
-        dcv_[WorkerOf(lane)].notify_one();
+        dcv_[WorkerOf(lane)].NotifyOne();
       }
     }
     if (flood) {
@@ -730,20 +739,31 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     Payload p;
     size_t bytes = 0;
   };
+  // What one session has in the lanes, bounded by the inbound_queue_* limits and
+  // max_pending_block_requests. An entry lives while the session has an Item queued, and
+  // the Item holds the session, so its address is not reused meanwhile.
+  struct InboundShare {
+    size_t count = 0;
+    size_t bytes = 0;
+    size_t block_requests = 0;
+  };
 
   // Worker 0 serves consensus then control; worker 1 the tx lane; worker 2 block requests.
   static constexpr size_t kWorkers = 3;
   static size_t WorkerOf(Lane lane) { return lane == kTxLane ? 1 : lane == kBlockLane ? 2 : 0; }
 
-  // Pops the next item of `worker`'s lanes; false when stopping. Requires dmu_.
-  bool PopLocked(size_t worker, Item* out) {
+  // Pops the next item of `worker`'s lanes; false if they are empty.
+  bool PopLocked(size_t worker, Item* out) REQUIRES(dmu_) {
     for (size_t lane = 0; lane < kLaneCount; ++lane) {
       if (WorkerOf(static_cast<Lane>(lane)) != worker || lanes_[lane].empty()) continue;
       *out = std::move(lanes_[lane].front());
       lanes_[lane].pop_front();
-      out->s->inq_count -= 1;
-      out->s->inq_bytes -= out->bytes;
-      out->s->inq_block_requests -= lane == kBlockLane ? 1 : 0;
+      auto share = inq_.find(out->s.get());
+      HITO_ASSERT(share != inq_.end());
+      share->second.count -= 1;
+      share->second.bytes -= out->bytes;
+      share->second.block_requests -= lane == kBlockLane ? 1 : 0;
+      if (share->second.count == 0) inq_.erase(share);
       return true;
     }
     return false;
@@ -753,10 +773,11 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     for (;;) {
       Item it;
       {
-        std::unique_lock<std::mutex> l(dmu_);
-        dcv_[worker].wait(l, [&] { return dstop_ || PopLocked(worker, &it); });
+        MutexLock l(dmu_);
+        while (!dstop_ && !PopLocked(worker, &it)) dcv_[worker].Wait(dmu_);
         if (dstop_) {
           for (std::deque<Item>& q : lanes_) q.clear();
+          inq_.clear();
           return;
         }
       }
@@ -828,7 +849,10 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       s->outbound = true;
       s->address = p.address;
       s->expected_key = p.node_key;
-      s->cancel = [&ctx] { ctx.TryCancel(); };
+      {
+        MutexLock l(s->mu);
+        s->cancel = [&ctx] { ctx.TryCancel(); };
+      }
       if (!sessions_.Track(s)) return;
       auto stream = stub->Connect(&ctx);
       bool established = RunSession(s, stream.get(), stream.get());
@@ -847,7 +871,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
       for (const SessionPtr& s : sessions_.HelloOverdue(now, cfg_.hello_timeout))
         Close(s, DropReason::kHandshakeFailed, "hello timeout");
       ExpireBlockRequests(now);
-      std::lock_guard<std::mutex> l(bans_mu_);
+      MutexLock l(bans_mu_);
       for (auto it = bans_.begin(); it != bans_.end();) {
         it = it->second <= now ? bans_.erase(it) : std::next(it);
       }
@@ -863,7 +887,7 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
     for (const SessionPtr& s : sessions_.Registered()) {
       std::vector<uint64_t> expired;
       {
-        std::lock_guard<std::mutex> l(s->mu);
+        MutexLock l(s->mu);
         for (auto it = s->pending.begin(); it != s->pending.end();) {
           if (now - it->second < cfg_.block_request_timeout) {
             ++it;
@@ -894,17 +918,19 @@ class PeerNetwork::Impl : public v1::PeerService::Service {
   // are never held with another lock.
   SessionTable sessions_;
 
-  mutable std::mutex bans_mu_;
-  std::map<PeerId, Clock::time_point> bans_;  // guarded by bans_mu_
-  std::map<PeerId, ScoreEntry> scores_;       // guarded by bans_mu_
+  mutable Mutex bans_mu_;
+  std::map<PeerId, Clock::time_point> bans_ GUARDED_BY(bans_mu_);
+  std::map<PeerId, ScoreEntry> scores_ GUARDED_BY(bans_mu_);
 
-  std::mutex dmu_;
-  std::array<std::condition_variable, kWorkers> dcv_;
-  std::array<std::deque<Item>, kLaneCount> lanes_;  // guarded by dmu_
-  bool dstop_ = false;                              // guarded by dmu_
+  Mutex dmu_;
+  std::array<CondVar, kWorkers> dcv_;
+  std::array<std::deque<Item>, kLaneCount> lanes_ GUARDED_BY(dmu_);
+  // Each session's share of the lanes, while it has items queued.
+  std::map<const Session*, InboundShare> inq_ GUARDED_BY(dmu_);
+  bool dstop_ GUARDED_BY(dmu_) = false;
 
-  std::mutex recent_mu_;
-  RecentMessages recent_;  // guarded by recent_mu_
+  Mutex recent_mu_;
+  RecentMessages recent_ GUARDED_BY(recent_mu_);
   std::atomic<uint64_t> duplicates_{0};
 
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount_)> drops_{};

@@ -4,27 +4,27 @@
 //
 // A Session is shared (SessionPtr) by its reader, its writer, the session table and the
 // dispatch queues. Fields set before the session is tracked (direction, address, expected
-// key) and `key` (set before `established`) are read without a lock; the rest say which
-// lock guards them.
+// key) and `key` (set before `established`) are read without a lock; `mu` guards the
+// others but the atomics. Each session's share of the inbound dispatch queues is counted
+// by the network under its dispatch lock (peer_network.cc).
 #ifndef HITO_NODE_P2P_SESSION_H_
 #define HITO_NODE_P2P_SESSION_H_
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "base/bytes.h"
+#include "base/mutex.h"
 #include "hito/p2p/v1/p2p.pb.h"
 #include "node/p2p/peer_network.h"
 
@@ -94,27 +94,23 @@ struct Session {
   std::optional<PeerId> expected_key;  // outbound: from the config
   Clock::time_point started = Clock::now();
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<MsgPtr> outq;                        // guarded by mu
-  size_t outq_bytes = 0;                          // guarded by mu
-  bool closed = false;                            // guarded by mu
-  std::function<void()> cancel;                   // guarded by mu; cleared before the stream dies
-  std::map<uint64_t, Clock::time_point> pending;  // our block requests in flight; mu
-  std::deque<uint64_t> timed_out;  // expired requests whose late answer is welcome; mu
-  TokenBucket in_bytes;            // guarded by mu
-  TokenBucket in_messages;         // guarded by mu
-  TokenBucket tx_out;              // paces our tx gossip to this peer; guarded by mu
-  std::set<Hash32> sent_blocks;    // blocks sent with a proposal; guarded by mu
-  std::deque<Hash32> sent_order;   // the same, oldest first; guarded by mu
+  Mutex mu;
+  CondVar cv;
+  std::deque<MsgPtr> outq GUARDED_BY(mu);
+  size_t outq_bytes GUARDED_BY(mu) = 0;
+  bool closed GUARDED_BY(mu) = false;
+  std::function<void()> cancel GUARDED_BY(mu);  // cleared before the stream dies
+  // Our block requests in flight, and expired ones whose late answer is welcome.
+  std::map<uint64_t, Clock::time_point> pending GUARDED_BY(mu);
+  std::deque<uint64_t> timed_out GUARDED_BY(mu);
+  TokenBucket in_bytes GUARDED_BY(mu);
+  TokenBucket in_messages GUARDED_BY(mu);
+  TokenBucket tx_out GUARDED_BY(mu);             // paces our tx gossip to this peer
+  std::set<Hash32> sent_blocks GUARDED_BY(mu);   // blocks sent with a proposal
+  std::deque<Hash32> sent_order GUARDED_BY(mu);  // the same, oldest first
   std::atomic<bool> established{false};
   PeerId key{};  // set before established
   std::atomic<uint64_t> height{0};
-
-  // Inbound queue accounting; guarded by Impl::dmu_.
-  size_t inq_count = 0;
-  size_t inq_bytes = 0;
-  size_t inq_block_requests = 0;
 };
 using SessionPtr = std::shared_ptr<Session>;
 

@@ -10,33 +10,36 @@ SessionTable::SessionTable(PeerId self, size_t max_inbound_peers)
     : self_(self), max_inbound_peers_(max_inbound_peers) {}
 
 void SessionTable::MarkStarted() {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   started_ = true;
 }
 
 bool SessionTable::BeginStop() {
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     if (!started_ || stopping_) return false;
     stopping_ = true;
   }
-  stop_cv_.notify_all();
+  stop_cv_.NotifyAll();
   return true;
 }
 
 bool SessionTable::SleepFor(std::chrono::milliseconds d) {
-  std::unique_lock<std::mutex> l(mu_);
-  stop_cv_.wait_for(l, d, [&] { return stopping_; });
+  MutexLock l(mu_);
+  const Clock::time_point deadline = Clock::now() + d;
+  while (!stopping_) {
+    if (!stop_cv_.WaitUntil(mu_, deadline)) break;
+  }
   return !stopping_;
 }
 
 void SessionTable::WaitUntilEmpty() {
-  std::unique_lock<std::mutex> l(mu_);
-  stop_cv_.wait(l, [&] { return all_.empty(); });
+  MutexLock l(mu_);
+  while (!all_.empty()) stop_cv_.Wait(mu_);
 }
 
 bool SessionTable::Track(const SessionPtr& s) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (stopping_) return false;
   if (!s->outbound) {
     size_t pending = 0;
@@ -48,20 +51,20 @@ bool SessionTable::Track(const SessionPtr& s) {
 }
 
 void SessionTable::Untrack(const SessionPtr& s) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   all_.erase(s);
-  stop_cv_.notify_all();
+  stop_cv_.NotifyAll();
 }
 
 std::vector<SessionPtr> SessionTable::Live() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return std::vector<SessionPtr>(all_.begin(), all_.end());
 }
 
 std::vector<SessionPtr> SessionTable::HelloOverdue(Clock::time_point now,
                                                    Clock::duration timeout) const {
   std::vector<SessionPtr> late;
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   for (const SessionPtr& s : all_) {
     if (!s->established.load() && now - s->started > timeout) late.push_back(s);
   }
@@ -72,7 +75,7 @@ SessionTable::Admission SessionTable::Register(
     const SessionPtr& s, const std::function<bool(const PeerId&)>& is_banned) {
   HITO_ASSERT(s->established.load());
   Admission a;
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   HITO_ASSERT(all_.count(s) == 1);  // tracked before its hello
   if (stopping_) return a;
   if (is_banned(s->key)) {
@@ -98,24 +101,24 @@ SessionTable::Admission SessionTable::Register(
 }
 
 void SessionTable::Unregister(const SessionPtr& s) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   auto it = peers_.find(s->key);
   if (s->established && it != peers_.end() && it->second == s) peers_.erase(it);
 }
 
 SessionPtr SessionTable::Find(const PeerId& k) const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   auto it = peers_.find(k);
   return it == peers_.end() ? nullptr : it->second;
 }
 
 bool SessionTable::IsConnected(const PeerId& k) const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return peers_.count(k) > 0;
 }
 
 std::vector<SessionPtr> SessionTable::Registered() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   std::vector<SessionPtr> out;
   for (const auto& [k, s] : peers_) out.push_back(s);
   return out;

@@ -14,15 +14,14 @@
 #define HITO_NODE_P2P_SESSION_TABLE_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "node/p2p/peer_network.h"
 #include "node/p2p/session.h"
 
@@ -70,18 +69,18 @@ class SessionTable {
   std::vector<SessionPtr> Registered() const;
 
  private:
-  size_t CountInbound() const;  // requires mu_
+  size_t CountInbound() const REQUIRES(mu_);
   bool Preferred(const Session& s) const;
 
   const PeerId self_;
   const size_t max_inbound_peers_;
 
-  mutable std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool started_ = false;                // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
-  std::set<SessionPtr> all_;            // every live connection; guarded by mu_
-  std::map<PeerId, SessionPtr> peers_;  // authenticated, registered; guarded by mu_
+  mutable Mutex mu_;
+  CondVar stop_cv_;
+  bool started_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::set<SessionPtr> all_ GUARDED_BY(mu_);            // every live connection
+  std::map<PeerId, SessionPtr> peers_ GUARDED_BY(mu_);  // authenticated, registered
 };
 
 }  // namespace hito::node::p2p

@@ -39,6 +39,7 @@
 #include "base/hex.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
+#include "tests/bench/loadgen/load_common.h"
 #include "wallet/client.h"
 #include "wallet/keystore.h"
 #include "wallet/transfer.h"
@@ -47,7 +48,6 @@ namespace hito::loadgen {
 namespace {
 
 namespace types = consensus::types;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string node = "127.0.0.1:9090";
@@ -65,74 +65,6 @@ struct Options {
   uint32_t drain_s = 30;
   bool json = false;
 };
-
-bool IsLoopback(const std::string& addr) {
-  return addr.rfind("127.", 0) == 0 || addr.rfind("localhost:", 0) == 0 ||
-         addr.rfind("[::1]:", 0) == 0;
-}
-
-// Submit times of transactions not yet seen committed, keyed by hash bytes.
-class Inflight {
- public:
-  void Add(const std::string& hash, Clock::time_point t) {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.emplace(hash, t);
-  }
-  void Remove(const std::string& hash) {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.erase(hash);
-  }
-  // If `hash` is ours, records its latency and returns true.
-  bool Commit(const std::string& hash, Clock::time_point seen) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = pending_.find(hash);
-    if (it == pending_.end()) return false;
-    latencies_us_.push_back(
-        std::chrono::duration_cast<std::chrono::microseconds>(seen - it->second).count());
-    pending_.erase(it);
-    return true;
-  }
-  size_t size() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return pending_.size();
-  }
-  std::vector<int64_t> Latencies() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return latencies_us_;
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, Clock::time_point> pending_;
-  std::vector<int64_t> latencies_us_;
-};
-
-struct Stats {
-  std::atomic<uint64_t> submitted{0};
-  std::atomic<uint64_t> committed{0};
-  std::atomic<uint64_t> busy_retries{0};  // RESOURCE_EXHAUSTED (mempool full)
-  std::mutex mu;
-  std::map<std::string, uint64_t> refused;  // reason -> count
-  Clock::time_point first_commit{};
-  Clock::time_point last_commit{};
-  uint64_t blocks = 0;
-  uint64_t max_block_txs = 0;
-  uint64_t first_height = 0;
-  uint64_t last_height = 0;
-};
-
-[[noreturn]] void Die(const std::string& msg) {
-  std::cerr << "error: " << msg << "\n";
-  std::exit(1);
-}
-
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& addr, int index) {
-  grpc::ChannelArguments args;
-  // A distinct argument per channel gives each its own TCP connection.
-  args.SetInt("hito.loadgen.channel", index);
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args);
-}
 
 Bytes Transfer(const std::string& chain_id, const Ed25519PrivateKey& from, uint64_t nonce,
                const types::AccountId& to, uint64_t amount, uint64_t fee,
@@ -170,49 +102,6 @@ void FundSenders(wallet::NodeClient& client, const std::string& chain_id,
   }
 }
 
-void FollowBlocks(const std::string& addr, uint64_t from_height, Inflight* inflight, Stats* stats,
-                  std::atomic<bool>* stop) {
-  auto stub = v1::BlockService::NewStub(NewChannel(addr, 1000));
-  grpc::ClientContext ctx;
-  v1::StreamBlocksRequest req;
-  req.set_from_height(from_height);
-  std::thread canceller([&] {
-    while (!*stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ctx.TryCancel();
-  });
-  auto reader = stub->StreamBlocks(&ctx, req);
-  v1::StreamBlocksResponse msg;
-  while (reader->Read(&msg)) {
-    Clock::time_point seen = Clock::now();
-    uint64_t ours = 0;
-    for (const auto& h : msg.block().tx_hashes()) ours += inflight->Commit(h, seen) ? 1 : 0;
-    std::lock_guard<std::mutex> lock(stats->mu);
-    if (ours > 0) {
-      if (stats->committed == 0) {
-        stats->first_commit = seen;
-        stats->first_height = msg.height();
-      }
-      stats->last_commit = seen;
-      stats->last_height = msg.height();
-      stats->committed += ours;
-      ++stats->blocks;
-      stats->max_block_txs = std::max<uint64_t>(stats->max_block_txs, ours);
-    }
-  }
-  grpc::Status s = reader->Finish();
-  canceller.join();
-  if (!s.ok() && !*stop) {
-    std::cerr << "warning: block stream ended: " << s.error_message() << "\n";
-  }
-}
-
-int64_t Percentile(std::vector<int64_t>& v, double p) {
-  if (v.empty()) return 0;
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(i), v.end());
-  return v[i];
-}
-
 // One submitting thread: it owns senders t, t+T, ... and groups them into slots of
 // --batch senders (one sender per slot without batching). Each slot has at most one
 // outstanding asynchronous call (a second one could overtake the first and arrive with a
@@ -222,7 +111,7 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
                 const std::vector<Ed25519PrivateKey>& senders,
                 const std::vector<types::AccountId>& receivers,
                 const std::vector<std::vector<Bytes>>& presigned, Clock::time_point end,
-                Inflight* inflight, Stats* stats) {
+                Inflight* inflight, CommitStats* stats) {
   struct Call {
     grpc::ClientContext ctx;
     v1::SubmitTransactionResponse resp;
@@ -304,10 +193,7 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
     ++outstanding;
     return true;
   };
-  auto refused = [&](const std::string& reason) {
-    std::lock_guard<std::mutex> lock(stats->mu);
-    ++stats->refused[reason];
-  };
+  auto refused = [&](const std::string& reason) { stats->Refused(reason); };
 
   for (;;) {
     Clock::time_point now = Clock::now();
@@ -424,13 +310,6 @@ int Run(const Options& o) {
     receivers[i] = DomainHash("hito/v1/loadgen-receiver", AsBytes(std::to_string(i)));
   }
 
-  st = client.GetStatus();
-  if (!st.ok()) Die(st.status().ToString());
-  Inflight inflight;
-  Stats stats;
-  std::atomic<bool> stop_stream{false};
-  std::thread follower(FollowBlocks, o.node, st->height() + 1, &inflight, &stats, &stop_stream);
-
   // With --count, every transfer is built and signed before the clock starts, so the
   // generator's signing does not compete with the node for the CPU during the window.
   // presigned[i][n] is sender i's transfer with nonce n.
@@ -445,35 +324,14 @@ int Run(const Options& o) {
     }
   }
 
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point end = start + std::chrono::seconds(o.duration_s);
-  std::vector<std::thread> workers;
-  for (uint32_t t = 0; t < o.threads; ++t) {
-    workers.emplace_back([&, t] {
-      SubmitLoop(o, t, chain_id, senders, receivers, presigned, end, &inflight, &stats);
-    });
-  }
-  for (auto& w : workers) w.join();
-  const Clock::time_point submit_end = Clock::now();
-  // Drain: wait (bounded) until every admitted transfer was seen committed.
-  const Clock::time_point drain_deadline = submit_end + std::chrono::seconds(o.drain_s);
-  while (inflight.size() > 0 && Clock::now() < drain_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  stop_stream = true;
-  follower.join();
-
-  std::vector<int64_t> lat = inflight.Latencies();
-  double window_s = 0;
-  {
-    std::lock_guard<std::mutex> lock(stats.mu);
-    window_s = std::chrono::duration<double>(stats.last_commit - start).count();
-  }
-  const uint64_t committed = stats.committed;
-  const double tps = window_s > 0 ? static_cast<double>(committed) / window_s : 0;
-  const double submit_s = std::chrono::duration<double>(submit_end - start).count();
-  auto p50 = Percentile(lat, 0.50), p90 = Percentile(lat, 0.90), p99 = Percentile(lat, 0.99);
-  int64_t max = lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end());
+  st = client.GetStatus();
+  if (!st.ok()) Die(st.status().ToString());
+  const Clock::time_point end = Clock::now() + std::chrono::seconds(o.duration_s);
+  nlohmann::ordered_json summary =
+      RunLoad(o.node, st->height() + 1, o.threads, std::chrono::seconds(o.drain_s),
+              [&](uint32_t t, Inflight* inflight, CommitStats* stats) {
+                SubmitLoop(o, t, chain_id, senders, receivers, presigned, end, inflight, stats);
+              });
 
   nlohmann::ordered_json j;
   j["node"] = o.node;
@@ -483,47 +341,9 @@ int Run(const Options& o) {
   j["senders"] = o.senders;
   j["threads"] = o.threads;
   j["max_inflight"] = o.max_inflight;
-  j["submit_seconds"] = submit_s;
-  j["submitted"] = stats.submitted.load();
-  j["committed"] = committed;
-  j["uncommitted_after_drain"] = inflight.size();
-  j["mempool_full_retries"] = stats.busy_retries.load();
-  j["refused"] = stats.refused;
-  j["window_seconds"] = window_s;
-  j["committed_tps"] = tps;
-  j["latency_ms"] = {{"p50", static_cast<double>(p50) / 1000.0},
-                     {"p90", static_cast<double>(p90) / 1000.0},
-                     {"p99", static_cast<double>(p99) / 1000.0},
-                     {"max", static_cast<double>(max) / 1000.0}};
-  j["blocks_with_load"] = stats.blocks;
-  j["heights"] = {stats.first_height, stats.last_height};
-  j["max_txs_per_block"] = stats.max_block_txs;
-  if (o.json) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::printf(
-        "hito_loadgen against %s (%zu node(s), chain %s)\n"
-        "  senders %u, threads %u, batch %u, max in flight %u\n"
-        "  submitted %llu in %.1f s, committed %llu (%zu not committed after the drain)\n"
-        "  mempool-full retries %llu, refusals %zu kinds\n"
-        "  committed transfers/s: %.0f  (first submit -> last commit seen: %.2f s)\n"
-        "  commit latency ms: p50 %.0f  p90 %.0f  p99 %.0f  max %.0f\n"
-        "  blocks with load: %llu (heights %llu..%llu), max %llu txs in one block\n",
-        o.node.c_str(), o.targets.size(), chain_id.c_str(), o.senders, o.threads, o.batch,
-        o.max_inflight, static_cast<unsigned long long>(stats.submitted.load()), submit_s,
-        static_cast<unsigned long long>(committed), inflight.size(),
-        static_cast<unsigned long long>(stats.busy_retries.load()), stats.refused.size(), tps,
-        window_s, static_cast<double>(p50) / 1000.0, static_cast<double>(p90) / 1000.0,
-        static_cast<double>(p99) / 1000.0, static_cast<double>(max) / 1000.0,
-        static_cast<unsigned long long>(stats.blocks),
-        static_cast<unsigned long long>(stats.first_height),
-        static_cast<unsigned long long>(stats.last_height),
-        static_cast<unsigned long long>(stats.max_block_txs));
-    for (const auto& [reason, n] : stats.refused) {
-      std::printf("  refused %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(n));
-    }
-  }
-  return committed > 0 ? 0 : 1;
+  j.update(summary);
+  PrintSummary(j, "transfers", o.json);
+  return j["committed"].get<uint64_t>() > 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -568,13 +388,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", o.json, "print the summary as JSON");
   CLI11_PARSE(app, argc, argv);
   if (!o.nodes.empty()) {
-    std::string rest = o.nodes;
-    for (size_t pos; !rest.empty();) {
-      pos = rest.find(',');
-      std::string one = rest.substr(0, pos);
-      if (!one.empty()) o.targets.push_back(one);
-      rest = pos == std::string::npos ? "" : rest.substr(pos + 1);
-    }
+    o.targets = hito::loadgen::SplitList(o.nodes);
     if (o.targets.empty()) {
       std::cerr << "error: --nodes lists no address\n";
       return 1;

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Personhood and UBI figures of docs/perf/ubi.md, each on a fresh chain of real hitod
+# processes on loopback:
+#
+#   personhood_bench.sh dev            committed claims/s, single-validator dev chain
+#   personhood_bench.sh devnet         committed claims/s, 4-validator testnet
+#   personhood_bench.sh registrations  committed registrations/s, dev chain
+#   personhood_bench.sh claim-wall     wall time of `hito ubi claim` for one epoch in a
+#                                      cohort of 2^14, snapshot cached (5 epochs, median)
+#   personhood_bench.sh rss            peak RSS of a dev node with 4 cohorts of 2^14
+#                                      and a 14-epoch window, after claims in every
+#                                      cohort and 16 epochs
+#
+# Claims are by test identities (`--identities`) in cohorts of 2^14, all for epoch 0 of
+# a chain whose epochs are long enough for the run (rss: short epochs, see below). The
+# chain id is hito-dev for every claims chain, so the proofs hito_loadgen_personhood
+# caches in $BENCH_DIR/cache (proving 2,000 takes about ten minutes on 2 cores, once)
+# serve all of them.
+#
+# Environment: BUILD_DIR (default build/dev), BENCH_DIR (default /tmp/hito-bench),
+# CLAIMS (default 2000), REGISTRATIONS (default 20000), BASE_PORT (default 19300).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+build="${BUILD_DIR:-build/dev}"
+hitod="$build/node/hitod"
+load="$build/tests/bench/loadgen/hito_loadgen_personhood"
+bench="${BENCH_DIR:-/tmp/hito-bench}"
+claims="${CLAIMS:-2000}"
+port="${BASE_PORT:-19300}"
+mkdir -p "$bench"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# Waits (at most 120 s) until the node at $1 answers and has committed a block.
+wait_ready() {
+  local hito="$build/wallet/hito"
+  for _ in $(seq 1 600); do
+    if h=$("$hito" --node "$1" --json status 2>/dev/null | sed -n 's/.*"height": *\([0-9]*\).*/\1/p') &&
+      [ -n "$h" ] && [ "$h" -ge 1 ]; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "node $1 did not start" >&2
+  exit 1
+}
+
+start_dev() {  # start_dev HOME [hitod dev options...]
+  local home="$1"
+  shift
+  rm -rf "$home"
+  "$hitod" dev --home "$home" --grpc-addr "127.0.0.1:$port" "$@" >"$home.log" 2>&1 &
+  pids+=($!)
+  wait_ready "127.0.0.1:$port"
+}
+
+claims_dev() {
+  start_dev "$bench/dev" --identities 16384 --cohort-bits 14 --epoch-blocks 100000 \
+    --claim-window 14
+  "$load" claims --nodes "127.0.0.1:$port" --secrets "$bench/dev/identities.secrets" \
+    --count "$claims" --cache "$bench/cache" --json
+}
+
+claims_devnet() {
+  rm -rf "$bench/tn"
+  "$hitod" testnet --validators 4 --out "$bench/tn" --base-port "$port" --chain-id hito-dev \
+    --identities 16384 --cohort-bits 14 --epoch-blocks 100000 --claim-window 14 >/dev/null
+  local nodes=""
+  for i in 0 1 2 3; do
+    "$hitod" start --home "$bench/tn/node$i" >"$bench/tn/node$i.log" 2>&1 &
+    pids+=($!)
+    nodes="$nodes${nodes:+,}127.0.0.1:$((port + 2 * i))"
+  done
+  for i in 0 1 2 3; do wait_ready "127.0.0.1:$((port + 2 * i))"; done
+  "$load" claims --nodes "$nodes" --secrets "$bench/tn/identities.secrets" \
+    --count "$claims" --cache "$bench/cache" --json
+}
+
+registrations() {
+  start_dev "$bench/reg"
+  "$load" registrations --nodes "127.0.0.1:$port" --attester-key "$bench/reg/attester.key" \
+    --count "${REGISTRATIONS:-20000}" --json
+}
+
+# 65,536 identities: cohorts 0..3 of 2^14. Epochs of 4 blocks (about 4 s) so that 16
+# epochs pass in about a minute; claims by CLAIMS/4 identities of each cohort go in during
+# epoch 0's window. Proving them takes longer than that window, so a first chain only
+# fills the proof cache (cohort 0's are the dev run's) and a second, identical one runs.
+rss() {
+  local per=$((claims / 4))
+  local args=(--secrets "$bench/rss/identities.secrets" --cohorts 4 --count "$per" --epoch 0
+    --cache "$bench/cache" --json)
+  start_dev "$bench/rss" --identities 65536 --cohort-bits 14 --epoch-blocks 4 --claim-window 14
+  "$load" claims --nodes "127.0.0.1:$port" "${args[@]}" --prove-only
+  cleanup
+  pids=()
+  start_dev "$bench/rss" --identities 65536 --cohort-bits 14 --epoch-blocks 4 --claim-window 14
+  local pid="${pids[-1]}"
+  "$load" claims --nodes "127.0.0.1:$port" "${args[@]}"
+  sleep 70
+  "$build/wallet/hito" --node "127.0.0.1:$port" --json status
+  grep -E 'VmHWM|VmRSS' "/proc/$pid/status"
+}
+
+# A citizen registered into a cohort of 2^14 (16,383 test identities and theirs), claiming
+# with `hito` as a citizen would. The first claim downloads the snapshot; the next five,
+# one per epoch, find it in the wallet's cache and are timed whole (process start to the
+# commit seen).
+claim_wall() {
+  start_dev "$bench/cw" --identities 16383 --cohort-bits 14 --claim-window 14
+  local w="$bench/cw-wallet" node="127.0.0.1:$port"
+  rm -rf "$w"
+  local hito=("$build/wallet/hito" --home "$w" --node "$node")
+  export HITO_PASSPHRASE=bench
+  "${hito[@]}" keys new to >/dev/null
+  "${hito[@]}" attester import dev --seed-file "$bench/cw/attester.key" >/dev/null
+  local point
+  point=$("${hito[@]}" --json identity new alice | sed -n 's/.*"identity": *"\([0-9a-f]*\)".*/\1/p')
+  "${hito[@]}" attester attest --attester dev --identity "$point" --handle alice \
+    --expires-in 1000 >"$bench/cw-att.json"
+  "${hito[@]}" --json identity register alice --attestation "$bench/cw-att.json"
+  local first
+  first=$("${hito[@]}" --json identity show alice | sed -n 's/.*"first_claim_epoch": *\([0-9]*\).*/\1/p')
+  epoch_now() { "${hito[@]}" --json ubi status alice | sed -n 's/.*"epoch": *\([0-9]*\), *"oldest.*/\1/p'; }
+  until [ "$(epoch_now)" -ge "$first" ]; do sleep 0.5; done
+  "${hito[@]}" --json ubi claim alice --to to --epochs "$(epoch_now)" >/dev/null  # downloads
+  local times=()
+  for _ in 1 2 3 4 5; do
+    local e
+    e=$(epoch_now)
+    until [ "$(epoch_now)" -gt "$e" ]; do sleep 0.2; done
+    local t0 t1
+    t0=$(date +%s.%N)
+    "${hito[@]}" --json ubi claim alice --to to --epochs "$((e + 1))" >/dev/null
+    t1=$(date +%s.%N)
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print "hito ubi claim wall seconds:", a[1], a[3], a[5], "(min median max)"}'
+}
+
+case "${1:-}" in
+  claim-wall) claim_wall ;;
+  dev) claims_dev ;;
+  devnet) claims_devnet ;;
+  registrations) registrations ;;
+  rss) rss ;;
+  *)
+    echo "usage: $0 dev|devnet|registrations|rss" >&2
+    exit 2
+    ;;
+esac
