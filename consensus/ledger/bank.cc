@@ -107,6 +107,15 @@ void ApplyTransfer(const types::Transfer& t, Account* sender, Account* recipient
   *supply = *new_supply;
 }
 
+void Spend(uint64_t amount, Account* account, demurrage::SupplyState* supply) {
+  const auto new_nonce = CheckedAdd(account->nonce, uint64_t{1});
+  const auto new_supply = demurrage::SubUnits(*supply, amount);
+  HITO_ASSERT(account->balance >= amount && new_nonce && new_supply);
+  account->balance -= amount;
+  account->nonce = *new_nonce;
+  *supply = *new_supply;
+}
+
 bool Credit(uint64_t amount, Account* account, demurrage::SupplyState* supply) {
   const auto credited = CheckedAdd(account->balance, amount);
   const auto new_supply = demurrage::AddUnits(*supply, amount);

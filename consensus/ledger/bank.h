@@ -55,6 +55,11 @@ void SettleInto(const Params& params, uint64_t epoch, Account* account,
 void ApplyTransfer(const types::Transfer& t, Account* sender, Account* recipient,
                    demurrage::SupplyState* supply);
 
+// Takes `amount` (a proposal's fee and deposit, already checked against the balance)
+// out of an account settled to the block's epoch and increments its nonce; `supply`
+// falls by it.
+void Spend(uint64_t amount, Account* account, demurrage::SupplyState* supply);
+
 // Mints `amount` to an account settled to the block's epoch (a UBI claim's credit);
 // `supply` grows by it. False, changing nothing, when the balance or supply would overflow.
 [[nodiscard]] bool Credit(uint64_t amount, Account* account, demurrage::SupplyState* supply);

@@ -80,24 +80,38 @@ Status CheckBlockFrame(const types::BlockHeader& header, size_t tx_count, std::s
   return Status::Ok();
 }
 
-// The registry's and UBI's parameters (nullopt: not enabled) after their start-of-block
-// work: at an epoch's first block, the registry's snapshots and expiries and the pruning
-// of closed epochs' nullifiers.
+// The registry's, UBI's and governance's parameters (nullopt: not enabled) after their
+// start-of-block work: at an epoch's first block, the governance parameter changes due
+// then, the registry's snapshots and expiries, the pruning of closed epochs' nullifiers,
+// and a round's close and opening (what it hands the ledger is in `round_close`).
 struct PersonhoodParams {
   std::optional<RegistryParams> registry;
   std::optional<UbiParams> ubi;
+  std::optional<GovernanceParams> governance;
+  governance::RoundClose round_close;
 };
 Result<PersonhoodParams> BeginPersonhoodBlock(RegistryStore* store, const Params& params,
                                               uint64_t height) {
   PersonhoodParams p;
   HITO_ASSIGN_OR_RETURN(p.registry, registry::ReadParams(*store));
   if (!p.registry) return p;
+  HITO_ASSIGN_OR_RETURN(p.governance, governance::ReadParams(*store));
+  const bool epoch_start = IsEpochStart(params, height);
+  const uint64_t epoch = EpochOf(params, height);
+  if (epoch_start && p.governance) {
+    HITO_RETURN_IF_ERROR(governance::ApplyPendingParams(store, epoch));
+    HITO_ASSIGN_OR_RETURN(p.registry, registry::ReadParams(*store));
+    HITO_ASSIGN_OR_RETURN(p.governance, governance::ReadParams(*store));
+    if (!p.registry || !p.governance) return DataLossError("governance: params vanished");
+  }
   HITO_ASSIGN_OR_RETURN(p.ubi, ubi::ReadParams(*store));
   if (!p.ubi) return DataLossError("ubi: r/params without u/params");
-  if (IsEpochStart(params, height)) {
-    const uint64_t epoch = EpochOf(params, height);
+  if (epoch_start) {
     HITO_RETURN_IF_ERROR(registry::BeginEpoch(store, *p.registry, epoch));
     HITO_RETURN_IF_ERROR(ubi::BeginEpoch(store, *p.registry, epoch));
+    if (p.governance) {
+      HITO_ASSIGN_OR_RETURN(p.round_close, governance::BeginEpoch(store, height, epoch));
+    }
   }
   return p;
 }
@@ -334,34 +348,44 @@ Status ApplyCredits(const std::vector<Ledger::CreditForTesting>& credits, const 
   return Status::Ok();
 }
 
-// Which claims of a block carry a proof that does not verify. With kVerify, the claims
-// that pass the cheap checks on the state at the block's start (before any transaction:
-// snapshots are frozen then and never change within the block) are verified in batches;
-// the first max_claims_per_block claims only, as the rest are refused unverified. The
-// verdict of a proof does not depend on the order of execution, so this pre-pass gives
-// the result a one-by-one check in the loop would.
-Result<std::vector<bool>> BadClaimProofs(const RegistryStore& store, std::string_view chain_id,
-                                         const PersonhoodParams& pp, uint64_t epoch,
-                                         const std::vector<types::Transaction>& txs,
-                                         SignatureCheck sigs, PreparedSets* sets) {
+// Which claims and ballots of a block carry a proof that does not verify. With kVerify,
+// those that pass the cheap checks on the state at the block's start (before any
+// transaction: snapshots are frozen then and never change within the block) are
+// verified together in batches; the first max_claims_per_block membership proofs only
+// (claims and ballots share the budget), as the rest are refused unverified. The verdict
+// of a proof does not depend on the order of execution, and a cheap rule that refuses a
+// proof here refuses it in the loop too (nullifiers and revisions only grow within a
+// block), so this pre-pass gives the result a one-by-one check in the loop would.
+Result<std::vector<bool>> BadMembershipProofs(const RegistryStore& store, std::string_view chain_id,
+                                              const PersonhoodParams& pp, uint64_t epoch,
+                                              const std::vector<types::Transaction>& txs,
+                                              SignatureCheck sigs, PreparedSets* sets) {
   std::vector<bool> bad(txs.size(), false);
   if (sigs == SignatureCheck::kAlreadyVerified || !pp.registry) return bad;
-  std::vector<ubi::ClaimStatement> statements;
+  std::vector<ubi::MembershipStatement> statements;
   std::vector<size_t> where;
-  size_t claims = 0;
-  for (size_t i = 0; i < txs.size() && claims < pp.ubi->max_claims_per_block; ++i) {
-    const auto* claim = std::get_if<types::Claim>(&txs[i].body);
-    if (claim == nullptr) continue;
-    ++claims;
-    HITO_ASSIGN_OR_RETURN(ubi::ClaimCheck check,
-                          ubi::CheckClaim(store, chain_id, *pp.registry, epoch, *claim));
-    if (!check.statement) continue;
-    statements.push_back(*std::move(check.statement));
+  size_t proofs = 0;
+  for (size_t i = 0; i < txs.size() && proofs < pp.ubi->max_claims_per_block; ++i) {
+    std::optional<ubi::MembershipStatement> statement;
+    if (const auto* claim = std::get_if<types::Claim>(&txs[i].body)) {
+      ++proofs;
+      HITO_ASSIGN_OR_RETURN(ubi::ClaimCheck check,
+                            ubi::CheckClaim(store, chain_id, *pp.registry, epoch, *claim));
+      statement = std::move(check.statement);
+    } else if (const auto* ballot = std::get_if<types::Ballot>(&txs[i].body)) {
+      if (!pp.governance) continue;
+      ++proofs;
+      HITO_ASSIGN_OR_RETURN(governance::BallotCheck check,
+                            governance::CheckBallot(store, chain_id, *ballot));
+      statement = std::move(check.statement);
+    }
+    if (!statement) continue;
+    statements.push_back(*std::move(statement));
     where.push_back(i);
   }
-  std::vector<const ubi::ClaimStatement*> views;
+  std::vector<const ubi::MembershipStatement*> views;
   views.reserve(statements.size());
-  for (const ubi::ClaimStatement& st : statements) views.push_back(&st);
+  for (const ubi::MembershipStatement& st : statements) views.push_back(&st);
   HITO_ASSIGN_OR_RETURN(ubi::VerifyOutcome outcome,
                         ubi::VerifyStatements(store, chain_id, views, sets,
                                               zk::proof::membership::BatchMode::kAllInvalid));
@@ -378,17 +402,18 @@ struct BlockRun {
   RegistryStore* registry;
   AccountOverlay* overlay;
   demurrage::SupplyState* supply;
-  size_t claims = 0;  // claims met so far in the block
+  size_t proofs = 0;  // claims and ballots met so far in the block (one shared budget)
 };
 
 // A claim, in block order (ubi.h for the rules): refused, or the recipient credited and
 // the nullifier spent.
 Result<TxResult> ExecuteClaim(const types::Claim& claim, bool bad_proof, BlockRun* run) {
   const PersonhoodParams& pp = run->personhood;
-  if (++run->claims > pp.ubi->max_claims_per_block) {
+  if (++run->proofs > pp.ubi->max_claims_per_block) {
     TxResult r;
     r.code = TxCode::kClaimsPerBlock;
-    r.message = "the block holds " + std::to_string(pp.ubi->max_claims_per_block) + " claims";
+    r.message = "the block holds " + std::to_string(pp.ubi->max_claims_per_block) +
+                " membership proofs (claims and ballots)";
     return r;
   }
   HITO_ASSIGN_OR_RETURN(ubi::ClaimCheck check, ubi::CheckClaim(*run->registry, run->chain_id,
@@ -412,9 +437,94 @@ Result<TxResult> ExecuteClaim(const types::Claim& claim, bool bad_proof, BlockRu
   return r;
 }
 
+// A ballot, in block order (governance.h for the rules): refused, or recorded (replacing
+// the nullifier's earlier ballot of the round).
+Result<TxResult> ExecuteBallot(const types::Ballot& ballot, bool bad_proof, BlockRun* run) {
+  const PersonhoodParams& pp = run->personhood;
+  if (++run->proofs > pp.ubi->max_claims_per_block) {
+    return Refused(TxCode::kBallotsPerBlock, "the block holds " +
+                                                 std::to_string(pp.ubi->max_claims_per_block) +
+                                                 " membership proofs (claims and ballots)");
+  }
+  HITO_ASSIGN_OR_RETURN(governance::BallotCheck check,
+                        governance::CheckBallot(*run->registry, run->chain_id, ballot));
+  if (!check.statement) return check.refusal;
+  if (bad_proof) return Refused(TxCode::kBadProof, "membership proof does not verify");
+  HITO_RETURN_IF_ERROR(governance::RecordBallot(run->registry, ballot, check.statement->nullifier));
+  return TxResult{};
+}
+
+// The rules of a proposal that read no state: chain id, fee, signature.
+TxResult CheckProposalStateless(const types::GovernanceProposal& p, std::string_view chain_id,
+                                const Params& params, SignatureCheck sigs) {
+  if (p.chain_id != chain_id) {
+    return Refused(TxCode::kWrongChain, "proposal for chain \"" + p.chain_id +
+                                            "\", this chain is \"" + std::string(chain_id) + "\"");
+  }
+  if (p.fee < params.min_fee) {
+    return Refused(TxCode::kFeeTooLow, "fee " + std::to_string(p.fee) + " below the minimum " +
+                                           std::to_string(params.min_fee));
+  }
+  if (sigs == SignatureCheck::kVerify && !types::VerifyProposalSignature(p)) {
+    return Refused(TxCode::kBadSignature, "signature does not verify for the sender key");
+  }
+  return TxResult{};
+}
+
+// The money rules of a proposal on the sender's account settled to the block's epoch:
+// nonce, deposit, funds for fee + deposit.
+TxResult CheckProposalFunds(const types::GovernanceProposal& p, const Account& sender,
+                            uint64_t expected_nonce, const GovernanceParams& gp) {
+  if (p.nonce < expected_nonce) {
+    return Refused(TxCode::kNonceTooLow, "nonce " + std::to_string(p.nonce) + " expected " +
+                                             std::to_string(expected_nonce));
+  }
+  if (p.nonce > expected_nonce) {
+    return Refused(TxCode::kNonceTooHigh, "nonce " + std::to_string(p.nonce) + " expected " +
+                                              std::to_string(expected_nonce));
+  }
+  if (p.deposit != gp.proposal_deposit) {
+    return Refused(TxCode::kDepositMismatch, "deposit " + std::to_string(p.deposit) +
+                                                 ", the proposal deposit is " +
+                                                 std::to_string(gp.proposal_deposit));
+  }
+  const std::optional<uint64_t> total = CheckedAdd(p.fee, p.deposit);
+  if (!total) return Refused(TxCode::kAmountOverflow, "fee + deposit overflows");
+  if (sender.balance < *total) {
+    return Refused(TxCode::kInsufficientFunds, "balance " + std::to_string(sender.balance) +
+                                                   " below fee + deposit " +
+                                                   std::to_string(*total));
+  }
+  return TxResult{};
+}
+
+// A proposal, in block order: refused, or the fee burned, the deposit escrowed (out of
+// the supply until a refund mints it back) and the proposal recorded in this round.
+Result<TxResult> ExecuteProposal(const types::GovernanceProposal& p, uint64_t height,
+                                 SignatureCheck sigs, BlockRun* run) {
+  TxResult r = CheckProposalStateless(p, run->chain_id, run->params, sigs);
+  if (!r.ok()) return r;
+  const types::AccountId sender_id = types::AccountIdFromPublicKey(p.sender);
+  HITO_ASSIGN_OR_RETURN(AccountOverlay::Slot slot, run->overlay->Load(sender_id));
+  Account& from = run->overlay->Entry(slot).pending;
+  if (from.epoch > run->epoch) return DataLossError("account record settled in a later epoch");
+  r = CheckProposalFunds(p, bank::Settled(run->params, run->epoch, from), from.nonce,
+                         *run->personhood.governance);
+  if (!r.ok()) return r;
+  HITO_ASSIGN_OR_RETURN(r, governance::CheckProposal(*run->registry, height, p.action));
+  if (!r.ok()) return r;
+  bank::SettleInto(run->params, run->epoch, &from, run->supply);
+  bank::Spend(p.fee + p.deposit, &from, run->supply);  // CheckProposalFunds: no overflow
+  run->overlay->MarkDirty(slot);
+  HITO_RETURN_IF_ERROR(governance::RecordProposal(run->registry, sender_id, p.deposit, p.action));
+  r.fee_burned = p.fee;
+  r.deposit_escrowed = p.deposit;
+  return r;
+}
+
 // One transaction of a block, in order.
-Result<TxResult> ExecuteTx(const types::Transaction& tx, bool bad_proof, SignatureCheck sigs,
-                           BlockRun* run) {
+Result<TxResult> ExecuteTx(const types::Transaction& tx, uint64_t height, bool bad_proof,
+                           SignatureCheck sigs, BlockRun* run) {
   if (const auto* t = std::get_if<types::Transfer>(&tx.body)) {
     const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
     TxResult r = bank::CheckTransferStateless(*t, sender_id, run->chain_id, run->params, sigs);
@@ -424,6 +534,14 @@ Result<TxResult> ExecuteTx(const types::Transaction& tx, bool bad_proof, Signatu
   if (const auto* claim = std::get_if<types::Claim>(&tx.body)) {
     if (!run->personhood.registry) return Unsupported(tx);
     return ExecuteClaim(*claim, bad_proof, run);
+  }
+  if (const auto* ballot = std::get_if<types::Ballot>(&tx.body)) {
+    if (!run->personhood.governance) return Unsupported(tx);
+    return ExecuteBallot(*ballot, bad_proof, run);
+  }
+  if (const auto* proposal = std::get_if<types::GovernanceProposal>(&tx.body)) {
+    if (!run->personhood.governance) return Unsupported(tx);
+    return ExecuteProposal(*proposal, height, sigs, run);
   }
   return ApplyPersonhood(run->registry, run->chain_id, run->personhood.registry, run->epoch, tx,
                          sigs);
@@ -489,12 +607,19 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   if (genesis.attesters.empty() && !genesis.identities.empty()) {
     return InvalidArgumentError("genesis: identities need an accredited attester");
   }
+  if (genesis.attesters.empty() && genesis.governance) {
+    return InvalidArgumentError("genesis: governance needs an accredited attester");
+  }
   if (!genesis.attesters.empty()) {
     RegistryStore registry(&empty);
     HITO_RETURN_IF_ERROR(registry::InitGenesis(&registry, genesis.registry, genesis.attesters));
     HITO_RETURN_IF_ERROR(ubi::InitGenesis(&registry, genesis.ubi));
     HITO_RETURN_IF_ERROR(
         registry::GenesisIdentities(&registry, genesis.registry, genesis.identities));
+    if (genesis.governance) {
+      HITO_RETURN_IF_ERROR(
+          governance::InitGenesis(&registry, *genesis.governance, genesis.registry));
+    }
     for (const auto& [key, value] : registry.writes()) {
       HITO_ASSERT(value.has_value());  // genesis only adds records
       PutRecord(key, *value, &out.changes, &batch);
@@ -636,6 +761,21 @@ Result<std::optional<UbiParams>> Ledger::GetUbiParams() const {
   return ubi::ReadParams(RegistryStore(state_));
 }
 
+Result<std::optional<GovernanceParams>> Ledger::GetGovernanceParams() const {
+  return governance::ReadParams(RegistryStore(state_));
+}
+
+Result<governance::BallotCheck> Ledger::PrepareBallot(const types::Ballot& ballot) const {
+  const RegistryStore store(state_);
+  HITO_ASSIGN_OR_RETURN(std::optional<GovernanceParams> gp, governance::ReadParams(store));
+  if (!gp) {
+    governance::BallotCheck off;
+    off.refusal = Unsupported(types::Transaction{ballot});
+    return off;
+  }
+  return governance::CheckBallot(store, chain_id_, ballot);
+}
+
 Result<ubi::ClaimCheck> Ledger::PrepareClaim(const types::Claim& claim) const {
   const RegistryStore store(state_);
   HITO_ASSIGN_OR_RETURN(std::optional<RegistryParams> rp, registry::ReadParams(store));
@@ -676,6 +816,38 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
       r.message = "membership proof does not verify";
     }
     return r;
+  }
+  if (const auto* ballot = std::get_if<types::Ballot>(&tx.body)) {
+    auto check = PrepareBallot(*ballot);
+    if (!check.ok()) return storage_failure(check.status());
+    if (!check->statement || sigs == SignatureCheck::kAlreadyVerified) return check->refusal;
+    auto outcome = ubi::VerifyStatements(RegistryStore(state_), chain_id_, {&*check->statement},
+                                         sets_, zk::proof::membership::BatchMode::kAllInvalid);
+    if (!outcome.ok()) return storage_failure(outcome.status());
+    if (!outcome->valid[0]) return Refused(TxCode::kBadProof, "membership proof does not verify");
+    return TxResult{};
+  }
+  if (const auto* p = std::get_if<types::GovernanceProposal>(&tx.body)) {
+    const RegistryStore store(state_);
+    auto gp = governance::ReadParams(store);
+    if (!gp.ok()) return storage_failure(gp.status());
+    if (!*gp) return Unsupported(tx);
+    auto params = GetParams();
+    if (!params.ok()) return storage_failure(params.status());
+    TxResult r = CheckProposalStateless(*p, chain_id_, *params, sigs);
+    if (!r.ok()) return r;
+    auto height = Height();
+    if (!height.ok()) return storage_failure(height.status());
+    const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
+    auto sender = GetAccountAt(types::AccountIdFromPublicKey(p->sender), *params, next);
+    if (!sender.ok()) return storage_failure(sender.status());
+    const auto expected = CheckedAdd(sender->nonce, pending_from_sender);
+    if (!expected) return Refused(TxCode::kNonceTooHigh, "pending count overflows the nonce");
+    r = CheckProposalFunds(*p, *sender, *expected, **gp);
+    if (!r.ok()) return r;
+    auto action = governance::CheckProposal(store, next, p->action);
+    if (!action.ok()) return storage_failure(action.status());
+    return *std::move(action);
   }
   const auto* t = std::get_if<types::Transfer>(&tx.body);
   if (t == nullptr) {
@@ -760,15 +932,19 @@ Result<Ledger::BlockStart> Ledger::StartBlock(
   HITO_RETURN_IF_ERROR(CheckBlockFrame(header, tx_count, chain_id_, b.height, stored_chain));
   HITO_ASSIGN_OR_RETURN(b.params, GetParams());
   HITO_ASSIGN_OR_RETURN(b.supply_before, ReadSupply());
-  // Evidence and the validator schedule (validators.h); an invalid piece fails the block.
-  HITO_ASSIGN_OR_RETURN(b.validator_records, ValidatorRecords(*state_, chain_id_, header.height,
-                                                              evidence, proposal_evidence));
   // Demurrage: the supply decays at the first block of each epoch, and every account a
   // transaction touches is settled to the block's epoch first (bank.h).
   b.epoch = EpochOf(b.params, header.height);
   HITO_ASSIGN_OR_RETURN(b.supply, SupplyAt(b.params, b.supply_before, b.epoch));
-  // An epoch's first block freezes snapshots and prunes before any transaction.
+  // An epoch's first block freezes snapshots, prunes and closes a governance round before
+  // any transaction.
   HITO_ASSIGN_OR_RETURN(b.personhood, BeginPersonhoodBlock(registry, b.params, header.height));
+  // Evidence and the validator schedule (validators.h), with the set a governance round
+  // scheduled; an invalid piece of evidence fails the block.
+  HITO_ASSIGN_OR_RETURN(
+      b.validator_records,
+      ValidatorRecords(*state_, chain_id_, header.height, evidence, proposal_evidence,
+                       b.personhood.round_close.next_validators));
   HITO_ASSIGN_OR_RETURN(b.root_before, StateRoot());
   return b;
 }
@@ -817,19 +993,22 @@ std::vector<std::pair<types::AccountId, Account>> FlushAccounts(
 }
 
 // What a block's results account for: an accepted claim minted ubi_per_epoch, a test
-// credit its amount (ApplyCredits fails the block otherwise), an accepted transfer burned
-// its fee. Nothing else mints or burns.
+// credit its amount (ApplyCredits fails the block otherwise), a refunded deposit its
+// amount; an accepted transfer or proposal burned its fee, an accepted proposal took its
+// deposit into escrow (out of the supply). Nothing else mints or burns.
 struct SupplyFlow {
   demurrage::U128 minted = 0;
   demurrage::U128 burned = 0;
 };
 SupplyFlow FlowOf(const std::vector<types::Transaction>& txs, const std::vector<TxResult>& results,
-                  const PersonhoodParams& pp,
-                  const std::vector<Ledger::CreditForTesting>& credits) {
+                  const PersonhoodParams& pp, const std::vector<Ledger::CreditForTesting>& credits,
+                  demurrage::U128 refunded) {
   HITO_ASSERT(results.size() == txs.size());
   SupplyFlow f;
+  f.minted += refunded;  // deposits minted back at a round's close
   for (size_t i = 0; i < txs.size(); ++i) {
     f.burned += results[i].fee_burned;
+    f.burned += results[i].deposit_escrowed;
     if (results[i].ok() && std::holds_alternative<types::Claim>(txs[i].body)) {
       HITO_ASSERT(pp.ubi.has_value());
       f.minted += pp.ubi->ubi_per_epoch;
@@ -870,7 +1049,7 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
                         StartBlock(header, txs.size(), evidence, proposal_evidence, &registry));
   HITO_ASSIGN_OR_RETURN(
       const std::vector<bool> bad_proofs,
-      BadClaimProofs(registry, chain_id_, b.personhood, b.epoch, txs, sigs, sets_));
+      BadMembershipProofs(registry, chain_id_, b.personhood, b.epoch, txs, sigs, sets_));
   Cache& cache = CacheFor(b.root_before, b.height);
   BlockOutcome out;
   out.results.reserve(txs.size());
@@ -881,13 +1060,22 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
   out.changes.Reserve(4 * txs.size() + 8, 1024 * txs.size() + (size_t{2} << 20));
   AccountOverlay overlay(state_, &cache.accounts, ++cache.blocks_executed, txs.size());
   const demurrage::SupplyState supply_start = b.supply;  // decayed to the block's epoch
+  // Deposits refunded at a round's close, before any transaction. A refund that would
+  // overflow the balance or the supply is not minted (the deposit stays burned).
+  demurrage::U128 refunded = 0;
+  for (const governance::Refund& refund : b.personhood.round_close.refunds) {
+    HITO_ASSIGN_OR_RETURN(bool credited, CreditAccount(refund.amount, refund.to, b.params, b.epoch,
+                                                       &overlay, &b.supply));
+    if (credited) refunded += refund.amount;
+  }
   BlockRun run{chain_id_, b.params, b.epoch, b.personhood, &registry, &overlay, &b.supply};
   for (size_t i = 0; i < txs.size(); ++i) {
-    HITO_ASSIGN_OR_RETURN(TxResult r, ExecuteTx(txs[i], bad_proofs[i], sigs, &run));
+    HITO_ASSIGN_OR_RETURN(TxResult r, ExecuteTx(txs[i], header.height, bad_proofs[i], sigs, &run));
     out.results.push_back(std::move(r));
   }
   HITO_RETURN_IF_ERROR(ApplyCredits(credits, b.params, b.epoch, &overlay, &b.supply));
-  AssertSupplyAccountedFor(supply_start, b.supply, FlowOf(txs, out.results, b.personhood, credits),
+  AssertSupplyAccountedFor(supply_start, b.supply,
+                           FlowOf(txs, out.results, b.personhood, credits, refunded),
                            b.params.demurrage_ppm_per_epoch != 0);
 
   std::vector<StateTree::SortedUpdate> batch;

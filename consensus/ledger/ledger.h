@@ -17,6 +17,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "consensus/ledger/demurrage.h"
+#include "consensus/ledger/governance.h"
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/registry.h"
 #include "consensus/ledger/state_tree.h"
@@ -75,6 +76,9 @@ struct Genesis {
   // Identities registered at genesis (registry::GenesisIdentities; needs attesters): in
   // the snapshots from epoch 0, so they claim at once. For test and benchmark chains.
   std::vector<GenesisIdentity> identities;
+  // Governance (governance.h; needs attesters): enabled iff set. Without it proposals and
+  // ballots are TX_UNSUPPORTED_KIND and no g/ record exists.
+  std::optional<GovernanceParams> governance;
 };
 
 struct Account {
@@ -95,8 +99,12 @@ struct BlockOutcome {
 
 // Whether the node admits and proposes transactions of `kind`: transfers, registrations,
 // revocations and claims. A block holding another kind is refused before voting (the
-// node's ProcessProposal). ApplyBlock records any kind it does not execute, and the
-// personhood kinds on a chain whose genesis enabled no registry, as TX_UNSUPPORTED_KIND.
+// node's ProcessProposal). Proposals and ballots (governance.h) are executed by ApplyBlock
+// on a chain whose genesis enabled governance, but stay disabled here until the node
+// verifies ballot proofs at admission and in ProcessProposal as it does claims'.
+// ApplyBlock records any kind it does not execute, the personhood kinds on a chain whose
+// genesis enabled no registry and the governance kinds on one without governance, as
+// TX_UNSUPPORTED_KIND.
 bool TxKindEnabled(types::TxKind kind);
 
 // Whether signatures in a block were already checked (by the mempool, in parallel) so
@@ -128,6 +136,8 @@ class Ledger {
   Result<std::optional<RegistryParams>> GetRegistryParams() const;
   // UBI's parameters; nullopt when genesis enabled no registry.
   Result<std::optional<UbiParams>> GetUbiParams() const;
+  // Governance's parameters; nullopt when genesis enabled no governance.
+  Result<std::optional<GovernanceParams>> GetGovernanceParams() const;
   // Total supply at Height(). Without demurrage it is exactly the sum of all balances
   // (fees are burned, so it only falls until the ubi module mints). With demurrage, the
   // sum of every balance from GetAccount is <= Supply() <= that sum + the number of
@@ -140,7 +150,10 @@ class Ledger {
 
   // Checks a transaction against the committed state (format rules, chain id, fee,
   // nonce == account nonce + `pending_from_sender`, balance for amount + fee, and the
-  // signature unless kAlreadyVerified). Registrations and revocations are judged against
+  // signature unless kAlreadyVerified). Proposals get the same money checks with the
+  // deposit, then governance::CheckProposal on the committed state; ballots get
+  // PrepareBallot's checks and, unless kAlreadyVerified, their proof verified alone.
+  // Registrations and revocations are judged against
   // the committed registry in the next block's epoch (height + 1), without the expiries
   // an epoch's first block applies, and ignore `pending_from_sender` (two pending
   // registrations of one attestation both pass here; the block takes the first). Claims
@@ -154,6 +167,9 @@ class Ledger {
   // committed yet is refused as TX_EPOCH_NOT_OPEN (its snapshot does not exist yet).
   // Verifies nothing: the mempool batches the statements (ubi::VerifyStatements).
   Result<ubi::ClaimCheck> PrepareClaim(const types::Claim& claim) const;
+  // The cheap checks of a ballot (governance::CheckBallot) against the committed state,
+  // in its current round. Verifies nothing.
+  Result<governance::BallotCheck> PrepareBallot(const types::Ballot& ballot) const;
 
   // Where claim proofs get their prepared sets (default: built on every use). `sets` must
   // outlive this Ledger and its copies; it never changes a result, only the cost.

@@ -484,6 +484,23 @@ Status RemoveAttester(RegistryStore* store, const Ed25519PublicKey& attester) {
   return Status::Ok();
 }
 
+Status RevokeIdentity(RegistryStore* store, const RegistryParams& p,
+                      const types::IdentityPoint& point) {
+  HITO_ASSIGN_OR_RETURN(std::optional<Identity> id, FindIdentity(*store, point));
+  if (!id) return NotFoundError("no identity with point " + Short(point));
+  if (id->status != IdentityStatus::kLive) {
+    return FailedPreconditionError("identity " + std::to_string(id->index) + " is not live");
+  }
+  HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
+  HITO_RETURN_IF_ERROR(Kill(store, p, &state, *std::move(id), IdentityStatus::kRevoked));
+  store->Put(KeyOf(kStateKey), EncodeState(state));
+  return Status::Ok();
+}
+
+void WriteParams(RegistryStore* store, const RegistryParams& p) {
+  store->Put(KeyOf(kParamsKey), EncodeRegistryParams(p));
+}
+
 Result<bool> IsAttester(const RegistryStore& store, const Ed25519PublicKey& attester) {
   HITO_ASSIGN_OR_RETURN(std::optional<AttesterRecord> rec, ReadAttester(store, attester));
   return rec.has_value();

@@ -144,6 +144,12 @@ Status GenesisIdentities(RegistryStore* store, const RegistryParams& p,
 Status AddAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Status RemoveAttester(RegistryStore* store, const Ed25519PublicKey& attester);
 Result<bool> IsAttester(const RegistryStore& store, const Ed25519PublicKey& attester);
+// For governance: revokes the live identity with `point` as its attester's revocation
+// would (a filler from the next snapshot). kNotFound / kFailedPrecondition (not live).
+Status RevokeIdentity(RegistryStore* store, const RegistryParams& p,
+                      const types::IdentityPoint& point);
+// For governance: replaces r/params (`p` already validated).
+void WriteParams(RegistryStore* store, const RegistryParams& p);
 // An accredited attester's registrations counted against its quota (in `quota_epoch`;
 // a later epoch starts from 0); nullopt when `attester` is not accredited.
 struct AttesterQuota {

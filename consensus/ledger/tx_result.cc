@@ -68,6 +68,22 @@ std::string_view TxCodeName(TxCode code) {
       return "TX_ALREADY_CLAIMED";
     case TxCode::kClaimsPerBlock:
       return "TX_CLAIMS_PER_BLOCK";
+    case TxCode::kDepositMismatch:
+      return "TX_DEPOSIT_MISMATCH";
+    case TxCode::kProposalsPerRound:
+      return "TX_PROPOSALS_PER_ROUND";
+    case TxCode::kProposalInvalid:
+      return "TX_PROPOSAL_INVALID";
+    case TxCode::kRoundNotOpen:
+      return "TX_ROUND_NOT_OPEN";
+    case TxCode::kBallotInvalid:
+      return "TX_BALLOT_INVALID";
+    case TxCode::kBallotOverBudget:
+      return "TX_BALLOT_OVER_BUDGET";
+    case TxCode::kBallotRevisions:
+      return "TX_BALLOT_REVISIONS";
+    case TxCode::kBallotsPerBlock:
+      return "TX_BALLOTS_PER_BLOCK";
   }
   return "TX_UNKNOWN";
 }

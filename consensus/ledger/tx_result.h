@@ -48,6 +48,15 @@ enum class TxCode : uint16_t {
   kNoSnapshot = 29,      // the cohort had no snapshot in that epoch
   kAlreadyClaimed = 30,  // the nullifier was used in that epoch (state, block or pool)
   kClaimsPerBlock = 31,  // the block already holds max_claims_per_block claims
+  // Governance (governance.h).
+  kDepositMismatch = 32,    // a proposal's deposit differs from proposal_deposit
+  kProposalsPerRound = 33,  // the round holds max_proposals_per_round proposals
+  kProposalInvalid = 34,    // the proposal's action cannot apply (reason in the message)
+  kRoundNotOpen = 35,       // the ballot's round is not the current round
+  kBallotInvalid = 36,      // an entry names no proposal of the voted round
+  kBallotOverBudget = 37,   // sum of the votes' squares exceeds the voice credits
+  kBallotRevisions = 38,    // the nullifier cast kBallotRevisionsMax ballots this round
+  kBallotsPerBlock = 39,    // the block holds max_claims_per_block membership proofs
 };
 
 // Stable upper-snake reason, e.g. "TX_NONCE_TOO_LOW".
@@ -57,6 +66,7 @@ struct TxResult {
   TxCode code = TxCode::kOk;
   std::string message;  // human-readable detail, e.g. "nonce 3 expected 5"
   uint64_t fee_burned = 0;
+  uint64_t deposit_escrowed = 0;  // an accepted proposal's deposit, out of the supply
   bool ok() const { return code == TxCode::kOk; }
 };
 

@@ -165,6 +165,10 @@ Result<std::optional<UbiParams>> ReadParams(const RegistryStore& store) {
   return std::optional<UbiParams>(p);
 }
 
+void WriteParams(RegistryStore* store, const UbiParams& p) {
+  store->Put(KeyOf(kParamsKey), EncodeUbiParams(p));
+}
+
 uint64_t OldestOpenEpoch(const RegistryParams& rp, uint64_t epoch) {
   return epoch + 1 >= rp.claim_window ? epoch + 1 - rp.claim_window : 0;
 }

@@ -82,6 +82,8 @@ namespace ubi {
 Status InitGenesis(RegistryStore* store, const UbiParams& p);
 // nullopt when UBI is not enabled.
 Result<std::optional<UbiParams>> ReadParams(const RegistryStore& store);
+// Replaces u/params (governance; `p` already validated).
+void WriteParams(RegistryStore* store, const UbiParams& p);
 
 // At the first block of `epoch`: drops the nullifiers of every epoch that left the window
 // (epochs < epoch + 1 - claim_window).
@@ -90,15 +92,17 @@ Status BeginEpoch(RegistryStore* store, const RegistryParams& rp, uint64_t epoch
 // The first epoch still open to claims in `epoch`.
 uint64_t OldestOpenEpoch(const RegistryParams& rp, uint64_t epoch);
 
-// What a verifier needs of a claim that passed the cheap checks.
-struct ClaimStatement {
+// What a verifier needs of a membership proof that passed the cheap checks: a claim's
+// (CheckClaim) or a ballot's (governance::CheckBallot). VerifyStatements takes both.
+struct MembershipStatement {
   uint32_t cohort = 0;
   Hash32 set_hash{};
-  std::string context;  // types::ClaimContext(epoch)
-  Bytes message;        // types::ClaimMessage(chain id, epoch, cohort, recipient)
+  std::string context;  // types::ClaimContext(epoch) or types::BallotContext(round)
+  Bytes message;        // types::ClaimMessage(...) or types::BallotMessage(...)
   zk::proof::membership::Proof proof;
   Hash32 nullifier{};
 };
+using ClaimStatement = MembershipStatement;
 // Either a refusal or the statement to verify.
 struct ClaimCheck {
   TxResult refusal;  // ok() iff `statement` is set
@@ -113,7 +117,8 @@ struct ClaimCheck {
 Result<ClaimCheck> CheckClaim(const RegistryStore& store, std::string_view chain_id,
                               const RegistryParams& rp, uint64_t epoch, const types::Claim& claim);
 
-// Verifies the proofs of `statements` (already cheap-checked), grouped by (set, context),
+// Verifies the proofs of `statements` (already cheap-checked: claims, ballots or both),
+// grouped by (set, cohort, context),
 // with zk::proof::membership::BatchVerify. Returns one verdict per statement (true: valid).
 // kFirstInvalid stops at the first failure (a block: the rest are reported invalid too);
 // kAllInvalid finds exactly the invalid ones (the mempool). A set the store no longer

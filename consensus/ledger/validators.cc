@@ -269,7 +269,8 @@ Status CheckPendingEvidence(const KvReader& state, std::string_view chain_id,
 Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
     const KvReader& state, std::string_view chain_id, uint64_t block_height,
     const std::vector<types::DuplicateVoteEvidence>& evidence,
-    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence) {
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence,
+    const std::optional<types::ValidatorSet>& scheduled) {
   std::vector<std::pair<Bytes, Bytes>> out;
   std::optional<Bytes> raw;
   HITO_RETURN_IF_ERROR(state.Get(AsBytes(kValidatorSetsKey), &raw));
@@ -279,6 +280,7 @@ Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
     if (!evidence.empty() || !proposal_evidence.empty()) {
       return InvalidArgumentError("evidence on a chain without validators");
     }
+    if (scheduled) return FailedPreconditionError("validator change on a chain without a schedule");
     return out;
   }
   HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule, DecodeValidatorSchedule(*raw));
@@ -303,9 +305,12 @@ Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
   // block_height + 1 - kEvidenceMaxAgeHeights; sets older than that are not needed.
   const uint64_t next = CheckedAdd(block_height, uint64_t{1}).value_or(UINT64_MAX);
   const uint64_t oldest = next > kEvidenceMaxAgeHeights ? next - kEvidenceMaxAgeHeights : 1;
-  if (schedule.Prune(oldest)) {
-    out.emplace_back(Key(kValidatorSetsKey), EncodeValidatorSchedule(schedule));
+  bool changed = schedule.Prune(oldest);
+  if (scheduled) {
+    HITO_RETURN_IF_ERROR(ScheduleValidatorSetChange(&schedule, block_height, *scheduled));
+    changed = true;
   }
+  if (changed) out.emplace_back(Key(kValidatorSetsKey), EncodeValidatorSchedule(schedule));
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -23,6 +23,7 @@
 #define HITO_CONSENSUS_LEDGER_VALIDATORS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -92,11 +93,9 @@ Result<ValidatorSchedule> ReadValidatorSchedule(const KvReader& state);
 Result<types::ValidatorSet> ValidatorSetAt(const KvReader& state, uint64_t committed_height,
                                            uint64_t height);
 
-// The hook for governance (not built yet): schedules `set` to rule from
-// decided_height + D in `schedule` (read with ReadValidatorSchedule). The caller writes
-// the schedule back to v/sets (EncodeValidatorSchedule) in the same block's changes; when
-// governance lands, ApplyBlock will pass its changes through ValidatorRecords so the
-// pruning and the write happen once.
+// Schedules `set` to rule from decided_height + D in `schedule` (read with
+// ReadValidatorSchedule). Governance's changes reach it through ValidatorRecords
+// (`scheduled`), so the pruning and the write of v/sets happen once per block.
 Status ScheduleValidatorSetChange(ValidatorSchedule* schedule, uint64_t decided_height,
                                   types::ValidatorSet set);
 
@@ -137,12 +136,14 @@ Status CheckPendingEvidence(const KvReader& state, std::string_view chain_id,
 // What block `block_height` writes in this module, on the state after block_height - 1:
 // each piece of evidence recorded once (the block is refused if any is invalid,
 // recorded before or listed twice), and the schedule pruned to what evidence can still
-// need. The records are returned in key order; the caller adds them to its changes and
-// the state tree.
+// need, with `scheduled` (a governance decision in this block) set to rule from
+// block_height + D. The records are returned in key order; the caller adds them to its
+// changes and the state tree.
 Result<std::vector<std::pair<Bytes, Bytes>>> ValidatorRecords(
     const KvReader& state, std::string_view chain_id, uint64_t block_height,
     const std::vector<types::DuplicateVoteEvidence>& evidence,
-    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence = {});
+    const std::vector<types::ConflictingProposalEvidence>& proposal_evidence = {},
+    const std::optional<types::ValidatorSet>& scheduled = std::nullopt);
 
 }  // namespace hito::consensus::ledger
 

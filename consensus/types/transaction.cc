@@ -57,11 +57,14 @@ Status ReadTransaction(Reader* r, Transaction* tx) {
       return ReadRevocationBody(r, &tx->body.emplace<Revocation>());
     case TxKind::kClaim:
       return ReadClaimBody(r, &tx->body.emplace<Claim>());
+    case TxKind::kProposal:
+      return ReadProposalBody(r, &tx->body.emplace<GovernanceProposal>());
+    case TxKind::kBallot:
+      return ReadBallotBody(r, &tx->body.emplace<Ballot>());
     default:
       break;
   }
-  if (kind >= static_cast<uint8_t>(TxKind::kProposal) &&
-      kind <= static_cast<uint8_t>(TxKind::kValidator)) {
+  if (kind == static_cast<uint8_t>(TxKind::kValidator)) {
     return UnimplementedError(
         "transaction.kind: " + std::string(TxKindName(static_cast<TxKind>(kind))) + " (" +
         std::to_string(kind) + ") is reserved and not implemented yet");
@@ -99,6 +102,8 @@ TxKind Transaction::kind() const {
   if (std::holds_alternative<Registration>(body)) return TxKind::kRegister;
   if (std::holds_alternative<Revocation>(body)) return TxKind::kRevoke;
   if (std::holds_alternative<Claim>(body)) return TxKind::kClaim;
+  if (std::holds_alternative<GovernanceProposal>(body)) return TxKind::kProposal;
+  if (std::holds_alternative<Ballot>(body)) return TxKind::kBallot;
   return TxKind::kTransfer;
 }
 
@@ -115,6 +120,13 @@ Bytes EncodeTransaction(const Transaction& tx) {
       w->U8(kTxVersion);
       w->U8(static_cast<uint8_t>(TxKind::kClaim));
       WriteClaimBody(w, *claim);
+    } else if (const auto* p = std::get_if<GovernanceProposal>(&tx.body)) {
+      WriteProposalUnsigned(w, *p);
+      w->Fixed(p->signature);
+    } else if (const auto* b = std::get_if<Ballot>(&tx.body)) {
+      w->U8(kTxVersion);
+      w->U8(static_cast<uint8_t>(TxKind::kBallot));
+      WriteBallotBody(w, *b);
     } else {
       const Revocation& rev = std::get<Revocation>(tx.body);
       WriteRevocationUnsigned(w, rev);

@@ -6,12 +6,15 @@
 //               memo:bytes(<=256) signature:sig64
 //   register  = attestation possession:bytes64              (personhood.h)
 //   revoke    = chain_id:str attester:pubkey32 identity:point32 signature:sig64
+//   claim     = epoch:u64 cohort:u32 recipient:account32 proof:bytes   (personhood.h)
+//   proposal  = chain_id:str sender:pubkey32 nonce:u64 fee:u64 deposit:u64 action
+//               signature:sig64                                     (governance.h)
+//   ballot    = round:u64 cohort:u32 entries proof:bytes              (governance.h)
 // The signature covers SigningBytes(tx): a domain label, then the encoding of every field
 // except the signature, so it binds the chain id, nonce and fee. The hash covers the full
 // encoding, signature included. Registrations and revocations carry no account, fee or
-// nonce: the attestation (or the attester's signature) is the authorisation. The other
-// kinds are reserved numbers whose bodies are defined later; the decoder refuses them
-// with kUnimplemented.
+// nonce: the attestation (or the attester's signature) is the authorisation. Kind 7 is a
+// reserved number whose body is defined later; the decoder refuses it with kUnimplemented.
 #ifndef HITO_CONSENSUS_TYPES_TRANSACTION_H_
 #define HITO_CONSENSUS_TYPES_TRANSACTION_H_
 
@@ -23,6 +26,7 @@
 #include "base/bytes.h"
 #include "base/ed25519.h"
 #include "base/status.h"
+#include "consensus/types/governance.h"
 #include "consensus/types/personhood.h"
 
 namespace hito::consensus::types {
@@ -33,8 +37,8 @@ enum class TxKind : uint8_t {
   kTransfer = 1,
   kRegister = 2,   // personhood registration with an attestation
   kClaim = 3,      // UBI claim with a membership proof
-  kProposal = 4,   // governance proposal (reserved)
-  kBallot = 5,     // anonymous quadratic ballot (reserved)
+  kProposal = 4,   // governance proposal with a deposit
+  kBallot = 5,     // anonymous quadratic ballot
   kRevoke = 6,     // an attester revokes an identity it issued
   kValidator = 7,  // validator set actions (reserved)
 };
@@ -58,7 +62,7 @@ struct Transfer {
 };
 
 struct Transaction {
-  std::variant<Transfer, Registration, Revocation, Claim> body;
+  std::variant<Transfer, Registration, Revocation, Claim, GovernanceProposal, Ballot> body;
 
   TxKind kind() const;
   friend bool operator==(const Transaction&, const Transaction&) = default;
@@ -66,7 +70,7 @@ struct Transaction {
 
 Bytes EncodeTransaction(const Transaction& tx);
 // Strict: exactly one encoding decodes; errors are kInvalidArgument naming the field,
-// or kUnimplemented for a reserved kind (4, 5, 7).
+// or kUnimplemented for the reserved kind 7.
 Result<Transaction> DecodeTransaction(ByteView bytes);
 
 // BLAKE2b-256 "hito/v1/tx" of the full encoding.

@@ -32,6 +32,9 @@ grpc::StatusCode GrpcCodeForTx(TxCode code) {
     case TxCode::kTooLarge:
     case TxCode::kAttestationTooLong:
     case TxCode::kBadProof:
+    case TxCode::kDepositMismatch:
+    case TxCode::kBallotInvalid:
+    case TxCode::kBallotOverBudget:
       return grpc::StatusCode::INVALID_ARGUMENT;
     case TxCode::kUnsupportedKind:
       return grpc::StatusCode::UNIMPLEMENTED;
@@ -48,6 +51,8 @@ grpc::StatusCode GrpcCodeForTx(TxCode code) {
     case TxCode::kCommitmentRefused:
     case TxCode::kEpochNotOpen:
     case TxCode::kNoSnapshot:
+    case TxCode::kProposalInvalid:
+    case TxCode::kRoundNotOpen:
       return grpc::StatusCode::FAILED_PRECONDITION;
     case TxCode::kIdentityExists:
     case TxCode::kAttestationUsed:
@@ -55,6 +60,9 @@ grpc::StatusCode GrpcCodeForTx(TxCode code) {
       return grpc::StatusCode::ALREADY_EXISTS;
     case TxCode::kAttesterQuota:
     case TxCode::kClaimsPerBlock:
+    case TxCode::kProposalsPerRound:
+    case TxCode::kBallotRevisions:
+    case TxCode::kBallotsPerBlock:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case TxCode::kMempoolFull:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;

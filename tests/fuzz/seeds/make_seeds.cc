@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/bech32m.h"
 #include "base/hash.h"
@@ -15,6 +16,7 @@
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/state_tree.h"
 #include "consensus/types/block.h"
+#include "consensus/types/governance.h"
 #include "consensus/types/transaction.h"
 #include "consensus/types/vote.h"
 #include "hito/p2p/v1/p2p.pb.h"
@@ -226,6 +228,47 @@ void P2p() {
   put("proposal", prop);
 }
 
+// fuzz_governance_decode: the first byte picks the decoder (0: an action alone, 1: a
+// proposal transaction's body, 2: a ballot transaction's body), the rest is real bytes.
+void Governance() {
+  auto put = [](const std::string& name, uint8_t selector, const Bytes& body) {
+    Bytes seed = {selector};
+    seed.insert(seed.end(), body.begin(), body.end());
+    Put("fuzz_governance_decode", name, seed);
+  };
+  hito::Ed25519PublicKey pk = Key(3).public_key();
+  const std::vector<types::Action> actions = {
+      types::ParamChange{static_cast<uint16_t>(types::ParamId::kQuorumPpm), 200'000},
+      types::AddAttester{pk},
+      types::RemoveAttester{pk},
+      types::AddValidator{pk, 10},
+      types::RemoveValidator{pk},
+      types::ValidatorPower{pk, 2},
+      types::EvidenceRemoval{H("evidence")},
+      types::RevokeIdentity{H("identity")},
+      types::TextProposal{Bytes{'h', 'i', 't', 'o'}}};
+  for (const types::Action& a : actions) {
+    const std::string name(types::ActionName(types::ActionTagOf(a)));
+    put("action_" + name, 0, types::EncodeAction(a));
+    types::GovernanceProposal p;
+    p.chain_id = "hito-fuzz-1";
+    p.nonce = 1;
+    p.fee = 1000;
+    p.deposit = 5'000'000;
+    p.action = a;
+    types::SignProposal(&p, Key(4));
+    const Bytes tx = types::EncodeTransaction(types::Transaction{p});
+    put("proposal_" + name, 1, Bytes(tx.begin() + 2, tx.end()));
+  }
+  types::Ballot b;
+  b.round = 3;
+  b.cohort = 1;
+  b.entries = {{0, 5}, {2, -3}, {7, 0}};
+  b.proof = Bytes(32 * (8 + 5 * 2), 0x11);
+  const Bytes tx = types::EncodeTransaction(types::Transaction{b});
+  put("ballot", 2, Bytes(tx.begin() + 2, tx.end()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -240,5 +283,6 @@ int main(int argc, char** argv) {
   Keystore();
   Text();
   P2p();
+  Governance();
   return 0;
 }

@@ -95,10 +95,10 @@ class ChainAppTest : public ::testing::Test {
   std::unique_ptr<ChainApp> app_;
 };
 
-// A transfer's bytes with the kind byte changed to a reserved kind (proposal = 4).
+// A transfer's bytes with the kind byte changed to the reserved kind (validator = 7).
 Bytes ReservedKindTx() {
   Bytes tx = SignedTransfer(KeyFor(1), {.chain_id = kChain});
-  tx[1] = static_cast<uint8_t>(types::TxKind::kProposal);
+  tx[1] = static_cast<uint8_t>(types::TxKind::kValidator);
   return tx;
 }
 

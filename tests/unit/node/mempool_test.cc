@@ -109,7 +109,7 @@ TEST_F(MempoolTest, RefusesEachReasonPrecisely) {
   };
   Bytes forged = SignedTransfer(KeyFor(1), {.nonce = 0, .amount = 5});
   forged[forged.size() - 1] ^= 0x01;  // last byte of the signature
-  Bytes reserved = {types::kTxVersion, static_cast<uint8_t>(types::TxKind::kProposal), 0, 0};
+  Bytes reserved = {types::kTxVersion, static_cast<uint8_t>(types::TxKind::kValidator), 0, 0};
   std::vector<Case> cases = {
       {"too large", Bytes(types::kTxMaxBytes + 1, 0), TxCode::kTooLarge},
       {"bad version", Bytes{9, 1, 0}, TxCode::kMalformed},

@@ -1,0 +1,571 @@
+// Governance (consensus/ledger/governance.h) through Ledger::ApplyBlock, with real
+// membership proofs over cohorts of 4 citizens: the quadratic budget exactly at and one
+// over the limit, votes near 2^63 refused without wrapping, a replacing ballot taking its
+// earlier contribution off every tally (also off proposals it no longer touches) and the
+// revision cap, ballots for a round that is not open, proofs from another round's context
+// or another cohort's set, out-of-bounds parameter proposals, passing and failing by
+// quorum with the deposit refunded or burned (the supply exact throughout), the execution
+// of every kind of action, a whale with many funded accounts casting one ballot per
+// identity, and every tally recomputed from the blocks.
+#include "consensus/ledger/governance.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "consensus/ledger/ledger.h"
+#include "consensus/ledger/records.h"
+#include "consensus/ledger/validators.h"
+#include "consensus/types/governance.h"
+#include "consensus/types/transaction.h"
+#include "tests/support/genesis.h"
+#include "tests/support/keys.h"
+#include "tests/support/ledger.h"
+#include "tests/support/personhood.h"
+#include "tests/support/votes.h"
+#include "zk/point.h"
+#include "zk/proof/triptych.h"
+
+namespace hito::consensus::ledger {
+namespace {
+
+using hito::testing::AccountOf;
+using hito::testing::KeyFor;
+
+constexpr char kChain[] = "hito-gov-1";
+constexpr uint64_t kEpochBlocks = 10;
+constexpr uint64_t kRoundEpochs = 2;  // a round is 20 blocks
+constexpr uint64_t kDeposit = 5'000'000;
+constexpr uint64_t kFee = 1000;
+constexpr uint64_t kFunds = 1'000'000'000;
+constexpr uint32_t kCitizens = 8;  // cohorts 0 and 1 of 4
+
+// Funded proposers 1..9, the whale's accounts 30..49.
+hito::testing::FundedAccounts Funded() {
+  hito::testing::FundedAccounts f;
+  for (uint8_t n = 1; n <= 9; ++n) f.emplace_back(n, kFunds);
+  for (uint8_t n = 30; n < 50; ++n) f.emplace_back(n, kFunds);
+  return f;
+}
+
+class GovChain {
+ public:
+  explicit GovChain(uint64_t voice_credits = 100, uint32_t max_proofs = 64) {
+    hito::testing::PersonhoodSpec spec;
+    spec.citizens = kCitizens;
+    spec.cohort_bits = 2;
+    spec.epoch_blocks = kEpochBlocks;
+    spec.claim_window = 4;
+    spec.max_claims_per_block = max_proofs;
+    Genesis g = hito::testing::MakePersonhoodGenesis(kChain, Funded(), spec);
+    g.validators = hito::testing::ValidatorSetOf({0, 1, 2, 3});
+    GovernanceParams gp;
+    gp.round_epochs = kRoundEpochs;
+    gp.voice_credits = voice_credits;
+    gp.quorum_ppm = 250'000;  // 2 ballots of 8 live identities
+    gp.proposal_deposit = kDeposit;
+    gp.max_proposals_per_round = 16;
+    g.governance = gp;
+    auto out = Ledger::InitGenesis(g);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    kv.Apply(out->changes);
+    for (const auto& [n, balance] : Funded()) accounts.push_back(AccountOf(KeyFor(n)));
+  }
+
+  Ledger ledger() const { return Ledger(kChain, &kv); }
+  uint64_t height() const { return *ledger().Height(); }
+  RoundState round() const { return *governance::ReadRound(RegistryStore(&kv)); }
+
+  std::vector<TxResult> Apply(const std::vector<types::Transaction>& txs,
+                              SignatureCheck sigs = SignatureCheck::kVerify,
+                              const std::vector<types::DuplicateVoteEvidence>& ev = {}) {
+    auto out = ledger().ApplyBlock(hito::testing::HeaderAt(kChain, height() + 1), txs, sigs, ev);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    if (!out.ok()) return {};
+    kv.Apply(out->changes);
+    EXPECT_EQ(hito::testing::RootFromRecords(kv), out->state_root);
+    blocks.push_back({txs, out->results});
+    CheckSupply();
+    return out->results;
+  }
+  TxResult ApplyOne(const types::Transaction& tx) { return Apply({tx}).at(0); }
+  // Empty blocks until the first block of round `r` is committed.
+  void EnterRound(uint64_t r) {
+    while (round().round < r) Apply({});
+    ASSERT_EQ(round().round, r);
+  }
+
+  // The supply is exactly the sum of balances (no demurrage, no claims here); deposits in
+  // escrow are outside both.
+  void CheckSupply() const {
+    uint64_t sum = 0;
+    for (const types::AccountId& a : accounts) sum += ledger().GetAccount(a)->balance;
+    EXPECT_EQ(*ledger().Supply(), sum);
+  }
+  uint64_t Balance(uint8_t n) const { return ledger().GetAccount(AccountOf(KeyFor(n)))->balance; }
+
+  types::Transaction Propose(uint8_t n, types::Action action, uint64_t nonce_offset = 0,
+                             std::optional<uint64_t> deposit = std::nullopt) const {
+    types::GovernanceProposal p;
+    p.chain_id = kChain;
+    p.nonce = ledger().GetAccount(AccountOf(KeyFor(n)))->nonce + nonce_offset;
+    p.fee = kFee;
+    p.deposit = deposit.value_or(kDeposit);
+    p.action = std::move(action);
+    types::SignProposal(&p, KeyFor(n));
+    return types::Transaction{p};
+  }
+
+  // Citizen i's ballot in round `r` (default: the current one), declared for cohort
+  // `cohort` (default: its own), proved against `set_cohort`'s snapshot of the round's
+  // first epoch in the context of `context_round` (defaults: the honest ones).
+  types::Ballot MakeBallot(uint64_t i, std::vector<types::BallotEntry> entries,
+                           std::optional<uint64_t> r = std::nullopt,
+                           std::optional<uint32_t> cohort = std::nullopt,
+                           std::optional<uint32_t> set_cohort = std::nullopt,
+                           std::optional<uint64_t> context_round = std::nullopt) const {
+    const RegistryStore store(&kv);
+    const RegistryParams rp = registry::ReadParams(store).value().value();
+    const RoundState rs = round();
+    const uint32_t own = registry::CohortOf(rp, i);
+    types::Ballot b;
+    b.round = r.value_or(rs.round);
+    b.cohort = cohort.value_or(own);
+    b.entries = std::move(entries);
+    const uint32_t sc = set_cohort.value_or(own);
+    const Hash32 set_hash = registry::SnapshotHash(store, rs.start_epoch, sc).value().value();
+    std::vector<zk::Point> points;
+    const std::vector<types::IdentityPoint> members =
+        registry::SnapshotMembers(store, sc, set_hash).value().value();
+    for (const auto& m : members) points.push_back(zk::Point::Decode(m).value());
+    auto set = zk::proof::membership::PreparedSet::Create(points).value();
+    const uint64_t position = i - (uint64_t{own} << rp.cohort_bits);
+    b.proof =
+        zk::proof::membership::Prove(set, position, hito::testing::CitizenSecret(i), kChain,
+                                     types::BallotContext(context_round.value_or(b.round)),
+                                     types::BallotMessage(kChain, b.round, b.cohort, b.entries))
+            .value()
+            .Encode();
+    return b;
+  }
+  TxResult Vote(uint64_t i, std::vector<types::BallotEntry> entries) {
+    return ApplyOne(types::Transaction{MakeBallot(i, std::move(entries))});
+  }
+
+  ProposalRecord Proposal(uint64_t r, uint32_t index) const {
+    return governance::GetProposal(RegistryStore(&kv), r, index).value().value();
+  }
+
+  struct Block {
+    std::vector<types::Transaction> txs;
+    std::vector<TxResult> results;
+  };
+  MemoryKv kv;
+  std::vector<types::AccountId> accounts;
+  std::vector<Block> blocks;
+};
+
+types::Action Text(const std::string& s) { return types::TextProposal{Bytes(s.begin(), s.end())}; }
+types::Action Param(types::ParamId id, uint64_t v) {
+  return types::ParamChange{static_cast<uint16_t>(id), v};
+}
+
+// Round 0: `n` text proposals by accounts 1..n; then round 1 opened for voting.
+void ProposeTextsAndOpenVoting(GovChain* c, uint32_t n) {
+  std::vector<types::Transaction> txs;
+  for (uint32_t k = 0; k < n; ++k) {
+    txs.push_back(c->Propose(static_cast<uint8_t>(1 + k), Text("p" + std::to_string(k))));
+  }
+  for (const TxResult& r : c->Apply(txs)) ASSERT_TRUE(r.ok()) << r.message;
+  c->EnterRound(1);
+}
+
+TEST(GovernanceTest, BudgetExactlyAtTheLimitPassesAndOneOverIsRefused) {
+  GovChain c;  // 100 voice credits
+  ProposeTextsAndOpenVoting(&c, 3);
+  EXPECT_TRUE(c.Vote(0, {{0, 10}}).ok());                  // 100
+  EXPECT_TRUE(c.Vote(1, {{0, -6}, {1, 8}}).ok());          // 36 + 64
+  EXPECT_TRUE(c.Vote(2, {{0, 0}, {1, 7}, {2, -7}}).ok());  // 98
+  TxResult r = c.Vote(3, {{0, 10}, {1, 1}});               // 101
+  EXPECT_EQ(r.code, TxCode::kBallotOverBudget) << r.message;
+  r = c.Vote(4, {{0, 5}, {1, 5}, {2, 6}});  // 86 ... and one over with 2:7 -> 99; 3 entries 101
+  EXPECT_TRUE(r.ok());
+  r = c.Vote(5, {{0, 6}, {1, 6}, {2, 6}});  // 108
+  EXPECT_EQ(r.code, TxCode::kBallotOverBudget);
+  EXPECT_EQ(c.Proposal(0, 0).tally, 10 - 6 + 0 + 5);
+  EXPECT_EQ(c.Proposal(0, 0).ballots, 4u);
+  EXPECT_EQ(*governance::VotersInRound(RegistryStore(&c.kv), 1), 4u);
+}
+
+TEST(GovernanceTest, VotesNearTwoToThe63AreRefusedNotWrapped) {
+  GovChain c(/*voice_credits=*/kVoiceCreditsMax);
+  ProposeTextsAndOpenVoting(&c, 2);
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t two32 = int64_t{1} << 32;
+  const int64_t two31 = int64_t{1} << 31;
+  const std::vector<std::vector<types::BallotEntry>> hostile = {
+      {{0, kMin}},
+      {{0, kMax}},
+      {{0, kMin + 1}},
+      {{0, two32}},
+      {{0, -two32}},
+      {{0, 3'037'000'500}},      // its square overflows i64, not u64
+      {{0, two32 - 1}},          // (2^32 - 1)^2 < 2^64, far over the budget
+      {{0, two31}, {1, two31}},  // 2^62 + 2^62 = 2^63
+      {{0, 65'536}, {1, 1}},     // 2^32 + 1: one over
+      {{0, kMin}, {1, kMin}},    // two wraps that would sum to 0
+  };
+  std::vector<types::Transaction> txs;
+  for (const auto& entries : hostile) txs.push_back(types::Transaction{c.MakeBallot(0, entries)});
+  const std::vector<TxResult> rs = c.Apply(txs);
+  for (size_t k = 0; k < rs.size(); ++k) {
+    EXPECT_EQ(rs[k].code, TxCode::kBallotOverBudget) << hostile[k][0].vote;
+  }
+  EXPECT_EQ(c.Proposal(0, 0).ballots, 0u);
+  EXPECT_EQ(c.Proposal(0, 0).tally, 0);
+  EXPECT_TRUE(c.Vote(0, {{0, -65'536}}).ok());  // exactly 2^32 credits
+  EXPECT_EQ(c.Proposal(0, 0).tally, -65'536);
+}
+
+TEST(GovernanceTest, ReplacingBallotTakesItsWholeContributionOff) {
+  GovChain c;
+  ProposeTextsAndOpenVoting(&c, 3);
+  ASSERT_TRUE(c.Vote(0, {{0, 5}, {1, 3}, {2, -4}}).ok());
+  ASSERT_TRUE(c.Vote(1, {{0, 2}}).ok());
+  EXPECT_EQ(c.Proposal(0, 0).tally, 7);
+  EXPECT_EQ(c.Proposal(0, 1).ballots, 1u);
+  // Citizen 0 changes its mind to fewer proposals: 0 and 2 lose its votes and ballot.
+  ASSERT_TRUE(c.Vote(0, {{1, -2}}).ok());
+  EXPECT_EQ(c.Proposal(0, 0).tally, 2);
+  EXPECT_EQ(c.Proposal(0, 0).ballots, 1u);
+  EXPECT_EQ(c.Proposal(0, 1).tally, -2);
+  EXPECT_EQ(c.Proposal(0, 1).ballots, 1u);
+  EXPECT_EQ(c.Proposal(0, 2).tally, 0);
+  EXPECT_EQ(c.Proposal(0, 2).ballots, 0u);
+  EXPECT_EQ(*governance::VotersInRound(RegistryStore(&c.kv), 1), 2u);
+  // Two ballots of one identity in one block: the later one stands.
+  const std::vector<TxResult> rs = c.Apply({types::Transaction{c.MakeBallot(1, {{0, 9}})},
+                                            types::Transaction{c.MakeBallot(1, {{2, 1}})}});
+  ASSERT_TRUE(rs[0].ok() && rs[1].ok());
+  EXPECT_EQ(c.Proposal(0, 0).tally, 0);
+  EXPECT_EQ(c.Proposal(0, 0).ballots, 0u);
+  EXPECT_EQ(c.Proposal(0, 2).tally, 1);
+  // Citizen 1 has cast 3 ballots; a fourth is its last, a fifth is refused and changes
+  // nothing.
+  ASSERT_TRUE(c.Vote(1, {{2, 2}}).ok());
+  EXPECT_EQ(c.Proposal(0, 2).tally, 2);
+  TxResult r = c.Vote(1, {{0, 1}});
+  EXPECT_EQ(r.code, TxCode::kBallotRevisions) << r.message;
+  EXPECT_EQ(c.Proposal(0, 2).tally, 2);
+  EXPECT_EQ(c.Proposal(0, 0).ballots, 0u);
+}
+
+TEST(GovernanceTest, BallotsOutsideTheOpenRoundAreRefused) {
+  GovChain c;
+  // Round 0 has nothing to vote on.
+  TxResult r = c.Vote(0, {{0, 1}});
+  EXPECT_EQ(r.code, TxCode::kBallotInvalid) << r.message;
+  ProposeTextsAndOpenVoting(&c, 1);
+  for (uint64_t other : {uint64_t{0}, uint64_t{2}, uint64_t{1} << 40}) {
+    r = c.ApplyOne(types::Transaction{c.MakeBallot(0, {{0, 1}}, other)});
+    EXPECT_EQ(r.code, TxCode::kRoundNotOpen) << other;
+  }
+  r = c.Vote(0, {{1, 1}});  // round 0 had one proposal
+  EXPECT_EQ(r.code, TxCode::kBallotInvalid);
+  c.EnterRound(2);  // round 1's proposals: none, and round 1 is closed
+  r = c.ApplyOne(types::Transaction{c.MakeBallot(0, {{0, 1}}, 1)});
+  EXPECT_EQ(r.code, TxCode::kRoundNotOpen);
+}
+
+TEST(GovernanceTest, ProofsFromAnotherRoundOrAnotherCohortAreRefused) {
+  GovChain c;
+  ProposeTextsAndOpenVoting(&c, 1);
+  // The context of round 0 (or 2) with the message of round 1.
+  for (uint64_t ctx : {uint64_t{0}, uint64_t{2}}) {
+    TxResult r = c.ApplyOne(types::Transaction{
+        c.MakeBallot(0, {{0, 1}}, std::nullopt, std::nullopt, std::nullopt, ctx)});
+    EXPECT_EQ(r.code, TxCode::kBadProof) << ctx;
+  }
+  // Citizen 0 (cohort 0) proves against cohort 0's set but claims cohort 1.
+  TxResult r = c.ApplyOne(types::Transaction{c.MakeBallot(0, {{0, 1}}, std::nullopt, 1u)});
+  EXPECT_EQ(r.code, TxCode::kBadProof);
+  // A cohort with no snapshot.
+  r = c.ApplyOne(types::Transaction{c.MakeBallot(0, {{0, 1}}, std::nullopt, 7u, 0u)});
+  EXPECT_EQ(r.code, TxCode::kNoSnapshot);
+  // The mempool's check gives the same verdicts.
+  const Ledger l = c.ledger();
+  EXPECT_EQ(l.CheckTransaction(types::Transaction{c.MakeBallot(0, {{0, 1}}, std::nullopt,
+                                                               std::nullopt, std::nullopt, 0)},
+                               0, SignatureCheck::kVerify)
+                .code,
+            TxCode::kBadProof);
+  EXPECT_TRUE(
+      l.CheckTransaction(types::Transaction{c.MakeBallot(0, {{0, 1}})}, 0, SignatureCheck::kVerify)
+          .ok());
+  EXPECT_EQ(c.Proposal(0, 0).ballots, 0u);
+}
+
+TEST(GovernanceTest, OutOfBoundsParameterProposalsAreRefusedAndChangeNothing) {
+  GovChain c;
+  const uint64_t before = c.Balance(1);
+  const std::vector<types::Action> bad = {
+      Param(types::ParamId::kQuorumPpm, 0),
+      Param(types::ParamId::kQuorumPpm, 1'000'001),
+      Param(types::ParamId::kVoiceCredits, 0),
+      Param(types::ParamId::kVoiceCredits, kVoiceCreditsMax + 1),
+      Param(types::ParamId::kRoundEpochs, 0),
+      Param(types::ParamId::kRoundEpochs, 5),  // > claim_window 4
+      Param(types::ParamId::kClaimWindow, 1),  // < the round's 2 epochs
+      Param(types::ParamId::kClaimWindow, kSnapshotWindowMax + 1),
+      Param(types::ParamId::kMaxClaimsPerBlock, 0),
+      Param(types::ParamId::kMaxClaimsPerBlock, uint64_t{1} << 32),  // beyond u32
+      Param(types::ParamId::kMaxProposalsPerRound, kMaxProposalsPerRoundMax + 1),
+      Param(types::ParamId::kProposalDeposit, kProposalDepositMax + 1),
+      Param(types::ParamId::kMaxAttestationEpochs, 0),
+      Param(types::ParamId::kAttesterQuotaPerEpoch, 0),
+      types::ParamChange{0, 1},   // no such parameter
+      types::ParamChange{99, 1},  // nor this (cohort_bits has no id)
+  };
+  for (const types::Action& a : bad) {
+    TxResult r = c.ApplyOne(c.Propose(1, a));
+    EXPECT_EQ(r.code, TxCode::kProposalInvalid) << std::get<types::ParamChange>(a).param;
+    EXPECT_EQ(c.ledger().CheckTransaction(c.Propose(1, a), 0, SignatureCheck::kVerify).code,
+              TxCode::kProposalInvalid);
+  }
+  EXPECT_EQ(c.Balance(1), before);
+  EXPECT_EQ(c.ledger().GetAccount(AccountOf(KeyFor(1)))->nonce, 0u);
+  EXPECT_EQ(*governance::ProposalsInRound(RegistryStore(&c.kv), 0), 0u);
+  // The money rules come first: a wrong deposit, too little balance.
+  EXPECT_EQ(c.ApplyOne(c.Propose(1, Text("x"), 0, kDeposit - 1)).code, TxCode::kDepositMismatch);
+  EXPECT_EQ(c.ApplyOne(c.Propose(1, Text("x"), 1)).code, TxCode::kNonceTooHigh);
+  // In range: accepted, fee burned and deposit escrowed.
+  TxResult ok = c.ApplyOne(c.Propose(1, Param(types::ParamId::kQuorumPpm, 1'000'000)));
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  EXPECT_EQ(ok.fee_burned, kFee);
+  EXPECT_EQ(ok.deposit_escrowed, kDeposit);
+  EXPECT_EQ(c.Balance(1), before - kFee - kDeposit);
+  EXPECT_EQ(c.round().escrow, kDeposit);
+}
+
+TEST(GovernanceTest, QuorumDecidesAndTheDepositIsRefundedOrBurned) {
+  GovChain c;
+  // Proposals 0..3 by accounts 1..4.
+  ProposeTextsAndOpenVoting(&c, 4);
+  const uint64_t supply_voting = *c.ledger().Supply();
+  EXPECT_EQ(c.round().escrow, 4 * kDeposit);
+  EXPECT_EQ(c.round().live, kCitizens);
+  // 0: two ballots, positive (passes). 1: two ballots, negative (rejected, refunded).
+  // 2: one ballot (no quorum: burned). 3: none (burned).
+  ASSERT_TRUE(c.Vote(0, {{0, 3}, {1, -1}, {2, 5}}).ok());
+  ASSERT_TRUE(c.Vote(5, {{0, -1}, {1, 0}}).ok());
+  const uint64_t b1 = c.Balance(1), b2 = c.Balance(2), b3 = c.Balance(3), b4 = c.Balance(4);
+  c.EnterRound(2);
+  EXPECT_EQ(c.Proposal(0, 0).outcome, ProposalOutcome::kExecuted);
+  EXPECT_EQ(c.Proposal(0, 0).tally, 2);
+  EXPECT_EQ(c.Proposal(0, 0).live, kCitizens);
+  EXPECT_EQ(c.Proposal(0, 1).outcome, ProposalOutcome::kRejected);
+  EXPECT_EQ(c.Proposal(0, 2).outcome, ProposalOutcome::kNoQuorum);
+  EXPECT_EQ(c.Proposal(0, 3).outcome, ProposalOutcome::kNoQuorum);
+  EXPECT_EQ(c.Balance(1), b1 + kDeposit);
+  EXPECT_EQ(c.Balance(2), b2 + kDeposit);
+  EXPECT_EQ(c.Balance(3), b3);
+  EXPECT_EQ(c.Balance(4), b4);
+  EXPECT_EQ(c.round().escrow, 0u);
+  EXPECT_EQ(*c.ledger().Supply(), supply_voting + 2 * kDeposit);
+  // Round 1's ballots are pruned; the results are kept.
+  EXPECT_EQ(*governance::VotersInRound(RegistryStore(&c.kv), 1), 0u);
+  EXPECT_FALSE(governance::GetBallot(RegistryStore(&c.kv), 1,
+                                     types::BallotNullifier(c.MakeBallot(0, {{0, 1}}, 2)))
+                   .value()
+                   .has_value());
+}
+
+TEST(GovernanceTest, EveryKindOfActionIsExecuted) {
+  GovChain c;
+  c.Apply({});
+  // Evidence against validator 3, recorded on chain.
+  const auto evidence =
+      hito::testing::DuplicateVotes(kChain, hito::testing::ValidatorKey(3), c.height(), 0,
+                                    hito::testing::HashOf(1), hito::testing::HashOf(2));
+  c.Apply({}, SignatureCheck::kVerify, {evidence});
+  const Bytes ev_key = EvidenceKey(evidence);
+  Hash32 ev_hash;
+  std::copy(ev_key.begin() + 2, ev_key.end(), ev_hash.begin());
+  const Ed25519PublicKey new_attester = KeyFor(77).public_key();
+  const Ed25519PublicKey new_validator = hito::testing::ValidatorKey(5).public_key();
+  const types::IdentityPoint revoked = zk::Point::MulBase(hito::testing::CitizenSecret(6)).bytes();
+  const std::vector<types::Action> actions = {
+      Param(types::ParamId::kUbiPerEpoch, 7),                                 // 0
+      types::AddAttester{new_attester},                                       // 1
+      types::RemoveAttester{KeyFor(101).public_key()},                        // 2
+      types::AddValidator{new_validator, 4},                                  // 3
+      types::RemoveValidator{hito::testing::ValidatorKey(0).public_key()},    // 4
+      types::ValidatorPower{hito::testing::ValidatorKey(1).public_key(), 9},  // 5
+      types::EvidenceRemoval{ev_hash},                                        // 6
+      types::RevokeIdentity{revoked},                                         // 7
+  };
+  std::vector<types::Transaction> txs;
+  for (size_t k = 0; k < actions.size(); ++k) {
+    txs.push_back(c.Propose(static_cast<uint8_t>(1 + k), actions[k]));
+  }
+  for (const TxResult& r : c.Apply(txs)) ASSERT_TRUE(r.ok()) << r.message;
+  // A text proposal too, by account 9.
+  ASSERT_TRUE(c.ApplyOne(c.Propose(9, Text("a text"))).ok());
+  c.EnterRound(1);
+  std::vector<types::BallotEntry> all;
+  for (uint32_t k = 0; k < 9; ++k) all.push_back({k, 1});
+  ASSERT_TRUE(c.Vote(0, all).ok());
+  ASSERT_TRUE(c.Vote(4, all).ok());
+  const uint64_t ubi_before = c.ledger().GetUbiParams().value()->ubi_per_epoch;
+  c.EnterRound(2);
+  const uint64_t h = c.height();
+  for (uint32_t k = 0; k < 9; ++k) {
+    EXPECT_EQ(c.Proposal(0, k).outcome, ProposalOutcome::kExecuted)
+        << k << " " << TxCodeName(c.Proposal(0, k).reason);
+  }
+  // The parameter applies from the next epoch, not in this block's.
+  EXPECT_EQ(c.ledger().GetUbiParams().value()->ubi_per_epoch, ubi_before);
+  while (c.height() % kEpochBlocks != 0 || c.height() == h) c.Apply({});
+  EXPECT_EQ(c.ledger().GetUbiParams().value()->ubi_per_epoch, 7u);
+  const RegistryStore store(&c.kv);
+  EXPECT_TRUE(*registry::IsAttester(store, new_attester));
+  EXPECT_FALSE(*registry::IsAttester(store, KeyFor(101).public_key()));
+  EXPECT_EQ((*registry::FindIdentity(store, revoked))->status, IdentityStatus::kRevoked);
+  // Validators: 0 and 3 removed, 1 at power 9, 5 added at 4, from h + 2 on.
+  std::vector<types::Validator> expected = {
+      {hito::testing::ValidatorKey(1).public_key(), 9},
+      {hito::testing::ValidatorKey(2).public_key(), 1},
+      {new_validator, 4},
+  };
+  const types::ValidatorSet want = types::ValidatorSet::Create(expected).value();
+  EXPECT_EQ(*ValidatorSetAt(c.kv, c.height(), h + kValidatorChangeDelay), want);
+  EXPECT_EQ(*ValidatorSetAt(c.kv, c.height(), h + 1), hito::testing::ValidatorSetOf({0, 1, 2, 3}));
+}
+
+TEST(GovernanceTest, APassedActionThatNoLongerAppliesIsRecordedNotExecuted) {
+  GovChain c;
+  const Ed25519PublicKey a = KeyFor(77).public_key();
+  // Two proposals to accredit the same attester, both pass: the second finds it done.
+  for (const TxResult& r :
+       c.Apply({c.Propose(1, types::AddAttester{a}), c.Propose(2, types::AddAttester{a})})) {
+    ASSERT_TRUE(r.ok()) << r.message;
+  }
+  c.EnterRound(1);
+  ASSERT_TRUE(c.Vote(0, {{0, 1}, {1, 1}}).ok());
+  ASSERT_TRUE(c.Vote(4, {{0, 1}, {1, 1}}).ok());
+  c.EnterRound(2);
+  EXPECT_EQ(c.Proposal(0, 0).outcome, ProposalOutcome::kExecuted);
+  EXPECT_EQ(c.Proposal(0, 1).outcome, ProposalOutcome::kNotExecuted);
+  EXPECT_EQ(c.Proposal(0, 1).reason, TxCode::kProposalInvalid);
+}
+
+TEST(GovernanceTest, AWhaleCastsOneBallotPerIdentity) {
+  GovChain c;
+  ProposeTextsAndOpenVoting(&c, 1);
+  // The whale funds 20 accounts but holds one identity (citizen 2): every ballot it sends,
+  // through any relay, carries the same nullifier and replaces the last.
+  std::vector<types::Transaction> txs;
+  for (int k = 0; k < 4; ++k) txs.push_back(types::Transaction{c.MakeBallot(2, {{0, 10}})});
+  for (const TxResult& r : c.Apply(txs)) EXPECT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(c.Proposal(0, 0).ballots, 1u);
+  EXPECT_EQ(c.Proposal(0, 0).tally, 10);
+  EXPECT_EQ(*governance::VotersInRound(RegistryStore(&c.kv), 1), 1u);
+  EXPECT_EQ(c.Vote(2, {{0, 10}}).code, TxCode::kBallotRevisions);
+  // Its money buys no ballot: a proof with a secret that is not a member fails.
+  types::Ballot forged = c.MakeBallot(2, {{0, 10}});
+  forged.proof[40] ^= 1;
+  EXPECT_NE(c.ApplyOne(types::Transaction{forged}).code, TxCode::kOk);
+  // Alone it is 1 of 8 live identities: below the 25% quorum, so nothing passes.
+  c.EnterRound(2);
+  EXPECT_EQ(c.Proposal(0, 0).outcome, ProposalOutcome::kNoQuorum);
+}
+
+TEST(GovernanceTest, BallotsShareTheClaimsProofBudget) {
+  GovChain c(100, /*max_proofs=*/2);
+  ProposeTextsAndOpenVoting(&c, 1);
+  const std::vector<TxResult> rs = c.Apply({types::Transaction{c.MakeBallot(0, {{0, 1}})},
+                                            types::Transaction{c.MakeBallot(1, {{0, 1}})},
+                                            types::Transaction{c.MakeBallot(2, {{0, 1}})}});
+  EXPECT_TRUE(rs[0].ok());
+  EXPECT_TRUE(rs[1].ok());
+  EXPECT_EQ(rs[2].code, TxCode::kBallotsPerBlock);
+}
+
+TEST(GovernanceTest, EveryTallyRecomputedFromTheBlocks) {
+  GovChain c;
+  ProposeTextsAndOpenVoting(&c, 4);
+  // A mix of ballots, replacements, refusals and identities over several blocks.
+  const std::vector<std::pair<uint64_t, std::vector<types::BallotEntry>>> votes = {
+      {0, {{0, 3}, {2, -4}}}, {1, {{1, 9}}},
+      {0, {{3, 2}}},          {2, {{0, 11}}},
+      {3, {{0, -5}, {1, 5}}}, {4, {{2, 1}, {3, -1}}},
+      {1, {{0, 1}, {1, 1}}},  {5, {{3, 10}}},
+      {6, {{0, 7}, {3, 7}}},  {7, {{0, -1}, {1, -1}, {2, -1}, {3, -1}}}};
+  for (size_t k = 0; k < votes.size(); k += 2) {
+    std::vector<types::Transaction> txs;
+    for (size_t j = k; j < std::min(k + 2, votes.size()); ++j) {
+      txs.push_back(types::Transaction{c.MakeBallot(votes[j].first, votes[j].second)});
+    }
+    c.Apply(txs);
+  }
+  // Replay: the last accepted ballot of each nullifier of round 1 counts.
+  std::map<Hash32, std::vector<types::BallotEntry>> last;
+  for (const GovChain::Block& b : c.blocks) {
+    for (size_t i = 0; i < b.txs.size(); ++i) {
+      const auto* ballot = std::get_if<types::Ballot>(&b.txs[i].body);
+      if (ballot == nullptr || !b.results[i].ok() || ballot->round != 1) continue;
+      last[types::BallotNullifier(*ballot)] = ballot->entries;
+    }
+  }
+  std::map<uint32_t, std::pair<int64_t, uint64_t>> tally;
+  for (const auto& [n, entries] : last) {
+    for (const types::BallotEntry& e : entries) {
+      tally[e.index].first += e.vote;
+      tally[e.index].second += 1;
+    }
+  }
+  for (uint32_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(c.Proposal(0, k).tally, tally[k].first) << k;
+    EXPECT_EQ(c.Proposal(0, k).ballots, tally[k].second) << k;
+  }
+  EXPECT_EQ(*governance::VotersInRound(RegistryStore(&c.kv), 1), last.size());
+}
+
+TEST(GovernanceTest, ChainsWithoutGovernanceRefuseItsKinds) {
+  hito::testing::PersonhoodSpec spec;
+  spec.citizens = 4;
+  spec.cohort_bits = 2;
+  Genesis g = hito::testing::MakePersonhoodGenesis(kChain, Funded(), spec);
+  auto out = Ledger::InitGenesis(g);
+  ASSERT_TRUE(out.ok());
+  MemoryKv kv;
+  kv.Apply(out->changes);
+  types::GovernanceProposal p;
+  p.chain_id = kChain;
+  p.fee = kFee;
+  p.action = Text("x");
+  types::SignProposal(&p, KeyFor(1));
+  const Ledger l(kChain, &kv);
+  auto block = l.ApplyBlock(hito::testing::HeaderAt(kChain, 1), {types::Transaction{p}},
+                            SignatureCheck::kVerify);
+  ASSERT_TRUE(block.ok());
+  EXPECT_EQ(block->results[0].code, TxCode::kUnsupportedKind);
+  EXPECT_FALSE(TxKindEnabled(types::TxKind::kProposal));
+  EXPECT_FALSE(TxKindEnabled(types::TxKind::kBallot));
+  // Governance needs the registry and round_epochs <= claim_window.
+  Genesis bad = g;
+  bad.governance = GovernanceParams{};  // 7 epochs > claim_window 4
+  EXPECT_FALSE(Ledger::InitGenesis(bad).ok());
+  bad.attesters.clear();
+  bad.identities.clear();
+  EXPECT_FALSE(Ledger::InitGenesis(bad).ok());
+}
+
+}  // namespace
+}  // namespace hito::consensus::ledger
