@@ -38,6 +38,15 @@ function(hito_add_fuzz)
   set_tests_properties(${F_NAME}_smoke PROPERTIES LABELS "fuzz" TIMEOUT 600)
 endfunction()
 
+# hito_types_sources(OUT): the absolute paths of hito_types' sources, for fuzz targets
+# that compile the consensus/types decoders in (instrumented) instead of linking them.
+function(hito_types_sources out)
+  get_target_property(srcs hito_types SOURCES)
+  get_target_property(dir hito_types SOURCE_DIR)
+  list(TRANSFORM srcs PREPEND "${dir}/")
+  set(${out} ${srcs} PARENT_SCOPE)
+endfunction()
+
 # hito_require_valgrind(): sets HITO_VALGRIND, or stops the configure step. The
 # constant-time checks run under valgrind memcheck and include valgrind/memcheck.h;
 # scripts/setup.sh installs both, so their absence is a broken setup, not an option.

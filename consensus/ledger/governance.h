@@ -133,10 +133,7 @@ Status RecordProposal(RegistryStore* store, const types::AccountId& proposer, ui
 
 // The cheap rules of a ballot (3..8 of governance.md) in the current round: a refusal, or
 // the statement whose proof must verify.
-struct BallotCheck {
-  TxResult refusal;  // ok() iff `statement` is set
-  std::optional<ubi::MembershipStatement> statement;
-};
+using BallotCheck = ubi::MembershipCheck;
 Result<BallotCheck> CheckBallot(const RegistryStore& store, std::string_view chain_id,
                                 const types::Ballot& ballot);
 // Records a valid ballot, replacing the nullifier's earlier one of the round if any

@@ -793,101 +793,101 @@ Result<StateProof> Ledger::ProveRecord(ByteView kv_key) const {
   return StateTree(state_).Prove(StateTreeKey(kv_key));
 }
 
+namespace {
+
+// The mempool cannot judge a transaction it cannot read state for: refused for now, with
+// the storage error as the detail.
+TxResult StorageFailure(const Status& s) {
+  return Refused(TxCode::kStateUnavailable, "state unavailable: " + s.ToString());
+}
+
+}  // namespace
+
 TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                                   SignatureCheck sigs) const {
-  auto storage_failure = [](const Status& s) {
-    // The mempool cannot judge a transaction it cannot read state for: refused for now,
-    // with the storage error as the detail.
-    TxResult r;
-    r.code = TxCode::kStateUnavailable;
-    r.message = "state unavailable: " + s.ToString();
-    return r;
-  };
   if (const auto* claim = std::get_if<types::Claim>(&tx.body)) {
-    auto check = PrepareClaim(*claim);
-    if (!check.ok()) return storage_failure(check.status());
-    if (!check->statement || sigs == SignatureCheck::kAlreadyVerified) return check->refusal;
-    auto outcome = ubi::VerifyStatements(RegistryStore(state_), chain_id_, {&*check->statement},
-                                         sets_, zk::proof::membership::BatchMode::kAllInvalid);
-    if (!outcome.ok()) return storage_failure(outcome.status());
-    TxResult r;
-    if (!outcome->valid[0]) {
-      r.code = TxCode::kBadProof;
-      r.message = "membership proof does not verify";
-    }
-    return r;
+    return CheckMembership(PrepareClaim(*claim), sigs);
   }
   if (const auto* ballot = std::get_if<types::Ballot>(&tx.body)) {
-    auto check = PrepareBallot(*ballot);
-    if (!check.ok()) return storage_failure(check.status());
-    if (!check->statement || sigs == SignatureCheck::kAlreadyVerified) return check->refusal;
-    auto outcome = ubi::VerifyStatements(RegistryStore(state_), chain_id_, {&*check->statement},
-                                         sets_, zk::proof::membership::BatchMode::kAllInvalid);
-    if (!outcome.ok()) return storage_failure(outcome.status());
-    if (!outcome->valid[0]) return Refused(TxCode::kBadProof, "membership proof does not verify");
-    return TxResult{};
+    return CheckMembership(PrepareBallot(*ballot), sigs);
   }
   if (const auto* p = std::get_if<types::GovernanceProposal>(&tx.body)) {
-    const RegistryStore store(state_);
-    auto gp = governance::ReadParams(store);
-    if (!gp.ok()) return storage_failure(gp.status());
-    if (!*gp) return Unsupported(tx);
-    auto params = GetParams();
-    if (!params.ok()) return storage_failure(params.status());
-    TxResult r = CheckProposalStateless(*p, chain_id_, *params, sigs);
-    if (!r.ok()) return r;
-    auto height = Height();
-    if (!height.ok()) return storage_failure(height.status());
-    const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
-    auto sender = GetAccountAt(types::AccountIdFromPublicKey(p->sender), *params, next);
-    if (!sender.ok()) return storage_failure(sender.status());
-    const auto expected = CheckedAdd(sender->nonce, pending_from_sender);
-    if (!expected) return Refused(TxCode::kNonceTooHigh, "pending count overflows the nonce");
-    r = CheckProposalFunds(*p, *sender, *expected, **gp);
-    if (!r.ok()) return r;
-    auto action = governance::CheckProposal(store, next, p->action);
-    if (!action.ok()) return storage_failure(action.status());
-    return *std::move(action);
+    return CheckProposalTx(*p, pending_from_sender, sigs);
   }
-  const auto* t = std::get_if<types::Transfer>(&tx.body);
-  if (t == nullptr) {
-    // Judged as the next block would: a throwaway overlay over the committed state.
-    RegistryStore scratch(state_);
-    auto reg_params = registry::ReadParams(scratch);
-    if (!reg_params.ok()) return storage_failure(reg_params.status());
-    auto height = Height();
-    if (!height.ok()) return storage_failure(height.status());
-    auto params = GetParams();
-    if (!params.ok()) return storage_failure(params.status());
-    const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
-    auto r = ApplyPersonhood(&scratch, chain_id_, *reg_params, EpochOf(*params, next), tx, sigs);
-    if (!r.ok()) return storage_failure(r.status());
-    return *std::move(r);
+  if (const auto* t = std::get_if<types::Transfer>(&tx.body)) {
+    return CheckTransferTx(*t, pending_from_sender, sigs);
   }
+  // Registrations and revocations, judged as the next block would: a throwaway overlay
+  // over the committed state.
+  RegistryStore scratch(state_);
+  auto reg_params = registry::ReadParams(scratch);
+  if (!reg_params.ok()) return StorageFailure(reg_params.status());
+  auto height = Height();
+  if (!height.ok()) return StorageFailure(height.status());
   auto params = GetParams();
-  if (!params.ok()) return storage_failure(params.status());
-  const types::AccountId sender_id = types::AccountIdFromPublicKey(t->sender);
-  TxResult r = bank::CheckTransferStateless(*t, sender_id, chain_id_, *params, sigs);
+  if (!params.ok()) return StorageFailure(params.status());
+  const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
+  auto r = ApplyPersonhood(&scratch, chain_id_, *reg_params, EpochOf(*params, next), tx, sigs);
+  if (!r.ok()) return StorageFailure(r.status());
+  return *std::move(r);
+}
+
+TxResult Ledger::CheckMembership(const Result<ubi::MembershipCheck>& check,
+                                 SignatureCheck sigs) const {
+  if (!check.ok()) return StorageFailure(check.status());
+  if (!check->statement || sigs == SignatureCheck::kAlreadyVerified) return check->refusal;
+  auto outcome = ubi::VerifyStatements(RegistryStore(state_), chain_id_, {&*check->statement},
+                                       sets_, zk::proof::membership::BatchMode::kAllInvalid);
+  if (!outcome.ok()) return StorageFailure(outcome.status());
+  if (!outcome->valid[0]) return Refused(TxCode::kBadProof, "membership proof does not verify");
+  return TxResult{};
+}
+
+TxResult Ledger::CheckProposalTx(const types::GovernanceProposal& p, uint64_t pending_from_sender,
+                                 SignatureCheck sigs) const {
+  const RegistryStore store(state_);
+  auto gp = governance::ReadParams(store);
+  if (!gp.ok()) return StorageFailure(gp.status());
+  if (!*gp) return Unsupported(types::Transaction{p});
+  auto params = GetParams();
+  if (!params.ok()) return StorageFailure(params.status());
+  TxResult r = CheckProposalStateless(p, chain_id_, *params, sigs);
+  if (!r.ok()) return r;
+  auto height = Height();
+  if (!height.ok()) return StorageFailure(height.status());
+  const uint64_t next = CheckedAdd(*height, uint64_t{1}).value_or(UINT64_MAX);
+  auto sender = GetAccountAt(types::AccountIdFromPublicKey(p.sender), *params, next);
+  if (!sender.ok()) return StorageFailure(sender.status());
+  const auto expected = CheckedAdd(sender->nonce, pending_from_sender);
+  if (!expected) return Refused(TxCode::kNonceTooHigh, "pending count overflows the nonce");
+  r = CheckProposalFunds(p, *sender, *expected, **gp);
+  if (!r.ok()) return r;
+  auto action = governance::CheckProposal(store, next, p.action);
+  if (!action.ok()) return StorageFailure(action.status());
+  return *std::move(action);
+}
+
+TxResult Ledger::CheckTransferTx(const types::Transfer& t, uint64_t pending_from_sender,
+                                 SignatureCheck sigs) const {
+  auto params = GetParams();
+  if (!params.ok()) return StorageFailure(params.status());
+  const types::AccountId sender_id = types::AccountIdFromPublicKey(t.sender);
+  TxResult r = bank::CheckTransferStateless(t, sender_id, chain_id_, *params, sigs);
   if (!r.ok()) return r;
   // Balances as the next block will see them (its epoch may have decayed them further).
   uint64_t next = 0;  // irrelevant without demurrage: spare the read
   if (params->demurrage_ppm_per_epoch != 0) {
     auto height = Height();
-    if (!height.ok()) return storage_failure(height.status());
+    if (!height.ok()) return StorageFailure(height.status());
     next = *height == UINT64_MAX ? *height : *height + 1;
   }
   auto sender = GetAccountAt(sender_id, *params, next);
-  if (!sender.ok()) return storage_failure(sender.status());
-  auto recipient = GetAccountAt(t->to, *params, next);
-  if (!recipient.ok()) return storage_failure(recipient.status());
+  if (!sender.ok()) return StorageFailure(sender.status());
+  auto recipient = GetAccountAt(t.to, *params, next);
+  if (!recipient.ok()) return StorageFailure(recipient.status());
   const auto expected = CheckedAdd(sender->nonce, pending_from_sender);
-  if (!expected) {
-    TxResult high;
-    high.code = TxCode::kNonceTooHigh;
-    high.message = "pending count overflows the nonce";
-    return high;
-  }
-  return bank::CheckTransferStateful(*t, *sender, *expected, *recipient);
+  if (!expected) return Refused(TxCode::kNonceTooHigh, "pending count overflows the nonce");
+  return bank::CheckTransferStateful(t, *sender, *expected, *recipient);
 }
 
 Result<BlockOutcome> Ledger::ApplyBlock(

@@ -241,6 +241,13 @@ class Ledger {
   Result<std::optional<Bytes>> Read(std::string_view key) const;
   Result<uint64_t> ReadU64(std::string_view key) const;
   Result<demurrage::SupplyState> ReadSupply() const;
+  // CheckTransaction by kind: a claim's or ballot's cheap checks then its proof; a
+  // proposal; a transfer.
+  TxResult CheckMembership(const Result<ubi::MembershipCheck>& check, SignatureCheck sigs) const;
+  TxResult CheckProposalTx(const types::GovernanceProposal& p, uint64_t pending_from_sender,
+                           SignatureCheck sigs) const;
+  TxResult CheckTransferTx(const types::Transfer& t, uint64_t pending_from_sender,
+                           SignatureCheck sigs) const;
   // The account evaluated at the epoch of block `height`.
   Result<Account> GetAccountAt(const types::AccountId& id, const Params& params,
                                uint64_t height) const;

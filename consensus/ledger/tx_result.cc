@@ -1,89 +1,59 @@
 #include "consensus/ledger/tx_result.h"
 
+#include <utility>
+
 namespace hito::consensus::ledger {
+namespace {
+
+// Every code with its name (ledger_test's EveryCodeHasItsOwnName checks 0..kLastTxCode).
+constexpr std::pair<TxCode, std::string_view> kNames[] = {
+    {TxCode::kOk, "TX_OK"},
+    {TxCode::kMalformed, "TX_MALFORMED"},
+    {TxCode::kUnsupportedKind, "TX_UNSUPPORTED_KIND"},
+    {TxCode::kWrongChain, "TX_WRONG_CHAIN"},
+    {TxCode::kBadSignature, "TX_BAD_SIGNATURE"},
+    {TxCode::kNonceTooLow, "TX_NONCE_TOO_LOW"},
+    {TxCode::kNonceTooHigh, "TX_NONCE_TOO_HIGH"},
+    {TxCode::kInsufficientFunds, "TX_INSUFFICIENT_FUNDS"},
+    {TxCode::kFeeTooLow, "TX_FEE_TOO_LOW"},
+    {TxCode::kZeroAmount, "TX_ZERO_AMOUNT"},
+    {TxCode::kSelfTransfer, "TX_SELF_TRANSFER"},
+    {TxCode::kAmountOverflow, "TX_AMOUNT_OVERFLOW"},
+    {TxCode::kMempoolFull, "TX_MEMPOOL_FULL"},
+    {TxCode::kAlreadyKnown, "TX_ALREADY_KNOWN"},
+    {TxCode::kTooLarge, "TX_TOO_LARGE"},
+    {TxCode::kStateUnavailable, "TX_STATE_UNAVAILABLE"},
+    {TxCode::kAttesterNotAccredited, "TX_ATTESTER_NOT_ACCREDITED"},
+    {TxCode::kAttestationExpired, "TX_ATTESTATION_EXPIRED"},
+    {TxCode::kAttestationTooLong, "TX_ATTESTATION_TOO_LONG"},
+    {TxCode::kBadProof, "TX_BAD_PROOF"},
+    {TxCode::kIdentityExists, "TX_IDENTITY_EXISTS"},
+    {TxCode::kAttestationUsed, "TX_ATTESTATION_USED"},
+    {TxCode::kAttesterQuota, "TX_ATTESTER_QUOTA"},
+    {TxCode::kNotIssuer, "TX_NOT_ISSUER"},
+    {TxCode::kIdentityUnknown, "TX_IDENTITY_UNKNOWN"},
+    {TxCode::kIdentityNotLive, "TX_IDENTITY_NOT_LIVE"},
+    {TxCode::kRenewalNotLater, "TX_RENEWAL_NOT_LATER"},
+    {TxCode::kCommitmentRefused, "TX_COMMITMENT_REFUSED"},
+    {TxCode::kEpochNotOpen, "TX_EPOCH_NOT_OPEN"},
+    {TxCode::kNoSnapshot, "TX_NO_SNAPSHOT"},
+    {TxCode::kAlreadyClaimed, "TX_ALREADY_CLAIMED"},
+    {TxCode::kClaimsPerBlock, "TX_CLAIMS_PER_BLOCK"},
+    {TxCode::kDepositMismatch, "TX_DEPOSIT_MISMATCH"},
+    {TxCode::kProposalsPerRound, "TX_PROPOSALS_PER_ROUND"},
+    {TxCode::kProposalInvalid, "TX_PROPOSAL_INVALID"},
+    {TxCode::kRoundNotOpen, "TX_ROUND_NOT_OPEN"},
+    {TxCode::kBallotInvalid, "TX_BALLOT_INVALID"},
+    {TxCode::kBallotOverBudget, "TX_BALLOT_OVER_BUDGET"},
+    {TxCode::kBallotRevisions, "TX_BALLOT_REVISIONS"},
+    {TxCode::kBallotsPerBlock, "TX_BALLOTS_PER_BLOCK"},
+};
+
+}  // namespace
 
 std::string_view TxCodeName(TxCode code) {
-  switch (code) {
-    case TxCode::kOk:
-      return "TX_OK";
-    case TxCode::kMalformed:
-      return "TX_MALFORMED";
-    case TxCode::kUnsupportedKind:
-      return "TX_UNSUPPORTED_KIND";
-    case TxCode::kWrongChain:
-      return "TX_WRONG_CHAIN";
-    case TxCode::kBadSignature:
-      return "TX_BAD_SIGNATURE";
-    case TxCode::kNonceTooLow:
-      return "TX_NONCE_TOO_LOW";
-    case TxCode::kNonceTooHigh:
-      return "TX_NONCE_TOO_HIGH";
-    case TxCode::kInsufficientFunds:
-      return "TX_INSUFFICIENT_FUNDS";
-    case TxCode::kFeeTooLow:
-      return "TX_FEE_TOO_LOW";
-    case TxCode::kZeroAmount:
-      return "TX_ZERO_AMOUNT";
-    case TxCode::kSelfTransfer:
-      return "TX_SELF_TRANSFER";
-    case TxCode::kAmountOverflow:
-      return "TX_AMOUNT_OVERFLOW";
-    case TxCode::kMempoolFull:
-      return "TX_MEMPOOL_FULL";
-    case TxCode::kAlreadyKnown:
-      return "TX_ALREADY_KNOWN";
-    case TxCode::kTooLarge:
-      return "TX_TOO_LARGE";
-    case TxCode::kStateUnavailable:
-      return "TX_STATE_UNAVAILABLE";
-    case TxCode::kAttesterNotAccredited:
-      return "TX_ATTESTER_NOT_ACCREDITED";
-    case TxCode::kAttestationExpired:
-      return "TX_ATTESTATION_EXPIRED";
-    case TxCode::kAttestationTooLong:
-      return "TX_ATTESTATION_TOO_LONG";
-    case TxCode::kBadProof:
-      return "TX_BAD_PROOF";
-    case TxCode::kIdentityExists:
-      return "TX_IDENTITY_EXISTS";
-    case TxCode::kAttestationUsed:
-      return "TX_ATTESTATION_USED";
-    case TxCode::kAttesterQuota:
-      return "TX_ATTESTER_QUOTA";
-    case TxCode::kNotIssuer:
-      return "TX_NOT_ISSUER";
-    case TxCode::kIdentityUnknown:
-      return "TX_IDENTITY_UNKNOWN";
-    case TxCode::kIdentityNotLive:
-      return "TX_IDENTITY_NOT_LIVE";
-    case TxCode::kRenewalNotLater:
-      return "TX_RENEWAL_NOT_LATER";
-    case TxCode::kCommitmentRefused:
-      return "TX_COMMITMENT_REFUSED";
-    case TxCode::kEpochNotOpen:
-      return "TX_EPOCH_NOT_OPEN";
-    case TxCode::kNoSnapshot:
-      return "TX_NO_SNAPSHOT";
-    case TxCode::kAlreadyClaimed:
-      return "TX_ALREADY_CLAIMED";
-    case TxCode::kClaimsPerBlock:
-      return "TX_CLAIMS_PER_BLOCK";
-    case TxCode::kDepositMismatch:
-      return "TX_DEPOSIT_MISMATCH";
-    case TxCode::kProposalsPerRound:
-      return "TX_PROPOSALS_PER_ROUND";
-    case TxCode::kProposalInvalid:
-      return "TX_PROPOSAL_INVALID";
-    case TxCode::kRoundNotOpen:
-      return "TX_ROUND_NOT_OPEN";
-    case TxCode::kBallotInvalid:
-      return "TX_BALLOT_INVALID";
-    case TxCode::kBallotOverBudget:
-      return "TX_BALLOT_OVER_BUDGET";
-    case TxCode::kBallotRevisions:
-      return "TX_BALLOT_REVISIONS";
-    case TxCode::kBallotsPerBlock:
-      return "TX_BALLOTS_PER_BLOCK";
+  for (const auto& [c, name] : kNames) {
+    if (c == code) return name;
   }
   return "TX_UNKNOWN";
 }

@@ -58,6 +58,8 @@ enum class TxCode : uint16_t {
   kBallotRevisions = 38,    // the nullifier cast kBallotRevisionsMax ballots this round
   kBallotsPerBlock = 39,    // the block holds max_claims_per_block membership proofs
 };
+// The highest code: codes run 0..kLastTxCode without gaps, each with a TxCodeName.
+inline constexpr TxCode kLastTxCode = TxCode::kBallotsPerBlock;
 
 // Stable upper-snake reason, e.g. "TX_NONCE_TOO_LOW".
 std::string_view TxCodeName(TxCode code);

@@ -103,11 +103,12 @@ struct MembershipStatement {
   Hash32 nullifier{};
 };
 using ClaimStatement = MembershipStatement;
-// Either a refusal or the statement to verify.
-struct ClaimCheck {
+// Either a refusal or the statement to verify (a claim's or a ballot's).
+struct MembershipCheck {
   TxResult refusal;  // ok() iff `statement` is set
-  std::optional<ClaimStatement> statement;
+  std::optional<MembershipStatement> statement;
 };
+using ClaimCheck = MembershipCheck;
 
 // The cheap rules of a claim in a block of `epoch`, in order: the epoch is open (the
 // current one or one of the claim_window - 1 before it), the cohort had a snapshot in

@@ -7,7 +7,7 @@
 // votes (the round they are in), and runs ONE scenario for a bounded time:
 //
 //   undecodable-tx         its proposals carry a transaction that does not decode
-//   reserved-kind          ... a transaction of a reserved kind (proposal, kind 4)
+//   reserved-kind          ... a transaction of a reserved kind (validator, kind 7)
 //   time-max               ... header time_ms = UINT64_MAX
 //   time-day               ... header time_ms = now + 1 day
 //   big-block              ... about 7.5 MiB of well-formed transfers (over a 4 MiB WAL
@@ -343,7 +343,7 @@ class Hostile {
     if (s == "undecodable-tx") {
       b.txs.push_back(Bytes{ct::kTxVersion, 0x01, 0xff, 0xff, 0xff});
     } else if (s == "reserved-kind") {
-      Bytes tx{ct::kTxVersion, static_cast<uint8_t>(ct::TxKind::kProposal)};
+      Bytes tx{ct::kTxVersion, static_cast<uint8_t>(ct::TxKind::kValidator)};
       tx.resize(200, 0x42);
       b.txs.push_back(std::move(tx));
     } else if (s == "time-max") {

@@ -137,8 +137,8 @@ TEST_F(RefusalE2eTest, MalformedBytesRefused) {
 }
 
 TEST_F(RefusalE2eTest, ReservedKindRefused) {
-  // Version 1, kind 4 (proposal): reserved until its body is defined.
-  ExpectRefused(Bytes{0x01, 0x04, 0x03}, grpc::StatusCode::UNIMPLEMENTED, "TX_UNSUPPORTED_KIND");
+  // Version 1, kind 7 (validator actions): reserved until its body is defined.
+  ExpectRefused(Bytes{0x01, 0x07, 0x03}, grpc::StatusCode::UNIMPLEMENTED, "TX_UNSUPPORTED_KIND");
   // Kind 3 is a claim now: these bytes are a truncated one.
   ExpectRefused(Bytes{0x01, 0x03, 0x03}, grpc::StatusCode::INVALID_ARGUMENT, "TX_MALFORMED");
 }

@@ -97,6 +97,16 @@ uint64_t SumOfBalances(const MemoryKv& kv) {
 
 using hito::testing::RootFromRecords;
 
+TEST(TxCodeName, EveryCodeHasItsOwnName) {
+  std::set<std::string_view> names;
+  for (int c = 0; c <= static_cast<int>(kLastTxCode); ++c) {
+    const std::string_view name = TxCodeName(static_cast<TxCode>(c));
+    EXPECT_NE(name, "TX_UNKNOWN") << "code " << c << " has no name";
+    EXPECT_TRUE(names.insert(name).second) << name << " names two codes";
+  }
+  EXPECT_EQ(TxCodeName(static_cast<TxCode>(static_cast<int>(kLastTxCode) + 1)), "TX_UNKNOWN");
+}
+
 TEST(TxCodeName, NamesAreStable) {
   EXPECT_EQ(TxCodeName(TxCode::kOk), "TX_OK");
   EXPECT_EQ(TxCodeName(TxCode::kMalformed), "TX_MALFORMED");

@@ -671,7 +671,7 @@ TEST(ReasonEnumTest, TxCodesMatchErrorReasonNames) {
     hito::v1::ErrorReason reason;
     EXPECT_TRUE(hito::v1::ErrorReason_Parse(node_reason, &reason)) << node_reason;
   }
-  for (int c = 1; c <= 15; ++c) {
+  for (int c = 1; c <= static_cast<int>(consensus::ledger::kLastTxCode); ++c) {
     auto code = static_cast<consensus::ledger::TxCode>(c);
     std::string name(consensus::ledger::TxCodeName(code));
     hito::v1::ErrorReason reason;
