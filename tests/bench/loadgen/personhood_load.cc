@@ -362,9 +362,12 @@ int RunClaims(const SubmitOptions& o, const ClaimOptions& c) {
   if (!st.ok()) Die(st.status().ToString());
   PreparedClaims claims = PrepareClaims(c, client, st->chain_id());
   if (c.prove_only) {
-    std::printf("%zu claims ready for epoch %llu (%llu proved now) in %s\n", claims.txs.size(),
-                static_cast<unsigned long long>(claims.epoch),
-                static_cast<unsigned long long>(claims.proved_now), c.cache_dir.c_str());
+    nlohmann::ordered_json j;
+    j["epoch"] = claims.epoch;
+    j["claims_ready"] = claims.txs.size() + claims.warmup.size();
+    j["proved_this_run"] = claims.proved_now;
+    j["cache"] = c.cache_dir;
+    std::cout << (o.json ? j.dump() : "claims ready: " + j.dump()) << "\n";
     return 0;
   }
   // The first verification against a set builds its tables on every node (about a second
