@@ -4,13 +4,11 @@
 
 #include <chrono>
 #include <cstring>
-#include <future>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "base/bech32m.h"
@@ -319,51 +317,12 @@ Result<std::vector<uint64_t>> ClaimEpochs(const ClaimInputs& c, const std::strin
   return out;
 }
 
-// A snapshot loaded in the background (SnapshotPrefetch) for one epoch.
-struct PrefetchedSnapshot {
-  uint64_t epoch = 0;
-  std::future<Result<Snapshot>> snapshot;  // invalid once taken
-};
-
 struct ClaimOne {
   const ClaimInputs* ctx;
   const IdentitySecret* secret;
   Hash32 recipient;
   bool explicit_epoch = false;
-  PrefetchedSnapshot* prefetched = nullptr;
 };
-
-// Starts loading the snapshot of the first epoch to claim (from the wallet's cache, or
-// the node) on another thread, so that it overlaps the passphrase KDF: each takes a few
-// hundred milliseconds. The task owns its client and cache object and only writes the
-// cache folder, which the caller does not touch until it has taken the result.
-PrefetchedSnapshot SnapshotPrefetch(const Globals& g, uint64_t epoch, uint32_t cohort) {
-  PrefetchedSnapshot out;
-  out.epoch = epoch;
-  try {
-    out.snapshot = std::async(
-        std::launch::async,
-        [node = g.node, dir = g.home + "/snapshots", epoch, cohort]() -> Result<Snapshot> {
-          NodeClient client(node);
-          NodeSnapshotSource source(&client);
-          SnapshotCache cache(dir);
-          return cache.Get(&source, epoch, cohort);
-        });
-  } catch (const std::system_error&) {
-    // No thread to be had: ClaimEpoch loads it in line.
-  }
-  return out;
-}
-
-// The snapshot of (e, cohort): the prefetched one if it is for e, else loaded now.
-Result<Snapshot> ClaimSnapshot(NodeClient* client, SnapshotCache* cache, const ClaimOne& a,
-                               uint64_t e, uint32_t cohort) {
-  if (a.prefetched != nullptr && a.prefetched->epoch == e && a.prefetched->snapshot.valid()) {
-    return a.prefetched->snapshot.get();
-  }
-  NodeSnapshotSource source(client);
-  return cache->Get(&source, e, cohort);
-}
 
 // Proves and submits the claim for epoch `e`. nullopt: nothing to do (claimed already, or
 // not in that snapshot) in all-open mode; the same cases are errors for an explicit epoch.
@@ -377,7 +336,8 @@ Result<std::optional<Json>> ClaimEpoch(NodeClient* client, SnapshotCache* cache,
     return std::optional<Json>();
   }
   const uint32_t cohort = c.identity.cohort();
-  HITO_ASSIGN_OR_RETURN(Snapshot snap, ClaimSnapshot(client, cache, a, e, cohort));
+  NodeSnapshotSource source(client);
+  HITO_ASSIGN_OR_RETURN(Snapshot snap, cache->Get(&source, e, cohort));
   const uint64_t position =
       c.identity.index() - (static_cast<uint64_t>(cohort) << c.params.cohort_bits());
   if (position >= snap.set.size() || snap.set.padded()[position].bytes() != a.secret->Point()) {
@@ -420,12 +380,10 @@ CmdResult UbiClaim(const Globals& g, const UbiClaimArgs& a) {
   if (!ctx.ok()) return Fail(ctx.status());
   auto epochs = ClaimEpochs(*ctx, a.epochs);
   if (!epochs.ok()) return Fail(epochs.status());
-  PrefetchedSnapshot prefetched;
-  if (!epochs->empty()) prefetched = SnapshotPrefetch(g, epochs->front(), ctx->identity.cohort());
   auto secret = UnlockIdentity(g, a.name);
   if (!secret.ok()) return Fail(secret.status());
   SnapshotCache cache(g.home + "/snapshots");
-  ClaimOne one{&*ctx, &*secret, *recipient, a.epochs != "all-open", &prefetched};
+  ClaimOne one{&*ctx, &*secret, *recipient, a.epochs != "all-open"};
   Output out{Json::array(), ""};
   for (uint64_t e : *epochs) {
     auto r = ClaimEpoch(&client, &cache, one, e);
