@@ -42,8 +42,13 @@ constexpr char kChain[] = "test-chain";
 class ChainAppTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    genesis_ = testing::MakeGenesis(
-        kChain, {{1, 1'000'000'000}, {2, 1'000'000'000}, {3, 1'000'000'000}, {4, 1'000'000'000}});
+    StartOn(testing::MakeGenesis(
+        kChain, {{1, 1'000'000'000}, {2, 1'000'000'000}, {3, 1'000'000'000}, {4, 1'000'000'000}}));
+  }
+
+  // Writes `genesis` to a fresh store and opens a ChainApp on it.
+  void StartOn(ledger::Genesis genesis) {
+    genesis_ = std::move(genesis);
     store_ = store::Store::Open(dir_.path()).value();
     Hash32 genesis_hash{};
     genesis_hash.fill(9);
@@ -77,17 +82,21 @@ class ChainAppTest : public ::testing::Test {
     b->header.evidence_hash = types::EvidenceHash(b->evidence, b->proposal_evidence);
   }
 
+  // `bad` (a good membership proof, then a bad one) is refused naming tx 1; decided anyway
+  // (by others), it executes with its own verification: tx 0 succeeds, tx 1 is TX_BAD_PROOF.
+  void ExpectBadProofAtTx1(const types::Block& bad) {
+    Status s = app_->ProcessProposal(bad);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("tx 1"), std::string::npos) << s.message();
+    Result<FinalizedBlock> fin = app_->FinalizeBlock(bad);
+    ASSERT_TRUE(fin.ok()) << fin.status().ToString();
+    EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
+    EXPECT_EQ(fin->outcome.results[1].code, ledger::TxCode::kBadProof);
+  }
+
   // Executes and commits `b` with the validator's commit.
   void CommitBlock(const types::Block& b) {
-    Result<FinalizedBlock> fin = app_->FinalizeBlock(b);
-    ASSERT_TRUE(fin.ok()) << fin.status().ToString();
-    const types::Vote vote = testing::SignedVote(kChain, KeyFor(100), types::VoteType::kPrecommit,
-                                                 b.header.height, 0, fin->block_hash);
-    types::Commit commit;
-    commit.height = b.header.height;
-    commit.block_hash = fin->block_hash;
-    commit.signatures.push_back({types::CommitFlag::kCommit, vote.signature});
-    app_->Commit(b, commit, std::move(fin).value());
+    testing::FinalizeAndCommit(app_.get(), kChain, KeyFor(100), b);
   }
 
   TempDir dir_;
@@ -291,13 +300,7 @@ class ChainAppClaimTest : public ChainAppTest {
   void SetUp() override {
     testing::PersonhoodSpec spec;
     spec.max_claims_per_block = 3;
-    genesis_ = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec);
-    store_ = store::Store::Open(dir_.path()).value();
-    Hash32 genesis_hash{};
-    genesis_hash.fill(9);
-    Result<ChainTip> tip = RecoverChain(store_.get(), genesis_, genesis_hash);
-    ASSERT_TRUE(tip.ok()) << tip.status().ToString();
-    Reopen(*tip);
+    StartOn(testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec));
   }
   types::Claim MakeClaim(uint64_t citizen, uint8_t to = 9) {
     return testing::MakeClaim(*store_->State(), kChain, citizen, 0, testing::AccountOf(KeyFor(to)));
@@ -309,14 +312,7 @@ TEST_F(ChainAppClaimTest, ABadProofFromAnotherValidatorRefusesTheBlock) {
   tampered.recipient = testing::AccountOf(KeyFor(66));
   const types::Block bad =
       NextBlock({testing::EncodeClaim(MakeClaim(1)), testing::EncodeClaim(tampered)});
-  Status s = app_->ProcessProposal(bad);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("tx 1"), std::string::npos) << s.message();
-  // Decided anyway (by others): executed with its own verification, the bad claim fails.
-  Result<FinalizedBlock> fin = app_->FinalizeBlock(bad);
-  ASSERT_TRUE(fin.ok()) << fin.status().ToString();
-  EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
-  EXPECT_EQ(fin->outcome.results[1].code, ledger::TxCode::kBadProof);
+  ExpectBadProofAtTx1(bad);
 }
 
 TEST_F(ChainAppClaimTest, DoubleClaimAndClosedEpochAreFailedResultsNotBadBlocks) {
@@ -361,17 +357,12 @@ class ChainAppGovernanceTest : public ChainAppTest {
     testing::PersonhoodSpec spec;
     spec.epoch_blocks = 3;
     spec.max_claims_per_block = 3;
-    genesis_ = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec);
+    ledger::Genesis g = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec);
     ledger::GovernanceParams gp;
     gp.round_epochs = 1;
     gp.proposal_deposit = kDeposit;
-    genesis_.governance = gp;
-    store_ = store::Store::Open(dir_.path()).value();
-    Hash32 genesis_hash{};
-    genesis_hash.fill(9);
-    Result<ChainTip> tip = RecoverChain(store_.get(), genesis_, genesis_hash);
-    ASSERT_TRUE(tip.ok()) << tip.status().ToString();
-    Reopen(*tip);
+    g.governance = gp;
+    StartOn(std::move(g));
   }
   Bytes Proposal(uint64_t nonce) {
     return testing::SignedProposal(KeyFor(1),
@@ -411,14 +402,7 @@ TEST_F(ChainAppGovernanceTest, ABadBallotProofRefusesTheBlockAndFailsInExecution
   tampered.entries[0].vote = -3;
   const Bytes good = Encode(MakeBallot(1, {{0, 2}}));
   const types::Block bad = NextBlock({good, Encode(tampered)});
-  Status s = app_->ProcessProposal(bad);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("tx 1"), std::string::npos) << s.message();
-  // Decided anyway (by others): executed with its own verification, the bad ballot fails.
-  Result<FinalizedBlock> fin = app_->FinalizeBlock(bad);
-  ASSERT_TRUE(fin.ok()) << fin.status().ToString();
-  EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
-  EXPECT_EQ(fin->outcome.results[1].code, ledger::TxCode::kBadProof);
+  ExpectBadProofAtTx1(bad);
   // Without the bad one the block is accepted and its ballot remembered as verified.
   const types::Block ok = NextBlock({good});
   ASSERT_TRUE(app_->ProcessProposal(ok).ok());

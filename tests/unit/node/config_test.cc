@@ -154,6 +154,19 @@ TEST(GenesisTest, RefusesNegativeOrFractionalNumbersAndBadChainIds) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "home" / "genesis.json"));
 }
 
+// `good` with `from` replaced by `to` is refused with an error naming `field`.
+void ExpectRefusedNaming(const std::string& good, const std::string& from, const std::string& to,
+                         const std::string& field) {
+  std::string s = good;
+  size_t at = s.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  s.replace(at, from.size(), to);
+  auto r = ParseGenesisJson(s);
+  ASSERT_FALSE(r.ok()) << to;
+  EXPECT_NE(r.status().message().find(field), std::string::npos)
+      << field << ": " << r.status().message();
+}
+
 // The personhood sections and the epoch params round-trip, and each malformed value is
 // refused with an error naming its field.
 TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
@@ -177,14 +190,7 @@ TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
 
   auto refused_naming = [&](const std::string& from, const std::string& to,
                             const std::string& field) {
-    std::string s = good;
-    size_t at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    auto r = ParseGenesisJson(s);
-    ASSERT_FALSE(r.ok()) << to;
-    EXPECT_NE(r.status().message().find(field), std::string::npos)
-        << field << ": " << r.status().message();
+    ExpectRefusedNaming(good, from, to, field);
   };
   refused_naming("\"epoch_blocks\": 8", "\"epoch_blocks\": 0", "epoch_blocks");
   refused_naming("\"epoch_blocks\": 8", "\"epoch_blocks\": -8", "epoch_blocks");
@@ -246,14 +252,7 @@ TEST(GenesisTest, GovernanceSectionRoundTripsAndIsStrict) {
 
   auto refused_naming = [&](const std::string& from, const std::string& to,
                             const std::string& field) {
-    std::string s = good;
-    size_t at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    auto r = ParseGenesisJson(s);
-    ASSERT_FALSE(r.ok()) << to;
-    EXPECT_NE(r.status().message().find(field), std::string::npos)
-        << field << ": " << r.status().message();
+    ExpectRefusedNaming(good, from, to, field);
   };
   refused_naming("\"voice_credits\": 49", "\"voice_credits\": 49, \"voice_credit\": 1",
                  "voice_credit\"");
