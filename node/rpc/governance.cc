@@ -1,5 +1,6 @@
 #include "node/rpc/governance.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 

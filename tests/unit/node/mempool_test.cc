@@ -482,7 +482,8 @@ class MempoolPersonhoodTest : public ::testing::Test {
       txs.push_back(types::DecodeTransaction(b).value());
       const auto signed_fields = types::SignedFieldsOf(txs.back());
       committed.push_back({types::TransactionHash(b),
-                           signed_fields ? AccountOf(*signed_fields->sender) : types::AccountId{}});
+                           signed_fields ? types::AccountIdFromPublicKey(*signed_fields->sender)
+                                         : types::AccountId{}});
     }
     auto out = l.ApplyBlock(h, txs, ledger::SignatureCheck::kVerify);
     EXPECT_TRUE(out.ok()) << out.status().ToString();
