@@ -128,7 +128,7 @@ class GovernanceRpcTest : public ::testing::Test {
     EXPECT_EQ(info->reason(), reason);
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
   std::unique_ptr<testing::ChainNode> node_;
   std::unique_ptr<RpcServer> server_;
   std::unique_ptr<pb::GovernanceService::Stub> gov_;
