@@ -18,7 +18,8 @@
 # serve all of them.
 #
 # Environment: BUILD_DIR (default build/dev), BENCH_DIR (default /tmp/hito-bench),
-# CLAIMS (default 2000), REGISTRATIONS (default 20000), BASE_PORT (default 19300).
+# CLAIMS (default 2000), REGISTRATIONS (default 20000), BASE_PORT (default 19300),
+# LOAD_ARGS (extra hito_loadgen_personhood options, e.g. "--batch 128 --concurrency 8").
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 build="${BUILD_DIR:-build/dev}"
@@ -49,6 +50,30 @@ wait_ready() {
   exit 1
 }
 
+# BM_BatchVerify/16384/64 of bench_zk: time per proof in ms (mean over at least 3 s of
+# iterations; its setup proves 64 proofs first, about a minute), taken before any node
+# starts (the generator's own probe runs with the nodes up).
+bench_floor_ms() {
+  "$build/tests/bench/zk/bench_zk" --benchmark_filter='BM_BatchVerify/16384/64$' \
+    --benchmark_min_time=3 --benchmark_format=json 2>/dev/null |
+    python3 -c 'import json, statistics, sys
+runs = [b for b in json.load(sys.stdin)["benchmarks"] if b.get("run_type") == "iteration"]
+print(round(statistics.median(b["per_proof"] for b in runs) * 1000, 3))'
+}
+
+# Reads the generator's JSON summary on stdin, prints it, then the ratio of committed
+# claims/s to cores / (validators x $1 ms).
+with_bench_ratio() {
+  python3 -c 'import json, os, sys
+line = sys.stdin.read().strip().splitlines()[-1]
+print(line)
+j = json.loads(line)
+ms = float(sys.argv[1])
+floor = os.cpu_count() / (j["validators"] * ms / 1000)
+print("bench_zk BM_BatchVerify/16384/64: %.3f ms per proof; floor %.0f claims/s; committed %.0f/s; ratio %.2f"
+      % (ms, floor, j["committed_per_second"], j["committed_per_second"] / floor))' "$1"
+}
+
 start_dev() {  # start_dev HOME [hitod dev options...]
   local home="$1"
   shift
@@ -59,13 +84,17 @@ start_dev() {  # start_dev HOME [hitod dev options...]
 }
 
 claims_dev() {
+  local ms
+  ms=$(bench_floor_ms)
   start_dev "$bench/dev" --identities 16384 --cohort-bits 14 --epoch-blocks 100000 \
     --claim-window 14
   "$load" claims --nodes "127.0.0.1:$port" --secrets "$bench/dev/identities.secrets" \
-    --count "$claims" --cache "$bench/cache" --json
+    --count "$claims" --cache "$bench/cache" --json ${LOAD_ARGS:-} | with_bench_ratio "$ms"
 }
 
 claims_devnet() {
+  local ms
+  ms=$(bench_floor_ms)
   rm -rf "$bench/tn"
   "$hitod" testnet --validators 4 --out "$bench/tn" --base-port "$port" --chain-id hito-dev \
     --identities 16384 --cohort-bits 14 --epoch-blocks 100000 --claim-window 14 >/dev/null
@@ -77,13 +106,13 @@ claims_devnet() {
   done
   for i in 0 1 2 3; do wait_ready "127.0.0.1:$((port + 2 * i))"; done
   "$load" claims --nodes "$nodes" --secrets "$bench/tn/identities.secrets" \
-    --count "$claims" --cache "$bench/cache" --json
+    --count "$claims" --cache "$bench/cache" --json ${LOAD_ARGS:-} | with_bench_ratio "$ms"
 }
 
 registrations() {
   start_dev "$bench/reg"
   "$load" registrations --nodes "127.0.0.1:$port" --attester-key "$bench/reg/attester.key" \
-    --count "${REGISTRATIONS:-20000}" --json
+    --count "${REGISTRATIONS:-20000}" --json ${LOAD_ARGS:-}
 }
 
 # 65,536 identities: cohorts 0..3 of 2^14. Epochs of 4 blocks (about 4 s) so that 16
@@ -140,6 +169,17 @@ claim_wall() {
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
   done
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print "hito ubi claim wall seconds:", a[1], a[3], a[5], "(min median max)"}'
+  # Its parts: `ubi status` unlocks the identity (Argon2id, moderate) and reads the node;
+  # `identity show` reads the node only.
+  local parts=()
+  for cmd in "ubi status alice" "identity show alice"; do
+    local t0 t1
+    t0=$(date +%s.%N)
+    for _ in 1 2 3; do "${hito[@]}" --json $cmd >/dev/null; done
+    t1=$(date +%s.%N)
+    parts+=("$cmd: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 3 }') s")
+  done
+  echo "mean of 3: ${parts[0]}; ${parts[1]}"
 }
 
 case "${1:-}" in

@@ -160,9 +160,11 @@ NodeProcess::~NodeProcess() {
   if (pid_ > 0) Kill9();
 }
 
-Status NodeProcess::Start(const std::string& mode, std::chrono::seconds timeout) {
+Status NodeProcess::Start(const std::string& mode, std::chrono::seconds timeout,
+                          const std::vector<std::string>& extra_args) {
   HITO_ASSERT(pid_ <= 0);
   std::vector<std::string> argv_s{HITOD_PATH, mode, "--home", home_, "--grpc-addr", address()};
+  argv_s.insert(argv_s.end(), extra_args.begin(), extra_args.end());
   auto argv = Argv(argv_s);
   std::string log = dir_ + "/hitod-" + std::to_string(++starts_) + ".log";
   posix_spawn_file_actions_t fa;

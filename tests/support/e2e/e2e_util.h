@@ -57,9 +57,10 @@ class NodeProcess {
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
 
-  // Starts `hitod <mode> --home HOME --grpc-addr 127.0.0.1:PORT` (mode "dev" or "start")
-  // and waits until GetStatus answers (bounded by `timeout`).
-  Status Start(const std::string& mode, std::chrono::seconds timeout = std::chrono::seconds(30));
+  // Starts `hitod <mode> --home HOME --grpc-addr 127.0.0.1:PORT EXTRA...` (mode "dev" or
+  // "start") and waits until GetStatus answers (bounded by `timeout`).
+  Status Start(const std::string& mode, std::chrono::seconds timeout = std::chrono::seconds(30),
+               const std::vector<std::string>& extra_args = {});
   // SIGKILL, then reap.
   void Kill9();
   // SIGTERM, wait up to `timeout`, then SIGKILL.

@@ -1,0 +1,147 @@
+// End to end: hito_loadgen_personhood against a real `hitod dev --identities 40
+// --cohort-bits 4` (cohorts of 16, proofs with m = 2, cheap to prove). Checks what the
+// benchmarks in docs/perf/ubi.md rely on: the test registry's identities claim in
+// epoch 0 through the mempool and blocks, every claim commits and none is refused; a
+// second chain written with the same options has the same snapshots, so its run proves
+// nothing and reuses every cached proof; a proof tampered with in the cache is refused by
+// the node (the cache is not trusted); registrations by the dev attester commit.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/e2e/e2e_support.h"
+#include "tests/support/e2e/e2e_util.h"
+
+namespace hito::e2e {
+namespace {
+
+using Json = nlohmann::json;
+
+const std::vector<std::string> kChainArgs = {"--identities",   "40",   "--cohort-bits",  "4",
+                                             "--epoch-blocks", "1000", "--claim-window", "4"};
+
+class PersonhoodLoadE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = std::make_unique<TempDir>("hito_e2e_ploadgen"); }
+
+  // A fresh dev chain with the test registry in dir/<name>.
+  std::unique_ptr<NodeProcess> StartChain(const std::string& name) {
+    const std::string d = dir_->path() + "/" + name;
+    std::filesystem::create_directories(d);
+    auto node = std::make_unique<NodeProcess>(d, FreeLoopbackPort());
+    Status s = node->Start("dev", std::chrono::seconds(60), kChainArgs);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return node;
+  }
+
+  // Runs the generator to completion; its JSON summary (discarded on a failed run).
+  Json Run(const std::vector<std::string>& args, int* exit_code) {
+    ChildProcess p(LOADGEN_BIN, args, dir_->path() + "/loadgen-" + std::to_string(++runs_));
+    EXPECT_TRUE(p.started());
+    std::optional<int> exit = p.Wait(std::chrono::seconds(240));
+    EXPECT_TRUE(exit.has_value()) << "hito_loadgen_personhood did not finish: " << p.Log();
+    *exit_code = exit.value_or(-1);
+    const std::string log = p.Log();
+    const size_t brace = log.rfind("\n{");
+    Json j = Json::parse(brace == std::string::npos ? log : log.substr(brace + 1), nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << log;
+    return j;
+  }
+
+  std::vector<std::string> ClaimArgs(const NodeProcess& node) {
+    return {"claims",
+            "--nodes",
+            node.address(),
+            "--secrets",
+            node.home() + "/identities.secrets",
+            "--cache",
+            cache(),
+            "--cohorts",
+            "2",
+            "--count",
+            "6",
+            "--batch",
+            "4",
+            "--json"};
+  }
+  std::string cache() const { return dir_->path() + "/cache"; }
+
+  std::unique_ptr<TempDir> dir_;
+  int runs_ = 0;
+};
+
+TEST_F(PersonhoodLoadE2eTest, ClaimsCommitAndTheirProofsServeAnIdenticalChain) {
+  // 6 identities in each of cohorts 0 and 1; each cohort's first is the warm-up claim.
+  std::unique_ptr<NodeProcess> first = StartChain("a");
+  int exit = -1;
+  Json a = Run(ClaimArgs(*first), &exit);
+  ASSERT_EQ(exit, 0) << a.dump();
+  EXPECT_EQ(a["proved_this_run"], 12);
+  EXPECT_EQ(a["warmup_claims"], 2);
+  EXPECT_EQ(a["claims"], 10);
+  EXPECT_EQ(a["committed"], 10);
+  EXPECT_TRUE(a["refused"].empty()) << a.dump();
+  // No floor probe: it needs 64 claims of one cohort.
+  EXPECT_EQ(a["verification_floor_per_second"], 0);
+  first->Stop();
+
+  std::unique_ptr<NodeProcess> second = StartChain("b");
+  Json b = Run(ClaimArgs(*second), &exit);
+  ASSERT_EQ(exit, 0) << b.dump();
+  EXPECT_EQ(b["proved_this_run"], 0) << "the same options must give the same snapshots";
+  EXPECT_EQ(b["committed"], 10);
+  EXPECT_TRUE(b["refused"].empty()) << b.dump();
+}
+
+TEST_F(PersonhoodLoadE2eTest, ATamperedCachedProofIsRefusedByTheNode) {
+  std::unique_ptr<NodeProcess> first = StartChain("a");
+  int exit = -1;
+  std::vector<std::string> prove = ClaimArgs(*first);
+  prove.push_back("--prove-only");
+  Json proved = Run(prove, &exit);
+  ASSERT_EQ(exit, 0);
+  EXPECT_EQ(proved["claims_ready"], 12);
+  // Flip one byte inside the last record of every cache file (inside its proof: the
+  // record ends with the transaction, whose last bytes are the proof's scalars).
+  int tampered = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cache())) {
+    if (e.path().filename().string().rfind("claims-", 0) != 0) continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-40, std::ios::end);
+    char c = 0;
+    f.get(c);
+    f.seekp(-40, std::ios::end);
+    f.put(static_cast<char>(c ^ 0x01));
+    ++tampered;
+  }
+  ASSERT_EQ(tampered, 2);
+  // Without the warm-up (the tampered record may be a cohort's first claim), all 12 go
+  // through the mempool.
+  std::vector<std::string> args = ClaimArgs(*first);
+  args.push_back("--no-warmup");
+  Json j = Run(args, &exit);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["committed"], 10);
+  EXPECT_EQ(j["refused"].value("TX_BAD_PROOF", 0) + j["refused"].value("TX_MALFORMED", 0), 2)
+      << j.dump();
+}
+
+TEST_F(PersonhoodLoadE2eTest, RegistrationsByTheDevAttesterCommit) {
+  std::unique_ptr<NodeProcess> node = StartChain("a");
+  int exit = -1;
+  Json j = Run({"registrations", "--nodes", node->address(), "--attester-key",
+                node->home() + "/attester.key", "--count", "50", "--batch", "16", "--json"},
+               &exit);
+  ASSERT_EQ(exit, 0) << j.dump();
+  EXPECT_EQ(j["registrations"], 50);
+  EXPECT_EQ(j["committed"], 50);
+  EXPECT_TRUE(j["refused"].empty()) << j.dump();
+}
+
+}  // namespace
+}  // namespace hito::e2e
