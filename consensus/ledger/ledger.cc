@@ -555,6 +555,8 @@ bool TxKindEnabled(types::TxKind kind) {
     case types::TxKind::kRegister:
     case types::TxKind::kRevoke:
     case types::TxKind::kClaim:
+    case types::TxKind::kProposal:
+    case types::TxKind::kBallot:
       return true;
     default:
       return false;

@@ -98,12 +98,11 @@ struct BlockOutcome {
 };
 
 // Whether the node admits and proposes transactions of `kind`: transfers, registrations,
-// revocations and claims. A block holding another kind is refused before voting (the
-// node's ProcessProposal). Proposals and ballots (governance.h) are executed by ApplyBlock
-// on a chain whose genesis enabled governance, but stay disabled here until the node
-// verifies ballot proofs at admission and in ProcessProposal as it does claims'.
-// ApplyBlock records any kind it does not execute, the personhood kinds on a chain whose
-// genesis enabled no registry and the governance kinds on one without governance, as
+// revocations, claims, governance proposals and ballots (the node verifies ballot proofs
+// at admission and in ProcessProposal as it does claims'). A block holding another kind
+// (the reserved kind 7) is refused before voting (the node's ProcessProposal). ApplyBlock
+// records any kind it does not execute, the personhood kinds on a chain whose genesis
+// enabled no registry and the governance kinds on one without governance, as
 // TX_UNSUPPORTED_KIND.
 bool TxKindEnabled(types::TxKind kind);
 

@@ -160,4 +160,20 @@ bool VerifyTransferSignature(const Transfer& t) {
   return Ed25519Verify(t.sender, TransferSigningBytes(t), t.signature);
 }
 
+std::optional<SignedFields> SignedFieldsOf(const Transaction& tx) {
+  if (const auto* t = std::get_if<Transfer>(&tx.body)) {
+    return SignedFields{&t->chain_id, &t->sender, t->nonce};
+  }
+  if (const auto* p = std::get_if<GovernanceProposal>(&tx.body)) {
+    return SignedFields{&p->chain_id, &p->sender, p->nonce};
+  }
+  return std::nullopt;
+}
+
+bool VerifySenderSignature(const Transaction& tx) {
+  if (const auto* t = std::get_if<Transfer>(&tx.body)) return VerifyTransferSignature(*t);
+  if (const auto* p = std::get_if<GovernanceProposal>(&tx.body)) return VerifyProposalSignature(*p);
+  return false;
+}
+
 }  // namespace hito::consensus::types

@@ -19,6 +19,7 @@
 #define HITO_CONSENSUS_TYPES_TRANSACTION_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -85,6 +86,18 @@ Bytes TransferSigningBytes(const Transfer& t);
 // Fills t->signature.
 void SignTransfer(Transfer* t, const Ed25519PrivateKey& key);
 [[nodiscard]] bool VerifyTransferSignature(const Transfer& t);
+
+// The signed, nonce'd, fee-paying kinds (transfers and governance proposals) share one
+// nonce sequence per sender: their chain id, sender key and nonce, pointing into `tx`;
+// nullopt for the personhood kinds and ballots.
+struct SignedFields {
+  const std::string* chain_id = nullptr;
+  const Ed25519PublicKey* sender = nullptr;
+  uint64_t nonce = 0;
+};
+std::optional<SignedFields> SignedFieldsOf(const Transaction& tx);
+// The transfer's or proposal's signature; false for the other kinds.
+[[nodiscard]] bool VerifySenderSignature(const Transaction& tx);
 
 }  // namespace hito::consensus::types
 

@@ -36,8 +36,11 @@ class AfterBlock final : public ledger::KvReader {
   const ledger::ChangeSet& changes_;
 };
 
+// Registrations, revocations and claims have events; transfers and governance do not.
 bool IsPersonhood(const types::Transaction& tx) {
-  return !std::holds_alternative<types::Transfer>(tx.body);
+  return std::holds_alternative<types::Registration>(tx.body) ||
+         std::holds_alternative<types::Revocation>(tx.body) ||
+         std::holds_alternative<types::Claim>(tx.body);
 }
 
 // The identity of `point` after the block; every executed registration or revocation

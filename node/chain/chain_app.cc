@@ -221,39 +221,45 @@ Status ChainApp::ProcessProposal(const types::Block& block) const {
   Result<std::vector<std::pair<Bytes, Bytes>>> records = ledger::ValidatorRecords(
       *state, chain_id_, h.height, block.evidence, block.proposal_evidence);
   if (!records.ok()) return records.status();
-  return CheckClaims(block, state.get());
+  return CheckMembershipProofs(block, state.get());
 }
 
-Status ChainApp::CheckClaims(const types::Block& block, const ledger::KvReader* state) const {
+Status ChainApp::CheckMembershipProofs(const types::Block& block,
+                                       const ledger::KvReader* state) const {
   ledger::Ledger ledger(chain_id_, state);
   if (sets_ != nullptr) ledger.SetPreparedSets(sets_);
   HITO_ASSIGN_OR_RETURN(std::optional<ledger::UbiParams> ubi, ledger.GetUbiParams());
-  std::vector<ledger::ubi::ClaimStatement> statements;
+  std::vector<ledger::ubi::MembershipStatement> statements;
   std::vector<Hash32> hashes;
   std::vector<size_t> where;
-  size_t claims = 0;
+  size_t proofs = 0;  // claims and ballots
   for (size_t i = 0; i < block.txs.size(); ++i) {
-    if (block.txs[i].size() < 2 || block.txs[i][1] != static_cast<uint8_t>(types::TxKind::kClaim)) {
+    const uint8_t kind = block.txs[i].size() < 2 ? 0 : block.txs[i][1];
+    if (kind != static_cast<uint8_t>(types::TxKind::kClaim) &&
+        kind != static_cast<uint8_t>(types::TxKind::kBallot)) {
       continue;
     }
     HITO_ASSIGN_OR_RETURN(types::Transaction tx, types::DecodeTransaction(block.txs[i]));
-    const types::Claim& claim = std::get<types::Claim>(tx.body);
-    ++claims;
+    ++proofs;
     const Hash32 hash = types::TransactionHash(block.txs[i]);
-    if (mempool_->ClaimVerified(hash)) continue;
-    HITO_ASSIGN_OR_RETURN(ledger::ubi::ClaimCheck check, ledger.PrepareClaim(claim));
+    if (mempool_->ProofVerified(hash)) continue;
+    const auto* claim = std::get_if<types::Claim>(&tx.body);
+    HITO_ASSIGN_OR_RETURN(ledger::ubi::MembershipCheck check,
+                          claim ? ledger.PrepareClaim(*claim)
+                                : ledger.PrepareBallot(std::get<types::Ballot>(tx.body)));
     // Refused by a cheap rule: a failed result in the block, not a reason to refuse it.
     if (!check.statement) continue;
     statements.push_back(std::move(*check.statement));
     hashes.push_back(hash);
     where.push_back(i);
   }
-  if (ubi && claims > ubi->max_claims_per_block) {
-    return InvalidArgumentError("block holds " + std::to_string(claims) + " claims, limit " +
+  if (ubi && proofs > ubi->max_claims_per_block) {
+    return InvalidArgumentError("block holds " + std::to_string(proofs) +
+                                " membership proofs (claims and ballots), limit " +
                                 std::to_string(ubi->max_claims_per_block));
   }
   if (statements.empty()) return Status::Ok();
-  std::vector<const ledger::ubi::ClaimStatement*> ptrs;
+  std::vector<const ledger::ubi::MembershipStatement*> ptrs;
   for (const auto& s : statements) ptrs.push_back(&s);
   HITO_ASSIGN_OR_RETURN(ledger::ubi::VerifyOutcome v,
                         ledger::ubi::VerifyStatements(
@@ -262,10 +268,10 @@ Status ChainApp::CheckClaims(const types::Block& block, const ledger::KvReader* 
   for (size_t k = 0; k < v.valid.size(); ++k) {
     if (!v.valid[k]) {
       return InvalidArgumentError("tx " + std::to_string(where[k]) +
-                                  ": claim proof does not verify");
+                                  ": membership proof does not verify");
     }
   }
-  mempool_->RememberVerifiedClaims(hashes);
+  mempool_->RememberVerifiedProofs(hashes);
   return Status::Ok();
 }
 
@@ -283,14 +289,17 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
   fin.senders.reserve(block.txs.size());
   for (size_t i = 0; i < block.txs.size(); ++i) {
     Hash32 hash = types::TransactionHash(block.txs[i]);
-    const auto* t = std::get_if<types::Transfer>(&txs[i].body);
-    // Claims verified here (admission or ProcessProposal) count as checked too.
-    if (all_verified && mempool_->Get(hash) == nullptr && !mempool_->ClaimVerified(hash) &&
-        (t == nullptr || !types::VerifyTransferSignature(*t))) {
+    // Claims and ballots verified here (admission or ProcessProposal) count as checked too;
+    // so do transfers and proposals whose signature verifies now. Any other transaction
+    // (a claim or ballot not verified here, a registration not pending) is not.
+    if (all_verified && mempool_->Get(hash) == nullptr && !mempool_->ProofVerified(hash) &&
+        !types::VerifySenderSignature(txs[i])) {
       all_verified = false;
     }
     fin.tx_hashes.push_back(hash);
-    fin.senders.push_back(t ? types::AccountIdFromPublicKey(t->sender) : types::AccountId{});
+    const std::optional<types::SignedFields> signed_fields = types::SignedFieldsOf(txs[i]);
+    fin.senders.push_back(signed_fields ? types::AccountIdFromPublicKey(*signed_fields->sender)
+                                        : types::AccountId{});
   }
   HITO_ASSIGN_OR_RETURN(
       fin.outcome, exec_ledger_.ApplyBlock(block.header, txs,

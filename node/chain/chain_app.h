@@ -34,7 +34,7 @@ class ChainApp : public Application {
   ChainApp(std::string chain_id, ChainTip tip, store::Store* store, mempool::Mempool* mempool,
            CommitEvents* events);
 
-  // Where claim proofs get their prepared sets (default: built on every use); `sets`
+  // Where claim and ballot proofs get their prepared sets (default: built on every use); `sets`
   // must outlive this. Call before the engine starts.
   void SetPreparedSets(consensus::ledger::PreparedSets* sets);
 
@@ -47,11 +47,12 @@ class ChainApp : public Application {
               FinalizedBlock finalized) override;
 
  private:
-  // ProcessProposal's claim rules: at most max_claims_per_block claims, and the proofs not
-  // verified here before verified in batches (kFirstInvalid) against `state`; the first
-  // bad proof refuses the block. Verified claims are remembered for FinalizeBlock.
-  Status CheckClaims(const consensus::types::Block& block,
-                     const consensus::ledger::KvReader* state) const;
+  // ProcessProposal's membership-proof rules: at most max_claims_per_block claims and
+  // ballots together, and the proofs not verified here before verified in batches
+  // (kFirstInvalid) against `state`; the first bad proof refuses the block. Verified
+  // claims and ballots are remembered for FinalizeBlock.
+  Status CheckMembershipProofs(const consensus::types::Block& block,
+                               const consensus::ledger::KvReader* state) const;
 
   const std::string chain_id_;
   store::Store* store_;

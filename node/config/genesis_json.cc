@@ -110,6 +110,35 @@ Status ParseUbiParams(const nlohmann::json& u, ledger::UbiParams* out) {
   return Status::Ok();
 }
 
+Status ParseGovernanceParams(const nlohmann::json& v, const ledger::RegistryParams& rp,
+                             ledger::GovernanceParams* out) {
+  HITO_RETURN_IF_ERROR(OnlyKeys(v,
+                                {"round_epochs", "voice_credits", "quorum_ppm", "proposal_deposit",
+                                 "max_proposals_per_round"},
+                                "genesis: governance"));
+  HITO_RETURN_IF_ERROR(OptionalUint(v, "round_epochs", 1, ledger::kRoundEpochsMax, "governance",
+                                    &out->round_epochs));
+  HITO_RETURN_IF_ERROR(OptionalUint(v, "voice_credits", 1, ledger::kVoiceCreditsMax, "governance",
+                                    &out->voice_credits));
+  HITO_RETURN_IF_ERROR(
+      OptionalUint(v, "quorum_ppm", 1, ledger::kQuorumPpmMax, "governance", &out->quorum_ppm));
+  HITO_RETURN_IF_ERROR(OptionalUint(v, "proposal_deposit", 0, ledger::kProposalDepositMax,
+                                    "governance", &out->proposal_deposit));
+  HITO_RETURN_IF_ERROR(OptionalUint(v, "max_proposals_per_round", 1,
+                                    ledger::kMaxProposalsPerRoundMax, "governance",
+                                    &out->max_proposals_per_round));
+  const Status valid = ledger::ValidateGovernanceParams(*out);
+  if (!valid.ok()) return valid.WithContext("genesis: governance");
+  // A round votes on its first epoch's snapshot, which the registry keeps claim_window
+  // epochs: the ledger refuses such a genesis too, but the file is refused when read.
+  if (out->round_epochs > rp.claim_window) {
+    return InvalidArgumentError(
+        "genesis: governance.round_epochs " + std::to_string(out->round_epochs) +
+        " exceeds registry.claim_window " + std::to_string(rp.claim_window));
+  }
+  return Status::Ok();
+}
+
 Result<Hash32> Hex32Field(const nlohmann::json& v, const std::string& what) {
   if (!v.is_string()) return InvalidArgumentError(what + " must be a string of 64 hex digits");
   Result<Hash32> h = HexDecode32(v.get<std::string>());
@@ -138,11 +167,11 @@ Status ParseIdentities(const nlohmann::json& list, ledger::Genesis* g) {
   return Status::Ok();
 }
 
-// "attesters", "registry" and "ubi": present together or not at all (the registry is
-// enabled iff genesis accredits an attester).
+// "attesters", "registry", "ubi", "identities" and "governance": none without "attesters"
+// (the registry is enabled iff genesis accredits an attester; governance needs it).
 Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
   if (!j.contains("attesters")) {
-    for (const char* key : {"registry", "ubi", "identities"}) {
+    for (const char* key : {"registry", "ubi", "identities", "governance"}) {
       if (j.contains(key)) {
         return InvalidArgumentError(std::string("genesis: ") + key +
                                     " given without attesters (the registry is enabled by "
@@ -167,6 +196,10 @@ Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
     HITO_RETURN_IF_ERROR(ParseRegistryParams(j.at("registry"), &g->registry));
   if (j.contains("ubi")) HITO_RETURN_IF_ERROR(ParseUbiParams(j.at("ubi"), &g->ubi));
   if (j.contains("identities")) HITO_RETURN_IF_ERROR(ParseIdentities(j.at("identities"), g));
+  if (j.contains("governance")) {
+    g->governance.emplace();
+    HITO_RETURN_IF_ERROR(ParseGovernanceParams(j.at("governance"), g->registry, &*g->governance));
+  }
   return Status::Ok();
 }
 
@@ -189,6 +222,13 @@ nlohmann::ordered_json PersonhoodToJson(const ledger::Genesis& g, nlohmann::orde
                      {"expiry_epoch", id.expiry_epoch}});
     }
     j["identities"] = std::move(ids);
+  }
+  if (g.governance) {
+    j["governance"] = {{"round_epochs", g.governance->round_epochs},
+                       {"voice_credits", g.governance->voice_credits},
+                       {"quorum_ppm", g.governance->quorum_ppm},
+                       {"proposal_deposit", g.governance->proposal_deposit},
+                       {"max_proposals_per_round", g.governance->max_proposals_per_round}};
   }
   return j;
 }
@@ -234,7 +274,7 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
     HITO_RETURN_IF_ERROR(
         OnlyKeys(j,
                  {"chain_id", "genesis_time_ms", "validators", "validator_schedule", "accounts",
-                  "params", "attesters", "registry", "ubi", "identities"},
+                  "params", "attesters", "registry", "ubi", "identities", "governance"},
                  "genesis"));
     g.chain_id = j.at("chain_id").get<std::string>();
     if (g.chain_id.empty() || g.chain_id.size() > types::kChainIdMaxLen) {

@@ -57,6 +57,8 @@ void DevPersonhood(const Ed25519PublicKey& attester, ledger::Genesis* g) {
   g->registry.max_attestation_epochs = uint64_t{1} << 20;
   g->registry.attester_quota_per_epoch = 1'000'000;
   g->ubi = ledger::UbiParams{};
+  g->governance = ledger::GovernanceParams{};
+  g->governance->round_epochs = kDevRoundEpochs;
 }
 
 Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options) {

@@ -75,10 +75,13 @@ inline constexpr uint64_t kInitBalance = 1'000'000'000ull * 1'000'000ull;
 // of kDevEpochBlocks blocks (seconds at the default 1 s block interval, so a newcomer
 // registers and claims within a minute), cohorts of 2^kDevCohortBits members, a claim
 // window of kDevClaimWindow epochs, and quotas and attestation lifetimes generous enough
-// for load tests (docs/decisions.md).
+// for load tests, and governance with rounds of kDevRoundEpochs epochs (or claim_window,
+// if a test registry makes that shorter) and the default voting parameters
+// (docs/decisions.md).
 inline constexpr uint64_t kDevEpochBlocks = 8;
 inline constexpr uint8_t kDevCohortBits = 6;
 inline constexpr uint64_t kDevClaimWindow = 4;
+inline constexpr uint64_t kDevRoundEpochs = 4;
 void DevPersonhood(const Ed25519PublicKey& attester, consensus::ledger::Genesis* genesis);
 
 struct InitResult {

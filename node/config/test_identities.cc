@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include "base/file_io.h"
@@ -88,6 +89,11 @@ Status AddTestRegistry(const TestRegistryOptions& o, ledger::Genesis* genesis) {
   if (o.epoch_blocks != 0) genesis->params.epoch_blocks = o.epoch_blocks;
   if (o.claim_window != 0) genesis->registry.claim_window = o.claim_window;
   HITO_RETURN_IF_ERROR(ledger::ValidateRegistryParams(genesis->registry));
+  // A round must fit in the claim window (its snapshot stays in state for the round).
+  if (genesis->governance) {
+    genesis->governance->round_epochs =
+        std::min(genesis->governance->round_epochs, genesis->registry.claim_window);
+  }
   HITO_ASSIGN_OR_RETURN(genesis->identities,
                         TestIdentities(o.identities, genesis->attesters[0],
                                        genesis->registry.max_attestation_epochs));

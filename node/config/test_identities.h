@@ -39,7 +39,8 @@ Result<std::vector<consensus::ledger::GenesisIdentity>> TestIdentities(
 
 // The personhood parameters a test chain with `count` identities gets on top of the dev
 // ones (DevPersonhood), chosen by `hitod dev|testnet`: cohort_bits, epoch_blocks and
-// claim_window when given (0 keeps the dev value), identities expiring at
+// claim_window when given (0 keeps the dev value; a claim window shorter than the
+// governance round shortens the round to it), identities expiring at
 // max_attestation_epochs.
 struct TestRegistryOptions {
   bool any() const {

@@ -2,11 +2,14 @@
 
 #include <initializer_list>
 #include <set>
+#include <string>
 #include <system_error>
 #include <thread>
 
 #include "base/checked.h"
+#include "consensus/ledger/governance.h"
 #include "consensus/ledger/ledger.h"
+#include "consensus/types/governance.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/personhood.h"
 
@@ -52,6 +55,7 @@ constexpr uint8_t kKeyAttestation = 'a';
 constexpr uint8_t kKeyPoint = 'p';
 constexpr uint8_t kKeyRevocation = 'r';
 constexpr uint8_t kKeyClaim = 'c';
+constexpr uint8_t kKeyBallot = 'v';
 
 Bytes KeyOf(uint8_t tag, std::initializer_list<ByteView> parts) {
   Bytes k{tag};
@@ -65,6 +69,11 @@ AdmitOutcome PendingKeyRefusal(const Hash32& hash, const Bytes& key) {
     case kKeyClaim:
       return Refuse(hash, TxCode::kAlreadyClaimed,
                     "a claim with this nullifier for this epoch is pending");
+    case kKeyBallot:
+      // One pending ballot per nullifier: a replacement waits until the first commits.
+      return Refuse(hash, TxCode::kBallotRevisions,
+                    "a ballot with this nullifier for this round is pending; resubmit the "
+                    "replacement once it is committed");
     case kKeyAttestation:
       return Refuse(hash, TxCode::kAttestationUsed,
                     "a registration of this attestation is pending");
@@ -77,6 +86,34 @@ AdmitOutcome PendingKeyRefusal(const Hash32& hash, const Bytes& key) {
 
 const types::Claim* ClaimOf(const PendingTx& ptx) {
   return std::get_if<types::Claim>(&ptx.tx.body);
+}
+
+const types::Ballot* BallotOf(const PendingTx& ptx) {
+  return std::get_if<types::Ballot>(&ptx.tx.body);
+}
+
+// Claims and ballots: the transactions that carry a membership proof.
+bool HasMembershipProof(const PendingTx& ptx) {
+  return ClaimOf(ptx) != nullptr || BallotOf(ptx) != nullptr;
+}
+
+Bytes BigEndian64(uint64_t v) {
+  Bytes out(8);
+  for (size_t i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  return out;
+}
+
+// Whether ballot `b` can still execute in the block after the committed one: a round
+// closes at the first block of epoch start_epoch + round_epochs, so a ballot for it
+// pending then would only be refused in the block (TX_ROUND_NOT_OPEN).
+Result<bool> BallotOpenNext(const ledger::Ledger& ledger, const ledger::KvReader* state,
+                            const types::Ballot& b) {
+  HITO_ASSIGN_OR_RETURN(const ledger::RoundState rs,
+                        ledger::governance::ReadRound(ledger::RegistryStore(state)));
+  HITO_ASSIGN_OR_RETURN(const ledger::Params params, ledger.GetParams());
+  HITO_ASSIGN_OR_RETURN(const uint64_t height, ledger.Height());
+  const uint64_t next_epoch = ledger::EpochOf(params, height + 1);
+  return b.round == rs.round && next_epoch < rs.start_epoch + rs.round_epochs;
 }
 
 }  // namespace
@@ -113,11 +150,11 @@ void Mempool::PersonhoodKeys(PendingTx* ptx) {
     ptx->keys.push_back(KeyOf(kKeyPoint, {reg->attestation.identity}));
   } else if (const auto* rev = std::get_if<types::Revocation>(&ptx->tx.body)) {
     ptx->keys.push_back(KeyOf(kKeyRevocation, {rev->attester, rev->identity}));
+  } else if (const auto* b = BallotOf(*ptx)) {
+    ptx->keys.push_back(KeyOf(kKeyBallot, {BigEndian64(b->round), types::BallotNullifier(*b)}));
   } else {
     const types::Claim& c = std::get<types::Claim>(ptx->tx.body);
-    Bytes epoch(8);
-    for (size_t i = 0; i < 8; ++i) epoch[i] = static_cast<uint8_t>(c.epoch >> (56 - 8 * i));
-    ptx->keys.push_back(KeyOf(kKeyClaim, {epoch, types::ClaimNullifier(c)}));
+    ptx->keys.push_back(KeyOf(kKeyClaim, {BigEndian64(c.epoch), types::ClaimNullifier(c)}));
   }
   HITO_ASSERT(!ptx->keys.empty());
 }
@@ -125,7 +162,7 @@ void Mempool::PersonhoodKeys(PendingTx* ptx) {
 std::optional<AdmitOutcome> Mempool::CheckPersonhood(const PendingTx& ptx,
                                                      const ledger::KvReader* state) const {
   HITO_ASSERT(ptx.personhood);
-  if (ClaimOf(ptx) != nullptr) return std::nullopt;  // VerifyClaims, with the batch
+  if (HasMembershipProof(ptx)) return std::nullopt;  // VerifyMembership, with the batch
   ledger::Ledger ledger(chain_id_, state);
   // Signatures and the proof of possession too: this runs outside the lock.
   ledger::TxResult r = ledger.CheckTransaction(ptx.tx, 0, ledger::SignatureCheck::kVerify);
@@ -133,14 +170,14 @@ std::optional<AdmitOutcome> Mempool::CheckPersonhood(const PendingTx& ptx,
   return std::nullopt;
 }
 
-void Mempool::VerifyClaims(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
-                           const ledger::KvReader* state, std::vector<uint8_t>* refused,
-                           std::vector<AdmitOutcome>* out) {
+void Mempool::VerifyMembership(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
+                               const ledger::KvReader* state, std::vector<uint8_t>* refused,
+                               std::vector<AdmitOutcome>* out) {
   ledger::Ledger ledger(chain_id_, state);
-  std::vector<ledger::ubi::ClaimStatement> statements;
+  std::vector<ledger::ubi::MembershipStatement> statements;
   std::vector<size_t> owner;  // statements[k] belongs to ptxs[owner[k]]
   for (size_t i = 0; i < ptxs.size(); ++i) {
-    if ((*refused)[i] || ClaimOf(*ptxs[i]) == nullptr) continue;
+    if ((*refused)[i] || !HasMembershipProof(*ptxs[i])) continue;
     const PendingTx& ptx = *ptxs[i];
     bool verified = false;
     {
@@ -152,7 +189,8 @@ void Mempool::VerifyClaims(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
       }
       verified = verified_.count(ptx.hash) != 0;
     }
-    Result<ledger::ubi::ClaimCheck> check = ledger.PrepareClaim(*ClaimOf(ptx));
+    Result<ledger::ubi::MembershipCheck> check =
+        ClaimOf(ptx) ? ledger.PrepareClaim(*ClaimOf(ptx)) : ledger.PrepareBallot(*BallotOf(ptx));
     if (!check.ok() || !check->statement) {
       (*out)[i] = check.ok() ? Refuse(ptx.hash, check->refusal.code, check->refusal.message)
                              : StorageFailure(ptx.hash, check.status());
@@ -164,7 +202,7 @@ void Mempool::VerifyClaims(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
     owner.push_back(i);
   }
   if (statements.empty()) return;
-  std::vector<const ledger::ubi::ClaimStatement*> ptrs;
+  std::vector<const ledger::ubi::MembershipStatement*> ptrs;
   for (const auto& s : statements) ptrs.push_back(&s);
   const ledger::RegistryStore store(state);
   Result<ledger::ubi::VerifyOutcome> v = ledger::ubi::VerifyStatements(
@@ -175,7 +213,8 @@ void Mempool::VerifyClaims(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
     const size_t i = owner[k];
     if (!v.ok() || !v->valid[k]) {
       (*out)[i] = v.ok() ? Refuse(ptxs[i]->hash, TxCode::kBadProof,
-                                  "membership proof does not verify for this claim")
+                                  std::string("membership proof does not verify for this ") +
+                                      (ClaimOf(*ptxs[i]) ? "claim" : "ballot"))
                          : StorageFailure(ptxs[i]->hash, v.status());
       (*refused)[i] = 1;
     } else {
@@ -213,38 +252,45 @@ std::optional<AdmitOutcome> Mempool::PreCheck(ByteView tx_bytes,
     return Refuse(hash, code, decoded.status().message());
   }
   ptx->tx = std::move(decoded).value();
-  const types::Transfer* t = std::get_if<types::Transfer>(&ptx->tx.body);
-  if (t == nullptr) {
-    if (!ledger::TxKindEnabled(ptx->tx.kind())) {
-      return Refuse(hash, TxCode::kUnsupportedKind,
-                    std::string("kind ") + std::string(types::TxKindName(ptx->tx.kind())) +
-                        " is not enabled");
-    }
+  if (!ledger::TxKindEnabled(ptx->tx.kind())) {
+    return Refuse(
+        hash, TxCode::kUnsupportedKind,
+        std::string("kind ") + std::string(types::TxKindName(ptx->tx.kind())) + " is not enabled");
+  }
+  const std::optional<types::SignedFields> signed_fields = types::SignedFieldsOf(ptx->tx);
+  if (!signed_fields) {
     PersonhoodKeys(ptx.get());
     ptx->bytes = ToBytes(tx_bytes);
     return std::nullopt;
   }
-  if (t->chain_id != chain_id_) {
-    return Refuse(
-        hash, TxCode::kWrongChain,
-        "transaction is for chain \"" + t->chain_id + "\", this is \"" + chain_id_ + "\"");
+  const std::string& chain_id = *signed_fields->chain_id;
+  if (chain_id != chain_id_) {
+    return Refuse(hash, TxCode::kWrongChain,
+                  "transaction is for chain \"" + chain_id + "\", this is \"" + chain_id_ + "\"");
   }
-  ptx->sender = types::AccountIdFromPublicKey(t->sender);
-  ptx->nonce = t->nonce;
+  ptx->sender = types::AccountIdFromPublicKey(*signed_fields->sender);
+  ptx->nonce = signed_fields->nonce;
   ptx->bytes = ToBytes(tx_bytes);
   return std::nullopt;
 }
 
-// After the signature (the refusal order of the single-tx path): amount + fee.
+// After the signature (the refusal order of the single-tx path): what leaves the sender's
+// balance, amount + fee for a transfer, deposit + fee for a proposal.
 std::optional<AdmitOutcome> Mempool::VerifyAndSum(PendingTx* ptx) {
-  const types::Transfer& t = std::get<types::Transfer>(ptx->tx.body);
-  if (!types::VerifyTransferSignature(t)) {
+  const auto* t = std::get_if<types::Transfer>(&ptx->tx.body);
+  const auto* p = std::get_if<types::GovernanceProposal>(&ptx->tx.body);
+  HITO_ASSERT((t == nullptr) != (p == nullptr));
+  if (t ? !types::VerifyTransferSignature(*t) : !types::VerifyProposalSignature(*p)) {
     return Refuse(ptx->hash, TxCode::kBadSignature, "signature does not verify for the sender key");
   }
-  std::optional<uint64_t> spend = CheckedAdd(t.amount, t.fee);
-  if (!spend) return Refuse(ptx->hash, TxCode::kAmountOverflow, "amount + fee overflows");
+  const uint64_t fee = t ? t->fee : p->fee;
+  std::optional<uint64_t> spend = CheckedAdd(t ? t->amount : p->deposit, fee);
+  if (!spend) {
+    return Refuse(ptx->hash, TxCode::kAmountOverflow,
+                  t ? "amount + fee overflows" : "deposit + fee overflows");
+  }
   ptx->spend = *spend;
-  ptx->fee = t.fee;
+  ptx->fee = fee;
   return std::nullopt;
 }
 
@@ -294,7 +340,7 @@ std::vector<AdmitOutcome> Mempool::AdmitBatch(const std::vector<ByteView>& txs) 
   } else {
     check(0, n);
   }
-  VerifyClaims(ptxs, state.get(), &refused, &out);
+  VerifyMembership(ptxs, state.get(), &refused, &out);
   MutexLock lock(mu_);
   ExpireLocked();
   for (size_t i = 0; i < n; ++i) {
@@ -316,9 +362,18 @@ AdmitOutcome Mempool::CheckAndInsertPersonhoodLocked(std::shared_ptr<PendingTx> 
     if (!used.ok()) return StorageFailure(hash, used.status());
     if (*used) return Refuse(hash, TxCode::kAlreadyClaimed, "nullifier already used in this epoch");
   } else {
+    // Ballots: PrepareBallot's rules (round, revisions) on the state of the moment.
     ledger::TxResult r =
         ledger.CheckTransaction(ptx->tx, 0, ledger::SignatureCheck::kAlreadyVerified);
     if (!r.ok()) return Refuse(hash, r.code, r.message);
+  }
+  if (const types::Ballot* b = BallotOf(*ptx)) {
+    Result<bool> open = BallotOpenNext(ledger, state_.get(), *b);
+    if (!open.ok()) return StorageFailure(hash, open.status());
+    if (!*open) {
+      return Refuse(hash, TxCode::kRoundNotOpen,
+                    "round " + std::to_string(b->round) + " closes before the next block");
+    }
   }
   // They pay no fee, so they displace nothing and nothing displaces them.
   if (txs_.size() + 1 > limits_.max_txs || total_bytes_ + ptx->bytes.size() > limits_.max_bytes) {
@@ -487,19 +542,20 @@ std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
   out.reserve(std::min<size_t>(max_txs, txs_.size()));
   std::set<types::AccountId> blocked;  // senders with a skipped tx: take none of their later ones
   uint64_t bytes = 0;
-  uint32_t claims = 0;
+  uint32_t proofs = 0;  // claims and ballots
   const io::Clock::TimePoint now = clock_->Now();
   for (const auto& [seq, hash] : by_seq_) {
     if (out.size() >= max_txs) break;
     const std::shared_ptr<PendingTx>& ptx = txs_.at(hash);
     if (ptx->personhood) {
-      const bool claim = ClaimOf(*ptx) != nullptr;
-      // A block holds at most max_claims_per_block claims (more would be refused).
-      if ((claim && claims >= max_claims_per_block_) || bytes + ptx->bytes.size() > max_bytes ||
+      const bool proof = HasMembershipProof(*ptx);
+      // A block holds at most max_claims_per_block membership proofs, claims and ballots
+      // together (more would be refused).
+      if ((proof && proofs >= max_claims_per_block_) || bytes + ptx->bytes.size() > max_bytes ||
           ExpiredAt(*ptx, now)) {
         continue;
       }
-      claims += claim ? 1 : 0;
+      proofs += proof ? 1 : 0;
       bytes += ptx->bytes.size();
       out.push_back(ptx);
       continue;
@@ -647,9 +703,15 @@ void Mempool::RecheckPersonhoodLocked() {
       if (c->epoch < oldest || (used.ok() && *used)) drop.push_back(hash);
       continue;
     }
+    // Ballots: PrepareBallot's rules, then their round must still be open next block.
     ledger::TxResult r =
         ledger.CheckTransaction(ptx.tx, 0, ledger::SignatureCheck::kAlreadyVerified);
-    if (!r.ok() && r.code != TxCode::kStateUnavailable) drop.push_back(hash);
+    if (!r.ok() && r.code != TxCode::kStateUnavailable) {
+      drop.push_back(hash);
+    } else if (const types::Ballot* b = BallotOf(ptx)) {
+      Result<bool> open = BallotOpenNext(ledger, state_.get(), *b);
+      if (open.ok() && !*open) drop.push_back(hash);
+    }
   }
   for (const Hash32& h : drop) RemoveLocked(h);
 }
@@ -658,21 +720,21 @@ void Mempool::RememberVerifiedLocked(const Hash32& hash) {
   const uint64_t id = next_verified_id_++;
   verified_[hash] = id;
   verified_order_.emplace_back(hash, id);
-  while (verified_order_.size() > kVerifiedClaimsRemembered) {
+  while (verified_order_.size() > kVerifiedProofsRemembered) {
     auto [old_hash, old_id] = verified_order_.front();
     verified_order_.pop_front();
     auto it = verified_.find(old_hash);
     if (it != verified_.end() && it->second == old_id) verified_.erase(it);
   }
-  HITO_ASSERT(verified_.size() <= kVerifiedClaimsRemembered);
+  HITO_ASSERT(verified_.size() <= kVerifiedProofsRemembered);
 }
 
-bool Mempool::ClaimVerified(const Hash32& hash) const {
+bool Mempool::ProofVerified(const Hash32& hash) const {
   MutexLock lock(mu_);
   return verified_.count(hash) != 0;
 }
 
-void Mempool::RememberVerifiedClaims(const std::vector<Hash32>& hashes) {
+void Mempool::RememberVerifiedProofs(const std::vector<Hash32>& hashes) {
   MutexLock lock(mu_);
   for (const Hash32& h : hashes) RememberVerifiedLocked(h);
 }

@@ -34,22 +34,31 @@
 // invalid. Transactions are verified once here and executed with
 // SignatureCheck::kAlreadyVerified.
 //
-// Registrations, revocations and claims (the personhood kinds) have no sender, nonce or
-// fee: each is admitted on its own keys instead -- a registration by its attestation id
-// and its identity point, a revocation by (attester, identity), a claim by (epoch,
-// nullifier) -- and a second pending transaction with a key already pending is refused
-// (a claim as kAlreadyClaimed). Registrations and revocations are checked in full by
-// Ledger::CheckTransaction (signatures and proof of possession included, outside the
-// lock). Claims get the cheap checks first (Ledger::PrepareClaim), then the proofs of
-// the claims that arrived together (one AdmitBatch: a SubmitTransactions call, a gossip
-// message) are verified in batches per (set, epoch) with ubi::VerifyStatements
-// (kAllInvalid), before admission and so before any relay. A valid proof's transaction
-// hash is remembered (the last kVerifiedClaimsRemembered) so neither a re-submission nor
-// the block that carries it verifies it again (ClaimVerified). Personhood transactions
-// are never displaced by fees (they pay none): a full pool refuses them. Reap takes at
-// most max_claims_per_block claims; after each commit the pending personhood
-// transactions are re-checked cheaply against the new state and claims whose epoch is
-// no longer open for the next block are dropped.
+// Governance proposals are signed, nonce'd and fee-paying: they share their sender's
+// queue with its transfers (one nonce sequence), their spend is deposit + fee, and they
+// are checked, displaced and re-checked exactly like transfers.
+//
+// Registrations, revocations, claims and ballots (the personhood kinds) have no sender,
+// nonce or fee: each is admitted on its own keys instead -- a registration by its
+// attestation id and its identity point, a revocation by (attester, identity), a claim by
+// (epoch, nullifier), a ballot by (round, nullifier) -- and a second pending transaction
+// with a key already pending is refused (a claim as kAlreadyClaimed). A ballot with a
+// nullifier already pending is refused (kBallotRevisions) even though the ledger would
+// let it replace the first: the pool holds one ballot per nullifier, and a replacement is
+// submitted again once the first is committed (the ledger then counts it as a revision).
+// Registrations and revocations are checked in full by Ledger::CheckTransaction
+// (signatures and proof of possession included, outside the lock). Claims and ballots get
+// the cheap checks first (Ledger::PrepareClaim / PrepareBallot), then the proofs of the
+// claims and ballots that arrived together (one AdmitBatch: a SubmitTransactions call, a
+// gossip message) are verified in batches with ubi::VerifyStatements (kAllInvalid),
+// before admission and so before any relay. A valid proof's transaction hash is
+// remembered (the last kVerifiedProofsRemembered) so neither a re-submission nor the block
+// that carries it verifies it again (ProofVerified). Personhood transactions are never
+// displaced by fees (they pay none): a full pool refuses them. Reap takes at most
+// max_claims_per_block claims and ballots together; after each commit the pending
+// personhood transactions are re-checked cheaply against the new state: claims whose
+// epoch is no longer open for the next block are dropped, and ballots whose round is not
+// the next block's (a round closes at its last epoch's end).
 //
 // Thread-safety: every method is safe to call concurrently.
 #ifndef HITO_NODE_MEMPOOL_MEMPOOL_H_
@@ -97,8 +106,9 @@ struct MempoolLimits {
 
 // How many displaced or expired hashes the pool remembers for DroppedReason.
 inline constexpr size_t kDroppedRemembered = 65'536;
-// How many verified claim hashes the pool remembers (ClaimVerified): a few blocks' worth.
-inline constexpr size_t kVerifiedClaimsRemembered = 65'536;
+// How many verified claim and ballot hashes the pool remembers (ProofVerified): a few
+// blocks' worth.
+inline constexpr size_t kVerifiedProofsRemembered = 65'536;
 
 // Why a kMempoolFull refusal happened (the RPC layer gives each its own reason code).
 enum class PoolRefusal : uint8_t {
@@ -120,11 +130,12 @@ struct PendingTx {
   consensus::types::Transaction tx;
   consensus::types::AccountId sender{};
   uint64_t nonce = 0;
-  uint64_t spend = 0;  // amount + fee
+  uint64_t spend = 0;  // amount + fee (a proposal: deposit + fee)
   uint64_t fee = 0;
   uint64_t seq = 0;  // arrival order
   io::Clock::TimePoint admitted_at{};
-  // Personhood kinds: no sender queue; the keys that make them unique in the pool.
+  // Personhood kinds (ballots included): no sender queue; the keys that make them unique
+  // in the pool.
   bool personhood = false;
   std::vector<Bytes> keys;
 };
@@ -164,8 +175,8 @@ class Mempool {
           std::shared_ptr<const consensus::ledger::KvReader> state, CommittedLookup lookup,
           io::Clock* clock = io::Clock::Real());
 
-  // Where claim proofs get their prepared sets (default: built on every use); `sets`
-  // must outlive this. Call before the first admission.
+  // Where claim and ballot proofs get their prepared sets (default: built on every use);
+  // `sets` must outlive this. Call before the first admission.
   void SetPreparedSets(consensus::ledger::PreparedSets* sets);
 
   AdmitOutcome Admit(ByteView tx_bytes);
@@ -185,11 +196,12 @@ class Mempool {
   size_t Expire();
 
   std::shared_ptr<const PendingTx> Get(const Hash32& hash) const;
-  // Whether the claim with transaction hash `hash` has a proof verified valid here (at
-  // admission or by RememberVerifiedClaims), among the last kVerifiedClaimsRemembered.
-  bool ClaimVerified(const Hash32& hash) const;
-  // Records claims whose proofs the caller verified valid (a proposal's claims).
-  void RememberVerifiedClaims(const std::vector<Hash32>& hashes);
+  // Whether the claim or ballot with transaction hash `hash` has a proof verified valid
+  // here (at admission or by RememberVerifiedProofs), among the last
+  // kVerifiedProofsRemembered.
+  bool ProofVerified(const Hash32& hash) const;
+  // Records claims and ballots whose proofs the caller verified valid (a block's).
+  void RememberVerifiedProofs(const std::vector<Hash32>& hashes);
   // Whether `hash` was displaced or expired recently (and not admitted again since).
   std::optional<DropReason> DroppedReason(const Hash32& hash) const;
   size_t size() const;
@@ -212,27 +224,29 @@ class Mempool {
   // The checks before the signature: size, duplicate, decode, chain id. Fills `ptx`
   // (hash, bytes, tx, sender, nonce) or returns the refusal.
   std::optional<AdmitOutcome> PreCheck(ByteView tx_bytes, const std::shared_ptr<PendingTx>& ptx);
-  // The signature, then amount + fee (fills ptx->spend); the refusal if either fails.
+  // The signature, then amount + fee or deposit + fee (fills ptx->spend and ptx->fee); the
+  // refusal if either fails.
   static std::optional<AdmitOutcome> VerifyAndSum(PendingTx* ptx);
 
-  // Marks a registration, revocation or claim as personhood and fills its keys.
+  // Marks a registration, revocation, claim or ballot as personhood and fills its keys.
   static void PersonhoodKeys(PendingTx* ptx);
   // Registrations and revocations: the ledger's full check (signatures included) against
-  // `state`. Claims are verified together by VerifyClaims.
+  // `state`. Claims and ballots are verified together by VerifyMembership.
   std::optional<AdmitOutcome> CheckPersonhood(const PendingTx& ptx,
                                               const consensus::ledger::KvReader* state) const;
-  // The claims among `ptxs` not yet refused: a pending (epoch, nullifier), then
-  // PrepareClaim, then one ubi::VerifyStatements over every statement left. Refusals go
-  // to out[i] with refused[i] set.
-  void VerifyClaims(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
-                    const consensus::ledger::KvReader* state, std::vector<uint8_t>* refused,
-                    std::vector<AdmitOutcome>* out);
+  // The claims and ballots among `ptxs` not yet refused: a pending key, then PrepareClaim
+  // or PrepareBallot, then one ubi::VerifyStatements over every statement left (those not
+  // verified here before). Refusals go to out[i] with refused[i] set.
+  void VerifyMembership(const std::vector<std::shared_ptr<PendingTx>>& ptxs,
+                        const consensus::ledger::KvReader* state, std::vector<uint8_t>* refused,
+                        std::vector<AdmitOutcome>* out);
   std::shared_ptr<const consensus::ledger::KvReader> StateSnapshot() const;
 
   AdmitOutcome CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) REQUIRES(mu_);
   AdmitOutcome CheckAndInsertPersonhoodLocked(std::shared_ptr<PendingTx> ptx) REQUIRES(mu_);
   // After a commit: drops pending personhood transactions the new state makes invalid
-  // (claims outside the next block's window or with a used nullifier).
+  // (claims outside the next block's window or with a used nullifier, ballots for a round
+  // not open in the next block or past their revisions).
   void RecheckPersonhoodLocked() REQUIRES(mu_);
   void RememberVerifiedLocked(const Hash32& hash) REQUIRES(mu_);
   void RemoveLocked(const Hash32& hash) REQUIRES(mu_);
@@ -271,11 +285,11 @@ class Mempool {
   // Personhood transactions' keys (PendingTx::keys) -> hash, and their hashes.
   std::map<Bytes, Hash32> personhood_keys_ GUARDED_BY(mu_);
   std::map<uint64_t, Hash32> personhood_by_seq_ GUARDED_BY(mu_);
-  // Verified claim hashes, oldest first (bounded by kVerifiedClaimsRemembered).
+  // Verified claim and ballot hashes, oldest first (bounded by kVerifiedProofsRemembered).
   std::unordered_map<Hash32, uint64_t, Hash32Hasher> verified_ GUARDED_BY(mu_);
   std::deque<std::pair<Hash32, uint64_t>> verified_order_ GUARDED_BY(mu_);
   uint64_t next_verified_id_ GUARDED_BY(mu_) = 0;
-  // Claims Reap may take per block (UBI params; 0 until the registry is read).
+  // Claims and ballots Reap may take per block (UBI params; 0 until the registry is read).
   uint32_t max_claims_per_block_ GUARDED_BY(mu_) = 0;
   uint64_t next_seq_ GUARDED_BY(mu_) = 0;
   uint64_t total_bytes_ GUARDED_BY(mu_) = 0;

@@ -92,4 +92,21 @@ std::optional<hito::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
   return std::nullopt;
 }
 
+grpc::Status InvalidArgument(const std::string& message) {
+  return RpcError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ARGUMENT", message);
+}
+
+grpc::Status PageSize(uint32_t asked, uint32_t def, uint32_t max, uint32_t* out) {
+  if (asked > max) {
+    return InvalidArgument("page_size " + std::to_string(asked) + " is above the maximum " +
+                           std::to_string(max));
+  }
+  *out = asked == 0 ? def : asked;
+  return grpc::Status::OK;
+}
+
+grpc::Status BadToken(const std::string& why) {
+  return InvalidArgument("page_token: " + why + "; start again with an empty page_token");
+}
+
 }  // namespace hito::node::rpc

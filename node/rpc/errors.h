@@ -9,6 +9,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +33,13 @@ grpc::StatusCode GrpcCodeForTx(consensus::ledger::TxCode code);
 
 // A storage or invariant failure: INTERNAL, reason INTERNAL_ERROR.
 grpc::Status InternalRpcError(const Status& status);
+
+// INVALID_ARGUMENT, reason INVALID_ARGUMENT.
+grpc::Status InvalidArgument(const std::string& message);
+// A paged request's page_size: 0 is `def`, 1..`max` as asked, above `max` refused.
+grpc::Status PageSize(uint32_t asked, uint32_t def, uint32_t max, uint32_t* out);
+// A page_token that is not one this method issued for this request.
+grpc::Status BadToken(const std::string& why);
 
 // The ErrorInfo in a status' details, if any (for tests and clients).
 std::optional<hito::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status);

@@ -27,10 +27,6 @@ namespace pb = hito::v1;
 
 std::string AsString(ByteView b) { return std::string(AsChars(b)); }
 
-grpc::Status InvalidArgument(const std::string& message) {
-  return RpcError(grpc::StatusCode::INVALID_ARGUMENT, "INVALID_ARGUMENT", message);
-}
-
 // A 32-byte request field, or the refusal naming it.
 grpc::Status Fixed32(const std::string& bytes, std::string_view field,
                      std::array<uint8_t, 32>* out) {
@@ -40,20 +36,6 @@ grpc::Status Fixed32(const std::string& bytes, std::string_view field,
   }
   std::copy(bytes.begin(), bytes.end(), out->begin());
   return grpc::Status::OK;
-}
-
-// page_size: 0 is `def`, 1..`max` as asked.
-grpc::Status PageSize(uint32_t asked, uint32_t def, uint32_t max, uint32_t* out) {
-  if (asked > max) {
-    return InvalidArgument("page_size " + std::to_string(asked) + " is above the maximum " +
-                           std::to_string(max));
-  }
-  *out = asked == 0 ? def : asked;
-  return grpc::Status::OK;
-}
-
-grpc::Status BadToken(const std::string& why) {
-  return InvalidArgument("page_token: " + why + "; start again with an empty page_token");
 }
 
 pb::IdentityStatus StatusOf(ledger::IdentityStatus s) {

@@ -19,12 +19,14 @@
 #include "consensus/types/block.h"
 #include "hito/v1/account.grpc.pb.h"
 #include "hito/v1/block.grpc.pb.h"
+#include "hito/v1/governance.grpc.pb.h"
 #include "hito/v1/node.grpc.pb.h"
 #include "hito/v1/personhood.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
 #include "hito/v1/ubi.grpc.pb.h"
 #include "node/chain/block_events.h"
 #include "node/rpc/errors.h"
+#include "node/rpc/governance.h"
 #include "node/rpc/personhood.h"
 #include "node/version.h"
 
@@ -69,6 +71,23 @@ void FillTxView(const types::Transaction& tx, pb::TransactionView* v) {
     v->set_nonce(t->nonce);
     v->set_memo(AsString(t->memo));
     v->set_signature(AsString(t->signature));
+    return;
+  }
+  if (const auto* p = std::get_if<types::GovernanceProposal>(&tx.body)) {
+    v->set_chain_id(p->chain_id);
+    v->set_sender(EncodeAddress(types::AccountIdFromPublicKey(p->sender)));
+    v->set_sender_public_key(AsString(p->sender));
+    v->set_fee(p->fee);
+    v->set_nonce(p->nonce);
+    v->set_deposit(p->deposit);
+    v->set_action(AsString(types::EncodeAction(p->action)));
+    v->set_signature(AsString(p->signature));
+    return;
+  }
+  if (const auto* b = std::get_if<types::Ballot>(&tx.body)) {
+    v->set_round(b->round);
+    v->set_cohort(b->cohort);
+    v->set_nullifier(AsString(types::BallotNullifier(*b)));
     return;
   }
   FillPersonhoodTxView(tx, v);
@@ -857,7 +876,8 @@ class TxServiceImpl final : public pb::TxService::CallbackService {
 
 // ---------------------------------------------------------------------------------------
 
-// A method of PersonhoodService or UbiService: PersonhoodRpc's handler of the same name.
+// A method of PersonhoodService, UbiService or GovernanceService: the handler of the same
+// name of `rpc_` (PersonhoodRpc or GovernanceRpc).
 #define HITO_RPC_UNARY(Method)                                                                 \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                           \
                                    const pb::Method##Request* req, pb::Method##Response* resp) \
@@ -893,6 +913,17 @@ class UbiServiceImpl final : public pb::UbiService::CallbackService {
   PersonhoodRpc* rpc_;
 };
 
+class GovernanceServiceImpl final : public pb::GovernanceService::CallbackService {
+ public:
+  GovernanceServiceImpl(ServiceDeps d, const GovernanceRpc* rpc) : d_(d), rpc_(rpc) {}
+  HITO_RPC_UNARY(GetGovernance)
+  HITO_RPC_UNARY(ListProposals)
+
+ private:
+  ServiceDeps d_;
+  const GovernanceRpc* rpc_;
+};
+
 #undef HITO_RPC_UNARY
 
 }  // namespace
@@ -910,6 +941,8 @@ struct RpcServer::Services {
   PersonhoodRpc personhood_rpc{backend.chain_id, backend.store};
   PersonhoodServiceImpl personhood{deps, &personhood_rpc};
   UbiServiceImpl ubi{deps, &personhood_rpc};
+  GovernanceRpc governance_rpc{backend.chain_id, backend.store};
+  GovernanceServiceImpl governance{deps, &governance_rpc};
   Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {}
 };
 
@@ -950,6 +983,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   builder.RegisterService(&server->services_->tx);
   builder.RegisterService(&server->services_->personhood);
   builder.RegisterService(&server->services_->ubi);
+  builder.RegisterService(&server->services_->governance);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return UnavailableError("cannot listen on " + address + " (in use or invalid)");

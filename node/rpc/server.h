@@ -1,6 +1,7 @@
 // The public gRPC server: NodeService, BlockService, TxService, AccountService,
-// PersonhoodService and UbiService (proto/hito/v1; handlers of the last two in
-// node/rpc/personhood.h), plus grpc.health.v1 and server reflection.
+// PersonhoodService, UbiService and GovernanceService (proto/hito/v1; handlers of
+// PersonhoodService and UbiService in node/rpc/personhood.h, of GovernanceService in
+// node/rpc/governance.h), plus grpc.health.v1 and server reflection.
 //
 // SubmitTransaction, SubmitTransactions and SubmitTransactionAndWait hand every admitted
 // transaction to the backend's TxRelay (tx gossip), if there is one.

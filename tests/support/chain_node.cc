@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "tests/support/keys.h"
+#include "tests/support/votes.h"
 
 namespace hito::testing {
 
@@ -50,9 +51,10 @@ node::chain::BftEngineOptions FastBftOptions() {
 }
 
 types::Block NextBlock(const node::chain::ChainApp& app, const std::string& chain_id,
-                       const Ed25519PublicKey& proposer, uint64_t time_ms) {
+                       const Ed25519PublicKey& proposer, uint64_t time_ms, std::vector<Bytes> txs) {
   const node::chain::ChainTip tip = app.Tip();
   types::Block b;
+  b.txs = std::move(txs);
   types::BlockHeader& h = b.header;
   h.chain_id = chain_id;
   h.height = tip.height + 1;
@@ -67,6 +69,19 @@ types::Block NextBlock(const node::chain::ChainApp& app, const std::string& chai
   h.evidence_hash = types::EvidenceHash(b.evidence);
   h.proposer = proposer;
   return b;
+}
+
+void FinalizeAndCommit(node::chain::ChainApp* app, const std::string& chain_id,
+                       const Ed25519PrivateKey& validator, const types::Block& block) {
+  Result<node::chain::FinalizedBlock> fin = app->FinalizeBlock(block);
+  ASSERT_TRUE(fin.ok()) << fin.status().ToString();
+  const types::Vote vote = SignedVote(chain_id, validator, types::VoteType::kPrecommit,
+                                      block.header.height, 0, fin->block_hash);
+  types::Commit commit;
+  commit.height = block.header.height;
+  commit.block_hash = fin->block_hash;
+  commit.signatures.push_back({types::CommitFlag::kCommit, vote.signature});
+  app->Commit(block, commit, std::move(fin).value());
 }
 
 EngineCluster::EngineCluster(size_t n, consensus::ledger::Genesis genesis,

@@ -50,10 +50,16 @@ std::unique_ptr<ChainNode> OpenChainNode(const std::filesystem::path& data_dir,
 // well under a second.
 node::chain::BftEngineOptions FastBftOptions();
 
-// A valid empty block for the height after `app`'s tip, built as `proposer` would build
-// it, dated `time_ms`.
+// A valid block for the height after `app`'s tip holding `txs` (default: none), built as
+// `proposer` would build it, dated `time_ms`.
 consensus::types::Block NextBlock(const node::chain::ChainApp& app, const std::string& chain_id,
-                                  const Ed25519PublicKey& proposer, uint64_t time_ms);
+                                  const Ed25519PublicKey& proposer, uint64_t time_ms,
+                                  std::vector<Bytes> txs = {});
+
+// Executes `block` (FinalizeBlock) and commits it with `validator`'s precommit alone, as
+// a one-validator chain decides it; fails the test if execution fails.
+void FinalizeAndCommit(node::chain::ChainApp* app, const std::string& chain_id,
+                       const Ed25519PrivateKey& validator, const consensus::types::Block& block);
 
 class EngineCluster {
  public:

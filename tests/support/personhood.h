@@ -1,15 +1,18 @@
 // Personhood fixtures for node tests: a genesis with an attester and citizens registered
 // at genesis (so they claim from epoch 0), each citizen's secret, and a citizen's UBI
-// claim proved against its cohort's snapshot in a ledger state.
+// claim or governance ballot proved against its cohort's snapshot in a ledger state.
 #ifndef HITO_TESTS_SUPPORT_PERSONHOOD_H_
 #define HITO_TESTS_SUPPORT_PERSONHOOD_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/bytes.h"
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/ledger.h"
+#include "consensus/types/governance.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
 #include "tests/support/genesis.h"
@@ -37,6 +40,21 @@ consensus::types::Claim MakeClaim(const consensus::ledger::KvReader& state,
                                   const std::string& chain_id, uint64_t i, uint64_t epoch,
                                   const consensus::types::AccountId& recipient);
 Bytes EncodeClaim(const consensus::types::Claim& claim);
+
+// Citizen i's ballot in the round open in `state` (or `round`), declared for `cohort`
+// (default: its own), proved against `set_cohort`'s snapshot (default: its own) of the
+// open round's first epoch in the context of `context_round` (default: the ballot's
+// round). The overrides make dishonest ballots for negative tests.
+struct BallotOverrides {
+  std::optional<uint64_t> round;
+  std::optional<uint32_t> cohort;
+  std::optional<uint32_t> set_cohort;
+  std::optional<uint64_t> context_round;
+};
+consensus::types::Ballot MakeBallot(const consensus::ledger::KvReader& state,
+                                    const std::string& chain_id, uint64_t i,
+                                    std::vector<consensus::types::BallotEntry> entries,
+                                    const BallotOverrides& o = {});
 
 }  // namespace hito::testing
 

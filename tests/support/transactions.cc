@@ -23,4 +23,19 @@ Bytes SignedTransfer(const Ed25519PrivateKey& from, const TransferSpec& spec) {
   return types::EncodeTransaction(types::Transaction{MakeTransfer(from, spec)});
 }
 
+types::Transaction MakeProposal(const Ed25519PrivateKey& from, const ProposalSpec& spec) {
+  types::GovernanceProposal p;
+  p.chain_id = spec.chain_id;
+  p.nonce = spec.nonce;
+  p.fee = spec.fee;
+  p.deposit = spec.deposit;
+  p.action = spec.action;
+  types::SignProposal(&p, from);
+  return types::Transaction{p};
+}
+
+Bytes SignedProposal(const Ed25519PrivateKey& from, const ProposalSpec& spec) {
+  return types::EncodeTransaction(MakeProposal(from, spec));
+}
+
 }  // namespace hito::testing

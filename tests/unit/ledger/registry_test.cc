@@ -491,8 +491,8 @@ TEST(Registry, DisabledWithoutAttesters) {
   EXPECT_TRUE(TxKindEnabled(types::TxKind::kRegister));
   EXPECT_TRUE(TxKindEnabled(types::TxKind::kRevoke));
   EXPECT_TRUE(TxKindEnabled(types::TxKind::kClaim));
-  EXPECT_FALSE(TxKindEnabled(types::TxKind::kProposal));
-  EXPECT_FALSE(TxKindEnabled(types::TxKind::kBallot));
+  EXPECT_TRUE(TxKindEnabled(types::TxKind::kProposal));
+  EXPECT_TRUE(TxKindEnabled(types::TxKind::kBallot));
 }
 
 TEST(Registry, GenesisRejectsBadParamsAndDuplicateAttesters) {

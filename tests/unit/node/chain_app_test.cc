@@ -3,7 +3,9 @@
 // transactions, block times at or past the allowed window, a proposer outside the set,
 // conflicting-proposal evidence by a non-validator) are refused; and, over seeded random
 // blocks mixing good and bad content, every block ProcessProposal accepts executes in
-// FinalizeBlock. Real LevelDB in a temp dir, one validator (KeyFor(100)).
+// FinalizeBlock; claims and governance ballots have their proofs checked (a bad one refuses
+// the block, both share the per-block proof budget) and proposals and ballots from the
+// mempool commit with exact tallies. Real LevelDB in a temp dir, one validator (KeyFor(100)).
 #include "node/chain/chain_app.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 #include <memory>
 #include <random>
 
+#include "consensus/ledger/governance.h"
 #include "consensus/ledger/validators.h"
 #include "consensus/types/limits.h"
 #include "node/chain/commit_events.h"
@@ -39,8 +42,13 @@ constexpr char kChain[] = "test-chain";
 class ChainAppTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    genesis_ = testing::MakeGenesis(
-        kChain, {{1, 1'000'000'000}, {2, 1'000'000'000}, {3, 1'000'000'000}, {4, 1'000'000'000}});
+    StartOn(testing::MakeGenesis(
+        kChain, {{1, 1'000'000'000}, {2, 1'000'000'000}, {3, 1'000'000'000}, {4, 1'000'000'000}}));
+  }
+
+  // Writes `genesis` to a fresh store and opens a ChainApp on it.
+  void StartOn(ledger::Genesis genesis) {
+    genesis_ = std::move(genesis);
     store_ = store::Store::Open(dir_.path()).value();
     Hash32 genesis_hash{};
     genesis_hash.fill(9);
@@ -74,17 +82,21 @@ class ChainAppTest : public ::testing::Test {
     b->header.evidence_hash = types::EvidenceHash(b->evidence, b->proposal_evidence);
   }
 
+  // `bad` (a good membership proof, then a bad one) is refused naming tx 1; decided anyway
+  // (by others), it executes with its own verification: tx 0 succeeds, tx 1 is TX_BAD_PROOF.
+  void ExpectBadProofAtTx1(const types::Block& bad) {
+    Status s = app_->ProcessProposal(bad);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("tx 1"), std::string::npos) << s.message();
+    Result<FinalizedBlock> fin = app_->FinalizeBlock(bad);
+    ASSERT_TRUE(fin.ok()) << fin.status().ToString();
+    EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
+    EXPECT_EQ(fin->outcome.results[1].code, ledger::TxCode::kBadProof);
+  }
+
   // Executes and commits `b` with the validator's commit.
   void CommitBlock(const types::Block& b) {
-    Result<FinalizedBlock> fin = app_->FinalizeBlock(b);
-    ASSERT_TRUE(fin.ok()) << fin.status().ToString();
-    const types::Vote vote = testing::SignedVote(kChain, KeyFor(100), types::VoteType::kPrecommit,
-                                                 b.header.height, 0, fin->block_hash);
-    types::Commit commit;
-    commit.height = b.header.height;
-    commit.block_hash = fin->block_hash;
-    commit.signatures.push_back({types::CommitFlag::kCommit, vote.signature});
-    app_->Commit(b, commit, std::move(fin).value());
+    testing::FinalizeAndCommit(app_.get(), kChain, KeyFor(100), b);
   }
 
   TempDir dir_;
@@ -288,13 +300,7 @@ class ChainAppClaimTest : public ChainAppTest {
   void SetUp() override {
     testing::PersonhoodSpec spec;
     spec.max_claims_per_block = 3;
-    genesis_ = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec);
-    store_ = store::Store::Open(dir_.path()).value();
-    Hash32 genesis_hash{};
-    genesis_hash.fill(9);
-    Result<ChainTip> tip = RecoverChain(store_.get(), genesis_, genesis_hash);
-    ASSERT_TRUE(tip.ok()) << tip.status().ToString();
-    Reopen(*tip);
+    StartOn(testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec));
   }
   types::Claim MakeClaim(uint64_t citizen, uint8_t to = 9) {
     return testing::MakeClaim(*store_->State(), kChain, citizen, 0, testing::AccountOf(KeyFor(to)));
@@ -306,14 +312,7 @@ TEST_F(ChainAppClaimTest, ABadProofFromAnotherValidatorRefusesTheBlock) {
   tampered.recipient = testing::AccountOf(KeyFor(66));
   const types::Block bad =
       NextBlock({testing::EncodeClaim(MakeClaim(1)), testing::EncodeClaim(tampered)});
-  Status s = app_->ProcessProposal(bad);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("tx 1"), std::string::npos) << s.message();
-  // Decided anyway (by others): executed with its own verification, the bad claim fails.
-  Result<FinalizedBlock> fin = app_->FinalizeBlock(bad);
-  ASSERT_TRUE(fin.ok()) << fin.status().ToString();
-  EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
-  EXPECT_EQ(fin->outcome.results[1].code, ledger::TxCode::kBadProof);
+  ExpectBadProofAtTx1(bad);
 }
 
 TEST_F(ChainAppClaimTest, DoubleClaimAndClosedEpochAreFailedResultsNotBadBlocks) {
@@ -323,7 +322,7 @@ TEST_F(ChainAppClaimTest, DoubleClaimAndClosedEpochAreFailedResultsNotBadBlocks)
   const types::Block b =
       NextBlock({first, testing::EncodeClaim(MakeClaim(3, 10)), testing::EncodeClaim(future)});
   ASSERT_TRUE(app_->ProcessProposal(b).ok());
-  EXPECT_TRUE(pool_->ClaimVerified(types::TransactionHash(first)));
+  EXPECT_TRUE(pool_->ProofVerified(types::TransactionHash(first)));
   Result<FinalizedBlock> fin = app_->FinalizeBlock(b);
   ASSERT_TRUE(fin.ok()) << fin.status().ToString();
   EXPECT_TRUE(fin->outcome.results[0].ok()) << fin->outcome.results[0].message;
@@ -344,6 +343,113 @@ TEST_F(ChainAppClaimTest, MoreThanMaxClaimsPerBlockIsRefusedAndProposalsStayUnde
   ASSERT_TRUE(app_->ProcessProposal(mine).ok());
   CommitBlock(mine);
   EXPECT_EQ(pool_->size(), 1u);
+}
+
+// ---- Governance in proposals (real proofs, cohorts of 16, 3 proofs per block) ----
+
+constexpr uint64_t kDeposit = 50'000;
+
+// Epochs of 3 blocks and rounds of 1 epoch: proposals of round 0 (blocks 1, 2) are voted
+// in round 1 (blocks 3..5) and decided at block 6. Quorum: 2 ballots of 20 citizens.
+class ChainAppGovernanceTest : public ChainAppTest {
+ protected:
+  void SetUp() override {
+    testing::PersonhoodSpec spec;
+    spec.epoch_blocks = 3;
+    spec.max_claims_per_block = 3;
+    ledger::Genesis g = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec);
+    ledger::GovernanceParams gp;
+    gp.round_epochs = 1;
+    gp.proposal_deposit = kDeposit;
+    g.governance = gp;
+    StartOn(std::move(g));
+  }
+  Bytes Proposal(uint64_t nonce) {
+    return testing::SignedProposal(KeyFor(1),
+                                   {.chain_id = kChain, .nonce = nonce, .deposit = kDeposit});
+  }
+  types::Ballot MakeBallot(uint64_t citizen, std::vector<types::BallotEntry> entries) {
+    return testing::MakeBallot(*store_->State(), kChain, citizen, std::move(entries));
+  }
+  static Bytes Encode(const types::Ballot& b) {
+    return types::EncodeTransaction(types::Transaction{b});
+  }
+  ledger::ProposalRecord Proposal(uint64_t round, uint32_t index) const {
+    auto state = store_->State();
+    return ledger::governance::GetProposal(ledger::RegistryStore(state.get()), round, index)
+        .value()
+        .value();
+  }
+  uint64_t Round() const {
+    auto state = store_->State();
+    return ledger::governance::ReadRound(ledger::RegistryStore(state.get())).value().round;
+  }
+  // Commits what the mempool proposes, checked by ProcessProposal first.
+  void CommitFromPool() {
+    const types::Block b = NextBlock(app_->PrepareProposal(100, 1 << 20));
+    ASSERT_TRUE(app_->ProcessProposal(b).ok());
+    CommitBlock(b);
+  }
+  void EnterRound(uint64_t r) {
+    while (Round() < r) CommitBlock(NextBlock({}));
+  }
+};
+
+TEST_F(ChainAppGovernanceTest, ABadBallotProofRefusesTheBlockAndFailsInExecution) {
+  CommitBlock(NextBlock({Proposal(0)}));
+  EnterRound(1);
+  types::Ballot tampered = MakeBallot(2, {{0, 3}});
+  tampered.entries[0].vote = -3;
+  const Bytes good = Encode(MakeBallot(1, {{0, 2}}));
+  const types::Block bad = NextBlock({good, Encode(tampered)});
+  ExpectBadProofAtTx1(bad);
+  // Without the bad one the block is accepted and its ballot remembered as verified.
+  const types::Block ok = NextBlock({good});
+  ASSERT_TRUE(app_->ProcessProposal(ok).ok());
+  EXPECT_TRUE(pool_->ProofVerified(types::TransactionHash(good)));
+}
+
+TEST_F(ChainAppGovernanceTest, ClaimsAndBallotsShareTheProofBudget) {
+  CommitBlock(NextBlock({Proposal(0)}));
+  EnterRound(1);
+  auto state = store_->State();
+  std::vector<Bytes> txs;
+  for (uint64_t i = 0; i < 2; ++i) {
+    txs.push_back(testing::EncodeClaim(
+        testing::MakeClaim(*state, kChain, i, 1, testing::AccountOf(KeyFor(9)))));
+  }
+  for (uint64_t i = 2; i < 4; ++i) txs.push_back(Encode(MakeBallot(i, {{0, 1}})));
+  Status s = app_->ProcessProposal(NextBlock(txs));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("membership proofs"), std::string::npos) << s.message();
+  for (const Bytes& tx : txs) ASSERT_TRUE(pool_->Admit(tx).ok());
+  EXPECT_EQ(app_->PrepareProposal(100, 1 << 20).size(), 3u);
+  CommitFromPool();
+  EXPECT_EQ(pool_->size(), 1u);
+}
+
+TEST_F(ChainAppGovernanceTest, ProposalsAndBallotsFromThePoolCommitAndTallyExactly) {
+  for (uint64_t n = 0; n < 2; ++n) ASSERT_TRUE(pool_->Admit(Proposal(n)).ok());
+  CommitFromPool();
+  EXPECT_EQ(pool_->size(), 0u);
+  EnterRound(1);
+  const std::vector<std::vector<types::BallotEntry>> votes = {
+      {{0, 3}, {1, -2}}, {{0, 4}}, {{1, 1}}};
+  for (uint64_t i = 0; i < votes.size(); ++i) {
+    mempool::AdmitOutcome o = pool_->Admit(Encode(MakeBallot(5 + i, votes[i])));
+    ASSERT_TRUE(o.ok()) << o.message;
+  }
+  CommitFromPool();
+  EXPECT_EQ(pool_->size(), 0u);
+  EXPECT_EQ(Proposal(0, 0).tally, 7);
+  EXPECT_EQ(Proposal(0, 0).ballots, 2u);
+  EXPECT_EQ(Proposal(0, 1).tally, -1);
+  EXPECT_EQ(Proposal(0, 1).ballots, 2u);
+  // Decided at the first block of round 2: quorum (2 of 20 >= 10%) for both.
+  EnterRound(2);
+  EXPECT_EQ(Proposal(0, 0).outcome, ledger::ProposalOutcome::kExecuted);
+  EXPECT_EQ(Proposal(0, 1).outcome, ledger::ProposalOutcome::kRejected);
+  EXPECT_EQ(Proposal(0, 0).live, 20u);
 }
 
 }  // namespace

@@ -154,6 +154,19 @@ TEST(GenesisTest, RefusesNegativeOrFractionalNumbersAndBadChainIds) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "home" / "genesis.json"));
 }
 
+// `good` with `from` replaced by `to` is refused with an error naming `field`.
+void ExpectRefusedNaming(const std::string& good, const std::string& from, const std::string& to,
+                         const std::string& field) {
+  std::string s = good;
+  size_t at = s.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  s.replace(at, from.size(), to);
+  auto r = ParseGenesisJson(s);
+  ASSERT_FALSE(r.ok()) << to;
+  EXPECT_NE(r.status().message().find(field), std::string::npos)
+      << field << ": " << r.status().message();
+}
+
 // The personhood sections and the epoch params round-trip, and each malformed value is
 // refused with an error naming its field.
 TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
@@ -177,14 +190,7 @@ TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
 
   auto refused_naming = [&](const std::string& from, const std::string& to,
                             const std::string& field) {
-    std::string s = good;
-    size_t at = s.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    auto r = ParseGenesisJson(s);
-    ASSERT_FALSE(r.ok()) << to;
-    EXPECT_NE(r.status().message().find(field), std::string::npos)
-        << field << ": " << r.status().message();
+    ExpectRefusedNaming(good, from, to, field);
   };
   refused_naming("\"epoch_blocks\": 8", "\"epoch_blocks\": 0", "epoch_blocks");
   refused_naming("\"epoch_blocks\": 8", "\"epoch_blocks\": -8", "epoch_blocks");
@@ -224,6 +230,58 @@ TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
   EXPECT_NE(orphan.status().message().find("without attesters"), std::string::npos);
 }
 
+// The governance section round-trips, is strict (unknown key, range, round longer than
+// the claim window) and needs attesters.
+TEST(GenesisTest, GovernanceSectionRoundTripsAndIsStrict) {
+  auto g = testing::MakeGenesis("chain-g", {{1, 5}});
+  g.attesters = {testing::KeyFor(7).public_key()};
+  g.registry.claim_window = 6;
+  g.governance = consensus::ledger::GovernanceParams{};
+  g.governance->round_epochs = 5;
+  g.governance->voice_credits = 49;
+  g.governance->quorum_ppm = 250'000;
+  g.governance->proposal_deposit = 777;
+  g.governance->max_proposals_per_round = 9;
+  const std::string good = GenesisToJson(g);
+  auto back = ParseGenesisJson(good);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_TRUE(back->governance.has_value());
+  EXPECT_EQ(*back->governance, *g.governance);
+  EXPECT_EQ(GenesisToJson(*back), good);
+  EXPECT_TRUE(consensus::ledger::Ledger::InitGenesis(*back).ok());
+
+  auto refused_naming = [&](const std::string& from, const std::string& to,
+                            const std::string& field) {
+    ExpectRefusedNaming(good, from, to, field);
+  };
+  refused_naming("\"voice_credits\": 49", "\"voice_credits\": 49, \"voice_credit\": 1",
+                 "voice_credit\"");
+  refused_naming("\"round_epochs\": 5", "\"round_epochs\": 0", "round_epochs");
+  refused_naming("\"round_epochs\": 5", "\"round_epochs\": 7", "claim_window");
+  refused_naming("\"voice_credits\": 49", "\"voice_credits\": 4294967297", "voice_credits");
+  refused_naming("\"quorum_ppm\": 250000", "\"quorum_ppm\": 1000001", "quorum_ppm");
+  refused_naming("\"quorum_ppm\": 250000", "\"quorum_ppm\": 0", "quorum_ppm");
+  refused_naming("\"proposal_deposit\": 777", "\"proposal_deposit\": -1", "proposal_deposit");
+  refused_naming("\"max_proposals_per_round\": 9", "\"max_proposals_per_round\": 257",
+                 "max_proposals_per_round");
+
+  // Absent: governance stays off.
+  auto off = g;
+  off.governance.reset();
+  auto no_gov = ParseGenesisJson(GenesisToJson(off));
+  ASSERT_TRUE(no_gov.ok());
+  EXPECT_FALSE(no_gov->governance.has_value());
+
+  // Without attesters (and so without a registry) a governance section is refused.
+  auto plain = testing::MakeGenesis("chain-g", {{1, 5}});
+  std::string orphan = GenesisToJson(plain);
+  orphan.insert(orphan.rfind('}'), ",\"governance\": {\"round_epochs\": 1}");
+  auto r = ParseGenesisJson(orphan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("governance given without attesters"), std::string::npos)
+      << r.status().message();
+}
+
 TEST(InitHomeTest, DevHomeAccreditsAnAttesterWithShortEpochs) {
   TempDir dir;
   InitOptions o;
@@ -241,6 +299,8 @@ TEST(InitHomeTest, DevHomeAccreditsAnAttesterWithShortEpochs) {
   EXPECT_EQ(genesis->params.epoch_blocks, kDevEpochBlocks);
   EXPECT_EQ(genesis->registry.cohort_bits, kDevCohortBits);
   EXPECT_EQ(genesis->registry.claim_window, kDevClaimWindow);
+  ASSERT_TRUE(genesis->governance.has_value());
+  EXPECT_EQ(genesis->governance->round_epochs, kDevRoundEpochs);
   EXPECT_TRUE(consensus::ledger::Ledger::InitGenesis(*genesis).ok());
 
   // A plain home enables no registry.

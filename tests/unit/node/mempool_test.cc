@@ -3,13 +3,17 @@
 // full-pool rules (fee-and-age eviction from the tails of senders' nonce chains, the
 // per-sender caps, the TTL on a ManualClock) including hostile senders; then claims
 // (batch verification, duplicate nullifiers, bad proofs, closed epochs, the per-block cap,
-// drops after a commit), registrations and revocations, with real proofs.
+// drops after a commit), registrations and revocations, with real proofs; then
+// governance: proposals in their sender's nonce queue, ballots verified like claims (one
+// pending per nullifier, closed rounds, over budget, tampered votes, the shared per-block
+// budget, drops when the round closes).
 #include "node/mempool/mempool.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 
+#include "consensus/ledger/governance.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/personhood.h"
@@ -445,9 +449,11 @@ TEST_F(MempoolEvictionTest, TransactionsOlderThanTheTtlExpireWithTheirLaterNonce
 
 class MempoolPersonhoodTest : public ::testing::Test {
  protected:
-  void Init(const testing::PersonhoodSpec& spec) {
-    auto g =
-        ledger::Ledger::InitGenesis(testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000}}, spec));
+  void Init(const testing::PersonhoodSpec& spec,
+            std::optional<ledger::GovernanceParams> governance = std::nullopt) {
+    ledger::Genesis genesis = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000}}, spec);
+    genesis.governance = governance;
+    auto g = ledger::Ledger::InitGenesis(genesis);
     ASSERT_TRUE(g.ok()) << g.status().ToString();
     kv_.Apply(g->changes);
     pool_ =
@@ -474,7 +480,10 @@ class MempoolPersonhoodTest : public ::testing::Test {
     std::vector<CommittedTx> committed;
     for (const Bytes& b : raw) {
       txs.push_back(types::DecodeTransaction(b).value());
-      committed.push_back({types::TransactionHash(b), {}});
+      const auto signed_fields = types::SignedFieldsOf(txs.back());
+      committed.push_back({types::TransactionHash(b),
+                           signed_fields ? types::AccountIdFromPublicKey(*signed_fields->sender)
+                                         : types::AccountId{}});
     }
     auto out = l.ApplyBlock(h, txs, ledger::SignatureCheck::kVerify);
     EXPECT_TRUE(out.ok()) << out.status().ToString();
@@ -491,14 +500,14 @@ TEST_F(MempoolPersonhoodTest, AdmitsAClaimOnceAndRefusesASecondWithItsNullifier)
   const Bytes first = Claim(3);
   AdmitOutcome ok = pool_->Admit(first);
   ASSERT_TRUE(ok.ok()) << ok.message;
-  EXPECT_TRUE(pool_->ClaimVerified(ok.hash));
+  EXPECT_TRUE(pool_->ProofVerified(ok.hash));
   EXPECT_EQ(pool_->Admit(first).code, TxCode::kAlreadyKnown);
   // The same citizen proves again (fresh randomness, other recipient): same nullifier.
   const Bytes second = Claim(3, 0, 10);
   ASSERT_NE(types::TransactionHash(second), ok.hash);
   AdmitOutcome dup = pool_->Admit(second);
   EXPECT_EQ(dup.code, TxCode::kAlreadyClaimed) << dup.message;
-  EXPECT_FALSE(pool_->ClaimVerified(dup.hash));
+  EXPECT_FALSE(pool_->ProofVerified(dup.hash));
   EXPECT_EQ(pool_->size(), 1u);
   // Two claims of one citizen in one batch: the first wins.
   auto outs = pool_->AdmitBatch({Claim(4), Claim(4, 0, 11)});
@@ -609,6 +618,148 @@ TEST_F(MempoolPersonhoodTest, RegistrationsAndRevocationsByTheirKeys) {
   auto results = Commit({pool_->Reap(10, 1 << 20)[0]->bytes, pool_->Reap(10, 1 << 20)[1]->bytes});
   for (const auto& r : results) EXPECT_TRUE(r.ok()) << r.message;
   EXPECT_EQ(pool_->size(), 0u);
+}
+
+// ---- Governance: proposals and ballots (real proofs, cohorts of 16) ----
+
+constexpr uint64_t kDeposit = 50'000;
+
+class MempoolGovernanceTest : public MempoolPersonhoodTest {
+ protected:
+  // Epochs of 3 blocks and rounds of 1 epoch: round r >= 1 is blocks [3r, 3r + 3), so
+  // its ballots may go in blocks up to 3r + 2.
+  void SetUp() override { InitGov(2048); }
+  void InitGov(uint32_t max_proofs) {
+    testing::PersonhoodSpec spec;
+    spec.epoch_blocks = 3;
+    spec.max_claims_per_block = max_proofs;
+    ledger::GovernanceParams gp;
+    gp.round_epochs = 1;
+    gp.voice_credits = 100;
+    gp.proposal_deposit = kDeposit;
+    kv_ = ledger::MemoryKv();
+    Init(spec, gp);
+  }
+  Bytes Proposal(uint64_t nonce, uint64_t deposit = kDeposit) {
+    return testing::SignedProposal(KeyFor(1),
+                                   {.chain_id = kChain, .nonce = nonce, .deposit = deposit});
+  }
+  Bytes Ballot(uint64_t citizen, std::vector<types::BallotEntry> entries,
+               const testing::BallotOverrides& o = {}) {
+    return types::EncodeTransaction(
+        types::Transaction{testing::MakeBallot(kv_, kChain, citizen, std::move(entries), o)});
+  }
+  uint64_t Round() const {
+    return ledger::governance::ReadRound(ledger::RegistryStore(&kv_)).value().round;
+  }
+  // Commits a proposal in round 0, then empty blocks into round 1, where it is voted.
+  void ProposeThenEnterRound1() {
+    auto r = Commit({Proposal(0)});
+    ASSERT_TRUE(r.at(0).ok()) << r[0].message;
+    while (Round() < 1) Commit({});
+  }
+};
+
+TEST_F(MempoolGovernanceTest, ProposalsQueueWithTheSendersTransfersByNonce) {
+  const Bytes t0 = SignedTransfer(KeyFor(1), TransferSpec{.chain_id = kChain, .nonce = 0});
+  const Bytes p1 = Proposal(1);
+  const Bytes t2 = SignedTransfer(KeyFor(1), TransferSpec{.chain_id = kChain, .nonce = 2});
+  EXPECT_EQ(pool_->Admit(Proposal(3)).code, TxCode::kNonceTooHigh);
+  for (const Bytes& b : {t0, p1, t2}) {
+    AdmitOutcome o = pool_->Admit(b);
+    ASSERT_TRUE(o.ok()) << o.message;
+  }
+  auto p1_pending = pool_->Get(types::TransactionHash(p1));
+  ASSERT_NE(p1_pending, nullptr);
+  EXPECT_EQ(p1_pending->nonce, 1u);
+  EXPECT_EQ(p1_pending->spend, kDeposit + 1000);
+  EXPECT_EQ(p1_pending->sender, AccountOf(KeyFor(1)));
+  auto reaped = pool_->Reap(100, 1 << 20);
+  ASSERT_EQ(reaped.size(), 3u);
+  EXPECT_EQ(reaped[1]->hash, types::TransactionHash(p1));
+  // Refusals: a deposit other than the chain's, a forged signature, a second proposal for
+  // nonce 1 (a pending transaction holds it).
+  EXPECT_EQ(pool_->Admit(Proposal(3, kDeposit - 1)).code, TxCode::kDepositMismatch);
+  types::Transaction forged = testing::MakeProposal(KeyFor(1), {.chain_id = kChain, .nonce = 3});
+  std::get<types::GovernanceProposal>(forged.body).fee += 1;
+  EXPECT_EQ(pool_->Admit(types::EncodeTransaction(forged)).code, TxCode::kBadSignature);
+  EXPECT_EQ(pool_
+                ->Admit(testing::SignedProposal(
+                    KeyFor(1), {.chain_id = kChain, .nonce = 1, .fee = 2000, .deposit = kDeposit}))
+                .code,
+            TxCode::kNonceTooLow);
+  // The pending spends count the deposit: 1,000,000 covers few deposits of 50,000 + fee.
+  for (uint64_t n = 3; n < 40; ++n) {
+    AdmitOutcome o = pool_->Admit(Proposal(n));
+    if (!o.ok()) {
+      EXPECT_EQ(o.code, TxCode::kInsufficientFunds) << o.message;
+      EXPECT_LT(n, 22u);
+      break;
+    }
+  }
+  // Committing t0 and p1 keeps t2 pending as the sender's next nonce.
+  auto results = Commit({t0, p1});
+  ASSERT_TRUE(results.at(1).ok()) << results[1].message;
+  EXPECT_NE(pool_->Get(types::TransactionHash(t2)), nullptr);
+  EXPECT_EQ(pool_->Get(types::TransactionHash(p1)), nullptr);
+}
+
+TEST_F(MempoolGovernanceTest, AdmitsAVerifiedBallotOncePerNullifier) {
+  ProposeThenEnterRound1();
+  const Bytes first = Ballot(3, {{0, 5}});
+  AdmitOutcome ok = pool_->Admit(first);
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  EXPECT_TRUE(pool_->ProofVerified(ok.hash));
+  EXPECT_EQ(pool_->Admit(first).code, TxCode::kAlreadyKnown);
+  // The same citizen changes their mind while the first is pending: refused.
+  AdmitOutcome second = pool_->Admit(Ballot(3, {{0, -5}}));
+  EXPECT_EQ(second.code, TxCode::kBallotRevisions) << second.message;
+  EXPECT_FALSE(pool_->ProofVerified(second.hash));
+  // Once the first is committed the replacement is admitted (a revision in the ledger).
+  auto results = Commit({first});
+  ASSERT_TRUE(results.at(0).ok()) << results[0].message;
+  AdmitOutcome replacement = pool_->Admit(Ballot(3, {{0, -5}}));
+  EXPECT_TRUE(replacement.ok()) << replacement.message;
+}
+
+TEST_F(MempoolGovernanceTest, RefusesTamperedClosedRoundAndOverBudgetBallots) {
+  ProposeThenEnterRound1();
+  // The vote changed after proving: the proof is bound to the entries.
+  types::Ballot tampered = testing::MakeBallot(kv_, kChain, 2, {{0, 3}});
+  tampered.entries[0].vote = 9;
+  // A proof in another round's context.
+  const Bytes other_context = Ballot(4, {{0, 1}}, {.context_round = 0});
+  std::vector<Bytes> raw = {types::EncodeTransaction(types::Transaction{tampered}),
+                            Ballot(1, {{0, 10}}), other_context};
+  auto outs = pool_->AdmitBatch(std::vector<ByteView>(raw.begin(), raw.end()));
+  EXPECT_EQ(outs[0].code, TxCode::kBadProof) << outs[0].message;
+  EXPECT_TRUE(outs[1].ok()) << outs[1].message;  // 10^2 = 100: exactly the budget
+  EXPECT_EQ(outs[2].code, TxCode::kBadProof) << outs[2].message;
+  EXPECT_EQ(pool_->Admit(Ballot(5, {{0, 11}})).code, TxCode::kBallotOverBudget);
+  EXPECT_EQ(pool_->Admit(Ballot(6, {{0, 1}}, {.round = 0})).code, TxCode::kRoundNotOpen);
+  EXPECT_EQ(pool_->Admit(Ballot(7, {{1, 1}})).code, TxCode::kBallotInvalid);  // no proposal 1
+  EXPECT_EQ(pool_->size(), 1u);
+}
+
+TEST_F(MempoolGovernanceTest, BallotsLeaveWhenTheirRoundClosesBeforeTheNextBlock) {
+  ProposeThenEnterRound1();  // block 3 opened round 1; blocks 3..5 are round 1
+  const Bytes early = Ballot(1, {{0, 1}});
+  ASSERT_TRUE(pool_->Admit(early).ok());
+  Commit({});  // block 4: the next block (5) is still in round 1
+  EXPECT_NE(pool_->Get(types::TransactionHash(early)), nullptr);
+  Commit({});  // block 5: the next block (6) opens round 2
+  EXPECT_EQ(pool_->Get(types::TransactionHash(early)), nullptr);
+  const AdmitOutcome late = pool_->Admit(Ballot(2, {{0, 1}}));
+  EXPECT_EQ(late.code, TxCode::kRoundNotOpen) << late.message;
+}
+
+TEST_F(MempoolGovernanceTest, ClaimsAndBallotsShareThePerBlockBudget) {
+  InitGov(3);
+  ProposeThenEnterRound1();
+  for (uint64_t i = 0; i < 2; ++i) ASSERT_TRUE(pool_->Admit(Claim(i, 1)).ok());
+  for (uint64_t i = 2; i < 4; ++i) ASSERT_TRUE(pool_->Admit(Ballot(i, {{0, 1}})).ok());
+  auto reaped = pool_->Reap(100, 1 << 20);
+  EXPECT_EQ(reaped.size(), 3u);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include "node/rpc/personhood.h"
 #include "node/rpc/server.h"
 #include "node/store/store.h"
+#include "tests/support/chain_node.h"
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
 #include "tests/support/temp_dir.h"
@@ -143,37 +144,11 @@ class PersonhoodRpcTest : public ::testing::Test {
   // Executes and commits the next block with these transactions (results as the ledger
   // decides); returns its height.
   uint64_t Commit(std::vector<Bytes> txs = {}) {
-    const chain::ChainTip tip = app_->Tip();
-    types::Block b;
-    types::BlockHeader& h = b.header;
-    h.chain_id = kChain;
-    h.height = tip.height + 1;
-    h.time_ms = tip.time_ms + 1000;
-    h.prev_hash = tip.block_hash;
-    h.app_hash = tip.state_root;
-    h.validators_hash = app_->ValidatorSetAt(h.height).value().Hash();
-    h.next_validators_hash = app_->ValidatorSetAt(h.height + 1).value().Hash();
-    h.proposer = KeyFor(100).public_key();
-    b.txs = std::move(txs);
-    b.last_commit = tip.last_commit;
-    h.tx_root = types::TxRoot(b.txs);
-    h.last_commit_hash = types::CommitHash(b.last_commit);
-    h.evidence_hash = types::EvidenceHash(b.evidence, b.proposal_evidence);
+    const types::Block b = testing::NextBlock(*app_, kChain, KeyFor(100).public_key(),
+                                              app_->Tip().time_ms + 1000, std::move(txs));
     EXPECT_TRUE(app_->ProcessProposal(b).ok());
-    Result<chain::FinalizedBlock> fin = app_->FinalizeBlock(b);
-    EXPECT_TRUE(fin.ok()) << fin.status().ToString();
-    types::Vote vote;
-    vote.type = types::VoteType::kPrecommit;
-    vote.height = h.height;
-    vote.block_hash = fin->block_hash;
-    vote.validator = KeyFor(100).public_key();
-    types::SignVote(kChain, &vote, KeyFor(100));
-    types::Commit commit;
-    commit.height = h.height;
-    commit.block_hash = fin->block_hash;
-    commit.signatures.push_back({types::CommitFlag::kCommit, vote.signature});
-    app_->Commit(b, commit, std::move(fin).value());
-    return h.height;
+    testing::FinalizeAndCommit(app_.get(), kChain, KeyFor(100), b);
+    return b.header.height;
   }
 
   void CommitUntil(uint64_t height) {

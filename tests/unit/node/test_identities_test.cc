@@ -15,6 +15,7 @@
 #include "base/hex.h"
 #include "consensus/ledger/ledger.h"
 #include "node/config/config.h"
+#include "node/config/home.h"
 #include "node/config/testnet.h"
 #include "tests/support/temp_dir.h"
 
@@ -73,7 +74,15 @@ TEST(TestIdentities, TestnetGenesisRegistersThemAndWritesTheirSecrets) {
   ASSERT_EQ(g.attesters.size(), 1u);
   EXPECT_EQ(g.identities,
             TestIdentities(40, g.attesters[0], g.registry.max_attestation_epochs).value());
+  ASSERT_TRUE(g.governance.has_value());
+  EXPECT_EQ(g.governance->round_epochs, kDevRoundEpochs);
   EXPECT_TRUE(ledger::Ledger::InitGenesis(g).ok()) << "the ledger must accept them";
+
+  // A claim window shorter than the dev round shortens the round to it.
+  ledger::Genesis short_window = g;
+  ASSERT_TRUE(AddTestRegistry({.claim_window = 2}, &short_window).ok());
+  EXPECT_EQ(short_window.governance->round_epochs, 2u);
+  EXPECT_TRUE(ledger::Ledger::InitGenesis(short_window).ok());
 
   const std::filesystem::path secrets = o.out / kTestIdentitiesFile;
   struct stat st {};
