@@ -8,6 +8,7 @@
 #include "base/assert.h"
 #include "base/checked.h"
 #include "base/hex.h"
+#include "consensus/ledger/nullifier_list.h"
 #include "consensus/ledger/state_record.h"
 #include "consensus/ledger/validators.h"
 #include "consensus/types/codec.h"
@@ -145,15 +146,11 @@ Result<std::optional<BallotRecord>> ReadBallot(const RegistryStore& store, uint6
   return std::optional<BallotRecord>(std::move(b));
 }
 
-Result<uint64_t> ReadU64Record(const RegistryStore& store, const Bytes& key,
-                               std::string_view what) {
-  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(key));
-  if (!raw) return uint64_t{0};
-  return DecodeStateRecord<uint64_t>(*raw, what,
-                                     [](Reader* r, uint64_t* v) { return r->U64("n", v); });
-}
-Bytes EncodeU64Record(uint64_t v) {
-  return types::EncodeWith([&](Writer* w) { w->U64(v); });
+// The nullifiers that cast a ballot in `round`, for pruning.
+NullifierList RoundVoters(uint64_t round) {
+  return NullifierList{VoterCountKey(round),
+                       [round](uint32_t c) { return VoterChunkKey(round, c); }, kBallotChunk,
+                       "governance: g/n"};
 }
 
 Status WriteRound(RegistryStore* store, const RoundState& s) {
@@ -422,22 +419,8 @@ Result<TxResult> CheckAction(const RegistryStore& store, const types::Action& ac
 // --- rounds --------------------------------------------------------------------------
 
 Status PruneBallots(RegistryStore* store, uint64_t round) {
-  HITO_ASSIGN_OR_RETURN(const uint64_t count, ReadU64Record(*store, VoterCountKey(round), "g/n"));
-  const uint64_t chunks = count / kBallotChunk + (count % kBallotChunk != 0 ? 1 : 0);
-  for (uint64_t c = 0; c < chunks; ++c) {
-    const Bytes key = VoterChunkKey(round, static_cast<uint32_t>(c));
-    HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store->Get(key));
-    if (!raw || raw->size() % 32 != 0) return DataLossError("governance: g/l chunk torn");
-    for (size_t off = 0; off < raw->size(); off += 32) {
-      Hash32 n;
-      std::copy(raw->begin() + static_cast<std::ptrdiff_t>(off),
-                raw->begin() + static_cast<std::ptrdiff_t>(off + 32), n.begin());
-      store->Delete(BallotKey(round, n));
-    }
-    store->Delete(key);
-  }
-  if (count != 0) store->Delete(VoterCountKey(round));
-  return Status::Ok();
+  return PruneNullifiers(store, RoundVoters(round),
+                         [round](const Hash32& n) { return BallotKey(round, n); });
 }
 
 bool QuorumReached(uint64_t ballots, uint64_t live, uint32_t quorum_ppm) {
@@ -769,12 +752,7 @@ Status RecordBallot(RegistryStore* store, const types::Ballot& ballot, const Has
     for (const types::BallotEntry& e : prior->entries) HITO_RETURN_IF_ERROR(add(e, -1));
     next.revision = static_cast<uint8_t>(prior->revision + 1);
   } else {
-    HITO_ASSIGN_OR_RETURN(const uint64_t count, ReadU64Record(*store, VoterCountKey(round), "g/n"));
-    const uint64_t chunk = count / kBallotChunk;
-    if (chunk > UINT32_MAX) return DataLossError("governance: voter count beyond the chunks");
-    HITO_RETURN_IF_ERROR(store->Append(VoterChunkKey(round, static_cast<uint32_t>(chunk)),
-                                       ByteView(nullifier.data(), nullifier.size())));
-    store->Put(VoterCountKey(round), EncodeU64Record(count + 1));
+    HITO_RETURN_IF_ERROR(AppendNullifier(store, RoundVoters(round), nullifier));
   }
   for (const types::BallotEntry& e : ballot.entries) HITO_RETURN_IF_ERROR(add(e, +1));
   store->Put(BallotKey(round, nullifier), EncodeBallotRecord(next));
@@ -806,7 +784,7 @@ Result<std::optional<std::vector<types::BallotEntry>>> GetBallot(const RegistryS
 }
 
 Result<uint64_t> VotersInRound(const RegistryStore& store, uint64_t round) {
-  return ReadU64Record(store, VoterCountKey(round), "g/n");
+  return ListSize(store, RoundVoters(round));
 }
 
 }  // namespace governance

@@ -9,6 +9,7 @@
 
 #include "base/checked.h"
 #include "base/hex.h"
+#include "consensus/ledger/nullifier_list.h"
 #include "consensus/ledger/state_record.h"
 #include "consensus/types/codec.h"
 #include "zk/point.h"
@@ -48,15 +49,10 @@ Bytes ChunkKey(uint64_t epoch, uint32_t chunk) {
   });
 }
 
-Result<uint64_t> ReadU64Record(const RegistryStore& store, const Bytes& key,
-                               std::string_view what) {
-  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(key));
-  if (!raw) return uint64_t{0};
-  return DecodeStateRecord<uint64_t>(*raw, what,
-                                     [](Reader* r, uint64_t* v) { return r->U64("n", v); });
-}
-Bytes EncodeU64Record(uint64_t v) {
-  return types::EncodeWith([&](Writer* w) { w->U64(v); });
+// The nullifiers spent in `epoch`, for pruning.
+NullifierList EpochNullifiers(uint64_t epoch) {
+  return NullifierList{CountKey(epoch), [epoch](uint32_t c) { return ChunkKey(epoch, c); },
+                       kNullifierChunk, "ubi: u/k"};
 }
 
 Result<uint64_t> ReadPrunedBefore(const RegistryStore& store) {
@@ -78,22 +74,8 @@ Bytes EncodeState(uint64_t pruned_before) {
 
 // Deletes every nullifier of `epoch`, its chunk lists and its count.
 Status PruneEpoch(RegistryStore* store, uint64_t epoch) {
-  HITO_ASSIGN_OR_RETURN(const uint64_t count, ReadU64Record(*store, CountKey(epoch), "u/k"));
-  const uint64_t chunks = count / kNullifierChunk + (count % kNullifierChunk != 0 ? 1 : 0);
-  for (uint64_t c = 0; c < chunks; ++c) {
-    const Bytes key = ChunkKey(epoch, static_cast<uint32_t>(c));
-    HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store->Get(key));
-    if (!raw || raw->size() % 32 != 0) return DataLossError("ubi: u/l chunk missing or torn");
-    for (size_t off = 0; off < raw->size(); off += 32) {
-      Hash32 n;
-      std::copy(raw->begin() + static_cast<std::ptrdiff_t>(off),
-                raw->begin() + static_cast<std::ptrdiff_t>(off + 32), n.begin());
-      store->Delete(NullifierKey(epoch, n));
-    }
-    store->Delete(key);
-  }
-  if (count != 0) store->Delete(CountKey(epoch));
-  return Status::Ok();
+  return PruneNullifiers(store, EpochNullifiers(epoch),
+                         [epoch](const Hash32& n) { return NullifierKey(epoch, n); });
 }
 
 }  // namespace
@@ -272,16 +254,9 @@ Result<VerifyOutcome> VerifyStatements(const RegistryStore& store, std::string_v
 }
 
 Status RecordClaim(RegistryStore* store, uint64_t epoch_claimed, const Hash32& nullifier) {
-  HITO_ASSIGN_OR_RETURN(const uint64_t count,
-                        ReadU64Record(*store, CountKey(epoch_claimed), "u/k"));
   store->Put(NullifierKey(epoch_claimed, nullifier),
              types::EncodeWith([](Writer* w) { w->U8(kNullifierVersion); }));
-  const uint64_t chunk = count / kNullifierChunk;
-  if (chunk > UINT32_MAX) return DataLossError("ubi: claim count beyond the chunk range");
-  HITO_RETURN_IF_ERROR(store->Append(ChunkKey(epoch_claimed, static_cast<uint32_t>(chunk)),
-                                     ByteView(nullifier.data(), nullifier.size())));
-  store->Put(CountKey(epoch_claimed), EncodeU64Record(count + 1));
-  return Status::Ok();
+  return AppendNullifier(store, EpochNullifiers(epoch_claimed), nullifier);
 }
 
 Result<bool> NullifierUsed(const RegistryStore& store, uint64_t epoch, const Hash32& nullifier) {
@@ -290,7 +265,7 @@ Result<bool> NullifierUsed(const RegistryStore& store, uint64_t epoch, const Has
 }
 
 Result<uint64_t> ClaimsInEpoch(const RegistryStore& store, uint64_t epoch) {
-  return ReadU64Record(store, CountKey(epoch), "u/k");
+  return ListSize(store, EpochNullifiers(epoch));
 }
 
 }  // namespace ubi
