@@ -29,13 +29,6 @@ constexpr std::string_view kParamsKey = "g/params";
 constexpr std::string_view kStateKey = "g/state";
 constexpr std::string_view kPendingKey = "g/pending";
 
-Bytes KeyOf(std::string_view k) { return Bytes(k.begin(), k.end()); }
-Bytes KeyWith(std::string_view prefix, const std::function<void(Writer*)>& tail) {
-  Bytes key(prefix.begin(), prefix.end());
-  const Bytes rest = types::EncodeWith(tail);
-  key.insert(key.end(), rest.begin(), rest.end());
-  return key;
-}
 Bytes ProposalKey(uint64_t round, uint32_t index) {
   return KeyWith("g/p/", [&](Writer* w) {
     w->U64(round);

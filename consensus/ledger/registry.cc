@@ -51,7 +51,6 @@ Bytes TagKey(const Hash32& tag) { return Prefixed("r/g/", tag); }
 Bytes UsedKey(const Hash32& id) { return Prefixed("r/a/", id); }
 Bytes AttesterKey(const Ed25519PublicKey& pk) { return Prefixed(registry::kAttesterKeyPrefix, pk); }
 Bytes ExpiryKey(uint64_t epoch) { return U64Key("r/e/", epoch); }
-Bytes KeyOf(std::string_view k) { return Bytes(k.begin(), k.end()); }
 
 std::string Short(ByteView b) { return HexEncode(b).substr(0, 16); }
 

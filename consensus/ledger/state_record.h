@@ -12,6 +12,18 @@
 
 namespace hito::consensus::ledger {
 
+// A state key: the prefix's bytes (e.g. "u/params").
+inline Bytes KeyOf(std::string_view k) { return Bytes(k.begin(), k.end()); }
+// A state key: `prefix` followed by the canonical encoding `tail` writes (fixed-width
+// big-endian integers keep the keys of one prefix in numeric order).
+template <typename TailFn>
+Bytes KeyWith(std::string_view prefix, TailFn&& tail) {
+  Bytes key(prefix.begin(), prefix.end());
+  const Bytes rest = types::EncodeWith(std::forward<TailFn>(tail));
+  key.insert(key.end(), rest.begin(), rest.end());
+  return key;
+}
+
 // Decodes a record of committed state with types::DecodeWhole. State is trusted data: a
 // record that does not decode means a corrupt store, so the error is kDataLoss naming it.
 template <typename T, typename ReadFn>

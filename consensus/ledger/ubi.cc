@@ -26,13 +26,6 @@ constexpr uint8_t kNullifierVersion = 1;
 constexpr std::string_view kParamsKey = "u/params";
 constexpr std::string_view kStateKey = "u/state";
 
-Bytes KeyOf(std::string_view k) { return Bytes(k.begin(), k.end()); }
-Bytes KeyWith(std::string_view prefix, const std::function<void(Writer*)>& tail) {
-  Bytes key(prefix.begin(), prefix.end());
-  const Bytes rest = types::EncodeWith(tail);
-  key.insert(key.end(), rest.begin(), rest.end());
-  return key;
-}
 Bytes NullifierKey(uint64_t epoch, const Hash32& nullifier) {
   return KeyWith("u/n/", [&](Writer* w) {
     w->U64(epoch);
