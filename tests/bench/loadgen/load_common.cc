@@ -31,6 +31,11 @@ void Die(const std::string& msg) {
   std::exit(1);
 }
 
+bool IsPoolBusy(const std::string& reason) {
+  return reason == "TX_MEMPOOL_FULL" || reason == "MEMPOOL_FULL_FEE_TOO_LOW" ||
+         reason == "SENDER_OVER_CAP";
+}
+
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& addr, int index) {
   grpc::ChannelArguments args;
   // A distinct argument per channel gives each its own TCP connection.

@@ -31,6 +31,10 @@ bool IsLoopback(const std::string& addr);
 
 [[noreturn]] void Die(const std::string& msg);
 
+// The pool's "busy" refusals of a batch item (full, fee not above the lowest, the sender's
+// share used): retry soon, like a unary call's RESOURCE_EXHAUSTED.
+bool IsPoolBusy(const std::string& reason);
+
 // A channel with its own TCP connection (`index` distinguishes them).
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& addr, int index);
 

@@ -251,10 +251,7 @@ void SubmitLoop(const Options& o, uint32_t t, const std::string& chain_id,
       const std::string reason = i < static_cast<size_t>(results.size())
                                      ? results[static_cast<int>(i)].reason()
                                      : std::string("MISSING_RESULT");
-      // The pool's "busy" refusals (full, fee not above the lowest, sender's share used):
-      // retry soon, like the unary call's RESOURCE_EXHAUSTED.
-      if (reason == "TX_MEMPOOL_FULL" || reason == "MEMPOOL_FULL_FEE_TOO_LOW" ||
-          reason == "SENDER_OVER_CAP") {
+      if (IsPoolBusy(reason)) {
         ++stats->busy_retries;
         not_before[j] = Clock::now() + std::chrono::milliseconds(5);
       } else {

@@ -101,11 +101,6 @@ Result<std::vector<std::array<uint8_t, 32>>> ReadSecrets(const std::string& path
 
 // ---------------------------------------------------------------------- submitting
 
-bool IsBusy(const std::string& reason) {
-  return reason == "TX_MEMPOOL_FULL" || reason == "MEMPOOL_FULL_FEE_TOO_LOW" ||
-         reason == "SENDER_OVER_CAP";
-}
-
 // One submitting thread: takes the next batch of `txs` (shared cursor), submits it to
 // node (batch number % nodes), retries items the pool was too full for, and keeps the run
 // under max_inflight.
@@ -154,7 +149,7 @@ void SubmitWorker(const SubmitOptions& o, uint32_t t, const std::vector<Bytes>& 
                            : k < static_cast<size_t>(resp.results_size())
                                ? resp.results(static_cast<int>(k)).reason()
                                : std::string("MISSING_RESULT");
-      if (IsBusy(reason) || s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      if (IsPoolBusy(reason) || s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
         ++stats->busy_retries;
         retry.push_back(items[k]);
       } else {
