@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -23,44 +22,16 @@ constexpr int kParallel = 8;  // hito processes at once
 
 class UbiTestnetE2eTest : public TestnetE2eTest {
  protected:
-  // Runs fn(i) for i in [0, n) on kParallel threads (each call starts its own `hito`).
   template <typename Fn>
   void ForAll(int n, Fn fn) {
-    std::atomic<int> next{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kParallel; ++t) {
-      threads.emplace_back([&] {
-        for (int i = next++; i < n; i = next++) fn(i);
-      });
-    }
-    for (auto& th : threads) th.join();
-  }
-
-  Json MustJson(int node, std::vector<std::string> args) {
-    CliRun r = Hito(node, args);
-    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": "
-                              << r.err;
-    Json j = Json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
+    TestnetE2eTest::ForAll(n, kParallel, fn);
   }
 
   static std::string Name(int i) { return "citizen" + std::to_string(i); }
   static std::string Handle(int i) { return "person-" + std::to_string(i) + "@example.org"; }
 
-  // identity new + attester attest + identity register; returns the registration JSON.
   Json Enrol(const std::string& name, const std::string& handle, int node) {
-    Json id = MustJson(node, {"identity", "new", name});
-    CliRun att =
-        Hito(node, {"attester", "attest", "--attester", "dev-attester", "--identity",
-                    id["identity"].get<std::string>(), "--handle", handle, "--expires-in", "200"});
-    EXPECT_EQ(att.exit_code, 0) << att.err;
-    const std::string file = wallet_->path() + "/" + name + ".attestation.json";
-    std::FILE* f = std::fopen(file.c_str(), "w");
-    EXPECT_NE(f, nullptr);
-    std::fputs(att.out.c_str(), f);
-    std::fclose(f);
-    return MustJson(node, {"identity", "register", name, "--attestation", file});
+    return TestnetE2eTest::Enrol(node, name, handle);
   }
 
   uint64_t Epoch(int node) { return MustJson(node, {"ubi", "status", Name(1)})["epoch"]; }

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -160,6 +162,55 @@ class TestnetE2eTest : public ::testing::Test {
     if (j.is_discarded()) return std::nullopt;
     return j;
   }
+  // Runs `hito` on node i and parses its JSON output; a failure or non-JSON output fails
+  // the test (and the result is then a discarded value).
+  Json MustJson(int i, const std::vector<std::string>& args) {
+    CliRun r = Hito(i, args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": "
+                              << r.err;
+    Json j = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  }
+  // Runs fn(k) for k in [0, n) on `parallel` threads (each call may start its own `hito`).
+  template <typename Fn>
+  static void ForAll(int n, int parallel, Fn fn) {
+    std::atomic<int> next{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < parallel; ++t) {
+      threads.emplace_back([&] {
+        for (int k = next++; k < n; k = next++) fn(k);
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  // A citizen's enrolment through node i: `identity new`, the attester's `attest` (the
+  // attestation written to the wallet folder) and `identity register`; returns the
+  // registration JSON. The attester key must be in the wallet.
+  Json Enrol(int i, const std::string& name, const std::string& handle,
+             const std::string& attester = "dev-attester") {
+    Json id = MustJson(i, {"identity", "new", name});
+    CliRun r = Register(i, name, Attest(i, attester, id["identity"].get<std::string>(), handle));
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    Json j = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  }
+  // `attester attest` for an identity point; returns the attestation file's path.
+  std::string Attest(int i, const std::string& attester, const std::string& point,
+                     const std::string& handle) {
+    CliRun att = Hito(i, {"attester", "attest", "--attester", attester, "--identity", point,
+                          "--handle", handle, "--expires-in", "200"});
+    EXPECT_EQ(att.exit_code, 0) << att.err;
+    const std::string file = wallet_->path() + "/" + point.substr(0, 16) + ".attestation.json";
+    WriteText(file, att.out);
+    return file;
+  }
+  // `identity register NAME --attestation FILE`, as run (the caller checks the outcome).
+  CliRun Register(int i, const std::string& name, const std::string& attestation_file) {
+    return Hito(i, {"identity", "register", name, "--attestation", attestation_file});
+  }
+
   uint64_t Height(int i) {
     auto s = HitoJson(i, {"status"});
     return s ? (*s)["height"].get<uint64_t>() : 0;
