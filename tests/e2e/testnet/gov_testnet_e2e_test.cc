@@ -110,6 +110,13 @@ class GovTestnetE2eTest : public TestnetE2eTest {
   }
 
   Json GovStatus(int node = 0) { return MustJson(node, {"gov", "status"}); }
+  // One line on stderr: where the chain is when a phase ends, to show the margin left in
+  // the round when a run on a loaded machine comes close to a round's end.
+  void Progress(const std::string& what) {
+    const Json st = GovStatus();
+    std::cerr << "[gov e2e] " << what << ": height " << st["height"] << ", round " << st["round"]
+              << ", next round at height " << st["next_round_height"] << std::endl;
+  }
   // Waits (bounded) until node 0 is in governance round >= r; returns its status.
   Json WaitRound(uint64_t r) {
     const auto deadline = std::chrono::steady_clock::now() + kRoundWait;
@@ -402,12 +409,14 @@ TEST_F(GovTestnetE2eTest, CitizensOutvoteWhaleAndBallotsChangeParamsAttestersVal
   ASSERT_NO_FATAL_FAILURE(RefusedProposals());
   const Proposals p = ProposeInOneRound();
   ASSERT_FALSE(HasFailure()) << "the proposals were not submitted in one round";
+  Progress("proposals submitted");
 
   // Round R + 1: the votes, then a first claim each (the old amount).
   const Json voting = WaitRound(p.round + 1);
   ASSERT_EQ(voting["round"].get<uint64_t>(), p.round + 1) << "the voting round passed by";
   ASSERT_NO_FATAL_FAILURE(WhaleVotes(p, voting["voice_credits"].get<uint64_t>()));
   ASSERT_NO_FATAL_FAILURE(CitizensVote(p));
+  Progress("ballots committed");
   ForAll(kCitizens, kParallel, [&](int i) { ClaimNow(i, Citizen(i), PayTo(i)); });
 
   // Round R + 2: the outcome on every node.
@@ -427,6 +436,7 @@ TEST_F(GovTestnetE2eTest, CitizensOutvoteWhaleAndBallotsChangeParamsAttestersVal
   EXPECT_EQ(MustJson(2, {"identity", "show", "newcomer"})["status"], "live");
   const Json removal = Propose(0, "v1", {"remove-attester", "--attester", att2_});
   ASSERT_EQ(removal["round"].get<uint64_t>(), p.round + 2);
+  Progress("removal proposed");
 
   // The UBI raise: from the epoch after the decision on, claims pay the new amount.
   ASSERT_NO_FATAL_FAILURE(WaitEpoch(decided_epoch + 1));
@@ -449,6 +459,7 @@ TEST_F(GovTestnetE2eTest, CitizensOutvoteWhaleAndBallotsChangeParamsAttestersVal
     MustVote(i % kNodes, i == kCitizens ? "newcomer" : Citizen(i), p.round + 3, {{remove_id, 10}});
   });
   ExpectTallyEverywhere(remove_id, 10 * (kCitizens + 1), kCitizens + 1, "voting");
+  Progress("removal ballots committed");
 
   // Round R + 4: the removed attester's registration is refused; the dev attester's is not.
   WaitRound(p.round + 4);
