@@ -3,7 +3,8 @@
 // the dev attester registers five citizens and one identity of the whale. In one round
 // four proposals are submitted: the whale's (a proposal deposit a million times higher,
 // to price citizens out), a UBI raise, a new attester and a new power for validator 0.
-// In the next round the whale's wallets cannot vote (no identity), its one identity casts
+// In the next round the whale's wallets cannot vote (no identity), nor can its
+// unregistered identity with a proof against a forged set, its one identity casts
 // one ballot that moves a tally by sqrt(voice_credits) at most, whatever its balance (an
 // over-budget ballot is refused, a second ballot replaces the first), and the citizens'
 // ballots reject the whale's proposal and pass the three others. Then: the new UBI amount
@@ -22,9 +23,16 @@
 #include <vector>
 
 #include "base/hex.h"
+#include "consensus/types/governance.h"
+#include "consensus/types/transaction.h"
 #include "consensus/types/validator_set.h"
 #include "tests/support/e2e/testnet_fixture.h"
 #include "wallet/client.h"
+#include "wallet/governance.h"
+#include "wallet/keystore.h"
+#include "wallet/snapshot.h"
+#include "zk/point.h"
+#include "zk/proof/triptych.h"
 
 namespace hito::e2e {
 namespace {
@@ -348,6 +356,39 @@ class GovTestnetE2eTest : public TestnetE2eTest {
     ExpectTallyEverywhere(p.ubi, -8, 1, "voting");
   }
 
+  // Round R + 1: the whale forges a ballot for its unregistered identity, proved against
+  // the round's snapshot with one member replaced by its own point; the node checks the
+  // proof against the real snapshot and refuses it.
+  void ForgedBallotRefused(const Proposals& p, uint64_t round_start_epoch) {
+    wallet::NodeClient client(node(1).address());
+    const auto cohort = MustJson(1, {"identity", "show", "whale-id"})["cohort"].get<uint32_t>();
+    wallet::NodeSnapshotSource source(&client);
+    auto snap = wallet::SnapshotCache(wallet_->path() + "/snapshots")
+                    .Get(&source, round_start_epoch, cohort);
+    ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+    const auto padded = snap.value().set.padded();
+    std::vector<zk::Point> members(
+        padded.begin(), padded.begin() + static_cast<ptrdiff_t>(snap.value().set.size()));
+    auto secret = wallet::Keystore(wallet_->path(), wallet::SecretKind::kIdentity)
+                      .OpenIdentity("whale-shadow", wallet::SecretString("e2e passphrase"),
+                                    /*allow_weak_kdf=*/true);
+    ASSERT_TRUE(secret.ok()) << secret.status().ToString();
+    auto own = zk::Point::Decode(secret.value().Point());
+    ASSERT_TRUE(own.ok());
+    members[0] = own.value();
+    auto forged_set = zk::proof::membership::PreparedSet::Create(members);
+    ASSERT_TRUE(forged_set.ok()) << forged_set.status().ToString();
+    const uint32_t index = static_cast<uint32_t>(std::stoul(p.whale.substr(p.whale.find('.') + 1)));
+    auto ballot =
+        wallet::BuildBallot(forged_set.value(), 0, secret.value(), NodesJsonField("chain_id"),
+                            p.round + 1, cohort, {types::BallotEntry{index, 10}});
+    ASSERT_TRUE(ballot.ok()) << ballot.status().ToString();
+    auto sent = client.Submit(types::EncodeTransaction(types::Transaction{ballot.value()}));
+    ASSERT_FALSE(sent.ok()) << "the node took a ballot proved against a forged set";
+    EXPECT_NE(sent.status().message().find("TX_BAD_PROOF"), std::string::npos)
+        << sent.status().ToString();
+  }
+
   // Round R + 1, the citizens' part: -5 on the whale's proposal, +5 on each other one.
   void CitizensVote(const Proposals& p) {
     std::vector<Json> ballots(kCitizens);
@@ -422,6 +463,7 @@ TEST_F(GovTestnetE2eTest, CitizensOutvoteWhaleAndBallotsChangeParamsAttestersVal
   // Round R + 1: the votes, then a first claim each (the old amount).
   const Json voting = WaitRound(p.round + 1);
   ASSERT_EQ(voting["round"].get<uint64_t>(), p.round + 1) << "the voting round passed by";
+  ASSERT_NO_FATAL_FAILURE(ForgedBallotRefused(p, voting["round_start_epoch"].get<uint64_t>()));
   ASSERT_NO_FATAL_FAILURE(WhaleVotes(p, voting["voice_credits"].get<uint64_t>()));
   ASSERT_NO_FATAL_FAILURE(CitizensVote(p));
   Progress("ballots committed");
