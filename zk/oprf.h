@@ -155,10 +155,10 @@ struct Combined {
   std::vector<uint16_t> used;     // the t indices combined, in the order given
   std::vector<uint16_t> refused;  // indices whose proof failed (report these validators)
 };
-// Verifies each share against the public share of its index (unknown indices and
-// repeated indices are refused outright), and combines the first `threshold` shares
-// whose proofs verify. Fails if fewer than `threshold` verify; the message names every
-// refused index.
+// Verifies shares in the order given against the public share of their index (unknown
+// and repeated indices are refused outright) until `threshold` have verified, and
+// combines those; shares after them are not checked. Fails if fewer than `threshold`
+// verify; the message names every refused index.
 Result<Combined> VerifyAndCombine(std::span<const PublicShare> validators, const Point& blinded,
                                   std::span<const EvaluationShare> shares, uint16_t threshold);
 
