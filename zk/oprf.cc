@@ -262,6 +262,7 @@ Result<std::vector<KeyShare>> ShareKey(const Scalar& k, uint16_t threshold, uint
     KeyShare share{i, y, Point::MulBase(y)};
     Publish(share.public_share);
     shares.push_back(share);
+    share.Wipe();
     y.Wipe();
   }
   for (Scalar& a : coefficients) a.Wipe();
