@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/hex.h"
 #include "tests/unit/zk/dkg_sim.h"
 #include "zk/hash_to_group.h"
 
@@ -437,6 +438,33 @@ TEST(DkgDecodeTest, EveryMessageRoundTripsAndRejectsTruncationTrailingAndType) {
   // A dealing does not decode as a reshare dealing and the other way round.
   EXPECT_FALSE(ReshareDealing::Decode(d->dealing.Encode()).ok());
   EXPECT_FALSE(Dealing::Decode(r->dealing.Encode()).ok());
+}
+
+// The byte layouts of docs/protocol/dkg.md section 5, pinned: a change here is a protocol
+// change.
+TEST(DkgDecodeTest, EncodingsMatchTheSpec) {
+  SessionId session{};
+  for (size_t i = 0; i < session.size(); ++i) session[i] = static_cast<uint8_t>(i);
+  const std::string session_hex = HexEncode(session);
+  EXPECT_EQ(HexEncode(Complaint{session, 0x0102, 0x0003}.Encode()),
+            "02" + session_hex + "0102" + "0003");
+  EXPECT_EQ(HexEncode(Justification{session, 7, 9, Scalar::FromU64(0x0a0b)}.Encode()),
+            "03" + session_hex + "0007" + "0009" + "0b0a" + std::string(60, '0'));
+  Dealing d;
+  d.session = session;
+  d.dealer = 2;
+  d.commitments = {Point::Base()};
+  d.shares = {EncryptedShare{}};
+  d.shares[0].fill(0xab);
+  std::string shares_hex;
+  for (size_t i = 0; i < kEncryptedShareSize; ++i) shares_hex += "ab";
+  const std::string body = session_hex + "0002" + "00000001" +
+                           "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76" +
+                           "00000001" + shares_hex;
+  EXPECT_EQ(HexEncode(d.Encode()), "01" + body);
+  ReshareDealing r;
+  static_cast<DealingFields&>(r) = d;
+  EXPECT_EQ(HexEncode(r.Encode()), "04" + body);
 }
 
 // Offsets in a dealing's encoding: tag 1, session 32, dealer 2, count 4, then points.
