@@ -51,8 +51,8 @@ Point Point::MulBase(const Scalar& s) {
   // is canonical and its top bit, which libsodium masks, is always 0). The output is then
   // all zeros, which is our identity encoding; we zero it explicitly anyway.
   int rc = crypto_scalarmult_ristretto255_base(p.b_.data(), s.bytes().data());
-  // Whether the product is the identity is public: the product is, and a caller with a
-  // secret scalar publishes it (or, for a zero scalar, refuses it) right after.
+  // Whether the product is the identity says only whether s = 0, which callers with a
+  // secret scalar rule out (or check on the published product): declassified.
   ct::DeclassifyValue(rc);
   if (rc != 0) p.b_.fill(0);
   return p;
