@@ -7,11 +7,13 @@
 // executed, a text rejected and one without quorum, and a claim made after the change
 // credits the new ubi_per_epoch. Refusals on the way: unknown parameter names, bad and
 // duplicate IDs, votes of the wrong round, over the budget, for missing proposals, and
-// malformed proposal flags, each with its exit code and a clear message.
+// malformed proposal flags, each with its exit code and a clear message. A second node,
+// made by plain `hitod init` (no attesters, so no governance), answers GOVERNANCE_DISABLED.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -240,6 +242,30 @@ TEST_F(GovCliE2eTest, MalformedArgumentsRefused) {
   ExpectRefused(Hito({"gov", "vote", "alice", "--round", "1", "0=99999999999999999999"}), 2,
                 "vote");
   ExpectRefused(Hito({"gov", "vote", "alice", "--round", "1"}), 2);  // no votes at all
+}
+
+// A chain made by plain `hitod init` has no attesters, hence no governance: every `gov`
+// command fails with the node's GOVERNANCE_DISABLED, exit 1, one error line.
+TEST(GovCliDisabledE2eTest, GovernanceDisabledIsAClearError) {
+  TempDir dir("hito_e2e_gov_off");
+  const int port = FreeLoopbackPort();
+  const std::string init = std::string(HITOD_PATH) + " init --home " + dir.path() +
+                           "/home --grpc-addr 127.0.0.1:" + std::to_string(port) +
+                           " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(init.c_str()), 0) << init;
+  NodeProcess node(dir.path(), port);
+  Status s = node.Start("start");
+  ASSERT_TRUE(s.ok()) << s.ToString() << node.LogTail();
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"gov", "status"}, {"gov", "list"}, {"gov", "show", "0.0"}, {"gov", "tally", "1.2"}}) {
+    args.insert(args.end(), {"--node", node.address(), "--home", dir.path() + "/wallet"});
+    CliRun r = RunHito(args, {});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("GOVERNANCE_DISABLED"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("does not enable governance"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
