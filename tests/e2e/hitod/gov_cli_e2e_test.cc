@@ -6,7 +6,8 @@
 // the tallies are replaced exactly; after the round closes `gov tally` shows the change
 // executed, a text rejected and one without quorum, and a claim made after the change
 // credits the new ubi_per_epoch. Refusals on the way: unknown parameter names, bad and
-// duplicate IDs, votes of the wrong round, over the budget, for missing proposals, and
+// duplicate IDs, votes of the wrong round, over the budget, for missing proposals, by
+// identities outside the round's snapshot or unregistered, and
 // malformed proposal flags, each with its exit code and a clear message. A second node,
 // made by plain `hitod init` (no attesters, so no governance), answers GOVERNANCE_DISABLED.
 #include <gtest/gtest.h>
@@ -81,17 +82,21 @@ class GovCliE2eTest : public ::testing::Test {
     return st;
   }
   static Json Tally(const std::string& id) { return HitoJson({"gov", "tally", id}); }
-  // The dev account's key, an identity registered by the dev attester, and a recipient.
+  // A new identity `name`, attested by the dev attester and registered.
+  static void RegisterIdentity(const std::string& name) {
+    const std::string point = HitoJson({"identity", "new", name})["identity"].get<std::string>();
+    CliRun att = Hito({"attester", "attest", "--attester", "att", "--identity", point, "--handle",
+                       name + "-gov", "--expires-in", "1000"});
+    EXPECT_EQ(att.exit_code, 0) << att.err;
+    const std::string file = WriteFile(name + ".json", att.out);
+    HitoJson({"identity", "register", name, "--attestation", file});
+  }
+  // The dev account's key, a recipient, the dev attester and identity alice.
   static void RegisterAccountsAndIdentity() {
     HitoJson({"keys", "import", "dev", "--seed-file", node_->dev_key_path()});
     HitoJson({"keys", "new", "bob"});
     HitoJson({"attester", "import", "att", "--seed-file", node_->home() + "/attester.key"});
-    const std::string point = HitoJson({"identity", "new", "alice"})["identity"].get<std::string>();
-    CliRun att = Hito({"attester", "attest", "--attester", "att", "--identity", point, "--handle",
-                       "alice-gov", "--expires-in", "1000"});
-    EXPECT_EQ(att.exit_code, 0) << att.err;
-    const std::string file = WriteFile("alice.json", att.out);
-    HitoJson({"identity", "register", "alice", "--attestation", file});
+    RegisterIdentity("alice");
   }
 
   static TempDir* node_home_;
@@ -162,6 +167,12 @@ TEST_F(GovCliE2eTest, ProposeVoteRevoteTallyAndExecute) {
   ExpectRefused(Hito({"gov", "vote", "alice", "--round", r, a + "=+1", "0=+2"}), 2, "twice");
   ExpectRefused(Hito({"gov", "vote", "alice", "--round", r, "x.0=+1"}), 2, "proposal ID");
   ExpectRefused(Hito({"gov", "vote", "alice", "--round", r, r + ".0=+1"}), 2, "not voted in");
+  // Identities outside the round's snapshot: registered after it froze, never registered.
+  RegisterIdentity("carol");
+  ExpectRefused(Hito({"gov", "vote", "carol", "--round", r, "0=+1"}), 1, "TX_NO_SNAPSHOT");
+  HitoJson({"identity", "new", "dave"});
+  ExpectRefused(Hito({"gov", "vote", "dave", "--round", r, "0=+1"}), 1, "IDENTITY_NOT_FOUND");
+  ExpectRefused(Hito({"gov", "vote", "nobody", "--round", r, "0=+1"}), 1);
 
   // Exactly the budget: 36 + 64 + 0.
   CliRun vote = Hito({"gov", "vote", "alice", "--round", r, a + "=+6", b + "=-8", c + "=0"});
