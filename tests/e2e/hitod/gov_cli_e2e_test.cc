@@ -7,9 +7,9 @@
 // executed, a text rejected and one without quorum, and a claim made after the change
 // credits the new ubi_per_epoch. Refusals on the way: unknown parameter names, bad and
 // duplicate IDs, votes of the wrong round, over the budget, for missing proposals, by
-// identities outside the round's snapshot or unregistered, and
-// malformed proposal flags, each with its exit code and a clear message. A second node,
-// made by plain `hitod init` (no attesters, so no governance), answers GOVERNANCE_DISABLED.
+// identities outside the round's snapshot or unregistered, and malformed proposal flags,
+// each with its exit code and a clear message. A second node, made by plain `hitod init`
+// (no attesters, so no governance), answers GOVERNANCE_DISABLED.
 #include <gtest/gtest.h>
 
 #include <chrono>
