@@ -392,8 +392,9 @@ Result<BallotInputs> ReadBallotInputs(NodeClient* client, const types::IdentityP
   HITO_ASSIGN_OR_RETURN(auto st, client->GetStatus());
   in.chain_id = st.chain_id();
   HITO_ASSIGN_OR_RETURN(in.gov, client->GetGovernance());
-  HITO_ASSIGN_OR_RETURN(auto ubi, client->GetUbiParams());
-  in.cohort_bits = ubi.cohort_bits();
+  // The registry's, not UBI's: governance needs the registry, not UBI.
+  HITO_ASSIGN_OR_RETURN(auto registry, client->GetRegistry());
+  in.cohort_bits = registry.cohort_bits();
   HITO_ASSIGN_OR_RETURN(in.identity, client->GetIdentity(point));
   return in;
 }
