@@ -450,6 +450,10 @@ Result<TxResult> Execute(RegistryStore* store, const ProposalRecord& rec, uint64
   return TxResult{};
 }
 
+using governance::ProposalClosed;
+using governance::Refund;
+using governance::RoundClose;
+
 // When executed action `action` takes effect (ProposalClosed): a parameter change at the
 // epoch it is queued for, validator changes at height + kValidatorChangeDelay, attesters
 // and revocations at once, text never.

@@ -305,7 +305,7 @@ TEST(BlockEventsTest, MalformedRecordsAreRefused) {
   Bytes trailing = good;
   trailing.push_back(0);
   ExpectRefused(trailing, "trailing byte");
-  for (uint8_t version : {0, 3, 255}) {
+  for (const uint8_t version : std::vector<uint8_t>{0, 3, 255}) {
     Bytes b = good;
     b[0] = version;
     ExpectRefused(b, "version " + std::to_string(version));
@@ -314,7 +314,8 @@ TEST(BlockEventsTest, MalformedRecordsAreRefused) {
   huge_count[1] = 0xff;
   ExpectRefused(huge_count, "count past the bytes");
   const std::vector<BlockEvent> one = OneOfEach();
-  for (uint8_t kind : {0, 9, 255}) ExpectRefused(EditedOne(one[3], 0, kind), "kind");
+  for (const uint8_t kind : std::vector<uint8_t>{0, 9, 255})
+    ExpectRefused(EditedOne(one[3], 0, kind), "kind");
   // Field offsets after the kind byte: param change epoch(8) param(2) value(8) applied(1).
   ExpectRefused(EditedOne(one[0], 19, 2), "non-canonical bool");
   ExpectRefused(EditedOne(one[0], 19, 1), "applied with a reason");
@@ -337,6 +338,7 @@ TEST(BlockEventsTest, MalformedRecordsAreRefused) {
   b[len_at + 2] = 0x04;                         // 1024 -> 1025 would need one more byte:
   b[len_at + 3] = 0x01;                         // the length now exceeds the bound
   ExpectRefused(b, "over-long reason");
+  EXPECT_NE(DecodeBlockEvents(b).status().message().find("exceeds the maximum"), std::string::npos);
 }
 
 }  // namespace
