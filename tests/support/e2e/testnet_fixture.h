@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -89,8 +90,8 @@ class TestnetE2eTest : public ::testing::Test {
     const std::string& out = out_;
     // Before any gRPC thread exists in this process, so a plain fork/exec is fine.
     const std::string cmd = std::string(HITOD_BIN) + " testnet --validators 4 --out " + out +
-                            " --base-port " + std::to_string(base) + " > " + dir_->path() +
-                            "/testnet.log 2>&1";
+                            " --base-port " + std::to_string(base) + TestnetExtraArgs() + " > " +
+                            dir_->path() + "/testnet.log 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFileOrEmpty(dir_->path() + "/testnet.log");
     Json nodes = Json::parse(ReadFileOrEmpty(out + "/nodes.json"), nullptr, false);
     ASSERT_FALSE(nodes.is_discarded());
@@ -117,6 +118,10 @@ class TestnetE2eTest : public ::testing::Test {
     }
     nodes_.clear();  // SIGKILL + reap
   }
+
+  // Options appended to `hitod testnet` (e.g. " --epoch-blocks 16"), each with a leading
+  // space: a test that needs another epoch length or claim window sets them here.
+  virtual std::string TestnetExtraArgs() const { return ""; }
 
   // Runs once the homes are written (in out_) and before any node starts: a test that
   // needs another genesis or config edits the homes here.
@@ -173,16 +178,28 @@ class TestnetE2eTest : public ::testing::Test {
     return j;
   }
   // Runs fn(k) for k in [0, n) on `parallel` threads (each call may start its own `hito`).
+  // An exception thrown by fn(k) (e.g. reading a field of a failed command's JSON) becomes
+  // a test failure naming k: escaping a thread it would terminate the whole process.
   template <typename Fn>
   static void ForAll(int n, int parallel, Fn fn) {
     std::atomic<int> next{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < parallel; ++t) {
       threads.emplace_back([&] {
-        for (int k = next++; k < n; k = next++) fn(k);
+        for (int k = next++; k < n; k = next++) RunCaught(k, fn);
       });
     }
     for (auto& th : threads) th.join();
+  }
+  template <typename Fn>
+  static void RunCaught(int k, Fn& fn) {
+    try {
+      fn(k);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "worker item " << k << " threw: " << e.what();
+    } catch (...) {
+      ADD_FAILURE() << "worker item " << k << " threw a non-standard exception";
+    }
   }
   // A citizen's enrolment through node i: `identity new`, the attester's `attest` (the
   // attestation written to the wallet folder) and `identity register`; returns the
