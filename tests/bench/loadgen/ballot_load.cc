@@ -231,8 +231,7 @@ std::unique_ptr<FloorProbe> BallotFloorProbe(const membership::PreparedSet& set,
     context = types::BallotContext(b.round);
   }
   if (proofs.empty()) return nullptr;
-  return std::make_unique<FloorProbe>(set, chain_id, context, std::move(messages),
-                                      std::move(proofs));
+  return FloorProbe::Create(set, chain_id, context, std::move(messages), std::move(proofs));
 }
 
 // Every ballot of the run, proved against the snapshot of (`epoch`, the run's cohort).

@@ -217,14 +217,27 @@ FloorProbe::FloorProbe(membership::PreparedSet set, std::string chain_id, std::s
       messages_(std::move(messages)),
       proofs_(std::move(proofs)) {
   HITO_ASSERT(messages_.size() == proofs_.size());
-  Verify();  // builds the set's tables, untimed
+}
+
+std::unique_ptr<FloorProbe> FloorProbe::Create(membership::PreparedSet set, std::string chain_id,
+                                               std::string context, std::vector<Bytes> messages,
+                                               std::vector<membership::Proof> proofs) {
+  std::unique_ptr<FloorProbe> probe(new FloorProbe(std::move(set), std::move(chain_id),
+                                                   std::move(context), std::move(messages),
+                                                   std::move(proofs)));
+  Status s = probe->Verify();  // builds the set's tables, untimed
+  if (s.ok()) return probe;
+  std::cerr << "warning: no verification floor: the probe's batch does not verify (" << s.ToString()
+            << "); a cached proof was tampered with?\n";
+  return nullptr;
 }
 
 void FloorProbe::Sample(int runs) {
   for (int r = 0; r < runs; ++r) {
     const double t0 = ThreadCpuSeconds();
-    Verify();
+    Status s = Verify();
     samples_.push_back((ThreadCpuSeconds() - t0) / static_cast<double>(proofs_.size()));
+    if (!s.ok()) Die("the probe's batch no longer verifies: " + s.ToString());
   }
 }
 
@@ -232,10 +245,9 @@ double FloorProbe::Fastest() const {
   return samples_.empty() ? 0 : *std::min_element(samples_.begin(), samples_.end());
 }
 
-void FloorProbe::Verify() {
+Status FloorProbe::Verify() {
   std::vector<ByteView> views(messages_.begin(), messages_.end());
-  membership::BatchResult res = membership::BatchVerify(set_, chain_id_, context_, views, proofs_);
-  if (!res.status.ok()) Die("the probe's batch does not verify: " + res.status.ToString());
+  return membership::BatchVerify(set_, chain_id_, context_, views, proofs_).status;
 }
 
 void AddFloorFields(const FloorProbe* probe, uint32_t validators, nlohmann::ordered_json* j) {
@@ -312,8 +324,7 @@ std::unique_ptr<FloorProbe> ClaimFloorProbe(const membership::PreparedSet& set,
     messages.push_back(types::ClaimMessage(chain_id, c.epoch, c.cohort, c.recipient));
     context = types::ClaimContext(c.epoch);
   }
-  return std::make_unique<FloorProbe>(set, chain_id, context, std::move(messages),
-                                      std::move(proofs));
+  return FloorProbe::Create(set, chain_id, context, std::move(messages), std::move(proofs));
 }
 
 struct PreparedClaims {

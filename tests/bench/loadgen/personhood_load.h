@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -60,10 +61,14 @@ std::map<uint64_t, Bytes> ProveInParallel(
 // ratio errs low.
 class FloorProbe {
  public:
-  // `proofs[i]` proves membership bound to `messages[i]` under `context`. Verifies once
-  // (untimed: it builds the set's tables) and dies if the batch does not verify.
-  FloorProbe(zk::proof::membership::PreparedSet set, std::string chain_id, std::string context,
-             std::vector<Bytes> messages, std::vector<zk::proof::membership::Proof> proofs);
+  // A probe of `proofs[i]`, each proving membership bound to `messages[i]` under
+  // `context`, after one untimed BatchVerify (it builds the set's tables). Null, with a
+  // warning on stderr, if that batch does not verify: a proof in the on-disk cache was
+  // tampered with, which the node will refuse and the run report; there is then no floor.
+  static std::unique_ptr<FloorProbe> Create(zk::proof::membership::PreparedSet set,
+                                            std::string chain_id, std::string context,
+                                            std::vector<Bytes> messages,
+                                            std::vector<zk::proof::membership::Proof> proofs);
 
   // Adds `runs` timings (seconds per proof).
   void Sample(int runs);
@@ -71,7 +76,9 @@ class FloorProbe {
   const std::vector<double>& samples() const { return samples_; }
 
  private:
-  void Verify();
+  FloorProbe(zk::proof::membership::PreparedSet set, std::string chain_id, std::string context,
+             std::vector<Bytes> messages, std::vector<zk::proof::membership::Proof> proofs);
+  Status Verify();
 
   zk::proof::membership::PreparedSet set_;
   std::string chain_id_;
