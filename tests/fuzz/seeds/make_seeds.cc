@@ -24,6 +24,7 @@
 #include "node/io/durable_signer.h"
 #include "node/io/wal.h"
 #include "wallet/keystore.h"
+#include "zk/oprf.h"
 
 namespace fs = std::filesystem;
 namespace ledger = hito::consensus::ledger;
@@ -269,6 +270,25 @@ void Governance() {
   put("ballot", 2, Bytes(tx.begin() + 2, tx.end()));
 }
 
+// fuzz_oprf_share: a validator's evaluation share with a valid proof, followed by its
+// public share and the blinded element it answers (fixed key, blind and nonce), and the
+// same share alone (the verifier then sees fillers).
+void OprfShares() {
+  namespace oprf = hito::zk::oprf;
+  const hito::zk::Scalar k = hito::zk::Scalar::FromU64(0x5eed);
+  const oprf::KeyShare share{2, k, hito::zk::Point::MulBase(k)};
+  auto blinded =
+      oprf::BlindWith(hito::AsBytes("passport:FRA:12AB34567"), hito::zk::Scalar::FromU64(0xb11d));
+  auto answer =
+      oprf::PartialEvaluateWithNonce(share, blinded->element, hito::zk::Scalar::FromU64(0x707ce));
+  const auto enc = answer->Encode();
+  Bytes seed(enc.begin(), enc.end());
+  Put("fuzz_oprf_share", "share_only", seed);
+  seed.insert(seed.end(), share.public_share.bytes().begin(), share.public_share.bytes().end());
+  seed.insert(seed.end(), blinded->element.bytes().begin(), blinded->element.bytes().end());
+  Put("fuzz_oprf_share", "share_key_blinded", seed);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -284,5 +304,6 @@ int main(int argc, char** argv) {
   Text();
   P2p();
   Governance();
+  OprfShares();
   return 0;
 }
