@@ -20,14 +20,6 @@ using Json = nlohmann::ordered_json;
 constexpr char kDedupKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "hitodtag";
 constexpr uint64_t kDedupKdfSubkeyId = 1;
 
-// The identity secret as a zk scalar; the caller wipes it.
-zk::Scalar ToScalar(const IdentitySecret& secret) {
-  auto s = zk::Scalar::Decode(secret.bytes());
-  // IdentitySecret holds only canonical non-zero scalars.
-  HITO_ASSERT(s.ok());
-  return *s;
-}
-
 Status BadField(std::string_view field, std::string_view why) {
   return InvalidArgumentError("attestation: field '" + std::string(field) + "' " +
                               std::string(why));
@@ -71,6 +63,13 @@ Status CheckFieldsAgree(const nlohmann::json& j, const types::Attestation& a) {
 }
 
 }  // namespace
+
+zk::Scalar IdentityScalar(const IdentitySecret& secret) {
+  auto s = zk::Scalar::Decode(secret.bytes());
+  // IdentitySecret holds only canonical non-zero scalars.
+  HITO_ASSERT(s.ok());
+  return *s;
+}
 
 types::DedupKey DeriveDedupKey(const Ed25519PrivateKey& attester) {
   Ed25519Seed seed = attester.seed();
@@ -168,7 +167,7 @@ Result<types::Registration> BuildRegistration(const types::Attestation& a,
   if (secret.Point() != a.identity) {
     return InvalidArgumentError("the attestation is for another identity point");
   }
-  zk::Scalar x = ToScalar(secret);
+  zk::Scalar x = IdentityScalar(secret);
   Bytes message = types::PossessionMessage(a);
   auto proof = zk::proof::SchnorrProve(x, message);
   x.Wipe();
@@ -180,7 +179,7 @@ Result<types::Registration> BuildRegistration(const types::Attestation& a,
 }
 
 Hash32 LocalNullifier(const IdentitySecret& secret, std::string_view chain_id, uint64_t epoch) {
-  zk::Scalar x = ToScalar(secret);
+  zk::Scalar x = IdentityScalar(secret);
   zk::Scalar inverse = x.Invert();
   x.Wipe();
   zk::Point base = zk::proof::membership::ContextBase(chain_id, types::ClaimContext(epoch));
@@ -198,7 +197,7 @@ Result<types::Claim> BuildClaim(const zk::proof::membership::PreparedSet& set, u
                                 " in epoch " + std::to_string(epoch));
   }
   Bytes message = types::ClaimMessage(chain_id, epoch, cohort, recipient);
-  zk::Scalar x = ToScalar(secret);
+  zk::Scalar x = IdentityScalar(secret);
   auto proof =
       zk::proof::membership::Prove(set, position, x, chain_id, types::ClaimContext(epoch), message);
   x.Wipe();

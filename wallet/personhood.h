@@ -19,8 +19,12 @@
 #include "consensus/types/personhood.h"
 #include "wallet/keystore.h"
 #include "zk/proof/triptych.h"
+#include "zk/scalar.h"
 
 namespace hito::wallet {
+
+// The identity secret as a zk scalar, for the provers; the caller wipes it.
+zk::Scalar IdentityScalar(const IdentitySecret& secret);
 
 // The attester's dedup key: libsodium's KDF (crypto_kdf_derive_from_key, BLAKE2b) keyed
 // with the attester's Ed25519 seed, context "hitodtag", subkey id 1. Derived rather than

@@ -8,14 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "zk/ct.h"
 #include "zk/ec.h"
-
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define HITO_DKG_HAVE_MEMCHECK 1
-#endif
-#endif
 
 namespace hito::zk::dkg {
 namespace {
@@ -24,14 +18,7 @@ static_assert(crypto_box_SEALBYTES == kEncryptedShareSize - kSharePlaintextSize)
 
 // Marks bytes the protocol publishes (commitments, ciphertexts, a check's verdict) as
 // public for the valgrind constant-time test; a few no-op instructions otherwise.
-void Declassify(const void* p, size_t n) {
-#ifdef HITO_DKG_HAVE_MEMCHECK
-  (void)VALGRIND_MAKE_MEM_DEFINED(p, n);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
+using ::hito::zk::ct::Declassify;
 
 std::string Idx(uint16_t i) { return std::to_string(i); }
 
