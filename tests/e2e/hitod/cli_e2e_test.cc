@@ -5,10 +5,12 @@
 // exit 1 for refusals and network errors, exit 2 for usage errors.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/support/e2e/dev_node_fixture.h"
 #include "tests/support/e2e/e2e_util.h"
 
 namespace hito::e2e {
@@ -16,57 +18,21 @@ namespace {
 
 using Json = nlohmann::json;
 
-class CliE2eTest : public ::testing::Test {
+class CliE2eTest : public DevNodeFixture {
  protected:
   static void SetUpTestSuite() {
-    node_home_ = new TempDir("hito_e2e_cli_node");
-    wallet_home_ = new TempDir("hito_e2e_cli_wallet");
-    node_ = new NodeProcess(node_home_->path(), FreeLoopbackPort());
-    Status s = node_->Start("dev");
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    StartDevNode("hito_e2e_cli", std::chrono::seconds(60));
+    if (HasFatalFailure()) return;
     CliRun r = Hito({"keys", "import", "dev", "--seed-file", node_->dev_key_path()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  static void TearDownTestSuite() {
-    delete node_;
-    delete node_home_;
-    delete wallet_home_;
-  }
 
-  // Runs hito against the suite's node and wallet home, with --json.
-  static CliRun Hito(std::vector<std::string> args) {
-    args.insert(args.end(), {"--node", node_->address(), "--home", wallet_home_->path(), "--json"});
-    return RunHito(
-        args, {{"HITO_PASSPHRASE", "e2e passphrase"}, {"HITO_KEYSTORE_INSECURE_FAST_KDF", "1"}});
-  }
-  // Runs hito and parses its JSON output, failing the test on a non-zero exit.
-  static Json HitoJson(std::vector<std::string> args) {
-    CliRun r = Hito(args);
-    EXPECT_EQ(r.exit_code, 0) << "hito " << args[0] << ": " << r.err;
-    Json j = Json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
-  }
-  // The failure contract: exactly one line on stderr, starting "error: ".
-  static void ExpectOneErrorLine(const CliRun& r) {
-    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_TRUE(r.out.empty()) << r.out;
-  }
   static std::string NewKey(const std::string& name) {
     Json j = HitoJson({"keys", "new", name});
     EXPECT_EQ(j["name"], name);
     return j["address"].get<std::string>();
   }
-
-  static TempDir* node_home_;
-  static TempDir* wallet_home_;
-  static NodeProcess* node_;
 };
-
-TempDir* CliE2eTest::node_home_ = nullptr;
-TempDir* CliE2eTest::wallet_home_ = nullptr;
-NodeProcess* CliE2eTest::node_ = nullptr;
 
 TEST_F(CliE2eTest, StatusReportsTheChain) {
   Json s = HitoJson({"status"});

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/e2e/dev_node_fixture.h"
 #include "tests/support/e2e/e2e_util.h"
 
 namespace hito::e2e {
@@ -27,49 +28,14 @@ namespace {
 
 using Json = nlohmann::json;
 
-class GovCliE2eTest : public ::testing::Test {
+class GovCliE2eTest : public DevNodeFixture {
  protected:
-  static void SetUpTestSuite() {
-    node_home_ = new TempDir("hito_e2e_gov_node");
-    wallet_home_ = new TempDir("hito_e2e_gov_wallet");
-    node_ = new NodeProcess(node_home_->path(), FreeLoopbackPort());
-    Status s = node_->Start("dev");
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete node_;
-    delete node_home_;
-    delete wallet_home_;
-  }
+  static void SetUpTestSuite() { StartDevNode("hito_e2e_gov", std::chrono::seconds(120)); }
 
-  static CliRun Hito(std::vector<std::string> args) {
-    args.insert(args.end(), {"--node", node_->address(), "--home", wallet_home_->path(), "--json"});
-    return RunHito(
-        args, {{"HITO_PASSPHRASE", "e2e passphrase"}, {"HITO_KEYSTORE_INSECURE_FAST_KDF", "1"}},
-        std::chrono::seconds(120));
-  }
-  static Json HitoJson(std::vector<std::string> args) {
-    CliRun r = Hito(args);
-    EXPECT_EQ(r.exit_code, 0) << "hito " << args[0] << " " << args[1] << ": " << r.err;
-    Json j = Json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
-  }
-  // Exit code as given, one "error: " line holding `what` (if any), nothing on stdout.
+  // As the fixture's, and the error is exactly one line.
   static void ExpectRefused(const CliRun& r, int exit_code, const std::string& what = "") {
-    EXPECT_EQ(r.exit_code, exit_code) << r.err;
-    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    DevNodeFixture::ExpectRefused(r, exit_code, what);
     EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
-    EXPECT_TRUE(r.out.empty()) << r.out;
-    if (!what.empty()) EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
-  }
-  static std::string WriteFile(const std::string& name, const std::string& text) {
-    std::string path = wallet_home_->path() + "/" + name;
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    EXPECT_NE(f, nullptr);
-    std::fputs(text.c_str(), f);
-    std::fclose(f);
-    return path;
   }
   // Polls `gov status` until `field` reaches `value` (bounded: about 3 minutes).
   static Json WaitFor(const std::string& field, uint64_t value) {
@@ -98,15 +64,7 @@ class GovCliE2eTest : public ::testing::Test {
     HitoJson({"attester", "import", "att", "--seed-file", node_->home() + "/attester.key"});
     RegisterIdentity("alice");
   }
-
-  static TempDir* node_home_;
-  static TempDir* wallet_home_;
-  static NodeProcess* node_;
 };
-
-TempDir* GovCliE2eTest::node_home_ = nullptr;
-TempDir* GovCliE2eTest::wallet_home_ = nullptr;
-NodeProcess* GovCliE2eTest::node_ = nullptr;
 
 TEST_F(GovCliE2eTest, ProposeVoteRevoteTallyAndExecute) {
   RegisterAccountsAndIdentity();

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/support/e2e/dev_node_fixture.h"
 #include "tests/support/e2e/e2e_util.h"
 
 namespace hito::e2e {
@@ -22,49 +23,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-class UbiCliE2eTest : public ::testing::Test {
+class UbiCliE2eTest : public DevNodeFixture {
  protected:
-  static void SetUpTestSuite() {
-    node_home_ = new TempDir("hito_e2e_ubi_node");
-    wallet_home_ = new TempDir("hito_e2e_ubi_wallet");
-    node_ = new NodeProcess(node_home_->path(), FreeLoopbackPort());
-    Status s = node_->Start("dev");
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  static void TearDownTestSuite() {
-    delete node_;
-    delete node_home_;
-    delete wallet_home_;
-  }
+  static void SetUpTestSuite() { StartDevNode("hito_e2e_ubi", std::chrono::seconds(120)); }
 
-  static CliRun Hito(std::vector<std::string> args) {
-    args.insert(args.end(), {"--node", node_->address(), "--home", wallet_home_->path(), "--json"});
-    return RunHito(
-        args, {{"HITO_PASSPHRASE", "e2e passphrase"}, {"HITO_KEYSTORE_INSECURE_FAST_KDF", "1"}},
-        std::chrono::seconds(120));
-  }
-  static Json HitoJson(std::vector<std::string> args) {
-    CliRun r = Hito(args);
-    EXPECT_EQ(r.exit_code, 0) << "hito " << args[0] << " " << args[1] << ": " << r.err;
-    Json j = Json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
-  }
-  // Exit code as given, one "error: " line naming `reason` (if any), nothing on stdout.
-  static void ExpectRefused(const CliRun& r, int exit_code, const std::string& reason = "") {
-    EXPECT_EQ(r.exit_code, exit_code) << r.err;
-    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
-    EXPECT_TRUE(r.out.empty()) << r.out;
-    if (!reason.empty()) EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
-  }
-  static std::string WriteFile(const std::string& name, const std::string& text) {
-    std::string path = wallet_home_->path() + "/" + name;
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    EXPECT_NE(f, nullptr);
-    std::fputs(text.c_str(), f);
-    std::fclose(f);
-    return path;
-  }
   static std::string Attest(const std::string& attester, const std::string& point,
                             const std::string& handle) {
     CliRun r = Hito({"attester", "attest", "--attester", attester, "--identity", point, "--handle",
@@ -82,15 +44,7 @@ class UbiCliE2eTest : public ::testing::Test {
     }
     return st;
   }
-
-  static TempDir* node_home_;
-  static TempDir* wallet_home_;
-  static NodeProcess* node_;
 };
-
-TempDir* UbiCliE2eTest::node_home_ = nullptr;
-TempDir* UbiCliE2eTest::wallet_home_ = nullptr;
-NodeProcess* UbiCliE2eTest::node_ = nullptr;
 
 TEST_F(UbiCliE2eTest, AttestRegisterClaimRevoke) {
   Json att =

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/e2e/e2e_support.h"
 #include "tests/support/e2e/e2e_util.h"
+#include "tests/support/e2e/loadgen_fixture.h"
 
 namespace hito::e2e {
 namespace {
@@ -43,32 +43,12 @@ std::vector<std::string> With(std::vector<std::string> args, const std::string& 
 const std::vector<std::string> kChainArgs = {"--identities",   "40", "--cohort-bits",  "4",
                                              "--epoch-blocks", "12", "--claim-window", "1"};
 
-class BallotLoadE2eTest : public ::testing::Test {
+class BallotLoadE2eTest : public LoadgenFixture {
  protected:
-  void SetUp() override { dir_ = std::make_unique<TempDir>("hito_e2e_bloadgen"); }
+  BallotLoadE2eTest() : LoadgenFixture("hito_e2e_bloadgen", kChainArgs) {}
 
-  // A fresh dev chain with the test registry in dir/<name>.
-  std::unique_ptr<NodeProcess> StartChain(const std::string& name) {
-    const std::string d = dir_->path() + "/" + name;
-    std::filesystem::create_directories(d);
-    auto node = std::make_unique<NodeProcess>(d, FreeLoopbackPort());
-    Status s = node->Start("dev", std::chrono::seconds(60), kChainArgs);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return node;
-  }
-
-  // Runs the generator to completion; its last JSON line (discarded if there is none) and
-  // its whole output in *log.
   Json Run(const std::vector<std::string>& args, int* exit_code, std::string* log = nullptr) {
-    ChildProcess p(LOADGEN_BIN, args, dir_->path() + "/loadgen-" + std::to_string(++runs_));
-    EXPECT_TRUE(p.started());
-    std::optional<int> exit = p.Wait(std::chrono::seconds(240));
-    EXPECT_TRUE(exit.has_value()) << "hito_loadgen_personhood did not finish: " << p.Log();
-    *exit_code = exit.value_or(-1);
-    const std::string out = p.Log();
-    if (log != nullptr) *log = out;
-    const size_t brace = out.rfind("\n{");
-    return Json::parse(brace == std::string::npos ? out : out.substr(brace + 1), nullptr, false);
+    return RunLoadgen(args, exit_code, log);
   }
 
   // 10 identities of cohort 0 vote (the first is the warm-up ballot), the first 4 again.
@@ -92,10 +72,6 @@ class BallotLoadE2eTest : public ::testing::Test {
             "1",
             "--json"};
   }
-  std::string cache() const { return dir_->path() + "/cache"; }
-
-  std::unique_ptr<TempDir> dir_;
-  int runs_ = 0;
 };
 
 TEST_F(BallotLoadE2eTest, BallotsAndReVotesCommitAndTheLedgerCountsExactlyThem) {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/e2e/e2e_support.h"
 #include "tests/support/e2e/e2e_util.h"
+#include "tests/support/e2e/loadgen_fixture.h"
 
 namespace hito::e2e {
 namespace {
@@ -25,30 +25,14 @@ using Json = nlohmann::json;
 const std::vector<std::string> kChainArgs = {"--identities",   "40",   "--cohort-bits",  "4",
                                              "--epoch-blocks", "1000", "--claim-window", "4"};
 
-class PersonhoodLoadE2eTest : public ::testing::Test {
+class PersonhoodLoadE2eTest : public LoadgenFixture {
  protected:
-  void SetUp() override { dir_ = std::make_unique<TempDir>("hito_e2e_ploadgen"); }
-
-  // A fresh dev chain with the test registry in dir/<name>.
-  std::unique_ptr<NodeProcess> StartChain(const std::string& name) {
-    const std::string d = dir_->path() + "/" + name;
-    std::filesystem::create_directories(d);
-    auto node = std::make_unique<NodeProcess>(d, FreeLoopbackPort());
-    Status s = node->Start("dev", std::chrono::seconds(60), kChainArgs);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return node;
-  }
+  PersonhoodLoadE2eTest() : LoadgenFixture("hito_e2e_ploadgen", kChainArgs) {}
 
   // Runs the generator to completion; its JSON summary (discarded on a failed run).
   Json Run(const std::vector<std::string>& args, int* exit_code) {
-    ChildProcess p(LOADGEN_BIN, args, dir_->path() + "/loadgen-" + std::to_string(++runs_));
-    EXPECT_TRUE(p.started());
-    std::optional<int> exit = p.Wait(std::chrono::seconds(240));
-    EXPECT_TRUE(exit.has_value()) << "hito_loadgen_personhood did not finish: " << p.Log();
-    *exit_code = exit.value_or(-1);
-    const std::string log = p.Log();
-    const size_t brace = log.rfind("\n{");
-    Json j = Json::parse(brace == std::string::npos ? log : log.substr(brace + 1), nullptr, false);
+    std::string log;
+    Json j = RunLoadgen(args, exit_code, &log);
     EXPECT_FALSE(j.is_discarded()) << log;
     return j;
   }
@@ -69,10 +53,6 @@ class PersonhoodLoadE2eTest : public ::testing::Test {
             "4",
             "--json"};
   }
-  std::string cache() const { return dir_->path() + "/cache"; }
-
-  std::unique_ptr<TempDir> dir_;
-  int runs_ = 0;
 };
 
 TEST_F(PersonhoodLoadE2eTest, ClaimsCommitAndTheirProofsServeAnIdenticalChain) {
