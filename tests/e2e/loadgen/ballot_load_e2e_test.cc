@@ -47,10 +47,6 @@ class BallotLoadE2eTest : public LoadgenFixture {
  protected:
   BallotLoadE2eTest() : LoadgenFixture("hito_e2e_bloadgen", kChainArgs) {}
 
-  Json Run(const std::vector<std::string>& args, int* exit_code, std::string* log = nullptr) {
-    return RunLoadgen(args, exit_code, log);
-  }
-
   // 10 identities of cohort 0 vote (the first is the warm-up ballot), the first 4 again.
   std::vector<std::string> BallotArgs(const NodeProcess& node) {
     return {"ballots",

@@ -29,10 +29,10 @@ class PersonhoodLoadE2eTest : public LoadgenFixture {
  protected:
   PersonhoodLoadE2eTest() : LoadgenFixture("hito_e2e_ploadgen", kChainArgs) {}
 
-  // Runs the generator to completion; its JSON summary (discarded on a failed run).
+  // The fixture's Run, and a test failure when the output ends without a JSON summary.
   Json Run(const std::vector<std::string>& args, int* exit_code) {
     std::string log;
-    Json j = RunLoadgen(args, exit_code, &log);
+    Json j = LoadgenFixture::Run(args, exit_code, &log);
     EXPECT_FALSE(j.is_discarded()) << log;
     return j;
   }

@@ -44,7 +44,7 @@ class LoadgenFixture : public ::testing::Test {
 
   // Runs the generator to completion; its last JSON line (discarded if there is none) and
   // its whole output in *log.
-  Json RunLoadgen(const std::vector<std::string>& args, int* exit_code, std::string* log) {
+  Json Run(const std::vector<std::string>& args, int* exit_code, std::string* log = nullptr) {
     ChildProcess p(LOADGEN_BIN, args, dir_->path() + "/loadgen-" + std::to_string(++runs_));
     EXPECT_TRUE(p.started());
     std::optional<int> exit = p.Wait(std::chrono::seconds(240));
