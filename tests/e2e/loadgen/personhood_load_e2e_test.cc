@@ -91,12 +91,7 @@ TEST_F(PersonhoodLoadE2eTest, ATamperedCachedProofIsRefusedByTheNode) {
   int tampered = 0;
   for (const auto& e : std::filesystem::directory_iterator(cache())) {
     if (e.path().filename().string().rfind("claims-", 0) != 0) continue;
-    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(-40, std::ios::end);
-    char c = 0;
-    f.get(c);
-    f.seekp(-40, std::ios::end);
-    f.put(static_cast<char>(c ^ 0x01));
+    FlipByteNearTheEnd(e.path());
     ++tampered;
   }
   ASSERT_EQ(tampered, 2);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -54,6 +55,18 @@ class LoadgenFixture : public ::testing::Test {
     if (log != nullptr) *log = out;
     const size_t brace = out.rfind("\n{");
     return Json::parse(brace == std::string::npos ? out : out.substr(brace + 1), nullptr, false);
+  }
+
+  // Flips one bit of the byte 40 bytes before the end of `file`: inside the last cached
+  // record's proof (a record ends with its transaction, whose last bytes are the proof's
+  // scalars).
+  static void FlipByteNearTheEnd(const std::filesystem::path& file) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-40, std::ios::end);
+    char c = 0;
+    f.get(c);
+    f.seekp(-40, std::ios::end);
+    f.put(static_cast<char>(c ^ 0x01));
   }
 
   // The proof cache the generator is pointed at.
