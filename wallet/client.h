@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "hito/v1/account.grpc.pb.h"
 #include "hito/v1/block.grpc.pb.h"
+#include "hito/v1/dedup.grpc.pb.h"
 #include "hito/v1/errors.pb.h"
 #include "hito/v1/node.grpc.pb.h"
 #include "hito/v1/personhood.grpc.pb.h"
@@ -57,6 +58,11 @@ class NodeClient {
   Result<v1::GetSupplyResponse> GetSupply();
   Result<v1::GetNullifierResponse> GetNullifier(uint64_t epoch, const Hash32& nullifier);
 
+  // DedupService (the validators' dedup OPRF).
+  Result<v1::GetDedupKeysResponse> GetDedupKeys();
+  // `attester` empty: every attester's counts.
+  Result<v1::GetDedupStatusResponse> GetDedupStatus(const std::string& attester);
+
   const std::string& target() const { return target_; }
 
  private:
@@ -71,6 +77,7 @@ class NodeClient {
   std::unique_ptr<v1::TxService::Stub> txs_;
   std::unique_ptr<v1::PersonhoodService::Stub> personhood_;
   std::unique_ptr<v1::UbiService::Stub> ubi_;
+  std::unique_ptr<v1::DedupService::Stub> dedup_;
 };
 
 }  // namespace hito::wallet
