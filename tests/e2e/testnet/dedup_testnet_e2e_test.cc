@@ -1,8 +1,10 @@
 // Dedup tags from the validators, on the 4-validator testnet (`hitod testnet --attesters
 // 2`: a 3-of-4 dealt key, two accredited attesters) through the real `hito` CLI: two
 // different attesters attest the same person under two spellings of one passport handle
-// and get one tag, so the second registration replaces the first (one live identity),
-// and the person is paid at most once per epoch across both identities. `attester
+// and get one tag, so the second attester's registration is refused (the ledger lets
+// only the issuing attester replace an identity: TX_NOT_ISSUER) and the issuing
+// attester's re-attestation for the person's new key replaces the first identity (one
+// live identity); the person is paid at most once per epoch across both identities. `attester
 // status` reports each validator's count. With one validator stopped attestations still
 // work (3 of 4 answer); with two stopped they fail with an error saying how many
 // answered. Label slow: it waits for real epochs.
@@ -77,12 +79,31 @@ TEST_F(DedupTestnetE2eTest, OneHandleOneIdentityAcrossAttestersAndValidatorOutag
   MustJson(0, {"attester", "import", "att2", "--seed-file", out_ + "/attester2.key"});
   MustJson(0, {"keys", "new", "sink"});
 
-  // 1. Two attesters, two spellings of one passport: one tag, the second replaces the first.
+  // 1. Two attesters, two spellings of one passport: one tag. The ledger lets only the
+  // identity's issuing attester replace it (TX_NOT_ISSUER), so att2's registration of the
+  // same person is refused: one live identity either way.
   Json a1 = Enrol(0, "first", "att1", "passport:FRA:12AB34567");
-  Json a2 = Enrol(1, "second", "att2", "Passport:fra:12ab 345-67");
+  Json id2 = MustJson(1, {"identity", "new", "second"});
+  const std::string point2 = id2["identity"].get<std::string>();
+  CliRun att2 = Attest(1, "att2", point2, "Passport:fra:12ab 345-67");
+  ASSERT_EQ(att2.exit_code, 0) << att2.err;
+  Json a2 = Json::parse(att2.out, nullptr, false);
   ASSERT_TRUE(a1.is_object() && a2.is_object());
   EXPECT_NE(a1["attester"], a2["attester"]);
   EXPECT_EQ(a1["dedup_tag"], a2["dedup_tag"]);
+  const std::string file2 = wallet_->path() + "/second.att2.json";
+  WriteText(file2, att2.out);
+  CliRun refused = Hito(1, {"identity", "register", "second", "--attestation", file2});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("TX_NOT_ISSUER"), std::string::npos) << refused.err;
+  EXPECT_EQ(MustJson(2, {"identity", "show", "first"})["status"], "live");
+  // The issuing attester, given the other spelling for the person's new key, replaces it.
+  CliRun att1 = Attest(1, "att1", point2, "Passport:fra:12ab 345-67");
+  ASSERT_EQ(att1.exit_code, 0) << att1.err;
+  EXPECT_EQ(Json::parse(att1.out, nullptr, false)["dedup_tag"], a1["dedup_tag"]);
+  const std::string file1 = wallet_->path() + "/second.att1.json";
+  WriteText(file1, att1.out);
+  MustJson(1, {"identity", "register", "second", "--attestation", file1});
   EXPECT_EQ(MustJson(2, {"identity", "show", "first"})["status"], "replaced");
   Json second = MustJson(2, {"identity", "show", "second"});
   EXPECT_EQ(second["status"], "live");
@@ -110,7 +131,7 @@ TEST_F(DedupTestnetE2eTest, OneHandleOneIdentityAcrossAttestersAndValidatorOutag
   ASSERT_EQ(status["validators"].size(), static_cast<size_t>(kNodes));
   for (const Json& v : status["validators"]) {
     EXPECT_FALSE(v.contains("error")) << v.dump();
-    EXPECT_GE(v["evaluations"].get<uint32_t>(), 2u) << v.dump();  // "first" and "third"
+    EXPECT_GE(v["evaluations"].get<uint32_t>(), 3u) << v.dump();  // first, second, third
     EXPECT_EQ(v["quota_per_epoch"], 10000);
   }
 
