@@ -125,15 +125,22 @@ TEST_F(DedupTestnetE2eTest, OneHandleOneIdentityAcrossAttestersAndValidatorOutag
     EXPECT_LT(e, first_claim) << "the replaced identity was paid after its replacement";
   }
 
-  // 3. Each validator counted att1's evaluations.
-  Json status =
-      MustJson(0, {"attester", "status", "--attester", "att1", "--validators", Validators()});
-  ASSERT_EQ(status["validators"].size(), static_cast<size_t>(kNodes));
-  for (const Json& v : status["validators"]) {
-    EXPECT_FALSE(v.contains("error")) << v.dump();
-    EXPECT_GE(v["evaluations"].get<uint32_t>(), 3u) << v.dump();  // first, second, third
-    EXPECT_EQ(v["quota_per_epoch"], 10000);
+  // 3. Each validator counts att1's evaluations of the current epoch (counts restart at
+  // each epoch, so an evaluation and the status are retried if an epoch ends between).
+  bool all_counted = false;
+  for (int attempt = 0; attempt < 3 && !all_counted; ++attempt) {
+    ASSERT_EQ(Attest(0, "att1", point2, "passport:FRA:12AB34569").exit_code, 0);
+    Json status =
+        MustJson(0, {"attester", "status", "--attester", "att1", "--validators", Validators()});
+    ASSERT_EQ(status["validators"].size(), static_cast<size_t>(kNodes));
+    all_counted = true;
+    for (const Json& v : status["validators"]) {
+      EXPECT_FALSE(v.contains("error")) << v.dump();
+      EXPECT_EQ(v["quota_per_epoch"], 10000);
+      if (v.value("evaluations", 0u) < 1u) all_counted = false;
+    }
   }
+  EXPECT_TRUE(all_counted) << "a validator did not count att1's evaluation";
 
   // 4. One validator stopped: 3 of 4 still answer.
   node(3).Kill9();
