@@ -450,6 +450,77 @@ Result<TxResult> Execute(RegistryStore* store, const ProposalRecord& rec, uint64
   return TxResult{};
 }
 
+using governance::ProposalClosed;
+using governance::Refund;
+using governance::RoundClose;
+
+// When executed action `action` takes effect (ProposalClosed): a parameter change at the
+// epoch it is queued for, validator changes at height + kValidatorChangeDelay, attesters
+// and revocations at once, text never.
+void SetEffect(const types::Action& action, uint64_t height, uint64_t epoch,
+               ProposalClosed* closed) {
+  if (std::holds_alternative<types::ParamChange>(action)) {
+    closed->from_epoch = epoch + 1;
+  } else if (IsValidatorAction(action)) {
+    closed->from_height = height + kValidatorChangeDelay;
+  } else if (!std::holds_alternative<types::TextProposal>(action)) {
+    closed->from_height = height;
+  }
+}
+
+// Decides proposal `voted`/`index` at the close of `round` (which it debits the deposit
+// from), executes it if it passed, and records it in `out` (its refund too).
+Status CloseProposal(RegistryStore* store, uint64_t height, uint64_t epoch,
+                     const GovernanceParams& gp, uint64_t voted, uint32_t index, RoundState* round,
+                     RoundClose* out) {
+  HITO_ASSIGN_OR_RETURN(std::optional<ProposalRecord> rec,
+                        governance::GetProposal(*store, voted, index));
+  if (!rec) return DataLossError("governance: proposal " + U(voted) + "/" + U(index) + " missing");
+  const bool quorum = QuorumReached(rec->ballots, round->live, gp.quorum_ppm);
+  if (round->escrow < rec->deposit) return DataLossError("governance: escrow below a deposit");
+  round->escrow -= rec->deposit;
+  ProposalClosed closed;
+  closed.round = voted;
+  closed.index = index;
+  if (quorum && rec->deposit != 0) {
+    out->refunds.push_back(Refund{rec->proposer, rec->deposit, out->closed.size()});
+  }
+  rec->live = round->live;
+  if (!quorum) {
+    rec->outcome = ProposalOutcome::kNoQuorum;
+  } else if (rec->tally <= 0) {
+    rec->outcome = ProposalOutcome::kRejected;
+  } else {
+    HITO_ASSIGN_OR_RETURN(TxResult r,
+                          Execute(store, *rec, epoch, gp.round_epochs, &out->next_validators));
+    rec->outcome = r.ok() ? ProposalOutcome::kExecuted : ProposalOutcome::kNotExecuted;
+    rec->reason = r.code;
+    closed.why = r.ok() ? "" : r.message;
+    if (r.ok()) SetEffect(rec->action, height, epoch, &closed);
+  }
+  store->Put(ProposalKey(voted, index), EncodeProposalRecord(*rec));
+  closed.record = *std::move(rec);
+  out->closed.push_back(std::move(closed));
+  return Status::Ok();
+}
+
+// Closes round `round` (>= 1): decides, in index order, the proposals of the round before
+// it, which were voted in it.
+Status CloseVotedRound(RegistryStore* store, uint64_t height, uint64_t epoch,
+                       const GovernanceParams& gp, RoundState* round, RoundClose* out) {
+  HITO_ASSERT(round->round >= 1);
+  const uint64_t voted = round->round - 1;
+  HITO_ASSIGN_OR_RETURN(const uint32_t count, governance::ProposalsInRound(*store, voted));
+  HITO_ASSIGN_OR_RETURN(out->next_validators, SetAfterDelay(*store, height));
+  const std::optional<types::ValidatorSet> before = out->next_validators;
+  for (uint32_t i = 0; i < count; ++i) {
+    HITO_RETURN_IF_ERROR(CloseProposal(store, height, epoch, gp, voted, i, round, out));
+  }
+  if (out->next_validators == before) out->next_validators.reset();
+  HITO_ASSERT(out->closed.size() == count);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Bytes EncodeGovernanceParams(const GovernanceParams& p) {
@@ -554,20 +625,27 @@ Result<uint64_t> LiveIdentities(const RegistryStore& store) {
   return live;
 }
 
-Status ApplyPendingParams(RegistryStore* store, uint64_t epoch) {
+Result<std::vector<ParamChangeApplied>> ApplyPendingParams(RegistryStore* store, uint64_t epoch) {
+  std::vector<ParamChangeApplied> out;
   HITO_ASSIGN_OR_RETURN(Pending pending, ReadPending(*store));
-  if (pending.changes.empty() || pending.epoch != epoch) return Status::Ok();
+  if (pending.changes.empty() || pending.epoch != epoch) return out;
   HITO_ASSIGN_OR_RETURN(const RoundState round, ReadRound(*store));
   HITO_ASSIGN_OR_RETURN(const AllParams before, ReadAll(*store));
   AllParams a = before;
   for (const types::ParamChange& c : pending.changes) {
     AllParams next = a;
-    std::string why;
-    if (SetParam(c, &next, &why) && ValidateAll(next, round.round_epochs).ok()) a = next;
+    ParamChangeApplied report{c, false, ""};
+    if (SetParam(c, &next, &report.why)) {
+      const Status valid = ValidateAll(next, round.round_epochs);
+      report.applied = valid.ok();
+      if (report.applied) a = next;
+      report.why = valid.ok() ? "" : valid.message();
+    }
+    out.push_back(std::move(report));
   }
   WriteAll(store, before, a);
   store->Delete(KeyOf(kPendingKey));
-  return Status::Ok();
+  return out;
 }
 
 Result<RoundClose> BeginEpoch(RegistryStore* store, uint64_t height, uint64_t epoch) {
@@ -578,31 +656,7 @@ Result<RoundClose> BeginEpoch(RegistryStore* store, uint64_t height, uint64_t ep
   HITO_ASSIGN_OR_RETURN(const GovernanceParams gp, ReadEnabledParams(*store));
   // Close round V: the proposals of V - 1 were voted in it.
   if (round.round >= 1) {
-    const uint64_t voted = round.round - 1;
-    HITO_ASSIGN_OR_RETURN(const uint32_t count, ProposalsInRound(*store, voted));
-    HITO_ASSIGN_OR_RETURN(out.next_validators, SetAfterDelay(*store, height));
-    const std::optional<types::ValidatorSet> before = out.next_validators;
-    for (uint32_t i = 0; i < count; ++i) {
-      HITO_ASSIGN_OR_RETURN(std::optional<ProposalRecord> rec, GetProposal(*store, voted, i));
-      if (!rec) return DataLossError("governance: proposal " + U(voted) + "/" + U(i) + " missing");
-      const bool quorum = QuorumReached(rec->ballots, round.live, gp.quorum_ppm);
-      if (round.escrow < rec->deposit) return DataLossError("governance: escrow below a deposit");
-      round.escrow -= rec->deposit;
-      if (quorum && rec->deposit != 0) out.refunds.push_back(Refund{rec->proposer, rec->deposit});
-      rec->live = round.live;
-      if (!quorum) {
-        rec->outcome = ProposalOutcome::kNoQuorum;
-      } else if (rec->tally <= 0) {
-        rec->outcome = ProposalOutcome::kRejected;
-      } else {
-        HITO_ASSIGN_OR_RETURN(TxResult r,
-                              Execute(store, *rec, epoch, gp.round_epochs, &out.next_validators));
-        rec->outcome = r.ok() ? ProposalOutcome::kExecuted : ProposalOutcome::kNotExecuted;
-        rec->reason = r.code;
-      }
-      store->Put(ProposalKey(voted, i), EncodeProposalRecord(*rec));
-    }
-    if (out.next_validators == before) out.next_validators.reset();
+    HITO_RETURN_IF_ERROR(CloseVotedRound(store, height, epoch, gp, &round, &out));
   }
   HITO_RETURN_IF_ERROR(PruneBallots(store, round.round));
   // Open round V + 1 on the snapshot frozen at this epoch (the registry's epoch work ran).
@@ -614,6 +668,8 @@ Result<RoundClose> BeginEpoch(RegistryStore* store, uint64_t height, uint64_t ep
   next.escrow = round.escrow;
   HITO_ASSIGN_OR_RETURN(next.live, LiveIdentities(*store));
   HITO_RETURN_IF_ERROR(WriteRound(store, next));
+  HITO_ASSIGN_OR_RETURN(const uint32_t voted_next, ProposalsInRound(*store, round.round));
+  out.opened = RoundOpened{next, voted_next};
   return out;
 }
 

@@ -104,19 +104,55 @@ Result<RoundState> ReadRound(const RegistryStore& store);
 // The registry's live identities now (reads every identity record).
 Result<uint64_t> LiveIdentities(const RegistryStore& store);
 
-// At the first block of `epoch`, before anything else: applies the parameter changes due
-// then (each checked again; one that no longer fits is dropped).
-Status ApplyPendingParams(RegistryStore* store, uint64_t epoch);
+// A queued parameter change at the epoch it was due: applied, or dropped because it no
+// longer fits the parameters of that moment (`why` says which rule; the code a proposal
+// of it would be refused with is TX_PROPOSAL_INVALID).
+struct ParamChangeApplied {
+  types::ParamChange change;
+  bool applied = false;
+  std::string why;  // dropped only
+  friend bool operator==(const ParamChangeApplied&, const ParamChangeApplied&) = default;
+};
 
-// What closing a round hands the ledger: deposits to mint back, and the validator set to
-// schedule from height + kValidatorChangeDelay (nullopt: no change).
+// At the first block of `epoch`, before anything else: applies the parameter changes due
+// then (each checked again; one that no longer fits is dropped), in queue order, and
+// says what became of each.
+Result<std::vector<ParamChangeApplied>> ApplyPendingParams(RegistryStore* store, uint64_t epoch);
+
+// A proposal decided at a round's close, as the block events report it. Not state: the
+// node keeps it with the block, and nothing in the ledger reads it back.
+struct ProposalClosed {
+  uint64_t round = 0;  // submitted in this round, voted in round + 1
+  uint32_t index = 0;
+  ProposalRecord record;  // as written at the close (outcome, tally, ballots, live, reason)
+  bool refunded = false;  // the deposit was minted back (set by the ledger once credited)
+  std::string why;        // kNotExecuted: why the action no longer applied
+  // kExecuted: a parameter change is queued for `from_epoch`; any other action but text
+  // holds from `from_height` (validator changes and evidence removals at
+  // height + kValidatorChangeDelay, attesters and revocations at once).
+  uint64_t from_epoch = 0;
+  uint64_t from_height = 0;
+  friend bool operator==(const ProposalClosed&, const ProposalClosed&) = default;
+};
+
+// What closing a round hands the ledger: deposits to mint back (`closed[proposal]`'s),
+// the validator set to schedule from height + kValidatorChangeDelay (nullopt: no change),
+// and, for the block events, what was decided and which round opened.
 struct Refund {
   types::AccountId to{};
   uint64_t amount = 0;
+  size_t proposal = 0;  // its index in RoundClose::closed
+};
+struct RoundOpened {
+  RoundState state;        // as written (round, start epoch, length, credits, live, escrow)
+  uint32_t proposals = 0;  // of the round before it: what this round votes on
+  friend bool operator==(const RoundOpened&, const RoundOpened&) = default;
 };
 struct RoundClose {
   std::vector<Refund> refunds;
   std::optional<types::ValidatorSet> next_validators;
+  std::vector<ProposalClosed> closed;  // in index order
+  std::optional<RoundOpened> opened;   // set iff a round ended at this block
 };
 // At the first block (`height`) of `epoch`, after the registry's and UBI's epoch work:
 // if the round ends here, closes it (tally, outcome and execution of the proposals voted

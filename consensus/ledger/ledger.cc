@@ -88,6 +88,7 @@ struct PersonhoodParams {
   std::optional<RegistryParams> registry;
   std::optional<UbiParams> ubi;
   std::optional<GovernanceParams> governance;
+  std::vector<governance::ParamChangeApplied> params_applied;
   governance::RoundClose round_close;
 };
 Result<PersonhoodParams> BeginPersonhoodBlock(RegistryStore* store, const Params& params,
@@ -99,7 +100,7 @@ Result<PersonhoodParams> BeginPersonhoodBlock(RegistryStore* store, const Params
   const bool epoch_start = IsEpochStart(params, height);
   const uint64_t epoch = EpochOf(params, height);
   if (epoch_start && p.governance) {
-    HITO_RETURN_IF_ERROR(governance::ApplyPendingParams(store, epoch));
+    HITO_ASSIGN_OR_RETURN(p.params_applied, governance::ApplyPendingParams(store, epoch));
     HITO_ASSIGN_OR_RETURN(p.registry, registry::ReadParams(*store));
     HITO_ASSIGN_OR_RETURN(p.governance, governance::ReadParams(*store));
     if (!p.registry || !p.governance) return DataLossError("governance: params vanished");
@@ -1065,11 +1066,15 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
   // Deposits refunded at a round's close, before any transaction. A refund that would
   // overflow the balance or the supply is not minted (the deposit stays burned).
   demurrage::U128 refunded = 0;
-  for (const governance::Refund& refund : b.personhood.round_close.refunds) {
+  governance::RoundClose& close = b.personhood.round_close;
+  for (const governance::Refund& refund : close.refunds) {
     HITO_ASSIGN_OR_RETURN(bool credited, CreditAccount(refund.amount, refund.to, b.params, b.epoch,
                                                        &overlay, &b.supply));
     if (credited) refunded += refund.amount;
+    close.closed.at(refund.proposal).refunded = credited;
   }
+  out.governance = {std::move(b.personhood.params_applied), std::move(close.closed),
+                    std::move(close.opened)};
   BlockRun run{chain_id_, b.params, b.epoch, b.personhood, &registry, &overlay, &b.supply};
   for (size_t i = 0; i < txs.size(); ++i) {
     HITO_ASSIGN_OR_RETURN(TxResult r, ExecuteTx(txs[i], header.height, bad_proofs[i], sigs, &run));

@@ -114,11 +114,22 @@ struct Account {
   friend bool operator==(const Account&, const Account&) = default;
 };
 
+// What governance did at a block's start (an epoch's first block, before any
+// transaction), in the order it did it: the queued parameter changes applied or dropped,
+// the proposals decided at a round's close (refunds as credited), the round opened. Empty
+// at other blocks. Reported for the node's block events; it is not state.
+struct GovernanceBlockStart {
+  std::vector<governance::ParamChangeApplied> params;
+  std::vector<governance::ProposalClosed> closed;
+  std::optional<governance::RoundOpened> opened;
+};
+
 // Everything a block changed: the writes to commit and the results to report.
 struct BlockOutcome {
   ChangeSet changes;              // includes the state tree's nodes and ledger metadata
   Hash32 state_root{};            // root after the block; goes into header h+1 as app_hash
   std::vector<TxResult> results;  // one per transaction, in block order
+  GovernanceBlockStart governance;
 };
 
 // Whether the node admits and proposes transactions of `kind`: transfers, registrations,

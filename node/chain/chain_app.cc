@@ -310,9 +310,9 @@ Result<FinalizedBlock> ChainApp::FinalizeBlock(const types::Block& block) {
     return InternalError("ledger returned " + std::to_string(fin.outcome.results.size()) +
                          " results for " + std::to_string(txs.size()) + " txs");
   }
-  HITO_ASSIGN_OR_RETURN(
-      std::vector<BlockEvent> events,
-      ComputeBlockEvents(chain_id_, *live_state_, fin.outcome.changes, txs, fin.outcome.results));
+  HITO_ASSIGN_OR_RETURN(std::vector<BlockEvent> events,
+                        ComputeBlockEvents(chain_id_, *live_state_, fin.outcome.changes, txs,
+                                           fin.outcome.results, fin.outcome.governance));
   fin.events = EncodeBlockEvents(events);
   fin.execute_ms = MsSince(start);
   return fin;

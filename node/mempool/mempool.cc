@@ -92,6 +92,10 @@ const types::Ballot* BallotOf(const PendingTx& ptx) {
   return std::get_if<types::Ballot>(&ptx.tx.body);
 }
 
+bool IsProposal(const PendingTx& ptx) {
+  return std::holds_alternative<types::GovernanceProposal>(ptx.tx.body);
+}
+
 // Claims and ballots: the transactions that carry a membership proof.
 bool HasMembershipProof(const PendingTx& ptx) {
   return ClaimOf(ptx) != nullptr || BallotOf(ptx) != nullptr;
@@ -435,6 +439,9 @@ AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
                         std::to_string(ptx->spend));
     }
   }
+  if (std::optional<AdmitOutcome> no_room = CheckProposalRoomLocked(*ptx)) {
+    return std::move(*no_room);
+  }
   if (std::optional<AdmitOutcome> over = CheckSenderCapLocked(*ptx)) return std::move(*over);
   std::vector<Hash32> evicted;
   if (std::optional<AdmitOutcome> full = MakeRoomLocked(*ptx, &evicted)) return std::move(*full);
@@ -446,6 +453,7 @@ AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
   q.by_nonce.emplace(ptx->nonce, hash);
   q.spend = CheckedAdd(q.spend, ptx->spend).value_or(UINT64_MAX);
   q.bytes += ptx->bytes.size();
+  pending_proposals_ += IsProposal(*ptx) ? 1 : 0;
   ptx->seq = next_seq_++;
   ptx->admitted_at = clock_->Now();
   by_seq_.emplace(ptx->seq, hash);
@@ -459,6 +467,26 @@ AdmitOutcome Mempool::CheckAndInsertLocked(std::shared_ptr<PendingTx> ptx) {
   RefreshTailLocked(&q);
   HITO_ASSERT(txs_.size() <= limits_.max_txs && total_bytes_ <= limits_.max_bytes);
   return out;
+}
+
+std::optional<AdmitOutcome> Mempool::CheckProposalRoomLocked(const PendingTx& ptx) const {
+  if (!IsProposal(ptx)) return std::nullopt;
+  const ledger::RegistryStore store(state_.get());
+  Result<std::optional<ledger::GovernanceParams>> gp = ledger::governance::ReadParams(store);
+  if (!gp.ok()) return StorageFailure(ptx.hash, gp.status());
+  // CheckTransaction passed, so governance is enabled.
+  if (!gp->has_value()) return std::nullopt;
+  Result<ledger::RoundState> round = ledger::governance::ReadRound(store);
+  if (!round.ok()) return StorageFailure(ptx.hash, round.status());
+  Result<uint32_t> committed = ledger::governance::ProposalsInRound(store, round->round);
+  if (!committed.ok()) return StorageFailure(ptx.hash, committed.status());
+  const uint64_t max = (*gp)->max_proposals_per_round;
+  if (uint64_t{*committed} + pending_proposals_ < max) return std::nullopt;
+  return Refuse(ptx.hash, TxCode::kProposalsPerRound,
+                "round " + std::to_string(round->round) + " holds " + std::to_string(*committed) +
+                    " proposals and " + std::to_string(pending_proposals_) +
+                    " more are pending, the most it may hold is " + std::to_string(max) +
+                    ": submit it in the next round");
 }
 
 std::optional<AdmitOutcome> Mempool::CheckSenderCapLocked(const PendingTx& ptx) const {
@@ -590,6 +618,10 @@ void Mempool::RemoveLocked(const Hash32& hash) {
   q.by_nonce.erase(ptx.nonce);
   q.spend = q.spend >= ptx.spend ? q.spend - ptx.spend : 0;
   q.bytes -= ptx.bytes.size();
+  if (IsProposal(ptx)) {
+    HITO_ASSERT(pending_proposals_ > 0);
+    --pending_proposals_;
+  }
   RefreshTailLocked(&q);
   if (q.by_nonce.empty()) senders_.erase(s);
   by_seq_.erase(ptx.seq);

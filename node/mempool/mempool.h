@@ -36,7 +36,11 @@
 //
 // Governance proposals are signed, nonce'd and fee-paying: they share their sender's
 // queue with its transfers (one nonce sequence), their spend is deposit + fee, and they
-// are checked, displaced and re-checked exactly like transfers.
+// are checked, displaced and re-checked exactly like transfers. One more check: the pool
+// holds no more proposals than the current round has room for (max_proposals_per_round
+// minus its committed ones), counting every sender's pending proposals, since the ledger
+// refuses the ones past the room in the block (TX_PROPOSALS_PER_ROUND); the excess is
+// refused at admission with that code instead.
 //
 // Registrations, revocations, claims and ballots (the personhood kinds) have no sender,
 // nonce or fee: each is admitted on its own keys instead -- a registration by its
@@ -253,6 +257,9 @@ class Mempool {
   void RecheckSenderLocked(const consensus::types::AccountId& sender) REQUIRES(mu_);
   // Keeps tails_ pointing at the sender's highest nonce after its queue changed.
   void RefreshTailLocked(SenderQueue* queue) REQUIRES(mu_);
+  // A proposal: the refusal if the round's committed and pending proposals leave no room
+  // for it.
+  std::optional<AdmitOutcome> CheckProposalRoomLocked(const PendingTx& ptx) const REQUIRES(mu_);
   // The per-sender caps; the refusal if `ptx` would exceed one.
   std::optional<AdmitOutcome> CheckSenderCapLocked(const PendingTx& ptx) const REQUIRES(mu_);
   // Makes room for `ptx` by displacing lower-fee tails, all or nothing; the refusal if
@@ -293,6 +300,7 @@ class Mempool {
   uint32_t max_claims_per_block_ GUARDED_BY(mu_) = 0;
   uint64_t next_seq_ GUARDED_BY(mu_) = 0;
   uint64_t total_bytes_ GUARDED_BY(mu_) = 0;
+  uint32_t pending_proposals_ GUARDED_BY(mu_) = 0;  // governance proposals in txs_
 };
 
 }  // namespace hito::node::mempool

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "base/assert.h"
 #include "base/bech32m.h"
 #include "base/checked.h"
 #include "base/hex.h"
@@ -84,7 +85,90 @@ Result<ProposalsToken> DecodeProposalsToken(const std::string& token) {
   });
 }
 
+// ballots * 10^6 / live, rounded down (0 for no live identity); at most 10^6 while
+// ballots <= live, saturated otherwise.
+uint32_t TurnoutPpm(uint64_t ballots, uint64_t live) {
+  if (live == 0) return 0;
+  using U128 = unsigned __int128;
+  const U128 ppm = U128{ballots} * ledger::kQuorumPpmMax / live;
+  return ppm > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(ppm);
+}
+
+void FillDecided(const chain::BlockEvent& e, pb::ProposalDecidedEvent* d) {
+  d->set_round(e.round);
+  d->set_index(e.proposal);
+  d->set_quorum(e.outcome != ledger::ProposalOutcome::kNoQuorum);
+  d->set_passed(e.outcome == ledger::ProposalOutcome::kExecuted ||
+                e.outcome == ledger::ProposalOutcome::kNotExecuted);
+  d->set_status(StatusOf(e.outcome));
+  d->set_tally(e.tally);
+  d->set_ballots(e.ballots);
+  d->set_live(e.live);
+  d->set_turnout_ppm(TurnoutPpm(e.ballots, e.live));
+  d->set_deposit(e.deposit);
+  d->set_deposit_refunded(e.refunded);
+}
+
+void FillExecuted(const chain::BlockEvent& e, pb::ProposalExecutedEvent* x) {
+  x->set_round(e.round);
+  x->set_index(e.proposal);
+  x->set_action_tag(e.action_tag);
+  x->set_action_name(std::string(types::ActionName(static_cast<types::ActionTag>(e.action_tag))));
+  x->set_executed(e.executed);
+  if (!e.executed) {
+    x->set_reason(std::string(ledger::TxCodeName(e.reason)));
+    x->set_detail(e.why);
+  }
+  x->set_from_epoch(e.from_epoch);
+  x->set_from_height(e.from_height);
+}
+
 }  // namespace
+
+void FillGovernanceEvent(const chain::BlockEvent& e, pb::BlockEvent* out) {
+  out->set_block_start(chain::IsBlockStart(e.kind));
+  switch (e.kind) {
+    case chain::BlockEvent::Kind::kProposalSubmitted: {
+      pb::ProposalSubmittedEvent* p = out->mutable_proposal_submitted();
+      p->set_round(e.round);
+      p->set_index(e.proposal);
+      p->set_proposer(EncodeAddress(e.proposer));
+      p->set_action_tag(e.action_tag);
+      p->set_action_name(
+          std::string(types::ActionName(static_cast<types::ActionTag>(e.action_tag))));
+      p->set_deposit(e.deposit);
+      return;
+    }
+    case chain::BlockEvent::Kind::kParamChange: {
+      pb::ParamChangeEvent* p = out->mutable_param_change();
+      p->set_epoch(e.epoch);
+      p->set_param(e.param);
+      p->set_value(e.value);
+      p->set_applied(e.applied);
+      if (!e.applied) {
+        p->set_reason(std::string(ledger::TxCodeName(ledger::TxCode::kProposalInvalid)));
+        p->set_detail(e.why);
+      }
+      return;
+    }
+    case chain::BlockEvent::Kind::kProposalDecided:
+      return FillDecided(e, out->mutable_proposal_decided());
+    case chain::BlockEvent::Kind::kProposalExecuted:
+      return FillExecuted(e, out->mutable_proposal_executed());
+    case chain::BlockEvent::Kind::kRoundOpened: {
+      pb::RoundOpenedEvent* r = out->mutable_round_opened();
+      r->set_round(e.round);
+      r->set_start_epoch(e.epoch);
+      r->set_round_epochs(e.round_epochs);
+      r->set_voice_credits(e.voice_credits);
+      r->set_live(e.live);
+      r->set_proposals(e.proposals);
+      return;
+    }
+    default:
+      HITO_ASSERT(false);  // the personhood kinds are FillBlockEvents'
+  }
+}
 
 struct GovernanceRpc::Served {
   std::shared_ptr<const store::StateView> state;

@@ -19,7 +19,9 @@
 #include <string>
 #include <utility>
 
+#include "hito/v1/block.pb.h"
 #include "hito/v1/governance.pb.h"
+#include "node/chain/block_events.h"
 #include "node/store/store.h"
 
 namespace hito::node::rpc {
@@ -27,6 +29,10 @@ namespace hito::node::rpc {
 // ListProposals' page sizes (governance.proto).
 inline constexpr uint32_t kProposalPageDefault = 64;
 inline constexpr uint32_t kProposalPageMax = 256;
+
+// A governance block event (proposal submitted, parameter change, proposal decided or
+// executed, round opened) as hito.v1.BlockEvent's oneof; the caller fills the rest.
+void FillGovernanceEvent(const chain::BlockEvent& e, hito::v1::BlockEvent* out);
 
 class GovernanceRpc {
  public:

@@ -14,6 +14,7 @@
 #include "consensus/ledger/ubi.h"
 #include "consensus/types/codec.h"
 #include "node/rpc/errors.h"
+#include "node/rpc/governance.h"
 #include "zk/point.h"
 #include "zk/proof/triptych.h"
 
@@ -139,10 +140,12 @@ void FillPersonhoodTxView(const types::Transaction& tx, pb::TransactionView* v) 
 void FillBlockEvents(const std::vector<chain::BlockEvent>& events, const std::vector<Bytes>& txs,
                      google::protobuf::RepeatedPtrField<pb::BlockEvent>* out) {
   for (const chain::BlockEvent& e : events) {
-    HITO_ASSERT(e.tx_index < txs.size());
     pb::BlockEvent* p = out->Add();
-    p->set_tx_hash(AsString(types::TransactionHash(txs[e.tx_index])));
-    p->set_tx_index(e.tx_index);
+    if (!chain::IsBlockStart(e.kind)) {
+      HITO_ASSERT(e.tx_index < txs.size());
+      p->set_tx_hash(AsString(types::TransactionHash(txs[e.tx_index])));
+      p->set_tx_index(e.tx_index);
+    }
     switch (e.kind) {
       case chain::BlockEvent::Kind::kRegistration: {
         pb::RegistrationEvent* r = p->mutable_registration();
@@ -167,6 +170,8 @@ void FillBlockEvents(const std::vector<chain::BlockEvent>& events, const std::ve
         c->set_amount(e.amount);
         break;
       }
+      default:
+        FillGovernanceEvent(e, p);
     }
   }
 }

@@ -126,7 +126,9 @@ Status FillBlock(const store::Store& store, uint64_t height, Msg* out) {
     HITO_ASSIGN_OR_RETURN(std::vector<chain::BlockEvent> decoded,
                           chain::DecodeBlockEvents(*events));
     for (const chain::BlockEvent& e : decoded) {
-      if (e.tx_index >= block.txs.size()) return DataLossError("block event past the block's txs");
+      if (!chain::IsBlockStart(e.kind) && e.tx_index >= block.txs.size()) {
+        return DataLossError("block event past the block's txs");
+      }
     }
     FillBlockEvents(decoded, block.txs, out->mutable_events());
   }

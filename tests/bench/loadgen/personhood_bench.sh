@@ -10,6 +10,9 @@
 #   personhood_bench.sh rss            peak RSS of a dev node with 4 cohorts of 2^14
 #                                      and a 14-epoch window, after claims in every
 #                                      cohort and 16 epochs
+#   personhood_bench.sh ballots-dev    committed governance ballots/s (and re-votes/s),
+#                                      single-validator dev chain (docs/perf/governance.md)
+#   personhood_bench.sh ballots-devnet the same on the 4-validator testnet
 #
 # Claims are by test identities (`--identities`) in cohorts of 2^14, all for epoch 0 of
 # a chain whose epochs are long enough for the run (rss: short epochs, see below). The
@@ -17,9 +20,18 @@
 # caches in $BENCH_DIR/cache (proving 2,000 takes about ten minutes on 2 cores, once)
 # serve all of them.
 #
+# Ballots are cast in round 1 by test identities 0..BALLOTS-1 of one cohort of 2^14, on a
+# chain whose rounds are one epoch of ROUND_BLOCKS blocks (claim window 1, which caps
+# round_epochs at 1): the generator submits a proposal in round 0, waits for round 1 and
+# votes; round 1 is open for ROUND_BLOCKS blocks, the whole run. Their proofs (bound to the
+# round and cached in $BENCH_DIR/cache like the claims') are proved on a first chain when
+# the cache lacks them; the timed run is then on a fresh one.
+#
 # Environment: BUILD_DIR (default build/dev), BENCH_DIR (default /tmp/hito-bench),
-# CLAIMS (default 2000), REGISTRATIONS (default 20000), BASE_PORT (default 19300),
-# LOAD_ARGS (extra hito_loadgen_personhood options, e.g. "--batch 128 --concurrency 8").
+# CLAIMS (default 2000), REGISTRATIONS (default 20000), BALLOTS (default 1000), REVOTES
+# (default 500: identities that vote again, replacing their ballot), ROUND_BLOCKS (default
+# 60), BASE_PORT (default 19300), LOAD_ARGS (extra hito_loadgen_personhood options, e.g.
+# "--batch 128 --concurrency 8").
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 build="${BUILD_DIR:-build/dev}"
@@ -62,7 +74,8 @@ print(round(statistics.median(b["per_proof"] for b in runs) * 1000, 3))'
 }
 
 # Reads the generator's JSON summary on stdin, prints it, then the ratio of committed
-# claims/s to cores / (validators x $1 ms).
+# transactions/s to cores / (validators x $1 ms), for the run and for its re-votes if any
+# ($2 names what was committed, default "claims").
 with_bench_ratio() {
   python3 -c 'import json, os, sys
 line = sys.stdin.read().strip().splitlines()[-1]
@@ -70,8 +83,10 @@ print(line)
 j = json.loads(line)
 ms = float(sys.argv[1])
 floor = os.cpu_count() / (j["validators"] * ms / 1000)
-print("bench_zk BM_BatchVerify/16384/64: %.3f ms per proof; floor %.0f claims/s; committed %.0f/s; ratio %.2f"
-      % (ms, floor, j["committed_per_second"], j["committed_per_second"] / floor))' "$1"
+for what, run in [(sys.argv[2], j), ("re-votes", j.get("revotes"))]:
+    if run:
+        print("bench_zk BM_BatchVerify/16384/64: %.3f ms per proof; floor %.0f %s/s; committed %.0f/s; ratio %.2f"
+              % (ms, floor, what, run["committed_per_second"], run["committed_per_second"] / floor))' "$1" "${2:-claims}"
 }
 
 start_dev() {  # start_dev HOME [hitod dev options...]
@@ -182,14 +197,59 @@ claim_wall() {
   echo "mean of 3: ${parts[0]}; ${parts[1]}"
 }
 
+# Governance ballots on a chain started by `$1` (start_ballot_dev or start_ballot_devnet,
+# which set nodes and home): proofs first (a fresh chain afterwards if they had to be
+# proved: proving outlasts round 0), then the timed run.
+ballots() {
+  local ms start="$1" validators="$2"
+  ms=$(bench_floor_ms)
+  "$start"
+  local args=(--nodes "$nodes" --secrets "$home/identities.secrets" --dev-key "$home/dev.key"
+    --count "${BALLOTS:-1000}" --revotes "${REVOTES:-500}" --cache "$bench/cache" --json)
+  local proved
+  proved=$("$load" ballots "${args[@]}" --prove-only |
+    python3 -c 'import json, sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])["proved_this_run"])')
+  if [ "$proved" -gt 0 ]; then
+    cleanup
+    pids=()
+    "$start"
+  fi
+  "$load" ballots "${args[@]}" --validators "$validators" ${LOAD_ARGS:-} |
+    with_bench_ratio "$ms" ballots
+}
+
+start_ballot_dev() {
+  home="$bench/gov"
+  nodes="127.0.0.1:$port"
+  start_dev "$home" --identities 16384 --cohort-bits 14 --epoch-blocks "${ROUND_BLOCKS:-60}" \
+    --claim-window 1
+}
+
+start_ballot_devnet() {
+  home="$bench/gov-tn"
+  nodes=""
+  rm -rf "$home"
+  "$hitod" testnet --validators 4 --out "$home" --base-port "$port" --chain-id hito-dev \
+    --identities 16384 --cohort-bits 14 --epoch-blocks "${ROUND_BLOCKS:-60}" --claim-window 1 \
+    >/dev/null
+  for i in 0 1 2 3; do
+    "$hitod" start --home "$home/node$i" >"$home/node$i.log" 2>&1 &
+    pids+=($!)
+    nodes="$nodes${nodes:+,}127.0.0.1:$((port + 2 * i))"
+  done
+  for i in 0 1 2 3; do wait_ready "127.0.0.1:$((port + 2 * i))"; done
+}
+
 case "${1:-}" in
   claim-wall) claim_wall ;;
   dev) claims_dev ;;
   devnet) claims_devnet ;;
   registrations) registrations ;;
   rss) rss ;;
+  ballots-dev) ballots start_ballot_dev 1 ;;
+  ballots-devnet) ballots start_ballot_devnet 4 ;;
   *)
-    echo "usage: $0 dev|devnet|registrations|rss" >&2
+    echo "usage: $0 dev|devnet|registrations|claim-wall|rss|ballots-dev|ballots-devnet" >&2
     exit 2
     ;;
 esac

@@ -1,4 +1,5 @@
-// hito_loadgen_personhood: registrations and UBI claims against local hitod processes.
+// hito_loadgen_personhood: registrations, UBI claims and governance ballots against local
+// hitod processes.
 //
 //   claims         Claims by test identities (a chain made with `hitod dev|testnet
 //                  --identities N`, whose secrets file it reads). Identity i claims for
@@ -13,10 +14,13 @@
 //                  floor = cores / (validators x time per proof) claims per second.
 //   registrations  Fresh identities registered by the dev attester (attester.key); every
 //                  attestation and registration is built before the clock starts.
+//   ballots        Governance ballots by test identities (ballot_load.cc).
 //
-// Both submit in SubmitTransactions batches from --concurrency threads, spread over
+// All submit in SubmitTransactions batches from --concurrency threads, spread over
 // --nodes, keep at most --max-inflight uncommitted, and count commits on the first node's
 // block stream (load_common.h). Every loop and wait is bounded.
+#include "tests/bench/loadgen/personhood_load.h"
+
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 #include <time.h>
@@ -27,6 +31,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -36,6 +41,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/hash.h"
 #include "base/hex.h"
 #include "consensus/types/personhood.h"
@@ -50,53 +56,16 @@
 #include "zk/proof/triptych.h"
 
 namespace hito::loadgen {
-namespace {
 
 namespace types = consensus::types;
 namespace membership = zk::proof::membership;
 
-struct SubmitOptions {
-  std::string nodes = "127.0.0.1:9090";  // comma-separated; the first follows blocks
-  std::vector<std::string> targets;
-  // Each SubmitTransactions call is one mempool batch, verified with one BatchVerify
-  // per cohort: larger batches spread its set MSM over more proofs (docs/perf/ubi.md).
-  uint32_t batch = 128;
-  uint32_t concurrency = 8;
-  uint32_t max_inflight = 20'000;
-  uint32_t drain_s = 60;
-  bool json = false;
-};
+namespace {
 
-struct ClaimOptions {
-  std::string secrets_file;
-  std::string cache_dir = "loadgen-cache";
-  uint64_t first = 0;
-  uint64_t count = 2'000;
-  uint32_t cohorts = 1;        // claim first..first+count-1 of each of cohorts 0..cohorts-1
-  int64_t epoch = -1;          // -1: the current epoch
-  uint32_t prove_threads = 0;  // 0: one per core
-  uint32_t validators = 0;     // 0: the number of --nodes
-  bool prove_only = false;
-  bool warmup = true;
-};
-
-struct RegistrationOptions {
-  std::string attester_key;
-  uint64_t count = 10'000;
-  uint64_t expires_in = 1'000;
-};
-
-Result<std::vector<std::array<uint8_t, 32>>> ReadSecrets(const std::string& path) {
-  HITO_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  std::vector<std::array<uint8_t, 32>> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    HITO_ASSIGN_OR_RETURN(Hash32 r, HexDecode32(line));
-    out.push_back(r);
-  }
-  return out;
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // ---------------------------------------------------------------------- submitting
@@ -160,7 +129,21 @@ void SubmitWorker(const SubmitOptions& o, uint32_t t, const std::vector<Bytes>& 
   }
 }
 
-// Submits every transaction of `txs` and follows the commits; the run's summary.
+}  // namespace
+
+Result<std::vector<std::array<uint8_t, 32>>> ReadSecrets(const std::string& path) {
+  HITO_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  std::vector<std::array<uint8_t, 32>> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    HITO_ASSIGN_OR_RETURN(Hash32 r, HexDecode32(line));
+    out.push_back(r);
+  }
+  return out;
+}
+
 nlohmann::ordered_json SubmitAll(const SubmitOptions& o, const std::vector<Bytes>& txs) {
   wallet::NodeClient client(o.targets[0]);
   auto st = client.GetStatus();
@@ -180,107 +163,169 @@ nlohmann::ordered_json SubmitAll(const SubmitOptions& o, const std::vector<Bytes
   return j;
 }
 
-// ---------------------------------------------------------------------- claims
+void AddSubmitOptions(CLI::App* cmd, SubmitOptions* o) {
+  cmd->add_option("--nodes", o->nodes,
+                  "comma-separated gRPC addresses of the chain's nodes (loopback); batches go "
+                  "round-robin, the first streams blocks")
+      ->capture_default_str();
+  cmd->add_option("--batch", o->batch, "transactions per SubmitTransactions call")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--concurrency", o->concurrency, "calls in flight (threads)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--max-inflight", o->max_inflight, "submitted but not yet committed, at most")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--drain", o->drain_s, "seconds to wait for the last commits")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
+  cmd->add_flag("--json", o->json, "print the summary as JSON");
+}
+
+std::map<uint64_t, Bytes> ProveInParallel(
+    const std::vector<uint64_t>& indices, uint32_t threads, const std::string& what,
+    const std::function<Bytes(uint64_t)>& prove,
+    const std::function<Status(uint64_t, const Bytes&)>& append) {
+  std::map<uint64_t, Bytes> out;
+  absl::Mutex mu;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k = next.fetch_add(1); k < indices.size(); k = next.fetch_add(1)) {
+      Bytes tx = prove(indices[k]);
+      absl::MutexLock lock(&mu);
+      Status s = append(indices[k], tx);
+      if (!s.ok()) Die(s.ToString());
+      out[indices[k]] = std::move(tx);
+      if (out.size() % 100 == 0 || out.size() == indices.size()) {
+        std::fprintf(stderr, "  %s: proved %zu/%zu\n", what.c_str(), out.size(), indices.size());
+      }
+    }
+  };
+  const uint32_t n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (uint32_t t = 0; t < n; ++t) pool.emplace_back(work);
+  for (auto& th : pool) th.join();
+  return out;
+}
+
+FloorProbe::FloorProbe(membership::PreparedSet set, std::string chain_id, std::string context,
+                       std::vector<Bytes> messages, std::vector<membership::Proof> proofs)
+    : set_(std::move(set)),
+      chain_id_(std::move(chain_id)),
+      context_(std::move(context)),
+      messages_(std::move(messages)),
+      proofs_(std::move(proofs)) {
+  HITO_ASSERT(messages_.size() == proofs_.size());
+}
+
+std::unique_ptr<FloorProbe> FloorProbe::Create(membership::PreparedSet set, std::string chain_id,
+                                               std::string context, std::vector<Bytes> messages,
+                                               std::vector<membership::Proof> proofs) {
+  std::unique_ptr<FloorProbe> probe(new FloorProbe(std::move(set), std::move(chain_id),
+                                                   std::move(context), std::move(messages),
+                                                   std::move(proofs)));
+  Status s = probe->Verify();  // builds the set's tables, untimed
+  if (s.ok()) return probe;
+  std::cerr << "warning: no verification floor: the probe's batch does not verify (" << s.ToString()
+            << "); a cached proof was tampered with?\n";
+  return nullptr;
+}
+
+void FloorProbe::Sample(int runs) {
+  for (int r = 0; r < runs; ++r) {
+    const double t0 = ThreadCpuSeconds();
+    Status s = Verify();
+    samples_.push_back((ThreadCpuSeconds() - t0) / static_cast<double>(proofs_.size()));
+    if (!s.ok()) Die("the probe's batch no longer verifies: " + s.ToString());
+  }
+}
+
+double FloorProbe::Fastest() const {
+  return samples_.empty() ? 0 : *std::min_element(samples_.begin(), samples_.end());
+}
+
+Status FloorProbe::Verify() {
+  std::vector<ByteView> views(messages_.begin(), messages_.end());
+  return membership::BatchVerify(set_, chain_id_, context_, views, proofs_).status;
+}
+
+void AddFloorFields(const FloorProbe* probe, uint32_t validators, nlohmann::ordered_json* j) {
+  const uint32_t cores = std::thread::hardware_concurrency();
+  double per_proof = 0;
+  if (probe != nullptr) {
+    per_proof = probe->Fastest();
+    std::vector<double> ms;
+    for (double v : probe->samples()) ms.push_back(std::round(v * 1e5) / 100);
+    (*j)["batch_verify_ms_per_proof_samples"] = ms;
+  }
+  const double floor = per_proof > 0 ? cores / (validators * per_proof) : 0;
+  (*j)["batch_verify_ms_per_proof"] = per_proof * 1000;
+  (*j)["cores"] = cores;
+  (*j)["validators"] = validators;
+  (*j)["verification_floor_per_second"] = floor;
+  (*j)["ratio_to_floor"] = floor > 0 ? (*j)["committed_per_second"].get<double>() / floor : 0;
+}
+
+// ---------------------------------------------------------------------- claims and registrations
+
+namespace {
+
+struct ClaimOptions {
+  std::string secrets_file;
+  std::string cache_dir = "loadgen-cache";
+  uint64_t first = 0;
+  uint64_t count = 2'000;
+  uint32_t cohorts = 1;        // claim first..first+count-1 of each of cohorts 0..cohorts-1
+  int64_t epoch = -1;          // -1: the current epoch
+  uint32_t prove_threads = 0;  // 0: one per core
+  uint32_t validators = 0;     // 0: the number of --nodes
+  bool prove_only = false;
+  bool warmup = true;
+};
+
+struct RegistrationOptions {
+  std::string attester_key;
+  uint64_t count = 10'000;
+  uint64_t expires_in = 1'000;
+};
 
 struct CohortWork {
   uint32_t cohort = 0;
   std::vector<uint64_t> indices;  // identities of this cohort to claim
 };
 
-// Proves the claims of `missing` (identity indices of one cohort) on `threads` threads
-// and appends each to the cache; returns them by index.
-std::map<uint64_t, Bytes> ProveMissing(const std::vector<uint64_t>& missing,
-                                       const membership::PreparedSet& set, uint64_t cohort_base,
-                                       const std::vector<std::array<uint8_t, 32>>& secrets,
-                                       const std::string& chain_id, uint64_t epoch, uint32_t cohort,
-                                       const ClaimCache& cache, uint32_t threads) {
-  std::map<uint64_t, Bytes> out;
-  absl::Mutex mu;
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> done{0};
-  auto work = [&] {
-    for (size_t k = next.fetch_add(1); k < missing.size(); k = next.fetch_add(1)) {
-      const uint64_t i = missing[k];
-      Result<wallet::IdentitySecret> secret = wallet::IdentitySecret::FromBytes(secrets[i]);
-      if (!secret.ok()) Die("identity " + std::to_string(i) + ": " + secret.status().ToString());
-      Result<types::Claim> claim = wallet::BuildClaim(set, i - cohort_base, *secret, chain_id,
-                                                      epoch, cohort, LoadClaimRecipient(i));
-      if (!claim.ok()) Die("identity " + std::to_string(i) + ": " + claim.status().ToString());
-      Bytes tx = types::EncodeTransaction(types::Transaction{*claim});
-      absl::MutexLock lock(&mu);
-      Status s = cache.Append(i, tx);
-      if (!s.ok()) Die(s.ToString());
-      out[i] = std::move(tx);
-      const size_t n = ++done;
-      if (n % 100 == 0 || n == missing.size()) {
-        std::fprintf(stderr, "  cohort %u: proved %zu/%zu\n", cohort, n, missing.size());
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (uint32_t t = 0; t < std::max<uint32_t>(1, threads); ++t) pool.emplace_back(work);
-  for (auto& th : pool) th.join();
-  return out;
+// Identity i's claim for `epoch`, proved at its position in its cohort's `set`.
+Bytes ProveClaim(const membership::PreparedSet& set, uint64_t i, uint64_t cohort_base,
+                 const std::array<uint8_t, 32>& secret_bytes, const std::string& chain_id,
+                 uint64_t epoch, uint32_t cohort) {
+  Result<wallet::IdentitySecret> secret = wallet::IdentitySecret::FromBytes(secret_bytes);
+  if (!secret.ok()) Die("identity " + std::to_string(i) + ": " + secret.status().ToString());
+  Result<types::Claim> claim = wallet::BuildClaim(set, i - cohort_base, *secret, chain_id, epoch,
+                                                  cohort, LoadClaimRecipient(i));
+  if (!claim.ok()) Die("identity " + std::to_string(i) + ": " + claim.status().ToString());
+  return types::EncodeTransaction(types::Transaction{*claim});
 }
 
-// The verification floor's probe: BatchVerify of 64 of the run's claims against their
-// cohort's prepared set on one thread, timed in thread CPU time as Google Benchmark times
-// BM_BatchVerify; the fastest of 9 runs just before the timed run. The fastest, not the
-// median: on a 2-core machine the node's background work (LevelDB compaction after a
-// large genesis, the end of a block) slows single runs by up to 2x through the shared
-// caches, and a slower probe would inflate the ratio; the fastest gives the highest
-// floor, so the ratio errs low.
-class FloorProbe {
- public:
-  FloorProbe(const membership::PreparedSet& set, const std::string& chain_id,
-             const std::vector<Bytes>& sample)
-      : set_(set), chain_id_(chain_id) {
-    for (const Bytes& tx : sample) {
-      auto decoded = types::DecodeTransaction(tx);
-      if (!decoded.ok()) Die("a cached claim does not decode");
-      const auto& c = std::get<types::Claim>(decoded->body);
-      auto p = membership::Proof::Decode(c.proof);
-      if (!p.ok()) Die("a cached proof does not decode");
-      proofs_.push_back(*p);
-      messages_.push_back(types::ClaimMessage(chain_id, c.epoch, c.cohort, c.recipient));
-      context_ = types::ClaimContext(c.epoch);
-    }
-    Verify();  // builds the set's tables, untimed
+// A FloorProbe over the claims of `sample` (transactions of one cohort and epoch).
+std::unique_ptr<FloorProbe> ClaimFloorProbe(const membership::PreparedSet& set,
+                                            const std::string& chain_id,
+                                            const std::vector<Bytes>& sample) {
+  std::vector<Bytes> messages;
+  std::vector<membership::Proof> proofs;
+  std::string context;
+  for (const Bytes& tx : sample) {
+    auto decoded = types::DecodeTransaction(tx);
+    if (!decoded.ok()) Die("a cached claim does not decode");
+    const auto& c = std::get<types::Claim>(decoded->body);
+    auto p = membership::Proof::Decode(c.proof);
+    if (!p.ok()) Die("a cached proof does not decode");
+    proofs.push_back(*p);
+    messages.push_back(types::ClaimMessage(chain_id, c.epoch, c.cohort, c.recipient));
+    context = types::ClaimContext(c.epoch);
   }
-
-  // Adds `runs` timings (seconds per proof).
-  void Sample(int runs) {
-    for (int r = 0; r < runs; ++r) {
-      const double t0 = ThreadCpuSeconds();
-      Verify();
-      samples_.push_back((ThreadCpuSeconds() - t0) / static_cast<double>(proofs_.size()));
-    }
-  }
-  double Fastest() const {
-    return samples_.empty() ? 0 : *std::min_element(samples_.begin(), samples_.end());
-  }
-  const std::vector<double>& samples() const { return samples_; }
-
- private:
-  static double ThreadCpuSeconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-  }
-  void Verify() {
-    std::vector<ByteView> views(messages_.begin(), messages_.end());
-    membership::BatchResult res =
-        membership::BatchVerify(set_, chain_id_, context_, views, proofs_);
-    if (!res.status.ok()) Die("the probe's batch does not verify: " + res.status.ToString());
-  }
-
-  membership::PreparedSet set_;
-  std::string chain_id_;
-  std::string context_;
-  std::vector<membership::Proof> proofs_;
-  std::vector<Bytes> messages_;
-  std::vector<double> samples_;
-};
+  return FloorProbe::Create(set, chain_id, context, std::move(messages), std::move(proofs));
+}
 
 struct PreparedClaims {
   std::vector<Bytes> txs;
@@ -310,7 +355,6 @@ PreparedClaims PrepareClaims(const ClaimOptions& c, wallet::NodeClient& client,
   }
   wallet::SnapshotCache snapshots((std::filesystem::path(c.cache_dir) / "snapshots").string());
   wallet::NodeSnapshotSource source(&client);
-  const uint32_t threads = c.prove_threads ? c.prove_threads : std::thread::hardware_concurrency();
   // Every snapshot first: proving takes minutes, and the epoch may leave the window (and
   // its snapshots be pruned) meanwhile; the proofs stay valid for a later chain with the
   // same registry.
@@ -334,8 +378,14 @@ PreparedClaims PrepareClaims(const ClaimOptions& c, wallet::NodeClient& client,
     if (!missing.empty()) {
       std::fprintf(stderr, "cohort %u: %zu claims cached, proving %zu (%s)\n", cohort,
                    cached->size(), missing.size(), cache.path().c_str());
-      auto proved = ProveMissing(missing, snap->set, uint64_t{cohort} << bits, *secrets, chain_id,
-                                 out.epoch, cohort, cache, threads);
+      const uint32_t k = cohort;  // a lambda cannot capture a structured binding (C++20)
+      const uint64_t base = uint64_t{k} << bits;
+      auto proved = ProveInParallel(
+          missing, c.prove_threads, "cohort " + std::to_string(k),
+          [&](uint64_t i) {
+            return ProveClaim(snap->set, i, base, (*secrets)[i], chain_id, out.epoch, k);
+          },
+          [&](uint64_t i, const Bytes& tx) { return cache.Append(i, tx); });
       out.proved_now += proved.size();
       cached->merge(proved);
     }
@@ -344,9 +394,7 @@ PreparedClaims PrepareClaims(const ClaimOptions& c, wallet::NodeClient& client,
       (i == work.indices.front() && c.warmup ? out.warmup : out.txs).push_back((*cached)[i]);
       if (!out.floor && sample.size() < 64) sample.push_back((*cached)[i]);
     }
-    if (!out.floor && sample.size() == 64) {
-      out.floor = std::make_unique<FloorProbe>(snap->set, chain_id, sample);
-    }
+    if (!out.floor && sample.size() == 64) out.floor = ClaimFloorProbe(snap->set, chain_id, sample);
   }
   return out;
 }
@@ -374,25 +422,12 @@ int RunClaims(const SubmitOptions& o, const ClaimOptions& c) {
   }
   if (claims.floor) claims.floor->Sample(9);
   nlohmann::ordered_json j = SubmitAll(o, claims.txs);
-  const uint32_t cores = std::thread::hardware_concurrency();
-  const uint32_t validators = c.validators ? c.validators : static_cast<uint32_t>(o.targets.size());
-  double per_proof = 0;
-  if (claims.floor) {
-    per_proof = claims.floor->Fastest();
-    std::vector<double> ms;
-    for (double v : claims.floor->samples()) ms.push_back(std::round(v * 1e5) / 100);
-    j["batch_verify_ms_per_proof_samples"] = ms;
-  }
-  const double floor = per_proof > 0 ? cores / (validators * per_proof) : 0;
   j["epoch"] = claims.epoch;
   j["claims"] = claims.txs.size();
   j["warmup_claims"] = claims.warmup.size();
   j["proved_this_run"] = claims.proved_now;
-  j["batch_verify_ms_per_proof"] = per_proof * 1000;
-  j["cores"] = cores;
-  j["validators"] = validators;
-  j["verification_floor_per_second"] = floor;
-  j["ratio_to_floor"] = floor > 0 ? j["committed_per_second"].get<double>() / floor : 0;
+  AddFloorFields(claims.floor.get(),
+                 c.validators ? c.validators : static_cast<uint32_t>(o.targets.size()), &j);
   PrintSummary(j, "claims", o.json);
   return j["committed"].get<uint64_t>() > 0 ? 0 : 1;
 }
@@ -435,26 +470,6 @@ int RunRegistrations(const SubmitOptions& o, const RegistrationOptions& r) {
   return j["committed"].get<uint64_t>() > 0 ? 0 : 1;
 }
 
-void AddSubmitOptions(CLI::App* cmd, SubmitOptions* o) {
-  cmd->add_option("--nodes", o->nodes,
-                  "comma-separated gRPC addresses of the chain's nodes (loopback); batches go "
-                  "round-robin, the first streams blocks")
-      ->capture_default_str();
-  cmd->add_option("--batch", o->batch, "transactions per SubmitTransactions call")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  cmd->add_option("--concurrency", o->concurrency, "calls in flight (threads)")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
-  cmd->add_option("--max-inflight", o->max_inflight, "submitted but not yet committed, at most")
-      ->check(CLI::Range(1, 1'000'000))
-      ->capture_default_str();
-  cmd->add_option("--drain", o->drain_s, "seconds to wait for the last commits")
-      ->check(CLI::Range(1, 600))
-      ->capture_default_str();
-  cmd->add_flag("--json", o->json, "print the summary as JSON");
-}
-
 }  // namespace
 }  // namespace hito::loadgen
 
@@ -463,7 +478,8 @@ int main(int argc, char** argv) {
   hito::InitCrypto();
   // As in hitod (node/rpc/server.cc): no deadlock-cycle graph on gRPC's every lock.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  CLI::App app{"hito_loadgen_personhood: committed registrations/s and claims/s of local hitod"};
+  CLI::App app{
+      "hito_loadgen_personhood: committed registrations/s, claims/s and ballots/s of local hitod"};
   app.require_subcommand(1);
   SubmitOptions o;
   ClaimOptions c;
@@ -497,6 +513,8 @@ int main(int argc, char** argv) {
   regs->add_option("--count", r.count, "registrations")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000}))
       ->capture_default_str();
+  BallotOptions b;
+  CLI::App* ballots = AddBallotsCommand(&app, &o, &b);
   CLI11_PARSE(app, argc, argv);
   o.targets = SplitList(o.nodes);
   if (o.targets.empty()) Die("--nodes lists no address");
@@ -504,5 +522,6 @@ int main(int argc, char** argv) {
     if (!IsLoopback(n)) Die("node " + n + " is not a loopback address (127.x, localhost, [::1])");
   }
   if (claims->parsed()) return RunClaims(o, c);
+  if (ballots->parsed()) return RunBallots(o, b);
   return RunRegistrations(o, r);
 }

@@ -22,7 +22,7 @@ namespace {
 
 class DedupTestnetE2eTest : public TestnetE2eTest {
  protected:
-  std::string ExtraTestnetArgs() const override { return " --attesters 2"; }
+  std::string TestnetExtraArgs() const override { return " --attesters 2"; }
 
   Json MustJson(int node, std::vector<std::string> args) {
     CliRun r = Hito(node, args);
@@ -31,12 +31,6 @@ class DedupTestnetE2eTest : public TestnetE2eTest {
     Json j = Json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out;
     return j;
-  }
-
-  std::string Validators() {
-    std::string list;
-    for (int n = 0; n < kNodes; ++n) list += (n ? "," : "") + node(n).address();
-    return list;
   }
 
   CliRun Attest(int via, const std::string& attester, const std::string& point,

@@ -14,8 +14,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -87,7 +90,7 @@ class TestnetE2eTest : public ::testing::Test {
     const std::string& out = out_;
     // Before any gRPC thread exists in this process, so a plain fork/exec is fine.
     const std::string cmd = std::string(HITOD_BIN) + " testnet --validators 4 --out " + out +
-                            " --base-port " + std::to_string(base) + ExtraTestnetArgs() + " > " +
+                            " --base-port " + std::to_string(base) + TestnetExtraArgs() + " > " +
                             dir_->path() + "/testnet.log 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFileOrEmpty(dir_->path() + "/testnet.log");
     Json nodes = Json::parse(ReadFileOrEmpty(out + "/nodes.json"), nullptr, false);
@@ -116,11 +119,13 @@ class TestnetE2eTest : public ::testing::Test {
     nodes_.clear();  // SIGKILL + reap
   }
 
+  // Options appended to `hitod testnet` (e.g. " --epoch-blocks 16"), each with a leading
+  // space: a test that needs another epoch length or claim window sets them here.
+  virtual std::string TestnetExtraArgs() const { return ""; }
+
   // Runs once the homes are written (in out_) and before any node starts: a test that
   // needs another genesis or config edits the homes here.
   virtual void BeforeStart() {}
-  // More `hitod testnet` options (" --attesters 2"), each with a leading space.
-  virtual std::string ExtraTestnetArgs() const { return ""; }
 
   // Sets `key = value` for each pair in every node's config.toml (in BeforeStart); a key
   // the file does not have is a fatal failure.
@@ -162,6 +167,74 @@ class TestnetE2eTest : public ::testing::Test {
     if (j.is_discarded()) return std::nullopt;
     return j;
   }
+  // Runs `hito` on node i and parses its JSON output; a failure or non-JSON output fails
+  // the test (and the result is then a discarded value).
+  Json MustJson(int i, const std::vector<std::string>& args) {
+    CliRun r = Hito(i, args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": "
+                              << r.err;
+    Json j = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  }
+  // Runs fn(k) for k in [0, n) on `parallel` threads (each call may start its own `hito`).
+  // An exception thrown by fn(k) (e.g. reading a field of a failed command's JSON) becomes
+  // a test failure naming k: escaping a thread it would terminate the whole process.
+  template <typename Fn>
+  static void ForAll(int n, int parallel, Fn fn) {
+    std::atomic<int> next{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < parallel; ++t) {
+      threads.emplace_back([&] {
+        for (int k = next++; k < n; k = next++) RunCaught(k, fn);
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  template <typename Fn>
+  static void RunCaught(int k, Fn& fn) {
+    try {
+      fn(k);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "worker item " << k << " threw: " << e.what();
+    } catch (...) {
+      ADD_FAILURE() << "worker item " << k << " threw a non-standard exception";
+    }
+  }
+  // A citizen's enrolment through node i: `identity new`, the attester's `attest` (the
+  // attestation written to the wallet folder) and `identity register`; returns the
+  // registration JSON. The attester key must be in the wallet.
+  Json Enrol(int i, const std::string& name, const std::string& handle,
+             const std::string& attester = "dev-attester") {
+    Json id = MustJson(i, {"identity", "new", name});
+    CliRun r = Register(i, name, Attest(i, attester, id["identity"].get<std::string>(), handle));
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    Json j = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  }
+  // Every validator's gRPC address, for `attester attest --validators` (the dedup tag
+  // needs 3 of the 4 validators' shares).
+  std::string Validators() {
+    std::string list;
+    for (int n = 0; n < kNodes; ++n) list += (n ? "," : "") + node(n).address();
+    return list;
+  }
+  // `attester attest` for an identity point; returns the attestation file's path.
+  std::string Attest(int i, const std::string& attester, const std::string& point,
+                     const std::string& handle) {
+    CliRun att = Hito(i, {"attester", "attest", "--attester", attester, "--identity", point,
+                          "--handle", handle, "--expires-in", "200", "--validators", Validators()});
+    EXPECT_EQ(att.exit_code, 0) << att.err;
+    const std::string file = wallet_->path() + "/" + point.substr(0, 16) + ".attestation.json";
+    WriteText(file, att.out);
+    return file;
+  }
+  // `identity register NAME --attestation FILE`, as run (the caller checks the outcome).
+  CliRun Register(int i, const std::string& name, const std::string& attestation_file) {
+    return Hito(i, {"identity", "register", name, "--attestation", attestation_file});
+  }
+
   uint64_t Height(int i) {
     auto s = HitoJson(i, {"status"});
     return s ? (*s)["height"].get<uint64_t>() : 0;

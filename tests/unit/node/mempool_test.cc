@@ -629,7 +629,7 @@ class MempoolGovernanceTest : public MempoolPersonhoodTest {
   // Epochs of 3 blocks and rounds of 1 epoch: round r >= 1 is blocks [3r, 3r + 3), so
   // its ballots may go in blocks up to 3r + 2.
   void SetUp() override { InitGov(2048); }
-  void InitGov(uint32_t max_proofs) {
+  void InitGov(uint32_t max_proofs, uint32_t max_proposals = 64) {
     testing::PersonhoodSpec spec;
     spec.epoch_blocks = 3;
     spec.max_claims_per_block = max_proofs;
@@ -637,6 +637,7 @@ class MempoolGovernanceTest : public MempoolPersonhoodTest {
     gp.round_epochs = 1;
     gp.voice_credits = 100;
     gp.proposal_deposit = kDeposit;
+    gp.max_proposals_per_round = max_proposals;
     kv_ = ledger::MemoryKv();
     Init(spec, gp);
   }
@@ -760,6 +761,34 @@ TEST_F(MempoolGovernanceTest, ClaimsAndBallotsShareThePerBlockBudget) {
   for (uint64_t i = 2; i < 4; ++i) ASSERT_TRUE(pool_->Admit(Ballot(i, {{0, 1}})).ok());
   auto reaped = pool_->Reap(100, 1 << 20);
   EXPECT_EQ(reaped.size(), 3u);
+}
+
+TEST_F(MempoolGovernanceTest, ProposalsPastTheRoundsRoomAreRefusedAtAdmission) {
+  InitGov(2048, /*max_proposals=*/3);
+  ASSERT_TRUE(Commit({Proposal(0)}).at(0).ok());  // round 0 holds 1 of 3
+  // Room for two more: both pending, then the pool refuses a third (the block would).
+  ASSERT_TRUE(pool_->Admit(Proposal(1)).ok());
+  ASSERT_TRUE(pool_->Admit(Proposal(2)).ok());
+  AdmitOutcome over = pool_->Admit(Proposal(3));
+  EXPECT_EQ(over.code, TxCode::kProposalsPerRound) << over.message;
+  EXPECT_NE(over.message.find("pending"), std::string::npos) << over.message;
+  // A transfer of the same sender is not held up by it.
+  const Bytes t3 = SignedTransfer(KeyFor(1), TransferSpec{.chain_id = kChain, .nonce = 3});
+  ASSERT_TRUE(pool_->Admit(t3).ok());
+  EXPECT_EQ(pool_->size(), 3u);
+  // The block takes the two; the round is full, so the ledger's own check refuses more.
+  std::vector<Bytes> block;
+  for (const auto& p : pool_->Reap(100, 1 << 20)) block.push_back(p->bytes);
+  for (const ledger::TxResult& r : Commit(block)) ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(pool_->size(), 0u);
+  EXPECT_EQ(pool_->Admit(Proposal(4)).code, TxCode::kProposalsPerRound);
+  // The next round has room again: the pending count left with the committed proposals.
+  while (Round() < 1) Commit({});
+  for (uint64_t n = 4; n < 7; ++n) {
+    AdmitOutcome o = pool_->Admit(Proposal(n));
+    ASSERT_TRUE(o.ok()) << n << ": " << o.message;
+  }
+  EXPECT_EQ(pool_->Admit(Proposal(7)).code, TxCode::kProposalsPerRound);
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 // schedule and params, proposals with their tallies and outcomes before and after the
 // decision, the status filter, paging (and forged, other-round and garbage tokens, an
 // oversized page), the height convention and a chain without governance, where every
-// method is GOVERNANCE_DISABLED.
+// method is GOVERNANCE_DISABLED. The block events of a round, through GetBlock and
+// StreamBlocks: submissions, the voting round opened, decisions (passed, rejected, no
+// quorum) and executions at the next round's first block, marked block_start, before that
+// block's transactions, and a parameter change applied at the epoch after.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -17,6 +20,7 @@
 #include "consensus/ledger/governance.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/governance.h"
+#include "hito/v1/block.grpc.pb.h"
 #include "hito/v1/governance.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
 #include "node/rpc/errors.h"
@@ -73,6 +77,7 @@ class GovernanceRpcTest : public ::testing::Test {
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                        grpc::InsecureChannelCredentials());
     gov_ = pb::GovernanceService::NewStub(channel);
+    blocks_ = pb::BlockService::NewStub(channel);
     txs_ = pb::TxService::NewStub(channel);
   }
   void TearDown() override {
@@ -133,6 +138,7 @@ class GovernanceRpcTest : public ::testing::Test {
   std::unique_ptr<RpcServer> server_;
   std::unique_ptr<pb::GovernanceService::Stub> gov_;
   std::unique_ptr<pb::TxService::Stub> txs_;
+  std::unique_ptr<pb::BlockService::Stub> blocks_;
   grpc::Status last_;
 };
 
@@ -226,6 +232,131 @@ TEST_F(GovernanceRpcTest, RoundScheduleProposalsTalliesAndOutcomes) {
   const uint64_t latest = Governance().height();
   Governance(latest + 1);
   ExpectReason(last_, grpc::StatusCode::FAILED_PRECONDITION, "HEIGHT_NOT_YET_COMMITTED");
+}
+
+// The oneof case of `e` as a short name, with its round and index where it has them.
+std::string Describe(const pb::BlockEvent& e) {
+  switch (e.event_case()) {
+    case pb::BlockEvent::kProposalSubmitted:
+      return "submitted " + std::to_string(e.proposal_submitted().round()) + "/" +
+             std::to_string(e.proposal_submitted().index());
+    case pb::BlockEvent::kRoundOpened:
+      return "opened " + std::to_string(e.round_opened().round());
+    case pb::BlockEvent::kProposalDecided:
+      return "decided " + std::to_string(e.proposal_decided().index());
+    case pb::BlockEvent::kProposalExecuted:
+      return "executed " + std::to_string(e.proposal_executed().index());
+    case pb::BlockEvent::kParamChange:
+      return "param " + std::to_string(e.param_change().param());
+    default:
+      return "other";
+  }
+}
+
+TEST_F(GovernanceRpcTest, BlockEventsShowARoundInOrder) {
+  Start(true);
+  // Round 0 (block 1): a parameter change, a text to reject, a text nobody votes on.
+  const types::Action credits =
+      types::ParamChange{static_cast<uint16_t>(types::ParamId::kVoiceCredits), 36};
+  const std::vector<types::Action> actions = {credits, types::TextProposal{Bytes{'r'}},
+                                              types::TextProposal{Bytes{'n'}}};
+  for (uint64_t n = 0; n < actions.size(); ++n) {
+    grpc::Status s = Submit(testing::SignedProposal(
+        KeyFor(1), {.chain_id = kChain, .nonce = n, .deposit = kDeposit, .action = actions[n]}));
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  Commit();
+  CommitUntilRound(1);
+  auto state = node_->store->State();
+  for (uint64_t i = 0; i < 2; ++i) {
+    grpc::Status s = Submit(types::EncodeTransaction(
+        types::Transaction{testing::MakeBallot(*state, kChain, 4 + i, {{0, 2}, {1, -1}})}));
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  Commit();
+  CommitUntilRound(3);  // round 2's first block decides; the change applies at round 3's
+  // Every event of the chain, in block order, from GetBlock.
+  std::vector<std::string> seen;
+  std::vector<pb::GetBlockResponse> blocks;
+  const uint64_t tip = Governance().height();
+  for (uint64_t h = 1; h <= tip; ++h) {
+    grpc::ClientContext ctx;
+    pb::GetBlockRequest req;
+    req.set_height(h);
+    pb::GetBlockResponse resp;
+    ASSERT_TRUE(blocks_->GetBlock(&ctx, req, &resp).ok());
+    for (const pb::BlockEvent& e : resp.events()) seen.push_back(Describe(e));
+    blocks.push_back(resp);
+  }
+  const std::vector<std::string> want = {
+      "submitted 0/0", "submitted 0/1", "submitted 0/2", "opened 1", "decided 0", "executed 0",
+      "decided 1",     "decided 2",     "opened 2",      "param 7",  "opened 3"};
+  EXPECT_EQ(seen, want);
+  // Block 1 holds the submissions, with their transactions.
+  const pb::GetBlockResponse& b1 = blocks[0];
+  ASSERT_EQ(b1.events_size(), 3);
+  EXPECT_FALSE(b1.events(0).block_start());
+  EXPECT_EQ(b1.events(2).tx_index(), 2u);
+  EXPECT_EQ(b1.events(2).tx_hash(), b1.block().tx_hashes(2));
+  EXPECT_EQ(b1.events(0).proposal_submitted().action_name(), "param");
+  EXPECT_EQ(b1.events(0).proposal_submitted().proposer(),
+            EncodeAddress(testing::AccountOf(KeyFor(1))));
+  EXPECT_EQ(b1.events(0).proposal_submitted().deposit(), kDeposit);
+  // Block 6 (round 2's first): decisions and executions are block-start events.
+  const pb::GetBlockResponse& b6 = blocks[5];
+  ASSERT_EQ(b6.events_size(), 5);
+  for (const pb::BlockEvent& e : b6.events()) {
+    EXPECT_TRUE(e.block_start());
+    EXPECT_TRUE(e.tx_hash().empty());
+    EXPECT_EQ(e.tx_index(), 0u);
+  }
+  const pb::ProposalDecidedEvent& passed = b6.events(0).proposal_decided();
+  EXPECT_TRUE(passed.passed());
+  EXPECT_EQ(passed.status(), pb::PROPOSAL_EXECUTED);
+  EXPECT_EQ(passed.tally(), 4);
+  EXPECT_EQ(passed.ballots(), 2u);
+  EXPECT_EQ(passed.live(), 20u);
+  EXPECT_EQ(passed.turnout_ppm(), 100'000u);  // 2 of 20
+  EXPECT_TRUE(passed.deposit_refunded());
+  const pb::ProposalExecutedEvent& executed = b6.events(1).proposal_executed();
+  EXPECT_TRUE(executed.executed());
+  EXPECT_EQ(executed.action_name(), "param");
+  EXPECT_EQ(executed.from_epoch(), 3u);
+  EXPECT_TRUE(executed.reason().empty());
+  const pb::ProposalDecidedEvent& rejected = b6.events(2).proposal_decided();
+  EXPECT_TRUE(rejected.quorum());
+  EXPECT_FALSE(rejected.passed());
+  EXPECT_EQ(rejected.status(), pb::PROPOSAL_REJECTED);
+  EXPECT_TRUE(rejected.deposit_refunded());
+  const pb::ProposalDecidedEvent& no_quorum = b6.events(3).proposal_decided();
+  EXPECT_FALSE(no_quorum.quorum());
+  EXPECT_EQ(no_quorum.status(), pb::PROPOSAL_NO_QUORUM);
+  EXPECT_EQ(no_quorum.turnout_ppm(), 0u);
+  EXPECT_FALSE(no_quorum.deposit_refunded());
+  EXPECT_EQ(b6.events(4).round_opened().proposals(), 0u);
+  // Block 9: the change applied, then the round opened with it.
+  const pb::GetBlockResponse& b9 = blocks[8];
+  ASSERT_EQ(b9.events_size(), 2);
+  EXPECT_TRUE(b9.events(0).param_change().applied());
+  EXPECT_EQ(b9.events(0).param_change().value(), 36u);
+  EXPECT_EQ(b9.events(0).param_change().epoch(), 3u);
+  EXPECT_EQ(b9.events(1).round_opened().voice_credits(), 36u);
+  EXPECT_EQ(Governance().params().voice_credits(), 36u);
+  // StreamBlocks carries the same events.
+  grpc::ClientContext ctx;
+  pb::StreamBlocksRequest req;
+  req.set_from_height(6);
+  auto reader = blocks_->StreamBlocks(&ctx, req);
+  pb::StreamBlocksResponse got;
+  ASSERT_TRUE(reader->Read(&got));
+  EXPECT_EQ(got.height(), 6u);
+  ASSERT_EQ(got.events_size(), b6.events_size());
+  for (int k = 0; k < got.events_size(); ++k) {
+    EXPECT_EQ(got.events(k).SerializeAsString(), b6.events(k).SerializeAsString()) << k;
+  }
+  ctx.TryCancel();
+  while (reader->Read(&got)) {
+  }
 }
 
 TEST_F(GovernanceRpcTest, ChainWithoutGovernanceRefusesEveryMethod) {
