@@ -147,6 +147,16 @@ struct StartCommand {
   }
 };
 
+// dev and testnet deal the dedup OPRF key themselves: say loudly that this is not how a
+// real network may get it.
+void WarnDealtDedupKey() {
+  std::fprintf(stderr,
+               "WARNING: the dedup OPRF key of this chain was DEALT by this process (a trusted "
+               "dealer that knew the whole key).\nWARNING: that is for dev and test chains "
+               "only; a real network needs the distributed key generation "
+               "(docs/protocol/dkg.md, docs/operator.md).\n");
+}
+
 // ---- hitod testnet ----
 struct TestnetCommand {
   CLI::App* cmd = nullptr;
@@ -161,6 +171,9 @@ struct TestnetCommand {
     cmd->add_option("--base-port", o.base_port, "Node i: gRPC base+2i, p2p base+2i+1")
         ->capture_default_str();
     cmd->add_option("--chain-id", o.chain_id, "Chain id")->capture_default_str();
+    cmd->add_option("--attesters", o.attesters,
+                    "Accredited attesters (keys attester.key, attester2.key, ...)")
+        ->capture_default_str();
     AddTestRegistryOptions(cmd, &o.test_registry);
   }
 
@@ -168,6 +181,7 @@ struct TestnetCommand {
     o.out = out;
     Result<std::vector<node::config::TestnetNode>> r = node::config::WriteTestnet(o);
     if (!r.ok()) return Fail(r.status());
+    WarnDealtDedupKey();
     std::printf(
         "testnet %s: %u validators in %s (dev key: %s/dev.key, attester key: "
         "%s/attester.key, list: %s/nodes.json)\n",
@@ -229,6 +243,7 @@ struct DevCommand {
       if (addr) o.config.grpc_addr = *addr;
       Result<node::config::InitResult> r = node::config::InitHome(*dev_home, o);
       if (!r.ok()) return Fail(r.status());
+      WarnDealtDedupKey();
     }
     Result<hito::Ed25519PrivateKey> dev_key = node::config::ReadSeedFile(paths.dev_key());
     if (!dev_key.ok()) return Fail(dev_key.status().WithContext("dev home without dev.key"));

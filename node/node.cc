@@ -6,6 +6,7 @@
 #include "base/hex.h"
 #include "node/chain/bft_engine.h"
 #include "node/chain/solo_engine.h"
+#include "node/config/dedup_keys.h"
 
 namespace hito::node {
 
@@ -62,7 +63,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
     HITO_RETURN_IF_ERROR(node->OpenBft(options, genesis_hash, std::move(key)));
     spdlog::info("BFT consensus with {} validators", genesis.validators.size());
   }
-  HITO_RETURN_IF_ERROR(node->StartRpc(options, genesis_hash, validator));
+  HITO_RETURN_IF_ERROR(node->StartRpc(options, genesis_hash, validator, genesis.dedup_keys));
   return node;
 }
 
@@ -93,9 +94,35 @@ Status Node::OpenBft(const NodeOptions& options, const Hash32& genesis_hash,
   return Status::Ok();
 }
 
+namespace {
+
+// This validator's share of the dedup key from its home, when genesis has a key set and
+// gives it a share; a validator that has a share in genesis but no share file (or a wrong
+// one) does not start.
+Result<std::optional<zk::oprf::KeyShare>> LoadDedupShare(
+    const std::filesystem::path& home, const std::optional<consensus::ledger::DedupKeySet>& keys,
+    const Ed25519PublicKey& validator) {
+  if (!keys || !config::ShareOf(*keys, validator)) {
+    return std::optional<zk::oprf::KeyShare>();
+  }
+  config::HomePaths paths{home};
+  Result<zk::oprf::KeyShare> share = config::LoadDedupShare(paths.dedup_share(), *keys, validator);
+  if (!share.ok()) return share.status().WithContext("dedup share");
+  spdlog::info("dedup OPRF: share index {} of a {}-of-{} key", share->index, keys->threshold,
+               keys->shares.size());
+  std::optional<zk::oprf::KeyShare> out(*share);
+  share->Wipe();  // Scalars are plain values: every copy of the secret is wiped
+  return out;
+}
+
+}  // namespace
+
 Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
-                      const Ed25519PublicKey& validator) {
+                      const Ed25519PublicKey& validator,
+                      const std::optional<consensus::ledger::DedupKeySet>& dedup_keys) {
   rpc::RpcBackend backend;
+  HITO_ASSIGN_OR_RETURN(backend.dedup_share, LoadDedupShare(options.home, dedup_keys, validator));
+  backend.dedup_keys = dedup_keys;
   backend.chain_id = chain_id_;
   backend.genesis_hash = genesis_hash;
   backend.validator = validator;
@@ -104,8 +131,10 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
   backend.events = events_.get();
   backend.app = app_.get();
   backend.relay = own_transport_.get();  // RPC-admitted txs are gossiped to the peers
-  HITO_ASSIGN_OR_RETURN(rpc_,
-                        rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc));
+  Result<std::unique_ptr<rpc::RpcServer>> started =
+      rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc);
+  if (backend.dedup_share) backend.dedup_share->Wipe();  // moved from: a copy remains
+  HITO_ASSIGN_OR_RETURN(rpc_, std::move(started));
   spdlog::info("gRPC listening on {} (port {}), validator {}", config_.grpc_addr, rpc_->port(),
                EncodeAddress(types::AccountIdFromPublicKey(validator)));
   return Status::Ok();

@@ -63,9 +63,11 @@ class Node {
   Node() = default;
   // The BFT engine and, unless options.transport is given, the peer network it talks over.
   Status OpenBft(const NodeOptions& options, const Hash32& genesis_hash, Ed25519PrivateKey key);
-  // The public gRPC server over the opened parts.
+  // The public gRPC server over the opened parts, with DedupService's keys and this
+  // validator's share of them (read from the home).
   Status StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
-                  const Ed25519PublicKey& validator);
+                  const Ed25519PublicKey& validator,
+                  const std::optional<consensus::ledger::DedupKeySet>& dedup_keys);
   config::NodeConfig config_;
   std::string chain_id_;
   std::unique_ptr<store::Store> store_;

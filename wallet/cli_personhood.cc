@@ -1,4 +1,4 @@
-// The personhood and UBI commands of `hito`: `attester new|import|attest|revoke`,
+// The personhood and UBI commands of `hito`: `attester new|import|attest|status|revoke`,
 // `identity new|register|show`, `ubi claim|status` (docs/cli.md).
 #include <sodium.h>
 
@@ -14,10 +14,12 @@
 #include "base/bech32m.h"
 #include "base/file_io.h"
 #include "base/hex.h"
+#include "consensus/types/handle.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
 #include "wallet/cli_internal.h"
 #include "wallet/client.h"
+#include "wallet/dedup_client.h"
 #include "wallet/keystore.h"
 #include "wallet/passphrase.h"
 #include "wallet/personhood.h"
@@ -76,14 +78,49 @@ struct AttestArgs {
   std::string identity;
   std::string handle;
   uint64_t expires_in = 0;
+  std::string validators;  // empty: the --node alone
+  uint32_t timeout_ms = 2000;
+  int attempts = 3;
 };
+
+// The validators to ask: --validators, or the node the wallet talks to.
+Result<std::vector<std::string>> ValidatorsOf(const Globals& g, const std::string& list) {
+  if (list.empty()) return std::vector<std::string>{g.node};
+  return ParseValidatorList(list);
+}
+
+// The tag of the handle from the validators' OPRF, with progress on stderr.
+Result<Hash32> DedupTagFromValidators(const Globals& g, const AttestArgs& a,
+                                      const types::Handle& handle, const Ed25519PrivateKey& key,
+                                      std::string_view chain_id,
+                                      const v1::GetDedupKeysResponse& keys) {
+  DedupEvalOptions opts;
+  HITO_ASSIGN_OR_RETURN(opts.validators, ValidatorsOf(g, a.validators));
+  opts.attempt_timeout = std::chrono::milliseconds(a.timeout_ms);
+  opts.attempts = a.attempts;
+  opts.progress = &std::cerr;
+  HITO_ASSIGN_OR_RETURN(DedupEvalResult r, EvaluateDedupTag(keys, chain_id, key, handle, opts));
+  Hash32 tag{};
+  std::copy(r.tag.begin(), r.tag.end(), tag.begin());
+  return tag;
+}
+
+Status CheckAttestArgs(const AttestArgs& a) {
+  if (a.expires_in == 0) return InvalidArgumentError("--expires-in must be at least 1");
+  if (a.timeout_ms == 0 || a.timeout_ms > 60'000) {
+    return InvalidArgumentError("--timeout-ms must be 1..60000");
+  }
+  if (a.attempts < 1 || a.attempts > 10) return InvalidArgumentError("--attempts must be 1..10");
+  return ValidatorsOf(Globals{}, a.validators).status();
+}
 
 CmdResult AttesterAttest(const Globals& g, const AttestArgs& a) {
   if (Status s = ValidateKeyName(a.attester); !s.ok()) return Usage(s.WithContext("--attester"));
   auto id = ParseIdentityPoint(a.identity);
   if (!id.ok()) return Usage(id.status().WithContext("--identity"));
-  if (Status s = ValidateHandle(a.handle); !s.ok()) return Usage(s.WithContext("--handle"));
-  if (a.expires_in == 0) return Usage(InvalidArgumentError("--expires-in must be at least 1"));
+  auto handle = types::Handle::Parse(a.handle);
+  if (!handle.ok()) return Usage(handle.status().WithContext("--handle"));
+  if (Status s = CheckAttestArgs(a); !s.ok()) return Usage(s);
   NodeClient client(g.node);
   auto st = client.GetStatus();
   if (!st.ok()) return Fail(st.status());
@@ -94,12 +131,55 @@ CmdResult AttesterAttest(const Globals& g, const AttestArgs& a) {
                                       " is beyond the chain's max_attestation_epochs " +
                                       std::to_string(reg->max_attestation_epochs())));
   }
+  auto keys = client.GetDedupKeys();
+  if (!keys.ok()) return Fail(keys.status());
   auto key = UnlockKey(g, a.attester, SecretKind::kAttester);
   if (!key.ok()) return Fail(key.status());
-  auto att = MakeAttestation(st->chain_id(), *key, *id, a.handle, reg->epoch() + a.expires_in);
+  auto tag = DedupTagFromValidators(g, a, *handle, *key, st->chain_id(), *keys);
+  if (!tag.ok()) return Fail(tag.status());
+  auto att = MakeAttestation(st->chain_id(), *key, *id, *tag, reg->epoch() + a.expires_in);
   if (!att.ok()) return Usage(att.status());
   Json j = AttestationToJson(*att);
   return Output{j, j.dump(2)};
+}
+
+// This attester's evaluation counts at each validator (DedupService.GetStatus).
+CmdResult AttesterStatus(const Globals& g, const std::string& attester,
+                         const std::string& validators) {
+  if (Status s = ValidateKeyName(attester); !s.ok()) return Usage(s.WithContext("--attester"));
+  auto info = Keystore(g.home, SecretKind::kAttester).Info(attester);
+  if (!info.ok()) return Fail(info.status());
+  auto list = ValidatorsOf(g, validators);
+  if (!list.ok()) return Usage(list.status());
+  Json rows = Json::array();
+  std::string text = "attester " + attester + "  " + HexEncode(info->public_key);
+  const std::string pk(AsChars(info->public_key));
+  for (const std::string& addr : *list) {
+    auto st = NodeClient(addr).GetDedupStatus(pk);
+    if (!st.ok()) {
+      rows.push_back(Json{{"validator", addr}, {"error", st.status().message()}});
+      text += "\n  " + addr + ": " + st.status().message();
+      continue;
+    }
+    uint32_t used = 0, refused = 0;
+    if (st->attesters_size() > 0) {
+      used = st->attesters(0).evaluations();
+      refused = st->attesters(0).refused_quota();
+    }
+    rows.push_back(Json{{"validator", addr},
+                        {"index", st->index()},
+                        {"epoch", st->epoch()},
+                        {"evaluations", used},
+                        {"refused_quota", refused},
+                        {"quota_per_epoch", st->quota_per_epoch()}});
+    text += "\n  " + addr + " (index " + std::to_string(st->index()) + "): epoch " +
+            std::to_string(st->epoch()) + ", " + std::to_string(used) + " of " +
+            std::to_string(st->quota_per_epoch()) + " evaluations used, " +
+            std::to_string(refused) + " refused";
+  }
+  return Output{
+      Json{{"name", attester}, {"public_key", HexEncode(info->public_key)}, {"validators", rows}},
+      text};
 }
 
 CmdResult AttesterRevoke(const Globals& g, const std::string& attester, const std::string& point) {
@@ -437,9 +517,21 @@ void AddAttester(CLI::App* app, const Globals& g, std::vector<Command>* out) {
   CLI::App* at = att->add_subcommand("attest", "sign an attestation for an identity");
   at->add_option("--attester", a->attester, "attester name")->required();
   at->add_option("--identity", a->identity, "identity point (64 hex)")->required();
-  at->add_option("--handle", a->handle, "the person's canonical handle (stays local)")->required();
+  at->add_option("--handle", a->handle, "KIND:JURISDICTION:NUMBER (blinded; stays local)")
+      ->required();
   at->add_option("--expires-in", a->expires_in, "epochs from the current one")->required();
+  at->add_option("--validators", a->validators,
+                 "validators' gRPC HOST:PORT,... to ask for the dedup tag (default: --node)");
+  at->add_option("--timeout-ms", a->timeout_ms, "per validator and attempt")->capture_default_str();
+  at->add_option("--attempts", a->attempts, "per validator")->capture_default_str();
   out->push_back({at, [&g, a] { return AttesterAttest(g, *a); }});
+
+  auto sname = std::make_shared<std::string>();
+  auto svals = std::make_shared<std::string>();
+  CLI::App* sc = att->add_subcommand("status", "this attester's dedup evaluations per validator");
+  sc->add_option("--attester", *sname, "attester name")->required();
+  sc->add_option("--validators", *svals, "validators' gRPC HOST:PORT,... (default: --node)");
+  out->push_back({sc, [&g, sname, svals] { return AttesterStatus(g, *sname, *svals); }});
 
   auto rname = std::make_shared<std::string>();
   auto rpoint = std::make_shared<std::string>();

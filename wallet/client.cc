@@ -36,7 +36,8 @@ NodeClient::NodeClient(const std::string& target, std::chrono::milliseconds call
       txs_(v1::TxService::NewStub(channel_)),
       personhood_(v1::PersonhoodService::NewStub(channel_)),
       ubi_(v1::UbiService::NewStub(channel_)),
-      governance_(v1::GovernanceService::NewStub(channel_)) {}
+      governance_(v1::GovernanceService::NewStub(channel_)),
+      dedup_(v1::DedupService::NewStub(channel_)) {}
 
 void NodeClient::SetDeadline(grpc::ClientContext* ctx, std::chrono::milliseconds timeout) const {
   ctx->set_deadline(std::chrono::system_clock::now() + timeout);
@@ -104,6 +105,26 @@ Result<v1::SubmitTransactionAndWaitResponse> NodeClient::SubmitAndWait(
   v1::SubmitTransactionAndWaitResponse resp;
   grpc::Status s = txs_->SubmitTransactionAndWait(&ctx, req, &resp);
   if (!s.ok()) return FromGrpc(s, "send");
+  return resp;
+}
+
+Result<v1::GetDedupKeysResponse> NodeClient::GetDedupKeys() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetDedupKeysResponse resp;
+  grpc::Status s = dedup_->GetKeys(&ctx, v1::GetDedupKeysRequest(), &resp);
+  if (!s.ok()) return FromGrpc(s, "node " + target_ + ": get dedup keys");
+  return resp;
+}
+
+Result<v1::GetDedupStatusResponse> NodeClient::GetDedupStatus(const std::string& attester) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetDedupStatusRequest req;
+  req.set_attester(attester);
+  v1::GetDedupStatusResponse resp;
+  grpc::Status s = dedup_->GetStatus(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "node " + target_ + ": dedup status");
   return resp;
 }
 

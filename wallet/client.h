@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "hito/v1/account.grpc.pb.h"
 #include "hito/v1/block.grpc.pb.h"
+#include "hito/v1/dedup.grpc.pb.h"
 #include "hito/v1/errors.pb.h"
 #include "hito/v1/governance.grpc.pb.h"
 #include "hito/v1/node.grpc.pb.h"
@@ -65,6 +66,11 @@ class NodeClient {
   Result<v1::ListProposalsResponse> ListProposals(uint64_t round, uint32_t page_size,
                                                   const std::string& page_token);
 
+  // DedupService (the validators' dedup OPRF).
+  Result<v1::GetDedupKeysResponse> GetDedupKeys();
+  // `attester` empty: every attester's counts.
+  Result<v1::GetDedupStatusResponse> GetDedupStatus(const std::string& attester);
+
   const std::string& target() const { return target_; }
 
  private:
@@ -80,6 +86,7 @@ class NodeClient {
   std::unique_ptr<v1::PersonhoodService::Stub> personhood_;
   std::unique_ptr<v1::UbiService::Stub> ubi_;
   std::unique_ptr<v1::GovernanceService::Stub> governance_;
+  std::unique_ptr<v1::DedupService::Stub> dedup_;
 };
 
 }  // namespace hito::wallet

@@ -16,10 +16,6 @@ namespace {
 namespace types = consensus::types;
 using Json = nlohmann::ordered_json;
 
-// libsodium KDF context: exactly crypto_kdf_CONTEXTBYTES (8) characters.
-constexpr char kDedupKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "hitodtag";
-constexpr uint64_t kDedupKdfSubkeyId = 1;
-
 Status BadField(std::string_view field, std::string_view why) {
   return InvalidArgumentError("attestation: field '" + std::string(field) + "' " +
                               std::string(why));
@@ -71,31 +67,6 @@ zk::Scalar IdentityScalar(const IdentitySecret& secret) {
   return *s;
 }
 
-types::DedupKey DeriveDedupKey(const Ed25519PrivateKey& attester) {
-  Ed25519Seed seed = attester.seed();
-  static_assert(sizeof(seed) == crypto_kdf_KEYBYTES);
-  types::DedupKey key{};
-  crypto_kdf_derive_from_key(key.data(), key.size(), kDedupKdfSubkeyId, kDedupKdfContext,
-                             seed.data());
-  sodium_memzero(seed.data(), seed.size());
-  return key;
-}
-
-Status ValidateHandle(std::string_view handle) {
-  if (handle.empty() || handle.size() > types::kDedupHandleMaxLen) {
-    return InvalidArgumentError("handle must be 1 to " + std::to_string(types::kDedupHandleMaxLen) +
-                                " bytes");
-  }
-  for (char c : handle) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return InvalidArgumentError("handle holds a control character");
-  }
-  if (handle.front() == ' ' || handle.back() == ' ') {
-    return InvalidArgumentError("handle has leading or trailing spaces");
-  }
-  return Status::Ok();
-}
-
 Result<types::IdentityPoint> ParseIdentityPoint(std::string_view hex) {
   auto b = HexDecode32(hex);
   if (!b.ok()) return InvalidArgumentError("identity must be 64 hex digits");
@@ -107,9 +78,8 @@ Result<types::IdentityPoint> ParseIdentityPoint(std::string_view hex) {
 
 Result<types::Attestation> MakeAttestation(std::string_view chain_id,
                                            const Ed25519PrivateKey& attester,
-                                           const types::IdentityPoint& id, std::string_view handle,
+                                           const types::IdentityPoint& id, const Hash32& dedup_tag,
                                            uint64_t expiry_epoch) {
-  HITO_RETURN_IF_ERROR(ValidateHandle(handle));
   if (!zk::Point::Decode(id).ok()) {
     return InvalidArgumentError("identity is not a canonical non-identity ristretto255 point");
   }
@@ -117,9 +87,7 @@ Result<types::Attestation> MakeAttestation(std::string_view chain_id,
   a.chain_id = std::string(chain_id);
   a.attester = attester.public_key();
   a.identity = id;
-  types::DedupKey key = DeriveDedupKey(attester);
-  a.dedup_tag = types::DedupTag(key, handle);
-  sodium_memzero(key.data(), key.size());
+  a.dedup_tag = dedup_tag;
   a.expiry_epoch = expiry_epoch;
   types::SignAttestation(&a, attester);
   return a;

@@ -1,8 +1,8 @@
 // The wallet's side of personhood and UBI, without a network: attestations and their
-// JSON form, dedup keys and handles, registrations with their proof of possession, claim
+// JSON form, registrations with their proof of possession, claim
 // nullifiers computed locally, and claims proved against a snapshot.
 //
-// Secrets (identity scalars, attester keys, dedup keys) go in by const reference and
+// Secrets (identity scalars, attester keys) go in by const reference and
 // every copy made here is wiped before returning; nothing here prints or logs. Pure
 // functions apart from the provers' randomness; thread-safe.
 #ifndef HITO_WALLET_PERSONHOOD_H_
@@ -26,26 +26,15 @@ namespace hito::wallet {
 // The identity secret as a zk scalar, for the provers; the caller wipes it.
 zk::Scalar IdentityScalar(const IdentitySecret& secret);
 
-// The attester's dedup key: libsodium's KDF (crypto_kdf_derive_from_key, BLAKE2b) keyed
-// with the attester's Ed25519 seed, context "hitodtag", subkey id 1. Derived rather than
-// stored so that importing the same seed elsewhere gives the same tags (a person who
-// comes back must get the tag they had). The caller wipes the result.
-consensus::types::DedupKey DeriveDedupKey(const Ed25519PrivateKey& attester);
-
-// A handle is a person's canonical real-world identifier as the attester writes it: 1 to
-// kDedupHandleMaxLen bytes, no control characters, no leading or trailing whitespace
-// (two spellings of one person would give two tags).
-Status ValidateHandle(std::string_view handle);
-
 // 64 hex digits encoding a canonical, non-identity ristretto255 point.
 Result<consensus::types::IdentityPoint> ParseIdentityPoint(std::string_view hex);
 
-// Signs the attestation (chain id, identity, DedupTag(key, handle), expiry) with the
-// attester's key. Checks the handle and the identity point.
+// Signs the attestation (chain id, identity, dedup tag, expiry) with the attester's key.
+// The tag comes from the validators' OPRF (dedup_client.h). Checks the identity point.
 Result<consensus::types::Attestation> MakeAttestation(std::string_view chain_id,
                                                       const Ed25519PrivateKey& attester,
                                                       const consensus::types::IdentityPoint& id,
-                                                      std::string_view handle,
+                                                      const Hash32& dedup_tag,
                                                       uint64_t expiry_epoch);
 
 // The attestation file (docs/cli.md): {"chain_id", "attester", "identity", "dedup_tag",

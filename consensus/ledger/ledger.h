@@ -59,6 +59,28 @@ inline bool IsEpochStart(const Params& params, uint64_t height) {
   return height >= 1 && height % params.epoch_blocks == 0;
 }
 
+// The dedup OPRF's key set (docs/protocol/dedup-oprf.md): the group key K = k*G, the
+// threshold t and each genesis validator's share index and public share K_i. Genesis
+// must hold one iff it accredits attesters (node/config/genesis_json.h checks this and
+// that the shares are consistent). The ledger neither reads nor writes it: it is not in
+// state, so it is fixed for the chain's life until a DKG moves it there; each node's
+// DedupService serves it and answers with its own share.
+struct DedupValidatorShare {
+  Ed25519PublicKey validator{};
+  uint16_t index = 0;     // 1..zk::oprf::kMaxParticipants
+  Hash32 public_share{};  // K_i, canonical ristretto255
+  friend bool operator==(const DedupValidatorShare&, const DedupValidatorShare&) = default;
+};
+// Evaluations each validator answers per attester per epoch when genesis sets none.
+inline constexpr uint32_t kDefaultDedupQuotaPerEpoch = 10'000;
+struct DedupKeySet {
+  Hash32 group_key{};
+  uint16_t threshold = 0;
+  std::vector<DedupValidatorShare> shares;  // one per genesis validator, indices distinct
+  uint32_t quota_per_epoch = kDefaultDedupQuotaPerEpoch;
+  friend bool operator==(const DedupKeySet&, const DedupKeySet&) = default;
+};
+
 struct Genesis {
   std::string chain_id;
   uint64_t time_ms = 0;
@@ -79,6 +101,8 @@ struct Genesis {
   // Governance (governance.h; needs attesters): enabled iff set. Without it proposals and
   // ballots are TX_UNSUPPORTED_KIND and no g/ record exists.
   std::optional<GovernanceParams> governance;
+  // The dedup OPRF's keys (see DedupKeySet): required with attesters, refused without.
+  std::optional<DedupKeySet> dedup_keys;
 };
 
 struct Account {

@@ -11,6 +11,7 @@
 #include "consensus/types/codec.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
+#include "node/config/dedup_keys.h"
 
 namespace hito::node::config {
 namespace {
@@ -167,11 +168,57 @@ Status ParseIdentities(const nlohmann::json& list, ledger::Genesis* g) {
   return Status::Ok();
 }
 
+// "dedup_oprf": {"group_key": hex, "threshold": t, "quota_per_epoch": q (optional),
+//   "shares": [{"validator": hex, "index": i, "public_share": hex}, ...]}, checked against
+// the genesis validators (ValidateDedupKeys).
+Result<ledger::DedupKeySet> ParseDedupKeys(const nlohmann::json& d,
+                                           const types::ValidatorSet& validators) {
+  const std::string what = "genesis: dedup_oprf";
+  HITO_RETURN_IF_ERROR(OnlyKeys(d, {"group_key", "threshold", "quota_per_epoch", "shares"}, what));
+  ledger::DedupKeySet keys;
+  HITO_ASSIGN_OR_RETURN(keys.group_key, Hex32Field(d.at("group_key"), what + ".group_key"));
+  HITO_RETURN_IF_ERROR(
+      OptionalUint(d, "threshold", 1, zk::oprf::kMaxParticipants, "dedup_oprf", &keys.threshold));
+  if (!d.contains("threshold")) return InvalidArgumentError(what + ": threshold missing");
+  HITO_RETURN_IF_ERROR(OptionalUint(d, "quota_per_epoch", kDedupQuotaPerEpochMin,
+                                    kDedupQuotaPerEpochMax, "dedup_oprf", &keys.quota_per_epoch));
+  const nlohmann::json& list = d.at("shares");
+  if (!list.is_array()) return InvalidArgumentError(what + ".shares must be a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string item = what + ".shares[" + std::to_string(i) + "]";
+    HITO_RETURN_IF_ERROR(OnlyKeys(list[i], {"validator", "index", "public_share"}, item));
+    ledger::DedupValidatorShare s;
+    HITO_ASSIGN_OR_RETURN(s.validator, Hex32Field(list[i].at("validator"), item + ".validator"));
+    HITO_RETURN_IF_ERROR(OptionalUint(list[i], "index", 1, zk::oprf::kMaxParticipants,
+                                      "dedup_oprf.shares", &s.index));
+    if (!list[i].contains("index")) return InvalidArgumentError(item + ": index missing");
+    HITO_ASSIGN_OR_RETURN(s.public_share,
+                          Hex32Field(list[i].at("public_share"), item + ".public_share"));
+    keys.shares.push_back(s);
+  }
+  const Status valid = ValidateDedupKeys(keys, validators);
+  if (!valid.ok()) return valid.WithContext(what);
+  return keys;
+}
+
+nlohmann::ordered_json DedupKeysToJson(const ledger::DedupKeySet& keys) {
+  nlohmann::ordered_json shares = nlohmann::ordered_json::array();
+  for (const ledger::DedupValidatorShare& s : keys.shares) {
+    shares.push_back({{"validator", HexEncode(s.validator)},
+                      {"index", s.index},
+                      {"public_share", HexEncode(s.public_share)}});
+  }
+  return {{"group_key", HexEncode(keys.group_key)},
+          {"threshold", keys.threshold},
+          {"quota_per_epoch", keys.quota_per_epoch},
+          {"shares", std::move(shares)}};
+}
+
 // "attesters", "registry", "ubi", "identities" and "governance": none without "attesters"
 // (the registry is enabled iff genesis accredits an attester; governance needs it).
 Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
   if (!j.contains("attesters")) {
-    for (const char* key : {"registry", "ubi", "identities", "governance"}) {
+    for (const char* key : {"registry", "ubi", "identities", "governance", "dedup_oprf"}) {
       if (j.contains(key)) {
         return InvalidArgumentError(std::string("genesis: ") + key +
                                     " given without attesters (the registry is enabled by "
@@ -200,6 +247,14 @@ Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
     g->governance.emplace();
     HITO_RETURN_IF_ERROR(ParseGovernanceParams(j.at("governance"), g->registry, &*g->governance));
   }
+  // Attesters take dedup tags from the validators' threshold OPRF: without its keys no
+  // attestation could be made on this chain.
+  if (!j.contains("dedup_oprf")) {
+    return InvalidArgumentError(
+        "genesis: attesters given without dedup_oprf (the validators' dedup key set; "
+        "`hitod dev` and `hitod testnet` deal one, docs/operator.md)");
+  }
+  HITO_ASSIGN_OR_RETURN(g->dedup_keys, ParseDedupKeys(j.at("dedup_oprf"), g->validators));
   return Status::Ok();
 }
 
@@ -230,6 +285,7 @@ nlohmann::ordered_json PersonhoodToJson(const ledger::Genesis& g, nlohmann::orde
                        {"proposal_deposit", g.governance->proposal_deposit},
                        {"max_proposals_per_round", g.governance->max_proposals_per_round}};
   }
+  if (g.dedup_keys) j["dedup_oprf"] = DedupKeysToJson(*g.dedup_keys);
   return j;
 }
 
@@ -271,11 +327,11 @@ Result<ledger::Genesis> ParseGenesisJson(std::string_view text) {
   ledger::Genesis g;
   try {
     nlohmann::json j = nlohmann::json::parse(text);
-    HITO_RETURN_IF_ERROR(
-        OnlyKeys(j,
-                 {"chain_id", "genesis_time_ms", "validators", "validator_schedule", "accounts",
-                  "params", "attesters", "registry", "ubi", "identities", "governance"},
-                 "genesis"));
+    HITO_RETURN_IF_ERROR(OnlyKeys(
+        j,
+        {"chain_id", "genesis_time_ms", "validators", "validator_schedule", "accounts", "params",
+         "attesters", "registry", "ubi", "identities", "governance", "dedup_oprf"},
+        "genesis"));
     g.chain_id = j.at("chain_id").get<std::string>();
     if (g.chain_id.empty() || g.chain_id.size() > types::kChainIdMaxLen) {
       return InvalidArgumentError("genesis: chain_id must be 1.." +

@@ -8,6 +8,7 @@
 #include "consensus/types/codec.h"
 #include "consensus/types/limits.h"
 #include "consensus/types/transaction.h"
+#include "node/config/dedup_keys.h"
 #include "node/config/genesis_json.h"
 #include "node/config/test_identities.h"
 
@@ -61,6 +62,20 @@ void DevPersonhood(const Ed25519PublicKey& attester, ledger::Genesis* g) {
   g->governance->round_epochs = kDevRoundEpochs;
 }
 
+namespace {
+
+// The dev chain's one validator gets the whole dedup key (1 of 1), dealt here.
+Status DealDevDedupKey(const HomePaths& p, const Ed25519PublicKey& validator, ledger::Genesis* g) {
+  HITO_ASSIGN_OR_RETURN(DealtDedupKeys dealt, DealDedupKeys({validator}, DealtThreshold(1)));
+  const Status written = WriteDedupShareFile(p.dedup_share(), dealt.shares[0].secret);
+  dealt.Wipe();
+  HITO_RETURN_IF_ERROR(written);
+  g->dedup_keys = std::move(dealt.keys);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions& options) {
   HITO_RETURN_IF_ERROR(ValidateConfig(options.config));
   HITO_RETURN_IF_ERROR(ValidateTestRegistryOptions(options.test_registry));
@@ -92,6 +107,7 @@ Result<InitResult> InitHome(const std::filesystem::path& home, const InitOptions
     HITO_RETURN_IF_ERROR(WriteSeedFile(p.attester_key(), attester.seed()));
     out.attester_public_key = HexEncode(attester.public_key());
     DevPersonhood(attester.public_key(), &g);
+    HITO_RETURN_IF_ERROR(DealDevDedupKey(p, validator.public_key(), &g));
     HITO_RETURN_IF_ERROR(AddTestRegistry(options.test_registry, &g));
     if (!g.identities.empty()) {
       HITO_RETURN_IF_ERROR(WriteTestIdentitySecrets(p.test_identities(), g.identities.size()));

@@ -7,6 +7,9 @@
 //   validator.key   the validator's Ed25519 seed, hex, mode 0600; never logged
 //   dev.key         (dev chains only) the funded dev account's seed, hex, mode 0600
 //   attester.key    (dev chains only) the dev attester's seed, hex, mode 0600
+//   dedup.share     (validators of a chain with attesters) this validator's secret share
+//                   of the dedup OPRF key, hex, mode 0600 (dedup_keys.h); dev and test
+//                   chains deal it, a real network's comes from the DKG
 //   identities.secrets  (dev chains with test identities only) their public-by-rule
 //                   secrets, for load generators (test_identities.h)
 //   data/           LevelDB (blocks and state)
@@ -51,6 +54,7 @@ struct HomePaths {
   std::filesystem::path validator_key() const { return home / "validator.key"; }
   std::filesystem::path dev_key() const { return home / "dev.key"; }
   std::filesystem::path attester_key() const { return home / "attester.key"; }
+  std::filesystem::path dedup_share() const { return home / "dedup.share"; }
   std::filesystem::path test_identities() const { return home / kTestIdentitiesFile; }
   std::filesystem::path data() const { return home / "data"; }
 };
@@ -61,7 +65,8 @@ struct InitOptions {
   // Extra funded accounts besides the validator's own.
   std::vector<consensus::ledger::GenesisAccount> accounts;
   // When set, a dev account is created, funded and its seed written to dev.key, and a
-  // dev attester is accredited (DevPersonhood) with its seed written to attester.key.
+  // dev attester is accredited (DevPersonhood) with its seed written to attester.key;
+  // the dedup key is dealt 1-of-1 to the validator (dedup.share, a trusted dealer).
   bool dev_account = false;
   // With dev_account: a large deterministic registry for tests and benchmarks.
   TestRegistryOptions test_registry;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "base/bech32m.h"
@@ -9,6 +10,7 @@
 #include "base/hex.h"
 #include "consensus/types/transaction.h"
 #include "node/config/config.h"
+#include "node/config/dedup_keys.h"
 
 namespace hito::node::config {
 namespace {
@@ -23,6 +25,9 @@ Status ValidateTestnetOptions(const TestnetOptions& options) {
   }
   HITO_RETURN_IF_ERROR(ValidateNewChainId(options.chain_id));
   HITO_RETURN_IF_ERROR(ValidateTestRegistryOptions(options.test_registry));
+  if (options.attesters == 0 || options.attesters > kTestnetMaxAttesters) {
+    return InvalidArgumentError("--attesters must be 1.." + std::to_string(kTestnetMaxAttesters));
+  }
   if (options.base_port == 0 || uint32_t{options.base_port} + 2 * n > 65535) {
     return InvalidArgumentError("--base-port leaves no room for " + std::to_string(n) +
                                 " nodes (two ports each)");
@@ -45,7 +50,8 @@ TestnetNode DescribeNode(const TestnetOptions& options, uint32_t i, const Ed2551
 Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
                                        const std::vector<Ed25519PrivateKey>& keys,
                                        const Ed25519PublicKey& dev,
-                                       const Ed25519PublicKey& attester) {
+                                       const std::vector<Ed25519PublicKey>& attesters,
+                                       const ledger::DedupKeySet& dedup_keys) {
   ledger::Genesis g;
   g.chain_id = options.chain_id;
   g.time_ms = GenesisTimeMsOrNow(options.genesis_time_ms);
@@ -56,14 +62,17 @@ Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
     g.accounts.push_back({types::AccountIdFromPublicKey(k.public_key()), kInitBalance});
   }
   g.accounts.push_back({types::AccountIdFromPublicKey(dev), kInitBalance});
-  DevPersonhood(attester, &g);
+  DevPersonhood(attesters[0], &g);
+  g.attesters = attesters;
+  g.dedup_keys = dedup_keys;
   HITO_RETURN_IF_ERROR(AddTestRegistry(options.test_registry, &g));
   return g;
 }
 
 // Node i's home: its key, a config listing every other node as a peer, the genesis.
 Status WriteNodeHome(const std::vector<TestnetNode>& nodes, uint32_t i,
-                     const Ed25519PrivateKey& key, const std::string& genesis) {
+                     const Ed25519PrivateKey& key, const zk::Scalar& dedup_share,
+                     const std::string& genesis) {
   const TestnetNode& node = nodes[i];
   std::error_code ec;
   std::filesystem::create_directories(node.home, ec);
@@ -71,6 +80,7 @@ Status WriteNodeHome(const std::vector<TestnetNode>& nodes, uint32_t i,
   ::chmod(node.home.c_str(), 0700);
   HomePaths p{node.home};
   HITO_RETURN_IF_ERROR(WriteSeedFile(p.validator_key(), key.seed()));
+  HITO_RETURN_IF_ERROR(WriteDedupShareFile(p.dedup_share(), dedup_share));
   NodeConfig c;
   c.grpc_addr = node.grpc_addr;
   c.p2p_addr = node.p2p_addr;
@@ -81,11 +91,11 @@ Status WriteNodeHome(const std::vector<TestnetNode>& nodes, uint32_t i,
   return WriteFile(p.genesis(), genesis);
 }
 
-// nodes.json: the chain id, the dev account, the dev attester and each node's addresses
-// and key.
+// nodes.json: the chain id, the dev account, the attesters and each node's addresses and
+// key.
 std::string NodesJson(const std::string& chain_id, const std::vector<TestnetNode>& nodes,
                       const std::vector<Ed25519PrivateKey>& keys, const Ed25519PublicKey& dev,
-                      const Ed25519PublicKey& attester) {
+                      const std::vector<Ed25519PublicKey>& attesters) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (size_t i = 0; i < nodes.size(); ++i) {
     list.push_back(
@@ -99,12 +109,42 @@ std::string NodesJson(const std::string& chain_id, const std::vector<TestnetNode
   nlohmann::ordered_json doc;
   doc["chain_id"] = chain_id;
   doc["dev_address"] = EncodeAddress(types::AccountIdFromPublicKey(dev));
-  doc["attester_public_key"] = HexEncode(attester);
+  doc["attester_public_key"] = HexEncode(attesters[0]);
+  nlohmann::ordered_json att = nlohmann::ordered_json::array();
+  for (uint32_t i = 0; i < attesters.size(); ++i) {
+    att.push_back(
+        {{"public_key", HexEncode(attesters[i])}, {"key_file", TestnetAttesterKeyName(i)}});
+  }
+  doc["attesters"] = att;
+  std::vector<std::string> grpc;
+  for (const TestnetNode& n : nodes) grpc.push_back(n.grpc_addr);
+  doc["validators_grpc"] = grpc;  // for `hito attester attest --validators`
   doc["nodes"] = list;
   return doc.dump(2) + "\n";
 }
 
+// The dedup key dealt among the validators; each node's share written to its home.
+Result<ledger::DedupKeySet> WriteHomes(
+    const std::vector<TestnetNode>& nodes, const std::vector<Ed25519PrivateKey>& keys,
+    const std::function<Result<std::string>(const ledger::DedupKeySet&)>& genesis_of) {
+  std::vector<Ed25519PublicKey> pubs;
+  for (const Ed25519PrivateKey& k : keys) pubs.push_back(k.public_key());
+  HITO_ASSIGN_OR_RETURN(DealtDedupKeys dealt, DealDedupKeys(pubs, DealtThreshold(pubs.size())));
+  Result<std::string> genesis = genesis_of(dealt.keys);
+  Status written = genesis.status();
+  for (uint32_t i = 0; written.ok() && i < nodes.size(); ++i) {
+    written = WriteNodeHome(nodes, i, keys[i], dealt.shares[i].secret, *genesis);
+  }
+  dealt.Wipe();
+  HITO_RETURN_IF_ERROR(written);
+  return dealt.keys;
+}
+
 }  // namespace
+
+std::string TestnetAttesterKeyName(uint32_t i) {
+  return i == 0 ? "attester.key" : "attester" + std::to_string(i + 1) + ".key";
+}
 
 Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
   HITO_RETURN_IF_ERROR(ValidateTestnetOptions(options));
@@ -116,22 +156,27 @@ Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
     nodes.push_back(DescribeNode(options, i, keys.back()));
   }
   Ed25519PrivateKey dev = Ed25519PrivateKey::Generate();
-  Ed25519PrivateKey attester = Ed25519PrivateKey::Generate();
-  HITO_ASSIGN_OR_RETURN(ledger::Genesis g,
-                        TestnetGenesis(options, keys, dev.public_key(), attester.public_key()));
   HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "dev.key", dev.seed()));
-  HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "attester.key", attester.seed()));
-  if (!g.identities.empty()) {
-    HITO_RETURN_IF_ERROR(
-        WriteTestIdentitySecrets(options.out / kTestIdentitiesFile, g.identities.size()));
+  std::vector<Ed25519PublicKey> attesters;
+  for (uint32_t i = 0; i < options.attesters; ++i) {
+    Ed25519PrivateKey attester = Ed25519PrivateKey::Generate();
+    HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / TestnetAttesterKeyName(i), attester.seed()));
+    attesters.push_back(attester.public_key());
   }
-  const std::string genesis = GenesisToJson(g);
-  for (uint32_t i = 0; i < options.validators; ++i) {
-    HITO_RETURN_IF_ERROR(WriteNodeHome(nodes, i, keys[i], genesis));
+  size_t identities = 0;
+  HITO_RETURN_IF_ERROR(
+      WriteHomes(nodes, keys, [&](const ledger::DedupKeySet& dedup) -> Result<std::string> {
+        HITO_ASSIGN_OR_RETURN(ledger::Genesis g,
+                              TestnetGenesis(options, keys, dev.public_key(), attesters, dedup));
+        identities = g.identities.size();
+        return GenesisToJson(g);
+      }).status());
+  if (identities > 0) {
+    HITO_RETURN_IF_ERROR(WriteTestIdentitySecrets(options.out / kTestIdentitiesFile, identities));
   }
   HITO_RETURN_IF_ERROR(
       WriteFile(options.out / "nodes.json",
-                NodesJson(g.chain_id, nodes, keys, dev.public_key(), attester.public_key())));
+                NodesJson(options.chain_id, nodes, keys, dev.public_key(), attesters)));
   return nodes;
 }
 

@@ -4,8 +4,11 @@
 // loopback gRPC and p2p addresses and the list of every other node as a peer, the shared
 // genesis.json). The genesis lists all N validators with power 1 and funds each
 // validator's account and a dev account, whose seed goes to DIR/dev.key (hex, 0600), and
-// accredits a dev attester (DevPersonhood, home.h) whose seed goes to DIR/attester.key;
+// accredits a dev attester (DevPersonhood, home.h) whose seed goes to DIR/attester.key
+// (and, with `attesters` > 1, more: DIR/attester2.key, DIR/attester3.key, ...);
 // with test identities (test_identities.h), their secrets go to DIR/identities.secrets.
+// The dedup OPRF key is dealt t-of-N (DealtThreshold: 3 of 4) by this process, a trusted
+// dealer, and each node's share written to its dedup.share (dedup_keys.h).
 // DIR/nodes.json lists each node's home, gRPC address, p2p address and public key.
 // Node i listens on gRPC base_port + 2i and p2p base_port + 2i + 1.
 #ifndef HITO_NODE_CONFIG_TESTNET_H_
@@ -30,6 +33,8 @@ struct TestnetOptions {
   // A large deterministic registry for tests and benchmarks; its secrets go to
   // DIR/identities.secrets.
   TestRegistryOptions test_registry;
+  // Accredited attesters (1..kTestnetMaxAttesters).
+  uint32_t attesters = 1;
 };
 
 struct TestnetNode {
@@ -40,6 +45,10 @@ struct TestnetNode {
 };
 
 inline constexpr uint32_t kTestnetMaxValidators = 100;
+inline constexpr uint32_t kTestnetMaxAttesters = 16;
+
+// DIR/attester.key for the first attester (i = 0), DIR/attester<i+1>.key for the others.
+std::string TestnetAttesterKeyName(uint32_t i);
 
 // Refuses (kAlreadyExists) when `out` exists and is not empty, like `init`.
 Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options);

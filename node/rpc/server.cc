@@ -19,12 +19,14 @@
 #include "consensus/types/block.h"
 #include "hito/v1/account.grpc.pb.h"
 #include "hito/v1/block.grpc.pb.h"
+#include "hito/v1/dedup.grpc.pb.h"
 #include "hito/v1/governance.grpc.pb.h"
 #include "hito/v1/node.grpc.pb.h"
 #include "hito/v1/personhood.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
 #include "hito/v1/ubi.grpc.pb.h"
 #include "node/chain/block_events.h"
+#include "node/rpc/dedup.h"
 #include "node/rpc/errors.h"
 #include "node/rpc/governance.h"
 #include "node/rpc/personhood.h"
@@ -926,6 +928,33 @@ class GovernanceServiceImpl final : public pb::GovernanceService::CallbackServic
   const GovernanceRpc* rpc_;
 };
 
+class DedupServiceImpl final : public pb::DedupService::CallbackService {
+ public:
+  DedupServiceImpl(ServiceDeps d, DedupRpc* rpc) : d_(d), rpc_(rpc) {}
+  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* ctx,
+                                     const pb::DedupEvaluateRequest* req,
+                                     pb::DedupEvaluateResponse* resp) override {
+    return Unary(d_, ctx, req, resp,
+                 [this](const auto& q, auto* p) { return rpc_->Evaluate(q, p); });
+  }
+  grpc::ServerUnaryReactor* GetKeys(grpc::CallbackServerContext* ctx,
+                                    const pb::GetDedupKeysRequest* req,
+                                    pb::GetDedupKeysResponse* resp) override {
+    return Unary(d_, ctx, req, resp,
+                 [this](const auto& q, auto* p) { return rpc_->GetKeys(q, p); });
+  }
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
+                                      const pb::GetDedupStatusRequest* req,
+                                      pb::GetDedupStatusResponse* resp) override {
+    return Unary(d_, ctx, req, resp,
+                 [this](const auto& q, auto* p) { return rpc_->GetStatus(q, p); });
+  }
+
+ private:
+  ServiceDeps d_;
+  DedupRpc* rpc_;
+};
+
 #undef HITO_RPC_UNARY
 
 }  // namespace
@@ -945,7 +974,15 @@ struct RpcServer::Services {
   UbiServiceImpl ubi{deps, &personhood_rpc};
   GovernanceRpc governance_rpc{backend.chain_id, backend.store};
   GovernanceServiceImpl governance{deps, &governance_rpc};
-  Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {}
+  DedupRpc dedup_rpc{backend.chain_id, backend.store, backend.dedup_keys, backend.dedup_share};
+  DedupServiceImpl dedup{deps, &dedup_rpc};
+  Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {
+    // dedup_rpc holds the share now; the backend's copy (and the caller's, moved from)
+    // is wiped.
+    if (backend.dedup_share) backend.dedup_share->Wipe();
+    backend.dedup_share.reset();
+    if (b.dedup_share) b.dedup_share->Wipe();
+  }
 };
 
 RpcLoad RpcServer::Load() const {
@@ -958,6 +995,9 @@ RpcLoad RpcServer::Load() const {
   return load;
 }
 
+uint64_t RpcServer::dedup_evaluations() const { return services_->dedup_rpc.evaluations_total(); }
+uint64_t RpcServer::dedup_refused() const { return services_->dedup_rpc.refused_total(); }
+
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, RpcBackend backend,
                                                     RpcOptions options) {
   // Debian's abseil runs absl::Mutex (gRPC's lock) with deadlock-cycle detection: a
@@ -966,6 +1006,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<RpcServer> server(new RpcServer());
   server->services_ = std::make_unique<Services>(std::move(backend), options);
+  if (backend.dedup_share) backend.dedup_share->Wipe();  // moved from: a copy remains
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -986,6 +1027,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   builder.RegisterService(&server->services_->personhood);
   builder.RegisterService(&server->services_->ubi);
   builder.RegisterService(&server->services_->governance);
+  builder.RegisterService(&server->services_->dedup);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return UnavailableError("cannot listen on " + address + " (in use or invalid)");

@@ -1,7 +1,8 @@
 // The public gRPC server: NodeService, BlockService, TxService, AccountService,
-// PersonhoodService, UbiService and GovernanceService (proto/hito/v1; handlers of
-// PersonhoodService and UbiService in node/rpc/personhood.h, of GovernanceService in
-// node/rpc/governance.h), plus grpc.health.v1 and server reflection.
+// PersonhoodService, UbiService, GovernanceService and DedupService (proto/hito/v1;
+// handlers of PersonhoodService and UbiService in node/rpc/personhood.h, of
+// GovernanceService in node/rpc/governance.h, of DedupService in node/rpc/dedup.h), plus
+// grpc.health.v1 and server reflection.
 //
 // SubmitTransaction, SubmitTransactions and SubmitTransactionAndWait hand every admitted
 // transaction to the backend's TxRelay (tx gossip), if there is one.
@@ -38,6 +39,7 @@
 #include "node/mempool/mempool.h"
 #include "node/mempool/tx_relay.h"
 #include "node/store/store.h"
+#include "zk/oprf.h"
 
 namespace grpc {
 class Server;
@@ -56,6 +58,11 @@ struct RpcBackend {
   const chain::Application* app = nullptr;
   // Where admitted client transactions are gossiped (null: single validator, no peers).
   mempool::TxRelay* relay = nullptr;
+  // The chain's dedup key set (genesis) and this validator's secret share of it, for
+  // DedupService; nullopt when the chain has none / this node holds none. The server
+  // moves the share into its DedupService and wipes the backend's copy.
+  std::optional<consensus::ledger::DedupKeySet> dedup_keys;
+  std::optional<zk::oprf::KeyShare> dedup_share;
 };
 
 // SubmitTransactions takes at most this many transactions per call.
@@ -98,6 +105,9 @@ class RpcServer {
 
   int port() const { return port_; }
   RpcLoad Load() const;
+  // DedupService's totals since start: evaluations answered and refused.
+  uint64_t dedup_evaluations() const;
+  uint64_t dedup_refused() const;
   // Stops accepting calls; ends open streams within a short grace period.
   void Shutdown();
 

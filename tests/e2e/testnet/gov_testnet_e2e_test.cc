@@ -265,7 +265,7 @@ class GovTestnetE2eTest : public TestnetE2eTest {
     ForAll(kCitizens + 1, kParallel, [&](int i) {
       const bool whale = i == kCitizens;
       Enrol(i % kNodes, whale ? "whale-id" : Citizen(i),
-            whale ? "whale@example.org" : "person-" + std::to_string(i) + "@example.org");
+            whale ? "passport:FRA:WHALE" : "passport:FRA:P" + std::to_string(i));
     });
     MustJson(0, {"identity", "new", "whale-shadow"});
     for (int i = 0; i < kCitizens; ++i) {
@@ -487,7 +487,7 @@ TEST_F(GovTestnetE2eTest, CitizensOutvoteWhaleAndBallotsChangeParamsAttestersVal
       << "the whale's deposit passed";
 
   // The accredited attester registers a newcomer; a proposal to remove it follows.
-  Enrol(1, "newcomer", "newcomer@example.org", "att2");
+  Enrol(1, "newcomer", "passport:FRA:NEWCOMER", "att2");
   EXPECT_EQ(MustJson(2, {"identity", "show", "newcomer"})["status"], "live");
   const Json removal = Propose(0, "v1", {"remove-attester", "--attester", att2_});
   ASSERT_EQ(removal["round"].get<uint64_t>(), p.round + 2);
@@ -520,12 +520,14 @@ TEST_F(GovTestnetE2eTest, CitizensOutvoteWhaleAndBallotsChangeParamsAttestersVal
   WaitRound(p.round + 4);
   ExpectTallyEverywhere(remove_id, 10 * (kCitizens + 1), kCitizens + 1, "executed");
   Json late = MustJson(2, {"identity", "new", "late"});
-  CliRun refused = Register(
-      2, "late", Attest(2, "att2", late["identity"].get<std::string>(), "late@example.org"));
+  // The validators no longer evaluate for it, so it cannot even make the attestation.
+  CliRun refused = Hito(2, {"attester", "attest", "--attester", "att2", "--identity",
+                            late["identity"].get<std::string>(), "--handle", "passport:FRA:LATE",
+                            "--expires-in", "200", "--validators", Validators()});
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
-  EXPECT_NE(refused.err.find("TX_ATTESTER_NOT_ACCREDITED"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("DEDUP_NOT_ACCREDITED"), std::string::npos) << refused.err;
   EXPECT_EQ(MustJson(3, {"identity", "show", "late"})["status"], "unregistered");
-  Enrol(3, "late-dev", "late@example.org");
+  Enrol(3, "late-dev", "passport:FRA:LATE");
   const uint64_t h = Height(0);
   for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(WaitHeight(i, h)) << "node " << i;
   ExpectSameChain({0, 1, 2, 3}, h - 2, h);

@@ -35,7 +35,7 @@ class UbiTestnetE2eTest : public TestnetE2eTest {
   }
 
   static std::string Name(int i) { return "citizen" + std::to_string(i); }
-  static std::string Handle(int i) { return "person-" + std::to_string(i) + "@example.org"; }
+  static std::string Handle(int i) { return "national-id:DEU:P" + std::to_string(i); }
 
   Json Enrol(const std::string& name, const std::string& handle, int node) {
     return TestnetE2eTest::Enrol(node, name, handle);

@@ -1,0 +1,177 @@
+#include "node/config/dedup_keys.h"
+
+#include <set>
+#include <string>
+
+#include "base/assert.h"
+#include "base/file_io.h"
+#include "base/hex.h"
+
+namespace hito::node::config {
+namespace {
+
+namespace ledger = consensus::ledger;
+namespace types = consensus::types;
+namespace oprf = zk::oprf;
+
+Result<zk::Point> Element(const Hash32& bytes, const std::string& what) {
+  Result<zk::Point> p = zk::Point::Decode(bytes);
+  if (!p.ok()) return InvalidArgumentError(what + ": not a canonical ristretto255 element");
+  if (p->IsIdentity()) return InvalidArgumentError(what + ": the identity element");
+  return p;
+}
+
+// The Lagrange combination at 0 of the public shares at `positions` of keys.shares.
+Result<zk::Point> CombinePublic(const ledger::DedupKeySet& keys,
+                                const std::vector<size_t>& positions) {
+  std::vector<oprf::EvaluationShare> as_shares;
+  for (size_t pos : positions) {
+    oprf::EvaluationShare s;
+    s.index = keys.shares[pos].index;
+    HITO_ASSIGN_OR_RETURN(s.element, zk::Point::Decode(keys.shares[pos].public_share));
+    as_shares.push_back(s);
+  }
+  return oprf::Combine(as_shares);
+}
+
+// K must be the combination of the first t public shares, and each later K_j, put in the
+// place of the t-th, must give K again: then all n lie on one polynomial of degree t - 1.
+Status CheckSharesOnOnePolynomial(const ledger::DedupKeySet& keys, const zk::Point& group) {
+  const size_t t = keys.threshold;
+  std::vector<size_t> positions;
+  for (size_t i = 0; i < t; ++i) positions.push_back(i);
+  for (size_t j = t - 1; j < keys.shares.size(); ++j) {
+    positions.back() = j;
+    HITO_ASSIGN_OR_RETURN(zk::Point combined, CombinePublic(keys, positions));
+    if (!(combined == group) && j == t - 1) {
+      return InvalidArgumentError(
+          "group_key is not the combination of the public shares of "
+          "the first " +
+          std::to_string(t) + " shares");
+    }
+    if (!(combined == group)) {
+      return InvalidArgumentError("shares[" + std::to_string(j) + "].public_share (index " +
+                                  std::to_string(keys.shares[j].index) +
+                                  ") is not on the polynomial of group_key and the first " +
+                                  std::to_string(t) + " shares");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckShareList(const ledger::DedupKeySet& keys, const types::ValidatorSet& validators) {
+  if (keys.shares.size() != validators.size()) {
+    return InvalidArgumentError("shares: " + std::to_string(keys.shares.size()) + " given for " +
+                                std::to_string(validators.size()) +
+                                " genesis validators (one each)");
+  }
+  std::set<uint16_t> indices;
+  std::set<Ed25519PublicKey> holders;
+  for (size_t i = 0; i < keys.shares.size(); ++i) {
+    const ledger::DedupValidatorShare& s = keys.shares[i];
+    const std::string what = "shares[" + std::to_string(i) + "]";
+    if (!validators.IndexOf(s.validator)) {
+      return InvalidArgumentError(what + ".validator is not a genesis validator");
+    }
+    if (!holders.insert(s.validator).second) {
+      return InvalidArgumentError(what + ".validator holds a share already");
+    }
+    if (s.index == 0 || s.index > oprf::kMaxParticipants) {
+      return InvalidArgumentError(what + ".index must be 1.." +
+                                  std::to_string(oprf::kMaxParticipants));
+    }
+    if (!indices.insert(s.index).second) {
+      return InvalidArgumentError(what + ".index " + std::to_string(s.index) + " used twice");
+    }
+    HITO_RETURN_IF_ERROR(Element(s.public_share, what + ".public_share").status());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateDedupKeys(const ledger::DedupKeySet& keys, const types::ValidatorSet& validators) {
+  HITO_ASSIGN_OR_RETURN(zk::Point group, Element(keys.group_key, "group_key"));
+  if (keys.quota_per_epoch < kDedupQuotaPerEpochMin ||
+      keys.quota_per_epoch > kDedupQuotaPerEpochMax) {
+    return InvalidArgumentError("quota_per_epoch must be " +
+                                std::to_string(kDedupQuotaPerEpochMin) + ".." +
+                                std::to_string(kDedupQuotaPerEpochMax));
+  }
+  HITO_RETURN_IF_ERROR(CheckShareList(keys, validators));
+  if (keys.threshold == 0 || keys.threshold > keys.shares.size()) {
+    return InvalidArgumentError("threshold must be 1.." + std::to_string(keys.shares.size()) +
+                                " (the number of shares), got " + std::to_string(keys.threshold));
+  }
+  return CheckSharesOnOnePolynomial(keys, group);
+}
+
+uint16_t DealtThreshold(size_t validators) {
+  HITO_ASSERT(validators >= 1 && validators <= oprf::kMaxParticipants);
+  return static_cast<uint16_t>(validators - (validators - 1) / 3);
+}
+
+Result<DealtDedupKeys> DealDedupKeys(const std::vector<Ed25519PublicKey>& validators,
+                                     uint16_t threshold) {
+  if (validators.empty() || validators.size() > oprf::kMaxParticipants) {
+    return InvalidArgumentError("dedup keys: 1.." + std::to_string(oprf::kMaxParticipants) +
+                                " validators");
+  }
+  zk::Scalar k = zk::Scalar::Random();
+  DealtDedupKeys out;
+  out.keys.group_key = zk::Point::MulBase(k).bytes();
+  out.keys.threshold = threshold;
+  Result<std::vector<oprf::KeyShare>> shares =
+      oprf::ShareKey(k, threshold, static_cast<uint16_t>(validators.size()));
+  k.Wipe();
+  if (!shares.ok()) return shares.status().WithContext("dedup keys");
+  out.shares = std::move(shares).value();
+  for (size_t i = 0; i < validators.size(); ++i) {
+    HITO_ASSERT(out.shares[i].index == i + 1);
+    out.keys.shares.push_back(
+        {validators[i], out.shares[i].index, out.shares[i].public_share.bytes()});
+  }
+  return out;
+}
+
+std::optional<ledger::DedupValidatorShare> ShareOf(const ledger::DedupKeySet& keys,
+                                                   const Ed25519PublicKey& validator) {
+  for (const ledger::DedupValidatorShare& s : keys.shares) {
+    if (s.validator == validator) return s;
+  }
+  return std::nullopt;
+}
+
+Status WriteDedupShareFile(const std::filesystem::path& path, const zk::Scalar& secret) {
+  return WriteSeedFile(path, secret.bytes());
+}
+
+Result<oprf::KeyShare> LoadDedupShare(const std::filesystem::path& path,
+                                      const ledger::DedupKeySet& keys,
+                                      const Ed25519PublicKey& validator) {
+  std::optional<ledger::DedupValidatorShare> mine = ShareOf(keys, validator);
+  if (!mine) {
+    return NotFoundError("this validator holds no share of the genesis dedup key");
+  }
+  Result<Ed25519Seed> raw = ReadSeedFile(path);
+  if (!raw.ok()) return raw.status().WithContext("dedup share");
+  Result<zk::Scalar> secret = zk::Scalar::Decode(*raw);
+  SecureWipe(raw->data(), raw->size());
+  if (!secret.ok() || secret->IsZero()) {
+    return InvalidArgumentError(path.string() + ": not a canonical nonzero scalar");
+  }
+  oprf::KeyShare share;
+  share.index = mine->index;
+  share.secret = *secret;
+  secret->Wipe();
+  share.public_share = zk::Point::MulBase(share.secret);
+  if (share.public_share.bytes() != mine->public_share) {
+    share.Wipe();
+    return FailedPreconditionError(
+        path.string() + " is not the share of public share " + HexEncode(mine->public_share) +
+        " (index " + std::to_string(mine->index) + ") that genesis gives this validator");
+  }
+  return share;
+}
+
+}  // namespace hito::node::config

@@ -1,0 +1,107 @@
+// The handlers of DedupService (proto/hito/v1/dedup.proto): this validator's share of the
+// dedup OPRF key (docs/protocol/dedup-oprf.md). server.cc wraps each handler in the
+// server's call admission.
+//
+// Evaluate checks, in order of cost: the chain has dedup keys (DEDUP_DISABLED) and this
+// node a share (DEDUP_NO_SHARE); field sizes and the blinded element (a canonical,
+// non-identity ristretto255 encoding; INVALID_ARGUMENT naming the field); the attester's
+// signature over types::DedupEvalSigningBytes with this chain's id
+// (DEDUP_BAD_SIGNATURE); accreditation in the latest committed state
+// (DEDUP_NOT_ACCREDITED); the request's epoch within one of the current epoch
+// (DEDUP_WRONG_EPOCH); then the attester's count in the current epoch against
+// quota_per_epoch (DEDUP_QUOTA_EXHAUSTED). Only then is the share used.
+//
+// Thread-safe: the quota counts are under their own lock; the share is read-only after
+// construction and wiped by the destructor.
+#ifndef HITO_NODE_RPC_DEDUP_H_
+#define HITO_NODE_RPC_DEDUP_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "base/ed25519.h"
+#include "base/mutex.h"
+#include "consensus/ledger/ledger.h"
+#include "hito/v1/dedup.pb.h"
+#include "node/store/store.h"
+#include "zk/oprf.h"
+
+namespace hito::node::rpc {
+
+// Evaluations per attester in the current epoch. Counts of earlier epochs are dropped
+// when a later epoch is first seen, so it holds at most one entry per attester that asked
+// in this epoch (callers count only accredited attesters). Thread-safe.
+class DedupQuota {
+ public:
+  explicit DedupQuota(uint32_t per_epoch) : per_epoch_(per_epoch) {}
+
+  struct Count {
+    uint32_t evaluations = 0;
+    uint32_t refused = 0;  // refused because the quota was used up
+  };
+  // Counts one evaluation of `attester` in `epoch` unless it has had per_epoch there
+  // already (then counts a refusal). Returns whether it was counted, and the count after.
+  struct Taken {
+    bool granted = false;
+    uint32_t used = 0;
+  };
+  Taken Take(const Ed25519PublicKey& attester, uint64_t epoch);
+  // The counts of `epoch` (empty for any epoch but the latest seen).
+  std::map<Ed25519PublicKey, Count> Counts(uint64_t epoch) const;
+  uint32_t per_epoch() const { return per_epoch_; }
+
+ private:
+  const uint32_t per_epoch_;
+  mutable Mutex mu_;
+  uint64_t epoch_ GUARDED_BY(mu_) = 0;
+  std::map<Ed25519PublicKey, Count> counts_ GUARDED_BY(mu_);
+};
+
+class DedupRpc {
+ public:
+  // `keys` from genesis (nullopt: the chain has none); `share` this validator's share of
+  // them (nullopt: it holds none). The share is a secret, wiped by the destructor.
+  DedupRpc(std::string chain_id, const store::Store* store,
+           std::optional<consensus::ledger::DedupKeySet> keys,
+           std::optional<zk::oprf::KeyShare> share);
+  ~DedupRpc();
+  DedupRpc(const DedupRpc&) = delete;
+  DedupRpc& operator=(const DedupRpc&) = delete;
+
+  grpc::Status GetKeys(const hito::v1::GetDedupKeysRequest& req,
+                       hito::v1::GetDedupKeysResponse* resp) const;
+  grpc::Status Evaluate(const hito::v1::DedupEvaluateRequest& req,
+                        hito::v1::DedupEvaluateResponse* resp);
+  grpc::Status GetStatus(const hito::v1::GetDedupStatusRequest& req,
+                         hito::v1::GetDedupStatusResponse* resp) const;
+
+  // Since construction, for metrics and tests.
+  uint64_t evaluations_total() const { return evaluations_total_.load(); }
+  uint64_t refused_total() const { return refused_total_.load(); }
+
+ private:
+  grpc::Status Disabled() const;
+  // The epoch of the latest committed height.
+  grpc::Status CurrentEpoch(uint64_t* epoch) const;
+  // Every check of Evaluate before the quota; sets *attester and *blinded.
+  grpc::Status CheckRequest(const hito::v1::DedupEvaluateRequest& req, uint64_t epoch,
+                            Ed25519PublicKey* attester, zk::Point* blinded) const;
+  grpc::Status Count(grpc::Status s);  // counts a refusal, passes `s` on
+
+  const std::string chain_id_;
+  const store::Store* store_;
+  const std::optional<consensus::ledger::DedupKeySet> keys_;
+  std::optional<zk::oprf::KeyShare> share_;
+  DedupQuota quota_;
+  std::atomic<uint64_t> evaluations_total_{0};
+  std::atomic<uint64_t> refused_total_{0};
+};
+
+}  // namespace hito::node::rpc
+
+#endif  // HITO_NODE_RPC_DEDUP_H_
