@@ -451,6 +451,7 @@ std::vector<Command> AddCommands(CLI::App* app, const Globals& g) {
   AddBlock(app, g, &commands);
   AddTx(app, g, &commands);
   AddPersonhoodCommands(app, g, &commands);
+  AddGovernanceCommands(app, g, &commands);
   return commands;
 }
 

@@ -32,36 +32,12 @@ namespace {
 namespace types = consensus::types;
 using Json = nlohmann::ordered_json;
 
-// Below this many live members a claim hides among few people: warn.
-constexpr uint64_t kSmallAnonymitySet = 16;
 constexpr auto kSubmitTimeout = std::chrono::seconds(30);
 
 std::string Hex(const std::string& bytes) { return HexEncode(AsBytes(bytes)); }
 
 bool HasReason(const Status& s, std::string_view reason) {
   return s.message().find(std::string(reason) + ":") != std::string::npos;
-}
-
-// A committed transaction: where it landed.
-struct Committed {
-  std::string tx_hash;
-  uint64_t height = 0;
-  uint32_t index = 0;
-};
-
-// Submits and waits for the commit. A transaction committed with a failing result is an
-// error naming the reason code, like a refusal at admission.
-Result<Committed> SubmitAndWait(NodeClient* client, const types::Transaction& tx) {
-  Bytes bytes = types::EncodeTransaction(tx);
-  std::string hash = HexEncode(types::TransactionHash(bytes));
-  auto r = client->SubmitAndWait(bytes, kSubmitTimeout);
-  if (!r.ok()) return r.status().WithContext("transaction " + hash);
-  if (r->result_code() != 0) {
-    return FailedPreconditionError("transaction " + hash + " committed at height " +
-                                   std::to_string(r->height()) +
-                                   " but failed: " + r->result_name() + ": " + r->result_message());
-  }
-  return Committed{hash, r->height(), r->index()};
 }
 
 // ---------------------------------------------------------------------------- attester
@@ -228,13 +204,6 @@ CmdResult AttesterRevoke(const Globals& g, const std::string& attester, const st
 }
 
 // ---------------------------------------------------------------------------- identity
-
-Result<IdentitySecret> UnlockIdentity(const Globals& g, const std::string& name) {
-  Keystore ks(g.home, SecretKind::kIdentity);
-  HITO_RETURN_IF_ERROR(ks.Info(name).status());
-  HITO_ASSIGN_OR_RETURN(SecretString pass, GetPassphrase(name, PassphraseUse::kUnlock));
-  return ks.OpenIdentity(name, pass, KdfStrengthFromEnv() == KdfStrength::kInsecureFast);
-}
 
 CmdResult IdentityNew(const Globals& g, const std::string& name) {
   if (Status s = ValidateKeyName(name); !s.ok()) return Usage(s);
@@ -613,6 +582,26 @@ void AddUbi(CLI::App* app, const Globals& g, std::vector<Command>* out) {
 }
 
 }  // namespace
+
+Result<Committed> SubmitAndWait(NodeClient* client, const types::Transaction& tx) {
+  Bytes bytes = types::EncodeTransaction(tx);
+  std::string hash = HexEncode(types::TransactionHash(bytes));
+  auto r = client->SubmitAndWait(bytes, kSubmitTimeout);
+  if (!r.ok()) return r.status().WithContext("transaction " + hash);
+  if (r->result_code() != 0) {
+    return FailedPreconditionError("transaction " + hash + " committed at height " +
+                                   std::to_string(r->height()) +
+                                   " but failed: " + r->result_name() + ": " + r->result_message());
+  }
+  return Committed{hash, r->height(), r->index()};
+}
+
+Result<IdentitySecret> UnlockIdentity(const Globals& g, const std::string& name) {
+  Keystore ks(g.home, SecretKind::kIdentity);
+  HITO_RETURN_IF_ERROR(ks.Info(name).status());
+  HITO_ASSIGN_OR_RETURN(SecretString pass, GetPassphrase(name, PassphraseUse::kUnlock));
+  return ks.OpenIdentity(name, pass, KdfStrengthFromEnv() == KdfStrength::kInsecureFast);
+}
 
 void AddPersonhoodCommands(CLI::App* app, const Globals& g, std::vector<Command>* out) {
   AddAttester(app, g, out);

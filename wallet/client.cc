@@ -36,7 +36,8 @@ NodeClient::NodeClient(const std::string& target, std::chrono::milliseconds call
       txs_(v1::TxService::NewStub(channel_)),
       personhood_(v1::PersonhoodService::NewStub(channel_)),
       ubi_(v1::UbiService::NewStub(channel_)),
-      dedup_(v1::DedupService::NewStub(channel_)) {}
+      dedup_(v1::DedupService::NewStub(channel_)),
+      governance_(v1::GovernanceService::NewStub(channel_)) {}
 
 void NodeClient::SetDeadline(grpc::ClientContext* ctx, std::chrono::milliseconds timeout) const {
   ctx->set_deadline(std::chrono::system_clock::now() + timeout);
@@ -198,6 +199,29 @@ Result<v1::GetNullifierResponse> NodeClient::GetNullifier(uint64_t epoch, const 
   v1::GetNullifierResponse resp;
   grpc::Status s = ubi_->GetNullifier(&ctx, req, &resp);
   if (!s.ok()) return FromGrpc(s, "get nullifier");
+  return resp;
+}
+
+Result<v1::GetGovernanceResponse> NodeClient::GetGovernance() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::GetGovernanceResponse resp;
+  grpc::Status s = governance_->GetGovernance(&ctx, v1::GetGovernanceRequest(), &resp);
+  if (!s.ok()) return FromGrpc(s, "get governance");
+  return resp;
+}
+
+Result<v1::ListProposalsResponse> NodeClient::ListProposals(uint64_t round, uint32_t page_size,
+                                                            const std::string& page_token) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx, call_timeout_);
+  v1::ListProposalsRequest req;
+  req.set_round(round);
+  req.set_page_size(page_size);
+  req.set_page_token(page_token);
+  v1::ListProposalsResponse resp;
+  grpc::Status s = governance_->ListProposals(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpc(s, "list proposals");
   return resp;
 }
 

@@ -20,6 +20,7 @@
 #include "hito/v1/block.grpc.pb.h"
 #include "hito/v1/dedup.grpc.pb.h"
 #include "hito/v1/errors.pb.h"
+#include "hito/v1/governance.grpc.pb.h"
 #include "hito/v1/node.grpc.pb.h"
 #include "hito/v1/personhood.grpc.pb.h"
 #include "hito/v1/tx.grpc.pb.h"
@@ -62,6 +63,12 @@ class NodeClient {
   Result<v1::GetDedupKeysResponse> GetDedupKeys();
   // `attester` empty: every attester's counts.
   Result<v1::GetDedupStatusResponse> GetDedupStatus(const std::string& attester);
+  // Governance (latest state only). FAILED_PRECONDITION "GOVERNANCE_DISABLED: ..." on a
+  // chain whose genesis does not enable it.
+  Result<v1::GetGovernanceResponse> GetGovernance();
+  // One page of the proposals submitted in `round`, every status.
+  Result<v1::ListProposalsResponse> ListProposals(uint64_t round, uint32_t page_size,
+                                                  const std::string& page_token);
 
   const std::string& target() const { return target_; }
 
@@ -78,6 +85,7 @@ class NodeClient {
   std::unique_ptr<v1::PersonhoodService::Stub> personhood_;
   std::unique_ptr<v1::UbiService::Stub> ubi_;
   std::unique_ptr<v1::DedupService::Stub> dedup_;
+  std::unique_ptr<v1::GovernanceService::Stub> governance_;
 };
 
 }  // namespace hito::wallet

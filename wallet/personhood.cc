@@ -16,14 +16,6 @@ namespace {
 namespace types = consensus::types;
 using Json = nlohmann::ordered_json;
 
-// The identity secret as a zk scalar; the caller wipes it.
-zk::Scalar ToScalar(const IdentitySecret& secret) {
-  auto s = zk::Scalar::Decode(secret.bytes());
-  // IdentitySecret holds only canonical non-zero scalars.
-  HITO_ASSERT(s.ok());
-  return *s;
-}
-
 Status BadField(std::string_view field, std::string_view why) {
   return InvalidArgumentError("attestation: field '" + std::string(field) + "' " +
                               std::string(why));
@@ -67,6 +59,13 @@ Status CheckFieldsAgree(const nlohmann::json& j, const types::Attestation& a) {
 }
 
 }  // namespace
+
+zk::Scalar IdentityScalar(const IdentitySecret& secret) {
+  auto s = zk::Scalar::Decode(secret.bytes());
+  // IdentitySecret holds only canonical non-zero scalars.
+  HITO_ASSERT(s.ok());
+  return *s;
+}
 
 Result<types::IdentityPoint> ParseIdentityPoint(std::string_view hex) {
   auto b = HexDecode32(hex);
@@ -136,7 +135,7 @@ Result<types::Registration> BuildRegistration(const types::Attestation& a,
   if (secret.Point() != a.identity) {
     return InvalidArgumentError("the attestation is for another identity point");
   }
-  zk::Scalar x = ToScalar(secret);
+  zk::Scalar x = IdentityScalar(secret);
   Bytes message = types::PossessionMessage(a);
   auto proof = zk::proof::SchnorrProve(x, message);
   x.Wipe();
@@ -148,7 +147,7 @@ Result<types::Registration> BuildRegistration(const types::Attestation& a,
 }
 
 Hash32 LocalNullifier(const IdentitySecret& secret, std::string_view chain_id, uint64_t epoch) {
-  zk::Scalar x = ToScalar(secret);
+  zk::Scalar x = IdentityScalar(secret);
   zk::Scalar inverse = x.Invert();
   x.Wipe();
   zk::Point base = zk::proof::membership::ContextBase(chain_id, types::ClaimContext(epoch));
@@ -166,7 +165,7 @@ Result<types::Claim> BuildClaim(const zk::proof::membership::PreparedSet& set, u
                                 " in epoch " + std::to_string(epoch));
   }
   Bytes message = types::ClaimMessage(chain_id, epoch, cohort, recipient);
-  zk::Scalar x = ToScalar(secret);
+  zk::Scalar x = IdentityScalar(secret);
   auto proof =
       zk::proof::membership::Prove(set, position, x, chain_id, types::ClaimContext(epoch), message);
   x.Wipe();

@@ -19,8 +19,12 @@
 #include "consensus/types/personhood.h"
 #include "wallet/keystore.h"
 #include "zk/proof/triptych.h"
+#include "zk/scalar.h"
 
 namespace hito::wallet {
+
+// The identity secret as a zk scalar, for the provers; the caller wipes it.
+zk::Scalar IdentityScalar(const IdentitySecret& secret);
 
 // 64 hex digits encoding a canonical, non-identity ristretto255 point.
 Result<consensus::types::IdentityPoint> ParseIdentityPoint(std::string_view hex);

@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "base/assert.h"
+#include "zk/ct.h"
 #include "zk/ec.h"
 #include "zk/hash_to_group.h"
-#include "zk/proof/ct.h"  // header-only: Declassify, for the valgrind constant-time test
 
 namespace hito::zk::oprf {
 namespace {
@@ -44,8 +44,8 @@ void AppendLabel(Bytes* out, std::string_view label) {
 
 // Marks a value the protocol publishes (or that is a public function of published values)
 // as no longer secret for the valgrind memcheck test; no effect otherwise.
-void Publish(const Point& p) { proof::ct::DeclassifyValue(p); }
-void Publish(const Scalar& s) { proof::ct::DeclassifyValue(s); }
+void Publish(const Point& p) { ct::DeclassifyValue(p); }
+void Publish(const Scalar& s) { ct::DeclassifyValue(s); }
 
 Status CheckInputSize(ByteView input) {
   if (input.size() > kMaxInputSize) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include "zk/ct.h"
+
 namespace hito::zk {
 
 Point::Point() = default;
@@ -48,9 +50,11 @@ Point Point::MulBase(const Scalar& s) {
   // libsodium returns -1 when the result is the identity (only for s = 0 mod l, since s
   // is canonical and its top bit, which libsodium masks, is always 0). The output is then
   // all zeros, which is our identity encoding; we zero it explicitly anyway.
-  if (crypto_scalarmult_ristretto255_base(p.b_.data(), s.bytes().data()) != 0) {
-    p.b_.fill(0);
-  }
+  int rc = crypto_scalarmult_ristretto255_base(p.b_.data(), s.bytes().data());
+  // Whether the product is the identity says only whether s = 0, which callers with a
+  // secret scalar rule out (or check on the published product): declassified.
+  ct::DeclassifyValue(rc);
+  if (rc != 0) p.b_.fill(0);
   return p;
 }
 
@@ -58,9 +62,11 @@ Point Point::Mul(const Scalar& s) const {
   Point p;
   // -1 means "result is the identity": this point always decodes (it is canonical), and
   // canonical scalars never have the masked top bit set.
-  if (crypto_scalarmult_ristretto255(p.b_.data(), s.bytes().data(), b_.data()) != 0) {
-    p.b_.fill(0);
-  }
+  int rc = crypto_scalarmult_ristretto255(p.b_.data(), s.bytes().data(), b_.data());
+  // Public for the same reason as in MulBase: with a nonzero scalar and a non-identity
+  // point the answer is always "no", so the bit tells nothing about the scalar.
+  ct::DeclassifyValue(rc);
+  if (rc != 0) p.b_.fill(0);
   return p;
 }
 

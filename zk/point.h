@@ -33,9 +33,12 @@ class Point {
   // RFC 9496 element derivation (one-way map) of 64 uniform bytes
   // (crypto_core_ristretto255_from_hash).
   static Point FromUniformBytes(const std::array<uint8_t, 64>& b);
-  // s * B, constant time (libsodium); s = 0 gives the identity.
+  // s * B, constant time (libsodium); s = 0 gives the identity. The one bit "is the
+  // product the identity?" (here: is s = 0?) is declassified (zk/ct.h): callers never
+  // multiply by a secret zero, so for them it is always "no".
   static Point MulBase(const Scalar& s);
   // s * this, constant time (libsodium); total: the identity or s = 0 give the identity.
+  // As in MulBase, only "is the product the identity?" is declassified.
   Point Mul(const Scalar& s) const;
   Point operator+(const Point& o) const;
   Point operator-(const Point& o) const;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include "zk/ct.h"
+
 namespace hito::zk {
 namespace {
 
@@ -84,9 +86,14 @@ Scalar Scalar::operator-() const {
 }
 
 Scalar Scalar::Invert() const {
-  HITO_ASSERT(!IsZero());
+  // The zero test is an assertion: it always passes for a caller that keeps its contract,
+  // so its outcome (and libsodium's matching return code) is public.
+  bool zero = IsZero();
+  ct::DeclassifyValue(zero);
+  HITO_ASSERT(!zero);
   Scalar r;
   int rc = crypto_core_ristretto255_scalar_invert(r.b_.data(), b_.data());
+  ct::DeclassifyValue(rc);
   HITO_ASSERT(rc == 0);
   return r;
 }

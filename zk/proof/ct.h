@@ -1,11 +1,10 @@
 // Constant-time helpers for the membership prover (internal to zk/proof).
 //
-// Nothing here branches on or indexes memory by its secret inputs. Declassify marks a
-// value as public for valgrind memcheck (VALGRIND_MAKE_MEM_DEFINED; a few no-op
-// instructions when not running under valgrind, nothing at all where the header is
-// absent): the prover calls it exactly on what the protocol publishes, so the memcheck
-// test in tests/unit/zk/ct_prove_valgrind.cc flags any other use of a secret in a branch or an
-// address.
+// Nothing here branches on or indexes memory by its secret inputs. Declassify and
+// DeclassifyValue are zk/ct.h's (marking a published value public for valgrind
+// memcheck), brought into this namespace: the prover calls them exactly on what the
+// protocol publishes, so the memcheck test in tests/unit/zk/ct_prove_valgrind.cc flags any
+// other use of a secret in a branch or an address.
 #ifndef HITO_ZK_PROOF_CT_H_
 #define HITO_ZK_PROOF_CT_H_
 
@@ -15,30 +14,13 @@
 #include <cstring>
 #include <type_traits>
 
+#include "zk/ct.h"
 #include "zk/scalar.h"
-
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define HITO_HAVE_MEMCHECK 1
-#endif
-#endif
 
 namespace hito::zk::proof::ct {
 
-inline void Declassify(const void* p, size_t n) {
-#ifdef HITO_HAVE_MEMCHECK
-  (void)VALGRIND_MAKE_MEM_DEFINED(p, n);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-
-template <typename T>
-void DeclassifyValue(const T& v) {
-  Declassify(&v, sizeof(T));
-}
+using ::hito::zk::ct::Declassify;
+using ::hito::zk::ct::DeclassifyValue;
 
 // Keeps the optimiser from turning mask arithmetic back into a branch.
 inline uint64_t ValueBarrier(uint64_t v) {

@@ -4,7 +4,7 @@
 // (VALGRIND_MAKE_MEM_UNDEFINED). Memcheck then reports any conditional branch or memory
 // address computed from them. The prover itself marks defined only what the protocol
 // publishes (commitments before they enter the transcript, the tag, the responses and
-// the witness-validity bit; zk/proof/ct.h Declassify). Exit status 1 on a valgrind error
+// the witness-validity bit; zk/ct.h Declassify). Exit status 1 on a valgrind error
 // (--error-exitcode=1) or on a wrong result. Not a GoogleTest binary, to keep valgrind's
 // view free of test-framework noise. Sizes are small (N = 16, 64): each prove is the
 // same code path as at 2^16, only fewer loop iterations.

@@ -3,13 +3,14 @@
 // the client's blind in Blind (BlindWith) and in FinalizeCombined's unblinding, and a
 // validator's key share and proof nonce in PartialEvaluate (evaluation and DLEQ proof).
 // Memcheck then reports any conditional branch or memory address computed from them.
-// The library marks defined only what the protocol publishes (the blinded element, the
-// evaluation share, the proof's t2/t3 which every verifier recomputes); the deliberate
-// exceptions are listed in oprf_ct.supp: Point's check "is the product the identity?"
-// after a scalar multiplication and Scalar::Invert's nonzero assertion, which for the
-// nonzero secrets here are always answered the same way and so reveal nothing. Exit status 1 on a
-// valgrind error (--error-exitcode=1) or a wrong result. Not a GoogleTest binary, to keep
-// valgrind's view free of test-framework noise.
+// The library marks defined (zk/ct.h) only what the protocol publishes (the blinded
+// element, the evaluation share, the proof's t2/t3 which every verifier recomputes) and
+// two one-bit answers it branches on: Point::Mul/MulBase's "is the product the
+// identity?" (the product is published) and Scalar::Invert's nonzero assertion, which
+// for the nonzero secrets here always go the same way. The test runs with no
+// suppressions file, so any other secret-dependent branch or address fails it. Exit
+// status 1 on a valgrind error (--error-exitcode=1) or a wrong result. Not a GoogleTest
+// binary, to keep valgrind's view free of test-framework noise.
 #include <sodium.h>
 
 #include <cstdio>
