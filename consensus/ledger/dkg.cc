@@ -245,8 +245,8 @@ Status InitGenesis(RegistryStore* store, std::string_view chain_id,
   }
   std::vector<Ed25519PublicKey> members = SetKeys(validators);
   if (members.empty()) return InvalidArgumentError("genesis: a DKG needs validators");
-  const uint16_t t = start->threshold != 0 ? start->threshold
-                                           : zdkg::DefaultThreshold(members.size());
+  const uint16_t t =
+      start->threshold != 0 ? start->threshold : zdkg::DefaultThreshold(members.size());
   auto session = MakeSession(chain_id, DkgKind::kDkg, 0, phase, members, members, t);
   if (!session.ok()) return InvalidArgumentError("genesis: " + session.status().message());
   store->Put(KeyBytes(kSessionKey), EncodeSession(*session));
@@ -292,10 +292,9 @@ bool IsMember(const std::vector<Ed25519PublicKey>& members, uint16_t index,
 // Refused unless from < height <= until.
 TxResult CheckPhase(std::string_view what, uint64_t height, uint64_t from, uint64_t until) {
   if (height > from && height <= until) return TxResult{};
-  return Refused(TxCode::kDkgOutOfPhase, std::string(what) + " accepted in blocks " +
-                                             std::to_string(from + 1) + ".." +
-                                             std::to_string(until) + ", this is block " +
-                                             std::to_string(height));
+  return Refused(TxCode::kDkgOutOfPhase,
+                 std::string(what) + " accepted in blocks " + std::to_string(from + 1) + ".." +
+                     std::to_string(until) + ", this is block " + std::to_string(height));
 }
 
 // The rules of a message's role: its phase, its sender's membership, and for a complaint
@@ -324,9 +323,9 @@ Result<TxResult> CheckRole(const RegistryStore& store, const DkgSession& s, uint
       return Refused(TxCode::kDkgNotMember,
                      "the sender is not dealer " + std::to_string(j->dealer) + " of the session");
     }
-    HITO_ASSIGN_OR_RETURN(std::optional<Bytes> complaint,
-                          store.Get(MessageKey(zdkg::MessageType::kComplaint, j->dealer,
-                                               j->complainer)));
+    HITO_ASSIGN_OR_RETURN(
+        std::optional<Bytes> complaint,
+        store.Get(MessageKey(zdkg::MessageType::kComplaint, j->dealer, j->complainer)));
     if (!complaint) return Refused(TxCode::kDkgRefused, "no complaint to answer");
     return TxResult{};
   }
@@ -426,8 +425,7 @@ Result<DedupKeySet> Decide(const RegistryStore& store, const DkgSession& s) {
   if (s.kind == DkgKind::kDkg) {
     zdkg::DkgTranscript t{std::move(m.dealings), std::move(m.complaints),
                           std::move(m.justifications)};
-    HITO_ASSIGN_OR_RETURN(zdkg::Outcome o,
-                          zdkg::Qualify(s.id, {s.recipients, s.threshold}, t));
+    HITO_ASSIGN_OR_RETURN(zdkg::Outcome o, zdkg::Qualify(s.id, {s.recipients, s.threshold}, t));
     return KeySetFrom(o, s.recipients, kDefaultDedupQuotaPerEpoch);
   }
   HITO_ASSIGN_OR_RETURN(std::optional<DedupKeySet> keys, ReadKeySet(store));

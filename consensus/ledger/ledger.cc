@@ -634,7 +634,8 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
   RegistryStore dkg_records(&empty);
   HITO_RETURN_IF_ERROR(dkg::InitGenesis(&dkg_records, genesis.chain_id, genesis.validators,
                                         genesis.dedup_keys, genesis.dedup_dkg));
-  for (const auto& [key, value] : dkg_records.writes()) PutRecord(key, *value, &out.changes, &batch);
+  for (const auto& [key, value] : dkg_records.writes())
+    PutRecord(key, *value, &out.changes, &batch);
   HITO_ASSIGN_OR_RETURN(out.state_root, Seal(&empty, batch, /*height=*/0, &out.changes));
   out.changes.Normalize();
   return out;
@@ -947,7 +948,8 @@ Status Ledger::BeginDkgBlock(RegistryStore* registry, uint64_t height) const {
   if (!raw) return Status::Ok();
   HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule, DecodeValidatorSchedule(*raw));
   const types::ValidatorSet* ruling = schedule.SetAt(height);
-  if (ruling == nullptr) return DataLossError("v/sets: no set rules height " + std::to_string(height));
+  if (ruling == nullptr)
+    return DataLossError("v/sets: no set rules height " + std::to_string(height));
   return dkg::BeginBlock(registry, chain_id_, height, *ruling);
 }
 
