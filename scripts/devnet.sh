@@ -151,6 +151,7 @@ if [ "$validators" = 1 ]; then
   "$hito" --node "$addr" --home "$wallet_home" status
   key="$node_home/dev.key"
   attester_key="$node_home/attester.key"
+  validators_flag=""
   echo
   echo "The single-validator dev chain is up."
   echo "  node:  gRPC $addr  home $node_home  log $dir/hitod.log  pid $(pid_of hitod)"
@@ -199,6 +200,11 @@ else
   "$hito" --node "$addr" --home "$wallet_home" status
   key="$tn/dev.key"
   attester_key="$tn/attester.key"
+  validators_list=""
+  for i in $(seq 0 $((validators - 1))); do
+    validators_list="$validators_list${validators_list:+,}127.0.0.1:$((base + 2 * i))"
+  done
+  validators_flag=" --validators $validators_list"
   echo
   echo "The $validators-validator chain is up (node addresses also in $tn/nodes.json):"
   for i in $(seq 0 $((validators - 1))); do
@@ -221,7 +227,7 @@ A citizen's first five commands (the dev attester is accredited in genesis; epoc
 few seconds, and a new identity claims from the epoch after its registration):
   $rel_hito --node $addr attester import dev-attester --seed-file $attester_key
   $rel_hito --node $addr identity new carol --json
-  $rel_hito --node $addr attester attest --attester dev-attester --identity <identity from above> --handle carol@example.org --expires-in 1000 > carol.attestation.json
+  $rel_hito --node $addr attester attest --attester dev-attester --identity <identity from above> --handle passport:FRA:CAROL01 --expires-in 1000$validators_flag > carol.attestation.json
   $rel_hito --node $addr identity register carol --attestation carol.attestation.json --json
   $rel_hito --node $addr ubi claim carol --to alice --json      (then: ubi status carol)
 EOT

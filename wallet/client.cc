@@ -36,8 +36,8 @@ NodeClient::NodeClient(const std::string& target, std::chrono::milliseconds call
       txs_(v1::TxService::NewStub(channel_)),
       personhood_(v1::PersonhoodService::NewStub(channel_)),
       ubi_(v1::UbiService::NewStub(channel_)),
-      dedup_(v1::DedupService::NewStub(channel_)),
-      governance_(v1::GovernanceService::NewStub(channel_)) {}
+      governance_(v1::GovernanceService::NewStub(channel_)),
+      dedup_(v1::DedupService::NewStub(channel_)) {}
 
 void NodeClient::SetDeadline(grpc::ClientContext* ctx, std::chrono::milliseconds timeout) const {
   ctx->set_deadline(std::chrono::system_clock::now() + timeout);

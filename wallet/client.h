@@ -59,16 +59,17 @@ class NodeClient {
   Result<v1::GetSupplyResponse> GetSupply();
   Result<v1::GetNullifierResponse> GetNullifier(uint64_t epoch, const Hash32& nullifier);
 
-  // DedupService (the validators' dedup OPRF).
-  Result<v1::GetDedupKeysResponse> GetDedupKeys();
-  // `attester` empty: every attester's counts.
-  Result<v1::GetDedupStatusResponse> GetDedupStatus(const std::string& attester);
   // Governance (latest state only). FAILED_PRECONDITION "GOVERNANCE_DISABLED: ..." on a
   // chain whose genesis does not enable it.
   Result<v1::GetGovernanceResponse> GetGovernance();
   // One page of the proposals submitted in `round`, every status.
   Result<v1::ListProposalsResponse> ListProposals(uint64_t round, uint32_t page_size,
                                                   const std::string& page_token);
+
+  // DedupService (the validators' dedup OPRF).
+  Result<v1::GetDedupKeysResponse> GetDedupKeys();
+  // `attester` empty: every attester's counts.
+  Result<v1::GetDedupStatusResponse> GetDedupStatus(const std::string& attester);
 
   const std::string& target() const { return target_; }
 
@@ -84,8 +85,8 @@ class NodeClient {
   std::unique_ptr<v1::TxService::Stub> txs_;
   std::unique_ptr<v1::PersonhoodService::Stub> personhood_;
   std::unique_ptr<v1::UbiService::Stub> ubi_;
-  std::unique_ptr<v1::DedupService::Stub> dedup_;
   std::unique_ptr<v1::GovernanceService::Stub> governance_;
+  std::unique_ptr<v1::DedupService::Stub> dedup_;
 };
 
 }  // namespace hito::wallet

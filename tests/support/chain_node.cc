@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/assert.h"
+#include "node/config/dedup_keys.h"
 #include "tests/support/keys.h"
 #include "tests/support/votes.h"
 
@@ -162,6 +163,17 @@ types::Commit EngineCluster::CommitOf(size_t i, uint64_t h) {
   auto raw = nodes_[i]->store->GetCommit(h);
   EXPECT_TRUE(raw.ok() && raw->has_value());
   return types::DecodeCommit(**raw).value();
+}
+
+void WithDedupKeys(consensus::ledger::Genesis* g) {
+  std::vector<Ed25519PublicKey> holders;
+  for (const consensus::types::Validator& v : g->validators.validators()) {
+    holders.push_back(v.public_key);
+  }
+  auto dealt = node::config::DealDedupKeys(holders, 1);
+  HITO_ASSERT(dealt.ok());
+  dealt->Wipe();
+  g->dedup_keys = dealt->keys;
 }
 
 }  // namespace hito::testing

@@ -86,7 +86,7 @@ class GovCliE2eTest : public ::testing::Test {
   static void RegisterIdentity(const std::string& name) {
     const std::string point = HitoJson({"identity", "new", name})["identity"].get<std::string>();
     CliRun att = Hito({"attester", "attest", "--attester", "att", "--identity", point, "--handle",
-                       name + "-gov", "--expires-in", "1000"});
+                       "passport:FRA:" + name + "-gov", "--expires-in", "1000"});
     EXPECT_EQ(att.exit_code, 0) << att.err;
     const std::string file = WriteFile(name + ".json", att.out);
     HitoJson({"identity", "register", name, "--attestation", file});

@@ -5,7 +5,7 @@
 // the small-set warning, stdout only JSON), `ubi status` reports the epoch claimed, a
 // second claim finds nothing left, and the attester revokes it. Refusals on the way: a
 // malformed or foreign attestation file (exit 2), a second registration and an
-// unaccredited attester (exit 1 with the reason code), a claim before the identity's first
+// unaccredited attester's attest (exit 1 with the reason code), a claim before the identity's first
 // snapshot (TX_NO_SNAPSHOT), an explicit claim of a claimed epoch (TX_ALREADY_CLAIMED),
 // a claim without a recipient, bad handles and points (exit 2).
 #include <gtest/gtest.h>
@@ -101,12 +101,12 @@ TEST_F(UbiCliE2eTest, AttestRegisterClaimRevoke) {
   const std::string point = alice["identity"].get<std::string>();
   ASSERT_EQ(point.size(), 64u);
 
-  const std::string att_text = Attest("att", point, "alice-handle-0001");
+  const std::string att_text = Attest("att", point, "passport:FRA:ALICE0001");
   Json a = Json::parse(att_text);
   EXPECT_EQ(a["identity"], point);
   EXPECT_EQ(a["attester"], att["public_key"]);
   EXPECT_EQ(a["dedup_tag"].get<std::string>().size(), 64u);
-  EXPECT_EQ(att_text.find("alice-handle-0001"), std::string::npos);
+  EXPECT_EQ(att_text.find("ALICE0001"), std::string::npos);
   const std::string file = WriteFile("alice.attestation.json", att_text);
 
   // Malformed and foreign attestation files never reach the node.
@@ -181,19 +181,30 @@ TEST_F(UbiCliE2eTest, UnaccreditedAttesterAndBadArgumentsRefused) {
   HitoJson({"attester", "new", "stranger"});
   Json dave = HitoJson({"identity", "new", "dave"});
   const std::string point = dave["identity"].get<std::string>();
-  const std::string file = WriteFile("dave.json", Attest("stranger", point, "dave-handle"));
-  ExpectRefused(Hito({"identity", "register", "dave", "--attestation", file}), 1,
-                "TX_ATTESTER_NOT_ACCREDITED");
+  // The validators answer only accredited attesters: no tag, so no attestation.
+  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
+                      "--handle", "passport:FRA:DAVE1", "--expires-in", "5"}),
+                1, "DEDUP_NOT_ACCREDITED");
 
   ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
                       "--handle", " padded", "--expires-in", "5"}),
                 2);
-  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity",
-                      std::string(64, 'f'), "--handle", "h", "--expires-in", "5"}),
+  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
+                      "--handle", "passport:FRA:", "--expires-in", "5"}),
                 2);
   ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
-                      "--handle", "h", "--expires-in", "0"}),
+                      "--handle", "passport:XX:123", "--expires-in", "5"}),
                 2);
+  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity",
+                      std::string(64, 'f'), "--handle", "passport:FRA:DAVE1", "--expires-in", "5"}),
+                2);
+  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
+                      "--handle", "passport:FRA:DAVE1", "--expires-in", "0"}),
+                2);
+  ExpectRefused(
+      Hito({"attester", "attest", "--attester", "stranger", "--identity", point, "--handle",
+            "passport:FRA:DAVE1", "--expires-in", "5", "--validators", "nohostport"}),
+      2);
   ExpectRefused(Hito({"ubi", "claim", "dave", "--to", "hito1notanaddress"}), 2);
   ExpectRefused(Hito({"ubi", "claim", "dave", "--to", "dave", "--epochs", "soon"}), 2);
 }

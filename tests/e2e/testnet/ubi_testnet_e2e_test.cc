@@ -46,14 +46,20 @@ class UbiTestnetE2eTest : public TestnetE2eTest {
   }
 
   static std::string Name(int i) { return "citizen" + std::to_string(i); }
-  static std::string Handle(int i) { return "person-" + std::to_string(i) + "@example.org"; }
+  static std::string Handle(int i) { return "national-id:DEU:P" + std::to_string(i); }
+  // Every validator's gRPC address, for the dedup tag (3 of 4 needed).
+  std::string Validators() {
+    std::string list;
+    for (int n = 0; n < kNodes; ++n) list += (n ? "," : "") + node(n).address();
+    return list;
+  }
 
   // identity new + attester attest + identity register; returns the registration JSON.
   Json Enrol(const std::string& name, const std::string& handle, int node) {
     Json id = MustJson(node, {"identity", "new", name});
-    CliRun att =
-        Hito(node, {"attester", "attest", "--attester", "dev-attester", "--identity",
-                    id["identity"].get<std::string>(), "--handle", handle, "--expires-in", "200"});
+    CliRun att = Hito(node, {"attester", "attest", "--attester", "dev-attester", "--identity",
+                             id["identity"].get<std::string>(), "--handle", handle, "--expires-in",
+                             "200", "--validators", Validators()});
     EXPECT_EQ(att.exit_code, 0) << att.err;
     const std::string file = wallet_->path() + "/" + name + ".attestation.json";
     std::FILE* f = std::fopen(file.c_str(), "w");

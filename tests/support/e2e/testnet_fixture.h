@@ -87,8 +87,8 @@ class TestnetE2eTest : public ::testing::Test {
     const std::string& out = out_;
     // Before any gRPC thread exists in this process, so a plain fork/exec is fine.
     const std::string cmd = std::string(HITOD_BIN) + " testnet --validators 4 --out " + out +
-                            " --base-port " + std::to_string(base) + " > " + dir_->path() +
-                            "/testnet.log 2>&1";
+                            " --base-port " + std::to_string(base) + ExtraTestnetArgs() + " > " +
+                            dir_->path() + "/testnet.log 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFileOrEmpty(dir_->path() + "/testnet.log");
     Json nodes = Json::parse(ReadFileOrEmpty(out + "/nodes.json"), nullptr, false);
     ASSERT_FALSE(nodes.is_discarded());
@@ -119,6 +119,8 @@ class TestnetE2eTest : public ::testing::Test {
   // Runs once the homes are written (in out_) and before any node starts: a test that
   // needs another genesis or config edits the homes here.
   virtual void BeforeStart() {}
+  // More `hitod testnet` options (" --attesters 2"), each with a leading space.
+  virtual std::string ExtraTestnetArgs() const { return ""; }
 
   // Sets `key = value` for each pair in every node's config.toml (in BeforeStart); a key
   // the file does not have is a fatal failure.

@@ -7,6 +7,7 @@
 
 #include "base/bech32m.h"
 #include "base/hex.h"
+#include "tests/support/chain_node.h"
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
 #include "tests/support/temp_dir.h"
@@ -174,6 +175,7 @@ TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
   g.params.epoch_blocks = 8;
   g.params.demurrage_ppm_per_epoch = 250;
   g.attesters = {testing::KeyFor(7).public_key(), testing::KeyFor(8).public_key()};
+  testing::WithDedupKeys(&g);
   g.registry.cohort_bits = 6;
   g.registry.max_attestation_epochs = 99;
   g.registry.attester_quota_per_epoch = 5;
@@ -235,6 +237,7 @@ TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
 TEST(GenesisTest, GovernanceSectionRoundTripsAndIsStrict) {
   auto g = testing::MakeGenesis("chain-g", {{1, 5}});
   g.attesters = {testing::KeyFor(7).public_key()};
+  testing::WithDedupKeys(&g);
   g.registry.claim_window = 6;
   g.governance = consensus::ledger::GovernanceParams{};
   g.governance->round_epochs = 5;

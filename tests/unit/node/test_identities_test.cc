@@ -17,6 +17,7 @@
 #include "node/config/config.h"
 #include "node/config/home.h"
 #include "node/config/testnet.h"
+#include "tests/support/chain_node.h"
 #include "tests/support/temp_dir.h"
 
 namespace hito::node::config {
@@ -134,6 +135,7 @@ TEST(TestIdentities, MalformedGenesisIdentitiesAreRefusedWithTheirPlace) {
   g.chain_id = "gi-test";
   g.validators = consensus::types::ValidatorSet::Create({{Ed25519PublicKey{1}, 1}}).value();
   g.attesters = {Ed25519PublicKey{2}};
+  testing::WithDedupKeys(&g);
   g.identities = TestIdentities(2, g.attesters[0], 10).value();
   const std::string good = GenesisToJson(g);
   ASSERT_EQ(ParseGenesisJson(good)->identities, g.identities) << "round trip";

@@ -1,7 +1,8 @@
 // The wallet's offline personhood code: attestation JSON round trip and refusal of
 // malformed files (bad JSON, missing or disagreeing fields, bad points, bad signatures),
-// handle and identity-point validation, the derived dedup key, the registration's proof
-// of possession, and that the nullifier computed locally is the tag of a real claim proof.
+// identity-point validation, the tag carried as given (it comes from the validators'
+// OPRF, tested in tests/unit/node/rpc_dedup_test.cc), the registration's proof of
+// possession, and that the nullifier computed locally is the tag of a real claim proof.
 #include "wallet/personhood.h"
 
 #include <gtest/gtest.h>
@@ -26,8 +27,10 @@ class PersonhoodTest : public ::testing::Test {
  protected:
   void SetUp() override { InitCrypto(); }
 
-  types::Attestation Attest(const IdentitySecret& id, std::string_view handle = "alice@example") {
-    auto a = MakeAttestation(kChain, attester_, id.Point(), handle, 12);
+  types::Attestation Attest(const IdentitySecret& id, uint8_t tag_byte = 0x5a) {
+    Hash32 tag{};
+    tag.fill(tag_byte);
+    auto a = MakeAttestation(kChain, attester_, id.Point(), tag, 12);
     EXPECT_TRUE(a.ok()) << a.status().ToString();
     return *a;
   }
@@ -56,8 +59,6 @@ TEST_F(PersonhoodTest, AttestationJsonRoundTrip) {
   auto back = AttestationFromJson(j.dump(2));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, a);
-  // The handle appears nowhere in what the attester hands out.
-  EXPECT_EQ(j.dump().find("alice@example"), std::string::npos);
 }
 
 TEST_F(PersonhoodTest, MalformedAttestationJsonRefused) {
@@ -99,24 +100,6 @@ TEST_F(PersonhoodTest, AttestationWithBadSignatureOrPointRefused) {
   EXPECT_NE(s.message().find("canonical"), std::string::npos) << s.ToString();
 }
 
-TEST_F(PersonhoodTest, HandlesValidated) {
-  EXPECT_TRUE(ValidateHandle("alice@example.org").ok());
-  EXPECT_TRUE(ValidateHandle("passport:FR 12AB34567").ok());
-  EXPECT_TRUE(ValidateHandle(std::string(types::kDedupHandleMaxLen, 'x')).ok());
-  EXPECT_FALSE(ValidateHandle("").ok());
-  EXPECT_FALSE(ValidateHandle(std::string(types::kDedupHandleMaxLen + 1, 'x')).ok());
-  EXPECT_FALSE(ValidateHandle("two\nlines").ok());
-  EXPECT_FALSE(ValidateHandle(std::string("nul\0inside", 10)).ok());
-  EXPECT_FALSE(ValidateHandle("tab\there").ok());
-  EXPECT_FALSE(ValidateHandle(" leading").ok());
-  EXPECT_FALSE(ValidateHandle("trailing ").ok());
-  IdentitySecret id = IdentitySecret::Generate();
-  EXPECT_FALSE(MakeAttestation(kChain, attester_, id.Point(), "", 5).ok());
-  // The refusal never repeats the handle.
-  Status s = ValidateHandle("secret-handle\n");
-  EXPECT_EQ(s.message().find("secret-handle"), std::string::npos);
-}
-
 TEST_F(PersonhoodTest, IdentityPointsValidated) {
   IdentitySecret id = IdentitySecret::Generate();
   auto p = ParseIdentityPoint(HexEncode(id.Point()));
@@ -129,21 +112,15 @@ TEST_F(PersonhoodTest, IdentityPointsValidated) {
   EXPECT_FALSE(ParseIdentityPoint(std::string(64, '0')).ok());  // the identity element
   EXPECT_FALSE(ParseIdentityPoint(std::string(64, 'f')).ok());  // non-canonical
   std::array<uint8_t, 32> zero{};
-  EXPECT_FALSE(MakeAttestation(kChain, attester_, zero, "h", 5).ok());
+  EXPECT_FALSE(MakeAttestation(kChain, attester_, zero, Hash32{}, 5).ok());
 }
 
-TEST_F(PersonhoodTest, DedupKeyIsDerivedFromTheAttesterSeed) {
-  types::DedupKey k1 = DeriveDedupKey(attester_);
-  Ed25519PrivateKey same = Ed25519PrivateKey::FromSeed(attester_.seed());
-  EXPECT_EQ(DeriveDedupKey(same), k1);  // an imported copy gives the same tags
-  EXPECT_NE(DeriveDedupKey(Ed25519PrivateKey::Generate()), k1);
-  Ed25519Seed seed = attester_.seed();
-  EXPECT_NE(k1, seed);  // not the signing seed itself
+TEST_F(PersonhoodTest, TheTagIsCarriedAsGiven) {
   IdentitySecret a = IdentitySecret::Generate();
-  IdentitySecret b = IdentitySecret::Generate();
-  EXPECT_EQ(Attest(a, "bob").dedup_tag, types::DedupTag(k1, "bob"));
-  EXPECT_EQ(Attest(a, "bob").dedup_tag, Attest(b, "bob").dedup_tag);
-  EXPECT_NE(Attest(a, "bob").dedup_tag, Attest(a, "bob2").dedup_tag);
+  Hash32 tag{};
+  tag.fill(0x33);
+  EXPECT_EQ(Attest(a, 0x33).dedup_tag, tag);
+  EXPECT_NE(Attest(a, 0x33).dedup_tag, Attest(a, 0x34).dedup_tag);
 }
 
 TEST_F(PersonhoodTest, RegistrationCarriesAValidProofOfPossession) {
