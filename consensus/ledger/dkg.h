@@ -103,7 +103,8 @@ Result<std::optional<DkgResult>> ReadLastResult(const RegistryStore& store);
 // key set whose holders (in index order) are not exactly `ruling`'s validators (in set
 // order) and no resharing to `ruling` is open, opens one from `height` (replacing any
 // open session, whose messages are deleted). A resharing that fails is thus retried from
-// the next block. Does nothing without k/keys.
+// the next block. Does nothing without k/keys, or when the key set's share indices are
+// not exactly 1..n (a dealt genesis set may use others; zk::dkg numbers dealers 1..n).
 Status BeginBlock(RegistryStore* store, std::string_view chain_id, uint64_t height,
                   const types::ValidatorSet& ruling);
 
