@@ -39,6 +39,16 @@ Result<Hash32> Seal(const KvReader* base, const TreeBatch& batch, uint64_t heigh
   return root;
 }
 
+// The dkg module's genesis records (dkg.h): the dealt key set or a genesis DKG session.
+Status GenesisDkgRecords(const Genesis& genesis, ChangeSet* changes, TreeBatch* batch) {
+  const MemoryKv empty;
+  RegistryStore dkg_records(&empty);
+  HITO_RETURN_IF_ERROR(dkg::InitGenesis(&dkg_records, genesis.chain_id, genesis.validators,
+                                        genesis.dedup_keys, genesis.dedup_dkg));
+  for (const auto& [key, value] : dkg_records.writes()) PutRecord(key, *value, changes, batch);
+  return Status::Ok();
+}
+
 TxResult Unsupported(const types::Transaction& tx) {
   TxResult r;
   r.code = TxCode::kUnsupportedKind;
@@ -631,11 +641,7 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
       PutRecord(key, *value, &out.changes, &batch);
     }
   }
-  RegistryStore dkg_records(&empty);
-  HITO_RETURN_IF_ERROR(dkg::InitGenesis(&dkg_records, genesis.chain_id, genesis.validators,
-                                        genesis.dedup_keys, genesis.dedup_dkg));
-  for (const auto& [key, value] : dkg_records.writes())
-    PutRecord(key, *value, &out.changes, &batch);
+  HITO_RETURN_IF_ERROR(GenesisDkgRecords(genesis, &out.changes, &batch));
   HITO_ASSIGN_OR_RETURN(out.state_root, Seal(&empty, batch, /*height=*/0, &out.changes));
   out.changes.Normalize();
   return out;
