@@ -110,7 +110,9 @@ Result<std::optional<zk::oprf::KeyShare>> LoadDedupShare(
   if (!share.ok()) return share.status().WithContext("dedup share");
   spdlog::info("dedup OPRF: share index {} of a {}-of-{} key", share->index, keys->threshold,
                keys->shares.size());
-  return std::optional<zk::oprf::KeyShare>(std::move(share).value());
+  std::optional<zk::oprf::KeyShare> out(*share);
+  share->Wipe();  // Scalars are plain values: every copy of the secret is wiped
+  return out;
 }
 
 }  // namespace
@@ -129,8 +131,10 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
   backend.events = events_.get();
   backend.app = app_.get();
   backend.relay = own_transport_.get();  // RPC-admitted txs are gossiped to the peers
-  HITO_ASSIGN_OR_RETURN(rpc_,
-                        rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc));
+  Result<std::unique_ptr<rpc::RpcServer>> started =
+      rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc);
+  if (backend.dedup_share) backend.dedup_share->Wipe();  // moved from: a copy remains
+  HITO_ASSIGN_OR_RETURN(rpc_, std::move(started));
   spdlog::info("gRPC listening on {} (port {}), validator {}", config_.grpc_addr, rpc_->port(),
                EncodeAddress(types::AccountIdFromPublicKey(validator)));
   return Status::Ok();

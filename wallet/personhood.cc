@@ -16,7 +16,6 @@ namespace {
 namespace types = consensus::types;
 using Json = nlohmann::ordered_json;
 
-
 Status BadField(std::string_view field, std::string_view why) {
   return InvalidArgumentError("attestation: field '" + std::string(field) + "' " +
                               std::string(why));

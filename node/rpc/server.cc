@@ -1004,6 +1004,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<RpcServer> server(new RpcServer());
   server->services_ = std::make_unique<Services>(std::move(backend), options);
+  if (backend.dedup_share) backend.dedup_share->Wipe();  // moved from: a copy remains
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
