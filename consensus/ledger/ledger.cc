@@ -12,6 +12,7 @@
 #include "base/hex.h"
 #include "consensus/ledger/bank.h"
 #include "consensus/ledger/demurrage.h"
+#include "consensus/ledger/dkg.h"
 #include "consensus/ledger/key_order.h"
 #include "consensus/ledger/records.h"
 #include "consensus/ledger/registry.h"
@@ -36,6 +37,16 @@ Result<Hash32> Seal(const KvReader* base, const TreeBatch& batch, uint64_t heigh
   changes->Put(AsBytes(kHeightKey), EncodeU64(height));
   changes->Put(AsBytes(kRootKey), root);
   return root;
+}
+
+// The dkg module's genesis records (dkg.h): the dealt key set or a genesis DKG session.
+Status GenesisDkgRecords(const Genesis& genesis, ChangeSet* changes, TreeBatch* batch) {
+  const MemoryKv empty;
+  RegistryStore dkg_records(&empty);
+  HITO_RETURN_IF_ERROR(dkg::InitGenesis(&dkg_records, genesis.chain_id, genesis.validators,
+                                        genesis.dedup_keys, genesis.dedup_dkg));
+  for (const auto& [key, value] : dkg_records.writes()) PutRecord(key, *value, changes, batch);
+  return Status::Ok();
 }
 
 TxResult Unsupported(const types::Transaction& tx) {
@@ -544,6 +555,9 @@ Result<TxResult> ExecuteTx(const types::Transaction& tx, uint64_t height, bool b
     if (!run->personhood.governance) return Unsupported(tx);
     return ExecuteProposal(*proposal, height, sigs, run);
   }
+  if (const auto* m = std::get_if<types::DkgMessage>(&tx.body)) {
+    return dkg::ApplyMessage(run->registry, run->chain_id, height, *m, sigs);
+  }
   return ApplyPersonhood(run->registry, run->chain_id, run->personhood.registry, run->epoch, tx,
                          sigs);
 }
@@ -628,6 +642,7 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
       PutRecord(key, *value, &out.changes, &batch);
     }
   }
+  HITO_RETURN_IF_ERROR(GenesisDkgRecords(genesis, &out.changes, &batch));
   HITO_ASSIGN_OR_RETURN(out.state_root, Seal(&empty, batch, /*height=*/0, &out.changes));
   out.changes.Normalize();
   return out;
@@ -806,6 +821,16 @@ TxResult StorageFailure(const Status& s) {
 
 }  // namespace
 
+// A DKG message judged as the next block would, on a throwaway overlay.
+TxResult Ledger::CheckDkgTx(const types::DkgMessage& m, SignatureCheck sigs) const {
+  RegistryStore scratch(state_);
+  auto height = Height();
+  if (!height.ok()) return StorageFailure(height.status());
+  auto r = dkg::ApplyMessage(&scratch, chain_id_, *height + 1, m, sigs);
+  if (!r.ok()) return StorageFailure(r.status());
+  return *r;
+}
+
 TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending_from_sender,
                                   SignatureCheck sigs) const {
   if (const auto* claim = std::get_if<types::Claim>(&tx.body)) {
@@ -820,6 +845,7 @@ TxResult Ledger::CheckTransaction(const types::Transaction& tx, uint64_t pending
   if (const auto* t = std::get_if<types::Transfer>(&tx.body)) {
     return CheckTransferTx(*t, pending_from_sender, sigs);
   }
+  if (const auto* m = std::get_if<types::DkgMessage>(&tx.body)) return CheckDkgTx(*m, sigs);
   // Registrations and revocations, judged as the next block would: a throwaway overlay
   // over the committed state.
   RegistryStore scratch(state_);
@@ -920,6 +946,20 @@ struct Ledger::BlockStart {
   Hash32 root_before{};
 };
 
+// The dkg module's start of block (dkg.h), given the validator set ruling `height` in
+// the committed schedule; nothing on a chain without a dedup key or without validators.
+Status Ledger::BeginDkgBlock(RegistryStore* registry, uint64_t height) const {
+  HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> phase, dkg::ReadPhaseBlocks(*registry));
+  if (!phase) return Status::Ok();
+  HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, Read(kValidatorSetsKey));
+  if (!raw) return Status::Ok();
+  HITO_ASSIGN_OR_RETURN(ValidatorSchedule schedule, DecodeValidatorSchedule(*raw));
+  const types::ValidatorSet* ruling = schedule.SetAt(height);
+  if (ruling == nullptr)
+    return DataLossError("v/sets: no set rules height " + std::to_string(height));
+  return dkg::BeginBlock(registry, chain_id_, height, *ruling);
+}
+
 Result<Ledger::BlockStart> Ledger::StartBlock(
     const types::BlockHeader& header, size_t tx_count,
     const std::vector<types::DuplicateVoteEvidence>& evidence,
@@ -948,6 +988,7 @@ Result<Ledger::BlockStart> Ledger::StartBlock(
       b.validator_records,
       ValidatorRecords(*state_, chain_id_, header.height, evidence, proposal_evidence,
                        b.personhood.round_close.next_validators));
+  HITO_RETURN_IF_ERROR(BeginDkgBlock(registry, header.height));
   HITO_ASSIGN_OR_RETURN(b.root_before, StateRoot());
   return b;
 }
@@ -1081,6 +1122,7 @@ Result<BlockOutcome> Ledger::ApplyBlockImpl(
     out.results.push_back(std::move(r));
   }
   HITO_RETURN_IF_ERROR(ApplyCredits(credits, b.params, b.epoch, &overlay, &b.supply));
+  HITO_RETURN_IF_ERROR(dkg::EndBlock(&registry, header.height));
   AssertSupplyAccountedFor(supply_start, b.supply,
                            FlowOf(txs, out.results, b.personhood, credits, refunded),
                            b.params.demurrage_ppm_per_epoch != 0);

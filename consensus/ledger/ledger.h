@@ -17,6 +17,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "consensus/ledger/demurrage.h"
+#include "consensus/ledger/dkg.h"
 #include "consensus/ledger/governance.h"
 #include "consensus/ledger/kv.h"
 #include "consensus/ledger/registry.h"
@@ -62,9 +63,10 @@ inline bool IsEpochStart(const Params& params, uint64_t height) {
 // The dedup OPRF's key set (docs/protocol/dedup-oprf.md): the group key K = k*G, the
 // threshold t and each genesis validator's share index and public share K_i. Genesis
 // must hold one iff it accredits attesters (node/config/genesis_json.h checks this and
-// that the shares are consistent). The ledger neither reads nor writes it: it is not in
-// state, so it is fixed for the chain's life until a DKG moves it there; each node's
-// DedupService serves it and answers with its own share.
+// that the shares are consistent). The ledger writes it to state at genesis (k/keys,
+// dkg.h), and a resharing (started when the validator set changes) or a genesis DKG
+// replaces it there; each node's DedupService still serves the genesis copy and answers
+// with its own share from dedup.share (the node does not follow k/keys yet).
 struct DedupValidatorShare {
   Ed25519PublicKey validator{};
   uint16_t index = 0;     // 1..zk::oprf::kMaxParticipants
@@ -103,6 +105,9 @@ struct Genesis {
   std::optional<GovernanceParams> governance;
   // The dedup OPRF's keys (see DedupKeySet): required with attesters, refused without.
   std::optional<DedupKeySet> dedup_keys;
+  // Instead of dedup_keys, a DKG among the genesis validators opened at genesis (dkg.h).
+  // Not read from genesis.json yet: ledger-level only.
+  std::optional<DkgGenesis> dedup_dkg;
 };
 
 struct Account {
@@ -135,7 +140,8 @@ struct BlockOutcome {
 // Whether the node admits and proposes transactions of `kind`: transfers, registrations,
 // revocations, claims, governance proposals and ballots (the node verifies ballot proofs
 // at admission and in ProcessProposal as it does claims'). A block holding another kind
-// (the reserved kind 7) is refused before voting (the node's ProcessProposal). ApplyBlock
+// (the reserved kind 7, and kind 8 dkg, which the ledger executes but the node neither
+// produces nor answers yet) is refused before voting (the node's ProcessProposal). ApplyBlock
 // records any kind it does not execute, the personhood kinds on a chain whose genesis
 // enabled no registry and the governance kinds on one without governance, as
 // TX_UNSUPPORTED_KIND.
@@ -282,6 +288,8 @@ class Ledger {
                            SignatureCheck sigs) const;
   TxResult CheckTransferTx(const types::Transfer& t, uint64_t pending_from_sender,
                            SignatureCheck sigs) const;
+  TxResult CheckDkgTx(const types::DkgMessage& m, SignatureCheck sigs) const;
+  Status BeginDkgBlock(RegistryStore* registry, uint64_t height) const;
   // The account evaluated at the epoch of block `height`.
   Result<Account> GetAccountAt(const types::AccountId& id, const Params& params,
                                uint64_t height) const;

@@ -47,6 +47,10 @@ constexpr std::pair<TxCode, std::string_view> kNames[] = {
     {TxCode::kBallotOverBudget, "TX_BALLOT_OVER_BUDGET"},
     {TxCode::kBallotRevisions, "TX_BALLOT_REVISIONS"},
     {TxCode::kBallotsPerBlock, "TX_BALLOTS_PER_BLOCK"},
+    {TxCode::kDkgNoSession, "TX_DKG_NO_SESSION"},
+    {TxCode::kDkgNotMember, "TX_DKG_NOT_MEMBER"},
+    {TxCode::kDkgOutOfPhase, "TX_DKG_OUT_OF_PHASE"},
+    {TxCode::kDkgRefused, "TX_DKG_REFUSED"},
 };
 
 }  // namespace

@@ -57,9 +57,14 @@ enum class TxCode : uint16_t {
   kBallotOverBudget = 37,   // sum of the votes' squares exceeds the voice credits
   kBallotRevisions = 38,    // the nullifier cast kBallotRevisionsMax ballots this round
   kBallotsPerBlock = 39,    // the block holds max_claims_per_block membership proofs
+  // DKG messages (dkg.h)
+  kDkgNoSession = 40,   // no open session with the message's id
+  kDkgNotMember = 41,   // the sender does not hold the message's dealer or recipient slot
+  kDkgOutOfPhase = 42,  // outside the message's phase (before it opens or after its deadline)
+  kDkgRefused = 43,     // slot filled already, nothing to complain about or answer, wrong kind
 };
 // The highest code: codes run 0..kLastTxCode without gaps, each with a TxCodeName.
-inline constexpr TxCode kLastTxCode = TxCode::kBallotsPerBlock;
+inline constexpr TxCode kLastTxCode = TxCode::kDkgRefused;
 
 // Stable upper-snake reason, e.g. "TX_NONCE_TOO_LOW".
 std::string_view TxCodeName(TxCode code);

@@ -61,6 +61,8 @@ Status ReadTransaction(Reader* r, Transaction* tx) {
       return ReadProposalBody(r, &tx->body.emplace<GovernanceProposal>());
     case TxKind::kBallot:
       return ReadBallotBody(r, &tx->body.emplace<Ballot>());
+    case TxKind::kDkg:
+      return ReadDkgBody(r, &tx->body.emplace<DkgMessage>());
     default:
       break;
   }
@@ -90,6 +92,8 @@ std::string_view TxKindName(TxKind kind) {
       return "revoke";
     case TxKind::kValidator:
       return "validator";
+    case TxKind::kDkg:
+      return "dkg";
   }
   return "unknown";
 }
@@ -104,6 +108,7 @@ TxKind Transaction::kind() const {
   if (std::holds_alternative<Claim>(body)) return TxKind::kClaim;
   if (std::holds_alternative<GovernanceProposal>(body)) return TxKind::kProposal;
   if (std::holds_alternative<Ballot>(body)) return TxKind::kBallot;
+  if (std::holds_alternative<DkgMessage>(body)) return TxKind::kDkg;
   return TxKind::kTransfer;
 }
 
@@ -127,6 +132,9 @@ Bytes EncodeTransaction(const Transaction& tx) {
       w->U8(kTxVersion);
       w->U8(static_cast<uint8_t>(TxKind::kBallot));
       WriteBallotBody(w, *b);
+    } else if (const auto* d = std::get_if<DkgMessage>(&tx.body)) {
+      WriteDkgUnsigned(w, *d);
+      w->Fixed(d->signature);
     } else {
       const Revocation& rev = std::get<Revocation>(tx.body);
       WriteRevocationUnsigned(w, rev);
@@ -173,6 +181,7 @@ std::optional<SignedFields> SignedFieldsOf(const Transaction& tx) {
 bool VerifySenderSignature(const Transaction& tx) {
   if (const auto* t = std::get_if<Transfer>(&tx.body)) return VerifyTransferSignature(*t);
   if (const auto* p = std::get_if<GovernanceProposal>(&tx.body)) return VerifyProposalSignature(*p);
+  if (const auto* d = std::get_if<DkgMessage>(&tx.body)) return VerifyDkgSignature(*d);
   return false;
 }
 

@@ -10,6 +10,8 @@
 //   proposal  = chain_id:str sender:pubkey32 nonce:u64 fee:u64 deposit:u64 action
 //               signature:sig64                                     (governance.h)
 //   ballot    = round:u64 cohort:u32 entries proof:bytes              (governance.h)
+//   dkg       = chain_id:str sender:pubkey32 session:hash32 message:bytes
+//               signature:sig64                                    (dkg_message.h)
 // The signature covers SigningBytes(tx): a domain label, then the encoding of every field
 // except the signature, so it binds the chain id, nonce and fee. The hash covers the full
 // encoding, signature included. Registrations and revocations carry no account, fee or
@@ -27,6 +29,7 @@
 #include "base/bytes.h"
 #include "base/ed25519.h"
 #include "base/status.h"
+#include "consensus/types/dkg_message.h"
 #include "consensus/types/governance.h"
 #include "consensus/types/personhood.h"
 
@@ -42,6 +45,7 @@ enum class TxKind : uint8_t {
   kBallot = 5,     // anonymous quadratic ballot
   kRevoke = 6,     // an attester revokes an identity it issued
   kValidator = 7,  // validator set actions (reserved)
+  kDkg = 8,        // one message of a dedup-key DKG or resharing run
 };
 std::string_view TxKindName(TxKind kind);
 
@@ -63,7 +67,8 @@ struct Transfer {
 };
 
 struct Transaction {
-  std::variant<Transfer, Registration, Revocation, Claim, GovernanceProposal, Ballot> body;
+  std::variant<Transfer, Registration, Revocation, Claim, GovernanceProposal, Ballot, DkgMessage>
+      body;
 
   TxKind kind() const;
   friend bool operator==(const Transaction&, const Transaction&) = default;
@@ -96,7 +101,7 @@ struct SignedFields {
   uint64_t nonce = 0;
 };
 std::optional<SignedFields> SignedFieldsOf(const Transaction& tx);
-// The transfer's or proposal's signature; false for the other kinds.
+// The transfer's, proposal's or DKG message's signature; false for the other kinds.
 [[nodiscard]] bool VerifySenderSignature(const Transaction& tx);
 
 }  // namespace hito::consensus::types

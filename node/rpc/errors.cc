@@ -53,7 +53,12 @@ grpc::StatusCode GrpcCodeForTx(TxCode code) {
     case TxCode::kNoSnapshot:
     case TxCode::kProposalInvalid:
     case TxCode::kRoundNotOpen:
+    case TxCode::kDkgNoSession:
+    case TxCode::kDkgOutOfPhase:
+    case TxCode::kDkgRefused:
       return grpc::StatusCode::FAILED_PRECONDITION;
+    case TxCode::kDkgNotMember:
+      return grpc::StatusCode::PERMISSION_DENIED;
     case TxCode::kIdentityExists:
     case TxCode::kAttestationUsed:
     case TxCode::kAlreadyClaimed:

@@ -111,7 +111,7 @@ TEST(TransactionTest, RejectsUnknownVersion) {
 }
 
 TEST(TransactionTest, RejectsUnknownKind) {
-  for (int k : {0, 8, 255}) {
+  for (int k : {0, 9, 255}) {
     Bytes enc = Encoded();
     enc[1] = static_cast<uint8_t>(k);
     Result<Transaction> r = DecodeTransaction(enc);
