@@ -135,10 +135,17 @@ TEST_F(UbiCliE2eTest, UnaccreditedAttesterAndBadArgumentsRefused) {
   HitoJson({"attester", "new", "stranger"});
   Json dave = HitoJson({"identity", "new", "dave"});
   const std::string point = dave["identity"].get<std::string>();
-  // The validators answer only accredited attesters: no tag, so no attestation.
-  ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
-                      "--handle", "passport:FRA:DAVE1", "--expires-in", "5"}),
-                1, "DEDUP_NOT_ACCREDITED");
+  // The validators answer only accredited attesters: no tag, so no attestation. The
+  // command reports each validator's answer on stderr as it goes, so the error is its
+  // last line.
+  CliRun stranger = Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
+                          "--handle", "passport:FRA:DAVE1", "--expires-in", "5"});
+  EXPECT_EQ(stranger.exit_code, 1) << stranger.err;
+  EXPECT_TRUE(stranger.out.empty()) << stranger.out;
+  EXPECT_NE(stranger.err.find("DEDUP_NOT_ACCREDITED"), std::string::npos) << stranger.err;
+  const size_t last = stranger.err.rfind('\n', stranger.err.size() - 2);
+  EXPECT_EQ(stranger.err.compare(last == std::string::npos ? 0 : last + 1, 7, "error: "), 0)
+      << stranger.err;
 
   ExpectRefused(Hito({"attester", "attest", "--attester", "stranger", "--identity", point,
                       "--handle", " padded", "--expires-in", "5"}),
