@@ -580,7 +580,12 @@ Result<TxResult> Renew(RegistryStore* store, Identity id, const types::Attestati
   return TxResult{};
 }
 
-// A new identity at the next index; the live holder of its tag, if any, is replaced.
+// A new identity at the next index; the live holder of its tag, if any, is replaced,
+// whichever accredited attester issued it: tags are one per person across attesters (the
+// validators' OPRF), so a second attester checking the same person is the same person
+// coming back (personhood.md, "Replacement across attesters"). The result's message names
+// the replaced identity, its attester and the replacing attester, in full, so a
+// replacement by a copied tag is on record against the attester that signed it.
 Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t epoch,
                         const types::Attestation& a) {
   HITO_ASSIGN_OR_RETURN(RegistryState state, ReadState(*store));
@@ -588,6 +593,7 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
   if ((index >> p.cohort_bits) >= UINT32_MAX) {
     return Refused(TxCode::kAttesterQuota, "the registry is full (cohort numbers exhausted)");
   }
+  TxResult result;
   HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> holder, ReadIndex(*store, TagKey(a.dedup_tag)));
   if (holder) {
     HITO_ASSIGN_OR_RETURN(Identity old, LoadIdentity(*store, *holder));
@@ -595,14 +601,9 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
       return DataLossError("registry: r/g names identity " + std::to_string(old.index) +
                            ", which is not live");
     }
-    // Tags are public in the identity records and, until they agree across attesters,
-    // each attester's own: only the attester of the identity holding a tag may replace
-    // it, or any attester could kill anyone's identity by copying its tag.
-    if (old.attester != a.attester) {
-      return Refused(TxCode::kNotIssuer, "dedup tag held by identity " + std::to_string(old.index) +
-                                             " of attester " + Short(old.attester) +
-                                             "; only that attester may replace it");
-    }
+    result.message = "replaced identity " + std::to_string(old.index) + " of attester " +
+                     HexEncode(old.attester) + " (same dedup tag); replacement attested by " +
+                     HexEncode(a.attester);
     HITO_RETURN_IF_ERROR(Kill(store, p, &state, std::move(old), IdentityStatus::kReplaced));
   }
   Identity id;
@@ -619,7 +620,7 @@ Result<TxResult> Append(RegistryStore* store, const RegistryParams& p, uint64_t 
   MarkDirty(&state, CohortOf(p, index));
   state.next_index = index + 1;
   store->Put(KeyOf(kStateKey), EncodeState(state));
-  return TxResult{};
+  return result;
 }
 
 }  // namespace

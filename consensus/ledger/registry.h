@@ -166,7 +166,10 @@ inline constexpr std::string_view kAttesterKeyPrefix = "r/t/";
 Status BeginEpoch(RegistryStore* store, const RegistryParams& p, uint64_t epoch);
 
 // A registration in a block of `epoch` (rules and their order: personhood.md). A non-OK
-// Result is a storage failure; refusals are TxResults and change nothing.
+// Result is a storage failure; refusals are TxResults and change nothing. A new identity
+// whose tag a live identity holds replaces it, whichever accredited attester issued it;
+// the OK result's message then names the replaced index, its attester and the replacing
+// attester (empty otherwise).
 // SignatureCheck::kAlreadyVerified skips the attester signature and the proof of
 // possession (for blocks whose transactions the node itself verified).
 Result<TxResult> ApplyRegistration(RegistryStore* store, std::string_view chain_id,

@@ -2,7 +2,9 @@
 // registration and revocation rule with its hostile input (forged attestation, proof of
 // possession for another identity or chain, expired or over-long attestation, unaccredited
 // attester, quota, replayed attestation, re-registered point, revocation by a non-issuer),
-// replacement by dedup tag, renewal, consecutive indices, per-epoch snapshots (contents,
+// replacement by dedup tag (by the issuing attester or another one, a copied tag and the
+// re-attestation that undoes it, and the rules a replacement still obeys), renewal,
+// consecutive indices, per-epoch snapshots (contents,
 // the zk set hash, sharing across unchanged epochs, fillers after revocation and expiry,
 // pruning), the registry records being state tree leaves, genesis, attester accreditation
 // and the public-commitment seam. Small parameters: 4 blocks per epoch, cohorts of 4.
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "base/ed25519.h"
+#include "base/hex.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/records.h"
 #include "consensus/ledger/state_tree.h"
@@ -125,6 +128,14 @@ class RegistryChain {
   RegistryStore store() const { return RegistryStore(&kv); }
   Identity IdentityOf(const types::IdentityPoint& p) const {
     return **registry::FindIdentity(store(), p);
+  }
+  // Identities live now (Size counts every identity ever registered).
+  uint64_t LiveCount() const {
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < *registry::Size(store()); ++i) {
+      if ((*registry::IdentityAt(store(), i))->status == IdentityStatus::kLive) ++live;
+    }
+    return live;
   }
   std::optional<Hash32> SnapshotHash(uint64_t e, uint32_t cohort) const {
     return *registry::SnapshotHash(store(), e, cohort);
@@ -311,8 +322,13 @@ TEST(Registry, SameTagReplacesTheOldIdentity) {
   ASSERT_TRUE(chain.ApplyOne(Register(lost, Attest(AttesterKey(1), lost.point, Tag("p"), 5))).ok());
   chain.EnterEpoch(1);
   EXPECT_EQ(chain.Snapshot(1, 0), std::vector<types::IdentityPoint>{lost.point});
-  ASSERT_TRUE(
-      chain.ApplyOne(Register(fresh, Attest(AttesterKey(1), fresh.point, Tag("p"), 6))).ok());
+  const TxResult r =
+      chain.ApplyOne(Register(fresh, Attest(AttesterKey(1), fresh.point, Tag("p"), 6)));
+  ASSERT_TRUE(r.ok()) << r.message;
+  const std::string one = HexEncode(AttesterKey(1).public_key());
+  EXPECT_EQ(r.message, "replaced identity 0 of attester " + one +
+                           " (same dedup tag); replacement attested by " + one);
+  EXPECT_EQ(chain.LiveCount(), 1u);
   EXPECT_EQ(chain.IdentityOf(lost.point).status, IdentityStatus::kReplaced);
   EXPECT_EQ(chain.IdentityOf(fresh.point).index, 1u);
   EXPECT_EQ(chain.IdentityOf(fresh.point).status, IdentityStatus::kLive);
@@ -327,15 +343,130 @@ TEST(Registry, SameTagReplacesTheOldIdentity) {
   ExpectRefused(&chain, Revoke(AttesterKey(1), lost.point), TxCode::kIdentityNotLive);
 }
 
-TEST(Registry, AnotherAttesterCannotReplaceByCopyingATag) {
+// Tags are one per person across attesters (the validators' OPRF): a second attester
+// checking the same person registers the person's new key and replaces the identity the
+// first attester issued. One live identity; the result names both attesters in full.
+TEST(Registry, AnotherAttesterReplacesTheHolderOfTheSameTag) {
+  RegistryChain chain;
+  const Citizen first = MakeCitizen(1);
+  const Citizen second = MakeCitizen(2);
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(first, Attest(AttesterKey(1), first.point, Tag("p"), 5))).ok());
+  chain.EnterEpoch(1);
+  ASSERT_EQ(chain.LiveCount(), 1u);
+  const TxResult r =
+      chain.ApplyOne(Register(second, Attest(AttesterKey(2), second.point, Tag("p"), 6)));
+  ASSERT_TRUE(r.ok()) << TxCodeName(r.code) << ": " << r.message;
+  EXPECT_EQ(r.message, "replaced identity 0 of attester " + HexEncode(AttesterKey(1).public_key()) +
+                           " (same dedup tag); replacement attested by " +
+                           HexEncode(AttesterKey(2).public_key()));
+  EXPECT_EQ(chain.IdentityOf(first.point).status, IdentityStatus::kReplaced);
+  EXPECT_EQ(chain.IdentityOf(first.point).attester, AttesterKey(1).public_key());
+  const Identity now = chain.IdentityOf(second.point);
+  EXPECT_EQ(now.status, IdentityStatus::kLive);
+  EXPECT_EQ(now.index, 1u);
+  EXPECT_EQ(now.attester, AttesterKey(2).public_key());
+  EXPECT_EQ(now.registered_epoch, 1u);
+  EXPECT_EQ(chain.LiveCount(), 1u);
+  EXPECT_EQ(*registry::Size(chain.store()), 2u);  // indices are never reused
+  // The replacement counts against the replacing attester's quota, not the issuer's.
+  EXPECT_EQ((*registry::GetAttesterQuota(chain.store(), AttesterKey(2).public_key()))->used, 1u);
+  // Snapshot 1 still holds the first key; from epoch 2 only the second.
+  EXPECT_EQ(chain.Snapshot(1, 0), std::vector<types::IdentityPoint>{first.point});
+  chain.EnterEpoch(2);
+  EXPECT_EQ(chain.Snapshot(2, 0), (std::vector<types::IdentityPoint>{
+                                      zk::proof::membership::Filler(0).bytes(), second.point}));
+  // The replaced identity is dead for every attester: not revocable, not renewable.
+  ExpectRefused(&chain, Revoke(AttesterKey(1), first.point), TxCode::kIdentityNotLive);
+  ExpectRefused(&chain, Register(first, Attest(AttesterKey(1), first.point, Tag("p"), 7)),
+                TxCode::kIdentityExists);
+}
+
+// The griefing a shared, public tag allows, and its bounds: an accredited attester that
+// copies a victim's tag from state replaces the victim's identity with a key of its own.
+// It is on record (the result names it; the new identity's attester is it); the victim's
+// original attester cannot revoke the copy (revocation stays the issuer's), but any
+// attester re-attesting the victim under a new key replaces the copy in turn.
+TEST(Registry, ACopiedTagReplacesTheVictimAndReattestationRestoresIt) {
+  RegistryChain chain;
+  const Citizen victim = MakeCitizen(1);
+  const Citizen intruder = MakeCitizen(2);
+  const Citizen restored = MakeCitizen(3);
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(victim, Attest(AttesterKey(1), victim.point, Tag("v"), 5))).ok());
+  const Hash32 tag = chain.IdentityOf(victim.point).dedup_tag;  // public in state
+  const TxResult grief =
+      chain.ApplyOne(Register(intruder, Attest(AttesterKey(2), intruder.point, tag, 5)));
+  ASSERT_TRUE(grief.ok()) << grief.message;
+  EXPECT_NE(grief.message.find("attested by " + HexEncode(AttesterKey(2).public_key())),
+            std::string::npos)
+      << grief.message;
+  EXPECT_EQ(chain.IdentityOf(victim.point).status, IdentityStatus::kReplaced);
+  EXPECT_EQ(chain.IdentityOf(intruder.point).attester, AttesterKey(2).public_key());
+  ExpectRefused(&chain, Revoke(AttesterKey(1), intruder.point), TxCode::kNotIssuer);
+  // The victim's attester checks them again and attests a new key: the copy is replaced.
+  const TxResult back =
+      chain.ApplyOne(Register(restored, Attest(AttesterKey(1), restored.point, tag, 6)));
+  ASSERT_TRUE(back.ok()) << back.message;
+  EXPECT_NE(back.message.find("replaced identity 1 of attester " +
+                              HexEncode(AttesterKey(2).public_key())),
+            std::string::npos)
+      << back.message;
+  EXPECT_EQ(chain.IdentityOf(intruder.point).status, IdentityStatus::kReplaced);
+  EXPECT_EQ(chain.IdentityOf(restored.point).status, IdentityStatus::kLive);
+  EXPECT_EQ(chain.LiveCount(), 1u);
+}
+
+// Replacement needs an accredited attester like any registration: neither a key never
+// accredited nor one governance removed can replace by a copied tag.
+TEST(Registry, AnUnaccreditedOrRemovedAttesterCannotReplace) {
   RegistryChain chain;
   const Citizen victim = MakeCitizen(1);
   const Citizen intruder = MakeCitizen(2);
   ASSERT_TRUE(
       chain.ApplyOne(Register(victim, Attest(AttesterKey(1), victim.point, Tag("v"), 5))).ok());
-  const Hash32 tag = chain.IdentityOf(victim.point).dedup_tag;  // public in state
-  ExpectRefused(&chain, Register(intruder, Attest(AttesterKey(2), intruder.point, tag, 5)),
-                TxCode::kNotIssuer);
+  const Hash32 tag = chain.IdentityOf(victim.point).dedup_tag;
+  ExpectRefused(&chain, Register(intruder, Attest(AttesterKey(3), intruder.point, tag, 5)),
+                TxCode::kAttesterNotAccredited);
+  EXPECT_EQ(chain.IdentityOf(victim.point).status, IdentityStatus::kLive);
+  // Attester 2 removed (as governance would), judged on that store.
+  RegistryStore store = chain.store();
+  ASSERT_TRUE(registry::RemoveAttester(&store, AttesterKey(2).public_key()).ok());
+  const auto a = Attest(AttesterKey(2), intruder.point, tag, 5);
+  const TxResult r = *registry::ApplyRegistration(&store, kChain, chain.params, chain.epoch(),
+                                                  types::Registration{a, Prove(intruder.secret, a)},
+                                                  SignatureCheck::kVerify);
+  EXPECT_EQ(r.code, TxCode::kAttesterNotAccredited) << r.message;
+  EXPECT_EQ((*registry::FindIdentity(store, victim.point))->status, IdentityStatus::kLive);
+}
+
+// A replacement is still a registration: its attestation must be unexpired, within the
+// maximum, signed, and within the replacing attester's quota.
+TEST(Registry, AReplacementKeepsEveryOtherRegistrationRule) {
+  RegistryChain chain;  // quota 3
+  const Citizen victim = MakeCitizen(1);
+  ASSERT_TRUE(
+      chain.ApplyOne(Register(victim, Attest(AttesterKey(1), victim.point, Tag("v"), 5))).ok());
+  const Hash32 tag = chain.IdentityOf(victim.point).dedup_tag;
+  const Citizen x = MakeCitizen(2);
+  ExpectRefused(&chain, Register(x, Attest(AttesterKey(2), x.point, tag, 0)),
+                TxCode::kAttestationExpired);
+  ExpectRefused(&chain, Register(x, Attest(AttesterKey(2), x.point, tag, 20)),
+                TxCode::kAttestationTooLong);
+  types::Transaction forged = Register(x, Attest(AttesterKey(2), x.point, tag, 5));
+  std::get<types::Registration>(forged.body).attestation.signature[0] ^= 1;
+  ExpectRefused(&chain, forged, TxCode::kBadSignature);
+  // At a fresh epoch's start, attester 2 spends its quota on others in one block; its
+  // replacement is then refused.
+  chain.EnterEpoch(chain.epoch() + 1);
+  std::vector<types::Transaction> others;
+  for (uint64_t i = 0; i < 3; ++i) {
+    const Citizen c = MakeCitizen(10 + i);
+    others.push_back(Register(c, Attest(AttesterKey(2), c.point, Tag(std::to_string(i)), 5)));
+  }
+  for (const TxResult& r : chain.Apply(others)) ASSERT_TRUE(r.ok()) << r.message;
+  ExpectRefused(&chain, Register(x, Attest(AttesterKey(2), x.point, tag, 5)),
+                TxCode::kAttesterQuota);
   EXPECT_EQ(chain.IdentityOf(victim.point).status, IdentityStatus::kLive);
 }
 

@@ -2,7 +2,8 @@
 // proofs over small cohorts (4 identities, padded to sets of 16): one claim per identity
 // per epoch (in state and within a block), the window of open epochs, snapshots (a claim
 // against another epoch's set, a pruned one, one that does not exist yet), identities that
-// left the set (replaced, revoked, expired), a recipient changed in transit, a context
+// left the set (replaced, revoked, expired), a replacement by a second attester (one claim
+// per epoch across both identities), a recipient changed in transit, a context
 // spelled as text, malformed proof bytes, the per-block claim cap, the pruning that bounds
 // the nullifier state, and the supply against the sum of balances over 1,000 epochs.
 #include "consensus/ledger/ubi.h"
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "base/ed25519.h"
+#include "base/hex.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/records.h"
 #include "consensus/types/personhood.h"
@@ -40,6 +42,7 @@ Ed25519PrivateKey KeyFor(uint8_t tag, uint8_t i) {
   return Ed25519PrivateKey::FromSeed(seed);
 }
 Ed25519PrivateKey Attester() { return KeyFor(0xA7, 1); }
+Ed25519PrivateKey SecondAttester() { return KeyFor(0xA7, 2); }
 
 struct Citizen {
   zk::Scalar secret;
@@ -66,7 +69,7 @@ struct ChainParams {
   uint64_t max_attestation_epochs = 2000;
 };
 
-// A chain whose genesis accredits one attester, over a MemoryKv. Cohorts of 4.
+// A chain whose genesis accredits two attesters, over a MemoryKv. Cohorts of 4.
 class UbiChain {
  public:
   explicit UbiChain(ChainParams cp = {}) : cp_(cp) {
@@ -74,7 +77,7 @@ class UbiChain {
     g.chain_id = kChain;
     g.params.epoch_blocks = cp.epoch_blocks;
     g.params.demurrage_ppm_per_epoch = cp.demurrage_ppm;
-    g.attesters = {Attester().public_key()};
+    g.attesters = {Attester().public_key(), SecondAttester().public_key()};
     g.registry.cohort_bits = 2;
     g.registry.max_attestation_epochs = cp.max_attestation_epochs;
     g.registry.attester_quota_per_epoch = 1000;
@@ -103,13 +106,15 @@ class UbiChain {
     while (!(epoch() == e && height() % cp_.epoch_blocks == 0)) Apply({});
   }
 
-  types::Transaction Register(const Citizen& c, uint64_t expiry) const {
+  // An attestation of `c` (tag: its handle's) by `attester` (default: the first).
+  types::Transaction Register(const Citizen& c, uint64_t expiry,
+                              const Ed25519PrivateKey& attester = Attester()) const {
     types::Attestation a;
     a.chain_id = kChain;
     a.identity = c.point;
     a.dedup_tag = types::DedupTag(types::DedupKey{9}, c.handle);
     a.expiry_epoch = expiry;
-    types::SignAttestation(&a, Attester());
+    types::SignAttestation(&a, attester);
     return types::Transaction{types::Registration{
         a, zk::proof::SchnorrProve(c.secret, types::PossessionMessage(a))->Encode()}};
   }
@@ -358,6 +363,48 @@ TEST(Ubi, ReplacedRevokedAndExpiredIdentitiesLeaveTheNextSnapshot) {
   ExpectCode(chain.ApplyOne(chain.ClaimTx(renewed, 3, Account(2))), TxCode::kOk);
   ExpectCode(chain.ApplyOne(chain.ClaimTx(people[2], 3, Account(2))), TxCode::kOk);
   EXPECT_EQ(chain.Balance(Account(2)), 2 * kUbi);
+}
+
+// The same person (one handle, so one tag) checked by a second attester under a new key:
+// the second identity replaces the first, and across both the person is paid once per
+// epoch. The old key claims the epoch of the replacement (its snapshot still holds it) and
+// not later; the new key claims from the next epoch, once.
+TEST(Ubi, AReplacementByAnotherAttesterLeavesOneClaimPerEpoch) {
+  UbiChain chain;
+  const std::vector<Citizen> people = Populate(&chain, 2);
+  const Citizen& first = people[0];
+  const Citizen second = MakeCitizen(77, first.handle);
+  const TxResult r = chain.ApplyOne(chain.Register(second, 1500, SecondAttester()));
+  ExpectCode(r, TxCode::kOk);
+  EXPECT_NE(r.message.find("replaced identity 0 of attester " + HexEncode(Attester().public_key())),
+            std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("attested by " + HexEncode(SecondAttester().public_key())),
+            std::string::npos)
+      << r.message;
+  // Epoch 1: the old key's slot is still in the snapshot; the new key is not.
+  ExpectCode(chain.ApplyOne(chain.ClaimTx(first, 1, Account(1))), TxCode::kOk);
+  const uint64_t new_slot = chain.IndexOf(second) & 3;
+  EXPECT_FALSE(zk::proof::membership::Prove(*chain.Set(1, 0), new_slot, second.secret, kChain,
+                                            types::ClaimContext(1),
+                                            types::ClaimMessage(kChain, 1, 0, Account(2)))
+                   .ok())
+      << "the new identity is in the snapshot of its registration epoch";
+  // Epoch 2: the old key is a filler; the new key claims once.
+  chain.EnterEpoch(2);
+  types::Claim stale = chain.MakeClaim(first, 2, Account(1), /*set_epoch=*/1);
+  ExpectCode(chain.ApplyOne(types::Transaction{stale}), TxCode::kBadProof);
+  EXPECT_FALSE(zk::proof::membership::Prove(*chain.Set(2, 0), chain.IndexOf(first) & 3,
+                                            first.secret, kChain, types::ClaimContext(2),
+                                            types::ClaimMessage(kChain, 2, 0, Account(1)))
+                   .ok())
+      << "the replaced identity is still a member of the next snapshot";
+  ExpectCode(chain.ApplyOne(chain.ClaimTx(second, 2, Account(2))), TxCode::kOk);
+  ExpectCode(chain.ApplyOne(chain.ClaimTx(second, 2, Account(3))), TxCode::kAlreadyClaimed);
+  // One payment per epoch for this person: epoch 1 to the old key, epoch 2 to the new.
+  EXPECT_EQ(chain.Balance(Account(1)), kUbi);
+  EXPECT_EQ(chain.Balance(Account(2)), kUbi);
+  EXPECT_EQ(chain.Balance(Account(3)), 0u);
 }
 
 TEST(Ubi, ABlockCarriesAtMostMaxClaimsPerBlock) {
