@@ -12,6 +12,18 @@ namespace hito::node {
 
 namespace types = consensus::types;
 
+namespace {
+
+bool InSomeSet(const consensus::ledger::Genesis& g, const Ed25519PublicKey& key) {
+  if (g.validators.IndexOf(key)) return true;
+  for (const consensus::ledger::ValidatorSetChange& c : g.validator_schedule) {
+    if (c.set.IndexOf(key)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   std::unique_ptr<Node> node(new Node());
   config::HomePaths paths{options.home};
@@ -24,8 +36,16 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   const Hash32 genesis_hash = config::GenesisHash(genesis_text);
   node->chain_id_ = genesis.chain_id;
   HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey key, config::ReadSeedFile(paths.validator_key()));
+  // A validator that joins later (by the schedule or by governance's add_validator)
+  // starts as a follower: it catches up by block sync and signs from the height a set
+  // names it.
   if (!genesis.validators.IndexOf(key.public_key())) {
-    return FailedPreconditionError("validator.key is not in the genesis validator set");
+    spdlog::warn(
+        InSomeSet(genesis, key.public_key())
+            ? "validator.key is not in the genesis validator set: this node follows the chain "
+              "and signs from the height the validator schedule adds it"
+            : "validator.key is in no validator set known at genesis: this node follows the "
+              "chain and signs only if governance adds it (check the key if it should sign now)");
   }
   const Ed25519PublicKey validator = key.public_key();
 
@@ -63,7 +83,8 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
     HITO_RETURN_IF_ERROR(node->OpenBft(options, genesis_hash, std::move(key)));
     spdlog::info("BFT consensus with {} validators", genesis.validators.size());
   }
-  HITO_RETURN_IF_ERROR(node->StartRpc(options, genesis_hash, validator, genesis.dedup_keys));
+  HITO_RETURN_IF_ERROR(node->OpenDkg(options));
+  HITO_RETURN_IF_ERROR(node->StartRpc(options, genesis_hash, validator));
   return node;
 }
 
@@ -94,35 +115,38 @@ Status Node::OpenBft(const NodeOptions& options, const Hash32& genesis_hash,
   return Status::Ok();
 }
 
-namespace {
-
-// This validator's share of the dedup key from its home, when genesis has a key set and
-// gives it a share; a validator that has a share in genesis but no share file (or a wrong
-// one) does not start.
-Result<std::optional<zk::oprf::KeyShare>> LoadDedupShare(
-    const std::filesystem::path& home, const std::optional<consensus::ledger::DedupKeySet>& keys,
-    const Ed25519PublicKey& validator) {
-  if (!keys || !config::ShareOf(*keys, validator)) {
-    return std::optional<zk::oprf::KeyShare>();
-  }
-  config::HomePaths paths{home};
-  Result<zk::oprf::KeyShare> share = config::LoadDedupShare(paths.dedup_share(), *keys, validator);
-  if (!share.ok()) return share.status().WithContext("dedup share");
-  spdlog::info("dedup OPRF: share index {} of a {}-of-{} key", share->index, keys->threshold,
-               keys->shares.size());
-  std::optional<zk::oprf::KeyShare> out(*share);
-  share->Wipe();  // Scalars are plain values: every copy of the secret is wiped
-  return out;
+Status Node::OpenDkg(const NodeOptions& options) {
+  config::HomePaths paths{options.home};
+  HITO_ASSIGN_OR_RETURN(Ed25519PrivateKey key, config::ReadSeedFile(paths.validator_key()));
+  mempool::Mempool* pool = mempool_.get();
+  mempool::TxRelay* relay = own_transport_.get();
+  // The driver's messages enter like a client's: admitted here, then gossiped.
+  auto submit = [pool, relay](ByteView tx) -> Status {
+    mempool::AdmitOutcome o = pool->Admit(tx);
+    if (!o.storage_error.ok()) return o.storage_error;
+    if (o.ok()) {
+      if (relay != nullptr && o.admitted) relay->Relay(o.admitted);
+      return Status::Ok();
+    }
+    if (o.code == consensus::ledger::TxCode::kAlreadyKnown) return Status::Ok();
+    return FailedPreconditionError(
+        "dkg message refused: " + std::string(consensus::ledger::TxCodeName(o.code)) + ": " +
+        o.message);
+  };
+  Result<std::unique_ptr<dedup::DkgDriver>> driver = dedup::DkgDriver::Open(
+      dedup::DkgDriverOptions{.chain_id = chain_id_, .share_path = paths.dedup_share()},
+      std::move(key), store_.get(), &dedup_keyring_, std::move(submit));
+  if (!driver.ok()) return driver.status().WithContext("dedup keys");
+  dkg_ = std::move(driver).value();
+  dedup::DkgDriver* d = dkg_.get();
+  dkg_subscription_ = events_->Subscribe([d](uint64_t height) { d->OnCommit(height); });
+  return Status::Ok();
 }
 
-}  // namespace
-
 Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
-                      const Ed25519PublicKey& validator,
-                      const std::optional<consensus::ledger::DedupKeySet>& dedup_keys) {
+                      const Ed25519PublicKey& validator) {
   rpc::RpcBackend backend;
-  HITO_ASSIGN_OR_RETURN(backend.dedup_share, LoadDedupShare(options.home, dedup_keys, validator));
-  backend.dedup_keys = dedup_keys;
+  backend.dedup_keyring = &dedup_keyring_;
   backend.chain_id = chain_id_;
   backend.genesis_hash = genesis_hash;
   backend.validator = validator;
@@ -131,16 +155,15 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
   backend.events = events_.get();
   backend.app = app_.get();
   backend.relay = own_transport_.get();  // RPC-admitted txs are gossiped to the peers
-  Result<std::unique_ptr<rpc::RpcServer>> started =
-      rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc);
-  if (backend.dedup_share) backend.dedup_share->Wipe();  // moved from: a copy remains
-  HITO_ASSIGN_OR_RETURN(rpc_, std::move(started));
+  HITO_ASSIGN_OR_RETURN(rpc_,
+                        rpc::RpcServer::Start(config_.grpc_addr, std::move(backend), options.rpc));
   spdlog::info("gRPC listening on {} (port {}), validator {}", config_.grpc_addr, rpc_->port(),
                EncodeAddress(types::AccountIdFromPublicKey(validator)));
   return Status::Ok();
 }
 
 void Node::StartEngine() {
+  if (dkg_) dkg_->Start();
   if (engine_) engine_->Start();
 }
 
@@ -148,6 +171,10 @@ void Node::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (engine_) engine_->Stop();
+  if (dkg_) {
+    events_->Unsubscribe(dkg_subscription_);
+    dkg_->Stop();
+  }
   if (own_transport_) own_transport_->Stop();
   if (events_) events_->Shutdown();
   if (rpc_) rpc_->Shutdown();

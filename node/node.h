@@ -5,8 +5,10 @@
 // missing), builds the mempool, CommitEvents, the ChainApp and the one engine the genesis
 // calls for (SoloEngine for a single validator, BftEngine over the peer network otherwise;
 // the node owns that network and hands it to the engine), and starts the gRPC server.
-// StartEngine starts block production. Stop shuts down in reverse: engine first (no block
-// in progress), then the peer network, then waiters, then the gRPC server.
+// The DKG driver (node/dedup) loads the dedup key set and this validator's share and
+// follows the chain's DKG and resharing sessions. StartEngine starts block production and
+// the driver. Stop shuts down in reverse: engine first (no block in progress), then the
+// DKG driver, the peer network, waiters, and the gRPC server.
 #ifndef HITO_NODE_NODE_H_
 #define HITO_NODE_NODE_H_
 
@@ -23,6 +25,8 @@
 #include "node/chain/prepared_set_cache.h"
 #include "node/chain/solo_engine.h"
 #include "node/config/config.h"
+#include "node/dedup/dkg_driver.h"
+#include "node/dedup/keyring.h"
 #include "node/mempool/mempool.h"
 #include "node/rpc/server.h"
 #include "node/store/store.h"
@@ -63,11 +67,12 @@ class Node {
   Node() = default;
   // The BFT engine and, unless options.transport is given, the peer network it talks over.
   Status OpenBft(const NodeOptions& options, const Hash32& genesis_hash, Ed25519PrivateKey key);
-  // The public gRPC server over the opened parts, with DedupService's keys and this
-  // validator's share of them (read from the home).
+  // The DKG driver over the committed state, which fills the dedup keyring (the
+  // chain's key set and this validator's share of it) before the RPC serves it.
+  Status OpenDkg(const NodeOptions& options);
+  // The public gRPC server over the opened parts, with DedupService on the keyring.
   Status StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
-                  const Ed25519PublicKey& validator,
-                  const std::optional<consensus::ledger::DedupKeySet>& dedup_keys);
+                  const Ed25519PublicKey& validator);
   config::NodeConfig config_;
   std::string chain_id_;
   std::unique_ptr<store::Store> store_;
@@ -81,6 +86,9 @@ class Node {
   std::unique_ptr<chain::P2pTransport> own_transport_;
   std::unique_ptr<chain::Engine> engine_;
   chain::SoloEngine* solo_ = nullptr;  // engine_, when it is the SoloEngine
+  dedup::DedupKeyring dedup_keyring_;
+  std::unique_ptr<dedup::DkgDriver> dkg_;
+  uint64_t dkg_subscription_ = 0;
   std::unique_ptr<rpc::RpcServer> rpc_;
   bool stopped_ = false;
 };

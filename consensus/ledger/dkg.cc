@@ -25,6 +25,7 @@ constexpr std::string_view kKeysKey = "k/keys";
 constexpr std::string_view kSessionKey = "k/session";
 constexpr std::string_view kIndexKey = "k/index";
 constexpr std::string_view kLastKey = "k/last";
+constexpr std::string_view kDecidedKey = "k/decided";
 constexpr size_t kIndexEntrySize = 5;
 
 // k/d/<dealer>, k/c/<dealer><complainer>, k/j/<dealer><complainer>.
@@ -161,7 +162,8 @@ Result<DkgSession> MakeSession(std::string_view chain_id, DkgKind kind, uint64_t
   return s;
 }
 
-// Deletes the open session's messages, its index and the session record.
+// Deletes the stored messages and their index, the open session's record and the
+// decided one's.
 Status DropSession(RegistryStore* store) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> index, store->Get(KeyBytes(kIndexKey)));
   if (index) {
@@ -175,7 +177,30 @@ Status DropSession(RegistryStore* store) {
     store->Delete(KeyBytes(kIndexKey));
   }
   store->Delete(KeyBytes(kSessionKey));
+  store->Delete(KeyBytes(kDecidedKey));
   return Status::Ok();
+}
+
+Bytes EncodeDecided(const DkgSession& s, const std::optional<DedupKeySet>& old_keys) {
+  Bytes out = EncodeSession(s);
+  const Bytes tail = types::EncodeWith([&](Writer* w) {
+    w->Bool(old_keys.has_value());
+    if (old_keys) {
+      const Bytes k = EncodeKeySet(*old_keys);
+      w->Raw(k);
+    }
+  });
+  out.insert(out.end(), tail.begin(), tail.end());
+  return out;
+}
+
+Status ReadDecidedBody(Reader* r, DecidedSession* d) {
+  HITO_RETURN_IF_ERROR(ReadSessionBody(r, &d->session));
+  bool has_old = false;
+  HITO_RETURN_IF_ERROR(r->Bool("k/decided.has_old_keys", &has_old));
+  if (!has_old) return Status::Ok();
+  d->old_keys.emplace();
+  return ReadKeySetBody(r, &*d->old_keys);
 }
 
 std::vector<Ed25519PublicKey> SetKeys(const types::ValidatorSet& set) {
@@ -224,6 +249,10 @@ Result<std::optional<DkgSession>> ReadSession(const RegistryStore& store) {
 
 Result<std::optional<DkgResult>> ReadLastResult(const RegistryStore& store) {
   return ReadRecord<DkgResult>(store, kLastKey, ReadResultBody);
+}
+
+Result<std::optional<DecidedSession>> ReadDecided(const RegistryStore& store) {
+  return ReadRecord<DecidedSession>(store, kDecidedKey, ReadDecidedBody);
 }
 
 Status InitGenesis(RegistryStore* store, std::string_view chain_id,
@@ -348,14 +377,6 @@ Result<TxResult> CheckRole(const RegistryStore& store, const DkgSession& s, uint
   return TxResult{};
 }
 
-// Every stored message of the open session, decoded, by kind.
-struct Stored {
-  std::vector<zdkg::Dealing> dealings;
-  std::vector<zdkg::ReshareDealing> reshares;
-  std::vector<zdkg::Complaint> complaints;
-  std::vector<zdkg::Justification> justifications;
-};
-
 template <typename T>
 Status DecodeInto(const Bytes& raw, std::vector<T>* out) {
   auto m = T::Decode(raw);
@@ -364,8 +385,10 @@ Status DecodeInto(const Bytes& raw, std::vector<T>* out) {
   return Status::Ok();
 }
 
-Result<Stored> ReadStored(const RegistryStore& store) {
-  Stored out;
+}  // namespace
+
+Result<DkgMessages> ReadMessages(const RegistryStore& store) {
+  DkgMessages out;
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> index, store.Get(KeyBytes(kIndexKey)));
   if (!index) return out;
   if (index->size() % kIndexEntrySize != 0) return DataLossError("k/index: truncated entry");
@@ -391,21 +414,7 @@ Result<Stored> ReadStored(const RegistryStore& store) {
   return out;
 }
 
-DedupKeySet KeySetFrom(const zdkg::Outcome& o, const std::vector<Ed25519PublicKey>& recipients,
-                       uint32_t quota) {
-  HITO_ASSERT(o.public_shares.size() == recipients.size());
-  DedupKeySet k;
-  k.group_key = o.group_key.bytes();
-  k.threshold = o.threshold;
-  k.quota_per_epoch = quota;
-  for (size_t m = 0; m < recipients.size(); ++m) {
-    k.shares.push_back({recipients[m], static_cast<uint16_t>(m + 1), o.public_shares[m].bytes()});
-  }
-  return k;
-}
-
-// The old key set as the outcome a resharing starts from (public shares in index order).
-Result<zdkg::Outcome> OldOutcome(const DedupKeySet& keys) {
+Result<zdkg::Outcome> KeySetOutcome(const DedupKeySet& keys) {
   zdkg::Outcome old;
   old.threshold = keys.threshold;
   auto k = zk::Point::Decode(keys.group_key);
@@ -421,9 +430,24 @@ Result<zdkg::Outcome> OldOutcome(const DedupKeySet& keys) {
   return old;
 }
 
+namespace {
+
+DedupKeySet KeySetFrom(const zdkg::Outcome& o, const std::vector<Ed25519PublicKey>& recipients,
+                       uint32_t quota) {
+  HITO_ASSERT(o.public_shares.size() == recipients.size());
+  DedupKeySet k;
+  k.group_key = o.group_key.bytes();
+  k.threshold = o.threshold;
+  k.quota_per_epoch = quota;
+  for (size_t m = 0; m < recipients.size(); ++m) {
+    k.shares.push_back({recipients[m], static_cast<uint16_t>(m + 1), o.public_shares[m].bytes()});
+  }
+  return k;
+}
+
 // The new key set of a finished session, or why it failed (the status).
 Result<DedupKeySet> Decide(const RegistryStore& store, const DkgSession& s) {
-  HITO_ASSIGN_OR_RETURN(Stored m, ReadStored(store));
+  HITO_ASSIGN_OR_RETURN(DkgMessages m, ReadMessages(store));
   if (s.kind == DkgKind::kDkg) {
     zdkg::DkgTranscript t{std::move(m.dealings), std::move(m.complaints),
                           std::move(m.justifications)};
@@ -432,7 +456,7 @@ Result<DedupKeySet> Decide(const RegistryStore& store, const DkgSession& s) {
   }
   HITO_ASSIGN_OR_RETURN(std::optional<DedupKeySet> keys, ReadKeySet(store));
   if (!keys) return DataLossError("a resharing without k/keys");
-  HITO_ASSIGN_OR_RETURN(zdkg::Outcome old, OldOutcome(*keys));
+  HITO_ASSIGN_OR_RETURN(zdkg::Outcome old, KeySetOutcome(*keys));
   zdkg::ReshareTranscript t{std::move(m.reshares), std::move(m.complaints),
                             std::move(m.justifications)};
   HITO_ASSIGN_OR_RETURN(zdkg::Outcome o,
@@ -479,6 +503,10 @@ Status EndBlock(RegistryStore* store, uint64_t height) {
   HITO_ASSIGN_OR_RETURN(std::optional<DkgSession> s, ReadSession(*store));
   if (!s || height != s->justifications_until) return Status::Ok();
   DkgResult res{s->id, height, false, ""};
+  std::optional<DedupKeySet> old_keys;
+  if (s->kind == DkgKind::kReshare) {
+    HITO_ASSIGN_OR_RETURN(old_keys, ReadKeySet(*store));
+  }
   Result<DedupKeySet> keys = Decide(*store, *s);
   if (keys.ok()) {
     store->Put(KeyBytes(kKeysKey), EncodeKeySet(*keys));
@@ -488,7 +516,9 @@ Status EndBlock(RegistryStore* store, uint64_t height) {
   } else {
     res.reason = keys.status().message();
   }
-  HITO_RETURN_IF_ERROR(DropSession(store));
+  // The messages stay, under the decided record, until the next session opens.
+  store->Delete(KeyBytes(kSessionKey));
+  store->Put(KeyBytes(kDecidedKey), EncodeDecided(*s, old_keys));
   store->Put(KeyBytes(kLastKey), EncodeResult(res));
   return Status::Ok();
 }

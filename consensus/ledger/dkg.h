@@ -16,12 +16,16 @@
 //   k/c/<dealer:u16><complainer:u16> a complaint
 //   k/j/<dealer:u16><complainer:u16> a justification
 //   k/last          how the last finished session ended: id, height, formed u8, reason
+//   k/decided       the last decided session, and for a resharing the key set it started
+//                   from; with k/index and the messages it is kept until the next session
+//                   opens, so that a recipient (even one restarted after h3) can still
+//                   collect its shares from them
 //
 // Phases of a session started at height s with phase length P: dealings in blocks
 // s+1 .. h1 = s+P, complaints in h1+1 .. h2 = s+2P, justifications in h2+1 .. h3 = s+3P.
 // At the end of block h3 (after its transactions) the ledger runs zk::dkg::Qualify (or
 // QualifyReshare with the key set's K_i) on the stored messages, writes the new key set
-// or records the failure, and deletes the session and its messages.
+// or records the failure, and moves the session record to k/decided (its messages stay).
 //
 // Pure functions over a RegistryStore overlay: no I/O, no clock, ordered iteration only.
 #ifndef HITO_CONSENSUS_LEDGER_DKG_H_
@@ -43,8 +47,30 @@
 namespace hito::consensus::ledger {
 
 class RegistryStore;        // registry.h
-struct DedupKeySet;         // ledger.h
 enum class SignatureCheck;  // ledger.h
+
+// The dedup OPRF's key set (docs/protocol/dedup-oprf.md): the group key K = k*G, the
+// threshold t and each genesis validator's share index and public share K_i. Genesis
+// must hold one iff it accredits attesters (node/config/genesis_json.h checks this and
+// that the shares are consistent). The ledger writes it to state at genesis (k/keys,
+// below), and a resharing (started when the validator set changes) or a genesis DKG
+// replaces it there; each node's DedupService serves the set in k/keys with its own share
+// (node/dedup).
+struct DedupValidatorShare {
+  Ed25519PublicKey validator{};
+  uint16_t index = 0;     // 1..zk::oprf::kMaxParticipants
+  Hash32 public_share{};  // K_i, canonical ristretto255
+  friend bool operator==(const DedupValidatorShare&, const DedupValidatorShare&) = default;
+};
+// Evaluations each validator answers per attester per epoch when genesis sets none.
+inline constexpr uint32_t kDefaultDedupQuotaPerEpoch = 10'000;
+struct DedupKeySet {
+  Hash32 group_key{};
+  uint16_t threshold = 0;
+  std::vector<DedupValidatorShare> shares;  // one per genesis validator, indices distinct
+  uint32_t quota_per_epoch = kDefaultDedupQuotaPerEpoch;
+  friend bool operator==(const DedupKeySet&, const DedupKeySet&) = default;
+};
 
 inline constexpr uint64_t kDefaultDkgPhaseBlocks = 20;
 inline constexpr uint64_t kDkgPhaseBlocksMax = 100'000;
@@ -73,6 +99,20 @@ struct DkgSession {
   friend bool operator==(const DkgSession&, const DkgSession&) = default;
 };
 
+// A session after its h3, with what a recipient needs to rebuild the outcome.
+struct DecidedSession {
+  DkgSession session;
+  std::optional<DedupKeySet> old_keys;  // a resharing's starting key set
+};
+
+// Every stored message of the open or the last decided session, decoded.
+struct DkgMessages {
+  std::vector<zk::dkg::Dealing> dealings;
+  std::vector<zk::dkg::ReshareDealing> reshares;
+  std::vector<zk::dkg::Complaint> complaints;
+  std::vector<zk::dkg::Justification> justifications;
+};
+
 struct DkgResult {
   Hash32 session{};
   uint64_t height = 0;
@@ -98,11 +138,17 @@ Result<std::optional<uint64_t>> ReadPhaseBlocks(const RegistryStore& store);
 Result<std::optional<DedupKeySet>> ReadKeySet(const RegistryStore& store);
 Result<std::optional<DkgSession>> ReadSession(const RegistryStore& store);
 Result<std::optional<DkgResult>> ReadLastResult(const RegistryStore& store);
+Result<std::optional<DecidedSession>> ReadDecided(const RegistryStore& store);
+// The stored messages (of the open session if there is one, else of the decided one).
+Result<DkgMessages> ReadMessages(const RegistryStore& store);
+// A key set as the zk::dkg outcome a resharing starts from (public shares in index
+// order). Errors: kDataLoss for an element that does not decode.
+Result<zk::dkg::Outcome> KeySetOutcome(const DedupKeySet& keys);
 
 // The start of block `height`, given the validator set ruling it: if the chain holds a
 // key set whose holders (in index order) are not exactly `ruling`'s validators (in set
 // order) and no resharing to `ruling` is open, opens one from `height` (replacing any
-// open session, whose messages are deleted). A resharing that fails is thus retried from
+// open or decided session, whose messages are deleted). A resharing that fails is thus retried from
 // the next block. Does nothing without k/keys, or when the key set's share indices are
 // not exactly 1..n (a dealt genesis set may use others; zk::dkg numbers dealers 1..n).
 Status BeginBlock(RegistryStore* store, std::string_view chain_id, uint64_t height,

@@ -572,6 +572,7 @@ bool TxKindEnabled(types::TxKind kind) {
     case types::TxKind::kClaim:
     case types::TxKind::kProposal:
     case types::TxKind::kBallot:
+    case types::TxKind::kDkg:
       return true;
     default:
       return false;

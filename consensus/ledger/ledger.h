@@ -60,29 +60,6 @@ inline bool IsEpochStart(const Params& params, uint64_t height) {
   return height >= 1 && height % params.epoch_blocks == 0;
 }
 
-// The dedup OPRF's key set (docs/protocol/dedup-oprf.md): the group key K = k*G, the
-// threshold t and each genesis validator's share index and public share K_i. Genesis
-// must hold one iff it accredits attesters (node/config/genesis_json.h checks this and
-// that the shares are consistent). The ledger writes it to state at genesis (k/keys,
-// dkg.h), and a resharing (started when the validator set changes) or a genesis DKG
-// replaces it there; each node's DedupService still serves the genesis copy and answers
-// with its own share from dedup.share (the node does not follow k/keys yet).
-struct DedupValidatorShare {
-  Ed25519PublicKey validator{};
-  uint16_t index = 0;     // 1..zk::oprf::kMaxParticipants
-  Hash32 public_share{};  // K_i, canonical ristretto255
-  friend bool operator==(const DedupValidatorShare&, const DedupValidatorShare&) = default;
-};
-// Evaluations each validator answers per attester per epoch when genesis sets none.
-inline constexpr uint32_t kDefaultDedupQuotaPerEpoch = 10'000;
-struct DedupKeySet {
-  Hash32 group_key{};
-  uint16_t threshold = 0;
-  std::vector<DedupValidatorShare> shares;  // one per genesis validator, indices distinct
-  uint32_t quota_per_epoch = kDefaultDedupQuotaPerEpoch;
-  friend bool operator==(const DedupKeySet&, const DedupKeySet&) = default;
-};
-
 struct Genesis {
   std::string chain_id;
   uint64_t time_ms = 0;

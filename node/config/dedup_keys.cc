@@ -5,7 +5,9 @@
 
 #include "base/assert.h"
 #include "base/file_io.h"
+#include "base/hash.h"
 #include "base/hex.h"
+#include "zk/dkg.h"
 
 namespace hito::node::config {
 namespace {
@@ -13,6 +15,24 @@ namespace {
 namespace ledger = consensus::ledger;
 namespace types = consensus::types;
 namespace oprf = zk::oprf;
+
+// A sealed share is a zk::dkg share box from "dealer 0" (no run has one) in a "session"
+// that names the key set and the share: it opens only with the validator's key and only
+// for that key set.
+constexpr std::string_view kSealedShareLabel = "hito/v1/dedup-share-at-rest";
+constexpr uint16_t kSealedShareDealer = 0;
+
+zk::dkg::SessionId SealedShareBinding(const Hash32& group_key, const Hash32& public_share) {
+  Bytes b(group_key.begin(), group_key.end());
+  b.insert(b.end(), public_share.begin(), public_share.end());
+  return DomainHash(kSealedShareLabel, b);
+}
+
+std::string_view TrimWhitespace(std::string_view s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
 
 Result<zk::Point> Element(const Hash32& bytes, const std::string& what) {
   Result<zk::Point> p = zk::Point::Decode(bytes);
@@ -146,17 +166,58 @@ Status WriteDedupShareFile(const std::filesystem::path& path, const zk::Scalar& 
   return WriteSeedFile(path, secret.bytes());
 }
 
+Status WriteSealedDedupShare(const std::filesystem::path& path, const Hash32& group_key,
+                             const oprf::KeyShare& share, const Ed25519PrivateKey& validator_key) {
+  Result<zk::dkg::EncryptedShare> box = zk::dkg::EncryptShare(
+      zk::dkg::MessageType::kDealing, SealedShareBinding(group_key, share.public_share.bytes()),
+      kSealedShareDealer, share.index, validator_key.public_key(), share.secret);
+  if (!box.ok()) return box.status().WithContext("sealing the dedup share");
+  const std::string text = std::string(kSealedShareHeader) + "\n" + HexEncode(*box) + "\n";
+  return WriteFileAtomic(path, text, /*replace=*/true);
+}
+
 Result<oprf::KeyShare> LoadDedupShare(const std::filesystem::path& path,
                                       const ledger::DedupKeySet& keys,
-                                      const Ed25519PublicKey& validator) {
+                                      const Ed25519PublicKey& validator,
+                                      const Ed25519PrivateKey* validator_key) {
   std::optional<ledger::DedupValidatorShare> mine = ShareOf(keys, validator);
   if (!mine) {
-    return NotFoundError("this validator holds no share of the genesis dedup key");
+    return NotFoundError("this validator holds no share of the chain's dedup key");
   }
-  Result<Ed25519Seed> raw = ReadSeedFile(path);
-  if (!raw.ok()) return raw.status().WithContext("dedup share");
-  Result<zk::Scalar> secret = zk::Scalar::Decode(*raw);
-  SecureWipe(raw->data(), raw->size());
+  Result<std::string> text = ReadSmallFile(path, kSeedFileMaxBytes);
+  if (!text.ok()) return text.status().WithContext("dedup share");
+  const bool sealed = text->rfind(kSealedShareHeader, 0) == 0;
+  Result<zk::Scalar> secret = InvalidArgumentError("unread");
+  if (sealed) {
+    if (validator_key == nullptr) {
+      return FailedPreconditionError(path.string() + ": a sealed share, and no key to open it");
+    }
+    const std::string_view body =
+        TrimWhitespace(std::string_view(*text).substr(kSealedShareHeader.size()));
+    Result<Bytes> raw = HexDecode(body);
+    if (!raw.ok() || raw->size() != zk::dkg::kEncryptedShareSize) {
+      return InvalidArgumentError(path.string() + ": the sealed share is not " +
+                                  std::to_string(zk::dkg::kEncryptedShareSize) + " hex bytes");
+    }
+    zk::dkg::EncryptedShare box{};
+    std::copy(raw->begin(), raw->end(), box.begin());
+    secret = zk::dkg::DecryptShare(zk::dkg::MessageType::kDealing,
+                                   SealedShareBinding(keys.group_key, mine->public_share),
+                                   kSealedShareDealer, mine->index, *validator_key, box);
+    if (!secret.ok()) {
+      return FailedPreconditionError(path.string() +
+                                     " is not this validator's sealed share of "
+                                     "public share " +
+                                     HexEncode(mine->public_share) + ": " +
+                                     secret.status().message());
+    }
+  } else {
+    Result<Ed25519Seed> raw = ReadSeedFile(path);
+    if (!raw.ok()) return raw.status().WithContext("dedup share");
+    secret = zk::Scalar::Decode(*raw);
+    SecureWipe(raw->data(), raw->size());
+  }
+  SecureWipe(text->data(), text->size());
   if (!secret.ok() || secret->IsZero()) {
     return InvalidArgumentError(path.string() + ": not a canonical nonzero scalar");
   }
@@ -169,7 +230,7 @@ Result<oprf::KeyShare> LoadDedupShare(const std::filesystem::path& path,
     share.Wipe();
     return FailedPreconditionError(
         path.string() + " is not the share of public share " + HexEncode(mine->public_share) +
-        " (index " + std::to_string(mine->index) + ") that genesis gives this validator");
+        " (index " + std::to_string(mine->index) + ") that the chain gives this validator");
   }
   return share;
 }

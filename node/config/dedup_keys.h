@@ -4,8 +4,9 @@
 //
 // Dealing is a trusted dealer: the process that deals knows the key k for a moment (it
 // is wiped before DealDedupKeys returns) and writes every validator's share. That is for
-// `hitod dev` and `hitod testnet` only; a real network needs the distributed key
-// generation (docs/protocol/dkg.md), which is not wired yet (docs/operator.md).
+// `hitod dev` and `hitod testnet` only; a real network runs the distributed key
+// generation (docs/protocol/dkg.md), whose shares the node writes sealed
+// (WriteSealedDedupShare).
 //
 // Functions here do file I/O where they say so and return errors as values; thread-safe.
 #ifndef HITO_NODE_CONFIG_DEDUP_KEYS_H_
@@ -58,14 +59,29 @@ Result<DealtDedupKeys> DealDedupKeys(const std::vector<Ed25519PublicKey>& valida
 std::optional<consensus::ledger::DedupValidatorShare> ShareOf(
     const consensus::ledger::DedupKeySet& keys, const Ed25519PublicKey& validator);
 
-// The share file: the secret scalar k_i as 64 hex digits, mode 0600 (like validator.key).
+// The share file comes in two forms, both mode 0600:
+// - dealt (hitod dev / testnet): the secret scalar k_i as 64 hex digits, like
+//   validator.key;
+// - sealed (a share the node combined from a DKG or resharing): the line
+//   kSealedShareHeader, then the hex of k_i sealed with crypto_box_seal to the X25519 form
+//   of the validator's own key, bound to the key set's group key and K_i. A copy of the
+//   file alone (a backup, a support bundle) does not give the share away; with
+//   validator.key beside it, it does, as the validator key does itself.
+inline constexpr std::string_view kSealedShareHeader = "hito-dedup-share-sealed-v1";
 Status WriteDedupShareFile(const std::filesystem::path& path, const zk::Scalar& secret);
-// Reads `path` and checks it against `validator`'s public share in `keys`: k_i * G must
-// be K_i (a share file from another chain or another validator is refused). The returned
-// share is a secret: the caller wipes it.
+// Replaces `path` atomically with `share` sealed to `validator_key`, bound to
+// `group_key` and share.public_share.
+Status WriteSealedDedupShare(const std::filesystem::path& path, const Hash32& group_key,
+                             const zk::oprf::KeyShare& share,
+                             const Ed25519PrivateKey& validator_key);
+// Reads `path` in either form and checks it against `validator`'s public share in
+// `keys`: k_i * G must be K_i (a share file from another chain, another validator or an
+// earlier key set is refused). `validator_key` opens a sealed file (null: a sealed file
+// is refused). The returned share is a secret: the caller wipes it.
 Result<zk::oprf::KeyShare> LoadDedupShare(const std::filesystem::path& path,
                                           const consensus::ledger::DedupKeySet& keys,
-                                          const Ed25519PublicKey& validator);
+                                          const Ed25519PublicKey& validator,
+                                          const Ed25519PrivateKey* validator_key = nullptr);
 
 }  // namespace hito::node::config
 

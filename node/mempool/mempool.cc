@@ -56,6 +56,7 @@ constexpr uint8_t kKeyPoint = 'p';
 constexpr uint8_t kKeyRevocation = 'r';
 constexpr uint8_t kKeyClaim = 'c';
 constexpr uint8_t kKeyBallot = 'v';
+constexpr uint8_t kKeyDkg = 'k';
 
 Bytes KeyOf(uint8_t tag, std::initializer_list<ByteView> parts) {
   Bytes k{tag};
@@ -79,6 +80,8 @@ AdmitOutcome PendingKeyRefusal(const Hash32& hash, const Bytes& key) {
                     "a registration of this attestation is pending");
     case kKeyPoint:
       return Refuse(hash, TxCode::kIdentityExists, "a registration of this identity is pending");
+    case kKeyDkg:
+      return Refuse(hash, TxCode::kDkgRefused, "a message for this DKG slot is pending");
     default:
       return Refuse(hash, TxCode::kIdentityNotLive, "a revocation of this identity is pending");
   }
@@ -90,6 +93,22 @@ const types::Claim* ClaimOf(const PendingTx& ptx) {
 
 const types::Ballot* BallotOf(const PendingTx& ptx) {
   return std::get_if<types::Ballot>(&ptx.tx.body);
+}
+
+// A DKG message's slot: its type, dealer and complainer (0 for a dealing), which the
+// ledger fills once per session.
+Bytes DkgSlot(const types::DkgMessage& m) {
+  const Bytes payload = types::EncodeDkgPayload(m.payload);
+  uint16_t dealer = 0;
+  uint16_t complainer = 0;
+  std::visit(
+      [&](const auto& p) {
+        dealer = p.dealer;
+        if constexpr (requires { p.complainer; }) complainer = p.complainer;
+      },
+      m.payload);
+  return {payload.at(0), static_cast<uint8_t>(dealer >> 8), static_cast<uint8_t>(dealer),
+          static_cast<uint8_t>(complainer >> 8), static_cast<uint8_t>(complainer)};
 }
 
 bool IsProposal(const PendingTx& ptx) {
@@ -156,6 +175,8 @@ void Mempool::PersonhoodKeys(PendingTx* ptx) {
     ptx->keys.push_back(KeyOf(kKeyRevocation, {rev->attester, rev->identity}));
   } else if (const auto* b = BallotOf(*ptx)) {
     ptx->keys.push_back(KeyOf(kKeyBallot, {BigEndian64(b->round), types::BallotNullifier(*b)}));
+  } else if (const auto* d = std::get_if<types::DkgMessage>(&ptx->tx.body)) {
+    ptx->keys.push_back(KeyOf(kKeyDkg, {d->session, DkgSlot(*d)}));
   } else {
     const types::Claim& c = std::get<types::Claim>(ptx->tx.body);
     ptx->keys.push_back(KeyOf(kKeyClaim, {BigEndian64(c.epoch), types::ClaimNullifier(c)}));

@@ -42,15 +42,17 @@
 // refuses the ones past the room in the block (TX_PROPOSALS_PER_ROUND); the excess is
 // refused at admission with that code instead.
 //
-// Registrations, revocations, claims and ballots (the personhood kinds) have no sender,
-// nonce or fee: each is admitted on its own keys instead -- a registration by its
-// attestation id and its identity point, a revocation by (attester, identity), a claim by
-// (epoch, nullifier), a ballot by (round, nullifier) -- and a second pending transaction
+// Registrations, revocations, claims and ballots (the personhood kinds), and DKG messages,
+// have no sender queue, nonce or fee: each is admitted on its own keys instead -- a
+// registration by its attestation id and its identity point, a revocation by (attester,
+// identity), a claim by (epoch, nullifier), a ballot by (round, nullifier), a DKG message
+// by (session, type, dealer, complainer), the slot the ledger fills once -- and a second
+// pending transaction
 // with a key already pending is refused (a claim as kAlreadyClaimed). A ballot with a
 // nullifier already pending is refused (kBallotRevisions) even though the ledger would
 // let it replace the first: the pool holds one ballot per nullifier, and a replacement is
 // submitted again once the first is committed (the ledger then counts it as a revision).
-// Registrations and revocations are checked in full by Ledger::CheckTransaction
+// Registrations, revocations and DKG messages are checked in full by Ledger::CheckTransaction
 // (signatures and proof of possession included, outside the lock). Claims and ballots get
 // the cheap checks first (Ledger::PrepareClaim / PrepareBallot), then the proofs of the
 // claims and ballots that arrived together (one AdmitBatch: a SubmitTransactions call, a

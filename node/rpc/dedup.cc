@@ -37,7 +37,8 @@ grpc::Status Refuse(std::string_view reason, const std::string& message,
 
 }  // namespace
 
-DedupQuota::Taken DedupQuota::Take(const Ed25519PublicKey& attester, uint64_t epoch) {
+DedupQuota::Taken DedupQuota::Take(const Ed25519PublicKey& attester, uint64_t epoch,
+                                   uint32_t per_epoch) {
   MutexLock lock(mu_);
   if (epoch > epoch_) {
     epoch_ = epoch;
@@ -46,12 +47,11 @@ DedupQuota::Taken DedupQuota::Take(const Ed25519PublicKey& attester, uint64_t ep
   // The caller's epoch never runs behind the latest seen by more than a racing read; such
   // a request is counted in the latest epoch.
   Count& c = counts_[attester];
-  if (c.evaluations >= per_epoch_) {
+  if (c.evaluations >= per_epoch) {
     ++c.refused;
     return {false, c.evaluations};
   }
   ++c.evaluations;
-  HITO_ASSERT(c.evaluations <= per_epoch_);
   return {true, c.evaluations};
 }
 
@@ -64,22 +64,17 @@ std::map<Ed25519PublicKey, DedupQuota::Count> DedupQuota::Counts(uint64_t epoch)
 // ---------------------------------------------------------------------------------------
 
 DedupRpc::DedupRpc(std::string chain_id, const store::Store* store,
-                   std::optional<ledger::DedupKeySet> keys, std::optional<zk::oprf::KeyShare> share)
-    : chain_id_(std::move(chain_id)),
-      store_(store),
-      keys_(std::move(keys)),
-      share_(std::move(share)),
-      quota_(keys_ ? keys_->quota_per_epoch : 0) {
-  HITO_ASSERT(!share_ || keys_);
-}
+                   const dedup::DedupKeyring* keyring)
+    : chain_id_(std::move(chain_id)), store_(store), keyring_(keyring) {}
 
-DedupRpc::~DedupRpc() {
-  if (share_) share_->Wipe();
+std::shared_ptr<const dedup::DedupKeys> DedupRpc::Keys() const {
+  return keyring_ != nullptr ? keyring_->Current() : nullptr;
 }
 
 grpc::Status DedupRpc::Disabled() const {
   return Refuse("DEDUP_DISABLED",
-                "this chain's genesis holds no dedup key set (it accredits no attester)");
+                "this chain holds no dedup key set (none in genesis, or its distributed key "
+                "generation has not formed one yet)");
 }
 
 grpc::Status DedupRpc::CurrentEpoch(uint64_t* epoch) const {
@@ -93,12 +88,14 @@ grpc::Status DedupRpc::CurrentEpoch(uint64_t* epoch) const {
 
 grpc::Status DedupRpc::GetKeys(const pb::GetDedupKeysRequest&,
                                pb::GetDedupKeysResponse* resp) const {
-  if (!keys_) return Disabled();
+  const std::shared_ptr<const dedup::DedupKeys> current = Keys();
+  if (!current) return Disabled();
+  const ledger::DedupKeySet& keys = current->keys;
   uint64_t epoch = 0;
   if (grpc::Status s = CurrentEpoch(&epoch); !s.ok()) return s;
-  resp->set_group_key(AsString(keys_->group_key));
-  resp->set_threshold(keys_->threshold);
-  std::vector<ledger::DedupValidatorShare> shares = keys_->shares;
+  resp->set_group_key(AsString(keys.group_key));
+  resp->set_threshold(keys.threshold);
+  std::vector<ledger::DedupValidatorShare> shares = keys.shares;
   std::sort(shares.begin(), shares.end(),
             [](const auto& a, const auto& b) { return a.index < b.index; });
   for (const ledger::DedupValidatorShare& s : shares) {
@@ -107,9 +104,9 @@ grpc::Status DedupRpc::GetKeys(const pb::GetDedupKeysRequest&,
     v->set_index(s.index);
     v->set_public_share(AsString(s.public_share));
   }
-  resp->set_quota_per_epoch(keys_->quota_per_epoch);
+  resp->set_quota_per_epoch(keys.quota_per_epoch);
   resp->set_epoch(epoch);
-  resp->set_this_index(share_ ? share_->index : 0);
+  resp->set_this_index(current->share ? current->share->index : 0);
   return grpc::Status::OK;
 }
 
@@ -158,27 +155,30 @@ grpc::Status DedupRpc::Count(grpc::Status s) {
 
 grpc::Status DedupRpc::Evaluate(const pb::DedupEvaluateRequest& req,
                                 pb::DedupEvaluateResponse* resp) {
-  if (!keys_) return Count(Disabled());
-  if (!share_) {
+  const std::shared_ptr<const dedup::DedupKeys> current = Keys();
+  if (!current) return Count(Disabled());
+  if (!current->share) {
     return Count(Refuse("DEDUP_NO_SHARE", "this node holds no share of the dedup key"));
   }
+  const zk::oprf::KeyShare& my_share = *current->share;
+  const uint32_t per_epoch = current->keys.quota_per_epoch;
   uint64_t epoch = 0;
   if (grpc::Status s = CurrentEpoch(&epoch); !s.ok()) return Count(s);
   Ed25519PublicKey attester{};
   zk::Point blinded;
   if (grpc::Status s = CheckRequest(req, epoch, &attester, &blinded); !s.ok()) return Count(s);
-  const DedupQuota::Taken taken = quota_.Take(attester, epoch);
+  const DedupQuota::Taken taken = quota_.Take(attester, epoch, per_epoch);
   if (!taken.granted) {
     return Count(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "DEDUP_QUOTA_EXHAUSTED",
                           "attester " + HexEncode(attester) + " has used its " +
-                              std::to_string(quota_.per_epoch()) + " evaluations of epoch " +
+                              std::to_string(per_epoch) + " evaluations of epoch " +
                               std::to_string(epoch),
                           {{"epoch", std::to_string(epoch)}}));
   }
-  Result<zk::oprf::EvaluationShare> share = zk::oprf::PartialEvaluate(*share_, blinded);
+  Result<zk::oprf::EvaluationShare> share = zk::oprf::PartialEvaluate(my_share, blinded);
   if (!share.ok()) return Count(InternalRpcError(share.status()));
   const auto encoded = share->Encode();
-  resp->set_index(share_->index);
+  resp->set_index(my_share.index);
   resp->set_share(AsString(encoded));
   resp->set_epoch(epoch);
   resp->set_used(taken.used);
@@ -188,7 +188,8 @@ grpc::Status DedupRpc::Evaluate(const pb::DedupEvaluateRequest& req,
 
 grpc::Status DedupRpc::GetStatus(const pb::GetDedupStatusRequest& req,
                                  pb::GetDedupStatusResponse* resp) const {
-  if (!keys_) return Disabled();
+  const std::shared_ptr<const dedup::DedupKeys> current = Keys();
+  if (!current) return Disabled();
   std::optional<Ed25519PublicKey> only;
   if (!req.attester().empty()) {
     Ed25519PublicKey k{};
@@ -198,8 +199,8 @@ grpc::Status DedupRpc::GetStatus(const pb::GetDedupStatusRequest& req,
   uint64_t epoch = 0;
   if (grpc::Status s = CurrentEpoch(&epoch); !s.ok()) return s;
   resp->set_epoch(epoch);
-  resp->set_index(share_ ? share_->index : 0);
-  resp->set_quota_per_epoch(quota_.per_epoch());
+  resp->set_index(current->share ? current->share->index : 0);
+  resp->set_quota_per_epoch(current->keys.quota_per_epoch);
   for (const auto& [attester, count] : quota_.Counts(epoch)) {
     if (only && attester != *only) continue;
     pb::DedupAttesterCount* c = resp->add_attesters();

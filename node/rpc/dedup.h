@@ -11,8 +11,10 @@
 // (DEDUP_WRONG_EPOCH); then the attester's count in the current epoch against
 // quota_per_epoch (DEDUP_QUOTA_EXHAUSTED). Only then is the share used.
 //
-// Thread-safe: the quota counts are under their own lock; the share is read-only after
-// construction and wiped by the destructor.
+// The key set and the share come from a DedupKeyring, which the DKG driver updates when
+// the chain's key set changes (a resharing); each call reads one snapshot of it.
+//
+// Thread-safe: the quota counts are under their own lock; the keyring has its own.
 #ifndef HITO_NODE_RPC_DEDUP_H_
 #define HITO_NODE_RPC_DEDUP_H_
 
@@ -28,6 +30,7 @@
 #include "base/mutex.h"
 #include "consensus/ledger/ledger.h"
 #include "hito/v1/dedup.pb.h"
+#include "node/dedup/keyring.h"
 #include "node/store/store.h"
 #include "zk/oprf.h"
 
@@ -38,25 +41,21 @@ namespace hito::node::rpc {
 // in this epoch (callers count only accredited attesters). Thread-safe.
 class DedupQuota {
  public:
-  explicit DedupQuota(uint32_t per_epoch) : per_epoch_(per_epoch) {}
-
   struct Count {
     uint32_t evaluations = 0;
     uint32_t refused = 0;  // refused because the quota was used up
   };
-  // Counts one evaluation of `attester` in `epoch` unless it has had per_epoch there
+  // Counts one evaluation of `attester` in `epoch` unless it has had `per_epoch` there
   // already (then counts a refusal). Returns whether it was counted, and the count after.
   struct Taken {
     bool granted = false;
     uint32_t used = 0;
   };
-  Taken Take(const Ed25519PublicKey& attester, uint64_t epoch);
+  Taken Take(const Ed25519PublicKey& attester, uint64_t epoch, uint32_t per_epoch);
   // The counts of `epoch` (empty for any epoch but the latest seen).
   std::map<Ed25519PublicKey, Count> Counts(uint64_t epoch) const;
-  uint32_t per_epoch() const { return per_epoch_; }
 
  private:
-  const uint32_t per_epoch_;
   mutable Mutex mu_;
   uint64_t epoch_ GUARDED_BY(mu_) = 0;
   std::map<Ed25519PublicKey, Count> counts_ GUARDED_BY(mu_);
@@ -64,12 +63,9 @@ class DedupQuota {
 
 class DedupRpc {
  public:
-  // `keys` from genesis (nullopt: the chain has none); `share` this validator's share of
-  // them (nullopt: it holds none). The share is a secret, wiped by the destructor.
-  DedupRpc(std::string chain_id, const store::Store* store,
-           std::optional<consensus::ledger::DedupKeySet> keys,
-           std::optional<zk::oprf::KeyShare> share);
-  ~DedupRpc();
+  // `keyring` (not owned) holds the key set and this validator's share; it must outlive
+  // this object. Null: the chain has no dedup key (every call is DEDUP_DISABLED).
+  DedupRpc(std::string chain_id, const store::Store* store, const dedup::DedupKeyring* keyring);
   DedupRpc(const DedupRpc&) = delete;
   DedupRpc& operator=(const DedupRpc&) = delete;
 
@@ -86,6 +82,7 @@ class DedupRpc {
 
  private:
   grpc::Status Disabled() const;
+  std::shared_ptr<const dedup::DedupKeys> Keys() const;
   // The epoch of the latest committed height.
   grpc::Status CurrentEpoch(uint64_t* epoch) const;
   // Every check of Evaluate before the quota; sets *attester and *blinded.
@@ -95,8 +92,7 @@ class DedupRpc {
 
   const std::string chain_id_;
   const store::Store* store_;
-  const std::optional<consensus::ledger::DedupKeySet> keys_;
-  std::optional<zk::oprf::KeyShare> share_;
+  const dedup::DedupKeyring* keyring_;
   DedupQuota quota_;
   std::atomic<uint64_t> evaluations_total_{0};
   std::atomic<uint64_t> refused_total_{0};

@@ -974,15 +974,9 @@ struct RpcServer::Services {
   UbiServiceImpl ubi{deps, &personhood_rpc};
   GovernanceRpc governance_rpc{backend.chain_id, backend.store};
   GovernanceServiceImpl governance{deps, &governance_rpc};
-  DedupRpc dedup_rpc{backend.chain_id, backend.store, backend.dedup_keys, backend.dedup_share};
+  DedupRpc dedup_rpc{backend.chain_id, backend.store, backend.dedup_keyring};
   DedupServiceImpl dedup{deps, &dedup_rpc};
-  Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {
-    // dedup_rpc holds the share now; the backend's copy (and the caller's, moved from)
-    // is wiped.
-    if (backend.dedup_share) backend.dedup_share->Wipe();
-    backend.dedup_share.reset();
-    if (b.dedup_share) b.dedup_share->Wipe();
-  }
+  Services(RpcBackend b, RpcOptions o) : backend(std::move(b)), options(o) {}
 };
 
 RpcLoad RpcServer::Load() const {
@@ -1006,7 +1000,6 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, 
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<RpcServer> server(new RpcServer());
   server->services_ = std::make_unique<Services>(std::move(backend), options);
-  if (backend.dedup_share) backend.dedup_share->Wipe();  // moved from: a copy remains
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -36,6 +36,7 @@
 #include "base/status.h"
 #include "node/chain/application.h"
 #include "node/chain/commit_events.h"
+#include "node/dedup/keyring.h"
 #include "node/mempool/mempool.h"
 #include "node/mempool/tx_relay.h"
 #include "node/store/store.h"
@@ -58,11 +59,9 @@ struct RpcBackend {
   const chain::Application* app = nullptr;
   // Where admitted client transactions are gossiped (null: single validator, no peers).
   mempool::TxRelay* relay = nullptr;
-  // The chain's dedup key set (genesis) and this validator's secret share of it, for
-  // DedupService; nullopt when the chain has none / this node holds none. The server
-  // moves the share into its DedupService and wipes the backend's copy.
-  std::optional<consensus::ledger::DedupKeySet> dedup_keys;
-  std::optional<zk::oprf::KeyShare> dedup_share;
+  // The chain's dedup key set and this validator's secret share of it, for DedupService
+  // (not owned; null: DedupService answers DEDUP_DISABLED).
+  const dedup::DedupKeyring* dedup_keyring = nullptr;
 };
 
 // SubmitTransactions takes at most this many transactions per call.

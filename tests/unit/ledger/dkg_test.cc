@@ -201,8 +201,14 @@ TEST(LedgerDkgTest, HonestFourValidatorSessionFormsAKeyMatchingTheMembersShares)
   EXPECT_TRUE(chain.Last()->formed);
   EXPECT_EQ(chain.Last()->session, id);
   EXPECT_EQ(chain.Last()->height, 6u);
-  // The messages are gone with the session.
-  EXPECT_EQ(RegistryStore(&chain.kv).Get(KeyBytes("k/index"))->has_value(), false);
+  // The session is decided: its record and its messages stay readable, so that a member
+  // restarted after h3 can still collect its shares.
+  const auto decided = *dkg::ReadDecided(RegistryStore(&chain.kv));
+  ASSERT_TRUE(decided.has_value());
+  EXPECT_EQ(decided->session.id, id);
+  EXPECT_FALSE(decided->old_keys.has_value());
+  const DkgMessages kept = *dkg::ReadMessages(RegistryStore(&chain.kv));
+  EXPECT_EQ(kept.dealings.size(), 4u);
   for (zk::Scalar& x : xs) x.Wipe();
 }
 
@@ -383,6 +389,13 @@ TEST(LedgerDkgTest, ReshareFourToFiveKeepsTheKeyAndTheTags) {
   EXPECT_EQ(TagFrom(old_xs, old_keys.threshold, old_keys),
             TagFrom(new_xs, new_keys.threshold, new_keys));
   EXPECT_FALSE(chain.HasSession());  // holders == ruling set: no new session
+  // The decided record holds the key set the resharing started from, and the messages
+  // stay, so a recipient can rebuild the outcome from state alone.
+  const auto decided = *dkg::ReadDecided(RegistryStore(&chain.kv));
+  ASSERT_TRUE(decided.has_value());
+  EXPECT_EQ(decided->session, s);
+  EXPECT_EQ(decided->old_keys, old_keys);
+  EXPECT_EQ(dkg::ReadMessages(RegistryStore(&chain.kv))->reshares.size(), 4u);
   chain.Apply();
   EXPECT_FALSE(chain.HasSession());
   for (zk::Scalar& x : old_xs) x.Wipe();
@@ -412,6 +425,10 @@ TEST(LedgerDkgTest, FailedReshareKeepsTheOldKeySetAndRetries) {
   EXPECT_EQ(retry.kind, DkgKind::kReshare);
   EXPECT_NE(retry.id, s.id);
   EXPECT_EQ(retry.start_height, s.justifications_until + 1);
+  // Opening it dropped the failed run's decided record and messages.
+  EXPECT_FALSE(dkg::ReadDecided(RegistryStore(&chain.kv))->has_value());
+  const DkgMessages left = *dkg::ReadMessages(RegistryStore(&chain.kv));
+  EXPECT_TRUE(left.reshares.empty());
   for (zk::Scalar& x : old_xs) x.Wipe();
 }
 
@@ -450,7 +467,8 @@ TEST(LedgerDkgTest, ChainWithoutDedupKeyRefusesKindEight) {
   const types::Transaction tx = Msg(KeyFor(0), id, zdkg::Deal(id, 1, c).value().dealing);
   EXPECT_EQ(Ledger(kChain, &kv).CheckTransaction(tx, 0, SignatureCheck::kVerify).code,
             TxCode::kUnsupportedKind);
-  EXPECT_FALSE(TxKindEnabled(types::TxKind::kDkg));
+  // The kind is on (validators run the DKG); it is state that refuses it here.
+  EXPECT_TRUE(TxKindEnabled(types::TxKind::kDkg));
 }
 
 }  // namespace

@@ -97,8 +97,12 @@ class DedupRpcTest : public ::testing::Test {
     b.mempool = pool_.get();
     b.events = &events_;
     b.app = app_.get();
-    b.dedup_keys = std::move(keys);
-    b.dedup_share = std::move(share);
+    if (keys) {
+      keyrings_.push_back(std::make_unique<dedup::DedupKeyring>());
+      keyrings_.back()->Set(std::make_shared<const dedup::DedupKeys>(std::move(*keys), share));
+      b.dedup_keyring = keyrings_.back().get();
+    }
+    if (share) share->Wipe();
     auto server = RpcServer::Start("127.0.0.1:0", std::move(b), RpcOptions{});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     addrs_.push_back("127.0.0.1:" + std::to_string((*server)->port()));
@@ -174,6 +178,8 @@ class DedupRpcTest : public ::testing::Test {
   std::unique_ptr<chain::ChainApp> app_;
   ledger::DedupKeySet keys_;
   std::vector<std::string> addrs_;
+  // Declared before the servers, which read them: destroyed after them.
+  std::vector<std::unique_ptr<dedup::DedupKeyring>> keyrings_;
   std::vector<std::unique_ptr<RpcServer>> servers_;
   std::vector<std::unique_ptr<pb::DedupService::Stub>> stubs_;
 };
@@ -332,16 +338,19 @@ TEST_F(DedupRpcTest, AChainWithoutKeysIsDedupDisabled) {
 }
 
 TEST(DedupQuotaTest, CountsPerAttesterAndForgetsEarlierEpochs) {
-  DedupQuota q(2);
+  DedupQuota q;
   Ed25519PublicKey a{}, b{};
   b[0] = 1;
-  EXPECT_TRUE(q.Take(a, 5).granted);
-  EXPECT_EQ(q.Take(a, 5).used, 2u);
-  EXPECT_FALSE(q.Take(a, 5).granted);
-  EXPECT_TRUE(q.Take(b, 5).granted);
+  EXPECT_TRUE(q.Take(a, 5, 2).granted);
+  EXPECT_EQ(q.Take(a, 5, 2).used, 2u);
+  EXPECT_FALSE(q.Take(a, 5, 2).granted);
+  EXPECT_TRUE(q.Take(b, 5, 2).granted);
   EXPECT_EQ(q.Counts(5).at(a).evaluations, 2u);
   EXPECT_EQ(q.Counts(5).at(a).refused, 1u);
-  EXPECT_TRUE(q.Take(a, 6).granted);  // a new epoch: a fresh count
+  // A quota raised in the same epoch lets the attester go on from its count.
+  EXPECT_TRUE(q.Take(a, 5, 3).granted);
+  EXPECT_FALSE(q.Take(a, 5, 3).granted);
+  EXPECT_TRUE(q.Take(a, 6, 2).granted);  // a new epoch: a fresh count
   EXPECT_TRUE(q.Counts(5).empty());
   EXPECT_EQ(q.Counts(6).size(), 1u);
 }

@@ -1,0 +1,136 @@
+// DkgDriver: this validator's part in the distributed key generation and resharing of
+// the dedup OPRF key (docs/protocol/dkg.md, docs/protocol/dedup-dkg.md), and the keeper
+// of the DedupKeyring that DedupService serves.
+//
+// After every commit it reads the committed state (k/ records, consensus/ledger/dkg.h)
+// and does what the open session asks of this validator, each at most once per slot:
+//   - a dealer deals in the dealing phase (a fresh polynomial for a DKG; for a resharing,
+//     its current share dealt to the new committee), and keeps the DealerSecret in memory
+//     until the session ends;
+//   - a recipient opens and checks every dealing once the dealing phase is over, and
+//     files a complaint against each one that does not open or does not match its
+//     commitments;
+//   - a dealer answers each complaint against it in the justification phase.
+// Its messages are kind-8 transactions signed with the validator key, admitted to the
+// local mempool and relayed to the peers; one not yet on chain after kResubmitBlocks
+// blocks is submitted again while its phase lasts.
+//
+// When the committed key set (k/keys) changes, the driver gets this validator's share of
+// it before DedupService sees the new set: from the share file when it holds the share
+// already (a restart), else by collecting its shares from the decided session's messages
+// (kept in state until the next session opens) and combining them; the combined share
+// is checked against K_i and written sealed to the validator key (dedup_keys.h). A
+// validator that holds no share of the new set deletes its old share file: a resharing
+// protects the key only if old shares are gone.
+//
+// A restart loses the DealerSecret of an open session: the driver does not deal twice
+// (the ledger would refuse it) and cannot answer a complaint, so a dealer restarted
+// between its dealing and a complaint against it is disqualified (a DKG or resharing
+// still forms while t dealers qualify).
+//
+// Threads: OnCommit may be called from any thread (it only records the height); the work
+// runs on the driver's own thread between Start and Stop, or on the caller's in Step.
+#ifndef HITO_NODE_DEDUP_DKG_DRIVER_H_
+#define HITO_NODE_DEDUP_DKG_DRIVER_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include "base/bytes.h"
+#include "base/ed25519.h"
+#include "base/mutex.h"
+#include "base/status.h"
+#include "consensus/ledger/dkg.h"
+#include "node/dedup/keyring.h"
+#include "node/store/store.h"
+#include "zk/dkg.h"
+
+namespace hito::node::dedup {
+
+// A transaction to send: admitted to the local mempool and relayed. An error is logged
+// and the message retried later.
+using SubmitTx = std::function<Status(ByteView tx)>;
+
+struct DkgDriverOptions {
+  std::string chain_id;
+  std::filesystem::path share_path;  // <home>/dedup.share
+  uint64_t resubmit_blocks = 3;      // a message not on chain after this many is sent again
+};
+
+class DkgDriver {
+ public:
+  // Loads the keyring from the committed state (see above): a validator that holds a
+  // share of a key set from genesis (a dealt set) but has no valid share file fails here,
+  // as a misconfigured home; after a DKG or resharing, a share that cannot be recovered
+  // is logged and DedupService answers DEDUP_NO_SHARE.
+  static Result<std::unique_ptr<DkgDriver>> Open(DkgDriverOptions options, Ed25519PrivateKey key,
+                                                 const store::Store* store, DedupKeyring* keyring,
+                                                 SubmitTx submit);
+  ~DkgDriver();
+  DkgDriver(const DkgDriver&) = delete;
+  DkgDriver& operator=(const DkgDriver&) = delete;
+
+  void Start();
+  void Stop();
+  // A block committed at `height` (cheap; wakes the driver's thread).
+  void OnCommit(uint64_t height);
+
+  // One pass over the committed state now, on the caller's thread (tests; the driver's
+  // thread calls it after each commit). Not concurrent with the thread: call it only
+  // when the driver is not started.
+  Status Step();
+
+ private:
+  DkgDriver(DkgDriverOptions options, Ed25519PrivateKey key, const store::Store* store,
+            DedupKeyring* keyring, SubmitTx submit);
+
+  // A message of the open session this driver sent, by slot, for resubmission.
+  struct Sent {
+    Bytes tx;
+    uint64_t height = 0;  // of the state it was last sent at
+  };
+  using Slot = std::tuple<uint8_t, uint16_t, uint16_t>;  // type, dealer, complainer
+
+  // The keyring follows k/keys (see above).
+  Status SyncKeys(const consensus::ledger::RegistryStore& state);
+  // This validator's share of `keys` combined from the decided session's messages.
+  Result<zk::oprf::KeyShare> CombineFromDecided(const consensus::ledger::RegistryStore& state,
+                                                const consensus::ledger::DedupKeySet& keys);
+  Status Act(const consensus::ledger::RegistryStore& state, uint64_t height,
+             const consensus::ledger::DkgSession& session);
+  Status Send(uint64_t height, const Slot& slot, consensus::types::DkgPayload payload);
+  // Send for a dealing: on refusal nothing of it is kept (the caller keeps the secret
+  // only when this succeeds).
+  Status SendDealing(uint64_t height, const Slot& slot, consensus::types::DkgPayload dealing);
+  void Run();
+
+  const DkgDriverOptions options_;
+  const Ed25519PrivateKey key_;
+  const store::Store* store_;
+  DedupKeyring* keyring_;
+  const SubmitTx submit_;
+
+  // The open session as this driver knows it (driver thread only).
+  Hash32 session_id_{};
+  std::optional<zk::dkg::DealerSecret> dealer_secret_;
+  std::map<uint16_t, bool> checked_;  // dealer -> its dealing to me is valid
+  std::map<Slot, Sent> sent_;
+
+  Mutex mu_;
+  CondVar cv_;
+  uint64_t committed_ GUARDED_BY(mu_) = 0;
+  uint64_t done_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace hito::node::dedup
+
+#endif  // HITO_NODE_DEDUP_DKG_DRIVER_H_
