@@ -174,6 +174,12 @@ struct TestnetCommand {
     cmd->add_option("--attesters", o.attesters,
                     "Accredited attesters (keys attester.key, attester2.key, ...)")
         ->capture_default_str();
+    cmd->add_flag("--dedup-dkg", o.dedup_dkg,
+                  "The validators generate the dedup key on chain (no dealer, no dedup.share "
+                  "until it forms at block 3 * --dkg-phase-blocks)");
+    cmd->add_option("--dkg-phase-blocks", o.dkg_phase_blocks,
+                    "Blocks per DKG phase, with --dedup-dkg")
+        ->capture_default_str();
     AddTestRegistryOptions(cmd, &o.test_registry);
   }
 
@@ -181,7 +187,12 @@ struct TestnetCommand {
     o.out = out;
     Result<std::vector<node::config::TestnetNode>> r = node::config::WriteTestnet(o);
     if (!r.ok()) return Fail(r.status());
-    WarnDealtDedupKey();
+    if (o.dedup_dkg) {
+      std::printf("the dedup key forms on chain at block %llu (a DKG among the validators)\n",
+                  static_cast<unsigned long long>(3 * o.dkg_phase_blocks));
+    } else {
+      WarnDealtDedupKey();
+    }
     std::printf(
         "testnet %s: %u validators in %s (dev key: %s/dev.key, attester key: "
         "%s/attester.key, list: %s/nodes.json)\n",

@@ -210,8 +210,15 @@ std::vector<Ed25519PublicKey> SetKeys(const types::ValidatorSet& set) {
   return keys;
 }
 
+bool SameMembers(std::vector<Ed25519PublicKey> a, std::vector<Ed25519PublicKey> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
 // The holders of `keys` in share-index order, or nullopt unless the indices are exactly
 // 1..n (a committee of zk::dkg needs them so).
+
 std::optional<std::vector<Ed25519PublicKey>> HoldersByIndex(const DedupKeySet& keys) {
   std::map<uint16_t, Ed25519PublicKey> by_index;
   for (const DedupValidatorShare& s : keys.shares) by_index.emplace(s.index, s.validator);
@@ -282,20 +289,51 @@ Status InitGenesis(RegistryStore* store, std::string_view chain_id,
   return Status::Ok();
 }
 
+namespace {
+
+// A DKG that failed (fewer than t dealers qualified) leaves no key set: the next block opens
+// another among the ruling set, as a failed resharing is retried, so a chain whose genesis
+// DKG failed (validators not running yet, say) still gets a key without a new genesis. The
+// failed run's threshold is kept while the members are the same.
+Status RetryFailedDkg(RegistryStore* store, std::string_view chain_id, uint64_t height,
+                      const types::ValidatorSet& ruling, uint64_t phase) {
+  HITO_ASSIGN_OR_RETURN(std::optional<DkgSession> open, ReadSession(*store));
+  if (open) return Status::Ok();
+  HITO_ASSIGN_OR_RETURN(std::optional<DkgResult> last, ReadLastResult(*store));
+  if (!last || last->formed) return Status::Ok();
+  std::vector<Ed25519PublicKey> members = SetKeys(ruling);
+  if (members.empty()) return Status::Ok();
+  HITO_ASSIGN_OR_RETURN(std::optional<DecidedSession> failed, ReadDecided(*store));
+  const uint16_t t = failed && failed->session.kind == DkgKind::kDkg &&
+                             SameMembers(failed->session.recipients, members)
+                         ? failed->session.threshold
+                         : zdkg::DefaultThreshold(members.size());
+  HITO_RETURN_IF_ERROR(DropSession(store));
+  HITO_ASSIGN_OR_RETURN(DkgSession s,
+                        MakeSession(chain_id, DkgKind::kDkg, height, phase, members, members, t));
+  store->Put(KeyBytes(kSessionKey), EncodeSession(s));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status BeginBlock(RegistryStore* store, std::string_view chain_id, uint64_t height,
                   const types::ValidatorSet& ruling) {
   HITO_ASSIGN_OR_RETURN(std::optional<uint64_t> phase, ReadPhaseBlocks(*store));
   if (!phase) return Status::Ok();
   HITO_ASSIGN_OR_RETURN(std::optional<DedupKeySet> keys, ReadKeySet(*store));
-  if (!keys) return Status::Ok();
+  if (!keys) return RetryFailedDkg(store, chain_id, height, ruling, *phase);
   std::vector<Ed25519PublicKey> members = SetKeys(ruling);
   std::optional<std::vector<Ed25519PublicKey>> holders = HoldersByIndex(*keys);
   // A dealt genesis key set may use any distinct indices; zk::dkg numbers dealers 1..n,
   // so such a set is never reshared (docs/protocol/dedup-dkg.md).
   if (!holders) return Status::Ok();
-  if (*holders == members || members.empty()) return Status::Ok();
+  // Membership, not order: a set is sorted by key, but a dealt key set may number its
+  // holders in another order (each holder's index is in k/keys); resharing to the same
+  // members would only cost 3 * phase blocks.
+  if (SameMembers(*holders, members) || members.empty()) return Status::Ok();
   HITO_ASSIGN_OR_RETURN(std::optional<DkgSession> open, ReadSession(*store));
-  if (open && open->kind == DkgKind::kReshare && open->recipients == members) {
+  if (open && open->kind == DkgKind::kReshare && SameMembers(open->recipients, members)) {
     return Status::Ok();
   }
   HITO_RETURN_IF_ERROR(DropSession(store));

@@ -82,8 +82,8 @@ struct Genesis {
   std::optional<GovernanceParams> governance;
   // The dedup OPRF's keys (see DedupKeySet): required with attesters, refused without.
   std::optional<DedupKeySet> dedup_keys;
-  // Instead of dedup_keys, a DKG among the genesis validators opened at genesis (dkg.h).
-  // Not read from genesis.json yet: ledger-level only.
+  // Instead of dedup_keys, a DKG among the genesis validators opened at genesis (dkg.h;
+  // genesis.json's "dedup_dkg").
   std::optional<DkgGenesis> dedup_dkg;
 };
 

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/bech32m.h"
 #include "base/ed25519.h"
@@ -28,6 +29,10 @@ Status ValidateTestnetOptions(const TestnetOptions& options) {
   if (options.attesters == 0 || options.attesters > kTestnetMaxAttesters) {
     return InvalidArgumentError("--attesters must be 1.." + std::to_string(kTestnetMaxAttesters));
   }
+  if (options.dkg_phase_blocks == 0 || options.dkg_phase_blocks > ledger::kDkgPhaseBlocksMax) {
+    return InvalidArgumentError("--dkg-phase-blocks must be 1.." +
+                                std::to_string(ledger::kDkgPhaseBlocksMax));
+  }
   if (options.base_port == 0 || uint32_t{options.base_port} + 2 * n > 65535) {
     return InvalidArgumentError("--base-port leaves no room for " + std::to_string(n) +
                                 " nodes (two ports each)");
@@ -51,7 +56,7 @@ Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
                                        const std::vector<Ed25519PrivateKey>& keys,
                                        const Ed25519PublicKey& dev,
                                        const std::vector<Ed25519PublicKey>& attesters,
-                                       const ledger::DedupKeySet& dedup_keys) {
+                                       const std::optional<ledger::DedupKeySet>& dedup_keys) {
   ledger::Genesis g;
   g.chain_id = options.chain_id;
   g.time_ms = GenesisTimeMsOrNow(options.genesis_time_ms);
@@ -64,14 +69,19 @@ Result<ledger::Genesis> TestnetGenesis(const TestnetOptions& options,
   g.accounts.push_back({types::AccountIdFromPublicKey(dev), kInitBalance});
   DevPersonhood(attesters[0], &g);
   g.attesters = attesters;
-  g.dedup_keys = dedup_keys;
+  if (dedup_keys) {
+    g.dedup_keys = dedup_keys;
+  } else {
+    g.dedup_dkg = ledger::DkgGenesis{options.dkg_phase_blocks, 0};
+  }
   HITO_RETURN_IF_ERROR(AddTestRegistry(options.test_registry, &g));
   return g;
 }
 
-// Node i's home: its key, a config listing every other node as a peer, the genesis.
+// Node i's home: its key, its dealt dedup share (none when the validators generate the
+// key), a config listing every other node as a peer, the genesis.
 Status WriteNodeHome(const std::vector<TestnetNode>& nodes, uint32_t i,
-                     const Ed25519PrivateKey& key, const zk::Scalar& dedup_share,
+                     const Ed25519PrivateKey& key, const zk::Scalar* dedup_share,
                      const std::string& genesis) {
   const TestnetNode& node = nodes[i];
   std::error_code ec;
@@ -80,7 +90,9 @@ Status WriteNodeHome(const std::vector<TestnetNode>& nodes, uint32_t i,
   ::chmod(node.home.c_str(), 0700);
   HomePaths p{node.home};
   HITO_RETURN_IF_ERROR(WriteSeedFile(p.validator_key(), key.seed()));
-  HITO_RETURN_IF_ERROR(WriteDedupShareFile(p.dedup_share(), dedup_share));
+  if (dedup_share != nullptr) {
+    HITO_RETURN_IF_ERROR(WriteDedupShareFile(p.dedup_share(), *dedup_share));
+  }
   NodeConfig c;
   c.grpc_addr = node.grpc_addr;
   c.p2p_addr = node.p2p_addr;
@@ -123,21 +135,32 @@ std::string NodesJson(const std::string& chain_id, const std::vector<TestnetNode
   return doc.dump(2) + "\n";
 }
 
+using GenesisOf =
+    std::function<Result<std::string>(const std::optional<ledger::DedupKeySet>& dealt)>;
+
 // The dedup key dealt among the validators; each node's share written to its home.
-Result<ledger::DedupKeySet> WriteHomes(
-    const std::vector<TestnetNode>& nodes, const std::vector<Ed25519PrivateKey>& keys,
-    const std::function<Result<std::string>(const ledger::DedupKeySet&)>& genesis_of) {
+Status WriteHomesDealt(const std::vector<TestnetNode>& nodes,
+                       const std::vector<Ed25519PrivateKey>& keys, const GenesisOf& genesis_of) {
   std::vector<Ed25519PublicKey> pubs;
   for (const Ed25519PrivateKey& k : keys) pubs.push_back(k.public_key());
   HITO_ASSIGN_OR_RETURN(DealtDedupKeys dealt, DealDedupKeys(pubs, DealtThreshold(pubs.size())));
   Result<std::string> genesis = genesis_of(dealt.keys);
   Status written = genesis.status();
   for (uint32_t i = 0; written.ok() && i < nodes.size(); ++i) {
-    written = WriteNodeHome(nodes, i, keys[i], dealt.shares[i].secret, *genesis);
+    written = WriteNodeHome(nodes, i, keys[i], &dealt.shares[i].secret, *genesis);
   }
   dealt.Wipe();
-  HITO_RETURN_IF_ERROR(written);
-  return dealt.keys;
+  return written;
+}
+
+// No dealer: the genesis opens a DKG among the validators, so no home holds a share.
+Status WriteHomesForDkg(const std::vector<TestnetNode>& nodes,
+                        const std::vector<Ed25519PrivateKey>& keys, const GenesisOf& genesis_of) {
+  HITO_ASSIGN_OR_RETURN(std::string genesis, genesis_of(std::nullopt));
+  for (uint32_t i = 0; i < nodes.size(); ++i) {
+    HITO_RETURN_IF_ERROR(WriteNodeHome(nodes, i, keys[i], nullptr, genesis));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -164,13 +187,15 @@ Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
     attesters.push_back(attester.public_key());
   }
   size_t identities = 0;
-  HITO_RETURN_IF_ERROR(
-      WriteHomes(nodes, keys, [&](const ledger::DedupKeySet& dedup) -> Result<std::string> {
-        HITO_ASSIGN_OR_RETURN(ledger::Genesis g,
-                              TestnetGenesis(options, keys, dev.public_key(), attesters, dedup));
-        identities = g.identities.size();
-        return GenesisToJson(g);
-      }).status());
+  const GenesisOf genesis_of =
+      [&](const std::optional<ledger::DedupKeySet>& dealt) -> Result<std::string> {
+    HITO_ASSIGN_OR_RETURN(ledger::Genesis g,
+                          TestnetGenesis(options, keys, dev.public_key(), attesters, dealt));
+    identities = g.identities.size();
+    return GenesisToJson(g);
+  };
+  HITO_RETURN_IF_ERROR(options.dedup_dkg ? WriteHomesForDkg(nodes, keys, genesis_of)
+                                         : WriteHomesDealt(nodes, keys, genesis_of));
   if (identities > 0) {
     HITO_RETURN_IF_ERROR(WriteTestIdentitySecrets(options.out / kTestIdentitiesFile, identities));
   }

@@ -8,7 +8,9 @@
 // (and, with `attesters` > 1, more: DIR/attester2.key, DIR/attester3.key, ...);
 // with test identities (test_identities.h), their secrets go to DIR/identities.secrets.
 // The dedup OPRF key is dealt t-of-N (DealtThreshold: 3 of 4) by this process, a trusted
-// dealer, and each node's share written to its dedup.share (dedup_keys.h).
+// dealer, and each node's share written to its dedup.share (dedup_keys.h); or, with
+// `dedup_dkg`, the genesis opens a DKG among the validators (genesis.json "dedup_dkg") and
+// no home holds a share until the running nodes form the key.
 // DIR/nodes.json lists each node's home, gRPC address, p2p address and public key.
 // Node i listens on gRPC base_port + 2i and p2p base_port + 2i + 1.
 #ifndef HITO_NODE_CONFIG_TESTNET_H_
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "consensus/ledger/dkg.h"
 #include "node/config/test_identities.h"
 
 namespace hito::node::config {
@@ -35,6 +38,10 @@ struct TestnetOptions {
   TestRegistryOptions test_registry;
   // Accredited attesters (1..kTestnetMaxAttesters).
   uint32_t attesters = 1;
+  // The validators generate the dedup key (phases of dkg_phase_blocks blocks) instead of
+  // this process dealing it.
+  bool dedup_dkg = false;
+  uint64_t dkg_phase_blocks = consensus::ledger::kDefaultDkgPhaseBlocks;
 };
 
 struct TestnetNode {

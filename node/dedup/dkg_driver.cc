@@ -59,10 +59,9 @@ DkgDriver::DkgDriver(DkgDriverOptions options, Ed25519PrivateKey key, const stor
       keyring_(keyring),
       submit_(std::move(submit)) {}
 
-Result<std::unique_ptr<DkgDriver>> DkgDriver::Open(DkgDriverOptions options,
-                                                   Ed25519PrivateKey key,
-                                                   const store::Store* store,
-                                                   DedupKeyring* keyring, SubmitTx submit) {
+Result<std::unique_ptr<DkgDriver>> DkgDriver::Open(DkgDriverOptions options, Ed25519PrivateKey key,
+                                                   const store::Store* store, DedupKeyring* keyring,
+                                                   SubmitTx submit) {
   std::unique_ptr<DkgDriver> d(
       new DkgDriver(std::move(options), std::move(key), store, keyring, std::move(submit)));
   std::shared_ptr<const store::StateView> state = store->State();
@@ -132,99 +131,111 @@ Status DkgDriver::Act(const ledger::RegistryStore& state, uint64_t height,
   const uint16_t as_recipient = IndexOf(s.recipients, me);
   if (as_dealer == 0 && as_recipient == 0) return Status::Ok();
   HITO_ASSIGN_OR_RETURN(ledger::DkgMessages msgs, ledger::dkg::ReadMessages(state));
+  const Pass pass{s, msgs, height, zdkg::Committee{s.recipients, s.threshold}};
   const uint64_t next = height + 1;  // the block our messages can enter first
-  const zdkg::Committee committee{s.recipients, s.threshold};
-  const bool reshare = s.kind == ledger::DkgKind::kReshare;
-  const auto dealing_type = static_cast<uint8_t>(reshare ? zdkg::MessageType::kReshareDealing
-                                                         : zdkg::MessageType::kDealing);
-
-  // Dealing phase: deal once.
   if (as_dealer != 0 && next > s.start_height && next <= s.dealing_until &&
       !HasDealing(msgs, as_dealer)) {
-    const Slot slot{dealing_type, as_dealer, 0};
-    if (auto it = sent_.find(slot); it != sent_.end()) {
-      if (height >= it->second.height + options_.resubmit_blocks) {
-        it->second.height = height;
-        HITO_RETURN_IF_ERROR(submit_(it->second.tx));
-      }
-    } else if (!reshare) {
-      HITO_ASSIGN_OR_RETURN(zdkg::Dealt<zdkg::Dealing> dealt, zdkg::Deal(s.id, as_dealer, committee));
-      HITO_RETURN_IF_ERROR(SendDealing(height, slot, std::move(dealt.dealing)));
-      dealer_secret_.emplace(std::move(dealt.secret));
-      spdlog::info("dedup DKG {}: dealt as dealer {} of {}", Short(s.id), as_dealer,
-                   s.dealers.size());
-    } else {
-      // A resharing deals the share of the current key set, whose index is our dealer
-      // index (the ledger opens a resharing only for a set indexed 1..n, dealers in index
-      // order).
-      std::shared_ptr<const DedupKeys> current = keyring_->Current();
-      if (!current || !current->share || current->share->index != as_dealer) {
-        return FailedPreconditionError("resharing " + Short(s.id) + ": this validator is dealer " +
-                                       std::to_string(as_dealer) +
-                                       " but holds no share of that index to deal");
-      }
-      HITO_ASSIGN_OR_RETURN(
-          zdkg::Dealt<zdkg::ReshareDealing> dealt,
-          zdkg::DealReshare(s.id, as_dealer, current->share->secret, committee));
-      HITO_RETURN_IF_ERROR(SendDealing(height, slot, std::move(dealt.dealing)));
-      dealer_secret_.emplace(std::move(dealt.secret));
-      spdlog::info("dedup resharing {}: dealt share {} to {} validators", Short(s.id), as_dealer,
-                   s.recipients.size());
-    }
+    HITO_RETURN_IF_ERROR(Deal(pass, as_dealer));
   }
-
-  // Complaint phase: check every dealing once; complain about each bad one.
   if (as_recipient != 0 && next > s.dealing_until && next <= s.complaints_until) {
-    auto check = [&](const auto& dealing) -> Status {
-      if (checked_.count(dealing.dealer) == 0) {
-        Result<zk::Scalar> share = zdkg::VerifyReceivedShare(committee, dealing, as_recipient, key_);
-        checked_[dealing.dealer] = share.ok();
-        if (share.ok()) {
-          share->Wipe();  // combined later, from state, when the key set forms
-        } else {
-          spdlog::warn("dedup DKG {}: the share from dealer {} is bad ({}); complaining",
-                       Short(s.id), dealing.dealer, share.status().message());
-        }
-      }
-      if (checked_[dealing.dealer] || HasComplaint(msgs, dealing.dealer, as_recipient)) {
-        return Status::Ok();
-      }
-      const Slot slot{static_cast<uint8_t>(zdkg::MessageType::kComplaint), dealing.dealer,
-                      as_recipient};
-      if (auto it = sent_.find(slot); it != sent_.end()) {
-        if (height < it->second.height + options_.resubmit_blocks) return Status::Ok();
-        it->second.height = height;
-        return submit_(it->second.tx);
-      }
-      return Send(height, slot, zdkg::Complaint{s.id, dealing.dealer, as_recipient});
-    };
-    for (const zdkg::Dealing& d : msgs.dealings) HITO_RETURN_IF_ERROR(check(d));
-    for (const zdkg::ReshareDealing& d : msgs.reshares) HITO_RETURN_IF_ERROR(check(d));
+    HITO_RETURN_IF_ERROR(CheckDealings(pass, as_recipient));
   }
-
-  // Justification phase: answer every complaint against this dealer.
   if (as_dealer != 0 && next > s.complaints_until && next <= s.justifications_until) {
-    for (const zdkg::Complaint& c : msgs.complaints) {
-      if (c.dealer != as_dealer || HasJustification(msgs, c.dealer, c.complainer)) continue;
-      if (!dealer_secret_) {
-        spdlog::warn("dedup DKG {}: complaint from {} against this dealer, and no dealer "
-                     "secret to answer it (restarted since dealing)",
-                     Short(s.id), c.complainer);
-        continue;
+    HITO_RETURN_IF_ERROR(Justify(pass, as_dealer));
+  }
+  return Status::Ok();
+}
+
+std::optional<Status> DkgDriver::ResubmitIfSent(const Slot& slot, uint64_t height) {
+  auto it = sent_.find(slot);
+  if (it == sent_.end()) return std::nullopt;
+  if (height < it->second.height + options_.resubmit_blocks) return Status::Ok();
+  it->second.height = height;
+  return submit_(it->second.tx);
+}
+
+// Dealing phase: deal once (a resharing deals this validator's current share).
+Status DkgDriver::Deal(const Pass& pass, uint16_t as_dealer) {
+  const ledger::DkgSession& s = pass.session;
+  const bool reshare = s.kind == ledger::DkgKind::kReshare;
+  const Slot slot{static_cast<uint8_t>(reshare ? zdkg::MessageType::kReshareDealing
+                                               : zdkg::MessageType::kDealing),
+                  as_dealer, 0};
+  if (std::optional<Status> again = ResubmitIfSent(slot, pass.height)) return *again;
+  if (!reshare) {
+    HITO_ASSIGN_OR_RETURN(zdkg::Dealt<zdkg::Dealing> dealt,
+                          zdkg::Deal(s.id, as_dealer, pass.committee));
+    HITO_RETURN_IF_ERROR(SendDealing(pass.height, slot, std::move(dealt.dealing)));
+    dealer_secret_.emplace(std::move(dealt.secret));
+    spdlog::info("dedup DKG {}: dealt as dealer {} of {}", Short(s.id), as_dealer,
+                 s.dealers.size());
+    return Status::Ok();
+  }
+  // The share's index is our dealer index: the ledger opens a resharing only for a key
+  // set indexed 1..n, dealers in index order.
+  std::shared_ptr<const DedupKeys> current = keyring_->Current();
+  if (!current || !current->share || current->share->index != as_dealer) {
+    return FailedPreconditionError("resharing " + Short(s.id) + ": this validator is dealer " +
+                                   std::to_string(as_dealer) +
+                                   " but holds no share of that index to deal");
+  }
+  HITO_ASSIGN_OR_RETURN(zdkg::Dealt<zdkg::ReshareDealing> dealt,
+                        zdkg::DealReshare(s.id, as_dealer, current->share->secret, pass.committee));
+  HITO_RETURN_IF_ERROR(SendDealing(pass.height, slot, std::move(dealt.dealing)));
+  dealer_secret_.emplace(std::move(dealt.secret));
+  spdlog::info("dedup resharing {}: dealt share {} to {} validators", Short(s.id), as_dealer,
+               s.recipients.size());
+  return Status::Ok();
+}
+
+// Complaint phase: check every dealing once; complain about each bad one.
+Status DkgDriver::CheckDealings(const Pass& pass, uint16_t as_recipient) {
+  auto check = [&](const auto& dealing) -> Status {
+    if (checked_.count(dealing.dealer) == 0) {
+      Result<zk::Scalar> share =
+          zdkg::VerifyReceivedShare(pass.committee, dealing, as_recipient, key_);
+      checked_[dealing.dealer] = share.ok();
+      if (share.ok()) {
+        share->Wipe();  // combined later, from state, when the key set forms
+      } else {
+        spdlog::warn("dedup DKG {}: the share from dealer {} is bad ({}); complaining",
+                     Short(pass.session.id), dealing.dealer, share.status().message());
       }
-      const Slot slot{static_cast<uint8_t>(zdkg::MessageType::kJustification), c.dealer,
-                      c.complainer};
-      if (auto it = sent_.find(slot); it != sent_.end()) {
-        if (height < it->second.height + options_.resubmit_blocks) continue;
-        it->second.height = height;
-        HITO_RETURN_IF_ERROR(submit_(it->second.tx));
-        continue;
-      }
-      zdkg::Justification j = dealer_secret_->Justify(c.complainer);
-      Status sent = Send(height, slot, j);
-      j.share.Wipe();  // public once on chain; not kept here
-      HITO_RETURN_IF_ERROR(sent);
     }
+    if (checked_[dealing.dealer] || HasComplaint(pass.msgs, dealing.dealer, as_recipient)) {
+      return Status::Ok();
+    }
+    const Slot slot{static_cast<uint8_t>(zdkg::MessageType::kComplaint), dealing.dealer,
+                    as_recipient};
+    if (std::optional<Status> again = ResubmitIfSent(slot, pass.height)) return *again;
+    return Send(pass.height, slot, zdkg::Complaint{pass.session.id, dealing.dealer, as_recipient});
+  };
+  for (const zdkg::Dealing& d : pass.msgs.dealings) HITO_RETURN_IF_ERROR(check(d));
+  for (const zdkg::ReshareDealing& d : pass.msgs.reshares) HITO_RETURN_IF_ERROR(check(d));
+  return Status::Ok();
+}
+
+// Justification phase: answer every complaint against this dealer.
+Status DkgDriver::Justify(const Pass& pass, uint16_t as_dealer) {
+  for (const zdkg::Complaint& c : pass.msgs.complaints) {
+    if (c.dealer != as_dealer || HasJustification(pass.msgs, c.dealer, c.complainer)) continue;
+    if (!dealer_secret_) {
+      spdlog::warn(
+          "dedup DKG {}: complaint from {} against this dealer, and no dealer "
+          "secret to answer it (restarted since dealing)",
+          Short(pass.session.id), c.complainer);
+      continue;
+    }
+    const Slot slot{static_cast<uint8_t>(zdkg::MessageType::kJustification), c.dealer,
+                    c.complainer};
+    if (std::optional<Status> again = ResubmitIfSent(slot, pass.height)) {
+      HITO_RETURN_IF_ERROR(*again);
+      continue;
+    }
+    zdkg::Justification j = dealer_secret_->Justify(c.complainer);
+    Status sent = Send(pass.height, slot, j);
+    j.share.Wipe();  // public once on chain; not kept here
+    HITO_RETURN_IF_ERROR(sent);
   }
   return Status::Ok();
 }
@@ -281,17 +292,18 @@ Status DkgDriver::SyncKeys(const ledger::RegistryStore& state) {
   if (!share.ok()) {
     share = CombineFromDecided(state, *keys);
     if (share.ok()) {
-      Status written = config::WriteSealedDedupShare(options_.share_path, keys->group_key, *share,
-                                                     key_);
+      Status written =
+          config::WriteSealedDedupShare(options_.share_path, keys->group_key, *share, key_);
       if (!written.ok()) {
         spdlog::error("dedup OPRF: writing the new share: {}", written.ToString());
       }
     }
   }
   if (!share.ok()) {
-    spdlog::error("dedup OPRF: no share of the key set {} for this validator: {}; evaluations "
-                  "answer DEDUP_NO_SHARE",
-                  Short(keys->group_key), share.status().message());
+    spdlog::error(
+        "dedup OPRF: no share of the key set {} for this validator: {}; evaluations "
+        "answer DEDUP_NO_SHARE",
+        Short(keys->group_key), share.status().message());
     keyring_->Set(std::make_shared<const DedupKeys>(*keys, std::nullopt));
     return Status::Ok();
   }
@@ -341,8 +353,9 @@ Result<zk::oprf::KeyShare> DkgDriver::CombineFromDecided(const ledger::RegistryS
   const std::optional<ledger::DedupValidatorShare> mine = config::ShareOf(keys, key_.public_key());
   if (!mine || mine->index != me || mine->public_share != share.public_share.bytes()) {
     share.Wipe();
-    return FailedPreconditionError("the combined share does not match this validator's K_i in "
-                                   "k/keys");
+    return FailedPreconditionError(
+        "the combined share does not match this validator's K_i in "
+        "k/keys");
   }
   spdlog::info("dedup OPRF: combined share {} of session {} ({} qualified dealers)", me,
                Short(s.id), outcome->qualified.size());

@@ -103,8 +103,21 @@ class DkgDriver {
   // This validator's share of `keys` combined from the decided session's messages.
   Result<zk::oprf::KeyShare> CombineFromDecided(const consensus::ledger::RegistryStore& state,
                                                 const consensus::ledger::DedupKeySet& keys);
+  // What one pass knows of the open session: the committed state at `height`.
+  struct Pass {
+    const consensus::ledger::DkgSession& session;
+    const consensus::ledger::DkgMessages& msgs;
+    uint64_t height = 0;
+    zk::dkg::Committee committee;
+  };
   Status Act(const consensus::ledger::RegistryStore& state, uint64_t height,
              const consensus::ledger::DkgSession& session);
+  Status Deal(const Pass& pass, uint16_t as_dealer);
+  Status CheckDealings(const Pass& pass, uint16_t as_recipient);
+  Status Justify(const Pass& pass, uint16_t as_dealer);
+  // A message already sent for `slot`: sent again once resubmit_blocks have passed (the
+  // result of that), else Ok; nullopt if none was sent.
+  std::optional<Status> ResubmitIfSent(const Slot& slot, uint64_t height);
   Status Send(uint64_t height, const Slot& slot, consensus::types::DkgPayload payload);
   // Send for a dealing: on refusal nothing of it is kept (the caller keeps the secret
   // only when this succeeds).

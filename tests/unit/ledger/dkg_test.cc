@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -97,6 +98,12 @@ types::Transaction Msg(const Ed25519PrivateKey& from, const Hash32& session,
 }
 
 zdkg::Committee CommitteeOf(const DkgSession& s) { return {s.recipients, s.threshold}; }
+
+std::vector<Ed25519PublicKey> SetKeysOf(const types::ValidatorSet& set) {
+  std::vector<Ed25519PublicKey> keys;
+  for (const types::Validator& v : set.validators()) keys.push_back(v.public_key);
+  return keys;
+}
 
 // Every member's dealing of a DKG session, in dealer order.
 std::vector<zdkg::Dealt<zdkg::Dealing>> DealAll(const DkgSession& s) {
@@ -334,7 +341,9 @@ TEST(LedgerDkgTest, ForgedSignatureIsRefused) {
   EXPECT_EQ(chain.Send(swapped), TxCode::kBadSignature);
 }
 
-TEST(LedgerDkgTest, FewerThanThresholdQualifiedRecordsTheFailureAndWritesNoKey) {
+// A genesis DKG where only 2 of the t = 3 deal: recorded as failed, no key; the next
+// block opens a new DKG among the same members (same threshold, new id), which forms.
+TEST(LedgerDkgTest, FailedGenesisDkgRecordsTheFailureAndIsRetried) {
   Chain chain;
   const DkgSession s = chain.Session();
   auto dealt = DealAll(s);
@@ -345,7 +354,25 @@ TEST(LedgerDkgTest, FewerThanThresholdQualifiedRecordsTheFailureAndWritesNoKey) 
   EXPECT_FALSE(chain.HasSession());
   ASSERT_TRUE(chain.Last().has_value());
   EXPECT_FALSE(chain.Last()->formed);
+  EXPECT_EQ(chain.Last()->session, s.id);
   EXPECT_NE(chain.Last()->reason, "");
+
+  chain.Apply();
+  const DkgSession retry = chain.Session();
+  EXPECT_EQ(retry.kind, DkgKind::kDkg);
+  EXPECT_NE(retry.id, s.id);
+  EXPECT_EQ(retry.start_height, s.justifications_until + 1);
+  EXPECT_EQ(retry.threshold, s.threshold);
+  EXPECT_EQ(retry.recipients, s.recipients);
+  // The failed run's messages went with it: the old dealings do not count again.
+  EXPECT_TRUE(dkg::ReadMessages(RegistryStore(&chain.kv))->dealings.empty());
+  EXPECT_EQ(chain.Send(Msg(chain.Key(s.dealers[0]), s.id, dealt[0].dealing)),
+            TxCode::kDkgNoSession);
+  std::vector<zk::Scalar> xs = RunHonestDkg(&chain);
+  EXPECT_EQ(xs.size(), 4u);
+  ASSERT_TRUE(chain.Last().has_value());
+  EXPECT_TRUE(chain.Last()->formed);
+  for (zk::Scalar& x : xs) x.Wipe();
 }
 
 // Validators {0..3} hold the key after the DKG (height 6); from height 8 the set is
@@ -469,6 +496,59 @@ TEST(LedgerDkgTest, ChainWithoutDedupKeyRefusesKindEight) {
             TxCode::kUnsupportedKind);
   // The kind is on (validators run the DKG); it is state that refuses it here.
   EXPECT_TRUE(TxKindEnabled(types::TxKind::kDkg));
+}
+
+// A dealt key set numbering its holders against the set's key order: the same members
+// under new powers open no resharing (membership counts, not order); a new member does.
+TEST(LedgerDkgTest, DealtKeySetInAnotherOrderIsResharedOnlyWhenMembersChange) {
+  std::vector<int> by_index = {0, 1, 2, 3};
+  std::sort(by_index.begin(), by_index.end(), [](int a, int b) {
+    return KeyFor(a).public_key() > KeyFor(b).public_key();  // against the set's order
+  });
+  DedupKeySet dealt;
+  dealt.group_key = zk::Point::MulBase(zk::Scalar::FromU64(99)).bytes();
+  dealt.threshold = 3;
+  for (size_t i = 0; i < by_index.size(); ++i) {
+    dealt.shares.push_back({KeyFor(by_index[i]).public_key(), static_cast<uint16_t>(i + 1),
+                            zk::Point::MulBase(zk::Scalar::FromU64(i + 7)).bytes()});
+  }
+  std::vector<types::Validator> repowered;
+  for (int i : {0, 1, 2, 3}) {
+    repowered.push_back({KeyFor(i).public_key(), static_cast<uint64_t>(10 + 5 * i)});
+  }
+  Genesis g;
+  g.chain_id = kChain;
+  g.validators = SetOf({0, 1, 2, 3});
+  g.validator_schedule = {{3, types::ValidatorSet::Create(std::move(repowered)).value()},
+                          {6, SetOf({0, 1, 2, 4})}};
+  g.dedup_keys = dealt;
+  MemoryKv kv;
+  auto out = Ledger::InitGenesis(g);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  kv.Apply(out->changes);
+  auto apply = [&] {
+    types::BlockHeader h;
+    h.chain_id = kChain;
+    h.height = *Ledger(kChain, &kv).Height() + 1;
+    h.time_ms = 1000 + h.height;
+    auto block = Ledger(kChain, &kv).ApplyBlock(h, {}, SignatureCheck::kVerify);
+    ASSERT_TRUE(block.ok()) << block.status().ToString();
+    kv.Apply(block->changes);
+  };
+  for (int h = 1; h <= 5; ++h) {
+    apply();
+    EXPECT_FALSE(dkg::ReadSession(RegistryStore(&kv))->has_value()) << "block " << h;
+  }
+  apply();  // block 6: validator 3 leaves, 4 joins
+  const auto session = *dkg::ReadSession(RegistryStore(&kv));
+  ASSERT_TRUE(session.has_value());
+  EXPECT_EQ(session->kind, DkgKind::kReshare);
+  EXPECT_EQ(session->start_height, 6u);
+  std::vector<Ed25519PublicKey> holders;
+  for (int i : by_index) holders.push_back(KeyFor(i).public_key());
+  EXPECT_EQ(session->dealers, holders);  // in share-index order
+  EXPECT_EQ(session->recipients, SetKeysOf(SetOf({0, 1, 2, 4})));
+  EXPECT_EQ(*dkg::ReadKeySet(RegistryStore(&kv)), dealt);  // kept until a resharing forms
 }
 
 }  // namespace

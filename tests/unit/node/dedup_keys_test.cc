@@ -10,7 +10,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/hex.h"
+#include "consensus/ledger/dkg.h"
+#include "consensus/ledger/kv.h"
+#include "consensus/ledger/registry.h"
 #include "node/config/config.h"
 #include "node/config/testnet.h"
 #include "tests/support/genesis.h"
@@ -114,6 +119,62 @@ TEST(DedupKeysTest, AttestersAndKeysGoTogether) {
       << orphan.status().ToString();
 }
 
+// "dedup_dkg": the validators generate the key. Round-trips with and without a threshold;
+// exclusive with a dealt set; bounds and unknown keys refused naming the field; the ledger
+// opens the genesis session it describes.
+TEST(DedupKeysTest, GenesisDkgRoundTripsAndIsCheckedStrictly) {
+  ledger::Genesis g = FourValidatorGenesis();
+  g.dedup_keys.reset();
+  g.dedup_dkg = ledger::DkgGenesis{4, 0};
+  const std::string good = GenesisToJson(g);
+  EXPECT_NE(good.find("\"dedup_dkg\": {\n    \"phase_blocks\": 4\n  }"), std::string::npos) << good;
+  auto back = ParseGenesisJson(good);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_TRUE(back->dedup_dkg.has_value());
+  EXPECT_FALSE(back->dedup_keys.has_value());
+  EXPECT_EQ(back->dedup_dkg->phase_blocks, 4u);
+  EXPECT_EQ(back->dedup_dkg->threshold, 0);
+  g.dedup_dkg->threshold = 4;
+  auto with_t = ParseGenesisJson(GenesisToJson(g));
+  ASSERT_TRUE(with_t.ok()) << with_t.status().ToString();
+  EXPECT_EQ(with_t->dedup_dkg->threshold, 4);
+
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 0", "phase_blocks");
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 100001", "phase_blocks");
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": -1", "phase_blocks");
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 4, \"threshold\": 5",
+                      "dedup_dkg.threshold must be 1..4");
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 4, \"threshold\": 0",
+                      "dedup_dkg.threshold");
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blokcs\": 4", "phase_blokcs");
+  nlohmann::json as_list = nlohmann::json::parse(good);
+  as_list["dedup_dkg"] = nlohmann::json::array({4});
+  auto list = ParseGenesisJson(as_list.dump());
+  ASSERT_FALSE(list.ok());
+  EXPECT_NE(list.status().message().find("dedup_dkg must be an object"), std::string::npos)
+      << list.status().ToString();
+
+  // Both a dealt set and a DKG: refused.
+  const std::string dealt = GenesisToJson(FourValidatorGenesis());
+  const size_t at = dealt.find("\"dedup_oprf\"");
+  std::string both = good;
+  both.insert(both.rfind('}'), ",\n  " + dealt.substr(at, dealt.rfind('}') - at));
+  auto r = ParseGenesisJson(both);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("exclusive"), std::string::npos) << r.status().ToString();
+
+  // The ledger opens the genesis DKG among the four, phases of 4 blocks.
+  auto init = ledger::Ledger::InitGenesis(*back);
+  ASSERT_TRUE(init.ok()) << init.status().ToString();
+  ledger::MemoryKv kv;
+  kv.Apply(init->changes);
+  auto session = ledger::dkg::ReadSession(ledger::RegistryStore(&kv));
+  ASSERT_TRUE(session.ok() && session->has_value());
+  EXPECT_EQ((*session)->recipients.size(), 4u);
+  EXPECT_EQ((*session)->threshold, 3);
+  EXPECT_EQ((*session)->justifications_until, 12u);
+}
+
 TEST(DedupKeysTest, DevHomeHoldsAOneOfOneShareMode0600ThatLoads) {
   TempDir dir;
   InitOptions o;
@@ -134,6 +195,33 @@ TEST(DedupKeysTest, DevHomeHoldsAOneOfOneShareMode0600ThatLoads) {
   // A chain without the dev attester has no keys and writes no share.
   ASSERT_TRUE(InitHome(dir.path() / "plain", InitOptions{}).ok());
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "plain" / "dedup.share"));
+}
+
+// `hitod testnet --dedup-dkg`: no dealer, so no home holds a share; the genesis opens a
+// DKG among all the validators with the phase length asked for; a phase of 0 is refused.
+TEST(DedupKeysTest, TestnetWithDkgWritesNoShareAndAGenesisSession) {
+  TempDir dir;
+  TestnetOptions o;
+  o.out = dir.path() / "net";
+  o.dedup_dkg = true;
+  o.dkg_phase_blocks = 5;
+  auto nodes = WriteTestnet(o);
+  ASSERT_TRUE(nodes.ok()) << nodes.status().ToString();
+  auto g = ParseGenesisJson(ReadFile(HomePaths{(*nodes)[0].home}.genesis()).value()).value();
+  EXPECT_FALSE(g.dedup_keys.has_value());
+  ASSERT_TRUE(g.dedup_dkg.has_value());
+  EXPECT_EQ(g.dedup_dkg->phase_blocks, 5u);
+  EXPECT_EQ(g.validators.size(), 4u);
+  for (const TestnetNode& n : *nodes) {
+    EXPECT_FALSE(std::filesystem::exists(HomePaths{n.home}.dedup_share())) << n.home;
+  }
+  TestnetOptions bad;
+  bad.out = dir.path() / "bad";
+  bad.dedup_dkg = true;
+  bad.dkg_phase_blocks = 0;
+  auto refused = WriteTestnet(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--dkg-phase-blocks"), std::string::npos);
 }
 
 TEST(DedupKeysTest, TestnetSharesAreThreeOfFourAndEachMatchesGenesis) {

@@ -291,6 +291,30 @@ TEST_F(DkgDriverTest, SilentDealerIsLeftOutAndTheKeyStillForms) {
   EXPECT_EQ(TagFromKeyrings({3, 1, 0}), TagFromKeyrings({0, 1, 2}));
 }
 
+// Two of the four validators are not running during the genesis DKG (t = 3): it fails,
+// no key set, no share file; the ledger opens another run, and once all four run it forms.
+TEST_F(DkgDriverTest, GenesisDkgWithTooFewRunningFailsThenFormsOnTheRetry) {
+  Begin();
+  members_[2]->silent = true;
+  members_[3]->silent = true;
+  RunUntil(3 * kPhase);
+  ASSERT_TRUE(chain_->Last().has_value());
+  EXPECT_FALSE(chain_->Last()->formed);
+  EXPECT_FALSE(chain_->Keys().has_value());
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(members_[i]->keyring.Current(), nullptr) << "validator " << i;
+    EXPECT_FALSE(std::filesystem::exists(members_[i]->share_path)) << "validator " << i;
+  }
+  members_[2]->silent = false;
+  members_[3]->silent = false;
+  RunUntil(6 * kPhase + 1);  // the retry opens at 3P + 1 and decides at 6P + 1
+  ASSERT_TRUE(chain_->Last().has_value());
+  EXPECT_TRUE(chain_->Last()->formed) << chain_->Last()->reason;
+  const ledger::DedupKeySet keys = *chain_->Keys();
+  for (size_t i = 0; i < 4; ++i) ExpectHolder(i, keys);
+  EXPECT_EQ(TagFromKeyrings({0, 1, 2}), TagFromKeyrings({3, 2, 1}));
+}
+
 TEST_F(DkgDriverTest, RestartedAfterTheKeyFormedCombinesFromStateAndRefusesAStrangersFile) {
   Begin();
   RunUntil(3 * kPhase);
