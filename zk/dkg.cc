@@ -3,9 +3,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "zk/ct.h"
@@ -459,13 +461,10 @@ Justification DealerSecret::Justify(uint16_t complainer) const {
 
 namespace {
 
+// Deals `coefficients` (wiped here) and keeps them as the dealer's secret.
 template <typename D>
-Result<Dealt<D>> DealRandom(MessageType kind, const SessionId& session, uint16_t dealer,
-                            const Scalar* constant_term, const Committee& committee) {
-  HITO_RETURN_IF_ERROR(ValidateCommittee(committee));
-  std::vector<Scalar> coefficients(committee.threshold);
-  for (Scalar& a : coefficients) a = Scalar::Random();
-  if (constant_term != nullptr) coefficients[0] = *constant_term;
+Result<Dealt<D>> DealWith(MessageType kind, const SessionId& session, uint16_t dealer,
+                          const Committee& committee, std::vector<Scalar> coefficients) {
   DealerSecret secret(session, dealer, coefficients);
   Result<DealingFields> f =
       dkg_internal::DealWithCoefficients(kind, session, dealer, committee, coefficients);
@@ -476,7 +475,107 @@ Result<Dealt<D>> DealRandom(MessageType kind, const SessionId& session, uint16_t
   return out;
 }
 
+template <typename D>
+Result<Dealt<D>> DealRandom(MessageType kind, const SessionId& session, uint16_t dealer,
+                            const Scalar* constant_term, const Committee& committee) {
+  HITO_RETURN_IF_ERROR(ValidateCommittee(committee));
+  std::vector<Scalar> coefficients(committee.threshold);
+  for (Scalar& a : coefficients) a = Scalar::Random();
+  if (constant_term != nullptr) coefficients[0] = *constant_term;
+  return DealWith<D>(kind, session, dealer, committee, std::move(coefficients));
+}
+
+constexpr char kDealerKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "hitodkg1";
+constexpr uint64_t kDealerKdfSubkeyId = 1;
+constexpr std::string_view kCoefficientDomain = "hito/v1/dkg-coefficient";
+
+// BLAKE2b-256 of the public context a derived polynomial is bound to.
+std::array<uint8_t, 32> DerivationContext(MessageType kind, const SessionId& session,
+                                          uint16_t dealer, const Committee& committee) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  auto absorb = [&st](const void* data, size_t size) {
+    crypto_generichash_update(&st, static_cast<const uint8_t*>(data), size);
+  };
+  absorb(kCoefficientDomain.data(), kCoefficientDomain.size());
+  const uint8_t header[7] = {static_cast<uint8_t>(kind),
+                             static_cast<uint8_t>(dealer >> 8),
+                             static_cast<uint8_t>(dealer),
+                             static_cast<uint8_t>(committee.threshold >> 8),
+                             static_cast<uint8_t>(committee.threshold),
+                             static_cast<uint8_t>(committee.size() >> 8),
+                             static_cast<uint8_t>(committee.size())};
+  absorb(header, sizeof header);
+  absorb(session.data(), session.size());
+  for (const Ed25519PublicKey& k : committee.keys) absorb(k.data(), k.size());
+  std::array<uint8_t, 32> out{};
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
+}
+
+// Coefficients 0..t-1 keyed by the dealer's key; coefficient 0 replaced by constant_term.
+std::vector<Scalar> DerivedCoefficients(MessageType kind, const SessionId& session, uint16_t dealer,
+                                        const Committee& committee, const Ed25519PrivateKey& key,
+                                        const Scalar* constant_term) {
+  const std::array<uint8_t, 32> context = DerivationContext(kind, session, dealer, committee);
+  Ed25519Seed seed = key.seed();
+  std::array<uint8_t, crypto_kdf_KEYBYTES> subkey{};
+  static_assert(sizeof(Ed25519Seed) == crypto_kdf_KEYBYTES);
+  crypto_kdf_derive_from_key(subkey.data(), subkey.size(), kDealerKdfSubkeyId, kDealerKdfContext,
+                             seed.data());
+  sodium_memzero(seed.data(), seed.size());
+  std::vector<Scalar> coefficients(committee.threshold);
+  std::array<uint8_t, 64> wide{};
+  for (uint16_t j = 0; j < committee.threshold; ++j) {
+    uint8_t msg[34];
+    std::copy(context.begin(), context.end(), msg);
+    msg[32] = static_cast<uint8_t>(j >> 8);
+    msg[33] = static_cast<uint8_t>(j);
+    crypto_generichash(wide.data(), wide.size(), msg, sizeof msg, subkey.data(), subkey.size());
+    coefficients[j] = Scalar::FromUniformBytes(wide);
+  }
+  sodium_memzero(wide.data(), wide.size());
+  sodium_memzero(subkey.data(), subkey.size());
+  if (constant_term != nullptr) coefficients[0] = *constant_term;
+  return coefficients;
+}
+
 }  // namespace
+
+Result<DealerSecret> DeriveDealerSecret(MessageType kind, const SessionId& session, uint16_t dealer,
+                                        const Committee& committee, const Ed25519PrivateKey& key,
+                                        const Scalar* constant_term) {
+  HITO_RETURN_IF_ERROR(ValidateCommittee(committee));
+  if (dealer == 0 || dealer > kMaxParticipants) {
+    return InvalidArgumentError("derive: dealer index " + Idx(dealer) + " out of range");
+  }
+  return DealerSecret(session, dealer,
+                      DerivedCoefficients(kind, session, dealer, committee, key, constant_term));
+}
+
+Result<Dealt<Dealing>> DealDerived(const SessionId& session, uint16_t dealer,
+                                   const Committee& committee, const Ed25519PrivateKey& key) {
+  if (dealer == 0 || dealer > committee.keys.size()) {
+    return InvalidArgumentError("deal: dealer index " + Idx(dealer) + " not in the committee");
+  }
+  HITO_RETURN_IF_ERROR(ValidateCommittee(committee));
+  return DealWith<Dealing>(
+      MessageType::kDealing, session, dealer, committee,
+      DerivedCoefficients(MessageType::kDealing, session, dealer, committee, key, nullptr));
+}
+
+Result<Dealt<ReshareDealing>> DealReshareDerived(const SessionId& session, uint16_t old_index,
+                                                 const Scalar& old_share,
+                                                 const Committee& new_committee,
+                                                 const Ed25519PrivateKey& key) {
+  if (old_index == 0 || old_index > kMaxParticipants) {
+    return InvalidArgumentError("reshare: old index " + Idx(old_index) + " out of range");
+  }
+  HITO_RETURN_IF_ERROR(ValidateCommittee(new_committee));
+  return DealWith<ReshareDealing>(MessageType::kReshareDealing, session, old_index, new_committee,
+                                  DerivedCoefficients(MessageType::kReshareDealing, session,
+                                                      old_index, new_committee, key, &old_share));
+}
 
 Result<Dealt<Dealing>> Deal(const SessionId& session, uint16_t dealer, const Committee& committee) {
   if (dealer == 0 || dealer > committee.keys.size()) {

@@ -192,6 +192,26 @@ Result<Dealt<Dealing>> Deal(const SessionId& session, uint16_t dealer, const Com
 Result<Dealt<ReshareDealing>> DealReshare(const SessionId& session, uint16_t old_index,
                                           const Scalar& old_share, const Committee& new_committee);
 
+// ---- Derived dealing: a dealer that restarts can still justify ----
+//
+// The same dealings, with the polynomial derived from the dealer's Ed25519 key instead of
+// drawn from the CSPRNG (spec section 2.1): a subkey of the key (libsodium crypto_kdf,
+// context "hitodkg1") keys BLAKE2b-512 over a digest of the public context (kind, session,
+// dealer, threshold, the committee's keys) and the coefficient's index, reduced mod l. The
+// same key and session give the same polynomial, so a dealer that restarted between its
+// dealing and a complaint rebuilds its DealerSecret (DeriveDealerSecret) and answers; two
+// dealings by one dealer for one session commit to one polynomial. For a resharing the
+// constant term is the old share, as in DealReshare. Constant-time in the key and share.
+Result<DealerSecret> DeriveDealerSecret(MessageType kind, const SessionId& session, uint16_t dealer,
+                                        const Committee& committee, const Ed25519PrivateKey& key,
+                                        const Scalar* constant_term);
+Result<Dealt<Dealing>> DealDerived(const SessionId& session, uint16_t dealer,
+                                   const Committee& committee, const Ed25519PrivateKey& key);
+Result<Dealt<ReshareDealing>> DealReshareDerived(const SessionId& session, uint16_t old_index,
+                                                 const Scalar& old_share,
+                                                 const Committee& new_committee,
+                                                 const Ed25519PrivateKey& key);
+
 // Seals one share to the recipient's Ed25519 key converted to X25519, binding
 // kind, session, dealer and recipient into the plaintext (spec section 4).
 Result<EncryptedShare> EncryptShare(MessageType kind, const SessionId& session, uint16_t dealer,

@@ -146,6 +146,42 @@ Status DkgDriver::Act(const ledger::RegistryStore& state, uint64_t height,
   return Status::Ok();
 }
 
+Status DkgDriver::RebuildDealerSecret(const Pass& pass, uint16_t as_dealer) {
+  const ledger::DkgSession& s = pass.session;
+  const bool reshare = s.kind == ledger::DkgKind::kReshare;
+  const zdkg::DealingFields* mine = nullptr;
+  for (const zdkg::Dealing& d : pass.msgs.dealings) {
+    if (!reshare && d.dealer == as_dealer) mine = &d;
+  }
+  for (const zdkg::ReshareDealing& d : pass.msgs.reshares) {
+    if (reshare && d.dealer == as_dealer) mine = &d;
+  }
+  if (mine == nullptr) return NotFoundError("no dealing of this dealer on chain");
+  std::shared_ptr<const DedupKeys> current;
+  if (reshare) {
+    current = keyring_->Current();
+    if (!current || !current->share || current->share->index != as_dealer) {
+      return FailedPreconditionError("no share of index " + std::to_string(as_dealer));
+    }
+  }
+  HITO_ASSIGN_OR_RETURN(
+      zdkg::DealerSecret secret,
+      zdkg::DeriveDealerSecret(
+          reshare ? zdkg::MessageType::kReshareDealing : zdkg::MessageType::kDealing, s.id,
+          as_dealer, pass.committee, key_, reshare ? &current->share->secret : nullptr));
+  // The dealing on chain must be ours: one answer checked against its commitments.
+  zdkg::Justification probe = secret.Justify(1);
+  const bool matches = zdkg::CheckJustification(*mine, probe);
+  probe.share.Wipe();
+  if (!matches) {
+    return FailedPreconditionError("the dealing on chain was not derived from this validator key");
+  }
+  dealer_secret_.emplace(std::move(secret));
+  spdlog::info("dedup DKG {}: rebuilt this dealer's polynomial from the validator key",
+               Short(s.id));
+  return Status::Ok();
+}
+
 std::optional<Status> DkgDriver::ResubmitIfSent(const Slot& slot, uint64_t height) {
   auto it = sent_.find(slot);
   if (it == sent_.end()) return std::nullopt;
@@ -164,7 +200,7 @@ Status DkgDriver::Deal(const Pass& pass, uint16_t as_dealer) {
   if (std::optional<Status> again = ResubmitIfSent(slot, pass.height)) return *again;
   if (!reshare) {
     HITO_ASSIGN_OR_RETURN(zdkg::Dealt<zdkg::Dealing> dealt,
-                          zdkg::Deal(s.id, as_dealer, pass.committee));
+                          zdkg::DealDerived(s.id, as_dealer, pass.committee, key_));
     HITO_RETURN_IF_ERROR(SendDealing(pass.height, slot, std::move(dealt.dealing)));
     dealer_secret_.emplace(std::move(dealt.secret));
     spdlog::info("dedup DKG {}: dealt as dealer {} of {}", Short(s.id), as_dealer,
@@ -179,8 +215,9 @@ Status DkgDriver::Deal(const Pass& pass, uint16_t as_dealer) {
                                    std::to_string(as_dealer) +
                                    " but holds no share of that index to deal");
   }
-  HITO_ASSIGN_OR_RETURN(zdkg::Dealt<zdkg::ReshareDealing> dealt,
-                        zdkg::DealReshare(s.id, as_dealer, current->share->secret, pass.committee));
+  HITO_ASSIGN_OR_RETURN(
+      zdkg::Dealt<zdkg::ReshareDealing> dealt,
+      zdkg::DealReshareDerived(s.id, as_dealer, current->share->secret, pass.committee, key_));
   HITO_RETURN_IF_ERROR(SendDealing(pass.height, slot, std::move(dealt.dealing)));
   dealer_secret_.emplace(std::move(dealt.secret));
   spdlog::info("dedup resharing {}: dealt share {} to {} validators", Short(s.id), as_dealer,
@@ -220,11 +257,16 @@ Status DkgDriver::Justify(const Pass& pass, uint16_t as_dealer) {
   for (const zdkg::Complaint& c : pass.msgs.complaints) {
     if (c.dealer != as_dealer || HasJustification(pass.msgs, c.dealer, c.complainer)) continue;
     if (!dealer_secret_) {
-      spdlog::warn(
-          "dedup DKG {}: complaint from {} against this dealer, and no dealer "
-          "secret to answer it (restarted since dealing)",
-          Short(pass.session.id), c.complainer);
-      continue;
+      // Restarted since dealing: the polynomial is derived from the validator key, so the
+      // same one is rebuilt (zk::dkg::DeriveDealerSecret).
+      Status rebuilt = RebuildDealerSecret(pass, as_dealer);
+      if (!rebuilt.ok()) {
+        spdlog::warn(
+            "dedup DKG {}: complaint from {} against this dealer, and no dealer "
+            "secret to answer it: {}",
+            Short(pass.session.id), c.complainer, rebuilt.ToString());
+        continue;
+      }
     }
     const Slot slot{static_cast<uint8_t>(zdkg::MessageType::kJustification), c.dealer,
                     c.complainer};

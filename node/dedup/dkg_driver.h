@@ -115,6 +115,9 @@ class DkgDriver {
   Status Deal(const Pass& pass, uint16_t as_dealer);
   Status CheckDealings(const Pass& pass, uint16_t as_recipient);
   Status Justify(const Pass& pass, uint16_t as_dealer);
+  // After a restart: this dealer's polynomial derived again from the validator key, and
+  // checked against its dealing on chain.
+  Status RebuildDealerSecret(const Pass& pass, uint16_t as_dealer);
   // A message already sent for `slot`: sent again once resubmit_blocks have passed (the
   // result of that), else Ok; nullopt if none was sent.
   std::optional<Status> ResubmitIfSent(const Slot& slot, uint64_t height);

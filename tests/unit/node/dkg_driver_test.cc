@@ -221,7 +221,7 @@ TEST_F(DkgDriverTest, HonestGenesisDkgFillsEveryKeyringWithSealedShares) {
   EXPECT_EQ(chain_->submitted(), 4u);
 }
 
-TEST_F(DkgDriverTest, CorruptDealerIsComplainedAboutAndDisqualifiedWhenItCannotAnswer) {
+TEST_F(DkgDriverTest, CorruptDealerIsComplainedAboutAndDisqualifiedWhenItDoesNotAnswer) {
   Begin();
   // Validator 1's dealing reaches the chain with the share sealed to recipient 3 (index 3)
   // corrupted.
@@ -235,9 +235,11 @@ TEST_F(DkgDriverTest, CorruptDealerIsComplainedAboutAndDisqualifiedWhenItCannotA
     return chain_->Submit(types::EncodeTransaction(decoded));
   });
   RunUntil(kPhase + 1);  // the dealings are in, the complaint phase opened
-  // Validator 1 restarts: its DealerSecret is gone, so it cannot answer the complaint.
-  OpenDriver(1);
+  // Validator 1 goes quiet: nobody answers the complaint against it.
+  members_[1]->silent = true;
   RunUntil(3 * kPhase);
+  members_[1]->silent = false;
+  ASSERT_TRUE(members_[1]->driver->Step().ok());
   ASSERT_TRUE(chain_->Last().has_value());
   EXPECT_TRUE(chain_->Last()->formed) << chain_->Last()->reason;
   auto state = chain_->store()->State();
@@ -252,6 +254,39 @@ TEST_F(DkgDriverTest, CorruptDealerIsComplainedAboutAndDisqualifiedWhenItCannotA
   const ledger::DedupKeySet keys = *chain_->Keys();
   for (size_t i = 0; i < 4; ++i) ExpectHolder(i, keys);
   EXPECT_EQ(TagFromKeyrings({0, 2, 3}), TagFromKeyrings({0, 1, 2}));
+}
+
+// The dealer restarts between its dealing and the complaint: its DealerSecret is gone
+// with the process, but the polynomial is derived from its validator key, so it rebuilds
+// it, answers, and stays qualified (the group key is the sum of all four constant terms).
+TEST_F(DkgDriverTest, DealerRestartedSinceDealingRebuildsItsPolynomialAndAnswers) {
+  Begin();
+  OpenDriver(1, [this](ByteView tx) {
+    auto decoded = types::DecodeTransaction(tx).value();
+    auto& m = std::get<types::DkgMessage>(decoded.body);
+    if (auto* d = std::get_if<zk::dkg::Dealing>(&m.payload)) {
+      d->shares[2][10] ^= 0x40;
+      types::SignDkgMessage(&m, ValidatorKey(1));
+    }
+    return chain_->Submit(types::EncodeTransaction(decoded));
+  });
+  RunUntil(kPhase + 1);
+  OpenDriver(1);  // a restart: a new driver, nothing in memory
+  RunUntil(3 * kPhase);
+  auto state = chain_->store()->State();
+  const ledger::DkgMessages msgs = *ledger::dkg::ReadMessages(ledger::RegistryStore(state.get()));
+  ASSERT_EQ(msgs.complaints.size(), 1u);
+  ASSERT_EQ(msgs.justifications.size(), 1u);
+  EXPECT_EQ(msgs.justifications[0].complainer, 3);
+  ASSERT_TRUE(chain_->Last().has_value());
+  EXPECT_TRUE(chain_->Last()->formed) << chain_->Last()->reason;
+  const ledger::DedupKeySet keys = *chain_->Keys();
+  ASSERT_EQ(msgs.dealings.size(), 4u);
+  zk::Point sum = msgs.dealings[0].commitments[0];
+  for (size_t i = 1; i < 4; ++i) sum = sum + msgs.dealings[i].commitments[0];
+  EXPECT_EQ(keys.group_key, sum.bytes());  // all four dealers qualified
+  for (size_t i = 0; i < 4; ++i) ExpectHolder(i, keys);
+  EXPECT_EQ(TagFromKeyrings({1, 2, 3}), TagFromKeyrings({0, 1, 2}));
 }
 
 TEST_F(DkgDriverTest, CorruptDealerThatAnswersItsComplaintStaysQualified) {

@@ -400,6 +400,77 @@ TEST(DkgTest, DealRefusesBadArguments) {
                    .ok());
 }
 
+// ---- Derived polynomials (spec section 2.1) ----
+
+// Dealing twice with one key and session commits to one polynomial (fresh sealing each
+// time); the secret derived again answers every complaint consistently with the dealing;
+// another key, session, dealer index or committee gives another polynomial; shares open
+// and check for every member.
+TEST(DkgDerivedTest, SameKeyAndSessionGiveOnePolynomialThatRestartsCanRebuild) {
+  Members m = sim::MakeMembers(4, 31);
+  const SessionId session = sim::SessionFor("derived");
+  auto first = DealDerived(session, 2, m.committee, m.keys[1]);
+  auto again = DealDerived(session, 2, m.committee, m.keys[1]);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(first->dealing.commitments, again->dealing.commitments);
+  EXPECT_NE(first->dealing.shares, again->dealing.shares);  // sealed with fresh randomness
+  for (uint16_t l = 1; l <= 4; ++l) {
+    auto share = VerifyReceivedShare(m.committee, first->dealing, l, m.keys[l - 1u]);
+    ASSERT_TRUE(share.ok()) << "member " << l << ": " << share.status().ToString();
+    share->Wipe();
+  }
+  auto rebuilt =
+      DeriveDealerSecret(MessageType::kDealing, session, 2, m.committee, m.keys[1], nullptr);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  for (uint16_t l = 1; l <= 4; ++l) {
+    Justification j = rebuilt->Justify(l);
+    EXPECT_TRUE(CheckJustification(first->dealing, j)) << "complainer " << l;
+    EXPECT_EQ(j.share, first->secret.Justify(l).share);
+  }
+  auto differs = [&](const Result<Dealt<Dealing>>& other) {
+    return other.ok() && other->dealing.commitments != first->dealing.commitments;
+  };
+  EXPECT_TRUE(differs(DealDerived(session, 2, m.committee, m.keys[0])));
+  EXPECT_TRUE(differs(DealDerived(sim::SessionFor("derived/2"), 2, m.committee, m.keys[1])));
+  EXPECT_TRUE(differs(DealDerived(session, 3, m.committee, m.keys[1])));
+  Committee other = sim::MakeMembers(4, 32).committee;
+  EXPECT_TRUE(differs(DealDerived(session, 2, other, m.keys[1])));
+  // A random dealing by the same dealer is not what the derivation rebuilds.
+  auto random = Deal(session, 2, m.committee);
+  ASSERT_TRUE(random.ok());
+  EXPECT_FALSE(CheckJustification(random->dealing, rebuilt->Justify(1)));
+  EXPECT_FALSE(DealDerived(session, 0, m.committee, m.keys[1]).ok());
+  EXPECT_FALSE(DealDerived(session, 5, m.committee, m.keys[1]).ok());
+  EXPECT_FALSE(
+      DeriveDealerSecret(MessageType::kDealing, session, 0, m.committee, m.keys[1], nullptr).ok());
+}
+
+// A derived reshare dealing keeps the old share as its constant term (C_0 = K_i), and the
+// derived secret with the same old share rebuilds it; with another share it does not.
+TEST(DkgDerivedTest, ReshareDealingKeepsTheOldShareAndRebuilds) {
+  Members from = sim::MakeMembers(4, 33);
+  Finished old = HonestDkg(from, sim::SessionFor("derived/dkg"));
+  Members to = sim::MakeMembers(5, 34);
+  const SessionId session = sim::SessionFor("derived/reshare");
+  auto d = DealReshareDerived(session, 1, old.shares[0], to.committee, from.keys[0]);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->dealing.commitments[0], old.outcome.public_shares[0]);
+  auto again = DeriveDealerSecret(MessageType::kReshareDealing, session, 1, to.committee,
+                                  from.keys[0], &old.shares[0]);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(CheckJustification(d->dealing, again->Justify(5)));
+  auto wrong = DeriveDealerSecret(MessageType::kReshareDealing, session, 1, to.committee,
+                                  from.keys[0], &old.shares[1]);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(CheckJustification(d->dealing, wrong->Justify(5)));
+  // The kind is bound: a DKG-kind derivation is another polynomial.
+  auto as_dkg =
+      DeriveDealerSecret(MessageType::kDealing, session, 1, to.committee, from.keys[0], nullptr);
+  ASSERT_TRUE(as_dkg.ok());
+  EXPECT_FALSE(CheckJustification(d->dealing, as_dkg->Justify(5)));
+  EXPECT_FALSE(DealReshareDerived(session, 0, old.shares[0], to.committee, from.keys[0]).ok());
+}
+
 // ---- Decoding ----
 
 template <typename M>
