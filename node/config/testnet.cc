@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -172,11 +173,16 @@ std::string TestnetAttesterKeyName(uint32_t i) {
 Result<std::vector<TestnetNode>> WriteTestnet(const TestnetOptions& options) {
   HITO_RETURN_IF_ERROR(ValidateTestnetOptions(options));
   HITO_RETURN_IF_ERROR(CreateEmptyPrivateDir(options.out));
+  // Node i holds the i-th key in the set's order (sorted by public key), so node i is
+  // validator i of genesis.json and of every tool that lists the set.
   std::vector<Ed25519PrivateKey> keys;
+  for (uint32_t i = 0; i < options.validators; ++i) keys.push_back(Ed25519PrivateKey::Generate());
+  std::sort(keys.begin(), keys.end(), [](const Ed25519PrivateKey& a, const Ed25519PrivateKey& b) {
+    return a.public_key() < b.public_key();
+  });
   std::vector<TestnetNode> nodes;
   for (uint32_t i = 0; i < options.validators; ++i) {
-    keys.push_back(Ed25519PrivateKey::Generate());
-    nodes.push_back(DescribeNode(options, i, keys.back()));
+    nodes.push_back(DescribeNode(options, i, keys[i]));
   }
   Ed25519PrivateKey dev = Ed25519PrivateKey::Generate();
   HITO_RETURN_IF_ERROR(WriteSeedFile(options.out / "dev.key", dev.seed()));

@@ -11,7 +11,8 @@
 // dealer, and each node's share written to its dedup.share (dedup_keys.h); or, with
 // `dedup_dkg`, the genesis opens a DKG among the validators (genesis.json "dedup_dkg") and
 // no home holds a share until the running nodes form the key.
-// DIR/nodes.json lists each node's home, gRPC address, p2p address and public key.
+// DIR/nodes.json lists each node's home, gRPC address, p2p address and public key. Node i
+// is validator i of the set (its keys are sorted by public key, as a validator set is).
 // Node i listens on gRPC base_port + 2i and p2p base_port + 2i + 1.
 #ifndef HITO_NODE_CONFIG_TESTNET_H_
 #define HITO_NODE_CONFIG_TESTNET_H_

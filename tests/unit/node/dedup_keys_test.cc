@@ -212,8 +212,13 @@ TEST(DedupKeysTest, TestnetWithDkgWritesNoShareAndAGenesisSession) {
   ASSERT_TRUE(g.dedup_dkg.has_value());
   EXPECT_EQ(g.dedup_dkg->phase_blocks, 5u);
   EXPECT_EQ(g.validators.size(), 4u);
-  for (const TestnetNode& n : *nodes) {
-    EXPECT_FALSE(std::filesystem::exists(HomePaths{n.home}.dedup_share())) << n.home;
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const HomePaths p{(*nodes)[i].home};
+    EXPECT_FALSE(std::filesystem::exists(p.dedup_share())) << p.dedup_share();
+    // Node i is validator i of the set, in the set's (key) order.
+    EXPECT_EQ(ReadSeedFile(p.validator_key())->public_key(),
+              g.validators.validators()[i].public_key)
+        << "node " << i;
   }
   TestnetOptions bad;
   bad.out = dir.path() / "bad";
