@@ -10,6 +10,7 @@
 #include <string_view>
 #include <utility>
 
+#include "base/codec.h"
 #include "zk/ct.h"
 #include "zk/ec.h"
 
@@ -26,80 +27,46 @@ std::string Idx(uint16_t i) { return std::to_string(i); }
 
 // ---- Encoding (docs/protocol/dkg.md section 5) ----
 
-class Writer {
- public:
-  void U8(uint8_t v) { out_.push_back(v); }
-  void U16(uint16_t v) {
-    U8(static_cast<uint8_t>(v >> 8));
-    U8(static_cast<uint8_t>(v));
-  }
-  void U32(uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) U8(static_cast<uint8_t>(v >> shift));
-  }
-  void Raw(ByteView b) { out_.insert(out_.end(), b.begin(), b.end()); }
-  Bytes Take() { return std::move(out_); }
+// Fields are named "<message>.<field>" in errors, e.g. "dealing.dealer: ...".
+std::string FieldName(std::string_view what, std::string_view field) {
+  std::string name(what);
+  name += ".";
+  name += field;
+  return name;
+}
 
- private:
-  Bytes out_;
-};
+Status FieldError(std::string_view what, std::string_view field, const std::string& problem) {
+  return InvalidArgumentError(FieldName(what, field) + ": " + problem);
+}
 
-class Reader {
- public:
-  Reader(ByteView in, std::string_view what) : in_(in), what_(what) {}
+// An index in 1..kMaxParticipants.
+Result<uint16_t> ReadIndex(Reader* r, std::string_view what, std::string_view field) {
+  uint16_t v = 0;
+  HITO_RETURN_IF_ERROR(r->U16(FieldName(what, field), &v));
+  if (v == 0 || v > kMaxParticipants) {
+    return FieldError(
+        what, field,
+        "index " + std::to_string(v) + " outside 1.." + std::to_string(kMaxParticipants));
+  }
+  return v;
+}
 
-  Result<ByteView> Raw(size_t n, std::string_view field) {
-    if (in_.size() - pos_ < n) {
-      return InvalidArgumentError(what_ + "." + std::string(field) + ": truncated (needs " +
-                                  std::to_string(n) + " bytes, " +
-                                  std::to_string(in_.size() - pos_) + " left)");
-    }
-    ByteView out = in_.subspan(pos_, n);
-    pos_ += n;
-    return out;
+Status ReadTag(Reader* r, std::string_view what, MessageType expected) {
+  uint8_t v = 0;
+  HITO_RETURN_IF_ERROR(r->U8(FieldName(what, "type"), &v));
+  if (v != static_cast<uint8_t>(expected)) {
+    return FieldError(what, "type",
+                      "type " + std::to_string(v) + " (expected " +
+                          std::to_string(static_cast<int>(expected)) + ")");
   }
-  Result<uint32_t> UInt(size_t width, std::string_view field) {
-    HITO_ASSIGN_OR_RETURN(ByteView b, Raw(width, field));
-    uint32_t v = 0;
-    for (uint8_t byte : b) v = (v << 8) | byte;
-    return v;
-  }
-  // An index in 1..kMaxParticipants.
-  Result<uint16_t> Index(std::string_view field) {
-    HITO_ASSIGN_OR_RETURN(uint32_t v, UInt(2, field));
-    if (v == 0 || v > kMaxParticipants) {
-      return Error(
-          field, "index " + std::to_string(v) + " outside 1.." + std::to_string(kMaxParticipants));
-    }
-    return static_cast<uint16_t>(v);
-  }
-  Status Tag(MessageType expected) {
-    HITO_ASSIGN_OR_RETURN(uint32_t v, UInt(1, "type"));
-    if (v != static_cast<uint8_t>(expected)) {
-      return Error("type", "type " + std::to_string(v) + " (expected " +
-                               std::to_string(static_cast<int>(expected)) + ")");
-    }
-    return Status::Ok();
-  }
-  Result<SessionId> Session() {
-    HITO_ASSIGN_OR_RETURN(ByteView b, Raw(32, "session"));
-    SessionId s;
-    std::copy(b.begin(), b.end(), s.begin());
-    return s;
-  }
-  Status End() const {
-    if (pos_ == in_.size()) return Status::Ok();
-    return InvalidArgumentError(what_ + ": " + std::to_string(in_.size() - pos_) +
-                                " trailing bytes after the end");
-  }
-  Status Error(std::string_view field, const std::string& problem) const {
-    return InvalidArgumentError(what_ + "." + std::string(field) + ": " + problem);
-  }
+  return Status::Ok();
+}
 
- private:
-  ByteView in_;
-  size_t pos_ = 0;
-  std::string what_;
-};
+Result<SessionId> ReadSession(Reader* r, std::string_view what) {
+  SessionId s{};
+  HITO_RETURN_IF_ERROR(r->Fixed(FieldName(what, "session"), &s));
+  return s;
+}
 
 void WriteDealing(MessageType type, const DealingFields& d, Writer* w) {
   w->U8(static_cast<uint8_t>(type));
@@ -111,48 +78,51 @@ void WriteDealing(MessageType type, const DealingFields& d, Writer* w) {
   for (const EncryptedShare& s : d.shares) w->Raw(s);
 }
 
-Result<std::vector<Point>> ReadCommitments(Reader* r) {
-  HITO_ASSIGN_OR_RETURN(uint32_t t, r->UInt(4, "commitments"));
+Result<std::vector<Point>> ReadCommitments(Reader* r, std::string_view what) {
+  uint32_t t = 0;
+  HITO_RETURN_IF_ERROR(r->U32(FieldName(what, "commitments"), &t));
   if (t == 0 || t > kMaxParticipants) {
-    return r->Error("commitments", "count " + std::to_string(t) + " outside 1.." +
-                                       std::to_string(kMaxParticipants));
+    return FieldError(
+        what, "commitments",
+        "count " + std::to_string(t) + " outside 1.." + std::to_string(kMaxParticipants));
   }
   std::vector<Point> out;
   out.reserve(t);
   for (uint32_t k = 0; k < t; ++k) {
     const std::string field = "commitments[" + std::to_string(k) + "]";
-    HITO_ASSIGN_OR_RETURN(ByteView b, r->Raw(32, field));
+    std::array<uint8_t, 32> b{};
+    HITO_RETURN_IF_ERROR(r->Fixed(FieldName(what, field), &b));
     Result<Point> p = Point::Decode(b);
-    if (!p.ok()) return r->Error(field, p.status().message());
+    if (!p.ok()) return FieldError(what, field, p.status().message());
     out.push_back(*p);
   }
   return out;
 }
 
-Result<std::vector<EncryptedShare>> ReadShares(Reader* r, size_t threshold) {
-  HITO_ASSIGN_OR_RETURN(uint32_t n, r->UInt(4, "shares"));
+Result<std::vector<EncryptedShare>> ReadShares(Reader* r, std::string_view what, size_t threshold) {
+  uint32_t n = 0;
+  HITO_RETURN_IF_ERROR(r->U32(FieldName(what, "shares"), &n));
   if (n < threshold || n > kMaxParticipants) {
-    return r->Error("shares", "count " + std::to_string(n) + " outside " +
-                                  std::to_string(threshold) + ".." +
-                                  std::to_string(kMaxParticipants) + " (at least t)");
+    return FieldError(what, "shares",
+                      "count " + std::to_string(n) + " outside " + std::to_string(threshold) +
+                          ".." + std::to_string(kMaxParticipants) + " (at least t)");
   }
   std::vector<EncryptedShare> out(n);
   for (uint32_t l = 0; l < n; ++l) {
-    HITO_ASSIGN_OR_RETURN(ByteView b, r->Raw(kEncryptedShareSize, "shares"));
-    std::copy(b.begin(), b.end(), out[l].begin());
+    HITO_RETURN_IF_ERROR(r->Fixed(FieldName(what, "shares"), &out[l]));
   }
   return out;
 }
 
 Result<DealingFields> ReadDealing(MessageType type, ByteView b, std::string_view what) {
-  Reader r(b, what);
+  Reader r(b);
   DealingFields d;
-  HITO_RETURN_IF_ERROR(r.Tag(type));
-  HITO_ASSIGN_OR_RETURN(d.session, r.Session());
-  HITO_ASSIGN_OR_RETURN(d.dealer, r.Index("dealer"));
-  HITO_ASSIGN_OR_RETURN(d.commitments, ReadCommitments(&r));
-  HITO_ASSIGN_OR_RETURN(d.shares, ReadShares(&r, d.commitments.size()));
-  HITO_RETURN_IF_ERROR(r.End());
+  HITO_RETURN_IF_ERROR(ReadTag(&r, what, type));
+  HITO_ASSIGN_OR_RETURN(d.session, ReadSession(&r, what));
+  HITO_ASSIGN_OR_RETURN(d.dealer, ReadIndex(&r, what, "dealer"));
+  HITO_ASSIGN_OR_RETURN(d.commitments, ReadCommitments(&r, what));
+  HITO_ASSIGN_OR_RETURN(d.shares, ReadShares(&r, what, d.commitments.size()));
+  HITO_RETURN_IF_ERROR(r.ExpectEnd(what));
   return d;
 }
 
@@ -263,7 +233,7 @@ Status ValidateCommittee(const Committee& committee) {
 Bytes Dealing::Encode() const {
   Writer w;
   WriteDealing(MessageType::kDealing, *this, &w);
-  return w.Take();
+  return std::move(w).bytes();
 }
 
 Result<Dealing> Dealing::Decode(ByteView b) {
@@ -276,7 +246,7 @@ Result<Dealing> Dealing::Decode(ByteView b) {
 Bytes ReshareDealing::Encode() const {
   Writer w;
   WriteDealing(MessageType::kReshareDealing, *this, &w);
-  return w.Take();
+  return std::move(w).bytes();
 }
 
 Result<ReshareDealing> ReshareDealing::Decode(ByteView b) {
@@ -293,17 +263,18 @@ Bytes Complaint::Encode() const {
   w.Raw(session);
   w.U16(dealer);
   w.U16(complainer);
-  return w.Take();
+  return std::move(w).bytes();
 }
 
 Result<Complaint> Complaint::Decode(ByteView b) {
-  Reader r(b, "complaint");
+  constexpr std::string_view what = "complaint";
+  Reader r(b);
   Complaint c;
-  HITO_RETURN_IF_ERROR(r.Tag(MessageType::kComplaint));
-  HITO_ASSIGN_OR_RETURN(c.session, r.Session());
-  HITO_ASSIGN_OR_RETURN(c.dealer, r.Index("dealer"));
-  HITO_ASSIGN_OR_RETURN(c.complainer, r.Index("complainer"));
-  HITO_RETURN_IF_ERROR(r.End());
+  HITO_RETURN_IF_ERROR(ReadTag(&r, what, MessageType::kComplaint));
+  HITO_ASSIGN_OR_RETURN(c.session, ReadSession(&r, what));
+  HITO_ASSIGN_OR_RETURN(c.dealer, ReadIndex(&r, what, "dealer"));
+  HITO_ASSIGN_OR_RETURN(c.complainer, ReadIndex(&r, what, "complainer"));
+  HITO_RETURN_IF_ERROR(r.ExpectEnd(what));
   return c;
 }
 
@@ -314,21 +285,23 @@ Bytes Justification::Encode() const {
   w.U16(dealer);
   w.U16(complainer);
   w.Raw(share.bytes());
-  return w.Take();
+  return std::move(w).bytes();
 }
 
 Result<Justification> Justification::Decode(ByteView b) {
-  Reader r(b, "justification");
+  constexpr std::string_view what = "justification";
+  Reader r(b);
   Justification j;
-  HITO_RETURN_IF_ERROR(r.Tag(MessageType::kJustification));
-  HITO_ASSIGN_OR_RETURN(j.session, r.Session());
-  HITO_ASSIGN_OR_RETURN(j.dealer, r.Index("dealer"));
-  HITO_ASSIGN_OR_RETURN(j.complainer, r.Index("complainer"));
-  HITO_ASSIGN_OR_RETURN(ByteView s, r.Raw(32, "share"));
+  HITO_RETURN_IF_ERROR(ReadTag(&r, what, MessageType::kJustification));
+  HITO_ASSIGN_OR_RETURN(j.session, ReadSession(&r, what));
+  HITO_ASSIGN_OR_RETURN(j.dealer, ReadIndex(&r, what, "dealer"));
+  HITO_ASSIGN_OR_RETURN(j.complainer, ReadIndex(&r, what, "complainer"));
+  std::array<uint8_t, 32> s{};
+  HITO_RETURN_IF_ERROR(r.Fixed(FieldName(what, "share"), &s));
   Result<Scalar> share = Scalar::Decode(s);
-  if (!share.ok()) return r.Error("share", share.status().message());
+  if (!share.ok()) return FieldError(what, "share", share.status().message());
   j.share = *share;
-  HITO_RETURN_IF_ERROR(r.End());
+  HITO_RETURN_IF_ERROR(r.ExpectEnd(what));
   return j;
 }
 
