@@ -123,7 +123,7 @@ void RenderDedup(const DedupMetrics& d, Exposition* e) {
     e->Sample({{"attester", HexEncode(key)}}, count.evaluations);
   }
   e->Family("hito_dedup_refused_quota_total", "gauge",
-            "Dedup OPRF evaluations this node refused the attester (hex key) in the current "
+            "Dedup OPRF requests of the attester (hex key) this node refused in the current "
             "epoch because its quota was used up; resets to 0 at each epoch and at node "
             "start.");
   for (const auto& [key, count] : d.attesters) {
