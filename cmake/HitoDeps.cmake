@@ -25,4 +25,6 @@ find_package(fmt CONFIG REQUIRED)
 find_package(spdlog CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+# Boost's header-only Asio and Beast (libboost-dev): the metrics endpoint's HTTP server.
+find_package(Boost 1.74 CONFIG REQUIRED)
 

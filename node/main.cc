@@ -47,14 +47,28 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-int RunNode(const std::filesystem::path& home, const std::optional<std::string>& grpc_addr,
-            const sigset_t& stop_signals, const std::function<void(const node::Node&)>& banner) {
+// Listen addresses given on the command line; each overrides config.toml's when set.
+struct AddrFlags {
+  std::string grpc;
+  std::string metrics;
+
+  void Add(CLI::App* cmd) {
+    cmd->add_option("--grpc-addr", grpc, "gRPC listen HOST:PORT (overrides config)");
+    cmd->add_option("--metrics-addr", metrics,
+                    "Prometheus metrics listen HOST:PORT, GET /metrics (overrides config; "
+                    "off unless set here or in config)");
+  }
+};
+
+int RunNode(const std::filesystem::path& home, const AddrFlags& addrs, const sigset_t& stop_signals,
+            const std::function<void(const node::Node&)>& banner) {
   Result<node::config::NodeConfig> cfg =
       node::config::LoadConfig(node::config::HomePaths{home}.config());
   if (cfg.ok()) spdlog::set_level(spdlog::level::from_str(cfg->log_level));
   node::NodeOptions options;
   options.home = home;
-  options.grpc_addr = grpc_addr;
+  options.grpc_addr = OptionalString(addrs.grpc);
+  options.metrics_addr = OptionalString(addrs.metrics);
   auto opened = node::Node::Open(options);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<node::Node> n = std::move(opened).value();
@@ -134,16 +148,16 @@ struct InitCommand {
 struct StartCommand {
   CLI::App* cmd = nullptr;
   std::string home;
-  std::string grpc_addr;
+  AddrFlags addrs;
 
   void Add(CLI::App& app) {
     cmd = app.add_subcommand("start", "Run the node of a home");
     cmd->add_option("--home", home, "Home folder made by `hitod init`")->required();
-    cmd->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
+    addrs.Add(cmd);
   }
 
   int Run(const sigset_t& stop_signals) const {
-    return RunNode(home, OptionalString(grpc_addr), stop_signals, nullptr);
+    return RunNode(home, addrs, stop_signals, nullptr);
   }
 };
 
@@ -210,14 +224,14 @@ struct DevCommand {
   CLI::App* cmd = nullptr;
   CLI::Option* chain_option = nullptr;
   std::string home;
-  std::string grpc_addr;
+  AddrFlags addrs;
   std::string chain_id;
   node::config::TestRegistryOptions test_registry;
 
   void Add(CLI::App& app) {
     cmd = app.add_subcommand("dev", "One-command dev chain with a funded dev account");
     cmd->add_option("--home", home, "Home folder (default: a new temporary folder)");
-    cmd->add_option("--grpc-addr", grpc_addr, "gRPC listen HOST:PORT (overrides config)");
+    addrs.Add(cmd);
     chain_option = cmd->add_option("--chain-id", chain_id,
                                    "Chain id when creating the home (default hito-dev)");
     AddTestRegistryOptions(cmd, &test_registry);
@@ -236,7 +250,7 @@ struct DevCommand {
   int Run(const sigset_t& stop_signals) const {
     Result<std::filesystem::path> dev_home = Home();
     if (!dev_home.ok()) return Fail(dev_home.status());
-    const std::optional<std::string> addr = OptionalString(grpc_addr);
+    const std::optional<std::string> addr = OptionalString(addrs.grpc);
     node::config::HomePaths paths{*dev_home};
     std::error_code ec;
     const bool exists = std::filesystem::exists(paths.config(), ec);
@@ -260,7 +274,7 @@ struct DevCommand {
     if (!dev_key.ok()) return Fail(dev_key.status().WithContext("dev home without dev.key"));
     const std::string dev_address =
         hito::EncodeAddress(hito::consensus::types::AccountIdFromPublicKey(dev_key->public_key()));
-    return RunNode(*dev_home, addr, stop_signals, [&](const node::Node& n) {
+    return RunNode(*dev_home, addrs, stop_signals, [&](const node::Node& n) {
       std::string host = n.config().grpc_addr.substr(0, n.config().grpc_addr.rfind(':'));
       std::printf(
           "hitod dev chain\n  chain id:    %s\n  grpc:        %s:%d\n  home:        %s\n"
@@ -269,6 +283,11 @@ struct DevCommand {
           "hex seed)\n",
           n.chain_id().c_str(), host.c_str(), n.grpc_port(), dev_home->c_str(), dev_address.c_str(),
           paths.dev_key().c_str(), paths.dev_key().c_str(), paths.attester_key().c_str());
+      if (n.metrics_port() != 0) {
+        const std::string& m = n.config().metrics_addr;
+        std::printf("  metrics:     http://%s:%d/metrics\n", m.substr(0, m.rfind(':')).c_str(),
+                    n.metrics_port());
+      }
       std::fflush(stdout);
     });
   }

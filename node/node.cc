@@ -29,6 +29,12 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   config::HomePaths paths{options.home};
   HITO_ASSIGN_OR_RETURN(node->config_, config::LoadConfig(paths.config()));
   if (options.grpc_addr) node->config_.grpc_addr = *options.grpc_addr;
+  if (options.metrics_addr) {
+    // Checked before anything opens, as config.toml's value is.
+    Result<config::HostPort> metrics = config::SplitHostPort(*options.metrics_addr);
+    if (!metrics.ok()) return metrics.status().WithContext("--metrics-addr");
+    node->config_.metrics_addr = *options.metrics_addr;
+  }
   HITO_ASSIGN_OR_RETURN(std::string genesis_text, ReadFile(paths.genesis()));
   Result<consensus::ledger::Genesis> genesis_r = config::ParseGenesisJson(genesis_text);
   if (!genesis_r.ok()) return genesis_r.status().WithContext(paths.genesis().string());
@@ -85,6 +91,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   }
   HITO_RETURN_IF_ERROR(node->OpenDkg(options));
   HITO_RETURN_IF_ERROR(node->StartRpc(options, genesis_hash, validator));
+  HITO_RETURN_IF_ERROR(node->StartMetrics(options));
   return node;
 }
 
@@ -162,6 +169,28 @@ Status Node::StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
   return Status::Ok();
 }
 
+Status Node::StartMetrics(const NodeOptions& options) {
+  if (config_.metrics_addr.empty()) return Status::Ok();
+  rpc::MetricsSources sources;
+  sources.chain_id = chain_id_;
+  sources.store = store_.get();
+  sources.app = app_.get();
+  sources.mempool = mempool_.get();
+  sources.rpc = rpc_.get();
+  sources.network = own_transport_ ? &own_transport_->network() : nullptr;
+  auto render = [sources]() -> Result<std::string> {
+    HITO_ASSIGN_OR_RETURN(rpc::MetricsSnapshot snapshot, rpc::GatherMetrics(sources));
+    return rpc::RenderMetrics(snapshot);
+  };
+  Result<std::unique_ptr<rpc::MetricsHttpServer>> server =
+      rpc::MetricsHttpServer::Start(config_.metrics_addr, std::move(render), options.metrics);
+  if (!server.ok()) return server.status().WithContext("metrics endpoint");
+  metrics_ = std::move(server).value();
+  spdlog::info("metrics listening on {} (port {}): GET /metrics", config_.metrics_addr,
+               metrics_->port());
+  return Status::Ok();
+}
+
 void Node::StartEngine() {
   if (dkg_) dkg_->Start();
   if (engine_) engine_->Start();
@@ -170,6 +199,7 @@ void Node::StartEngine() {
 void Node::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (metrics_) metrics_->Stop();
   if (engine_) engine_->Stop();
   if (dkg_) {
     events_->Unsubscribe(dkg_subscription_);

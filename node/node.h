@@ -7,8 +7,10 @@
 // the node owns that network and hands it to the engine), and starts the gRPC server.
 // The DKG driver (node/dedup) loads the dedup key set and this validator's share and
 // follows the chain's DKG and resharing sessions. StartEngine starts block production and
-// the driver. Stop shuts down in reverse: engine first (no block in progress), then the
-// DKG driver, the peer network, waiters, and the gRPC server.
+// the driver. With `rpc.metrics_addr` set (or NodeOptions::metrics_addr) the metrics
+// endpoint (node/rpc/metrics_http.h) starts last. Stop shuts down in reverse: the metrics
+// endpoint (it reads every other part), the engine (no block in progress), then the DKG
+// driver, the peer network, waiters, and the gRPC server.
 #ifndef HITO_NODE_NODE_H_
 #define HITO_NODE_NODE_H_
 
@@ -28,6 +30,7 @@
 #include "node/dedup/dkg_driver.h"
 #include "node/dedup/keyring.h"
 #include "node/mempool/mempool.h"
+#include "node/rpc/metrics_http.h"
 #include "node/rpc/server.h"
 #include "node/store/store.h"
 
@@ -37,6 +40,9 @@ struct NodeOptions {
   std::filesystem::path home;
   std::optional<std::string> grpc_addr;  // overrides config.toml
   rpc::RpcOptions rpc;
+  // Overrides config.toml's rpc.metrics_addr (a HOST:PORT; port 0 picks a free one).
+  std::optional<std::string> metrics_addr;
+  rpc::MetricsHttpOptions metrics;
   size_t max_tx_waiters = 100'000;
   // The peer network for a multi-validator genesis (not owned; must outlive the node).
   // Unset: the node opens its own (a P2pTransport over node/p2p, from config.toml).
@@ -52,6 +58,8 @@ class Node {
   void Stop();
 
   int grpc_port() const { return rpc_->port(); }
+  // The metrics endpoint's port; 0 when it is off.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
   rpc::RpcServer* rpc() { return rpc_.get(); }
   const config::NodeConfig& config() const { return config_; }
   const std::string& chain_id() const { return chain_id_; }
@@ -73,6 +81,8 @@ class Node {
   // The public gRPC server over the opened parts, with DedupService on the keyring.
   Status StartRpc(const NodeOptions& options, const Hash32& genesis_hash,
                   const Ed25519PublicKey& validator);
+  // The metrics endpoint on config_.metrics_addr, if set, over the opened parts.
+  Status StartMetrics(const NodeOptions& options);
   config::NodeConfig config_;
   std::string chain_id_;
   std::unique_ptr<store::Store> store_;
@@ -90,6 +100,8 @@ class Node {
   std::unique_ptr<dedup::DkgDriver> dkg_;
   uint64_t dkg_subscription_ = 0;
   std::unique_ptr<rpc::RpcServer> rpc_;
+  // Reads the parts above; declared after them, so destroyed first.
+  std::unique_ptr<rpc::MetricsHttpServer> metrics_;
   bool stopped_ = false;
 };
 

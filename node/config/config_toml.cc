@@ -91,8 +91,41 @@ Status ValidateMempoolConfig(const NodeConfig& c) {
 
 }  // namespace
 
+Result<HostPort> SplitHostPort(std::string_view address) {
+  const auto bad = [&](std::string_view why) {
+    return InvalidArgumentError("\"" + std::string(address) + "\" is not HOST:PORT (" +
+                                std::string(why) + ")");
+  };
+  const size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return bad("no port");
+  std::string_view host = address.substr(0, colon);
+  const std::string_view port = address.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return bad("an IPv6 host goes in brackets, [::1]:9464");
+  }
+  if (host.empty()) return bad("no host");
+  for (char ch : host) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '[' || c == ']') return bad("bad character in host");
+  }
+  if (port.empty() || port.size() > 5) return bad("port must be 0 to 65535");
+  uint32_t value = 0;
+  for (char ch : port) {
+    if (ch < '0' || ch > '9') return bad("port must be 0 to 65535");
+    value = value * 10 + static_cast<uint32_t>(ch - '0');
+  }
+  if (value > 65535) return bad("port must be 0 to 65535");
+  return HostPort{std::string(host), static_cast<uint16_t>(value)};
+}
+
 Status ValidateConfig(const NodeConfig& c) {
   if (c.grpc_addr.empty()) return InvalidArgumentError("config: rpc.grpc_addr is empty");
+  if (!c.metrics_addr.empty()) {
+    Result<HostPort> metrics = SplitHostPort(c.metrics_addr);
+    if (!metrics.ok()) return metrics.status().WithContext("config: rpc.metrics_addr");
+  }
   if (c.block_interval_ms < 10 || c.block_interval_ms > 600'000) {
     return InvalidArgumentError("config: consensus.block_interval_ms must be in [10, 600000]");
   }
@@ -144,7 +177,12 @@ std::string ConfigToToml(const NodeConfig& c) {
   o << "# hitod configuration. See docs/operator.md.\n\n"
     << "[rpc]\n"
     << "# Public gRPC listen address (HOST:PORT). `--grpc-addr` overrides it.\n"
-    << "grpc_addr = " << TomlString(c.grpc_addr) << "\n\n"
+    << "grpc_addr = " << TomlString(c.grpc_addr) << "\n"
+    << "# Prometheus metrics endpoint, GET http://HOST:PORT/metrics (off when unset).\n"
+    << "# `--metrics-addr` overrides it.\n"
+    << (c.metrics_addr.empty() ? "# metrics_addr = \"127.0.0.1:9464\""
+                               : "metrics_addr = " + TomlString(c.metrics_addr))
+    << "\n\n"
     << "[p2p]\n"
     << "# Peer-to-peer listen address (multi-validator chains).\n"
     << "listen_addr = " << TomlString(c.p2p_addr) << "\n";
@@ -196,6 +234,7 @@ Result<NodeConfig> ParseConfigToml(std::string_view text) {
   }
   NodeConfig c;
   HITO_RETURN_IF_ERROR(ReadString(t, "rpc", "grpc_addr", &c.grpc_addr));
+  HITO_RETURN_IF_ERROR(ReadString(t, "rpc", "metrics_addr", &c.metrics_addr));
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_interval_ms", &c.block_interval_ms));
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_max_txs", &c.block_max_txs));
   HITO_RETURN_IF_ERROR(ReadUint(t, "consensus", "block_max_bytes", &c.block_max_bytes));

@@ -25,6 +25,8 @@ struct PeerConfig {
 
 struct NodeConfig {
   std::string grpc_addr = "127.0.0.1:9090";
+  // The metrics endpoint's listen address (HOST:PORT); empty: no metrics endpoint.
+  std::string metrics_addr;
   // Peer-to-peer listen address and the peers to dial (multi-validator chains).
   std::string p2p_addr = "127.0.0.1:26656";
   std::vector<PeerConfig> peers;
@@ -45,8 +47,17 @@ struct NodeConfig {
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 };
 
+// A listen address split: "host:port" or "[ipv6]:port", the host non-empty and free of
+// spaces and control characters, the port decimal in [0, 65535] (0: any free port).
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<HostPort> SplitHostPort(std::string_view address);
+
 // Checks ranges (interval >= 10 ms, limits > 0 and within the protocol limits, timeout
-// bases in [kTimeoutBaseMinMs, kTimeoutBaseMaxMs] and deltas in [1, kTimeoutDeltaMaxMs]).
+// bases in [kTimeoutBaseMinMs, kTimeoutBaseMaxMs] and deltas in [1, kTimeoutDeltaMaxMs]) and
+// that rpc.metrics_addr, when set, is a HOST:PORT (SplitHostPort).
 inline constexpr uint32_t kTimeoutBaseMinMs = 10;
 inline constexpr uint32_t kTimeoutBaseMaxMs = 600'000;
 inline constexpr uint32_t kTimeoutDeltaMaxMs = 60'000;

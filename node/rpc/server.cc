@@ -992,6 +992,29 @@ RpcLoad RpcServer::Load() const {
 uint64_t RpcServer::dedup_evaluations() const { return services_->dedup_rpc.evaluations_total(); }
 uint64_t RpcServer::dedup_refused() const { return services_->dedup_rpc.refused_total(); }
 
+DedupMetrics RpcServer::dedup_metrics() const {
+  const DedupRpc& d = services_->dedup_rpc;
+  DedupMetrics m;
+  m.evaluations_since_start = d.evaluations_total();
+  m.refusals_since_start = d.refused_total();
+  pb::GetDedupStatusResponse st;
+  const grpc::Status s = d.GetStatus(pb::GetDedupStatusRequest(), &st);
+  // FAILED_PRECONDITION is GetStatus's DEDUP_DISABLED (no key set); any other error (the
+  // state unreadable) leaves the chain's key set reported but no counts.
+  m.enabled = s.ok() || s.error_code() != grpc::StatusCode::FAILED_PRECONDITION;
+  if (!s.ok()) return m;
+  m.share_index = st.index();
+  m.quota_per_epoch = st.quota_per_epoch();
+  m.epoch = st.epoch();
+  for (const pb::DedupAttesterCount& c : st.attesters()) {
+    Ed25519PublicKey key{};
+    HITO_ASSERT(c.attester().size() == key.size());
+    std::copy(c.attester().begin(), c.attester().end(), key.begin());
+    m.attesters[key] = {c.evaluations(), c.refused_quota()};
+  }
+  return m;
+}
+
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(const std::string& address, RpcBackend backend,
                                                     RpcOptions options) {
   // Debian's abseil runs absl::Mutex (gRPC's lock) with deadlock-cycle detection: a

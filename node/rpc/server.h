@@ -39,6 +39,7 @@
 #include "node/dedup/keyring.h"
 #include "node/mempool/mempool.h"
 #include "node/mempool/tx_relay.h"
+#include "node/rpc/metrics.h"
 #include "node/store/store.h"
 #include "zk/oprf.h"
 
@@ -107,6 +108,9 @@ class RpcServer {
   // DedupService's totals since start: evaluations answered and refused.
   uint64_t dedup_evaluations() const;
   uint64_t dedup_refused() const;
+  // DedupService's view for the metrics endpoint: whether the chain has a key set, this
+  // node's share index, the quota, the current epoch's counts per attester and the totals.
+  DedupMetrics dedup_metrics() const;
   // Stops accepting calls; ends open streams within a short grace period.
   void Shutdown();
 

@@ -26,12 +26,14 @@ class DevNodeFixture : public ::testing::Test {
   // Starts the suite's node in a TempDir named after `name` ("<name>_node", with the
   // wallet in "<name>_wallet"); every Hito call is bounded by `cli_timeout`. A failure to
   // start is a fatal failure of the suite (check HasFatalFailure after the call).
-  static void StartDevNode(const std::string& name, std::chrono::seconds cli_timeout) {
+  // `extra_args` go to `hitod dev` after the home and gRPC address.
+  static void StartDevNode(const std::string& name, std::chrono::seconds cli_timeout,
+                           const std::vector<std::string>& extra_args = {}) {
     cli_timeout_ = cli_timeout;
     node_home_ = new TempDir(name + "_node");
     wallet_home_ = new TempDir(name + "_wallet");
     node_ = new NodeProcess(node_home_->path(), FreeLoopbackPort());
-    Status s = node_->Start("dev");
+    Status s = node_->Start("dev", std::chrono::seconds(30), extra_args);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   static void TearDownTestSuite() {
