@@ -180,8 +180,9 @@ Result<ledger::DedupKeySet> ParseDedupKeys(const nlohmann::json& d,
   HITO_RETURN_IF_ERROR(
       OptionalUint(d, "threshold", 1, zk::oprf::kMaxParticipants, "dedup_oprf", &keys.threshold));
   if (!d.contains("threshold")) return InvalidArgumentError(what + ": threshold missing");
-  HITO_RETURN_IF_ERROR(OptionalUint(d, "quota_per_epoch", kDedupQuotaPerEpochMin,
-                                    kDedupQuotaPerEpochMax, "dedup_oprf", &keys.quota_per_epoch));
+  HITO_RETURN_IF_ERROR(OptionalUint(d, "quota_per_epoch", ledger::kDedupQuotaPerEpochMin,
+                                    ledger::kDedupQuotaPerEpochMax, "dedup_oprf",
+                                    &keys.quota_per_epoch));
   const nlohmann::json& list = d.at("shares");
   if (!list.is_array()) return InvalidArgumentError(what + ".shares must be a list");
   for (size_t i = 0; i < list.size(); ++i) {
@@ -255,6 +256,8 @@ Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
         "`hitod dev` and `hitod testnet` deal one, docs/operator.md)");
   }
   HITO_ASSIGN_OR_RETURN(g->dedup_keys, ParseDedupKeys(j.at("dedup_oprf"), g->validators));
+  // dedup_oprf.quota_per_epoch is the initial value of the registry's parameter.
+  g->registry.dedup_quota_per_epoch = g->dedup_keys->quota_per_epoch;
   return Status::Ok();
 }
 
