@@ -22,7 +22,8 @@ constexpr std::array<std::string_view, types::kParamIdMax> kParamNames{
     "max_attestation_epochs", "attester_quota_per_epoch",
     "claim_window",           "round_epochs",
     "voice_credits",          "quorum_ppm",
-    "proposal_deposit",       "max_proposals_per_round"};
+    "proposal_deposit",       "max_proposals_per_round",
+    "dedup_quota_per_epoch"};
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

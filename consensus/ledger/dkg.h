@@ -6,8 +6,8 @@
 // Records (docs/protocol/state.md), all tree leaves:
 //   k/params        phase_blocks u64; present iff the chain has a dedup key (or a
 //                   genesis DKG): without it kind 8 is TX_UNSUPPORTED_KIND
-//   k/keys          the current key set (ledger::DedupKeySet): K, t, quota, (validator,
-//                   index, K_i) per holder
+//   k/keys          the current key set (ledger::DedupKeySet): K, t, genesis' quota (see
+//                   DedupKeySet), (validator, index, K_i) per holder
 //   k/session       the open session, at most one: id, kind, threshold, heights, dealers,
 //                   recipients
 //   k/index         the accepted messages of the open session, 5 bytes each
@@ -40,13 +40,13 @@
 #include "base/bytes.h"
 #include "base/ed25519.h"
 #include "base/status.h"
+#include "consensus/ledger/registry.h"
 #include "consensus/ledger/tx_result.h"
 #include "consensus/types/dkg_message.h"
 #include "consensus/types/validator_set.h"
 
 namespace hito::consensus::ledger {
 
-class RegistryStore;        // registry.h
 enum class SignatureCheck;  // ledger.h
 
 // The dedup OPRF's key set (docs/protocol/dedup-oprf.md): the group key K = k*G, the
@@ -62,12 +62,14 @@ struct DedupValidatorShare {
   Hash32 public_share{};  // K_i, canonical ristretto255
   friend bool operator==(const DedupValidatorShare&, const DedupValidatorShare&) = default;
 };
-// Evaluations each validator answers per attester per epoch when genesis sets none.
-inline constexpr uint32_t kDefaultDedupQuotaPerEpoch = 10'000;
 struct DedupKeySet {
   Hash32 group_key{};
   uint16_t threshold = 0;
   std::vector<DedupValidatorShare> shares;  // one per genesis validator, indices distinct
+  // The quota genesis set (it must equal the genesis RegistryParams::dedup_quota_per_epoch),
+  // kept in k/keys as a record of genesis only: a genesis DKG writes the default and a
+  // resharing copies it. The quota in force is the registry parameter, which governance
+  // changes; only a version 1 r/params record, which has none, reads it from here.
   uint32_t quota_per_epoch = kDefaultDedupQuotaPerEpoch;
   friend bool operator==(const DedupKeySet&, const DedupKeySet&) = default;
 };

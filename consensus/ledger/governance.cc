@@ -215,6 +215,8 @@ bool SetParam(const types::ParamChange& change, AllParams* a, std::string* why) 
       return true;
     case types::ParamId::kMaxProposalsPerRound:
       return fits_u32(&a->gov.max_proposals_per_round);
+    case types::ParamId::kDedupQuotaPerEpoch:
+      return fits_u32(&a->registry.dedup_quota_per_epoch);
   }
   *why = "unknown parameter " + U(change.param);
   return false;

@@ -49,6 +49,19 @@ Status GenesisDkgRecords(const Genesis& genesis, ChangeSet* changes, TreeBatch* 
   return Status::Ok();
 }
 
+// k/keys keeps genesis' dedup quota as a record (dkg.h) while the quota in force is the
+// registry parameter: a genesis that states both must state one value.
+Status CheckGenesisDedupQuota(const Genesis& genesis) {
+  if (!genesis.dedup_keys ||
+      genesis.dedup_keys->quota_per_epoch == genesis.registry.dedup_quota_per_epoch) {
+    return Status::Ok();
+  }
+  return InvalidArgumentError("genesis: the dedup key set's quota_per_epoch (" +
+                              std::to_string(genesis.dedup_keys->quota_per_epoch) +
+                              ") differs from registry.dedup_quota_per_epoch (" +
+                              std::to_string(genesis.registry.dedup_quota_per_epoch) + ")");
+}
+
 TxResult Unsupported(const types::Transaction& tx) {
   TxResult r;
   r.code = TxCode::kUnsupportedKind;
@@ -629,6 +642,7 @@ Result<BlockOutcome> Ledger::InitGenesis(const Genesis& genesis) {
     return InvalidArgumentError("genesis: governance needs an accredited attester");
   }
   if (!genesis.attesters.empty()) {
+    HITO_RETURN_IF_ERROR(CheckGenesisDedupQuota(genesis));
     RegistryStore registry(&empty);
     HITO_RETURN_IF_ERROR(registry::InitGenesis(&registry, genesis.registry, genesis.attesters));
     HITO_RETURN_IF_ERROR(ubi::InitGenesis(&registry, genesis.ubi));

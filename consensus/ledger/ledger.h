@@ -81,6 +81,7 @@ struct Genesis {
   // ballots are TX_UNSUPPORTED_KIND and no g/ record exists.
   std::optional<GovernanceParams> governance;
   // The dedup OPRF's keys (see DedupKeySet): required with attesters, refused without.
+  // With attesters, its quota_per_epoch must equal registry.dedup_quota_per_epoch.
   std::optional<DedupKeySet> dedup_keys;
   // Instead of dedup_keys, a DKG among the genesis validators opened at genesis (dkg.h;
   // genesis.json's "dedup_dkg").

@@ -8,6 +8,7 @@
 #include "base/checked.h"
 #include "base/hash.h"
 #include "base/hex.h"
+#include "consensus/ledger/dkg.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/state_record.h"
 #include "consensus/types/codec.h"
@@ -21,7 +22,9 @@ namespace {
 using types::Reader;
 using types::Writer;
 
-constexpr uint8_t kParamsVersion = 1;
+// r/params version 2 appends dedup_quota_per_epoch; version 1 records still decode.
+constexpr uint8_t kParamsVersion1 = 1;
+constexpr uint8_t kParamsVersion = 2;
 constexpr uint8_t kStateVersion = 1;
 constexpr uint8_t kAttesterVersion = 1;
 
@@ -402,21 +405,29 @@ Bytes EncodeRegistryParams(const RegistryParams& p) {
     w->U64(p.max_attestation_epochs);
     w->U32(p.attester_quota_per_epoch);
     w->U64(p.claim_window);
+    w->U32(p.dedup_quota_per_epoch);
   });
 }
 
-Result<RegistryParams> DecodeRegistryParams(ByteView bytes) {
-  HITO_ASSIGN_OR_RETURN(
-      RegistryParams p,
-      DecodeStateRecord<RegistryParams>(bytes, "r/params", [](Reader* r, RegistryParams* p) {
-        uint8_t version = 0;
-        HITO_RETURN_IF_ERROR(r->U8("version", &version));
-        if (version != kParamsVersion) return InvalidArgumentError("unknown version");
-        HITO_RETURN_IF_ERROR(r->U8("cohort_bits", &p->cohort_bits));
-        HITO_RETURN_IF_ERROR(r->U64("max_attestation_epochs", &p->max_attestation_epochs));
-        HITO_RETURN_IF_ERROR(r->U32("attester_quota_per_epoch", &p->attester_quota_per_epoch));
-        return r->U64("claim_window", &p->claim_window);
-      }));
+Result<RegistryParams> DecodeRegistryParams(ByteView bytes, uint32_t v1_dedup_quota) {
+  auto read = [v1_dedup_quota](Reader* r, RegistryParams* p) {
+    uint8_t version = 0;
+    HITO_RETURN_IF_ERROR(r->U8("version", &version));
+    if (version != kParamsVersion1 && version != kParamsVersion) {
+      return InvalidArgumentError("unknown version");
+    }
+    HITO_RETURN_IF_ERROR(r->U8("cohort_bits", &p->cohort_bits));
+    HITO_RETURN_IF_ERROR(r->U64("max_attestation_epochs", &p->max_attestation_epochs));
+    HITO_RETURN_IF_ERROR(r->U32("attester_quota_per_epoch", &p->attester_quota_per_epoch));
+    HITO_RETURN_IF_ERROR(r->U64("claim_window", &p->claim_window));
+    if (version == kParamsVersion1) {
+      p->dedup_quota_per_epoch = v1_dedup_quota;
+      return Status::Ok();
+    }
+    return r->U32("dedup_quota_per_epoch", &p->dedup_quota_per_epoch);
+  };
+  HITO_ASSIGN_OR_RETURN(RegistryParams p,
+                        DecodeStateRecord<RegistryParams>(bytes, "r/params", read));
   const Status valid = ValidateRegistryParams(p);
   if (!valid.ok()) return DataLossError("r/params record: " + valid.message());
   return p;
@@ -435,6 +446,10 @@ Status ValidateRegistryParams(const RegistryParams& p) {
   if (p.claim_window < 1 || p.claim_window > kSnapshotWindowMax) {
     return bad("claim_window", 1, kSnapshotWindowMax);
   }
+  if (p.dedup_quota_per_epoch < kDedupQuotaPerEpochMin ||
+      p.dedup_quota_per_epoch > kDedupQuotaPerEpochMax) {
+    return bad("dedup_quota_per_epoch", kDedupQuotaPerEpochMin, kDedupQuotaPerEpochMax);
+  }
   return Status::Ok();
 }
 
@@ -449,7 +464,14 @@ uint32_t CohortOf(const RegistryParams& p, uint64_t index) {
 Result<std::optional<RegistryParams>> ReadParams(const RegistryStore& store) {
   HITO_ASSIGN_OR_RETURN(std::optional<Bytes> raw, store.Get(KeyOf(kParamsKey)));
   if (!raw) return std::optional<RegistryParams>();
-  HITO_ASSIGN_OR_RETURN(RegistryParams p, DecodeRegistryParams(*raw));
+  // A version 1 record predates the parameter: the chain kept the quota in k/keys then
+  // (absent before a genesis DKG formed a key set: the default).
+  uint32_t v1_dedup_quota = kDefaultDedupQuotaPerEpoch;
+  if (!raw->empty() && (*raw)[0] == kParamsVersion1) {
+    HITO_ASSIGN_OR_RETURN(std::optional<DedupKeySet> keys, dkg::ReadKeySet(store));
+    if (keys) v1_dedup_quota = keys->quota_per_epoch;
+  }
+  HITO_ASSIGN_OR_RETURN(RegistryParams p, DecodeRegistryParams(*raw, v1_dedup_quota));
   return std::optional<RegistryParams>(p);
 }
 

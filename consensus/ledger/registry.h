@@ -43,6 +43,13 @@ namespace hito::consensus::ledger {
 
 enum class SignatureCheck;  // ledger.h
 
+// Dedup OPRF evaluations each validator answers per attester per epoch
+// (docs/protocol/dedup-oprf.md, section 5) unless genesis or governance sets another.
+inline constexpr uint32_t kDefaultDedupQuotaPerEpoch = 10'000;
+// Its bounds, for genesis and for governance alike.
+inline constexpr uint32_t kDedupQuotaPerEpochMin = 1;
+inline constexpr uint32_t kDedupQuotaPerEpochMax = 100'000'000;
+
 struct RegistryParams {
   uint8_t cohort_bits = 14;                  // cohort of index i: i >> cohort_bits (0..16)
   uint64_t max_attestation_epochs = 8760;    // an expiry at most this many epochs ahead
@@ -50,6 +57,10 @@ struct RegistryParams {
   uint64_t claim_window = 14;                // epochs open to claims: the current one and
                                              // the claim_window - 1 before it; their
                                              // snapshots stay in state
+  // Dedup OPRF evaluations a validator answers per attester per epoch. The ledger only
+  // keeps it (the validators count evaluations off chain, node/rpc/dedup.h); it lives
+  // here so that governance changes it like the registry's other limits.
+  uint32_t dedup_quota_per_epoch = kDefaultDedupQuotaPerEpoch;
   friend bool operator==(const RegistryParams&, const RegistryParams&) = default;
 };
 // A cohort is one membership set: at most zk::proof::membership::kMaxSetSize = 2^16 members.
@@ -94,8 +105,12 @@ struct GenesisIdentity {
 
 Bytes EncodeIdentity(const Identity& id);  // the r/i record (the index is in the key)
 Result<Identity> DecodeIdentity(uint64_t index, ByteView bytes);  // strict; kDataLoss
+// The r/params record, always written in version 2 (with dedup_quota_per_epoch).
 Bytes EncodeRegistryParams(const RegistryParams& p);
-Result<RegistryParams> DecodeRegistryParams(ByteView bytes);
+// Strict; kDataLoss. Reads version 2, and version 1 (written before the dedup quota was a
+// registry parameter), whose dedup_quota_per_epoch is `v1_dedup_quota`: ReadParams passes
+// the quota of the k/keys record (dkg.h), where the chain kept it then, or the default.
+Result<RegistryParams> DecodeRegistryParams(ByteView bytes, uint32_t v1_dedup_quota);
 // InvalidArgument naming the parameter outside its range.
 Status ValidateRegistryParams(const RegistryParams& p);
 
@@ -122,7 +137,8 @@ namespace registry {
 uint32_t CohortOf(const RegistryParams& p, uint64_t index);
 
 // The registry's parameters, or nullopt when genesis enabled no registry (no attesters):
-// then registrations and revocations are refused as TX_UNSUPPORTED_KIND.
+// then registrations and revocations are refused as TX_UNSUPPORTED_KIND. A version 1
+// record takes its dedup quota from k/keys (see DecodeRegistryParams).
 Result<std::optional<RegistryParams>> ReadParams(const RegistryStore& store);
 
 // Genesis: validates `p`, writes it, the empty registry and each attester. Attesters must

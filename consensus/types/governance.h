@@ -54,8 +54,9 @@ enum class ParamId : uint16_t {
   kQuorumPpm = 8,
   kProposalDeposit = 9,
   kMaxProposalsPerRound = 10,
+  kDedupQuotaPerEpoch = 11,
 };
-inline constexpr uint16_t kParamIdMax = 10;
+inline constexpr uint16_t kParamIdMax = 11;
 
 struct ParamChange {
   uint16_t param = 0;  // a ParamId; unknown ids decode (the ledger refuses them)

@@ -112,11 +112,11 @@ Status CheckShareList(const ledger::DedupKeySet& keys, const types::ValidatorSet
 
 Status ValidateDedupKeys(const ledger::DedupKeySet& keys, const types::ValidatorSet& validators) {
   HITO_ASSIGN_OR_RETURN(zk::Point group, Element(keys.group_key, "group_key"));
-  if (keys.quota_per_epoch < kDedupQuotaPerEpochMin ||
-      keys.quota_per_epoch > kDedupQuotaPerEpochMax) {
+  if (keys.quota_per_epoch < ledger::kDedupQuotaPerEpochMin ||
+      keys.quota_per_epoch > ledger::kDedupQuotaPerEpochMax) {
     return InvalidArgumentError("quota_per_epoch must be " +
-                                std::to_string(kDedupQuotaPerEpochMin) + ".." +
-                                std::to_string(kDedupQuotaPerEpochMax));
+                                std::to_string(ledger::kDedupQuotaPerEpochMin) + ".." +
+                                std::to_string(ledger::kDedupQuotaPerEpochMax));
   }
   HITO_RETURN_IF_ERROR(CheckShareList(keys, validators));
   if (keys.threshold == 0 || keys.threshold > keys.shares.size()) {

@@ -24,16 +24,12 @@
 
 namespace hito::node::config {
 
-// Bounds of genesis' dedup_oprf.quota_per_epoch.
-inline constexpr uint32_t kDedupQuotaPerEpochMin = 1;
-inline constexpr uint32_t kDedupQuotaPerEpochMax = 100'000'000;
-
 // Refuses, naming what is wrong: a threshold outside 1..number of shares; shares that are
 // not exactly one per genesis validator (by key); an index outside
 // 1..zk::oprf::kMaxParticipants or used twice; a group key or public share that is not a
-// canonical non-identity element; a quota outside its bounds; and public shares
-// inconsistent with the group key (the Lagrange combination at 0 of the first t public
-// shares must be K, and every further K_j must lie on the same polynomial).
+// canonical non-identity element; a quota outside ledger::kDedupQuotaPerEpochMin..Max;
+// and public shares inconsistent with the group key (the Lagrange combination at 0 of the
+// first t public shares must be K, and every further K_j must lie on the same polynomial).
 Status ValidateDedupKeys(const consensus::ledger::DedupKeySet& keys,
                          const consensus::types::ValidatorSet& validators);
 

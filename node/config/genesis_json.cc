@@ -180,8 +180,9 @@ Result<ledger::DedupKeySet> ParseDedupKeys(const nlohmann::json& d,
   HITO_RETURN_IF_ERROR(
       OptionalUint(d, "threshold", 1, zk::oprf::kMaxParticipants, "dedup_oprf", &keys.threshold));
   if (!d.contains("threshold")) return InvalidArgumentError(what + ": threshold missing");
-  HITO_RETURN_IF_ERROR(OptionalUint(d, "quota_per_epoch", kDedupQuotaPerEpochMin,
-                                    kDedupQuotaPerEpochMax, "dedup_oprf", &keys.quota_per_epoch));
+  HITO_RETURN_IF_ERROR(OptionalUint(d, "quota_per_epoch", ledger::kDedupQuotaPerEpochMin,
+                                    ledger::kDedupQuotaPerEpochMax, "dedup_oprf",
+                                    &keys.quota_per_epoch));
   const nlohmann::json& list = d.at("shares");
   if (!list.is_array()) return InvalidArgumentError(what + ".shares must be a list");
   for (size_t i = 0; i < list.size(); ++i) {
@@ -215,12 +216,16 @@ nlohmann::ordered_json DedupKeysToJson(const ledger::DedupKeySet& keys) {
 }
 
 // "dedup_dkg": {"phase_blocks": P (optional, default 20), "threshold": t (optional, default
-// floor(2n/3) + 1)}: the genesis validators generate the dedup key among themselves
-// (docs/protocol/dedup-dkg.md); the chain has no key until that DKG decides at 3P.
+// floor(2n/3) + 1), "quota_per_epoch": q (optional)}: the genesis validators generate the
+// dedup key among themselves (docs/protocol/dedup-dkg.md); the chain has no key until
+// that DKG decides at 3P. q is the initial registry parameter, as in dedup_oprf.
 Result<ledger::DkgGenesis> ParseDedupDkg(const nlohmann::json& d,
-                                         const types::ValidatorSet& validators) {
+                                         const types::ValidatorSet& validators,
+                                         uint32_t* quota_per_epoch) {
   const std::string what = "genesis: dedup_dkg";
-  HITO_RETURN_IF_ERROR(OnlyKeys(d, {"phase_blocks", "threshold"}, what));
+  HITO_RETURN_IF_ERROR(OnlyKeys(d, {"phase_blocks", "threshold", "quota_per_epoch"}, what));
+  HITO_RETURN_IF_ERROR(OptionalUint(d, "quota_per_epoch", ledger::kDedupQuotaPerEpochMin,
+                                    ledger::kDedupQuotaPerEpochMax, "dedup_dkg", quota_per_epoch));
   ledger::DkgGenesis start;
   HITO_RETURN_IF_ERROR(OptionalUint(d, "phase_blocks", 1, ledger::kDkgPhaseBlocksMax, "dedup_dkg",
                                     &start.phase_blocks));
@@ -233,9 +238,10 @@ Result<ledger::DkgGenesis> ParseDedupDkg(const nlohmann::json& d,
   return start;
 }
 
-nlohmann::ordered_json DedupDkgToJson(const ledger::DkgGenesis& start) {
+nlohmann::ordered_json DedupDkgToJson(const ledger::DkgGenesis& start, uint32_t quota_per_epoch) {
   nlohmann::ordered_json j = {{"phase_blocks", start.phase_blocks}};
   if (start.threshold != 0) j["threshold"] = start.threshold;
+  j["quota_per_epoch"] = quota_per_epoch;
   return j;
 }
 
@@ -289,10 +295,13 @@ Status ParsePersonhood(const nlohmann::json& j, ledger::Genesis* g) {
         "docs/operator.md)");
   }
   if (generated) {
-    HITO_ASSIGN_OR_RETURN(g->dedup_dkg, ParseDedupDkg(j.at("dedup_dkg"), g->validators));
+    HITO_ASSIGN_OR_RETURN(g->dedup_dkg, ParseDedupDkg(j.at("dedup_dkg"), g->validators,
+                                                      &g->registry.dedup_quota_per_epoch));
     return Status::Ok();
   }
   HITO_ASSIGN_OR_RETURN(g->dedup_keys, ParseDedupKeys(j.at("dedup_oprf"), g->validators));
+  // dedup_oprf.quota_per_epoch is the initial value of the registry's parameter.
+  g->registry.dedup_quota_per_epoch = g->dedup_keys->quota_per_epoch;
   return Status::Ok();
 }
 
@@ -324,7 +333,9 @@ nlohmann::ordered_json PersonhoodToJson(const ledger::Genesis& g, nlohmann::orde
                        {"max_proposals_per_round", g.governance->max_proposals_per_round}};
   }
   if (g.dedup_keys) j["dedup_oprf"] = DedupKeysToJson(*g.dedup_keys);
-  if (g.dedup_dkg) j["dedup_dkg"] = DedupDkgToJson(*g.dedup_dkg);
+  if (g.dedup_dkg) {
+    j["dedup_dkg"] = DedupDkgToJson(*g.dedup_dkg, g.registry.dedup_quota_per_epoch);
+  }
   return j;
 }
 

@@ -77,12 +77,17 @@ grpc::Status DedupRpc::Disabled() const {
                 "generation has not formed one yet)");
 }
 
-grpc::Status DedupRpc::CurrentEpoch(uint64_t* epoch) const {
+grpc::Status DedupRpc::Current(Epoch* out) const {
   std::shared_ptr<const store::StateView> state = store_->State();
   const ledger::Ledger l(chain_id_, state.get());
   Result<ledger::Params> params = l.GetParams();
   if (!params.ok()) return InternalRpcError(params.status());
-  *epoch = ledger::EpochOf(*params, state->height());
+  Result<std::optional<ledger::RegistryParams>> rp = l.GetRegistryParams();
+  if (!rp.ok()) return InternalRpcError(rp.status());
+  out->epoch = ledger::EpochOf(*params, state->height());
+  // Without a registry no attester is accredited, so no quota is ever reached.
+  out->quota_per_epoch = *rp ? (*rp)->dedup_quota_per_epoch : ledger::kDefaultDedupQuotaPerEpoch;
+  HITO_ASSERT(out->quota_per_epoch >= ledger::kDedupQuotaPerEpochMin);
   return grpc::Status::OK;
 }
 
@@ -91,8 +96,8 @@ grpc::Status DedupRpc::GetKeys(const pb::GetDedupKeysRequest&,
   const std::shared_ptr<const dedup::DedupKeys> current = Keys();
   if (!current) return Disabled();
   const ledger::DedupKeySet& keys = current->keys;
-  uint64_t epoch = 0;
-  if (grpc::Status s = CurrentEpoch(&epoch); !s.ok()) return s;
+  Epoch now;
+  if (grpc::Status s = Current(&now); !s.ok()) return s;
   resp->set_group_key(AsString(keys.group_key));
   resp->set_threshold(keys.threshold);
   std::vector<ledger::DedupValidatorShare> shares = keys.shares;
@@ -104,8 +109,8 @@ grpc::Status DedupRpc::GetKeys(const pb::GetDedupKeysRequest&,
     v->set_index(s.index);
     v->set_public_share(AsString(s.public_share));
   }
-  resp->set_quota_per_epoch(keys.quota_per_epoch);
-  resp->set_epoch(epoch);
+  resp->set_quota_per_epoch(now.quota_per_epoch);
+  resp->set_epoch(now.epoch);
   resp->set_this_index(current->share ? current->share->index : 0);
   return grpc::Status::OK;
 }
@@ -161,17 +166,17 @@ grpc::Status DedupRpc::Evaluate(const pb::DedupEvaluateRequest& req,
     return Count(Refuse("DEDUP_NO_SHARE", "this node holds no share of the dedup key"));
   }
   const zk::oprf::KeyShare& my_share = *current->share;
-  const uint32_t per_epoch = current->keys.quota_per_epoch;
-  uint64_t epoch = 0;
-  if (grpc::Status s = CurrentEpoch(&epoch); !s.ok()) return Count(s);
+  Epoch now;
+  if (grpc::Status s = Current(&now); !s.ok()) return Count(s);
+  const uint64_t epoch = now.epoch;
   Ed25519PublicKey attester{};
   zk::Point blinded;
   if (grpc::Status s = CheckRequest(req, epoch, &attester, &blinded); !s.ok()) return Count(s);
-  const DedupQuota::Taken taken = quota_.Take(attester, epoch, per_epoch);
+  const DedupQuota::Taken taken = quota_.Take(attester, epoch, now.quota_per_epoch);
   if (!taken.granted) {
     return Count(RpcError(grpc::StatusCode::RESOURCE_EXHAUSTED, "DEDUP_QUOTA_EXHAUSTED",
                           "attester " + HexEncode(attester) + " has used its " +
-                              std::to_string(per_epoch) + " evaluations of epoch " +
+                              std::to_string(now.quota_per_epoch) + " evaluations of epoch " +
                               std::to_string(epoch),
                           {{"epoch", std::to_string(epoch)}}));
   }
@@ -196,12 +201,12 @@ grpc::Status DedupRpc::GetStatus(const pb::GetDedupStatusRequest& req,
     if (auto s = FixedField(req.attester(), "attester", &k); !s.ok()) return s;
     only = k;
   }
-  uint64_t epoch = 0;
-  if (grpc::Status s = CurrentEpoch(&epoch); !s.ok()) return s;
-  resp->set_epoch(epoch);
+  Epoch now;
+  if (grpc::Status s = Current(&now); !s.ok()) return s;
+  resp->set_epoch(now.epoch);
   resp->set_index(current->share ? current->share->index : 0);
-  resp->set_quota_per_epoch(current->keys.quota_per_epoch);
-  for (const auto& [attester, count] : quota_.Counts(epoch)) {
+  resp->set_quota_per_epoch(now.quota_per_epoch);
+  for (const auto& [attester, count] : quota_.Counts(now.epoch)) {
     if (only && attester != *only) continue;
     pb::DedupAttesterCount* c = resp->add_attesters();
     c->set_attester(AsString(attester));

@@ -8,8 +8,10 @@
 // signature over types::DedupEvalSigningBytes with this chain's id
 // (DEDUP_BAD_SIGNATURE); accreditation in the latest committed state
 // (DEDUP_NOT_ACCREDITED); the request's epoch within one of the current epoch
-// (DEDUP_WRONG_EPOCH); then the attester's count in the current epoch against
-// quota_per_epoch (DEDUP_QUOTA_EXHAUSTED). Only then is the share used.
+// (DEDUP_WRONG_EPOCH); then the attester's count in the current epoch against the
+// registry parameter dedup_quota_per_epoch of the latest committed state
+// (DEDUP_QUOTA_EXHAUSTED). Only then is the share used. Governance changes the parameter
+// from an epoch's first block, where the counts start afresh anyway.
 //
 // The key set and the share come from a DedupKeyring, which the DKG driver updates when
 // the chain's key set changes (a resharing); each call reads one snapshot of it.
@@ -83,8 +85,13 @@ class DedupRpc {
  private:
   grpc::Status Disabled() const;
   std::shared_ptr<const dedup::DedupKeys> Keys() const;
-  // The epoch of the latest committed height.
-  grpc::Status CurrentEpoch(uint64_t* epoch) const;
+  // The epoch of the latest committed height and the dedup quota in force then (the
+  // registry parameter, which governance changes), read from one state snapshot.
+  struct Epoch {
+    uint64_t epoch = 0;
+    uint32_t quota_per_epoch = 0;
+  };
+  grpc::Status Current(Epoch* out) const;
   // Every check of Evaluate before the quota; sets *attester and *blinded.
   grpc::Status CheckRequest(const hito::v1::DedupEvaluateRequest& req, uint64_t epoch,
                             Ed25519PublicKey* attester, zk::Point* blinded) const;

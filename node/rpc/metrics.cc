@@ -114,15 +114,15 @@ void RenderDedup(const DedupMetrics& d, Exposition* e) {
            "Evaluations each attester may have from this node per epoch.", d.quota_per_epoch);
   e->Gauge("hito_dedup_epoch", "The epoch the per-attester dedup counts are for.", d.epoch);
   // Per attester in the current epoch: they start again from zero at each epoch (and at
-  // the node's start), so they are gauges despite the _total suffix.
-  e->Family("hito_dedup_evaluations_total", "gauge",
+  // the node's start), so they are gauges, named without the counters' _total.
+  e->Family("hito_dedup_epoch_evaluations", "gauge",
             "Dedup OPRF evaluations this node answered for the attester (hex key) in the "
             "current epoch; resets to 0 at each epoch and at node start.");
   // (The label's string lives to the end of the full expression, the sample's write.)
   for (const auto& [key, count] : d.attesters) {
     e->Sample({{"attester", HexEncode(key)}}, count.evaluations);
   }
-  e->Family("hito_dedup_refused_quota_total", "gauge",
+  e->Family("hito_dedup_epoch_refused_quota", "gauge",
             "Dedup OPRF requests of the attester (hex key) this node refused in the current "
             "epoch because its quota was used up; resets to 0 at each epoch and at node "
             "start.");

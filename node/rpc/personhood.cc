@@ -248,6 +248,7 @@ grpc::Status PersonhoodRpc::GetRegistry(const pb::GetRegistryRequest& req,
   resp->set_max_attestation_epochs(s.rp.max_attestation_epochs);
   resp->set_attester_quota_per_epoch(s.rp.attester_quota_per_epoch);
   resp->set_claim_window(s.rp.claim_window);
+  resp->set_dedup_quota_per_epoch(s.rp.dedup_quota_per_epoch);
   return grpc::Status::OK;
 }
 

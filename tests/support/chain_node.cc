@@ -173,6 +173,7 @@ void WithDedupKeys(consensus::ledger::Genesis* g) {
   auto dealt = node::config::DealDedupKeys(holders, 1);
   HITO_ASSERT(dealt.ok());
   dealt->Wipe();
+  dealt->keys.quota_per_epoch = g->registry.dedup_quota_per_epoch;  // one value (ledger.h)
   g->dedup_keys = dealt->keys;
 }
 

@@ -61,8 +61,8 @@ consensus::types::Block NextBlock(const node::chain::ChainApp& app, const std::s
 void FinalizeAndCommit(node::chain::ChainApp* app, const std::string& chain_id,
                        const Ed25519PrivateKey& validator, const consensus::types::Block& block);
 
-// Deals a dedup key set 1-of-n to g's validators and sets g->dedup_keys (shares wiped):
-// a genesis.json with attesters must hold one.
+// Deals a dedup key set 1-of-n to g's validators and sets g->dedup_keys (shares wiped),
+// with g's registry.dedup_quota_per_epoch: a genesis.json with attesters must hold one.
 void WithDedupKeys(consensus::ledger::Genesis* g);
 
 class EngineCluster {

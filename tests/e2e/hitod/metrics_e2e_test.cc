@@ -88,7 +88,7 @@ TEST_F(MetricsE2eTest, AnEvaluationShowsInTheAttestersCount) {
   const std::string point = HitoJson({"identity", "new", "alice"})["identity"].get<std::string>();
   // The per-attester count resets at each epoch (a few seconds on a dev chain): attest
   // and scrape again if an epoch started in between.
-  const std::string line = "hito_dedup_evaluations_total{attester=\"" + key + "\"}";
+  const std::string line = "hito_dedup_epoch_evaluations{attester=\"" + key + "\"}";
   long long count = -1;
   std::string text;
   for (int i = 0; i < 4 && count < 1; ++i) {
@@ -99,7 +99,7 @@ TEST_F(MetricsE2eTest, AnEvaluationShowsInTheAttestersCount) {
     count = Value(text, line);
   }
   EXPECT_GE(count, 1) << text;
-  EXPECT_EQ(Value(text, "hito_dedup_refused_quota_total{attester=\"" + key + "\"}"), 0) << text;
+  EXPECT_EQ(Value(text, "hito_dedup_epoch_refused_quota{attester=\"" + key + "\"}"), 0) << text;
   EXPECT_GE(Value(text, "hito_dedup_evaluations_since_start_total"), 1) << text;
   EXPECT_EQ(Value(text, "hito_dedup_refusals_since_start_total"), 0) << text;
 }

@@ -11,8 +11,9 @@
 // executed, with why) and a queued change dropped at its epoch (with why), deposits
 // escrowed and refunded exactly under demurrage, every tally and outcome recomputed from
 // the committed transactions' bytes alone (re-votes with fewer entries and flipped
-// signs), and proposals past max_proposals_per_round refused in the block; what the block
-// start reports (BlockOutcome::governance) is checked along the way.
+// signs), proposals past max_proposals_per_round refused in the block, and the dedup quota
+// changed by ballot; what the block start reports (BlockOutcome::governance) is checked
+// along the way.
 #include "consensus/ledger/governance.h"
 
 #include <gtest/gtest.h>
@@ -336,7 +337,11 @@ TEST(GovernanceTest, OutOfBoundsParameterProposalsAreRefusedAndChangeNothing) {
       Param(types::ParamId::kProposalDeposit, kProposalDepositMax + 1),
       Param(types::ParamId::kMaxAttestationEpochs, 0),
       Param(types::ParamId::kAttesterQuotaPerEpoch, 0),
-      types::ParamChange{0, 1},   // no such parameter
+      Param(types::ParamId::kDedupQuotaPerEpoch, 0),
+      Param(types::ParamId::kDedupQuotaPerEpoch, kDedupQuotaPerEpochMax + 1),
+      Param(types::ParamId::kDedupQuotaPerEpoch, uint64_t{1} << 32),  // beyond u32
+      types::ParamChange{0, 1},                                       // no such parameter
+      types::ParamChange{12, 1},                                      // nor the id after the last
       types::ParamChange{99, 1},  // nor this (cohort_bits has no id)
   };
   for (const types::Action& a : bad) {
@@ -582,6 +587,35 @@ TEST(GovernanceTest, ARoundEpochsChangeTakesEffectOnlyAtARoundBoundary) {
   c.EnterRound(4);
   EXPECT_EQ(c.height(), 90u);
   EXPECT_EQ(c.round().start_epoch, 9u);
+}
+
+// The dedup evaluation quota (param 11, a registry parameter the validators read from
+// committed state) changes by ballot like any other: passed in round 2's first block
+// (epoch 4), in force from epoch 5's, the r/params record rewritten with it.
+TEST(GovernanceTest, TheDedupQuotaChangesByBallotFromTheNextEpoch) {
+  GovChain c;
+  const uint32_t genesis_quota = c.ledger().GetRegistryParams().value()->dedup_quota_per_epoch;
+  EXPECT_EQ(genesis_quota, kDefaultDedupQuotaPerEpoch);
+  ASSERT_TRUE(c.ApplyOne(c.Propose(1, Param(types::ParamId::kDedupQuotaPerEpoch, 2))).ok());
+  PassAllAndClose(&c, 1);
+  EXPECT_EQ(c.height(), 40u);
+  EXPECT_EQ(c.Proposal(0, 0).outcome, ProposalOutcome::kExecuted);
+  ASSERT_EQ(c.last_start.closed.size(), 1u);
+  EXPECT_EQ(c.last_start.closed[0].from_epoch, 5u);
+  while (c.height() < 49) c.Apply({});
+  const RegistryParams before = *c.ledger().GetRegistryParams().value();
+  EXPECT_EQ(before.dedup_quota_per_epoch, genesis_quota);
+  c.Apply({});  // block 50, epoch 5's first
+  ASSERT_EQ(c.last_start.params.size(), 1u);
+  EXPECT_TRUE(c.last_start.params[0].applied);
+  EXPECT_EQ(c.last_start.params[0].change.param,
+            static_cast<uint16_t>(types::ParamId::kDedupQuotaPerEpoch));
+  // Only the quota moved, and the record is the version 2 encoding of exactly that.
+  RegistryParams want = before;
+  want.dedup_quota_per_epoch = 2;
+  EXPECT_EQ(*c.ledger().GetRegistryParams().value(), want);
+  EXPECT_EQ(c.kv.entries().at(KeyOf("r/params")), EncodeRegistryParams(want));
+  EXPECT_EQ(c.kv.entries().at(KeyOf("r/params"))[0], 2u);
 }
 
 TEST(GovernanceTest, AChangeThatAnEarlierOneMadeUnfitIsNotAppliedAndSaysWhy) {

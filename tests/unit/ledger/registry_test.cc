@@ -6,8 +6,10 @@
 // re-attestation that undoes it, and the rules a replacement still obeys), renewal,
 // consecutive indices, per-epoch snapshots (contents,
 // the zk set hash, sharing across unchanged epochs, fillers after revocation and expiry,
-// pruning), the registry records being state tree leaves, genesis, attester accreditation
-// and the public-commitment seam. Small parameters: 4 blocks per epoch, cohorts of 4.
+// pruning), the registry records being state tree leaves, genesis, attester accreditation,
+// the public-commitment seam, and the r/params record (version 2 with the dedup quota,
+// version 1 still read with the quota from k/keys, non-canonical records refused). Small
+// parameters: 4 blocks per epoch, cohorts of 4.
 #include "consensus/ledger/registry.h"
 
 #include <gtest/gtest.h>
@@ -17,9 +19,11 @@
 
 #include "base/ed25519.h"
 #include "base/hex.h"
+#include "consensus/ledger/dkg.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/records.h"
 #include "consensus/ledger/state_tree.h"
+#include "consensus/types/codec.h"
 #include "consensus/types/personhood.h"
 #include "consensus/types/transaction.h"
 #include "tests/support/ledger.h"
@@ -633,10 +637,13 @@ TEST(Registry, GenesisRejectsBadParamsAndDuplicateAttesters) {
   EXPECT_EQ(Ledger::InitGenesis(g).status().code(), StatusCode::kInvalidArgument);
   g.attesters = {AttesterKey(1).public_key()};
   ASSERT_TRUE(Ledger::InitGenesis(g).ok());
-  for (auto bad : {+[](RegistryParams* p) { p->cohort_bits = 17; },
-                   +[](RegistryParams* p) { p->max_attestation_epochs = 0; },
-                   +[](RegistryParams* p) { p->attester_quota_per_epoch = 0; },
-                   +[](RegistryParams* p) { p->claim_window = 0; }}) {
+  for (auto bad :
+       {+[](RegistryParams* p) { p->cohort_bits = 17; },
+        +[](RegistryParams* p) { p->max_attestation_epochs = 0; },
+        +[](RegistryParams* p) { p->attester_quota_per_epoch = 0; },
+        +[](RegistryParams* p) { p->claim_window = 0; },
+        +[](RegistryParams* p) { p->dedup_quota_per_epoch = 0; },
+        +[](RegistryParams* p) { p->dedup_quota_per_epoch = kDedupQuotaPerEpochMax + 1; }}) {
     Genesis b = g;
     bad(&b.registry);
     EXPECT_EQ(Ledger::InitGenesis(b).status().code(), StatusCode::kInvalidArgument);
@@ -644,6 +651,97 @@ TEST(Registry, GenesisRejectsBadParamsAndDuplicateAttesters) {
   Genesis no_claims = g;
   no_claims.ubi.max_claims_per_block = 0;
   EXPECT_EQ(Ledger::InitGenesis(no_claims).status().code(), StatusCode::kInvalidArgument);
+  // A dealt key set's quota is genesis' record of the registry parameter: one value.
+  Genesis keyed = g;
+  keyed.dedup_keys = DedupKeySet{};
+  keyed.dedup_keys->threshold = 1;
+  keyed.dedup_keys->quota_per_epoch = 5;
+  keyed.registry.dedup_quota_per_epoch = 6;
+  auto mismatch = Ledger::InitGenesis(keyed);
+  EXPECT_EQ(mismatch.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(mismatch.status().message().find("dedup_quota_per_epoch"), std::string::npos)
+      << mismatch.status().ToString();
+  keyed.registry.dedup_quota_per_epoch = 5;
+  EXPECT_TRUE(Ledger::InitGenesis(keyed).ok());
+}
+
+// r/params (personhood.md, "Records"): genesis writes version 2, which carries
+// dedup_quota_per_epoch and round-trips; version 1 records (written before the quota was a
+// registry parameter) still decode, taking the quota from k/keys or the default; anything
+// else is refused as kDataLoss.
+Bytes ParamsRecord(uint8_t version, const RegistryParams& p, bool with_quota) {
+  return types::EncodeWith([&](types::Writer* w) {
+    w->U8(version);
+    w->U8(p.cohort_bits);
+    w->U64(p.max_attestation_epochs);
+    w->U32(p.attester_quota_per_epoch);
+    w->U64(p.claim_window);
+    if (with_quota) w->U32(p.dedup_quota_per_epoch);
+  });
+}
+
+TEST(Registry, ParamsRecordVersion2RoundTripsAndVersion1StillDecodes) {
+  RegistryParams p = SmallParams();
+  p.dedup_quota_per_epoch = 77;
+  const Bytes v2 = EncodeRegistryParams(p);
+  EXPECT_EQ(v2, ParamsRecord(2, p, /*with_quota=*/true));
+  EXPECT_EQ(*DecodeRegistryParams(v2, /*v1_dedup_quota=*/5), p);  // v2 ignores the fallback
+  // Version 1: every field but the quota, which the caller supplies.
+  const Bytes v1 = ParamsRecord(1, p, /*with_quota=*/false);
+  RegistryParams from_v1 = p;
+  from_v1.dedup_quota_per_epoch = 5;
+  EXPECT_EQ(*DecodeRegistryParams(v1, 5), from_v1);
+  // Non-canonical or out of range: refused.
+  RegistryParams zero = p;
+  zero.dedup_quota_per_epoch = 0;
+  RegistryParams over = p;
+  over.dedup_quota_per_epoch = kDedupQuotaPerEpochMax + 1;
+  Bytes trailing = v2;
+  trailing.push_back(0);
+  const std::vector<Bytes> bad = {
+      ParamsRecord(1, p, /*with_quota=*/true),   // a version 1 record has no quota
+      ParamsRecord(2, p, /*with_quota=*/false),  // a version 2 record must have one
+      ParamsRecord(0, p, /*with_quota=*/true),
+      ParamsRecord(3, p, /*with_quota=*/true),
+      ParamsRecord(2, zero, /*with_quota=*/true),
+      ParamsRecord(2, over, /*with_quota=*/true),
+      trailing,
+      Bytes(v2.begin(), v2.end() - 1),
+      Bytes{},
+  };
+  for (const Bytes& b : bad) {
+    EXPECT_EQ(DecodeRegistryParams(b, 5).status().code(), StatusCode::kDataLoss) << HexEncode(b);
+  }
+  // A version 1 record with a fallback out of range is as corrupt as a stored one.
+  EXPECT_EQ(DecodeRegistryParams(v1, 0).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(Registry, GenesisWritesVersion2AndAVersion1RecordReadsTheQuotaFromKeys) {
+  RegistryParams p = SmallParams();
+  p.dedup_quota_per_epoch = 9;
+  RegistryChain chain(p);
+  EXPECT_EQ(chain.ledger().GetRegistryParams().value()->dedup_quota_per_epoch, 9u);
+  const Bytes key = {'r', '/', 'p', 'a', 'r', 'a', 'm', 's'};
+  EXPECT_EQ(chain.kv.entries().at(key), ParamsRecord(2, p, /*with_quota=*/true));
+
+  // A state written before the parameter: r/params version 1 and the quota in k/keys.
+  RegistryStore store = chain.store();
+  store.Put(key, ParamsRecord(1, p, /*with_quota=*/false));
+  RegistryParams want = p;
+  want.dedup_quota_per_epoch = kDefaultDedupQuotaPerEpoch;  // no k/keys: the default
+  EXPECT_EQ(*registry::ReadParams(store), want);
+  DedupKeySet keys;
+  keys.threshold = 1;
+  keys.quota_per_epoch = 42;
+  ASSERT_TRUE(dkg::InitGenesis(&store, kChain, types::ValidatorSet(), keys, std::nullopt).ok());
+  want.dedup_quota_per_epoch = 42;
+  EXPECT_EQ(*registry::ReadParams(store), want);
+  // Governance rewriting the parameters writes version 2, keeping that quota.
+  registry::WriteParams(&store, *registry::ReadParams(store).value());
+  EXPECT_EQ(store.writes().at(key), ParamsRecord(2, want, /*with_quota=*/true));
+  keys.quota_per_epoch = 43;  // k/keys no longer matters
+  ASSERT_TRUE(dkg::InitGenesis(&store, kChain, types::ValidatorSet(), keys, std::nullopt).ok());
+  EXPECT_EQ(*registry::ReadParams(store), want);
 }
 
 // Genesis identities are in the snapshots of epoch 0, in order, so a claim by one of

@@ -175,6 +175,7 @@ TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
   g.params.epoch_blocks = 8;
   g.params.demurrage_ppm_per_epoch = 250;
   g.attesters = {testing::KeyFor(7).public_key(), testing::KeyFor(8).public_key()};
+  g.registry.dedup_quota_per_epoch = 321;
   testing::WithDedupKeys(&g);
   g.registry.cohort_bits = 6;
   g.registry.max_attestation_epochs = 99;
@@ -212,6 +213,15 @@ TEST(GenesisTest, PersonhoodSectionsRoundTripAndRefuseMalformedFields) {
   refused_naming("\"ubi_per_epoch\": 123", "\"ubi_per_epoch\": 1, \"ubi_per_epch\": 2",
                  "ubi_per_epch");
   refused_naming("\"claim_window\": 4", "\"claim_window\": 4, \"cohort_bitz\": 1", "cohort_bitz");
+  refused_naming("\"quota_per_epoch\": 321", "\"quota_per_epoch\": 0", "quota_per_epoch");
+  refused_naming("\"quota_per_epoch\": 321", "\"quota_per_epoch\": 100000001", "quota_per_epoch");
+  // dedup_oprf.quota_per_epoch is the registry parameter's genesis value.
+  std::string requota = good;
+  requota.replace(requota.find("\"quota_per_epoch\": 321"), 22, "\"quota_per_epoch\": 654");
+  auto requoted = ParseGenesisJson(requota);
+  ASSERT_TRUE(requoted.ok()) << requoted.status().ToString();
+  EXPECT_EQ(requoted->registry.dedup_quota_per_epoch, 654u);
+  EXPECT_EQ(requoted->dedup_keys->quota_per_epoch, 654u);
   refused_naming("\"attesters\": [", "\"atesters\": [", "atesters");
   refused_naming(HexEncode(g.attesters[1]), "zz", "attesters[1]");
   refused_naming(HexEncode(g.attesters[1]), HexEncode(g.attesters[0]), "attesters[1]");

@@ -127,13 +127,22 @@ TEST(DedupKeysTest, GenesisDkgRoundTripsAndIsCheckedStrictly) {
   g.dedup_keys.reset();
   g.dedup_dkg = ledger::DkgGenesis{4, 0};
   const std::string good = GenesisToJson(g);
-  EXPECT_NE(good.find("\"dedup_dkg\": {\n    \"phase_blocks\": 4\n  }"), std::string::npos) << good;
+  EXPECT_NE(good.find("\"dedup_dkg\": {\n    \"phase_blocks\": 4,\n    \"quota_per_epoch\": "
+                      "10000\n  }"),
+            std::string::npos)
+      << good;
   auto back = ParseGenesisJson(good);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ASSERT_TRUE(back->dedup_dkg.has_value());
   EXPECT_FALSE(back->dedup_keys.has_value());
   EXPECT_EQ(back->dedup_dkg->phase_blocks, 4u);
   EXPECT_EQ(back->dedup_dkg->threshold, 0);
+  EXPECT_EQ(back->registry.dedup_quota_per_epoch, ledger::kDefaultDedupQuotaPerEpoch);
+  g.registry.dedup_quota_per_epoch = 77;
+  auto with_quota = ParseGenesisJson(GenesisToJson(g));
+  ASSERT_TRUE(with_quota.ok()) << with_quota.status().ToString();
+  EXPECT_EQ(with_quota->registry.dedup_quota_per_epoch, 77u);
+  g.registry.dedup_quota_per_epoch = ledger::kDefaultDedupQuotaPerEpoch;
   g.dedup_dkg->threshold = 4;
   auto with_t = ParseGenesisJson(GenesisToJson(g));
   ASSERT_TRUE(with_t.ok()) << with_t.status().ToString();
@@ -147,6 +156,8 @@ TEST(DedupKeysTest, GenesisDkgRoundTripsAndIsCheckedStrictly) {
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 4, \"threshold\": 0",
                       "dedup_dkg.threshold");
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blokcs\": 4", "phase_blokcs");
+  ExpectRefusedNaming(good, "\"quota_per_epoch\": 10000", "\"quota_per_epoch\": 0",
+                      "dedup_dkg.quota_per_epoch");
   nlohmann::json as_list = nlohmann::json::parse(good);
   as_list["dedup_dkg"] = nlohmann::json::array({4});
   auto list = ParseGenesisJson(as_list.dump());

@@ -190,10 +190,10 @@ TEST(RenderMetricsTest, WritesEachValueOnItsOwnLine) {
            std::string("hito_dedup_share_index 3"),
            std::string("hito_dedup_quota_per_epoch 1000"),
            std::string("hito_dedup_epoch 10"),
-           "hito_dedup_evaluations_total{attester=\"" + a + "\"} 1000",
-           "hito_dedup_evaluations_total{attester=\"" + b + "\"} 17",
-           "hito_dedup_refused_quota_total{attester=\"" + a + "\"} 40",
-           "hito_dedup_refused_quota_total{attester=\"" + b + "\"} 2",
+           "hito_dedup_epoch_evaluations{attester=\"" + a + "\"} 1000",
+           "hito_dedup_epoch_evaluations{attester=\"" + b + "\"} 17",
+           "hito_dedup_epoch_refused_quota{attester=\"" + a + "\"} 40",
+           "hito_dedup_epoch_refused_quota{attester=\"" + b + "\"} 2",
            std::string("hito_dedup_evaluations_since_start_total 5000"),
            std::string("hito_dedup_refusals_since_start_total 77"),
        }) {
@@ -210,14 +210,14 @@ TEST(RenderMetricsTest, TypesPerEpochCountsAsGaugesAndTotalsSinceStartAsCounters
     std::smatch m;
     if (std::regex_match(line, m, type_line)) types[m[1]] = m[2];
   }
-  EXPECT_EQ(types["hito_dedup_evaluations_total"], "gauge");
-  EXPECT_EQ(types["hito_dedup_refused_quota_total"], "gauge");
+  EXPECT_EQ(types["hito_dedup_epoch_evaluations"], "gauge");
+  EXPECT_EQ(types["hito_dedup_epoch_refused_quota"], "gauge");
   EXPECT_EQ(types["hito_dedup_evaluations_since_start_total"], "counter");
   EXPECT_EQ(types["hito_dedup_refusals_since_start_total"], "counter");
   EXPECT_EQ(types["hito_chain_height"], "gauge");
   EXPECT_EQ(types["hito_p2p_peers"], "gauge");
   // The per-epoch families say in their HELP that they reset each epoch.
-  for (const char* name : {"hito_dedup_evaluations_total", "hito_dedup_refused_quota_total"}) {
+  for (const char* name : {"hito_dedup_epoch_evaluations", "hito_dedup_epoch_refused_quota"}) {
     const size_t help = text.find(std::string("# HELP ") + name + " ");
     ASSERT_NE(help, std::string::npos) << name;
     const std::string line = text.substr(help, text.find('\n', help) - help);
@@ -278,7 +278,7 @@ TEST(RenderMetricsTest, WithoutAttestersTheFamiliesHaveNoSamples) {
   MetricsSnapshot s = Sample();
   s.dedup = DedupMetrics{};
   const std::string text = RenderMetrics(s);
-  EXPECT_NE(text.find("# TYPE hito_dedup_evaluations_total gauge\n# HELP "), std::string::npos);
+  EXPECT_NE(text.find("# TYPE hito_dedup_epoch_evaluations gauge\n# HELP "), std::string::npos);
   EXPECT_EQ(text.find("attester=\""), std::string::npos);
   EXPECT_NE(text.find("\nhito_dedup_enabled 0\n"), std::string::npos);
   EXPECT_NE(text.find("\nhito_chain_block_time_seconds 1700000000.007\n"), std::string::npos);
@@ -669,10 +669,10 @@ TEST_F(DedupMetricsTest, ScrapeShowsTheEpochsCountsPerAttesterAndTheirReset) {
   EXPECT_FALSE(Evaluate(KeyFor(99), 0).ok());  // not accredited: a refusal, not a count
   text = Scrape();
   EXPECT_TRUE(Has(text, "hito_dedup_epoch 0")) << text;
-  EXPECT_TRUE(Has(text, "hito_dedup_evaluations_total{attester=\"" + a1 + "\"} 2")) << text;
-  EXPECT_TRUE(Has(text, "hito_dedup_evaluations_total{attester=\"" + a2 + "\"} 1")) << text;
-  EXPECT_TRUE(Has(text, "hito_dedup_refused_quota_total{attester=\"" + a1 + "\"} 2")) << text;
-  EXPECT_TRUE(Has(text, "hito_dedup_refused_quota_total{attester=\"" + a2 + "\"} 0")) << text;
+  EXPECT_TRUE(Has(text, "hito_dedup_epoch_evaluations{attester=\"" + a1 + "\"} 2")) << text;
+  EXPECT_TRUE(Has(text, "hito_dedup_epoch_evaluations{attester=\"" + a2 + "\"} 1")) << text;
+  EXPECT_TRUE(Has(text, "hito_dedup_epoch_refused_quota{attester=\"" + a1 + "\"} 2")) << text;
+  EXPECT_TRUE(Has(text, "hito_dedup_epoch_refused_quota{attester=\"" + a2 + "\"} 0")) << text;
   EXPECT_EQ(text.find(HexEncode(KeyFor(99).public_key())), std::string::npos) << text;
   EXPECT_TRUE(Has(text, "hito_dedup_evaluations_since_start_total 3")) << text;
   EXPECT_TRUE(Has(text, "hito_dedup_refusals_since_start_total 3")) << text;
@@ -687,7 +687,7 @@ TEST_F(DedupMetricsTest, ScrapeShowsTheEpochsCountsPerAttesterAndTheirReset) {
   EXPECT_TRUE(Evaluate(Attester(2), 1).ok());
   text = Scrape();
   EXPECT_TRUE(Has(text, "hito_dedup_epoch 1")) << text;
-  EXPECT_TRUE(Has(text, "hito_dedup_evaluations_total{attester=\"" + a2 + "\"} 1")) << text;
+  EXPECT_TRUE(Has(text, "hito_dedup_epoch_evaluations{attester=\"" + a2 + "\"} 1")) << text;
   EXPECT_EQ(text.find(a1), std::string::npos) << text;
   EXPECT_TRUE(Has(text, "hito_dedup_evaluations_since_start_total 4")) << text;
 }

@@ -4,7 +4,8 @@
 // verifies against the validator's public share; the refusals (unaccredited attester,
 // forged and cross-chain signatures, malformed, non-canonical and identity blinded
 // elements, wrong sizes, an epoch too far off, the quota used up, a node without a share,
-// a chain without keys) with their reason codes; the counts of GetStatus; DedupQuota on
+// a chain without keys) with their reason codes; the counts of GetStatus; the quota taken
+// from the committed registry parameter, following a change of it by ballot; DedupQuota on
 // its own; and the wallet's client (wallet/dedup_client.h) end to end: two spellings of
 // one handle give one tag, whichever t validators answer, and one validator short of t is
 // a clear error.
@@ -12,12 +13,15 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "consensus/ledger/governance.h"
 #include "consensus/ledger/ledger.h"
 #include "consensus/types/dedup_request.h"
+#include "consensus/types/governance.h"
 #include "consensus/types/handle.h"
 #include "hito/v1/dedup.grpc.pb.h"
 #include "node/chain/chain_app.h"
@@ -31,7 +35,9 @@
 #include "tests/support/chain_node.h"
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
+#include "tests/support/personhood.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/transactions.h"
 #include "wallet/dedup_client.h"
 #include "zk/oprf.h"
 
@@ -60,17 +66,42 @@ ledger::Genesis DedupGenesis(bool with_attesters) {
   if (with_attesters) {
     g.attesters = {Attester(1).public_key(), Attester(2).public_key()};
     g.registry.cohort_bits = 2;
+    g.registry.dedup_quota_per_epoch = kQuota;
   }
+  return g;
+}
+
+// 20 citizens, epochs of 3 blocks, governance in rounds of 1 epoch, and Attester(1)
+// accredited beside the citizens' attester.
+constexpr uint64_t kDeposit = 70'000;
+ledger::Genesis GovernanceGenesis() {
+  testing::PersonhoodSpec spec;
+  spec.epoch_blocks = 3;
+  ledger::Genesis g = testing::MakePersonhoodGenesis(kChain, {{1, 1'000'000'000}}, spec);
+  g.attesters.push_back(Attester(1).public_key());
+  g.registry.dedup_quota_per_epoch = kQuota;
+  ledger::GovernanceParams gp;
+  gp.round_epochs = 1;
+  gp.voice_credits = 25;
+  gp.quorum_ppm = 100'000;  // 2 ballots of 20 citizens
+  gp.proposal_deposit = kDeposit;
+  gp.max_proposals_per_round = 8;
+  g.governance = gp;
   return g;
 }
 
 class DedupRpcTest : public ::testing::Test {
  protected:
-  void Start(bool with_attesters, bool with_keys = true) {
+  // Three servers with keys dealt 2-of-3 (with_keys) over a chain of `genesis` (default:
+  // DedupGenesis(with_attesters)). The keyring's key set keeps the default quota: the
+  // servers must take theirs from the committed state.
+  void Start(bool with_attesters, bool with_keys = true,
+             std::optional<ledger::Genesis> genesis = std::nullopt) {
     store_ = store::Store::Open(dir_.path()).value();
     Hash32 genesis_hash{};
     genesis_hash.fill(5);
-    auto tip = chain::RecoverChain(store_.get(), DedupGenesis(with_attesters), genesis_hash);
+    auto tip = chain::RecoverChain(store_.get(), genesis.value_or(DedupGenesis(with_attesters)),
+                                   genesis_hash);
     ASSERT_TRUE(tip.ok()) << tip.status().ToString();
     pool_ =
         std::make_unique<mempool::Mempool>(kChain, mempool::MempoolLimits{}, store_->State(),
@@ -80,7 +111,7 @@ class DedupRpcTest : public ::testing::Test {
     for (size_t i = 0; i < kServers; ++i) holders.push_back(ValidatorKey(i).public_key());
     auto dealt = config::DealDedupKeys(holders, 2);
     ASSERT_TRUE(dealt.ok()) << dealt.status().ToString();
-    dealt->keys.quota_per_epoch = kQuota;
+    EXPECT_NE(dealt->keys.quota_per_epoch, kQuota);
     keys_ = dealt->keys;
     for (size_t i = 0; i < kServers; ++i) {
       StartServer(with_keys ? std::optional(dealt->keys) : std::nullopt,
@@ -116,13 +147,22 @@ class DedupRpcTest : public ::testing::Test {
     events_.Shutdown();
   }
 
+  // Commits the next block, holding `txs`.
+  void Commit(std::vector<Bytes> txs = {}) {
+    const types::Block b = testing::NextBlock(*app_, kChain, KeyFor(100).public_key(),
+                                              app_->Tip().time_ms + 1000, std::move(txs));
+    ASSERT_TRUE(app_->ProcessProposal(b).ok());
+    testing::FinalizeAndCommit(app_.get(), kChain, KeyFor(100), b);
+  }
   void CommitUntil(uint64_t height) {
-    while (app_->Tip().height < height) {
-      const types::Block b = testing::NextBlock(*app_, kChain, KeyFor(100).public_key(),
-                                                app_->Tip().time_ms + 1000, {});
-      ASSERT_TRUE(app_->ProcessProposal(b).ok());
-      testing::FinalizeAndCommit(app_.get(), kChain, KeyFor(100), b);
-    }
+    while (app_->Tip().height < height) Commit();
+  }
+  pb::GetDedupStatusResponse DedupStatus(size_t server) {
+    grpc::ClientContext ctx;
+    pb::GetDedupStatusResponse st;
+    grpc::Status s = stubs_[server]->GetStatus(&ctx, pb::GetDedupStatusRequest(), &st);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return st;
   }
 
   static zk::Point BlindedOf(const std::string& handle) {
@@ -316,6 +356,53 @@ TEST_F(DedupRpcTest, QuotaIsPerAttesterPerEpochAndCounted) {
   // The next epoch starts from zero.
   CommitUntil(4);
   EXPECT_TRUE(Evaluate(0, Request(Attester(1), b, 1)).ok());
+}
+
+// The quota is the registry parameter in the latest committed state. A ballot lowers it
+// from kQuota to 2: proposed in round 0 (block 1), voted in round 1 (block 4), passed at
+// round 2's first block (6) and in force from epoch 3 (block 9). Up to block 8 the old
+// quota holds; from block 9 GetKeys and GetStatus report 2 at every validator and the
+// third evaluation of an attester in the epoch is DEDUP_QUOTA_EXHAUSTED.
+TEST_F(DedupRpcTest, TheQuotaFollowsACommittedChangeOfItsParameter) {
+  Start(/*with_attesters=*/true, /*with_keys=*/true, GovernanceGenesis());
+  const types::Action lower =
+      types::ParamChange{static_cast<uint16_t>(types::ParamId::kDedupQuotaPerEpoch), 2};
+  Commit({testing::SignedProposal(
+      KeyFor(1), {.chain_id = kChain, .nonce = 0, .deposit = kDeposit, .action = lower})});
+  CommitUntil(3);  // round 1 opens
+  std::vector<Bytes> ballots;
+  {
+    const std::shared_ptr<const store::StateView> state = store_->State();
+    for (uint64_t i = 0; i < 2; ++i) {
+      ballots.push_back(types::EncodeTransaction(
+          types::Transaction{testing::MakeBallot(*state, kChain, 4 + i, {{0, 1}})}));
+    }
+  }
+  Commit(std::move(ballots));
+  CommitUntil(8);  // epoch 2: passed, not yet in force
+  EXPECT_EQ(Keys(0).quota_per_epoch(), kQuota);
+  const zk::Point b = BlindedOf("passport:FRA:1");
+  for (uint32_t n = 0; n < 3; ++n) EXPECT_TRUE(Evaluate(0, Request(Attester(1), b, 2)).ok());
+
+  Commit();  // block 9: epoch 3, the first under the new quota
+  for (size_t i = 0; i < kServers; ++i) {
+    EXPECT_EQ(Keys(i).quota_per_epoch(), 2u);
+    EXPECT_EQ(DedupStatus(i).quota_per_epoch(), 2u);
+    EXPECT_EQ(DedupStatus(i).epoch(), 3u);
+  }
+  for (uint32_t n = 1; n <= 2; ++n) {
+    pb::DedupEvaluateResponse resp;
+    ASSERT_TRUE(Evaluate(0, Request(Attester(1), b, 3), &resp).ok());
+    EXPECT_EQ(resp.used(), n);
+  }
+  const grpc::Status third = Evaluate(0, Request(Attester(1), b, 3));
+  ExpectReason(third, grpc::StatusCode::RESOURCE_EXHAUSTED, "DEDUP_QUOTA_EXHAUSTED");
+  EXPECT_NE(third.error_message().find("its 2 evaluations of epoch 3"), std::string::npos)
+      << third.error_message();
+  const pb::GetDedupStatusResponse st = DedupStatus(0);
+  ASSERT_EQ(st.attesters_size(), 1);
+  EXPECT_EQ(st.attesters(0).evaluations(), 2u);
+  EXPECT_EQ(st.attesters(0).refused_quota(), 1u);
 }
 
 TEST_F(DedupRpcTest, ANodeWithoutAShareRefusesEvaluateButServesKeys) {

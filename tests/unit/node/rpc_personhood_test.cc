@@ -98,6 +98,7 @@ ledger::Genesis PersonhoodGenesis(int attesters) {
   g.registry.max_attestation_epochs = 50;
   g.registry.attester_quota_per_epoch = 100;
   g.registry.claim_window = 3;
+  g.registry.dedup_quota_per_epoch = 7;
   return g;
 }
 
@@ -346,6 +347,7 @@ TEST_F(PersonhoodChainTest, GetRegistryAndHeights) {
   EXPECT_EQ(resp.max_attestation_epochs(), 50u);
   EXPECT_EQ(resp.attester_quota_per_epoch(), 100u);
   EXPECT_EQ(resp.claim_window(), 3u);
+  EXPECT_EQ(resp.dedup_quota_per_epoch(), 7u);
 
   req.set_height(8);  // the latest height, named
   EXPECT_TRUE(Call(personhood_.get(), &pb::PersonhoodService::Stub::GetRegistry, req, &resp).ok());

@@ -142,6 +142,8 @@ TEST_F(GovernanceWalletTest, ParameterNames) {
   EXPECT_EQ(*ParseParamName("ubi_per_epoch"), 1);
   EXPECT_EQ(*ParseParamName("voice_credits"), 7);
   EXPECT_EQ(*ParseParamName("max_proposals_per_round"), 10);
+  EXPECT_EQ(*ParseParamName("dedup_quota_per_epoch"), 11);
+  EXPECT_EQ(ParamName(11), "dedup_quota_per_epoch");
   for (uint16_t id = 1; id <= types::kParamIdMax; ++id) {
     EXPECT_EQ(*ParseParamName(ParamName(id)), id);
   }
@@ -152,7 +154,7 @@ TEST_F(GovernanceWalletTest, ParameterNames) {
   EXPECT_FALSE(ParseParamName("").ok());
   EXPECT_FALSE(ParseParamName("UBI_PER_EPOCH").ok());
   EXPECT_EQ(ParamName(0), "param#0");
-  EXPECT_EQ(ParamName(11), "param#11");
+  EXPECT_EQ(ParamName(12), "param#12");
 }
 
 TEST_F(GovernanceWalletTest, SignedProposalDecodesAndVerifies) {
