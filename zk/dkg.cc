@@ -829,6 +829,7 @@ Result<std::vector<Scalar>> Collect(MessageType kind, const Committee& committee
                                     const Transcript& t, const Outcome& outcome, uint16_t me,
                                     const Ed25519PrivateKey& key) {
   std::vector<Scalar> out;
+  out.reserve(outcome.qualified.size());  // no reallocation leaves unwiped copies behind
   for (const QualifiedDealer& q : outcome.qualified) {
     auto dealing = std::find_if(t.dealings.begin(), t.dealings.end(),
                                 [&](const auto& d) { return d.dealer == q.dealer; });
@@ -849,6 +850,7 @@ Result<std::vector<Scalar>> Collect(MessageType kind, const Committee& committee
       return s.status().WithContext("unanswered bad share (a complaint was due)");
     }
     out.push_back(*s);
+    s->Wipe();
   }
   return out;
 }

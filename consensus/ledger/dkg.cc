@@ -336,6 +336,13 @@ Status BeginBlock(RegistryStore* store, std::string_view chain_id, uint64_t heig
   if (open && open->kind == DkgKind::kReshare && SameMembers(open->recipients, members)) {
     return Status::Ok();
   }
+  if (!open) {
+    // The holders of a key set that just formed combine their shares from k/decided and
+    // the kept messages, which opening a session deletes: a grace of one phase after the
+    // decision lets every holder, one briefly down or syncing too, combine first.
+    HITO_ASSIGN_OR_RETURN(std::optional<DkgResult> last, ReadLastResult(*store));
+    if (last && last->formed && height <= last->height + *phase) return Status::Ok();
+  }
   HITO_RETURN_IF_ERROR(DropSession(store));
   const uint16_t t = zdkg::DefaultThreshold(members.size());
   HITO_ASSIGN_OR_RETURN(DkgSession s, MakeSession(chain_id, DkgKind::kReshare, height, *phase,

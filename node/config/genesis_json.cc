@@ -227,14 +227,15 @@ Result<ledger::DkgGenesis> ParseDedupDkg(const nlohmann::json& d,
   HITO_RETURN_IF_ERROR(OptionalUint(d, "quota_per_epoch", ledger::kDedupQuotaPerEpochMin,
                                     ledger::kDedupQuotaPerEpochMax, "dedup_dkg", quota_per_epoch));
   ledger::DkgGenesis start;
-  HITO_RETURN_IF_ERROR(OptionalUint(d, "phase_blocks", 1, ledger::kDkgPhaseBlocksMax, "dedup_dkg",
-                                    &start.phase_blocks));
+  HITO_RETURN_IF_ERROR(OptionalUint(d, "phase_blocks", kDkgPhaseBlocksMinConfig,
+                                    ledger::kDkgPhaseBlocksMax, "dedup_dkg", &start.phase_blocks));
   const size_t n = validators.validators().size();
   if (n > zk::oprf::kMaxParticipants) {
     return InvalidArgumentError(what + ": at most " + std::to_string(zk::oprf::kMaxParticipants) +
                                 " validators can share the key, genesis has " + std::to_string(n));
   }
-  HITO_RETURN_IF_ERROR(OptionalUint(d, "threshold", 1, n, "dedup_dkg", &start.threshold));
+  // A majority at least: with fewer, a minority of the validators could evaluate alone.
+  HITO_RETURN_IF_ERROR(OptionalUint(d, "threshold", n / 2 + 1, n, "dedup_dkg", &start.threshold));
   return start;
 }
 

@@ -14,6 +14,11 @@
 
 namespace hito::node::config {
 
+// The shortest DKG phase genesis.json and `hitod testnet` accept: a message must reach the
+// proposer by gossip and, when it misses a block, be resubmitted (after 3 blocks) inside
+// its phase. The ledger itself takes any phase of at least 1 block.
+inline constexpr uint64_t kDkgPhaseBlocksMinConfig = 4;
+
 // genesis.json <-> ledger::Genesis. Accounts are bech32m addresses, balances integers of
 // base units, validator keys hex. An optional "validator_schedule" lists later sets:
 //   [{"height": H, "validators": [{"public_key": hex, "power": n}, ...]}, ...]

@@ -13,6 +13,7 @@
 #include "consensus/types/transaction.h"
 #include "node/config/config.h"
 #include "node/config/dedup_keys.h"
+#include "node/config/genesis_json.h"
 
 namespace hito::node::config {
 namespace {
@@ -30,8 +31,10 @@ Status ValidateTestnetOptions(const TestnetOptions& options) {
   if (options.attesters == 0 || options.attesters > kTestnetMaxAttesters) {
     return InvalidArgumentError("--attesters must be 1.." + std::to_string(kTestnetMaxAttesters));
   }
-  if (options.dkg_phase_blocks == 0 || options.dkg_phase_blocks > ledger::kDkgPhaseBlocksMax) {
-    return InvalidArgumentError("--dkg-phase-blocks must be 1.." +
+  if (options.dkg_phase_blocks < kDkgPhaseBlocksMinConfig ||
+      options.dkg_phase_blocks > ledger::kDkgPhaseBlocksMax) {
+    return InvalidArgumentError("--dkg-phase-blocks must be " +
+                                std::to_string(kDkgPhaseBlocksMinConfig) + ".." +
                                 std::to_string(ledger::kDkgPhaseBlocksMax));
   }
   if (options.base_port == 0 || uint32_t{options.base_port} + 2 * n > 65535) {

@@ -75,6 +75,9 @@ DkgDriver::~DkgDriver() { Stop(); }
 void DkgDriver::Start() {
   MutexLock lock(mu_);
   if (thread_.joinable() || stopping_) return;
+  // One pass at once over the state the node starts from (the genesis DKG's dealing
+  // phase opens at block 1), not only after the next commit.
+  committed_ = std::max(committed_, done_ + 1);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -247,13 +250,20 @@ Status DkgDriver::CheckDealings(const Pass& pass, uint16_t as_recipient) {
     if (std::optional<Status> again = ResubmitIfSent(slot, pass.height)) return *again;
     return Send(pass.height, slot, zdkg::Complaint{pass.session.id, dealing.dealer, as_recipient});
   };
-  for (const zdkg::Dealing& d : pass.msgs.dealings) HITO_RETURN_IF_ERROR(check(d));
-  for (const zdkg::ReshareDealing& d : pass.msgs.reshares) HITO_RETURN_IF_ERROR(check(d));
-  return Status::Ok();
+  // One refused complaint does not hold back the others: the first error is reported
+  // after all are tried.
+  Status first = Status::Ok();
+  auto keep = [&first](Status s) {
+    if (first.ok() && !s.ok()) first = std::move(s);
+  };
+  for (const zdkg::Dealing& d : pass.msgs.dealings) keep(check(d));
+  for (const zdkg::ReshareDealing& d : pass.msgs.reshares) keep(check(d));
+  return first;
 }
 
 // Justification phase: answer every complaint against this dealer.
 Status DkgDriver::Justify(const Pass& pass, uint16_t as_dealer) {
+  Status first = Status::Ok();
   for (const zdkg::Complaint& c : pass.msgs.complaints) {
     if (c.dealer != as_dealer || HasJustification(pass.msgs, c.dealer, c.complainer)) continue;
     if (!dealer_secret_) {
@@ -271,15 +281,15 @@ Status DkgDriver::Justify(const Pass& pass, uint16_t as_dealer) {
     const Slot slot{static_cast<uint8_t>(zdkg::MessageType::kJustification), c.dealer,
                     c.complainer};
     if (std::optional<Status> again = ResubmitIfSent(slot, pass.height)) {
-      HITO_RETURN_IF_ERROR(*again);
+      if (first.ok() && !again->ok()) first = *again;
       continue;
     }
     zdkg::Justification j = dealer_secret_->Justify(c.complainer);
     Status sent = Send(pass.height, slot, j);
     j.share.Wipe();  // public once on chain; not kept here
-    HITO_RETURN_IF_ERROR(sent);
+    if (first.ok() && !sent.ok()) first = std::move(sent);
   }
-  return Status::Ok();
+  return first;  // every complaint answered or tried; the first failure, if any
 }
 
 Status DkgDriver::Send(uint64_t height, const Slot& slot, types::DkgPayload payload) {
@@ -324,7 +334,8 @@ Status DkgDriver::SyncKeys(const ledger::RegistryStore& state) {
     return Status::Ok();
   }
   Result<zk::oprf::KeyShare> share = InvalidArgumentError("no share file");
-  if (std::filesystem::exists(options_.share_path)) {
+  std::error_code exists_error;
+  if (std::filesystem::exists(options_.share_path, exists_error)) {
     share = config::LoadDedupShare(options_.share_path, *keys, me, &key_);
   }
   if (!share.ok() && from_genesis) {

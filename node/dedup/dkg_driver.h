@@ -4,9 +4,9 @@
 //
 // After every commit it reads the committed state (k/ records, consensus/ledger/dkg.h)
 // and does what the open session asks of this validator, each at most once per slot:
-//   - a dealer deals in the dealing phase (a fresh polynomial for a DKG; for a resharing,
-//     its current share dealt to the new committee), and keeps the DealerSecret in memory
-//     until the session ends;
+//   - a dealer deals in the dealing phase (a polynomial derived from its validator key for
+//     the session, zk::dkg::DealDerived; for a resharing, with its current share as the
+//     constant term), and keeps the DealerSecret in memory until the session ends;
 //   - a recipient opens and checks every dealing once the dealing phase is over, and
 //     files a complaint against each one that does not open or does not match its
 //     commitments;
@@ -23,10 +23,9 @@
 // validator that holds no share of the new set deletes its old share file: a resharing
 // protects the key only if old shares are gone.
 //
-// A restart loses the DealerSecret of an open session: the driver does not deal twice
-// (the ledger would refuse it) and cannot answer a complaint, so a dealer restarted
-// between its dealing and a complaint against it is disqualified (a DKG or resharing
-// still forms while t dealers qualify).
+// A restart loses the DealerSecret of an open session from memory; because the
+// polynomial is derived from the validator key, the driver rebuilds it, checks it against
+// its dealing on chain, and answers complaints as before (docs/protocol/dkg.md, 2.1).
 //
 // Threads: OnCommit may be called from any thread (it only records the height); the work
 // runs on the driver's own thread between Start and Stop, or on the caller's in Step.

@@ -25,7 +25,9 @@ struct DedupKeys {
   std::optional<zk::oprf::KeyShare> share;
 
   DedupKeys(consensus::ledger::DedupKeySet k, std::optional<zk::oprf::KeyShare> s)
-      : keys(std::move(k)), share(std::move(s)) {}
+      : keys(std::move(k)), share(s) {
+    if (s) s->Wipe();  // the by-value copy; the member is the one kept
+  }
   DedupKeys(const DedupKeys&) = delete;
   DedupKeys& operator=(const DedupKeys&) = delete;
   ~DedupKeys() {

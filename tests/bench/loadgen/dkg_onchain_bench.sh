@@ -11,7 +11,7 @@ set -u
 B="${HITO_BUILD:-build/dev}"
 N="${N:-4}"
 P="${P:-20}"
-JOIN="${JOIN:-$((3 * P + 5))}"
+JOIN="${JOIN:-$((4 * P + 5))}"
 PORT="${PORT:-27800}"
 OUT="${1:-/tmp/hito-dkg-onchain}"
 rm -rf "$OUT"

@@ -376,8 +376,10 @@ TEST(LedgerDkgTest, FailedGenesisDkgRecordsTheFailureAndIsRetried) {
 }
 
 // Validators {0..3} hold the key after the DKG (height 6); from height 8 the set is
-// {0..4}: a resharing opens at 8 and decides at 8 + 3 * kPhase = 14.
+// {0..4}. The resharing waits out the grace of one phase after the decision (6 + kPhase)
+// so every holder can combine its share: it opens at 9 and decides at 9 + 3 * kPhase.
 constexpr uint64_t kChangeHeight = 8;
+constexpr uint64_t kReshareHeight = 9;
 
 std::vector<ValidatorSetChange> FiveFromHeight8() {
   return {ValidatorSetChange{kChangeHeight, SetOf({0, 1, 2, 3, 4})}};
@@ -388,7 +390,10 @@ TEST(LedgerDkgTest, ReshareFourToFiveKeepsTheKeyAndTheTags) {
   std::vector<zk::Scalar> old_xs = RunHonestDkg(&chain);
   const DedupKeySet old_keys = *chain.KeySet();
   chain.ApplyUntil(kChangeHeight);
+  EXPECT_FALSE(chain.HasSession());  // the grace after the DKG's decision at 6
+  chain.Apply();
   const DkgSession s = chain.Session();
+  EXPECT_EQ(s.start_height, kReshareHeight);
   EXPECT_EQ(s.kind, DkgKind::kReshare);
   EXPECT_EQ(s.recipients.size(), 5u);
   EXPECT_EQ(s.threshold, 4);
@@ -434,7 +439,10 @@ TEST(LedgerDkgTest, FailedReshareKeepsTheOldKeySetAndRetries) {
   std::vector<zk::Scalar> old_xs = RunHonestDkg(&chain);
   const DedupKeySet old_keys = *chain.KeySet();
   chain.ApplyUntil(kChangeHeight);
+  EXPECT_FALSE(chain.HasSession());  // the grace after the DKG's decision at 6
+  chain.Apply();
   const DkgSession s = chain.Session();
+  EXPECT_EQ(s.start_height, kReshareHeight);
   std::vector<types::Transaction> txs;
   for (size_t i = 0; i < 2; ++i) {  // 2 of the old t = 3 holders deal
     auto d = zdkg::DealReshare(s.id, static_cast<uint16_t>(i + 1), old_xs[i], CommitteeOf(s));

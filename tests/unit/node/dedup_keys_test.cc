@@ -149,12 +149,17 @@ TEST(DedupKeysTest, GenesisDkgRoundTripsAndIsCheckedStrictly) {
   EXPECT_EQ(with_t->dedup_dkg->threshold, 4);
 
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 0", "phase_blocks");
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 3",
+                      "dedup_dkg.phase_blocks must be 4..");
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 100001", "phase_blocks");
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": -1", "phase_blocks");
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 4, \"threshold\": 5",
-                      "dedup_dkg.threshold must be 1..4");
+                      "dedup_dkg.threshold must be 3..4");
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 4, \"threshold\": 0",
                       "dedup_dkg.threshold");
+  // A minority threshold (2 of 4) would let two validators evaluate alone.
+  ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blocks\": 4, \"threshold\": 2",
+                      "dedup_dkg.threshold must be 3..4");
   ExpectRefusedNaming(good, "\"phase_blocks\": 4", "\"phase_blokcs\": 4", "phase_blokcs");
   ExpectRefusedNaming(good, "\"quota_per_epoch\": 10000", "\"quota_per_epoch\": 0",
                       "dedup_dkg.quota_per_epoch");
@@ -234,7 +239,7 @@ TEST(DedupKeysTest, TestnetWithDkgWritesNoShareAndAGenesisSession) {
   TestnetOptions bad;
   bad.out = dir.path() / "bad";
   bad.dedup_dkg = true;
-  bad.dkg_phase_blocks = 0;
+  bad.dkg_phase_blocks = 3;
   auto refused = WriteTestnet(bad);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("--dkg-phase-blocks"), std::string::npos);

@@ -4,8 +4,11 @@
 // drivers submit (real kind-8 messages, sealed with libsodium) go through a real mempool
 // into the next block. Checks: an honest 4-validator genesis DKG forms a key whose shares
 // sit in every keyring and sealed share file and give one tag; a dealer whose share to one
-// recipient is corrupted draws that recipient's complaint and, restarted and so unable to
-// answer, is disqualified while the key still forms; a silent dealer is left out; a
+// recipient is corrupted draws that recipient's complaint and, silent through the
+// justification phase, is disqualified while the key still forms, or, restarted, rebuilds
+// its key-derived polynomial and answers; a silent dealer is left out; a genesis DKG with
+// too few running fails and forms on the retry; a holder that missed the decision block
+// combines during the grace before the next resharing; a
 // validator added by the schedule takes part in the resharing and the tags stay the same,
 // while a validator removed deletes its old share file; a driver opened after h3 with no
 // share file combines its share from the state alone; a share file from elsewhere is
@@ -252,6 +255,14 @@ TEST_F(DkgDriverTest, CorruptDealerIsComplainedAboutAndDisqualifiedWhenItDoesNot
   EXPECT_TRUE(msgs.justifications.empty());
   // The key formed from the three others; every holder has its share.
   const ledger::DedupKeySet keys = *chain_->Keys();
+  ASSERT_EQ(msgs.dealings.size(), 4u);
+  zk::Point without_1;
+  for (const zk::dkg::Dealing& d : msgs.dealings) {
+    if (s.dealers.at(d.dealer - 1) != ValidatorKey(1).public_key()) {
+      without_1 = without_1 + d.commitments[0];
+    }
+  }
+  EXPECT_EQ(keys.group_key, without_1.bytes());  // dealer 1's constant term left out
   for (size_t i = 0; i < 4; ++i) ExpectHolder(i, keys);
   EXPECT_EQ(TagFromKeyrings({0, 2, 3}), TagFromKeyrings({0, 1, 2}));
 }
@@ -370,8 +381,9 @@ TEST_F(DkgDriverTest, RestartedAfterTheKeyFormedCombinesFromStateAndRefusesAStra
 }
 
 TEST_F(DkgDriverTest, ResharingToAChangedSetKeepsEveryTagAndRetiresOldShares) {
-  // From height 8 the set is validators 1..4 (0 leaves, 4 joins): a resharing 8..14.
-  constexpr uint64_t kChange = 8;
+  // From height 9 the set is validators 1..4 (0 leaves, 4 joins): a resharing 9..15
+  // (after the grace of one phase that follows the DKG's decision at 6).
+  constexpr uint64_t kChange = 9;
   Begin({{kChange, testing::ValidatorSetOf({1, 2, 3, 4})}});
   RunUntil(3 * kPhase);
   const ledger::DedupKeySet old_keys = *chain_->Keys();
@@ -393,6 +405,27 @@ TEST_F(DkgDriverTest, ResharingToAChangedSetKeepsEveryTagAndRetiresOldShares) {
   // file is gone.
   EXPECT_EQ(members_[0]->keyring.Current()->share, std::nullopt);
   EXPECT_FALSE(std::filesystem::exists(members_[0]->share_path));
+}
+
+// The set changes right after the DKG decides (block 3P + 1): a holder whose driver did
+// not step between the decision and that block still combines its share, because the
+// ledger opens the resharing (which deletes the decided run's messages) only after a
+// grace of one phase.
+TEST_F(DkgDriverTest, HolderThatMissedTheDecisionBlockCombinesDuringTheGrace) {
+  Begin({{3 * kPhase + 1, testing::ValidatorSetOf({1, 2, 3, 4})}});
+  RunUntil(3 * kPhase - 1);
+  members_[3]->silent = true;  // down (or syncing) across the decision
+  RunUntil(3 * kPhase + 1);
+  ASSERT_TRUE(chain_->Last().has_value());
+  ASSERT_TRUE(chain_->Last()->formed) << chain_->Last()->reason;
+  const ledger::DedupKeySet keys = *chain_->Keys();
+  EXPECT_FALSE(chain_->Session().has_value());  // the resharing waits out the grace
+  members_[3]->silent = false;
+  ASSERT_TRUE(members_[3]->driver->Step().ok());
+  ExpectHolder(3, keys);
+  RunUntil(4 * kPhase + 1);
+  ASSERT_TRUE(chain_->Session().has_value());
+  EXPECT_EQ(chain_->Session()->start_height, 4 * kPhase + 1);
 }
 
 // Kind-8 messages from hostile peers or clients are refused at admission, before they

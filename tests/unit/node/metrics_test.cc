@@ -555,6 +555,7 @@ class DedupMetricsTest : public ::testing::Test {
     g.params.epoch_blocks = 4;
     g.attesters = {Attester(1).public_key(), Attester(2).public_key()};
     g.registry.cohort_bits = 2;
+    g.registry.dedup_quota_per_epoch = kQuota;  // the quota DedupService enforces
     store_ = store::Store::Open(dir_.path()).value();
     Hash32 genesis_hash{};
     genesis_hash.fill(5);
@@ -566,7 +567,6 @@ class DedupMetricsTest : public ::testing::Test {
     app_ = std::make_unique<chain::ChainApp>(kChain, *tip, store_.get(), pool_.get(), &events_);
     auto dealt = config::DealDedupKeys({KeyFor(100).public_key()}, 1);
     ASSERT_TRUE(dealt.ok()) << dealt.status().ToString();
-    dealt->keys.quota_per_epoch = kQuota;
     keyring_.Set(std::make_shared<const dedup::DedupKeys>(dealt->keys, dealt->shares[0]));
     dealt->Wipe();
     RpcBackend b;
