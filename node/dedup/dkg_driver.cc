@@ -312,6 +312,37 @@ Status DkgDriver::SendDealing(uint64_t height, const Slot& slot, types::DkgPaylo
   return sent;
 }
 
+void DkgDriver::RetireOldShare(const ledger::RegistryStore& state) {
+  std::error_code ec;
+  if (!std::filesystem::exists(options_.share_path, ec)) return;
+  // Not a holder (any more): an old share must not outlive the resharing. Deleted only
+  // once it opens as this validator key's share of the key set the resharing started
+  // from, so a node started by mistake with another validator.key does not destroy the
+  // real holder's file.
+  const Ed25519PublicKey& me = key_.public_key();
+  Result<std::optional<ledger::DecidedSession>> decided = ledger::dkg::ReadDecided(state);
+  Status proven = FailedPreconditionError("no decided resharing in state to check it against");
+  if (decided.ok() && decided->has_value() && (*decided)->old_keys &&
+      config::ShareOf(*(*decided)->old_keys, me)) {
+    Result<zk::oprf::KeyShare> old =
+        config::LoadDedupShare(options_.share_path, *(*decided)->old_keys, me, &key_);
+    proven = old.status();
+    if (old.ok()) old->Wipe();
+  }
+  if (!proven.ok()) {
+    spdlog::warn(
+        "dedup OPRF: this validator holds no share of the current key set, and {} "
+        "could not be checked as its share of the previous one ({}); left in place, "
+        "delete it if this validator has left the set",
+        options_.share_path.string(), proven.ToString());
+    return;
+  }
+  if (std::filesystem::remove(options_.share_path, ec)) {
+    spdlog::info("dedup OPRF: this validator holds no share of the new key set; deleted {}",
+                 options_.share_path.string());
+  }
+}
+
 Status DkgDriver::SyncKeys(const ledger::RegistryStore& state) {
   HITO_ASSIGN_OR_RETURN(std::optional<ledger::DedupKeySet> keys, ledger::dkg::ReadKeySet(state));
   std::shared_ptr<const DedupKeys> current = keyring_->Current();
@@ -324,12 +355,7 @@ Status DkgDriver::SyncKeys(const ledger::RegistryStore& state) {
   HITO_ASSIGN_OR_RETURN(std::optional<ledger::DkgResult> last, ledger::dkg::ReadLastResult(state));
   const bool from_genesis = !last.has_value();
   if (!config::ShareOf(*keys, me)) {
-    // Not a holder (any more): an old share must not outlive the resharing.
-    std::error_code ec;
-    if (!from_genesis && std::filesystem::remove(options_.share_path, ec)) {
-      spdlog::info("dedup OPRF: this validator holds no share of the new key set; deleted {}",
-                   options_.share_path.string());
-    }
+    if (!from_genesis) RetireOldShare(state);
     keyring_->Set(std::make_shared<const DedupKeys>(*keys, std::nullopt));
     return Status::Ok();
   }

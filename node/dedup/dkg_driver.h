@@ -20,8 +20,9 @@
 // already (a restart), else by collecting its shares from the decided session's messages
 // (kept in state until the next session opens) and combining them; the combined share
 // is checked against K_i and written sealed to the validator key (dedup_keys.h). A
-// validator that holds no share of the new set deletes its old share file: a resharing
-// protects the key only if old shares are gone.
+// validator that holds no share of the new set deletes its old share file, once the file
+// opens as its share of the set the resharing started from: a resharing protects the key
+// only if old shares are gone.
 //
 // A restart loses the DealerSecret of an open session from memory; because the
 // polynomial is derived from the validator key, the driver rebuilds it, checks it against
@@ -99,6 +100,9 @@ class DkgDriver {
 
   // The keyring follows k/keys (see above).
   Status SyncKeys(const consensus::ledger::RegistryStore& state);
+  // Deletes the share file of a validator no longer in the key set, once it is proven to
+  // be this validator's share of the previous set (else warns and leaves it).
+  void RetireOldShare(const consensus::ledger::RegistryStore& state);
   // This validator's share of `keys` combined from the decided session's messages.
   Result<zk::oprf::KeyShare> CombineFromDecided(const consensus::ledger::RegistryStore& state,
                                                 const consensus::ledger::DedupKeySet& keys);

@@ -405,6 +405,15 @@ TEST_F(DkgDriverTest, ResharingToAChangedSetKeepsEveryTagAndRetiresOldShares) {
   // file is gone.
   EXPECT_EQ(members_[0]->keyring.Current()->share, std::nullopt);
   EXPECT_FALSE(std::filesystem::exists(members_[0]->share_path));
+  // A node started by mistake with a key outside the set, on validator 1's home: the
+  // share file there is not that key's share, so it is left alone.
+  DedupKeyring stray;
+  auto wrong =
+      DkgDriver::Open({.chain_id = kChain, .share_path = members_[1]->share_path}, ValidatorKey(5),
+                      chain_->store(), &stray, [](ByteView) { return Status::Ok(); });
+  ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(members_[1]->share_path));
+  ExpectHolder(1, new_keys);
 }
 
 // The set changes right after the DKG decides (block 3P + 1): a holder whose driver did
