@@ -593,9 +593,20 @@ std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
   uint64_t bytes = 0;
   uint32_t proofs = 0;  // claims and ballots
   const io::Clock::TimePoint now = clock_->Now();
+  // DKG messages first, whatever waits before them: they are few (one per slot of the
+  // open session) and count only inside their phase's blocks.
   for (const auto& [seq, hash] : by_seq_) {
     if (out.size() >= max_txs) break;
     const std::shared_ptr<PendingTx>& ptx = txs_.at(hash);
+    if (ptx->tx.kind() != types::TxKind::kDkg) continue;
+    if (bytes + ptx->bytes.size() > max_bytes || ExpiredAt(*ptx, now)) continue;
+    bytes += ptx->bytes.size();
+    out.push_back(ptx);
+  }
+  for (const auto& [seq, hash] : by_seq_) {
+    if (out.size() >= max_txs) break;
+    const std::shared_ptr<PendingTx>& ptx = txs_.at(hash);
+    if (ptx->tx.kind() == types::TxKind::kDkg) continue;  // taken above
     if (ptx->personhood) {
       const bool proof = HasMembershipProof(*ptx);
       // A block holds at most max_claims_per_block membership proofs, claims and ballots

@@ -60,7 +60,8 @@
 // before admission and so before any relay. A valid proof's transaction hash is
 // remembered (the last kVerifiedProofsRemembered) so neither a re-submission nor the block
 // that carries it verifies it again (ProofVerified). Personhood transactions are never
-// displaced by fees (they pay none): a full pool refuses them. Reap takes at most
+// displaced by fees (they pay none): a full pool refuses them. Reap takes the pending DKG
+// messages first (they count only inside their phase), then the rest in arrival order; at most
 // max_claims_per_block claims and ballots together; after each commit the pending
 // personhood transactions are re-checked cheaply against the new state: claims whose
 // epoch is no longer open for the next block are dropped, and ballots whose round is not

@@ -36,6 +36,7 @@
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/transactions.h"
 #include "zk/oprf.h"
 
 namespace hito::node::dedup {
@@ -72,6 +73,7 @@ class DkgChain {
     if (o.ok() || o.code == ledger::TxCode::kAlreadyKnown) return Status::Ok();
     return FailedPreconditionError(std::string(ledger::TxCodeName(o.code)) + ": " + o.message);
   }
+  mempool::Mempool* pool() { return pool_.get(); }
   // The next block with everything pending, committed.
   void NextBlock() {
     std::vector<Bytes> txs;
@@ -117,7 +119,7 @@ class DkgDriverTest : public ::testing::Test {
  protected:
   // Genesis with a DKG among validators 0..3 and, optionally, a schedule.
   void Begin(std::vector<ledger::ValidatorSetChange> schedule = {}) {
-    ledger::Genesis g = testing::MakeGenesis(kChain, testing::FirstValidators(4), {{1, 1000}});
+    ledger::Genesis g = testing::MakeGenesis(kChain, testing::FirstValidators(4), {{1, 1'000'000}});
     g.validator_schedule = std::move(schedule);
     g.dedup_dkg = ledger::DkgGenesis{kPhase, 0};
     chain_ = std::make_unique<DkgChain>(dir_.path(), g);
@@ -440,6 +442,39 @@ TEST_F(DkgDriverTest, HolderThatMissedTheDecisionBlockCombinesDuringTheGrace) {
 // Kind-8 messages from hostile peers or clients are refused at admission, before they
 // take room in the pool or reach a block: no session, a non-member, a forged signature,
 // a second message for a slot already pending, and a message out of its phase.
+// A block takes the pending DKG messages before transfers that arrived earlier, so a
+// flood of fee-paying transactions cannot push a dealing past its phase.
+TEST_F(DkgDriverTest, ReapTakesDkgMessagesBeforeEarlierTransfers) {
+  Begin();
+  const ledger::DkgSession s = *chain_->Session();
+  for (uint64_t nonce = 0; nonce < 3; ++nonce) {
+    testing::TransferSpec t;
+    t.chain_id = kChain;
+    t.nonce = nonce;
+    ASSERT_TRUE(chain_->Submit(testing::SignedTransfer(testing::KeyFor(1), t)).ok());
+  }
+  types::DkgMessage m;
+  m.chain_id = kChain;
+  m.session = s.id;
+  m.payload = zk::dkg::Deal(s.id, 1, zk::dkg::Committee{s.recipients, s.threshold}).value().dealing;
+  Ed25519PrivateKey dealer1 = ValidatorKey(0);
+  for (size_t v = 0; v < 4; ++v) {
+    if (ValidatorKey(v).public_key() == s.dealers[0]) dealer1 = ValidatorKey(v);
+  }
+  types::SignDkgMessage(&m, dealer1);
+  const Bytes dealing = types::EncodeTransaction(types::Transaction{m});
+  ASSERT_TRUE(chain_->Submit(dealing).ok());
+  auto two = chain_->pool()->Reap(2, 1 << 24);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0]->bytes, dealing);
+  EXPECT_EQ(two[1]->tx.kind(), types::TxKind::kTransfer);
+  EXPECT_EQ(two[1]->nonce, 0u);  // then the rest in arrival order
+  // A byte budget too small for the dealing still lets the transfers through.
+  auto small = chain_->pool()->Reap(10, two[1]->bytes.size() * 3);
+  ASSERT_EQ(small.size(), 3u);
+  for (const auto& p : small) EXPECT_EQ(p->tx.kind(), types::TxKind::kTransfer);
+}
+
 TEST_F(DkgDriverTest, MempoolRefusesHostileDkgMessages) {
   Begin();
   const ledger::DkgSession s = *chain_->Session();
