@@ -36,6 +36,8 @@ using std::chrono::milliseconds;
 // closing with unread bytes sends a reset, which can destroy the response in flight.
 constexpr milliseconds kDrainMax{1000};
 constexpr size_t kDrainMaxBytes = 64 * 1024;
+// 503 answers in flight per serving slot, beyond which a connection is simply closed.
+constexpr uint32_t kBusyPerSlot = 4;
 
 Result<tcp::endpoint> Resolve(const std::string& address) {
   HITO_ASSIGN_OR_RETURN(config::HostPort hp, config::SplitHostPort(address));
@@ -75,7 +77,7 @@ class MetricsHttpServer::Impl {
     (status == http::status::ok ? ok_ : refused_).fetch_add(1);
   }
   void CountUnanswered() { unanswered_.fetch_add(1); }
-  void SessionEnded();
+  void SessionEnded(bool busy);
 
  private:
   void Accept();
@@ -90,8 +92,8 @@ class MetricsHttpServer::Impl {
   asio::steady_timer retry_{ioc_};
   std::thread thread_;
   int port_ = 0;
-  uint32_t active_ = 0;         // connections being served
-  bool accept_paused_ = false;  // at max_connections: the next accept waits for a slot
+  uint32_t active_ = 0;  // connections being served
+  uint32_t busy_ = 0;    // connections over the limit being answered 503
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> ok_{0}, refused_{0}, unanswered_{0};
 };
@@ -102,12 +104,22 @@ namespace {
 // by the handlers in flight (shared_from_this); tells the server once when it ends.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, MetricsHttpServer::Impl* server)
-      : stream_(std::move(socket)), server_(server), buffer_(server->options().header_limit_bytes) {
+  // `busy`: over the connection limit, answered 503 at once without reading the request.
+  Session(tcp::socket socket, MetricsHttpServer::Impl* server, bool busy)
+      : stream_(std::move(socket)),
+        server_(server),
+        buffer_(server->options().header_limit_bytes),
+        busy_(busy) {
     parser_.header_limit(server->options().header_limit_bytes);
   }
 
   void Start() {
+    if (busy_) {
+      response_.set(http::field::retry_after, "1");
+      return Reply(http::status::service_unavailable,
+                   "busy: " + std::to_string(server_->options().max_connections) +
+                       " connections are being served; retry\n");
+    }
     // One deadline for the whole header, however slowly its bytes trickle in.
     stream_.expires_after(milliseconds(server_->options().read_timeout_ms));
     http::async_read_header(
@@ -188,7 +200,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ended_ = true;
     beast::error_code ignored;
     stream_.socket().close(ignored);
-    server_->SessionEnded();
+    server_->SessionEnded(busy_);
   }
 
   beast::tcp_stream stream_;
@@ -198,6 +210,7 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
   std::array<char, 4096> scratch_{};
   size_t drained_ = 0;
+  const bool busy_;
   bool ended_ = false;
 };
 
@@ -240,10 +253,6 @@ Result<std::string> MetricsHttpServer::Impl::Render() const {
 }
 
 void MetricsHttpServer::Impl::Accept() {
-  if (active_ >= options_.max_connections) {
-    accept_paused_ = true;
-    return;
-  }
   acceptor_.async_accept(
       [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
@@ -258,18 +267,27 @@ void MetricsHttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket)
     });
     return;
   }
-  ++active_;
-  std::make_shared<Session>(std::move(socket), this)->Start();
+  // Over the limit a connection is answered 503 at once rather than left in the listen
+  // backlog, where idle clients ahead of it would hold a scrape for their read timeouts;
+  // the 503s in flight are bounded too, and beyond them a connection is closed.
+  if (active_ < options_.max_connections) {
+    ++active_;
+    std::make_shared<Session>(std::move(socket), this, false)->Start();
+  } else if (busy_ < kBusyPerSlot * options_.max_connections) {
+    ++busy_;
+    std::make_shared<Session>(std::move(socket), this, true)->Start();
+  } else {
+    CountUnanswered();
+    beast::error_code ignored;
+    socket.close(ignored);
+  }
   Accept();
 }
 
-void MetricsHttpServer::Impl::SessionEnded() {
-  HITO_ASSERT(active_ > 0);
-  --active_;
-  if (accept_paused_) {
-    accept_paused_ = false;
-    Accept();
-  }
+void MetricsHttpServer::Impl::SessionEnded(bool busy) {
+  uint32_t& count = busy ? busy_ : active_;
+  HITO_ASSERT(count > 0);
+  --count;
 }
 
 void MetricsHttpServer::Impl::Stop() {

@@ -11,8 +11,11 @@
 // header (request line included) is at most `header_limit_bytes` (else 431); its bytes
 // must all arrive within `read_timeout_ms` of the connection's acceptance (else it is
 // closed unanswered); a request body is never read; at most `max_connections`
-// connections are served at once, and further ones wait in the listen backlog until one
-// ends. Malformed requests get 400. Nothing a client sends stops the server.
+// connections are served at once, and one beyond them is answered 503 with
+// `Retry-After: 1` at once, without reading its request (at most 4 * max_connections such
+// answers in flight; beyond that a connection is closed unanswered), so idle clients
+// cannot queue a scrape behind them. Malformed requests get 400. Nothing a client sends
+// stops the server.
 //
 // One I/O thread runs every connection; the render function is called on it, one call at
 // a time. Start, port and Stop may be called from any thread; Stop (and the destructor)
