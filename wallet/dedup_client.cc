@@ -58,24 +58,6 @@ Result<pb::DedupEvaluateResponse> AskValidator(const std::string& addr,
   return FromGrpc(last, "validator " + addr);
 }
 
-Result<pb::DedupEvaluateRequest> SignedRequest(std::string_view chain_id, uint64_t epoch,
-                                               const Ed25519PrivateKey& attester,
-                                               const zk::Point& blinded) {
-  types::DedupEvalRequest r;
-  r.chain_id = std::string(chain_id);
-  r.blinded_element = blinded.bytes();
-  r.epoch = epoch;
-  randombytes_buf(&r.nonce, sizeof(r.nonce));
-  types::SignDedupEvalRequest(&r, attester);
-  pb::DedupEvaluateRequest req;
-  req.set_attester(std::string(AsChars(r.attester)));
-  req.set_blinded_element(std::string(AsChars(r.blinded_element)));
-  req.set_epoch(r.epoch);
-  req.set_nonce(r.nonce);
-  req.set_signature(std::string(AsChars(r.signature)));
-  return req;
-}
-
 Result<std::vector<oprf::PublicShare>> PublicShares(const pb::GetDedupKeysResponse& keys) {
   std::vector<oprf::PublicShare> out;
   for (const pb::DedupValidatorKey& v : keys.validators()) {
@@ -123,6 +105,24 @@ std::vector<oprf::EvaluationShare> Gather(const pb::DedupEvaluateRequest& req,
 
 }  // namespace
 
+pb::DedupEvaluateRequest SignedDedupRequest(std::string_view chain_id, uint64_t epoch,
+                                            uint64_t nonce, const Ed25519PrivateKey& attester,
+                                            const zk::Point& blinded) {
+  types::DedupEvalRequest r;
+  r.chain_id = std::string(chain_id);
+  r.blinded_element = blinded.bytes();
+  r.epoch = epoch;
+  r.nonce = nonce;
+  types::SignDedupEvalRequest(&r, attester);
+  pb::DedupEvaluateRequest req;
+  req.set_attester(std::string(AsChars(r.attester)));
+  req.set_blinded_element(std::string(AsChars(r.blinded_element)));
+  req.set_epoch(r.epoch);
+  req.set_nonce(r.nonce);
+  req.set_signature(std::string(AsChars(r.signature)));
+  return req;
+}
+
 Result<DedupEvalResult> EvaluateDedupTag(const pb::GetDedupKeysResponse& keys,
                                          std::string_view chain_id,
                                          const Ed25519PrivateKey& attester,
@@ -136,10 +136,11 @@ Result<DedupEvalResult> EvaluateDedupTag(const pb::GetDedupKeysResponse& keys,
                 std::to_string(t) + " of " + std::to_string(publics.size()) + " needed)");
   const Bytes input = handle.Encode();
   HITO_ASSIGN_OR_RETURN(oprf::Blinded blinded, oprf::Blind(input));
-  Result<pb::DedupEvaluateRequest> req =
-      SignedRequest(chain_id, keys.epoch(), attester, blinded.element);
-  std::vector<oprf::EvaluationShare> shares;
-  if (req.ok()) shares = Gather(*req, opts, &progress);
+  uint64_t nonce = 0;
+  randombytes_buf(&nonce, sizeof(nonce));
+  const pb::DedupEvaluateRequest req =
+      SignedDedupRequest(chain_id, keys.epoch(), nonce, attester, blinded.element);
+  std::vector<oprf::EvaluationShare> shares = Gather(req, opts, &progress);
   Result<oprf::Combined> combined = oprf::VerifyAndCombine(publics, blinded.element, shares, t);
   if (!combined.ok()) {
     blinded.Wipe();

@@ -51,6 +51,12 @@ Result<DedupEvalResult> EvaluateDedupTag(const hito::v1::GetDedupKeysResponse& k
                                          const consensus::types::Handle& handle,
                                          const DedupEvalOptions& opts);
 
+// A DedupService.Evaluate request for `blinded`, signed by `attester` for `chain_id`,
+// `epoch` and `nonce` (types::DedupEvalSigningBytes); EvaluateDedupTag draws the nonce.
+hito::v1::DedupEvaluateRequest SignedDedupRequest(std::string_view chain_id, uint64_t epoch,
+                                                  uint64_t nonce, const Ed25519PrivateKey& attester,
+                                                  const zk::Point& blinded);
+
 // "host:port,host:port" -> the list; refuses an empty list, empty entries and entries
 // without a port.
 Result<std::vector<std::string>> ParseValidatorList(std::string_view text);

@@ -8,11 +8,8 @@
 namespace hito::consensus::types {
 namespace {
 
-Status Invalid(std::string_view what, std::string_view problem) {
-  std::string m(what);
-  m += ": ";
-  m += problem;
-  return InvalidArgumentError(std::move(m));
+Status Invalid(std::string_view what, const std::string& problem) {
+  return InvalidArgumentError(std::string(what) + ": " + problem);
 }
 
 }  // namespace

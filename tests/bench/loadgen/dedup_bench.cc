@@ -76,28 +76,11 @@ int Latency(const Options& o, const Ed25519PrivateKey& key, const pb::GetDedupKe
   return 0;
 }
 
-pb::DedupEvaluateRequest SignedRequest(const Ed25519PrivateKey& key, const std::string& chain_id,
-                                       uint64_t epoch, const zk::Point& blinded, uint64_t nonce) {
-  types::DedupEvalRequest r;
-  r.chain_id = chain_id;
-  r.blinded_element = blinded.bytes();
-  r.epoch = epoch;
-  r.nonce = nonce;
-  types::SignDedupEvalRequest(&r, key);
-  pb::DedupEvaluateRequest req;
-  req.set_attester(std::string(AsChars(r.attester)));
-  req.set_blinded_element(std::string(AsChars(r.blinded_element)));
-  req.set_epoch(epoch);
-  req.set_nonce(nonce);
-  req.set_signature(std::string(AsChars(r.signature)));
-  return req;
-}
-
 int Throughput(const Options& o, const Ed25519PrivateKey& key, const pb::GetDedupKeysResponse& keys,
                const std::string& chain_id) {
   const std::string target = o.target.empty() ? o.node : o.target;
   auto blinded = zk::oprf::Blind(types::Handle::Parse("passport:FRA:BENCH").value().Encode());
-  const auto req = SignedRequest(key, chain_id, keys.epoch(), blinded->element, 1);
+  const auto req = wallet::SignedDedupRequest(chain_id, keys.epoch(), 1, key, blinded->element);
   blinded->Wipe();
   std::atomic<uint64_t> answered{0}, refused{0};
   const auto deadline = Clock::now() + std::chrono::seconds(o.seconds);

@@ -140,6 +140,19 @@ class DkgDriverTest : public ::testing::Test {
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     m.driver = std::move(d).value();
   }
+  // Validator 1's submissions, with the share its dealing seals to recipient 3 corrupted
+  // (and the message signed again, so only the share is wrong).
+  SubmitTx CorruptingShareTo3() {
+    return [this](ByteView tx) {
+      auto decoded = types::DecodeTransaction(tx).value();
+      auto& m = std::get<types::DkgMessage>(decoded.body);
+      if (auto* d = std::get_if<zk::dkg::Dealing>(&m.payload)) {
+        d->shares[2][10] ^= 0x40;
+        types::SignDkgMessage(&m, ValidatorKey(1));
+      }
+      return chain_->Submit(types::EncodeTransaction(decoded));
+    };
+  }
   // Every driver steps over the committed state, then a block commits.
   void Round() {
     for (auto& m : members_) {
@@ -230,15 +243,7 @@ TEST_F(DkgDriverTest, CorruptDealerIsComplainedAboutAndDisqualifiedWhenItDoesNot
   Begin();
   // Validator 1's dealing reaches the chain with the share sealed to recipient 3 (index 3)
   // corrupted.
-  OpenDriver(1, [this](ByteView tx) {
-    auto decoded = types::DecodeTransaction(tx).value();
-    auto& m = std::get<types::DkgMessage>(decoded.body);
-    if (auto* d = std::get_if<zk::dkg::Dealing>(&m.payload)) {
-      d->shares[2][10] ^= 0x40;
-      types::SignDkgMessage(&m, ValidatorKey(1));
-    }
-    return chain_->Submit(types::EncodeTransaction(decoded));
-  });
+  OpenDriver(1, CorruptingShareTo3());
   RunUntil(kPhase + 1);  // the dealings are in, the complaint phase opened
   // Validator 1 goes quiet: nobody answers the complaint against it.
   members_[1]->silent = true;
@@ -274,15 +279,7 @@ TEST_F(DkgDriverTest, CorruptDealerIsComplainedAboutAndDisqualifiedWhenItDoesNot
 // it, answers, and stays qualified (the group key is the sum of all four constant terms).
 TEST_F(DkgDriverTest, DealerRestartedSinceDealingRebuildsItsPolynomialAndAnswers) {
   Begin();
-  OpenDriver(1, [this](ByteView tx) {
-    auto decoded = types::DecodeTransaction(tx).value();
-    auto& m = std::get<types::DkgMessage>(decoded.body);
-    if (auto* d = std::get_if<zk::dkg::Dealing>(&m.payload)) {
-      d->shares[2][10] ^= 0x40;
-      types::SignDkgMessage(&m, ValidatorKey(1));
-    }
-    return chain_->Submit(types::EncodeTransaction(decoded));
-  });
+  OpenDriver(1, CorruptingShareTo3());
   RunUntil(kPhase + 1);
   OpenDriver(1);  // a restart: a new driver, nothing in memory
   RunUntil(3 * kPhase);
@@ -304,15 +301,7 @@ TEST_F(DkgDriverTest, DealerRestartedSinceDealingRebuildsItsPolynomialAndAnswers
 
 TEST_F(DkgDriverTest, CorruptDealerThatAnswersItsComplaintStaysQualified) {
   Begin();
-  OpenDriver(1, [this](ByteView tx) {
-    auto decoded = types::DecodeTransaction(tx).value();
-    auto& m = std::get<types::DkgMessage>(decoded.body);
-    if (auto* d = std::get_if<zk::dkg::Dealing>(&m.payload)) {
-      d->shares[2][10] ^= 0x40;
-      types::SignDkgMessage(&m, ValidatorKey(1));
-    }
-    return chain_->Submit(types::EncodeTransaction(decoded));
-  });
+  OpenDriver(1, CorruptingShareTo3());
   RunUntil(3 * kPhase);
   auto state = chain_->store()->State();
   const ledger::DkgMessages msgs = *ledger::dkg::ReadMessages(ledger::RegistryStore(state.get()));

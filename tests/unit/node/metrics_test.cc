@@ -43,6 +43,7 @@
 #include "tests/support/genesis.h"
 #include "tests/support/keys.h"
 #include "tests/support/temp_dir.h"
+#include "wallet/dedup_client.h"
 #include "zk/oprf.h"
 
 namespace hito::node::rpc {
@@ -546,8 +547,6 @@ constexpr uint32_t kQuota = 2;
 
 Ed25519PrivateKey Attester(int i) { return KeyFor(static_cast<uint8_t>(10 + i)); }
 
-std::string S(ByteView b) { return std::string(AsChars(b)); }
-
 class DedupMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -613,18 +612,8 @@ class DedupMetricsTest : public ::testing::Test {
 
   grpc::Status Evaluate(const Ed25519PrivateKey& attester, uint64_t epoch) {
     auto handle = types::Handle::Parse("passport:FRA:1").value();
-    types::DedupEvalRequest r;
-    r.chain_id = kChain;
-    r.blinded_element = zk::oprf::Blind(handle.Encode()).value().element.bytes();
-    r.epoch = epoch;
-    r.nonce = 1;
-    types::SignDedupEvalRequest(&r, attester);
-    pb::DedupEvaluateRequest req;
-    req.set_attester(S(r.attester));
-    req.set_blinded_element(S(r.blinded_element));
-    req.set_epoch(r.epoch);
-    req.set_nonce(r.nonce);
-    req.set_signature(S(r.signature));
+    const pb::DedupEvaluateRequest req = wallet::SignedDedupRequest(
+        kChain, epoch, 1, attester, zk::oprf::Blind(handle.Encode()).value().element);
     grpc::ClientContext ctx;
     pb::DedupEvaluateResponse resp;
     return stub_->Evaluate(&ctx, req, &resp);

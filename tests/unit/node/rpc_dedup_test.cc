@@ -173,19 +173,7 @@ class DedupRpcTest : public ::testing::Test {
 
   static pb::DedupEvaluateRequest Request(const Ed25519PrivateKey& attester, const zk::Point& b,
                                           uint64_t epoch = 0, const std::string& chain = kChain) {
-    types::DedupEvalRequest r;
-    r.chain_id = chain;
-    r.blinded_element = b.bytes();
-    r.epoch = epoch;
-    r.nonce = 1;
-    types::SignDedupEvalRequest(&r, attester);
-    pb::DedupEvaluateRequest req;
-    req.set_attester(S(r.attester));
-    req.set_blinded_element(S(r.blinded_element));
-    req.set_epoch(r.epoch);
-    req.set_nonce(r.nonce);
-    req.set_signature(S(r.signature));
-    return req;
+    return wallet::SignedDedupRequest(chain, epoch, 1, attester, b);
   }
 
   grpc::Status Evaluate(size_t server, const pb::DedupEvaluateRequest& req,
