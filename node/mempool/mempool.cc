@@ -1,5 +1,6 @@
 #include "node/mempool/mempool.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <set>
 #include <string>
@@ -594,11 +595,16 @@ std::vector<std::shared_ptr<const PendingTx>> Mempool::Reap(uint32_t max_txs,
   uint32_t proofs = 0;  // claims and ballots
   const io::Clock::TimePoint now = clock_->Now();
   // DKG messages first, whatever waits before them: they are few (one per slot of the
-  // open session) and count only inside their phase's blocks.
-  for (const auto& [seq, hash] : by_seq_) {
+  // open session) and count only inside their phase's blocks. Found through their slot
+  // keys (tag kKeyDkg), not by a scan of the whole pool, and taken in arrival order.
+  std::vector<std::shared_ptr<PendingTx>> dkg;
+  for (auto it = personhood_keys_.lower_bound(Bytes{kKeyDkg});
+       it != personhood_keys_.end() && it->first.front() == kKeyDkg; ++it) {
+    dkg.push_back(txs_.at(it->second));
+  }
+  std::sort(dkg.begin(), dkg.end(), [](const auto& a, const auto& b) { return a->seq < b->seq; });
+  for (const std::shared_ptr<PendingTx>& ptx : dkg) {
     if (out.size() >= max_txs) break;
-    const std::shared_ptr<PendingTx>& ptx = txs_.at(hash);
-    if (ptx->tx.kind() != types::TxKind::kDkg) continue;
     if (bytes + ptx->bytes.size() > max_bytes || ExpiredAt(*ptx, now)) continue;
     bytes += ptx->bytes.size();
     out.push_back(ptx);
